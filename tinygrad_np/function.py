@@ -1,0 +1,127 @@
+"""`Function`: the one mechanism every differentiable op, built-in or user-defined, goes through.
+
+An op subclasses `Function` and writes `forward(ctx, *arrays)` and `backward(ctx, grad)` on
+ndarrays, side by side. `Op.apply(*tensors)` runs forward and, when a gradient is needed,
+records the node (the `ctx`) that `backward()` later visits.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .grad_mode import config
+from .tensor import Tensor
+
+
+class OpError(ValueError):
+    """Bad input to an op: the message names the op, the shapes and what was expected."""
+
+
+class Function:
+    """Base class of differentiable operations.
+
+    Subclass it, write `forward` and `backward` on arrays, and call `apply` on tensors:
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Function, Tensor
+    >>> class Square(Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         x, = ctx.saved_tensors
+    ...         return 2 * x * grad
+    >>> t = Tensor([3.0], requires_grad=True)
+    >>> Square.apply(t).sum().backward()
+    >>> t.grad
+    array([6.], dtype=float32)
+
+    `backward` returns one gradient per input of `forward` (a tuple when there are several),
+    each the shape of its input, or `None` for an input that needs none
+    (`ctx.needs_input_grad[i]` is False). Keyword arguments of `apply` go to `forward` as they
+    are (axes, flags); positional ones are inputs and become tensors.
+    """
+
+    # The node's graph bookkeeping; built-in ops add their own slots, user subclasses
+    # (without __slots__) get a __dict__ for whatever they store on ctx.
+    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "output_ref")
+
+    parents: tuple[Tensor, ...]
+    needs_input_grad: tuple[bool, ...]
+    saved_tensors: tuple[Any, ...] | None
+    output_ref: Any
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep arrays for `backward` (read them back as `ctx.saved_tensors`)."""
+        self.saved_tensors = arrays
+
+    def forward(ctx, *arrays: Any, **params: Any) -> Any:  # noqa: N805 - ctx, as in PyTorch
+        raise NotImplementedError(f"{type(ctx).__name__} must define forward(ctx, *arrays)")
+
+    def backward(ctx, grad: Any) -> Any:  # noqa: N805
+        raise NotImplementedError(f"{type(ctx).__name__} must define backward(ctx, grad)")
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Tensor:
+        """Run the op on `inputs` (tensors, arrays or numbers) and return a new Tensor."""
+        for item in inputs:
+            if not isinstance(item, Tensor):
+                inputs = _as_tensors(inputs)
+                break
+        ctx = cls()
+        needs = tuple([t.requires_grad for t in inputs])
+        ctx.needs_input_grad = needs
+        ctx.saved_tensors = ()
+        try:
+            out = cls.forward(ctx, *[t.data for t in inputs], **params)
+        except OpError:
+            raise
+        except ValueError as err:  # numpy's broadcasting/shape errors, told in our terms
+            shapes = " and ".join(str(t.data.shape) for t in inputs)
+            raise OpError(f"{cls.__name__}: cannot apply to input shapes {shapes}: {err}") from None
+        if isinstance(out, np.generic):  # numpy reductions return scalars, not 0-d arrays
+            out = np.asarray(out)
+        result = Tensor.__new__(Tensor)
+        result.data = out
+        result.grad = None
+        result.name = None
+        if True in needs and config.grad_enabled:
+            ctx.parents = inputs
+            ctx.output_ref = None
+            result.requires_grad = True
+            result.grad_fn = ctx
+        else:
+            result.requires_grad = False
+            result.grad_fn = None
+        return result
+
+
+def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
+    """Wrap non-tensor inputs as constants; Python numbers take the first tensor's float dtype
+    (so `x64 * 0.1` is exactly numpy's `a * 0.1`, and float32 stays float32)."""
+    like = next((t.data.dtype for t in inputs if isinstance(t, Tensor)
+                 and t.data.dtype.kind == "f"), np.dtype(np.float32))
+    return tuple(t if isinstance(t, Tensor)
+                 else Tensor(t, dtype=like if isinstance(t, (int, float, list, tuple)) else None)
+                 for t in inputs)
+
+
+def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Sum `grad` back to `shape`, undoing numpy broadcasting (the leading axes it added and
+    the size-1 axes it stretched). Every broadcasting op's backward goes through here.
+
+    >>> unbroadcast(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad

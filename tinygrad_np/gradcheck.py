@@ -1,0 +1,150 @@
+"""Central-difference gradients (`numgrad`) and the check of `backward()` built on them."""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+from .tensor import Tensor
+
+# Past this many elements an input is checked along random directions, not element by element.
+ELEMENTWISE_LIMIT = 2000
+
+
+class GradcheckError(AssertionError):
+    """backward() and the numerical gradient disagree; the message says where and by how much."""
+
+
+def _scalar(value: Any) -> float:
+    value = value.data if isinstance(value, Tensor) else value
+    if np.size(value) != 1:
+        raise ValueError(f"numgrad: the function must return a scalar, got shape "
+                         f"{np.shape(value)}")
+    return float(np.reshape(value, ()))
+
+
+def numgrad(f: Callable[..., Any], *arrays: Any, eps: float = 1e-6) -> Any:
+    """Central-difference gradient of the scalar function `f(*arrays)` w.r.t. each array.
+
+    Each element is perturbed in place by +-eps and restored, so `f` may also ignore its
+    arguments and read the arrays from elsewhere (a closure over model weights). Arrays or
+    Tensors are accepted; returns one gradient array, or a tuple for several inputs.
+
+    >>> import numpy as np
+    >>> numgrad(lambda x: (x ** 2).sum(), np.array([1.0, 2.0]))
+    array([2., 4.])
+    """
+    if not arrays:
+        raise ValueError("numgrad: give at least one array to differentiate with respect to")
+    grads = []
+    for position, item in enumerate(arrays):
+        array = item.data if isinstance(item, Tensor) else item
+        if not isinstance(array, np.ndarray) or array.dtype.kind != "f":
+            raise TypeError(f"numgrad: input {position} must be a float ndarray or Tensor, got "
+                            f"{getattr(array, 'dtype', type(array).__name__)}")
+        if array.dtype != np.float64:
+            warnings.warn(f"numgrad: input {position} is {array.dtype}; central differences "
+                          f"with eps={eps} are only accurate in float64", stacklevel=2)
+        grad = np.zeros(array.shape, dtype=np.float64)
+        flat_grad = grad.reshape(-1)
+        for flat_index in range(array.size):
+            index = np.unravel_index(flat_index, array.shape)
+            original = array[index]
+            try:
+                array[index] = original + eps
+                upper = _scalar(f(*arrays))
+                array[index] = original - eps
+                lower = _scalar(f(*arrays))
+            finally:
+                array[index] = original
+            flat_grad[flat_index] = (upper - lower) / (2 * eps)
+        grads.append(grad.astype(array.dtype, copy=False))
+    return grads[0] if len(grads) == 1 else tuple(grads)
+
+
+def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, seed: int = 0) -> bool:
+    """Check `backward()` of `f(*inputs)` against `numgrad`, in float64.
+
+    Every floating-point Tensor among `inputs` is copied to float64 and checked; other inputs
+    (integer labels, numbers) pass through. A non-scalar output is reduced with fixed random
+    weights. Inputs of more than 2,000 elements are checked along three random directions.
+    Returns True, or raises GradcheckError naming the input, the worst element's index, the
+    analytic and numeric values and the tolerance (|a - n| <= atol + rtol * |n|).
+
+    >>> from tinygrad_np import Tensor
+    >>> gradcheck(lambda x: (x * x).sum(), Tensor([1.0, 2.0]))
+    True
+    """
+    rng = np.random.default_rng(seed)
+    checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.dtype.kind == "f"]
+    if not checked:
+        raise ValueError("gradcheck: no floating-point Tensor among the inputs to check")
+    for i in checked:
+        if inputs[i].dtype != np.float64:
+            warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype}; checking a float64 copy",
+                          stacklevel=2)
+    arrays = [inputs[i].data.astype(np.float64) for i in checked]
+    weights: list[Any] = []  # fixed random weights that make a non-scalar output a scalar
+
+    def scalar_f(*values: Any) -> Tensor:
+        args = list(inputs)
+        for i, value in zip(checked, values):
+            args[i] = value if isinstance(value, Tensor) else Tensor(value)
+        out = f(*args)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"gradcheck: f must return a Tensor, got {type(out).__name__}")
+        if out.size == 1:
+            return out.sum()
+        if not weights:
+            weights.append(rng.standard_normal(out.shape))
+        return (out * weights[0]).sum()
+
+    leaves = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    scalar_f(*leaves).backward()
+    for position, leaf, array in zip(checked, leaves, arrays):
+        analytic = leaf.grad if leaf.grad is not None else np.zeros_like(array)
+        if array.size <= ELEMENTWISE_LIMIT:
+            numeric = numgrad(lambda *_: scalar_f(*arrays), array, eps=eps)
+            _compare(position, analytic, numeric, atol, rtol)
+        else:
+            _check_directions(position, scalar_f, arrays, array, analytic, eps, atol, rtol, rng)
+    return True
+
+
+def _compare(position: int, analytic: Any, numeric: Any, atol: float, rtol: float) -> None:
+    error = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+    error = np.where(np.isnan(error), np.inf, error)
+    if error.size and error.max() > 0:
+        worst = np.unravel_index(int(np.argmax(error)), error.shape)
+        raise GradcheckError(
+            f"gradcheck: gradient of input {position} is wrong at index {tuple(map(int, worst))}: "
+            f"analytic (backward) {analytic[worst]!r}, numeric {numeric[worst]!r}; tolerance "
+            f"atol + rtol*|numeric| = {atol} + {rtol}*{abs(numeric[worst]):.3g}. "
+            f"{int((error > 0).sum())} of {error.size} elements are off.")
+
+
+def _check_directions(position: int, scalar_f: Callable[..., Tensor], arrays: list[Any],
+                      array: Any, analytic: Any, eps: float, atol: float, rtol: float,
+                      rng: np.random.Generator) -> None:
+    """For a large input: the directional derivative along random unit vectors."""
+    original = array.copy()
+    for _ in range(3):
+        direction = rng.standard_normal(array.shape)
+        direction /= np.linalg.norm(direction)
+        try:
+            array[...] = original + eps * direction
+            upper = _scalar(scalar_f(*arrays))
+            array[...] = original - eps * direction
+            lower = _scalar(scalar_f(*arrays))
+        finally:
+            array[...] = original
+        numeric = (upper - lower) / (2 * eps)
+        predicted = float((analytic * direction).sum())
+        if abs(predicted - numeric) > atol + rtol * abs(numeric):
+            raise GradcheckError(
+                f"gradcheck: gradient of input {position} (shape {array.shape}, checked along a "
+                f"random direction) is wrong: analytic (backward) {predicted!r}, numeric "
+                f"{numeric!r}; tolerance atol + rtol*|numeric| = {atol} + {rtol}*"
+                f"{abs(numeric):.3g}")

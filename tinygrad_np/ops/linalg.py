@@ -1,0 +1,40 @@
+"""Matrix product for 1-D, 2-D and batched (broadcast) operands, as numpy's `@`."""
+from __future__ import annotations
+
+from ..function import Function, OpError, unbroadcast
+
+
+class MatMul(Function):
+    def forward(ctx, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise OpError(f"MatMul: both operands need at least 1 dimension, got shapes "
+                          f"{a.shape} and {b.shape} (use * to scale by a scalar)")
+        inner = b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if a.shape[-1] != inner:
+            raise OpError(f"MatMul: shapes {a.shape} and {b.shape} are not aligned: the last "
+                          f"axis of the left ({a.shape[-1]}) must equal the "
+                          f"{'only' if b.ndim == 1 else 'second-to-last'} axis of the right "
+                          f"({inner})")
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:  # the common case, without reshaping
+            return (grad @ b.T if need_a else None), (a.T @ grad if need_b else None)
+        # Treat vectors as matrices (a row on the left, a column on the right), then undo.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        if a.ndim == 1:
+            grad = grad[..., None, :]
+        if b.ndim == 1:
+            grad = grad[..., None]
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = grad @ b2.swapaxes(-1, -2)
+            grad_a = unbroadcast(grad_a[..., 0, :] if a.ndim == 1 else grad_a, a.shape)
+        if need_b:
+            grad_b = a2.swapaxes(-1, -2) @ grad
+            grad_b = unbroadcast(grad_b[..., 0] if b.ndim == 1 else grad_b, b.shape)
+        return grad_a, grad_b

@@ -1,0 +1,68 @@
+"""Ops that move elements around without changing them: reshape, transpose, indexing."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+
+
+class Reshape(Function):
+    __slots__ = ("in_shape",)
+
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        return x.reshape(shape)
+
+    def backward(ctx, grad):
+        return grad.reshape(ctx.in_shape)
+
+
+class Transpose(Function):
+    """Permute axes (reverse them when `axes` is None), as numpy's `transpose`."""
+
+    __slots__ = ("axes",)
+
+    def forward(ctx, x, axes=None):
+        ctx.axes = axes
+        return x.transpose(axes)
+
+    def backward(ctx, grad):
+        if ctx.axes is None:
+            return grad.transpose()
+        return grad.transpose(np.argsort(ctx.axes))
+
+
+def _is_basic(index) -> bool:
+    """True for indices made of ints, slices, None and Ellipsis, which never repeat an element."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis
+               for p in parts)
+
+
+class GetItem(Function):
+    """`t[index]`: basic slicing and numpy's advanced (integer/boolean array) indexing."""
+
+    __slots__ = ("index",)
+
+    def forward(ctx, x, index):
+        index = _unwrap(index)
+        ctx.index = index
+        ctx.save_for_backward(x)
+        return x[index]
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        full = np.zeros_like(x)
+        if _is_basic(ctx.index):
+            full[ctx.index] = grad
+        else:  # an integer array may pick an element twice: add, don't overwrite
+            np.add.at(full, ctx.index, grad)
+        return full
+
+
+def _unwrap(index):
+    """Tensors used as indices stand for their arrays."""
+    if isinstance(index, tuple):
+        return tuple(p.data if isinstance(p, Tensor) else p for p in index)
+    return index.data if isinstance(index, Tensor) else index

@@ -1,0 +1,269 @@
+"""`Tensor`: an array plus the graph that made it, so `backward()` can fill `.grad`."""
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+
+Axis = int | tuple[int, ...] | None
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    >>> from tinygrad_np import Tensor
+    >>> w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, name="w")
+    >>> loss = (w * w).sum()
+    >>> loss.backward()
+    >>> w.grad
+    array([[2., 4.],
+           [6., 8.]], dtype=float32)
+
+    Float arrays keep their dtype; Python numbers and lists become float32; other arrays
+    (integer labels, say) are kept as they are. `data` is the wrapped array itself, not a copy.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "__weakref__")
+
+    # `ndarray * Tensor` must reach Tensor.__rmul__, not numpy's elementwise loop.
+    __array_ufunc__ = None
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
+                 name: str | None = None) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        if dtype is not None:
+            data = np.asarray(data, dtype=dtype)
+        elif isinstance(data, (int, float, list, tuple)):
+            data = np.asarray(data, dtype=np.float32)
+        elif isinstance(data, np.generic):
+            data = np.asarray(data)
+        elif not hasattr(data, "dtype"):
+            raise TypeError(f"Tensor: cannot wrap {type(data).__name__}; "
+                            "expected an array, a number or a (nested) list of numbers")
+        self.data = data
+        self.grad: Any = None
+        self.grad_fn: Any = None
+        self.name = name
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_()
+
+    # -- the array it wraps -------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than by an op."""
+        return self.grad_fn is None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        return self.data.item()
+
+    def numpy(self) -> Any:
+        """The wrapped array (shared, not copied)."""
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.asarray(self.data, dtype=dtype)
+
+    def __repr__(self) -> str:
+        body = np.array2string(np.asarray(self.data), prefix="Tensor(", separator=", ")
+        extra = [f"dtype={self.data.dtype}"]
+        if self.grad_fn is not None:
+            extra.append(f"grad_fn={type(self.grad_fn).__name__}")
+        elif self.requires_grad:
+            extra.append("requires_grad=True")
+        if self.name is not None:
+            extra.append(f"name={self.name!r}")
+        return f"Tensor({body}, {', '.join(extra)})"
+
+    # -- autograd -------------------------------------------------------------------------
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Fill `.grad` of every tensor this one depends on that requires grad.
+
+        `grad` is d(something)/d(self); it may be left out for a one-element tensor (a loss).
+        The graph's saved arrays are freed afterwards unless `retain_graph=True`.
+        """
+        run_backward(self, grad, retain_graph)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set `requires_grad` in place; returns self."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"only floating-point tensors can require gradients; "
+                            f"this one is {self.data.dtype}")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> Tensor:
+        """Keep `.grad` on this intermediate (non-leaf) tensor during `backward()`."""
+        if self.grad_fn is not None:
+            self.grad_fn.output_ref = weakref.ref(self)
+        return self
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's data, cut from the graph."""
+        return Tensor(self.data, name=self.name)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (the next backward starts from zero)."""
+        self.grad = None
+
+    # -- arithmetic, broadcasting like numpy ------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return Add.apply(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return Add.apply(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return Sub.apply(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return Sub.apply(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return Mul.apply(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return Mul.apply(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return Div.apply(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return Div.apply(other, self)
+
+    def __neg__(self) -> Tensor:
+        return Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        return Pow.apply(self, exponent)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return Pow.apply(base, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return MatMul.apply(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return MatMul.apply(other, self)
+
+    def matmul(self, other: Any) -> Tensor:
+        """Matrix product, as numpy's `@` (1-D, 2-D and batched)."""
+        return MatMul.apply(self, other)
+
+    def dot(self, other: Any) -> Tensor:
+        """Same as `self @ other`."""
+        return MatMul.apply(self, other)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return GetItem.apply(self, index=index)
+
+    # -- elementwise functions ----------------------------------------------------------------
+    def exp(self) -> Tensor:
+        return Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return Abs.apply(self)
+
+    def relu(self) -> Tensor:
+        return Relu.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return Sigmoid.apply(self)
+
+    def tanh(self) -> Tensor:
+        return Tanh.apply(self)
+
+    # -- reductions and shape ---------------------------------------------------------------
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return Mean.apply(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Largest value; ties share the gradient equally."""
+        return Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Smallest value; ties share the gradient equally."""
+        return Min.apply(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """`t.reshape(2, 3)` or `t.reshape((2, 3))`; one axis may be -1."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return Reshape.apply(self, shape=shape)
+
+    def flatten(self) -> Tensor:
+        """All axes after the first in one: (N, ...) -> (N, -1)."""
+        return Reshape.apply(self, shape=(self.data.shape[0], -1) if self.data.ndim else (1,))
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Reverse the axes, or permute them as given (numpy's `transpose`)."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return Transpose.apply(self, axes=axes or None)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - numpy's name
+        return Transpose.apply(self, axes=None)
+
+    # -- neural-net ops ------------------------------------------------------------------------
+    def softmax(self, axis: int = -1) -> Tensor:
+        return Softmax.apply(self, axis=axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return LogSoftmax.apply(self, axis=axis)
+
+    def softmax_cross_entropy(self, labels: Any) -> Tensor:
+        """Mean cross-entropy of softmax(self) against `labels`: integer class indices (N,)
+        or probability / one-hot rows (N, C). Fused and stable for any logits."""
+        return SoftmaxCrossEntropy.apply(self, labels=labels)
+
+    def l2(self) -> Tensor:
+        """0.5 * sum of squares, so the gradient is the tensor itself."""
+        return L2.apply(self)
+
+
+# The ops import Tensor from this module, so they come in after the class exists.
+from .autograd import run_backward  # noqa: E402
+from .ops.elementwise import (Abs, Add, Div, Exp, Log, Mul, Neg, Pow, Relu,  # noqa: E402
+                              Sigmoid, Sqrt, Sub, Tanh)
+from .ops.linalg import MatMul  # noqa: E402
+from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy  # noqa: E402
+from .ops.reduce import Max, Mean, Min, Sum  # noqa: E402
+from .ops.shape import GetItem, Reshape, Transpose  # noqa: E402
