@@ -1,0 +1,37 @@
+"""Data sets for tinygrad_np: an IDX reader, MNIST / Fashion-MNIST loaders, minibatch iteration.
+
+>>> from tinygrad_np.datasets import load_mnist, DataLoader  # doctest: +SKIP
+>>> (x_train, y_train), (x_test, y_test) = load_mnist(normalize=True, flatten=True)  # doctest: +SKIP
+>>> for xb, yb in DataLoader(x_train, y_train, batch_size=128):  # doctest: +SKIP
+...     pass
+"""
+
+from .download import ChecksumError, DownloadError, download_file
+from .idx import IDXError, read_idx
+from .loader import DataLoader, batches
+from .mnist import (
+    FASHION_MNIST_CLASSES,
+    Dataset,
+    DatasetError,
+    DatasetNotFoundError,
+    Split,
+    load_fashion_mnist,
+    load_mnist,
+)
+
+__all__ = [
+    "FASHION_MNIST_CLASSES",
+    "ChecksumError",
+    "DataLoader",
+    "Dataset",
+    "DatasetError",
+    "DatasetNotFoundError",
+    "DownloadError",
+    "IDXError",
+    "Split",
+    "batches",
+    "download_file",
+    "load_fashion_mnist",
+    "load_mnist",
+    "read_idx",
+]
