@@ -48,12 +48,13 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
     consumers = _count_consumers(root_fn)
     grads: dict[Any, Any] = {root_fn: grad}
     ready = [root_fn]
+    # The hot loop of every training step: kept flat, with no helper calls per edge.
     while ready:
         fn = ready.pop()
         grad = grads.pop(fn, None)
         parents = fn.parents
         if grad is None:  # nothing reached this node (every consumer returned None)
-            input_grads: tuple[Any, ...] = (None,) * len(parents)
+            input_grads: Any = (None,) * len(parents)
         else:
             if fn.saved_tensors is None:
                 raise RuntimeError(
@@ -70,10 +71,19 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                                    f"gradients for {len(parents)} inputs")
         if not retain_graph:
             fn.saved_tensors = None
-        for index, (parent, pgrad) in enumerate(zip(parents, input_grads)):
+        index = -1
+        for parent in parents:
+            index += 1
+            if not parent.requires_grad:
+                continue
+            pgrad = input_grads[index]
             parent_fn = parent.grad_fn
-            if pgrad is not None and parent.requires_grad:
-                pgrad = _checked(fn, index, parent, pgrad)
+            if pgrad is not None:
+                expected = parent.data
+                if getattr(pgrad, "shape", None) != expected.shape:
+                    _bad_gradient(fn, index, parent, pgrad)
+                if pgrad.dtype != expected.dtype:  # mixed-precision inputs: take the input's
+                    pgrad = pgrad.astype(expected.dtype)
                 if parent_fn is None:
                     _accumulate_leaf(parent, pgrad, owned)
                 else:
@@ -83,7 +93,7 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
             if parent_fn is not None:
                 left = consumers[parent_fn] - 1
                 consumers[parent_fn] = left
-                if left == 0:
+                if not left:
                     ready.append(parent_fn)
 
 
@@ -95,25 +105,20 @@ def _count_consumers(root_fn: Any) -> dict[Any, int]:
         for parent in stack.pop().parents:
             parent_fn = parent.grad_fn
             if parent_fn is not None:
-                if parent_fn in consumers:
-                    consumers[parent_fn] += 1
-                else:
+                count = consumers.get(parent_fn)
+                if count is None:
                     consumers[parent_fn] = 1
                     stack.append(parent_fn)
+                else:
+                    consumers[parent_fn] = count + 1
     return consumers
 
 
-def _checked(fn: Any, index: int, parent: Tensor, grad: Any) -> Any:
-    """The gradient `fn.backward` gave for input `index`, checked against that input."""
+def _bad_gradient(fn: Any, index: int, parent: Tensor, grad: Any) -> None:
     shape = getattr(grad, "shape", None)
-    expected = parent.data
-    if shape != expected.shape:
-        got = f"shape {shape}" if shape is not None else f"a {type(grad).__name__}"
-        raise RuntimeError(f"{type(fn).__name__}.backward returned {got} as the gradient of "
-                           f"input {index}, which has shape {expected.shape}")
-    if grad.dtype != expected.dtype:  # mixed-precision inputs: the gradient takes the input's
-        grad = grad.astype(expected.dtype)
-    return grad
+    got = f"shape {shape}" if shape is not None else f"a {type(grad).__name__}"
+    raise RuntimeError(f"{type(fn).__name__}.backward returned {got} as the gradient of "
+                       f"input {index}, which has shape {parent.data.shape}")
 
 
 def _accumulate_leaf(leaf: Tensor, grad: Any, owned: set[int]) -> None:

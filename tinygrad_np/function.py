@@ -67,23 +67,40 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
         """Run the op on `inputs` (tensors, arrays or numbers) and return a new Tensor."""
-        for item in inputs:
-            if not isinstance(item, Tensor):
-                inputs = _as_tensors(inputs)
-                break
+        # This runs for every op of every step: the one- and two-input cases are spelled out,
+        # since the generic loop costs more Python work than many of the ops themselves.
         ctx = cls()
-        needs = tuple([t.requires_grad for t in inputs])
-        ctx.needs_input_grad = needs
         ctx.saved_tensors = ()
+        n = len(inputs)
         try:
-            out = cls.forward(ctx, *[t.data for t in inputs], **params)
+            if n == 2:
+                a, b = inputs
+                if type(a) is not Tensor or type(b) is not Tensor:
+                    inputs = _as_tensors(inputs)
+                    a, b = inputs
+                needs: tuple[bool, ...] = (a.requires_grad, b.requires_grad)
+                ctx.needs_input_grad = needs
+                out = cls.forward(ctx, a.data, b.data, **params)
+            elif n == 1:
+                a, = inputs
+                if type(a) is not Tensor:
+                    inputs = _as_tensors(inputs)
+                    a, = inputs
+                needs = (a.requires_grad,)
+                ctx.needs_input_grad = needs
+                out = cls.forward(ctx, a.data, **params)
+            else:
+                inputs = _as_tensors(inputs)
+                needs = tuple([t.requires_grad for t in inputs])
+                ctx.needs_input_grad = needs
+                out = cls.forward(ctx, *[t.data for t in inputs], **params)
         except OpError:
             raise
         except ValueError as err:  # numpy's broadcasting/shape errors, told in our terms
-            shapes = " and ".join(str(t.data.shape) for t in inputs)
+            shapes = " and ".join(str(t.data.shape) for t in _as_tensors(inputs))
             raise OpError(f"{cls.__name__}: cannot apply to input shapes {shapes}: {err}") from None
-        if isinstance(out, np.generic):  # numpy reductions return scalars, not 0-d arrays
-            out = np.asarray(out)
+        if type(out) is not np.ndarray and isinstance(out, np.generic):
+            out = np.asarray(out)  # numpy reductions return scalars, not 0-d arrays
         result = Tensor.__new__(Tensor)
         result.data = out
         result.grad = None
@@ -102,11 +119,14 @@ class Function:
 def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
     """Wrap non-tensor inputs as constants; Python numbers take the first tensor's float dtype
     (so `x64 * 0.1` is exactly numpy's `a * 0.1`, and float32 stays float32)."""
-    like = next((t.data.dtype for t in inputs if isinstance(t, Tensor)
-                 and t.data.dtype.kind == "f"), np.dtype(np.float32))
-    return tuple(t if isinstance(t, Tensor)
-                 else Tensor(t, dtype=like if isinstance(t, (int, float, list, tuple)) else None)
-                 for t in inputs)
+    like = np.float32
+    for t in inputs:
+        if isinstance(t, Tensor) and t.data.dtype.kind == "f":
+            like = t.data.dtype
+            break
+    return tuple([t if isinstance(t, Tensor)
+                  else Tensor(t, dtype=like if isinstance(t, (int, float, list, tuple)) else None)
+                  for t in inputs])
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:

@@ -31,9 +31,11 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
-        if isinstance(data, Tensor):
-            data = data.data
-        if dtype is not None:
+        if type(data) is np.ndarray and dtype is None:
+            pass  # the common case: wrap as is
+        elif isinstance(data, Tensor):
+            data = data.data if dtype is None else np.asarray(data.data, dtype=dtype)
+        elif dtype is not None:
             data = np.asarray(data, dtype=dtype)
         elif isinstance(data, (int, float, list, tuple)):
             data = np.asarray(data, dtype=np.float32)

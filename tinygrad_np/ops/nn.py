@@ -50,7 +50,7 @@ class SoftmaxCrossEntropy(Function):
     (one-hot or probabilities).
     """
 
-    __slots__ = ("target",)
+    __slots__ = ("target", "rows")
 
     def forward(ctx, logits, labels):
         labels = _check_labels(logits, labels.data if isinstance(labels, Tensor) else labels)
@@ -59,11 +59,10 @@ class SoftmaxCrossEntropy(Function):
         exp = np.exp(shifted)
         total = exp.sum(axis=1, keepdims=True)
         if labels.ndim == 1:
-            picked = shifted[np.arange(n), labels]
-            loss = (np.log(total[:, 0]) - picked).sum() / n
+            ctx.rows = np.arange(n)
+            loss = (np.log(total[:, 0]) - shifted[ctx.rows, labels]).sum() / n
         else:
-            log_probs = shifted - np.log(total)
-            loss = -(labels * log_probs).sum() / n
+            loss = -(labels * (shifted - np.log(total))).sum() / n
         ctx.target = labels
         ctx.save_for_backward(exp / total)
         return loss
@@ -71,11 +70,10 @@ class SoftmaxCrossEntropy(Function):
     def backward(ctx, grad):
         probs, = ctx.saved_tensors
         labels = ctx.target
-        n = probs.shape[0]
-        scale = grad / n
+        scale = grad / probs.shape[0]
         if labels.ndim == 1:
             out = probs * scale
-            out[np.arange(n), labels] -= scale
+            out[ctx.rows, labels] -= scale
             return out
         # d/dlogits of -sum(t * log_softmax) is softmax * sum(t) - t (rows of t need not sum to 1)
         return (probs * labels.sum(axis=1, keepdims=True) - labels) * scale
@@ -85,24 +83,31 @@ def _check_labels(logits, labels):
     """Labels as an array, or a ValueError that names the op and both shapes."""
     if not hasattr(labels, "dtype"):
         labels = np.asarray(labels)
-    where = f"softmax_cross_entropy: logits {logits.shape}, labels {labels.shape}"
+
+    def fail(problem):
+        raise OpError(f"softmax_cross_entropy: logits {logits.shape}, labels {labels.shape}: "
+                      f"{problem}")
+
     if logits.ndim != 2:
-        raise OpError(f"{where}: logits must be 2-D (batch, classes)")
+        fail("logits must be 2-D (batch, classes)")
     n, classes = logits.shape
     if labels.ndim == 1:
-        if labels.dtype.kind not in "iu":
-            raise OpError(f"{where}: labels of shape (N,) must be integer class indices, got "
-                          f"{labels.dtype} (give probability rows as shape ({n}, {classes}))")
+        kind = labels.dtype.kind
+        if kind not in "iu":
+            fail(f"labels of shape (N,) must be integer class indices, got {labels.dtype} "
+                 f"(give probability rows as shape ({n}, {classes}))")
         if labels.shape[0] != n:
-            raise OpError(f"{where}: expected {n} labels, one per row of logits")
-        if n and (labels.min() < 0 or labels.max() >= classes):
-            raise OpError(f"{where}: class indices must be in [0, {classes}), got values from "
-                          f"{labels.min()} to {labels.max()}")
+            fail(f"expected {n} labels, one per row of logits")
+        # Seen as unsigned, a negative index is huge: one reduction checks both ends.
+        unsigned = labels if kind == "u" else labels.view(f"u{labels.itemsize}")
+        if n and unsigned.max() >= classes:
+            fail(f"class indices must be in [0, {classes}), got values from {labels.min()} "
+                 f"to {labels.max()}")
         return labels
     if labels.ndim == 2 and labels.shape == logits.shape and labels.dtype.kind == "f":
         return labels
-    raise OpError(f"{where}: expected integer class indices of shape ({n},) or float "
-                  f"target rows of shape ({n}, {classes})")
+    fail(f"expected integer class indices of shape ({n},) or float target rows of shape "
+         f"({n}, {classes})")
 
 
 class L2(Function):
