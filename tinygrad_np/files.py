@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Iterator
 
@@ -22,10 +22,14 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     # Same directory as the target, so the final rename never crosses file systems; same
     # suffix, so writers that add a missing one (np.savez adds ".npz") write to this very file.
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}",
-                                        dir=target.parent)
-    os.close(handle)
-    tmp = Path(tmp_name)
+    # O_EXCL with mode 0o666 (not mkstemp's 0o600), so the umask decides who may read it.
+    while True:
+        tmp = target.with_name(f".{target.stem}.{secrets.token_hex(4)}.tmp{target.suffix}")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            break
+        except FileExistsError:
+            continue
     try:
         yield tmp
         os.replace(tmp, target)
