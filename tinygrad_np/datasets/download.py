@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from ..files import atomic_path
 
 __all__ = ["ChecksumError", "DownloadError", "download_file"]
 
@@ -25,7 +25,10 @@ class DownloadError(OSError):
         # Not OSError's `filename` attribute: setting it changes how OSError prints.
         self.file = filename
         self.failures = list(failures)
-        tried = "\n".join(f"  {url}: {reason}" for url, reason in self.failures) or "  (no mirrors given)"
+        tried = (
+            "\n".join(f"  {url}: {reason}" for url, reason in self.failures)
+            or "  (no mirrors given)"
+        )
         super().__init__(f"could not download {filename}; tried:\n{tried}")
 
 
@@ -70,40 +73,41 @@ def download_file(
             failures.append((url, f"{type(exc.reason).__name__}: {exc.reason}"))
         except (OSError, ValueError, http.client.HTTPException) as exc:
             # OSError: timeouts, resets; ValueError: bad URL or ChecksumError;
-            # HTTPException: e.g. IncompleteRead when the server hangs up early.
+            # HTTPException: a malformed reply, or a chunked one cut short (IncompleteRead).
             failures.append((url, f"{type(exc).__name__}: {exc}"))
     raise DownloadError(filename, failures)
 
 
 def _fetch(url: str, target: Path, md5: str, timeout: float, progress: bool) -> None:
+    import hashlib
     import urllib.request
 
-    # Own temp name opened with mode 0o666 so the umask applies (mkstemp would leave 0600),
-    # in the destination directory so os.replace is an atomic rename.
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.part")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
+    # atomic_path renames the temp file onto target only if this block finishes; any exception,
+    # a failed check below or Ctrl-C included, deletes it instead.
+    with atomic_path(target) as tmp, open(tmp, "wb") as out:
         digest = hashlib.md5(usedforsecurity=False)
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-            length = resp.headers.get("Content-Length")
-            bar = _progress_bar(int(length) if length and length.isdigit() else None, target.name, progress)
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            header = resp.headers.get("Content-Length")
+            length = int(header) if header and header.isdigit() else None
+            received = 0
+            bar = _progress_bar(length, target.name, progress)
             try:
                 while chunk := resp.read(_CHUNK):
                     out.write(chunk)
                     digest.update(chunk)
+                    received += len(chunk)
                     bar.update(len(chunk))
             finally:
                 bar.close()
-            out.flush()
-            os.fsync(out.fileno())  # the renamed file must not turn out empty after a crash
+        # http.client's read(n) returns b"" on an early hang-up instead of raising
+        # IncompleteRead; the MD5 would catch it too, but this says what happened.
+        if length is not None and received != length:
+            raise ConnectionError(f"cut off: got {received} of {length} bytes")
         got = digest.hexdigest()
         if got != md5:
             raise ChecksumError(f"MD5 mismatch: got {got}, expected {md5}")
-        os.replace(tmp, target)
-    except BaseException:
-        # BaseException: a Ctrl-C mid-download must not leave a .part file either.
-        tmp.unlink(missing_ok=True)
-        raise
+        out.flush()
+        os.fsync(out.fileno())  # the renamed file must not turn out empty after a crash
 
 
 class _NoBar:
@@ -118,9 +122,11 @@ def _progress_bar(total: int | None, desc: str, enabled: bool) -> Any:
     """A tqdm bar when tqdm is installed, else a silent stand-in (tqdm is optional)."""
     if enabled:
         try:
-            from tqdm import tqdm
+            from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]
         except ImportError:
             pass
         else:
-            return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False)
+            return tqdm(
+                total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False
+            )
     return _NoBar()

@@ -11,11 +11,11 @@ import gzip
 import math
 import os
 import zlib
-from typing import BinaryIO
+from typing import Protocol
 
 import numpy as np
 
-__all__ = ["IDXError", "IDX_DTYPES", "read_idx"]
+__all__ = ["IDX_DTYPES", "IDXError", "read_idx"]
 
 # Type code -> on-disk dtype. Multi-byte types are big-endian in the file.
 IDX_DTYPES: dict[int, np.dtype] = {
@@ -29,6 +29,10 @@ IDX_DTYPES: dict[int, np.dtype] = {
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
+
+
+class _Reader(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
 
 
 class IDXError(ValueError):
@@ -60,7 +64,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         return _parse(raw, name, compressed=False)
 
 
-def _read_upto(stream: BinaryIO, n: int) -> bytearray:
+def _read_upto(stream: _Reader, n: int) -> bytearray:
     """Read at most ``n`` bytes, in chunks, so a lying header cannot force a huge allocation."""
     buf = bytearray()
     while len(buf) < n:
@@ -71,11 +75,13 @@ def _read_upto(stream: BinaryIO, n: int) -> bytearray:
     return buf
 
 
-def _parse(stream: BinaryIO, name: str, compressed: bool) -> np.ndarray:
+def _parse(stream: _Reader, name: str, compressed: bool) -> np.ndarray:
     what = "decompressed file" if compressed else "file"
     head = _read_upto(stream, 4)
     if len(head) < 4:
-        raise IDXError(f"{name}: too short for an IDX header: {what} has {len(head)} bytes, need at least 4")
+        raise IDXError(
+            f"{name}: too short for an IDX header: {what} has {len(head)} bytes, need at least 4"
+        )
     magic = int.from_bytes(head, "big")
     zeros, code, ndim = head[0:2], head[2], head[3]
     if zeros != b"\x00\x00":
@@ -85,7 +91,9 @@ def _parse(stream: BinaryIO, name: str, compressed: bool) -> np.ndarray:
         )
     if code not in IDX_DTYPES:
         known = ", ".join(f"0x{c:02x} {d.name}" for c, d in IDX_DTYPES.items())
-        raise IDXError(f"{name}: unknown type code 0x{code:02x} in magic 0x{magic:08x} (known: {known})")
+        raise IDXError(
+            f"{name}: unknown type code 0x{code:02x} in magic 0x{magic:08x} (known: {known})"
+        )
     if ndim == 0:
         raise IDXError(f"{name}: magic 0x{magic:08x} says 0 dimensions (expected at least 1)")
 
@@ -103,12 +111,16 @@ def _parse(stream: BinaryIO, name: str, compressed: bool) -> np.ndarray:
     described = f"header says {'x'.join(map(str, shape))} {dtype.name} = {nbytes} bytes of data"
     data = _read_upto(stream, nbytes)
     if len(data) < nbytes:
-        raise IDXError(f"{name}: truncated: {described}, {what} has {len(data)} (after the {header_len}-byte header)")
+        raise IDXError(
+            f"{name}: truncated: {described}, {what} has {len(data)} (after the {header_len}-byte header)"
+        )
     extra = 0
     while chunk := stream.read(_CHUNK):  # count rather than keep whatever follows
         extra += len(chunk)
     if extra:
-        raise IDXError(f"{name}: trailing bytes: {described}, {what} has {nbytes + extra} ({extra} extra)")
+        raise IDXError(
+            f"{name}: trailing bytes: {described}, {what} has {nbytes + extra} ({extra} extra)"
+        )
 
     # bytearray-backed, so the array is writable without another copy.
     arr = np.frombuffer(data, dtype=dtype).reshape(shape)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["DataLoader", "batches"]
 
@@ -25,24 +29,32 @@ class DataLoader:
 
     def __init__(
         self,
-        images: np.ndarray,
-        labels: np.ndarray,
-        batch_size: int = 128,
+        images: ArrayLike,
+        labels: ArrayLike,
+        batch_size: int | np.integer[Any] = 128,
         shuffle: bool = True,
         seed: int | None = 0,
         drop_last: bool = False,
     ) -> None:
         # ndarray subclasses (np.memmap) stay as they are; lists become arrays.
-        images = images if isinstance(images, np.ndarray) else np.asarray(images)
-        labels = labels if isinstance(labels, np.ndarray) else np.asarray(labels)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        x = images if isinstance(images, np.ndarray) else np.asarray(images)
+        y = labels if isinstance(labels, np.ndarray) else np.asarray(labels)
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, (int, np.integer))
+            or batch_size < 1
+        ):
             raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
-        if images.ndim == 0 or labels.ndim == 0:
-            raise ValueError(f"images and labels need a batch axis, got shapes {images.shape} and {labels.shape}")
-        if len(images) != len(labels):
-            raise ValueError(f"images and labels differ in length: {len(images)} images, {len(labels)} labels")
-        self.images = images
-        self.labels = labels
+        if x.ndim == 0 or y.ndim == 0:
+            raise ValueError(
+                f"images and labels need a batch axis, got shapes {x.shape} and {y.shape}"
+            )
+        if len(x) != len(y):
+            raise ValueError(
+                f"images and labels differ in length: {len(x)} images, {len(y)} labels"
+            )
+        self.images: np.ndarray = x
+        self.labels: np.ndarray = y
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
@@ -76,9 +88,9 @@ class DataLoader:
 
 
 def batches(
-    images: np.ndarray,
-    labels: np.ndarray,
-    batch_size: int,
+    images: ArrayLike,
+    labels: ArrayLike,
+    batch_size: int | np.integer[Any],
     shuffle: bool = True,
     seed: int | None = 0,
     drop_last: bool = False,
@@ -89,5 +101,3 @@ def batches(
     [[0, 1], [2]]
     """
     return iter(DataLoader(images, labels, batch_size, shuffle, seed, drop_last))
-
-

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple, overload
 
@@ -92,8 +91,7 @@ class DatasetError(ValueError):
     """The files are valid IDX but not a valid data set (shapes, counts, label range)."""
 
 
-@dataclass(frozen=True)
-class _Source:
+class _Source(NamedTuple):
     name: str  # directory name under the cache and under $TINYGRAD_NP_DATA
     title: str
     mirrors: Sequence[str]
@@ -106,13 +104,22 @@ PathArg = str | os.PathLike[str] | None
 
 @overload
 def load_mnist(
-    root: PathArg = None, download: bool = True, normalize: bool = False,
-    flatten: bool = False, one_hot_label: bool = False, split: None = None,
+    root: PathArg = None,
+    download: bool = True,
+    normalize: bool = False,
+    flatten: bool = False,
+    one_hot_label: bool = False,
+    split: None = None,
 ) -> Dataset: ...
 @overload
 def load_mnist(
-    root: PathArg = None, download: bool = True, normalize: bool = False,
-    flatten: bool = False, one_hot_label: bool = False, *, split: Literal["train", "test"],
+    root: PathArg = None,
+    download: bool = True,
+    normalize: bool = False,
+    flatten: bool = False,
+    one_hot_label: bool = False,
+    *,
+    split: Literal["train", "test"],
 ) -> Split: ...
 def load_mnist(
     root: PathArg = None,
@@ -141,13 +148,22 @@ def load_mnist(
 
 @overload
 def load_fashion_mnist(
-    root: PathArg = None, download: bool = True, normalize: bool = False,
-    flatten: bool = False, one_hot_label: bool = False, split: None = None,
+    root: PathArg = None,
+    download: bool = True,
+    normalize: bool = False,
+    flatten: bool = False,
+    one_hot_label: bool = False,
+    split: None = None,
 ) -> Dataset: ...
 @overload
 def load_fashion_mnist(
-    root: PathArg = None, download: bool = True, normalize: bool = False,
-    flatten: bool = False, one_hot_label: bool = False, *, split: Literal["train", "test"],
+    root: PathArg = None,
+    download: bool = True,
+    normalize: bool = False,
+    flatten: bool = False,
+    one_hot_label: bool = False,
+    *,
+    split: Literal["train", "test"],
 ) -> Split: ...
 def load_fashion_mnist(
     root: PathArg = None,
@@ -166,7 +182,13 @@ def load_fashion_mnist(
     >>> d.train.images.shape, FASHION_MNIST_CLASSES[d.train.labels[0]]  # doctest: +SKIP
     ((60000, 28, 28), 'Ankle boot')
     """
-    src = _Source("fashion-mnist", "Fashion-MNIST", FASHION_MNIST_MIRRORS, FASHION_MNIST_MD5, FASHION_MNIST_SYSTEM_DIRS)
+    src = _Source(
+        "fashion-mnist",
+        "Fashion-MNIST",
+        FASHION_MNIST_MIRRORS,
+        FASHION_MNIST_MD5,
+        FASHION_MNIST_SYSTEM_DIRS,
+    )
     return _load(src, root, download, normalize, flatten, one_hot_label, split)
 
 
@@ -226,7 +248,9 @@ def _load(
     loaded = {}
     for part in parts:
         image_stem, label_stem = _FILES[part]
-        loaded[part] = _read_split(found[image_stem], found[label_stem], normalize, flatten, one_hot_label)
+        loaded[part] = _read_split(
+            found[image_stem], found[label_stem], normalize, flatten, one_hot_label
+        )
     return loaded[split] if split is not None else Dataset(loaded["train"], loaded["test"])
 
 
@@ -244,7 +268,9 @@ def _not_found(
         f"searched, in this order:\n{searched}",
     ]
     if root is not None:
-        lines.append(f"put the files (plain or .gz) in {dest} (with root= given, no other place is searched)")
+        lines.append(
+            f"put the files (plain or .gz) in {dest} (with root= given, no other place is searched)"
+        )
     else:
         lines.append(
             f"put the files (plain or .gz) in {dest}, or pass root=/path/to/dir, or set {DATA_ENV_VAR}=/path/to/dir"
@@ -256,13 +282,19 @@ def _not_found(
     return DatasetNotFoundError("\n".join(lines))
 
 
-def _read_split(image_path: Path, label_path: Path, normalize: bool, flatten: bool, one_hot_label: bool) -> Split:
+def _read_split(
+    image_path: Path, label_path: Path, normalize: bool, flatten: bool, one_hot_label: bool
+) -> Split:
     images = read_idx(image_path)
     labels = read_idx(label_path)
     if images.ndim != 3 or images.shape[1:] != _IMAGE_SHAPE or images.dtype != np.uint8:
-        raise DatasetError(f"{image_path}: expected uint8 images of shape (N, 28, 28), got {images.dtype} {images.shape}")
+        raise DatasetError(
+            f"{image_path}: expected uint8 images of shape (N, 28, 28), got {images.dtype} {images.shape}"
+        )
     if labels.ndim != 1 or labels.dtype != np.uint8:
-        raise DatasetError(f"{label_path}: expected uint8 labels of shape (N,), got {labels.dtype} {labels.shape}")
+        raise DatasetError(
+            f"{label_path}: expected uint8 labels of shape (N,), got {labels.dtype} {labels.shape}"
+        )
     if len(images) != len(labels):
         raise DatasetError(
             f"count mismatch: {image_path} has {len(images)} images but {label_path} has {len(labels)} labels"
