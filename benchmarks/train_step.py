@@ -1,0 +1,311 @@
+"""Time one training step of the two-layer MNIST net: tinygrad_np vs hand-written numpy vs PyTorch.
+
+    python benchmarks/train_step.py            # full run, about a minute
+    python benchmarks/train_step.py --quick    # fewer rounds, no 10,000-step memory loop
+
+The step: 784-100-10, ReLU, mean softmax cross-entropy, 1e-4 * 0.5 * ||W||^2 on both weights,
+SGD lr 0.1, on fixed synthetic data. All implementations start from the same weights, are
+checked to compute the same loss and updated weights (relative 1e-4) before any timing, and
+are timed interleaved in one run, so machine noise cancels in the ratios. Run it on an idle
+machine: anything else running makes the figures meaningless.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+import tinygrad_np
+from tinygrad_np import Tensor, optim, relu
+from tinygrad_np.files import atomic_path
+
+IN, HIDDEN, OUT = 784, 100, 10
+LR, LAM = 0.1, 1e-4
+CONFIGS = [(32, "float32"), (128, "float32"), (1024, "float32"), (128, "float64")]
+
+
+def make_problem(batch: int, dtype: str, seed: int = 0) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    limit1, limit2 = np.sqrt(6 / (IN + HIDDEN)), np.sqrt(6 / (HIDDEN + OUT))
+    return {
+        "x": rng.random((batch, IN)).astype(dtype),
+        "y": rng.integers(0, OUT, batch),
+        "W1": rng.uniform(-limit1, limit1, (IN, HIDDEN)).astype(dtype),
+        "b1": np.zeros(HIDDEN, dtype),
+        "W2": rng.uniform(-limit2, limit2, (HIDDEN, OUT)).astype(dtype),
+        "b2": np.zeros(OUT, dtype),
+    }
+
+
+Step = Callable[[Any, Any], Any]  # step(x_batch, y_batch) -> loss
+
+
+def tinygrad_step(p: dict[str, Any]) -> tuple[Step, Callable[[], list]]:
+    """The step as a user writes it: expressions, backward, optimizer."""
+    W1, b1, W2, b2 = (Tensor(p[k].copy(), requires_grad=True) for k in ("W1", "b1", "W2", "b2"))
+    sgd = optim.SGD([W1, b1, W2, b2], lr=LR)
+
+    def step(x: Any, y: Any) -> Any:
+        logits = relu(Tensor(x) @ W1 + b1) @ W2 + b2
+        loss = logits.softmax_cross_entropy(y) + LAM * (W1.l2() + W2.l2())
+        sgd.zero_grad()
+        loss.backward()
+        sgd.step()
+        return loss.data
+
+    return step, lambda: [W1.data, b1.data, W2.data, b2.data]
+
+
+def numpy_step(p: dict[str, Any]) -> tuple[Step, Callable[[], list]]:
+    """The same step by hand in numpy, written for speed: the zero-overhead reference."""
+    W1, b1, W2, b2 = (p[k].copy() for k in ("W1", "b1", "W2", "b2"))
+
+    def step(x: Any, y: Any) -> Any:
+        nonlocal W1, b1, W2, b2  # updated in place below
+        n = len(x)
+        rows = np.arange(n)
+        h_pre = x @ W1
+        h_pre += b1
+        h = np.maximum(h_pre, 0)
+        logits = h @ W2
+        logits += b2
+        logits -= logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        total = e.sum(axis=1, keepdims=True)
+        w1, w2 = W1.reshape(-1), W2.reshape(-1)
+        loss = (np.log(total[:, 0]) - logits[rows, y]).sum() / n \
+            + LAM * 0.5 * (w1.dot(w1) + w2.dot(w2))
+        d = e / total
+        d[rows, y] -= 1
+        d /= n
+        gW2 = h.T @ d
+        gW2 += LAM * W2
+        gb2 = d.sum(axis=0)
+        dh = d @ W2.T
+        dh *= h_pre > 0
+        gW1 = x.T @ dh
+        gW1 += LAM * W1
+        gb1 = dh.sum(axis=0)
+        W1 -= LR * gW1
+        b1 -= LR * gb1
+        W2 -= LR * gW2
+        b2 -= LR * gb2
+        return loss
+
+    return step, lambda: [W1, b1, W2, b2]
+
+
+def torch_step(p: dict[str, Any]) -> tuple[Step, Callable[[], list]] | None:
+    try:
+        import torch
+        import torch.nn.functional as F
+    except ImportError:
+        return None
+    torch.set_num_threads(2)
+    W1, b1, W2, b2 = (torch.tensor(p[k].copy(), requires_grad=True)
+                      for k in ("W1", "b1", "W2", "b2"))
+    sgd = torch.optim.SGD([W1, b1, W2, b2], lr=LR)
+
+    def step(x: Any, y: Any) -> Any:
+        logits = torch.relu(torch.from_numpy(x) @ W1 + b1) @ W2 + b2
+        loss = F.cross_entropy(logits, torch.from_numpy(y)) \
+            + LAM * 0.5 * ((W1 * W1).sum() + (W2 * W2).sum())
+        sgd.zero_grad()
+        loss.backward()
+        sgd.step()
+        return loss.detach()
+
+    return step, lambda: [t.detach().numpy() for t in (W1, b1, W2, b2)]
+
+
+def check_agreement(impls: dict[str, Any], problem: dict[str, Any], dtype: str) -> None:
+    """One step from the same start: same loss and same updated weights, or no timing."""
+    results = {}
+    for name, (step, weights) in impls.items():
+        loss = float(step(problem["x"], problem["y"]))
+        results[name] = (loss, [np.array(w, copy=True) for w in weights()])
+    ref_loss, ref_weights = results["numpy"]
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    for name, (loss, weights) in results.items():
+        if abs(loss - ref_loss) > tol * abs(ref_loss):
+            sys.exit(f"{name}: loss {loss} differs from numpy's {ref_loss}")
+        for w, ref in zip(weights, ref_weights):
+            np.testing.assert_allclose(w, ref, rtol=tol, atol=tol * np.abs(ref).max(),
+                                       err_msg=f"{name}: updated weights differ from numpy's")
+
+
+def time_interleaved(steps: dict[str, Callable[[], Any]], rounds: int,
+                     seconds_per_round: float) -> dict[str, list[float]]:
+    """Per-step times; each round runs every implementation in turn (rotating the order)."""
+    for step in steps.values():  # warm up
+        for _ in range(20):
+            step()
+    counts = {}
+    for name, step in steps.items():
+        start = time.perf_counter()
+        for _ in range(10):
+            step()
+        counts[name] = max(3, int(seconds_per_round / ((time.perf_counter() - start) / 10)))
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    names = list(steps)
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            step, record = steps[name], times[name]
+            for _ in range(counts[name]):
+                start = time.perf_counter()
+                step()
+                record.append(time.perf_counter() - start)
+    return times
+
+
+def matmul_gflops(dtype: str) -> float:
+    a = np.random.default_rng(0).random((1024, 1024)).astype(dtype)
+    best = float("inf")
+    for _ in range(10):
+        start = time.perf_counter()
+        a @ a
+        best = min(best, time.perf_counter() - start)
+    return 2 * 1024 ** 3 / best / 1e9
+
+
+def step_flops(batch: int) -> int:
+    """Matmul FLOPs of one step: forward x@W1, h@W2; backward h.T@d, d@W2.T, x.T@dh."""
+    return 2 * batch * (IN * HIDDEN * 2 + HIDDEN * OUT * 3)
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def memory_loop(steps: int) -> dict[str, float]:
+    problem = make_problem(128, "float32")
+    step, _ = tinygrad_step(problem)
+    marks = {}
+    for i in range(1, steps + 1):
+        step(problem["x"], problem["y"])
+        if i in (1000, steps):
+            marks[f"peak_rss_mib_at_{i}"] = round(peak_rss_mib(), 1)
+    return marks
+
+
+def epoch_times(repeats: int) -> dict[str, float]:
+    """One epoch of 60,000 samples at batch 128, float32, for tinygrad_np and numpy."""
+    rng = np.random.default_rng(1)
+    data = rng.random((60000, IN), dtype=np.float32)
+    labels = rng.integers(0, OUT, 60000)
+    batches = [(data[i:i + 128], labels[i:i + 128]) for i in range(0, 60000, 128)]
+    runs: dict[str, list[float]] = {"tinygrad_np": [], "numpy": []}
+    for _ in range(repeats):
+        for name, factory in (("tinygrad_np", tinygrad_step), ("numpy", numpy_step)):
+            step, _ = factory(make_problem(128, "float32"))
+            start = time.perf_counter()
+            for xb, yb in batches:
+                step(xb, yb)
+            runs[name].append(time.perf_counter() - start)
+    return {name: statistics.median(r) for name, r in runs.items()}
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {"cpu": cpu, "cores": str(len(__import__("os").sched_getaffinity(0))),
+            "python": platform.python_version(), "numpy": np.__version__,
+            "tinygrad_np": tinygrad_np.__version__}
+    try:
+        import torch
+        info["torch"] = torch.__version__
+    except ImportError:
+        info["torch"] = "not installed"
+    return info
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds; no memory loop")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"),
+                        help="folder for train_step.md and train_step.json")
+    args = parser.parse_args()
+    rounds = args.rounds or (5 if args.quick else 15)
+
+    info = machine()
+    peaks = {dtype: matmul_gflops(dtype) for dtype in ("float32", "float64")}
+    rows = []
+    for batch, dtype in CONFIGS:
+        problem = make_problem(batch, dtype)
+        impls = {"numpy": numpy_step(problem), "tinygrad_np": tinygrad_step(problem)}
+        torch_impl = torch_step(problem)
+        if torch_impl is not None:
+            impls["pytorch"] = torch_impl
+        check_agreement(impls, problem, dtype)
+        x, y = problem["x"], problem["y"]
+        times = time_interleaved({k: (lambda f=v[0]: f(x, y)) for k, v in impls.items()},
+                                 rounds, 0.04)
+        base = statistics.median(times["numpy"])
+        bound = step_flops(batch) / (peaks[dtype] * 1e9)
+        for name, record in times.items():
+            median = statistics.median(record)
+            rows.append({"batch": batch, "dtype": dtype, "impl": name,
+                         "median_ms": median * 1e3, "samples_per_s": batch / median,
+                         "ratio_to_numpy": median / base, "matmul_bound_ms": bound * 1e3})
+        print(f"batch {batch} {dtype}: " + ", ".join(
+            f"{r['impl']} {r['median_ms']:.3f} ms ({r['ratio_to_numpy']:.3f}x)"
+            for r in rows if r["batch"] == batch and r["dtype"] == dtype), flush=True)
+
+    epochs = epoch_times(1 if args.quick else 3)
+    memory = {} if args.quick else memory_loop(10000)
+    report = {"machine": info, "matmul_gflops": peaks, "steps": rows, "epoch_seconds": epochs,
+              "memory": memory}
+    markdown = to_markdown(report)
+    print()
+    print(markdown)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(args.out / "train_step.json") as tmp:
+        tmp.write_text(json.dumps(report, indent=2))
+    with atomic_path(args.out / "train_step.md") as tmp:
+        tmp.write_text(markdown)
+    print(f"wrote {args.out / 'train_step.md'} and {args.out / 'train_step.json'}")
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    lines = [f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, numpy "
+             f"{m['numpy']}, PyTorch {m['torch']}, tinygrad_np {m['tinygrad_np']}.",
+             f"Matmul peak (1024x1024 @ 1024x1024): {report['matmul_gflops']['float32']:.0f} "
+             f"GFLOP/s float32, {report['matmul_gflops']['float64']:.0f} GFLOP/s float64.", "",
+             "| batch | dtype | implementation | median step (ms) | samples/s | ratio to numpy "
+             "| matmul lower bound (ms) |",
+             "|---:|---|---|---:|---:|---:|---:|"]
+    for r in report["steps"]:
+        lines.append(f"| {r['batch']} | {r['dtype']} | {r['impl']} | {r['median_ms']:.3f} | "
+                     f"{r['samples_per_s']:,.0f} | {r['ratio_to_numpy']:.3f} | "
+                     f"{r['matmul_bound_ms']:.3f} |")
+    e = report["epoch_seconds"]
+    lines += ["", f"One epoch (60,000 samples, batch 128, float32): tinygrad_np "
+                  f"{e['tinygrad_np']:.2f} s, hand-written numpy {e['numpy']:.2f} s "
+                  f"(ratio {e['tinygrad_np'] / e['numpy']:.3f})."]
+    if report["memory"]:
+        mem = report["memory"]
+        lines.append(f"Peak RSS over a 10,000-step loop (batch 128): "
+                     f"{mem['peak_rss_mib_at_1000']} MiB at step 1,000, "
+                     f"{mem['peak_rss_mib_at_10000']} MiB at step 10,000.")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
