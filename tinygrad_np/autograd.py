@@ -6,6 +6,7 @@ topological order). No recursion, so a chain of 100,000 ops is fine.
 """
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -122,15 +123,20 @@ def _bad_gradient(fn: Any, index: int, parent: Tensor, grad: Any) -> None:
 
 
 def _accumulate_leaf(leaf: Tensor, grad: Any, owned: set[int]) -> None:
-    if leaf.grad is None:
+    current = leaf.grad
+    if current is None:
         # A backward may return the same array for several inputs (Add does), or a view of
         # something else: copy those, so no two .grad share memory.
         if grad.base is not None or id(grad) in owned:
             grad = grad.copy()
         owned.add(id(grad))
         leaf.grad = grad
+    elif current.base is None and sys.getrefcount(current) == 3:
+        # Only leaf.grad (and this frame) holds the array, so adding in place is invisible
+        # and saves allocating a parameter-sized array.
+        current += grad
     else:
-        leaf.grad = leaf.grad + grad
+        leaf.grad = current + grad
 
 
 def _retain(tensor: Tensor | None, grad: Any, owned: set[int]) -> None:
