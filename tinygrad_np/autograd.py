@@ -125,9 +125,11 @@ def _bad_gradient(fn: Any, index: int, parent: Tensor, grad: Any) -> None:
 def _accumulate_leaf(leaf: Tensor, grad: Any, owned: set[int]) -> None:
     current = leaf.grad
     if current is None:
-        # A backward may return the same array for several inputs (Add does), or a view of
-        # something else: copy those, so no two .grad share memory.
-        if grad.base is not None or id(grad) in owned:
+        if isinstance(grad, np.generic):  # numpy math on 0-d arrays gives scalars
+            grad = np.array(grad)
+        elif grad.base is not None or id(grad) in owned:
+            # A backward may return the same array for several inputs (Add does), or a view
+            # of something else: copy those, so no two .grad share memory.
             grad = grad.copy()
         owned.add(id(grad))
         leaf.grad = grad
@@ -136,7 +138,8 @@ def _accumulate_leaf(leaf: Tensor, grad: Any, owned: set[int]) -> None:
         # and saves allocating a parameter-sized array.
         current += grad
     else:
-        leaf.grad = current + grad
+        total = current + grad
+        leaf.grad = np.array(total) if isinstance(total, np.generic) else total
 
 
 def _retain(tensor: Tensor | None, grad: Any, owned: set[int]) -> None:

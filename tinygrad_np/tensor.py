@@ -29,6 +29,8 @@ class Tensor:
     # `ndarray * Tensor` must reach Tensor.__rmul__, not numpy's elementwise loop.
     __array_ufunc__ = None
 
+    data: Any
+
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
         if type(data) is np.ndarray and dtype is None:
@@ -37,10 +39,10 @@ class Tensor:
             data = data.data if dtype is None else np.asarray(data.data, dtype=dtype)
         elif dtype is not None:
             data = np.asarray(data, dtype=dtype)
+        elif isinstance(data, np.generic):  # before `float`: np.float64 subclasses float
+            data = np.asarray(data)
         elif isinstance(data, (int, float, list, tuple)):
             data = np.asarray(data, dtype=np.float32)
-        elif isinstance(data, np.generic):
-            data = np.asarray(data)
         elif not hasattr(data, "dtype"):
             raise TypeError(f"Tensor: cannot wrap {type(data).__name__}; "
                             "expected an array, a number or a (nested) list of numbers")

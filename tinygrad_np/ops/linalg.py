@@ -26,10 +26,10 @@ class MatMul(Function):
         # Treat vectors as matrices (a row on the left, a column on the right), then undo.
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
+        if b.ndim == 1:  # first: for vector . vector the gradient is 0-d
+            grad = grad[..., None]
         if a.ndim == 1:
             grad = grad[..., None, :]
-        if b.ndim == 1:
-            grad = grad[..., None]
         grad_a = grad_b = None
         if need_a:
             grad_a = grad @ b2.swapaxes(-1, -2)

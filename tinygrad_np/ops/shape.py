@@ -24,8 +24,9 @@ class Transpose(Function):
     __slots__ = ("axes",)
 
     def forward(ctx, x, axes=None):
-        ctx.axes = axes
-        return x.transpose(axes)
+        out = x.transpose(axes)  # numpy validates the axes first
+        ctx.axes = None if axes is None else tuple(a % x.ndim for a in axes)
+        return out
 
     def backward(ctx, grad):
         if ctx.axes is None:
