@@ -1,0 +1,94 @@
+"""Initialisers: the right distribution (checked on large samples), shapes, dtypes, seeds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tinygrad_np.nn import init
+
+FAN_IN, FAN_OUT = 400, 600          # 240,000 samples: the standard error of a sample std is
+N = FAN_IN * FAN_OUT                # ~0.1% (uniform) or ~0.15% (normal) of the true std, so
+STD_RTOL = 0.01                     # the 1% tolerance below is 7+ standard errors wide.
+
+
+def test_glorot_uniform_bound_and_spread() -> None:
+    bound = np.sqrt(6 / (FAN_IN + FAN_OUT))
+    w = init.glorot_uniform((FAN_IN, FAN_OUT), rng=0, dtype=np.float64)
+    assert np.abs(w).max() <= bound
+    assert np.abs(w).max() > 0.999 * bound                       # fills the whole interval
+    np.testing.assert_allclose(w.std(), bound / np.sqrt(3), rtol=STD_RTOL)
+    assert abs(w.mean()) < 5 * bound / np.sqrt(3 * N)            # 5 standard errors
+    # Uniform, not bell-shaped: each tenth of [-bound, bound] holds ~10% of the samples.
+    counts, _ = np.histogram(w, bins=10, range=(-bound, bound))
+    np.testing.assert_allclose(counts / N, 0.1, atol=0.003)
+
+
+def test_he_normal_std_and_shape_of_distribution() -> None:
+    std = np.sqrt(2 / FAN_IN)
+    w = init.he_normal((FAN_IN, FAN_OUT), rng=0, dtype=np.float64)
+    np.testing.assert_allclose(w.std(), std, rtol=STD_RTOL)
+    assert abs(w.mean()) < 5 * std / np.sqrt(N)
+    # Normal: ~68.27% within one std, ~95.45% within two (binomial SE < 0.1%).
+    np.testing.assert_allclose(np.mean(np.abs(w) < std), 0.6827, atol=0.005)
+    np.testing.assert_allclose(np.mean(np.abs(w) < 2 * std), 0.9545, atol=0.005)
+
+
+def test_he_uniform_bound_and_spread() -> None:
+    bound = np.sqrt(6 / FAN_IN)
+    w = init.he_uniform((FAN_IN, FAN_OUT), rng=0, dtype=np.float64)
+    assert bound * 0.999 < np.abs(w).max() <= bound
+    np.testing.assert_allclose(w.std(), np.sqrt(2 / FAN_IN), rtol=STD_RTOL)
+
+
+def test_zeros() -> None:
+    z = init.zeros((3, 2))
+    assert z.dtype == np.float32 and z.shape == (3, 2) and not z.any()
+
+
+@pytest.mark.parametrize("fn", [init.glorot_uniform, init.he_normal, init.he_uniform])
+def test_seeds_and_dtypes(fn) -> None:
+    a = fn((7, 5), rng=11)
+    assert a.dtype == np.float32 and a.shape == (7, 5)
+    np.testing.assert_array_equal(a, fn((7, 5), rng=11))
+    np.testing.assert_array_equal(a, fn((7, 5), rng=np.random.default_rng(11)))
+    assert not np.array_equal(a, fn((7, 5), rng=12))
+    # Sampled in float64, then cast: the same seed gives the same weights in any dtype.
+    np.testing.assert_array_equal(a, fn((7, 5), rng=11, dtype=np.float64).astype(np.float32))
+    gen = np.random.default_rng(0)
+    assert not np.array_equal(fn((7, 5), rng=gen), fn((7, 5), rng=gen))   # the generator moves
+
+
+@pytest.mark.parametrize("fn", [init.glorot_uniform, init.he_normal, init.he_uniform])
+def test_bad_shapes_and_dtypes(fn) -> None:
+    with pytest.raises(ValueError, match=r"2-D weight shape .* got \(3,\)"):
+        fn((3,), rng=0)
+    with pytest.raises(ValueError, match=r"got \(0, 3\)"):
+        fn((0, 3), rng=0)
+    with pytest.raises(ValueError, match="floating-point dtype, got int64"):
+        fn((2, 3), rng=0, dtype=np.int64)
+
+
+def test_get_initializer_and_as_rng() -> None:
+    assert init.get_initializer("glorot") is init.glorot_uniform
+    assert init.get_initializer("he") is init.he_normal
+    assert init.get_initializer(init.zeros) is init.zeros
+    with pytest.raises(TypeError, match="init must be a name or a callable"):
+        init.get_initializer(3)  # type: ignore[arg-type]
+    gen = np.random.default_rng(0)
+    assert init.as_rng(gen) is gen
+    assert isinstance(init.as_rng(None), np.random.Generator)
+    with pytest.raises(TypeError, match="got bool"):
+        init.as_rng(True)  # type: ignore[arg-type]
+
+
+@settings(max_examples=40, deadline=None)
+@given(fan_in=st.integers(1, 50), fan_out=st.integers(1, 50), seed=st.integers(0, 2**32 - 1))
+def test_bounds_hold_for_any_shape(fan_in: int, fan_out: int, seed: int) -> None:
+    w = init.glorot_uniform((fan_in, fan_out), rng=seed)
+    assert w.shape == (fan_in, fan_out) and w.dtype == np.float32
+    assert np.abs(w).max() <= np.float32(np.sqrt(6 / (fan_in + fan_out)))
+    assert np.abs(init.he_uniform((fan_in, fan_out), rng=seed)).max() <= np.float32(
+        np.sqrt(6 / fan_in))

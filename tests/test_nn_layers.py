@@ -1,0 +1,124 @@
+"""Linear, Sequential and the activation modules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tinygrad_np import Tensor, numgrad, relu, sigmoid, tanh
+from tinygrad_np.nn import Linear, ReLU, Sequential, Sigmoid, Tanh, init
+
+
+def test_linear_shapes_dtype_and_names() -> None:
+    layer = Linear(5, 3, rng=0)
+    assert layer.weight.shape == (5, 3) and layer.bias.shape == (3,)
+    assert layer.weight.dtype == np.float32 and layer.bias.dtype == np.float32
+    assert layer.weight.requires_grad and layer.bias.requires_grad
+    assert (layer.weight.name, layer.bias.name) == ("weight", "bias")
+    np.testing.assert_array_equal(layer.bias.data, np.zeros(3, dtype=np.float32))
+    assert (layer.in_features, layer.out_features) == (5, 3)
+
+
+def test_linear_forward_is_exactly_x_at_w_plus_b() -> None:
+    rng = np.random.default_rng(1)
+    layer = Linear(4, 3, rng=0)
+    layer.bias.data[...] = rng.standard_normal(3)
+    x = rng.standard_normal((6, 4)).astype(np.float32)
+    expected = x @ layer.weight.data + layer.bias.data
+    out = layer(x)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out.data, expected)
+    np.testing.assert_array_equal(layer(Tensor(x)).data, expected)
+
+
+def test_linear_without_bias() -> None:
+    layer = Linear(4, 2, bias=False, rng=0)
+    assert layer.bias is None
+    assert [name for name, _ in layer.named_parameters()] == ["weight"]
+    x = np.ones((1, 4), dtype=np.float32)
+    np.testing.assert_array_equal(layer(x).data, x @ layer.weight.data)
+
+
+def test_linear_float64_gradients_match_numerical() -> None:
+    layer = Linear(3, 2, dtype=np.float64, rng=0)
+    layer.bias.data[...] = [0.3, -0.2]
+    x = np.random.default_rng(2).standard_normal((4, 3))
+
+    def loss() -> Tensor:
+        return layer(x).tanh().sum()
+
+    loss().backward()
+    num_w, num_b = numgrad(lambda *_: loss(), layer.weight, layer.bias)
+    np.testing.assert_allclose(layer.weight.grad, num_w, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(layer.bias.grad, num_b, rtol=1e-6, atol=1e-9)
+
+
+def test_seeds_are_reproducible_and_distinct() -> None:
+    a, b, c = Linear(8, 4, rng=3), Linear(8, 4, rng=3), Linear(8, 4, rng=4)
+    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    assert not np.array_equal(a.weight.data, c.weight.data)
+    # A Generator is used as given (and advanced), as an int seed would create it.
+    gen = np.random.default_rng(3)
+    np.testing.assert_array_equal(Linear(8, 4, rng=gen).weight.data, a.weight.data)
+    assert not np.array_equal(Linear(8, 4, rng=gen).weight.data, a.weight.data)
+
+
+def test_init_names_and_callable() -> None:
+    np.testing.assert_array_equal(Linear(6, 5, init="he", rng=0).weight.data,
+                                  init.he_normal((6, 5), rng=0))
+    np.testing.assert_array_equal(Linear(6, 5, rng=0).weight.data,
+                                  init.glorot_uniform((6, 5), rng=0))
+    seen = []
+
+    def ones(shape, rng, dtype):
+        seen.append((shape, np.dtype(dtype)))
+        return np.ones(shape)                      # float64: Linear casts it
+
+    layer = Linear(2, 3, init=ones, dtype=np.float32)
+    assert seen == [((2, 3), np.dtype(np.float32))]
+    assert layer.weight.dtype == np.float32 and np.all(layer.weight.data == 1)
+
+
+def test_bad_arguments_are_refused_clearly() -> None:
+    with pytest.raises(ValueError, match="unknown init 'kaiming'"):
+        Linear(2, 2, init="kaiming")
+    with pytest.raises(ValueError, match=r"returned shape \(3, 2\), expected \(2, 3\)"):
+        Linear(2, 3, init=lambda shape, rng, dtype: np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="in_features must be a positive int, got 0"):
+        Linear(0, 3)
+    with pytest.raises(ValueError, match="out_features must be a positive int, got 2.5"):
+        Linear(3, 2.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="rng must be"):
+        Linear(2, 2, rng="seed")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="floating-point dtype"):
+        Linear(2, 2, dtype=np.int32)
+
+
+def test_sequential_composes_and_names_parameters() -> None:
+    first, second = Linear(3, 4, rng=0), Linear(4, 2, rng=1)
+    model = Sequential(first, ReLU(), second)
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(model(x).data, second(first(x).relu()).data)
+    assert [name for name, _ in model.named_parameters()] == [
+        "layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
+    assert len(model) == 3 and model[2] is second and next(iter(model)) is first
+
+
+def test_sequential_accepts_plain_functions_and_refuses_non_callables() -> None:
+    model = Sequential(Linear(2, 2, rng=0), relu)
+    x = np.array([[1.0, -1.0]], dtype=np.float32)
+    np.testing.assert_array_equal(model(x).data, relu(model[0](x)).data)
+    with pytest.raises(TypeError, match="layer 1 is a int"):
+        Sequential(Linear(2, 2), 3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("module, function", [(ReLU(), relu), (Sigmoid(), sigmoid),
+                                              (Tanh(), tanh)])
+def test_activation_modules_equal_the_functions(module, function) -> None:
+    x = Tensor(np.linspace(-3, 3, 13, dtype=np.float32), requires_grad=True)
+    np.testing.assert_array_equal(module(x).data, function(x).data)
+    assert module.parameters() == []
+    module(x).sum().backward()
+    expected = Tensor(x.data, requires_grad=True)
+    function(expected).sum().backward()
+    np.testing.assert_array_equal(x.grad, expected.grad)

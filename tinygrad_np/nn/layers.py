@@ -1,0 +1,113 @@
+"""Layers: `Linear`, `Sequential`, and activation modules for PyTorch-style models.
+
+>>> import numpy as np
+>>> from tinygrad_np.nn import Linear, ReLU, Sequential
+>>> model = Sequential(Linear(784, 128, init="he", rng=0), ReLU(), Linear(128, 10, rng=1))
+>>> model(np.zeros((32, 784), dtype=np.float32)).shape
+(32, 10)
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from ..functional import relu, sigmoid, tanh
+from ..tensor import Tensor
+from .init import Initializer, RngLike, as_rng, get_initializer, zeros
+from .module import Module
+
+__all__ = ["Linear", "ReLU", "Sequential", "Sigmoid", "Tanh"]
+
+
+class Linear(Module):
+    """`x @ weight + bias`, with `weight` of shape (in_features, out_features) as in the
+    tutorial maths `x @ W1 + b1` (PyTorch stores the transpose).
+
+    `init` is "glorot" (Glorot/Xavier uniform, the default), "he" (He normal, for ReLU),
+    another name from `nn.init.INITIALIZERS`, or a callable `(shape, rng, dtype) -> array`.
+    The bias starts at zero. `rng` is a `np.random.Generator` or an int seed.
+
+    >>> layer = Linear(3, 2, rng=0)
+    >>> layer.weight.shape, layer.bias.shape, layer.weight.dtype
+    ((3, 2), (2,), dtype('float32'))
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 init: str | Initializer = "glorot", rng: RngLike = None,
+                 dtype: Any = np.float32) -> None:
+        for what, size in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 1:
+                raise ValueError(f"Linear: {what} must be a positive int, got {size!r}")
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        shape = (self.in_features, self.out_features)
+        weight = np.asarray(get_initializer(init)(shape, as_rng(rng), dtype))
+        if weight.shape != shape:
+            raise ValueError(f"Linear: init {init!r} returned shape {weight.shape}, "
+                             f"expected {shape}")
+        self.weight = Tensor(weight.astype(dtype, copy=False), requires_grad=True, name="weight")
+        self.bias = (Tensor(zeros((self.out_features,), dtype=dtype), requires_grad=True,
+                            name="bias") if bias else None)
+
+    def forward(self, x: Any) -> Tensor:
+        out = x @ self.weight
+        return out if self.bias is None else out + self.bias
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Sequential(Module):
+    """Apply modules (or any callables, such as `tinygrad_np.relu`) one after the other.
+
+    They are kept in the list `layers`, so parameters are named "layers.0.weight", ...
+
+    >>> model = Sequential(Linear(2, 4, rng=0), Tanh(), Linear(4, 1, rng=1))
+    >>> [name for name, _ in model.named_parameters()][:2]
+    ['layers.0.weight', 'layers.0.bias']
+    """
+
+    def __init__(self, *layers: Callable[[Any], Any]) -> None:
+        for index, layer in enumerate(layers):
+            if not callable(layer):
+                raise TypeError(f"Sequential: layer {index} is a {type(layer).__name__}, "
+                                f"which cannot be called")
+        self.layers = list(layers)
+
+    def forward(self, x: Any) -> Any:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __getitem__(self, index: int) -> Any:
+        return self.layers[index]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.layers)
+
+
+class ReLU(Module):
+    """max(x, 0) as a module. Has no parameters."""
+
+    def forward(self, x: Any) -> Tensor:
+        return relu(x)
+
+
+class Sigmoid(Module):
+    """1 / (1 + exp(-x)) as a module. Has no parameters."""
+
+    def forward(self, x: Any) -> Tensor:
+        return sigmoid(x)
+
+
+class Tanh(Module):
+    """tanh(x) as a module. Has no parameters."""
+
+    def forward(self, x: Any) -> Tensor:
+        return tanh(x)
