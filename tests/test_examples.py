@@ -1,0 +1,191 @@
+"""Every example runs as a user runs it (`python examples/<name>.py ...`, in a subprocess) and
+its outputs are checked: the last line, the pictures, the saved weights, the error on missing
+data. Tiny settings (--limit, --epochs 1) keep each run to a second or two; one run of
+mnist_two_layer.py --offline-split with all its defaults checks the promised >= 95%.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from examples_data import OFFLINE_TRAIN, mnist_dir, mnist_offline_split
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = ("mnist_two_layer", "mlp_300_100", "sigmoid_mlp", "numerical_vs_backprop",
+            "show_digits")
+TRAINING = ("mnist_two_layer", "mlp_300_100", "sigmoid_mlp", "numerical_vs_backprop")
+LAST_LINE = re.compile(r"test accuracy: (\d\.\d{4})")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def run_example(name: str, *args: str | Path, cwd: Path, ok: bool = True,
+                timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`python examples/<name>.py args...` from `cwd`, with the checkout importable."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["MPLBACKEND"] = "Agg"
+    # Small matrices: one BLAS thread is faster, and steady when CI runs jobs side by side.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(var, "1")
+    result = subprocess.run([sys.executable, str(REPO / "examples" / f"{name}.py"),
+                             *map(str, args)], cwd=cwd, env=env, capture_output=True,
+                            text=True, timeout=timeout, check=False)
+    if ok:
+        assert result.returncode == 0, (f"{name} {args} exited {result.returncode}:\n"
+                                         f"{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def last_accuracy(stdout: str) -> float:
+    """The value of the last line, which must be exactly `test accuracy: 0.XXXX`."""
+    last = stdout.rstrip("\n").split("\n")[-1]
+    match = LAST_LINE.fullmatch(last)
+    assert match, f"last line is {last!r}, expected 'test accuracy: 0.XXXX'"
+    value = float(match.group(1))
+    assert 0.0 <= value <= 1.0
+    return value
+
+
+def assert_png(path: Path) -> None:
+    assert path.is_file(), f"{path} was not written"
+    assert path.read_bytes()[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
+    assert 1_000 < path.stat().st_size < 200_000, f"{path}: {path.stat().st_size} bytes"
+
+
+def load_weights(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as archive:  # plain arrays only, no pickle
+        return {key: archive[key] for key in archive.files}
+
+
+def offline_test_accuracy(logits: np.ndarray) -> float:
+    return float((logits.argmax(axis=1) == mnist_offline_split().y_test).mean())
+
+
+def tiny(out: Path, limit: int = 500) -> list[str | Path]:
+    """Common arguments of the quick runs: the offline data, one epoch, few images."""
+    return ["--offline-split", "--data", mnist_dir(), "--epochs", "1", "--limit", str(limit),
+            "--out", out]
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_help(name: str, tmp_path: Path) -> None:
+    out = run_example(name, "--help", cwd=tmp_path).stdout
+    assert out.startswith(f"usage: python examples/{name}.py")
+    for option in ("--data", "--dataset", "--epochs", "--batch-size", "--lr", "--seed", "--out",
+                   "--limit", "--offline-split"):
+        assert option in out, option
+    if name == "show_digits":
+        assert "ignored here: --epochs, --batch-size, --lr" in " ".join(out.split())
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_missing_data_is_a_clear_error(name: str, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_example(name, "--data", empty, "--no-download", "--out", tmp_path / "out",
+                         cwd=tmp_path, ok=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: MNIST files missing:")
+    assert "t10k-images-idx3-ubyte" in result.stderr and str(empty) in result.stderr
+
+
+def test_bad_option_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_example("mnist_two_layer", "--epochs", "0", cwd=tmp_path, ok=False)
+    assert result.returncode == 2
+    assert "--epochs: must be >= 1" in result.stderr
+
+
+def test_mnist_two_layer_tiny_run(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_example("mnist_two_layer", *tiny(out), cwd=tmp_path)
+    assert "gradcheck OK" in result.stdout
+    assert "epoch 1: loss" in result.stdout
+    accuracy = last_accuracy(result.stdout)
+    assert accuracy > 0.5  # 500 images, one epoch: far above chance
+    assert_png(out / "curves.png")
+    assert_png(out / "misclassified.png")
+    weights = load_weights(out / "weights.npz")
+    assert list(weights) == ["W1", "b1", "W2", "b2"]
+    assert weights["W1"].shape == (784, 100) and weights["W1"].dtype == np.float32
+    x = mnist_offline_split().x_test
+    logits = np.maximum(x @ weights["W1"] + weights["b1"], 0) @ weights["W2"] + weights["b2"]
+    assert offline_test_accuracy(logits) == pytest.approx(accuracy, abs=5e-5)
+
+
+def test_mnist_two_layer_defaults_reach_95_percent_on_the_offline_split(tmp_path: Path) -> None:
+    """The documented run, with every default (10 epochs over 8,000 images: seconds)."""
+    mnist_dir()  # a clear failure if the offline data is not there
+    result = run_example("mnist_two_layer", "--offline-split", "--out", tmp_path / "out",
+                         cwd=tmp_path)
+    assert f"{OFFLINE_TRAIN:,} training / 2,000 test images" in result.stdout
+    assert result.stdout.count("test accuracy") == 10 + 1  # after each epoch, and the last line
+    assert last_accuracy(result.stdout) >= 0.95
+
+
+def test_mnist_two_layer_on_fashion_mnist(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_example("mnist_two_layer", "--dataset", "fashion-mnist", "--epochs", "1",
+                         "--limit", "1000", "--out", out, cwd=tmp_path)
+    assert "Fashion-MNIST" in result.stdout and "10,000 test images" in result.stdout
+    assert last_accuracy(result.stdout) > 0.5
+    assert_png(out / "misclassified.png")
+
+
+def test_mlp_300_100(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    accuracy = last_accuracy(run_example("mlp_300_100", *tiny(out), cwd=tmp_path).stdout)
+    assert accuracy > 0.5
+    w = load_weights(out / "weights.npz")
+    assert [w[f"fc{i}.weight"].shape for i in (1, 2, 3)] == [(784, 300), (300, 100), (100, 10)]
+    h = np.maximum(mnist_offline_split().x_test @ w["fc1.weight"] + w["fc1.bias"], 0)
+    h = np.maximum(h @ w["fc2.weight"] + w["fc2.bias"], 0)
+    logits = h @ w["fc3.weight"] + w["fc3.bias"]
+    assert offline_test_accuracy(logits) == pytest.approx(accuracy, abs=5e-5)
+
+
+def test_sigmoid_mlp(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    accuracy = last_accuracy(run_example("sigmoid_mlp", *tiny(out), cwd=tmp_path).stdout)
+    assert accuracy > 0.5
+    w = load_weights(out / "weights.npz")
+    assert w["layers.0.weight"].shape == (784, 30)
+    z = mnist_offline_split().x_test @ w["layers.0.weight"] + w["layers.0.bias"]
+    logits = 1 / (1 + np.exp(-z)) @ w["layers.2.weight"] + w["layers.2.bias"]
+    assert offline_test_accuracy(logits) == pytest.approx(accuracy, abs=5e-5)
+
+
+def test_numerical_vs_backprop(tmp_path: Path) -> None:
+    result = run_example("numerical_vs_backprop", *tiny(tmp_path / "out", limit=20),
+                         "--batch-size", "5", "--hidden", "10", "--numgrad-steps", "2",
+                         cwd=tmp_path)
+    speedup = re.search(r"^speed-up: ([\d,]+)x$", result.stdout, re.MULTILINE)
+    assert speedup, result.stdout
+    assert int(speedup.group(1).replace(",", "")) > 100
+    diff = re.search(r"^max \|numerical - backprop\| gradient difference: (\S+) \(over all "
+                     r"7,960 parameters, 2 step", result.stdout, re.MULTILINE)
+    assert diff, result.stdout
+    assert 0 < float(diff.group(1)) < 1e-6  # > 0: the two really were computed separately
+    last_accuracy(result.stdout)
+
+
+def test_show_digits(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_example("show_digits", "--data", mnist_dir(), "--count", "12", "--out", out,
+                         cwd=tmp_path)
+    assert "read 10,000 test images (28, 28) uint8" in result.stdout
+    assert_png(out / "mnist_test.png")
+    result = run_example("show_digits", "--dataset", "fashion-mnist", "--split", "train",
+                         "--count", "5", "--random", "--out", out, cwd=tmp_path)
+    assert "read 60,000 train images" in result.stdout
+    assert_png(out / "fashion-mnist_train.png")
+
+
+def test_outputs_default_to_out_slash_example(tmp_path: Path) -> None:
+    run_example("show_digits", "--data", mnist_dir(), "--count", "3", cwd=tmp_path)
+    assert_png(tmp_path / "out" / "show_digits" / "mnist_test.png")
