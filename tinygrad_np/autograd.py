@@ -6,48 +6,36 @@ topological order). No recursion, so a chain of 100,000 ops is fine.
 """
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .tensor import Tensor
+from .tensor import Tensor
 
 
 def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
-    """Accumulate d(root)/d(leaf), weighted by `grad`, into `.grad` of every leaf that
-    requires grad (and of intermediates that asked with `retain_grad()`)."""
+    """Add d(root)/d(leaf), weighted by `grad`, into `.grad` of every leaf that requires grad
+    (and of intermediates that asked with `retain_grad()`)."""
     if not root.requires_grad:
         raise RuntimeError("backward(): this tensor does not require grad and has no graph: "
                            "no input of the computation had requires_grad=True "
                            "(or it was computed under no_grad())")
-    data = root.data
-    if grad is None:
-        if data.size != 1:
-            raise RuntimeError(f"backward(): a gradient argument is needed for a non-scalar "
-                               f"tensor (shape {data.shape}); pass t.backward(grad) with grad "
-                               f"of that shape, or reduce to a scalar loss first")
-        grad = np.ones_like(data)
-        owned: set[int] = set()
-    else:
-        grad = getattr(grad, "data", grad)  # a Tensor given as the gradient
-        if not hasattr(grad, "shape"):
-            grad = np.asarray(grad, dtype=data.dtype)
-        if grad.shape != data.shape:
-            raise ValueError(f"backward(): gradient of shape {grad.shape} given for a tensor "
-                             f"of shape {data.shape}; they must match")
-        if grad.dtype != data.dtype:
-            grad = grad.astype(data.dtype)
-        owned = {id(grad)}  # the caller's array: never handed to a leaf uncopied
-
+    grad = _seed(root.data, grad)
+    # Arrays already stored as some .grad in this walk (and the caller's own gradient):
+    # a leaf gets a copy of those, so no two .grad arrays share memory.
+    handed_out = {id(grad)}
     root_fn = root.grad_fn
     if root_fn is None:
-        _accumulate_leaf(root, grad, owned)
+        _accumulate(root, grad, False, handed_out)
         return
 
     consumers = _count_consumers(root_fn)
+    # The gradient so far of each node's output (keyed by node) and of each leaf (keyed by
+    # tensor). A leaf's shares are summed here and added to its .grad once, at the end, so
+    # .grad does not depend on the visiting order (retain_graph twice gives exactly 2x).
     grads: dict[Any, Any] = {root_fn: grad}
+    summed: set[Any] = set()  # keys whose array this walk made, so it may add into it
+    leaves: list[Tensor] = []
     ready = [root_fn]
     # The hot loop of every training step: kept flat, with no helper calls per edge.
     while ready:
@@ -63,7 +51,9 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                     f"time, but its saved arrays were freed by the first backward(). "
                     f"Call backward(retain_graph=True) the first time if you need to.")
             if fn.output_ref is not None:
-                _retain(fn.output_ref(), grad, owned)
+                output = fn.output_ref()
+                if output is not None:
+                    _accumulate(output, grad, fn in summed, handed_out)
             input_grads = type(fn).backward(fn, grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
@@ -85,17 +75,45 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                     _bad_gradient(fn, index, parent, pgrad)
                 if pgrad.dtype != expected.dtype:  # mixed-precision inputs: take the input's
                     pgrad = pgrad.astype(expected.dtype)
-                if parent_fn is None:
-                    _accumulate_leaf(parent, pgrad, owned)
+                key = parent if parent_fn is None else parent_fn
+                previous = grads.get(key)
+                if previous is None:
+                    grads[key] = pgrad
+                    if parent_fn is None:
+                        leaves.append(parent)
+                elif key in summed:
+                    previous += pgrad
                 else:
-                    previous = grads.get(parent_fn)
-                    # A new array, never `+=`: `previous` may also be some leaf's .grad.
-                    grads[parent_fn] = pgrad if previous is None else previous + pgrad
+                    # A new array, never `+=` into `previous`: a backward may have returned
+                    # it for other inputs too (Add does).
+                    total = previous + pgrad
+                    grads[key] = np.array(total) if isinstance(total, np.generic) else total
+                    summed.add(key)
             if parent_fn is not None:
                 left = consumers[parent_fn] - 1
                 consumers[parent_fn] = left
                 if not left:
                     ready.append(parent_fn)
+    for leaf in leaves:
+        _accumulate(leaf, grads[leaf], leaf in summed, handed_out)
+
+
+def _seed(data: Any, grad: Any) -> Any:
+    """The gradient backward starts from: ones for a one-element tensor, else the caller's."""
+    if grad is None:
+        if data.size != 1:
+            raise RuntimeError(f"backward(): a gradient argument is needed for a non-scalar "
+                               f"tensor (shape {data.shape}); pass t.backward(grad) with grad "
+                               f"of that shape, or reduce to a scalar loss first")
+        return np.ones_like(data)
+    if isinstance(grad, Tensor):
+        grad = grad.data
+    elif not hasattr(grad, "shape"):
+        grad = np.asarray(grad, dtype=data.dtype)
+    if grad.shape != data.shape:
+        raise ValueError(f"backward(): gradient of shape {grad.shape} given for a tensor "
+                         f"of shape {data.shape}; they must match")
+    return grad.astype(data.dtype) if grad.dtype != data.dtype else grad
 
 
 def _count_consumers(root_fn: Any) -> dict[Any, int]:
@@ -122,26 +140,16 @@ def _bad_gradient(fn: Any, index: int, parent: Tensor, grad: Any) -> None:
                        f"input {index}, which has shape {parent.data.shape}")
 
 
-def _accumulate_leaf(leaf: Tensor, grad: Any, owned: set[int]) -> None:
-    current = leaf.grad
+def _accumulate(tensor: Tensor, grad: Any, made_here: bool, handed_out: set[int]) -> None:
+    """Add `grad` into `tensor.grad`; `made_here` means the walk made the array itself."""
+    current = tensor.grad
     if current is None:
         if isinstance(grad, np.generic):  # numpy math on 0-d arrays gives scalars
             grad = np.array(grad)
-        elif grad.base is not None or id(grad) in owned:
-            # A backward may return the same array for several inputs (Add does), or a view
-            # of something else: copy those, so no two .grad share memory.
-            grad = grad.copy()
-        owned.add(id(grad))
-        leaf.grad = grad
-    elif current.base is None and sys.getrefcount(current) == 3:
-        # Only leaf.grad (and this frame) holds the array, so adding in place is invisible
-        # and saves allocating a parameter-sized array.
-        current += grad
+        elif not made_here and (grad.base is not None or id(grad) in handed_out):
+            grad = grad.copy()  # a view of something else, or already some tensor's .grad
+        handed_out.add(id(grad))
+        tensor.grad = grad
     else:
         total = current + grad
-        leaf.grad = np.array(total) if isinstance(total, np.generic) else total
-
-
-def _retain(tensor: Tensor | None, grad: Any, owned: set[int]) -> None:
-    if tensor is not None:
-        _accumulate_leaf(tensor, grad, owned)
+        tensor.grad = np.array(total) if isinstance(total, np.generic) else total

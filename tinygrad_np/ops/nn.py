@@ -98,14 +98,14 @@ def _check_labels(logits, labels):
                  f"(give probability rows as shape ({n}, {classes}))")
         if labels.shape[0] != n:
             fail(f"expected {n} labels, one per row of logits")
-        # Seen as unsigned, a negative index is huge: one reduction checks both ends.
-        unsigned = labels if kind == "u" else labels.view(f"u{labels.itemsize}")
-        if n and unsigned.max() >= classes:
+        # Seen as unsigned 64-bit, a negative index is huge: one reduction checks both ends.
+        wide = labels if kind == "u" else labels.astype(np.int64, copy=False).view(np.uint64)
+        if n and wide.max() >= classes:
             fail(f"class indices must be in [0, {classes}), got values from {labels.min()} "
                  f"to {labels.max()}")
         return labels
     if labels.ndim == 2 and labels.shape == logits.shape and labels.dtype.kind == "f":
-        return labels
+        return labels.astype(logits.dtype, copy=False)  # float32 logits give a float32 loss
     fail(f"expected integer class indices of shape ({n},) or float target rows of shape "
          f"({n}, {classes})")
 
