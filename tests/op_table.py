@@ -1,0 +1,473 @@
+"""The one table of ops that drives both the forward-vs-numpy test and the gradcheck test.
+
+Each row names an op, how to call it on Tensors (`fn`), the same computation written directly
+in numpy (`ref`), and a hypothesis strategy for its inputs (`case`): shapes, including broadcast
+pairs, and values drawn from a domain where the op is smooth (positive for log/sqrt, away from 0
+for relu/abs/division, distinct values for max/min so no two elements tie).
+
+`test_ops_<module>.py` run `check_forward` and `check_gradcheck` over `specs("<module>")`:
+
+* forward: the engine's result equals numpy's exactly (`assert_array_equal`), or, for rows
+  whose reference uses a different formula (stable sigmoid vs 1/(1+exp(-x)), fused softmax
+  cross-entropy, ...), to `FORWARD_RTOL` - in float64 and in float32, with the result's dtype
+  equal to numpy's;
+* gradcheck: float64, `GRAD_ATOL` / `GRAD_RTOL` (|analytic - numeric| <= atol + rtol*|numeric|
+  per element, numeric = central differences with eps=1e-6).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import tinygrad_np as tg
+from tinygrad_np import Function, Tensor, gradcheck
+
+# -- tolerances (stated once, used by every row) ----------------------------------------------
+GRAD_EPS = 1e-6
+GRAD_ATOL = 1e-5
+GRAD_RTOL = 1e-3
+# Only for rows with exact=False (the reference uses another formula); exact rows must match
+# numpy bit for bit.
+FORWARD_RTOL = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-5}
+FORWARD_ATOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6}
+
+MODULES = ("elementwise", "linalg", "reduce", "shape", "nn")
+
+
+@dataclass(frozen=True)
+class Case:
+    """Inputs for one call: the arrays that become Tensors, and the other arguments."""
+
+    arrays: tuple[np.ndarray, ...]
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    name: str
+    module: str
+    fn: Callable[..., Tensor]  # fn(*tensors, **params)
+    ref: Callable[..., Any]  # ref(*arrays, **params), plain numpy
+    case: st.SearchStrategy[Case]
+    exact: bool = True
+    domains: tuple[st.SearchStrategy[float], ...] = ()  # binary rows: one per operand
+
+    def __repr__(self) -> str:  # pytest ids and hypothesis reports
+        return self.name
+
+
+# -- value domains --------------------------------------------------------------------------
+def _floats(lo: float, hi: float) -> st.SearchStrategy[float]:
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+
+
+REAL = _floats(-3.0, 3.0)
+WIDE = _floats(-20.0, 20.0)
+POSITIVE = _floats(0.25, 4.0)
+AWAY_FROM_ZERO = st.one_of(_floats(0.2, 3.0), _floats(-3.0, -0.2))  # relu/abs kinks, 1/x
+# Multiples of 1/16 drawn without repeats: no ties, and every gap is >> the gradcheck eps.
+DISTINCT = st.integers(-64, 64).map(lambda i: i / 16)
+
+SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
+ND_SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
+
+# Broadcast pairs the issue names, on both sides: (3,1,4) with (5,1) (-> (3,5,4): both
+# operands stretched), with (5,4) and with (1,4), a bias row (N,C)+(C,), a 0-d operand; plus
+# hypothesis' own mutually broadcastable pairs.
+NAMED_PAIRS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
+    ((3, 1, 4), (5, 1)), ((5, 1), (3, 1, 4)),
+    ((3, 1, 4), (5, 4)), ((5, 4), (3, 1, 4)),
+    ((3, 1, 4), (1, 4)), ((1, 4), (3, 1, 4)),
+    ((4, 3), (3,)), ((3,), (4, 3)),
+    ((), (2, 3)), ((2, 3), ()),
+    ((2, 3), (2, 3)),
+)
+PAIRS = st.one_of(
+    st.sampled_from(NAMED_PAIRS),
+    hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4)
+    .map(lambda r: r.input_shapes),
+)
+
+
+def arrays(shape: Any, elements: st.SearchStrategy[float] = REAL,
+           unique: bool = False) -> st.SearchStrategy[np.ndarray]:
+    return hnp.arrays(np.float64, shape, elements=elements, unique=unique)
+
+
+def unary(elements: st.SearchStrategy[float] = REAL, shapes: Any = SHAPES,
+          unique: bool = False) -> st.SearchStrategy[Case]:
+    return shapes.flatmap(lambda s: arrays(s, elements, unique)).map(lambda a: Case((a,)))
+
+
+@st.composite
+def binary(draw: Any, da: st.SearchStrategy[float], db: st.SearchStrategy[float],
+           pairs: st.SearchStrategy[Any] = PAIRS) -> Case:
+    sa, sb = draw(pairs)
+    return Case((draw(arrays(sa, da)), draw(arrays(sb, db))))
+
+
+@st.composite
+def with_scalar(draw: Any, dx: st.SearchStrategy[float], dc: st.SearchStrategy[float]) -> Case:
+    """A tensor and a Python float `c`."""
+    return Case((draw(arrays(draw(SHAPES), dx)),), {"c": draw(dc)})
+
+
+@st.composite
+def with_ndarray(draw: Any, dx: st.SearchStrategy[float], dc: st.SearchStrategy[float]) -> Case:
+    """A tensor and a constant numpy array `c` it broadcasts with (c is the left operand)."""
+    sc, sx = draw(PAIRS)
+    return Case((draw(arrays(sx, dx)),), {"c": draw(arrays(sc, dc))})
+
+
+def _spec(name: str, fn: Callable[..., Tensor], ref: Callable[..., Any],
+          case: st.SearchStrategy[Case], exact: bool = True,
+          domains: tuple[st.SearchStrategy[float], ...] = ()) -> OpSpec:
+    """A row; `_in_module` fills in which test_ops_<module>.py runs it."""
+    return OpSpec(name, "", fn, ref, case, exact, domains)
+
+
+def _in_module(module: str, rows: list[OpSpec]) -> list[OpSpec]:
+    return [replace(row, module=module) for row in rows]
+
+
+# -- elementwise ------------------------------------------------------------------------------
+def _sigmoid_ref(a: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-a))
+
+
+def _binary_spec(name: str, fn: Callable[..., Tensor], ref: Callable[..., Any],
+                 da: st.SearchStrategy[float], db: st.SearchStrategy[float],
+                 exact: bool = True) -> OpSpec:
+    return _spec(name, fn, ref, binary(da, db), exact, (da, db))
+
+
+ELEMENTWISE = [
+    _binary_spec("add", lambda a, b: a + b, lambda a, b: a + b, REAL, REAL),
+    _binary_spec("sub", lambda a, b: a - b, lambda a, b: a - b, REAL, REAL),
+    _binary_spec("mul", lambda a, b: a * b, lambda a, b: a * b, REAL, REAL),
+    _binary_spec("div", lambda a, b: a / b, lambda a, b: a / b, REAL, AWAY_FROM_ZERO),
+    _binary_spec("pow_tensor_exponent", lambda a, b: a ** b, lambda a, b: a ** b,
+                 POSITIVE, REAL),
+    # a Python number on either side
+    _spec("add_scalar", lambda x, c: x + c, lambda a, c: a + c, with_scalar(REAL, REAL)),
+    _spec("radd_scalar", lambda x, c: c + x, lambda a, c: c + a, with_scalar(REAL, REAL)),
+    _spec("sub_scalar", lambda x, c: x - c, lambda a, c: a - c, with_scalar(REAL, REAL)),
+    _spec("rsub_scalar", lambda x, c: c - x, lambda a, c: c - a, with_scalar(REAL, REAL)),
+    _spec("mul_scalar", lambda x, c: x * c, lambda a, c: a * c, with_scalar(REAL, REAL)),
+    _spec("rmul_scalar", lambda x, c: c * x, lambda a, c: c * a, with_scalar(REAL, REAL)),
+    _spec("div_scalar", lambda x, c: x / c, lambda a, c: a / c,
+          with_scalar(REAL, AWAY_FROM_ZERO)),
+    _spec("rdiv_scalar", lambda x, c: c / x, lambda a, c: c / a,
+          with_scalar(AWAY_FROM_ZERO, REAL)),
+    _spec("rpow_scalar", lambda x, c: c ** x, lambda a, c: c ** a,
+          with_scalar(REAL, POSITIVE)),
+    # a numpy array on the left must reach the Tensor (ndarray.__mul__ defers)
+    _spec("ndarray_add_left", lambda x, c: c + x, lambda a, c: c + a, with_ndarray(REAL, REAL)),
+    _spec("ndarray_sub_left", lambda x, c: c - x, lambda a, c: c - a, with_ndarray(REAL, REAL)),
+    _spec("ndarray_mul_left", lambda x, c: c * x, lambda a, c: c * a, with_ndarray(REAL, REAL)),
+    _spec("ndarray_div_left", lambda x, c: c / x, lambda a, c: c / a,
+          with_ndarray(AWAY_FROM_ZERO, REAL)),
+    _spec("ndarray_pow_left", lambda x, c: c ** x, lambda a, c: c ** a,
+          with_ndarray(REAL, POSITIVE)),
+    _spec("neg", lambda x: -x, lambda a: -a, unary()),
+    _spec("pow_2", lambda x: x ** 2, lambda a: a ** 2, unary()),
+    _spec("pow_3", lambda x: x ** 3, lambda a: a ** 3, unary()),
+    _spec("pow_half", lambda x: x ** 0.5, lambda a: a ** 0.5, unary(POSITIVE)),
+    _spec("pow_neg_1_5", lambda x: x ** -1.5, lambda a: a ** -1.5, unary(POSITIVE)),
+    _spec("exp", lambda x: x.exp(), np.exp, unary()),
+    _spec("log", lambda x: x.log(), np.log, unary(POSITIVE)),
+    _spec("sqrt", lambda x: x.sqrt(), np.sqrt, unary(POSITIVE)),
+    _spec("abs", lambda x: x.abs(), np.abs, unary(AWAY_FROM_ZERO)),
+    _spec("relu", lambda x: x.relu(), lambda a: np.maximum(a, 0), unary(AWAY_FROM_ZERO)),
+    _spec("sigmoid", lambda x: x.sigmoid(), _sigmoid_ref, unary(WIDE), exact=False),
+    _spec("tanh", lambda x: x.tanh(), np.tanh, unary(WIDE)),
+    # the top-level functions are the same ops
+    _spec("fn_exp", tg.exp, np.exp, unary()),
+    _spec("fn_log", tg.log, np.log, unary(POSITIVE)),
+    _spec("fn_sqrt", tg.sqrt, np.sqrt, unary(POSITIVE)),
+    _spec("fn_relu", tg.relu, lambda a: np.maximum(a, 0), unary(AWAY_FROM_ZERO)),
+    _spec("fn_sigmoid", tg.sigmoid, _sigmoid_ref, unary(WIDE), exact=False),
+    _spec("fn_tanh", tg.tanh, np.tanh, unary(WIDE)),
+]
+
+# -- linalg -----------------------------------------------------------------------------------
+MATMUL_NAMED = (
+    ((3,), (3, 4)),  # vector . matrix
+    ((2, 3), (3,)),  # matrix . vector
+    ((2, 3), (3, 4)),
+    ((2, 3, 4), (4, 5)),  # batched, broadcast
+    ((2, 3, 4), (2, 4, 5)),  # batched
+    ((4,), (2, 4, 5)),
+    ((2, 3, 4), (4,)),
+    ((2, 1, 3, 4), (5, 4, 2)),
+)
+# Everything except 1-D . 1-D, which has its own row (its result is 0-d).
+MATMUL_PAIRS = st.one_of(
+    st.sampled_from(MATMUL_NAMED),
+    hnp.mutually_broadcastable_shapes(signature=np.matmul.signature, max_dims=2, max_side=4)
+    .map(lambda r: r.input_shapes)
+    .filter(lambda s: not (len(s[0]) == 1 and len(s[1]) == 1)),
+)
+VECTOR_PAIRS = st.integers(1, 5).map(lambda n: ((n,), (n,)))
+
+
+@st.composite
+def ndarray_matmul_left(draw: Any) -> Case:
+    sc, sx = draw(MATMUL_PAIRS)
+    return Case((draw(arrays(sx)),), {"c": draw(arrays(sc))})
+
+
+LINALG = [
+    _spec("matmul", lambda a, b: a @ b, lambda a, b: a @ b, binary(REAL, REAL, MATMUL_PAIRS)),
+    _spec("matmul_1d_1d", lambda a, b: a @ b, lambda a, b: a @ b,
+          binary(REAL, REAL, VECTOR_PAIRS)),
+    _spec("matmul_method", lambda a, b: a.matmul(b), np.matmul, binary(REAL, REAL, MATMUL_PAIRS)),
+    _spec("dot_method", lambda a, b: a.dot(b), np.matmul, binary(REAL, REAL, MATMUL_PAIRS)),
+    _spec("fn_matmul", tg.matmul, np.matmul, binary(REAL, REAL, MATMUL_PAIRS)),
+    _spec("fn_dot", tg.dot, np.matmul, binary(REAL, REAL, MATMUL_PAIRS)),
+    _spec("ndarray_matmul_left", lambda x, c: c @ x, lambda a, c: c @ a, ndarray_matmul_left()),
+]
+
+
+# -- reductions -------------------------------------------------------------------------------
+@st.composite
+def reduce_case(draw: Any, elements: st.SearchStrategy[float], unique: bool = False) -> Case:
+    shape = draw(SHAPES)
+    ndim = len(shape)
+    axis_choices: list[st.SearchStrategy[Any]] = [st.none()]
+    if ndim:
+        axis_choices += [st.integers(-ndim, ndim - 1), hnp.valid_tuple_axes(ndim)]
+    axis = draw(st.one_of(axis_choices))
+    return Case((draw(arrays(shape, elements, unique)),),
+                {"axis": axis, "keepdims": draw(st.booleans())})
+
+
+REDUCE = [
+    _spec("sum", lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
+          lambda a, axis, keepdims: a.sum(axis=axis, keepdims=keepdims), reduce_case(REAL)),
+    _spec("mean", lambda x, axis, keepdims: x.mean(axis=axis, keepdims=keepdims),
+          lambda a, axis, keepdims: np.mean(a, axis=axis, keepdims=keepdims), reduce_case(REAL)),
+    _spec("max", lambda x, axis, keepdims: x.max(axis=axis, keepdims=keepdims),
+          lambda a, axis, keepdims: np.max(a, axis=axis, keepdims=keepdims),
+          reduce_case(DISTINCT, unique=True)),
+    _spec("min", lambda x, axis, keepdims: x.min(axis=axis, keepdims=keepdims),
+          lambda a, axis, keepdims: np.min(a, axis=axis, keepdims=keepdims),
+          reduce_case(DISTINCT, unique=True)),
+]
+
+
+# -- shape ------------------------------------------------------------------------------------
+@st.composite
+def reshape_case(draw: Any) -> Case:
+    shape = draw(SHAPES)
+    size = math.prod(shape)
+    target = draw(st.sampled_from([(-1,), (size,), (1, size), (size, 1), shape[::-1],
+                                   (*shape, 1), (1, -1)]))
+    return Case((draw(arrays(shape)),), {"shape": target})
+
+
+@st.composite
+def transpose_case(draw: Any) -> Case:
+    shape = draw(SHAPES)
+    return Case((draw(arrays(shape)),), {"axes": tuple(draw(st.permutations(range(len(shape)))))})
+
+
+@st.composite
+def basic_index_case(draw: Any) -> Case:
+    """ints (negative too), slices with steps, None, Ellipsis."""
+    shape = draw(ND_SHAPES)
+    index = draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True))
+    return Case((draw(arrays(shape)),), {"index": index})
+
+
+@st.composite
+def int_array_index_case(draw: Any) -> Case:
+    """Integer arrays: indices repeat, so the gradients of the repeats must add."""
+    shape = draw(ND_SHAPES)
+    index = draw(hnp.integer_array_indices(shape, result_shape=hnp.array_shapes(max_dims=2,
+                                                                                 max_side=6)))
+    return Case((draw(arrays(shape)),), {"index": index})
+
+
+@st.composite
+def int_list_index_case(draw: Any) -> Case:
+    shape = draw(ND_SHAPES)
+    n = shape[0]
+    index = draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=6))
+    return Case((draw(arrays(shape)),), {"index": index})
+
+
+@st.composite
+def bool_mask_case(draw: Any) -> Case:
+    shape = draw(ND_SHAPES)
+    mask_shape = shape[:draw(st.integers(1, len(shape)))]  # a full mask or one on leading axes
+    return Case((draw(arrays(shape)),), {"index": draw(hnp.arrays(np.bool_, mask_shape))})
+
+
+SHAPE = [
+    _spec("reshape", lambda x, shape: x.reshape(shape), lambda a, shape: a.reshape(shape),
+          reshape_case()),
+    _spec("reshape_varargs", lambda x, shape: x.reshape(*shape),
+          lambda a, shape: a.reshape(shape), reshape_case()),
+    _spec("transpose_reverse", lambda x: x.transpose(), np.transpose, unary()),
+    _spec("transpose_axes", lambda x, axes: x.transpose(axes),
+          lambda a, axes: a.transpose(axes), transpose_case()),
+    _spec("transpose_varargs", lambda x, axes: x.transpose(*axes),
+          lambda a, axes: a.transpose(axes), transpose_case()),
+    _spec("T", lambda x: x.T, lambda a: a.T, unary()),
+    _spec("getitem_basic", lambda x, index: x[index], lambda a, index: a[index],
+          basic_index_case()),
+    _spec("getitem_int_arrays", lambda x, index: x[index], lambda a, index: a[index],
+          int_array_index_case()),
+    _spec("getitem_int_list", lambda x, index: x[index], lambda a, index: a[index],
+          int_list_index_case()),
+    _spec("getitem_bool_mask", lambda x, index: x[index], lambda a, index: a[index],
+          bool_mask_case()),
+]
+
+
+# -- nn ---------------------------------------------------------------------------------------
+def _log_softmax_ref(a: np.ndarray, axis: int) -> np.ndarray:
+    m = a.max(axis=axis, keepdims=True)
+    return a - m - np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True))
+
+
+def _softmax_ref(a: np.ndarray, axis: int) -> np.ndarray:
+    return np.exp(_log_softmax_ref(a, axis))
+
+
+def _sce_ref(a: np.ndarray, labels: Any) -> Any:
+    labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    log_p = _log_softmax_ref(a, 1)
+    if labels.ndim == 1:
+        return -np.mean(log_p[np.arange(len(labels)), labels])
+    return -np.mean(np.sum(labels * log_p, axis=1))
+
+
+@st.composite
+def axis_case(draw: Any) -> Case:
+    shape = draw(ND_SHAPES)
+    return Case((draw(arrays(shape, WIDE)),), {"axis": draw(st.integers(-len(shape),
+                                                                        len(shape) - 1))})
+
+
+@st.composite
+def class_index_case(draw: Any, as_tensor: bool = False) -> Case:
+    n, c = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    labels = np.array(draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)),
+                      dtype=draw(st.sampled_from([np.int64, np.int32, np.uint8])))
+    return Case((draw(arrays((n, c), WIDE)),),
+                {"labels": Tensor(labels) if as_tensor else labels})
+
+
+@st.composite
+def one_hot_case(draw: Any) -> Case:
+    n, c = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    idx = draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n))
+    return Case((draw(arrays((n, c), WIDE)),), {"labels": np.eye(c)[idx]})
+
+
+@st.composite
+def probability_rows_case(draw: Any) -> Case:
+    n, c = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    weights = draw(arrays((n, c), _floats(0.0, 1.0)).filter(lambda w: bool(np.all(
+        w.sum(axis=1) > 0.1))))
+    return Case((draw(arrays((n, c), WIDE)),),
+                {"labels": weights / weights.sum(axis=1, keepdims=True)})
+
+
+@st.composite
+def weighted_rows_case(draw: Any) -> Case:
+    """Rows that do not sum to 1 (the op accepts any float rows): backward must match the
+    forward -sum(t * log_softmax) / N, i.e. (softmax * sum(t) - t) / N."""
+    n, c = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    return Case((draw(arrays((n, c), WIDE)),), {"labels": draw(arrays((n, c), _floats(0, 2)))})
+
+
+NN = [
+    _spec("softmax", lambda x, axis: x.softmax(axis), _softmax_ref, axis_case(), exact=False),
+    _spec("log_softmax", lambda x, axis: x.log_softmax(axis), _log_softmax_ref, axis_case(),
+          exact=False),
+    _spec("fn_softmax", lambda x, axis: tg.softmax(x, axis=axis), _softmax_ref, axis_case(),
+          exact=False),
+    _spec("fn_log_softmax", lambda x, axis: tg.log_softmax(x, axis=axis), _log_softmax_ref,
+          axis_case(), exact=False),
+    _spec("softmax_default_axis", lambda x: x.softmax(), lambda a: _softmax_ref(a, -1),
+          unary(WIDE, ND_SHAPES), exact=False),
+    _spec("sce_class_indices", lambda x, labels: x.softmax_cross_entropy(labels), _sce_ref,
+          class_index_case(), exact=False),
+    _spec("sce_class_indices_tensor", lambda x, labels: x.softmax_cross_entropy(labels),
+          _sce_ref, class_index_case(as_tensor=True), exact=False),
+    _spec("sce_one_hot_rows", lambda x, labels: x.softmax_cross_entropy(labels), _sce_ref,
+          one_hot_case(), exact=False),
+    _spec("sce_probability_rows", lambda x, labels: x.softmax_cross_entropy(labels), _sce_ref,
+          probability_rows_case(), exact=False),
+    _spec("sce_weighted_rows", lambda x, labels: x.softmax_cross_entropy(labels), _sce_ref,
+          weighted_rows_case(), exact=False),
+    _spec("fn_sce", lambda x, labels: tg.softmax_cross_entropy(x, labels), _sce_ref,
+          class_index_case(), exact=False),
+    _spec("l2", lambda x: x.l2(), lambda a: 0.5 * np.sum(a * a), unary(), exact=False),
+    _spec("fn_l2", tg.l2, lambda a: 0.5 * np.sum(a * a), unary(), exact=False),
+]
+
+TABLE: tuple[OpSpec, ...] = tuple(
+    _in_module("elementwise", ELEMENTWISE) + _in_module("linalg", LINALG)
+    + _in_module("reduce", REDUCE) + _in_module("shape", SHAPE) + _in_module("nn", NN))
+assert len({s.name for s in TABLE}) == len(TABLE), "op names in the table must be unique"
+
+
+def specs(module: str) -> list[OpSpec]:
+    assert module in MODULES, module
+    return [s for s in TABLE if s.module == module]
+
+
+# -- the two checks every row goes through ------------------------------------------------------
+def _cast(value: Any, dtype: np.dtype) -> Any:
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value.astype(dtype)
+    return value
+
+
+def check_forward(spec: OpSpec, case: Case, dtype: Any) -> None:
+    """Engine forward == numpy forward (exactly, or to FORWARD_RTOL for exact=False rows), the
+    result dtype is numpy's (so float32 stays float32), the inputs are left untouched, and the
+    result records its op and parents."""
+    dtype = np.dtype(dtype)
+    arrays_ = [a.astype(dtype) for a in case.arrays]
+    params = {k: _cast(v, dtype) for k, v in case.params.items()}
+    before = [a.copy() for a in arrays_]
+    tensors = [Tensor(a, requires_grad=True) for a in arrays_]
+    out = spec.fn(*tensors, **params)
+    expected = np.asarray(spec.ref(*[a.copy() for a in arrays_], **params))
+
+    assert isinstance(out, Tensor), type(out)
+    assert isinstance(out.data, np.ndarray), type(out.data)
+    assert out.shape == expected.shape
+    assert out.dtype == expected.dtype == dtype, (out.dtype, expected.dtype, dtype)
+    if spec.exact:
+        np.testing.assert_array_equal(out.data, expected)
+    else:
+        np.testing.assert_allclose(out.data, expected, rtol=FORWARD_RTOL[dtype],
+                                   atol=FORWARD_ATOL[dtype])
+    for a, b in zip(arrays_, before):  # ops never write into their inputs
+        np.testing.assert_array_equal(a, b)
+    # the graph: a Function node whose parents include every input tensor (by identity)
+    fn = out.grad_fn
+    assert out.requires_grad and isinstance(fn, Function)
+    for t in tensors:
+        assert any(p is t for p in fn.parents)
+
+
+def check_gradcheck(spec: OpSpec, case: Case) -> None:
+    """backward() agrees with central differences in float64 (eps=1e-6, atol=1e-5,
+    rtol=1e-3), for every input tensor."""
+    tensors = [Tensor(a.astype(np.float64)) for a in case.arrays]
+    params = case.params
+    assert gradcheck(lambda *ts: spec.fn(*ts, **params), *tensors, eps=GRAD_EPS,
+                     atol=GRAD_ATOL, rtol=GRAD_RTOL) is True

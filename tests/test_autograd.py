@@ -1,0 +1,309 @@
+"""autograd.py: the reverse-mode walk behind backward() - order, accumulation, no aliasing,
+freeing the graph, retain_graph, and gradients given to backward(grad)."""
+from __future__ import annotations
+
+import gc
+import tracemalloc
+import weakref
+
+import numpy as np
+import pytest
+
+from tinygrad_np import Tensor, relu
+
+
+def graph_nodes(t):
+    """Every Function node reachable from `t`, found without recursion."""
+    seen, stack = {}, [t.grad_fn] if t.grad_fn is not None else []
+    while stack:
+        fn = stack.pop()
+        if id(fn) in seen:
+            continue
+        seen[id(fn)] = fn
+        stack.extend(p.grad_fn for p in fn.parents if p.grad_fn is not None)
+    return list(seen.values())
+
+
+# -- a long chain ---------------------------------------------------------------------------------
+def test_chain_of_100000_ops_without_recursion():
+    """50,000 (multiply, add) pairs. The expected gradients are built by the same float64
+    operations in the same order, so they must match exactly."""
+    steps = 50_000
+    x = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    c = Tensor(np.array([0.5, 0.25]), requires_grad=True)
+    y = x
+    for _ in range(steps):
+        y = y * 1.0001
+        y = y + c
+    assert len(graph_nodes(y)) == 2 * steps
+    y.backward(Tensor(np.ones(2)))
+
+    g = np.ones(2)
+    c_grad = None
+    for _ in range(steps):  # walking back from the end: the add, then the multiply
+        c_grad = g.copy() if c_grad is None else c_grad + g
+        g = g * np.float64(1.0001)
+    np.testing.assert_array_equal(x.grad, g)
+    np.testing.assert_array_equal(c.grad, c_grad)
+    del y  # tearing down a 100,000-deep graph must not overflow the C stack either
+
+
+# -- accumulation ---------------------------------------------------------------------------------
+def test_tensor_used_twice_adds_both_contributions():
+    x = Tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad, 2 * x.data)
+    x.zero_grad()
+    (x + x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0, 2.0])
+    x.zero_grad()
+    (x * x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad, 3 * x.data ** 2)
+
+
+def test_diamond_graph():
+    x = Tensor(np.array([0.5, 1.5]), requires_grad=True)
+    y = x.exp()
+    left, right = y * 3.0, y * y
+    out = (left + right).sum()  # 3e^x + e^{2x}
+    out.backward()
+    e = np.exp(x.data)
+    np.testing.assert_allclose(x.grad, 3 * e + 2 * e * e, rtol=1e-15)
+
+
+def test_diamond_with_shared_intermediate_and_different_path_lengths():
+    x = Tensor(np.array([2.0]), requires_grad=True)
+    a = x * 3  # 3x
+    b = a * a  # 9x^2
+    c = b + a  # 9x^2 + 3x
+    d = c * a  # 27x^3 + 9x^2
+    d.backward()
+    assert x.grad[0] == 81 * 4 + 18 * 2  # 81x^2 + 18x at x=2
+
+
+def test_wide_fan_out():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    total = x * 0.0
+    for k in range(1, 501):
+        total = total + x * float(k)
+    total.sum().backward()
+    np.testing.assert_array_equal(x.grad, [125250.0, 125250.0])
+
+
+def test_backward_twice_on_fresh_graphs_accumulates():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (x * x).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad, 2 * x.data + 3)
+
+
+def test_only_tensors_that_require_grad_get_a_gradient():
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = Tensor(np.array([3.0, 4.0]))
+    (a * b).sum().backward()
+    np.testing.assert_array_equal(a.grad, b.data)
+    assert b.grad is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_grad_has_the_shape_and_dtype_of_the_data(dtype):
+    a = Tensor(np.ones((2, 3), dtype=dtype), requires_grad=True)
+    b = Tensor(np.ones(3, dtype=dtype), requires_grad=True)
+    ((a * b).exp().sum(axis=0) * 0.5).mean().backward()
+    assert type(a.grad) is np.ndarray and a.grad.shape == (2, 3) and a.grad.dtype == dtype
+    assert type(b.grad) is np.ndarray and b.grad.shape == (3,) and b.grad.dtype == dtype
+
+
+# -- no aliasing between gradients ------------------------------------------------------------------
+def test_two_leaves_never_share_gradient_memory():
+    a = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    b = Tensor(np.array([4.0, 5.0, 6.0]), requires_grad=True)
+    (a + b).sum().backward()
+    assert a.grad is not b.grad and not np.shares_memory(a.grad, b.grad)
+    a.grad[0] = 99.0
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0, 1.0])
+
+
+def test_add_of_same_shapes_with_a_given_gradient_copies_it():
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    c = Tensor(np.array([5.0, 6.0]), requires_grad=True)
+    g = np.array([1.0, 10.0])
+    (a + b + c).backward(Tensor(g))
+    grads = [a.grad, b.grad, c.grad]
+    for i, gi in enumerate(grads):
+        np.testing.assert_array_equal(gi, g)
+        assert not np.shares_memory(gi, g)
+        for gj in grads[i + 1:]:
+            assert not np.shares_memory(gi, gj)
+
+
+def test_leaf_gradient_is_not_a_view_of_an_intermediate_gradient():
+    a = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
+    b = Tensor(np.array([1.0, 1.0, 1.0, 1.0]), requires_grad=True)
+    (a.reshape(-1) + b).sum().backward()  # a gets a reshaped view of b's array, unless copied
+    assert not np.shares_memory(a.grad, b.grad)
+    a.grad[0, 0] = -1.0
+    np.testing.assert_array_equal(b.grad, np.ones(4))
+
+
+def test_a_held_gradient_array_is_not_changed_by_a_later_backward():
+    """Accumulating into .grad must not write into an array the user (or an optimizer) still
+    holds from before."""
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (a * 2).sum().backward()
+    held = a.grad
+    snapshot = held.copy()
+    (a * 5).sum().backward()
+    np.testing.assert_array_equal(held, snapshot)
+    np.testing.assert_array_equal(a.grad, [7.0, 7.0])
+
+
+def test_leaf_as_root_with_a_given_gradient():
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    g = np.array([3.0, 4.0])
+    a.backward(Tensor(g))
+    np.testing.assert_array_equal(a.grad, g)
+    assert not np.shares_memory(a.grad, g)
+
+
+# -- backward(grad) for a non-scalar ------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["ndarray", "tensor", "list"])
+def test_backward_with_a_gradient_for_a_non_scalar(kind):
+    x = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
+    y = x * x
+    g = np.array([[1.0, 0.5], [-1.0, 2.0]])
+    given = {"ndarray": g, "tensor": Tensor(g), "list": g.tolist()}[kind]
+    y.backward(given)
+    np.testing.assert_array_equal(x.grad, 2 * x.data * g)
+    np.testing.assert_array_equal(g, [[1.0, 0.5], [-1.0, 2.0]])  # the given array is untouched
+
+
+def test_backward_gradient_of_another_dtype_is_cast():
+    x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    (x * 3).backward(np.array([1.0, 2.0]))  # float64 gradient for a float32 tensor
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [3.0, 6.0])
+
+
+# -- freeing the graph ----------------------------------------------------------------------------------
+def _small_graph():
+    x = Tensor(np.array([[0.5, -1.0, 2.0], [1.5, 0.2, -0.3]]), requires_grad=True)
+    w = Tensor(np.array([[1.0, 2.0], [0.5, -1.0], [0.3, 0.1]]), requires_grad=True)
+    loss = ((x @ w).sigmoid() * (x.sum(axis=0)[:2] + 1.0)).exp().mean() + w.l2()
+    return x, w, loss
+
+
+def test_backward_frees_every_node_saved_arrays():
+    _, _, loss = _small_graph()
+    nodes = graph_nodes(loss)
+    assert len(nodes) >= 8
+    loss.backward()
+    assert all(fn.saved_tensors is None for fn in nodes), [type(f).__name__ for f in nodes
+                                                          if f.saved_tensors is not None]
+
+
+def test_retain_graph_keeps_them_and_the_second_backward_doubles_exactly():
+    x = Tensor(np.array([[0.5, -1.0, 2.0], [1.5, 0.2, -0.3]]), requires_grad=True)
+    w = Tensor(np.array([[1.0, 2.0], [0.5, -1.0], [0.3, 0.1]]), requires_grad=True)
+    loss = (x @ w).sigmoid().exp().mean()
+    loss.backward(retain_graph=True)
+    assert all(fn.saved_tensors is not None for fn in graph_nodes(loss))
+    gx, gw = x.grad.copy(), w.grad.copy()
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, 2 * gx)
+    np.testing.assert_array_equal(w.grad, 2 * gw)
+
+
+def test_retain_graph_second_backward_doubles_exactly_for_a_leaf_on_several_paths():
+    """The second backward adds *the same gradient* again, so .grad is exactly twice the
+    first - also for leaves reached along several paths (x through @ and through sum, w
+    through @ and l2). Adding each path's contribution into .grad one by one gives
+    ((p1 + p2) + p1) + p2, which differs from 2 * (p1 + p2) in the last bit."""
+    x, w, loss = _small_graph()
+    loss.backward(retain_graph=True)
+    gx, gw = x.grad.copy(), w.grad.copy()
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, 2 * gx)
+    np.testing.assert_array_equal(w.grad, 2 * gw)
+
+
+def test_second_backward_through_a_freed_graph_is_a_clear_error():
+    x, _, loss = _small_graph()
+    loss.backward()
+    grad_before = x.grad.copy()
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        loss.backward()
+    np.testing.assert_array_equal(x.grad, grad_before)
+
+
+def test_an_array_saved_only_for_backward_is_freed_right_after_it():
+    """The fused cross-entropy saves softmax probabilities that no tensor holds: once
+    backward() has used them they must go, even while the loss tensor is still alive."""
+    logits = Tensor(np.random.default_rng(0).standard_normal((4, 3)), requires_grad=True)
+    loss = logits.softmax_cross_entropy(np.array([0, 1, 2, 0]))
+    probs = weakref.ref(loss.grad_fn.saved_tensors[0])
+    assert probs() is not None
+    loss.backward()
+    assert probs() is None
+
+
+def test_graph_is_freed_by_reference_counting_alone():
+    """With the garbage collector off, dropping the outputs frees every intermediate array:
+    the graph holds no reference cycles (no closures, ctx -> output is a weakref)."""
+    gc.collect()
+    gc.disable()
+    try:
+        x = Tensor(np.ones((3, 4)), requires_grad=True)
+        w = Tensor(np.full((4, 2), 0.5), requires_grad=True)
+        h = relu(x @ w)
+        h.retain_grad()
+        loss = (h.exp() * 2.0).sum()
+        refs = [weakref.ref(fn.parents[0].data) for fn in graph_nodes(loss)
+                if fn.parents[0].grad_fn is not None]
+        refs.append(weakref.ref(h.data))
+        refs.append(weakref.ref(h))
+        assert len(refs) >= 5 and all(r() is not None for r in refs)
+        loss.backward()
+        del loss, h
+        assert [r() is None for r in refs] == [True] * len(refs)
+        assert x.grad is not None and w.grad is not None
+    finally:
+        gc.enable()
+
+
+def test_memory_stays_flat_over_200_training_steps():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 8))
+    y = rng.integers(0, 3, size=16)
+    w1 = Tensor(rng.standard_normal((8, 16)) * 0.3, requires_grad=True)
+    b1 = Tensor(np.zeros(16), requires_grad=True)
+    w2 = Tensor(rng.standard_normal((16, 3)) * 0.3, requires_grad=True)
+    b2 = Tensor(np.zeros(3), requires_grad=True)
+    params = [w1, b1, w2, b2]
+
+    def step():
+        loss = (relu(Tensor(x) @ w1 + b1) @ w2 + b2).softmax_cross_entropy(y) \
+            + 1e-3 * (w1.l2() + w2.l2())
+        loss.backward()
+        for p in params:
+            p.data -= 0.1 * p.grad
+            p.zero_grad()
+        return loss.item()
+
+    tracemalloc.start()
+    try:
+        for _ in range(20):  # warm up: caches, first-use allocations
+            first = step()
+        gc.collect()
+        before, _ = tracemalloc.get_traced_memory()
+        for _ in range(200):
+            last = step()
+        gc.collect()
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert last < first  # it trains
+    # One step allocates ~10 KiB of arrays; a leak of a single graph per step would add
+    # ~2 MiB over 200 steps.
+    assert after - before < 32 * 1024, f"memory grew by {after - before} bytes over 200 steps"

@@ -1,0 +1,261 @@
+"""function.py: the public Function API a user defines a new op with, the same one every
+built-in op goes through; and unbroadcast."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from tinygrad_np import Function, Tensor, gradcheck, no_grad, relu, unbroadcast
+
+
+class Softplus(Function):
+    """log(1 + e^x), defined as one unit with @staticmethod."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.logaddexp(0.0, x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad / (1 + np.exp(-x))
+
+
+class SoftplusPlain(Function):
+    """The same op written without @staticmethod."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.logaddexp(0.0, x)
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad / (1 + np.exp(-x))
+
+
+X = np.array([[-3.0, -0.5, 0.0], [0.7, 2.0, 10.0]])
+
+
+@pytest.mark.parametrize("op", [Softplus, SoftplusPlain], ids=lambda c: c.__name__)
+def test_user_defined_op_forward_backward_and_graph(op):
+    t = Tensor(X.copy(), requires_grad=True)
+    out = op.apply(t)
+    assert type(out) is Tensor
+    np.testing.assert_array_equal(out.data, np.logaddexp(0.0, X))
+    assert type(out.grad_fn) is op and isinstance(out.grad_fn, Function)
+    assert out.grad_fn.parents == (t,) and out.grad_fn.parents[0] is t
+    assert out.grad_fn.saved_tensors[0] is t.data  # saved as given, not copied
+    out.sum().backward()
+    np.testing.assert_array_equal(t.grad, 1 / (1 + np.exp(-X)))
+    assert out.grad_fn.saved_tensors is None
+
+
+@pytest.mark.parametrize("op", [Softplus, SoftplusPlain], ids=lambda c: c.__name__)
+def test_user_defined_op_composes_and_gradchecks(op, rng):
+    x = Tensor(rng.standard_normal((4, 3)))
+    w = Tensor(rng.standard_normal((3, 2)))
+    b = Tensor(rng.standard_normal(2))
+    assert gradcheck(lambda x, w, b: (op.apply(x @ w + b) * relu(w).sum()).mean()
+                     + op.apply(b).l2(), x, w, b, atol=1e-5, rtol=1e-3)
+
+
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, max_side=4),
+                  elements=st.floats(-5, 5)))
+def test_user_defined_op_gradchecks_on_any_shape(x):
+    assert gradcheck(lambda t: Softplus.apply(t), Tensor(x))
+
+
+SEEN_NEEDS: list[tuple[bool, ...]] = []
+
+
+class MulAdd(Function):
+    """a * b + c: several inputs, a tuple of gradients, None where none is needed."""
+
+    @staticmethod
+    def forward(ctx, a, b, c):
+        ctx.save_for_backward(a, b)
+        return a * b + c
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        SEEN_NEEDS.append(ctx.needs_input_grad)
+        need_a, need_b, need_c = ctx.needs_input_grad
+        return (grad * b if need_a else None, grad * a if need_b else None,
+                grad if need_c else None)
+
+
+def test_several_inputs_needs_input_grad_and_none_gradients():
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = Tensor(np.array([3.0, 4.0]))
+    c = Tensor(np.array([5.0, 6.0]), requires_grad=True)
+    SEEN_NEEDS.clear()
+    out = MulAdd.apply(a, b, c)
+    assert out.grad_fn.needs_input_grad == (True, False, True)
+    np.testing.assert_array_equal(out.data, [8.0, 14.0])
+    out.sum().backward()
+    assert SEEN_NEEDS == [(True, False, True)]
+    np.testing.assert_array_equal(a.grad, [3.0, 4.0])
+    assert b.grad is None
+    np.testing.assert_array_equal(c.grad, [1.0, 1.0])
+    assert gradcheck(lambda a, b, c: MulAdd.apply(a, b, c), Tensor(a.data), Tensor(b.data),
+                     Tensor(c.data))
+
+
+def test_numbers_and_arrays_are_accepted_as_inputs():
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    out = MulAdd.apply(a, 2.0, np.array([0.5, 0.5]))
+    np.testing.assert_array_equal(out.data, [2.5, 4.5])
+    assert out.grad_fn.needs_input_grad == (True, False, False)
+    assert all(isinstance(p, Tensor) for p in out.grad_fn.parents)
+    out.sum().backward()
+    np.testing.assert_array_equal(a.grad, [2.0, 2.0])
+
+
+class Scale(Function):
+    """Keyword arguments of apply go to forward as they are; ctx can hold anything."""
+
+    @staticmethod
+    def forward(ctx, x, factor=1.0, *, shift=0.0):
+        ctx.factor = factor
+        return x * factor + shift
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.factor
+
+
+def test_keyword_params_are_passed_to_forward():
+    t = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    out = Scale.apply(t, factor=3.0, shift=1.0)
+    np.testing.assert_array_equal(out.data, [4.0, 7.0])
+    assert len(out.grad_fn.parents) == 1  # keywords are not inputs
+    out.sum().backward()
+    np.testing.assert_array_equal(t.grad, [3.0, 3.0])
+    np.testing.assert_array_equal(Scale.apply(t).data, t.data)
+
+
+def test_forward_returning_a_numpy_scalar_gives_a_0d_array():
+    class Total(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.shape = x.shape
+            return x.sum()
+
+        @staticmethod
+        def backward(ctx, grad):
+            return np.full(ctx.shape, grad)
+
+    t = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    out = Total.apply(t)
+    assert type(out.data) is np.ndarray and out.shape == () and out.item() == 6.0
+    out.backward()
+    np.testing.assert_array_equal(t.grad, [1.0, 1.0, 1.0])
+
+
+def test_backward_of_a_lower_precision_is_cast_to_the_input_dtype():
+    class Sloppy(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return (grad * 2).astype(np.float32)
+
+    t = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    Sloppy.apply(t).sum().backward()
+    assert t.grad.dtype == np.float64
+    np.testing.assert_array_equal(t.grad, [2.0, 2.0])
+
+
+def test_user_op_under_no_grad_records_nothing():
+    t = Tensor(np.array([1.0]), requires_grad=True)
+    with no_grad():
+        out = Softplus.apply(t)
+    assert out.grad_fn is None and not out.requires_grad
+
+
+# -- mistakes in a user's backward are reported with the op's name -----------------------------
+class WrongShape(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.sum(axis=0)
+
+
+class WrongCount(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class NotAnArray(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return [1.0, 2.0]
+
+
+def test_backward_returning_the_wrong_shape_is_a_clear_error():
+    t = Tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(RuntimeError) as info:
+        WrongShape.apply(t).sum().backward()
+    message = str(info.value)
+    assert "WrongShape" in message and "(3,)" in message and "(2, 3)" in message
+
+
+def test_backward_returning_the_wrong_number_of_gradients_is_a_clear_error():
+    a = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(RuntimeError, match="WrongCount.*1.*2"):
+        WrongCount.apply(a, Tensor(np.ones(2), requires_grad=True)).sum().backward()
+
+
+def test_backward_returning_a_list_is_a_clear_error():
+    t = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(RuntimeError, match="NotAnArray"):
+        NotAnArray.apply(t).sum().backward()
+
+
+def test_function_without_forward_or_backward_says_so():
+    class Empty(Function):
+        pass
+
+    with pytest.raises(NotImplementedError, match="Empty"):
+        Empty.apply(Tensor(np.ones(2)))
+
+
+# -- unbroadcast --------------------------------------------------------------------------------
+@given(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=4, max_side=4))
+def test_unbroadcast_is_the_adjoint_of_broadcasting(shapes):
+    """<broadcast(x), g> == <x, unbroadcast(g)> for all x, g: the defining property."""
+    (small, _), big = shapes.input_shapes, shapes.result_shape
+    rng = np.random.default_rng(0)
+    x = rng.integers(-5, 5, size=small).astype(np.float64)
+    g = rng.integers(-5, 5, size=big).astype(np.float64)
+    reduced = unbroadcast(g, small)
+    assert np.shape(reduced) == small
+    assert np.sum(np.broadcast_to(x, big) * g) == np.sum(x * reduced)
+
+
+def test_unbroadcast_examples():
+    np.testing.assert_array_equal(unbroadcast(np.ones((2, 3)), (3,)), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(unbroadcast(np.ones((2, 3)), (2, 1)), [[3.0], [3.0]])
+    np.testing.assert_array_equal(unbroadcast(np.arange(24.0).reshape(2, 3, 4), (3, 1)),
+                                  np.arange(24.0).reshape(2, 3, 4).sum(axis=(0, 2))[:, None])
+    g = np.ones((2, 2))
+    assert unbroadcast(g, (2, 2)) is g

@@ -1,0 +1,114 @@
+"""ops/reduce.py: sum, mean, max, min over all axes, one (negative too) or several, keepdims."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from op_table import check_forward, check_gradcheck, specs
+
+from tinygrad_np import Tensor
+
+SPECS = specs("reduce")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("spec", SPECS, ids=repr)
+@given(data=st.data())
+def test_forward_matches_numpy(spec, dtype, data):
+    check_forward(spec, data.draw(spec.case), dtype)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=repr)
+@given(data=st.data())
+def test_gradcheck(spec, data):
+    check_gradcheck(spec, data.draw(spec.case))
+
+
+AXES = [None, 0, 1, -1, -3, (0, 2), (2, 0), (-1, 0), (0, 1, 2)]
+
+
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("axis", AXES, ids=str)
+def test_sum_and_mean_exact_gradients(axis, keepdims, rng):
+    x = rng.standard_normal((2, 3, 4))
+    t = Tensor(x, requires_grad=True)
+    s = t.sum(axis=axis, keepdims=keepdims)
+    expected = x.sum(axis=axis, keepdims=keepdims)
+    assert s.shape == expected.shape
+    g = rng.standard_normal(s.shape)
+    (s * g).sum().backward()
+    # each element receives the upstream gradient of the sum it fell into
+    g_full = g if keepdims else np.expand_dims(
+        g, tuple(range(3)) if axis is None else tuple(np.atleast_1d(axis) % 3))
+    np.testing.assert_array_equal(t.grad, np.broadcast_to(g_full, x.shape))
+
+    t2 = Tensor(x, requires_grad=True)
+    m = t2.mean(axis=axis, keepdims=keepdims)
+    np.testing.assert_array_equal(m.data, x.mean(axis=axis, keepdims=keepdims))
+    (m * g).sum().backward()
+    count = x.size // expected.size
+    np.testing.assert_allclose(t2.grad, np.broadcast_to(g_full, x.shape) / count, rtol=1e-15)
+
+
+def test_mean_gradient_is_one_over_n():
+    t = Tensor(np.arange(8.0).reshape(2, 4), requires_grad=True)
+    t.mean().backward()
+    np.testing.assert_array_equal(t.grad, np.full((2, 4), 1 / 8))
+    t.zero_grad()
+    t.mean(axis=-1).sum().backward()
+    np.testing.assert_array_equal(t.grad, np.full((2, 4), 1 / 4))
+
+
+def test_max_ties_share_the_gradient_equally():
+    x = np.array([[1.0, 3.0, 3.0],
+                  [2.0, 2.0, 0.0],
+                  [5.0, 5.0, 5.0]])
+    t = Tensor(x, requires_grad=True)
+    out = t.max(axis=1)
+    np.testing.assert_array_equal(out.data, [3.0, 2.0, 5.0])
+    (out * np.array([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(t.grad, [[0.0, 0.5, 0.5], [1.0, 1.0, 0.0], [1.0, 1.0, 1.0]])
+
+    t = Tensor(x, requires_grad=True)
+    t.max().backward()  # the three 5s tie for the overall max
+    np.testing.assert_array_equal(t.grad, [[0, 0, 0], [0, 0, 0], [1 / 3, 1 / 3, 1 / 3]])
+
+    t = Tensor(x, requires_grad=True)
+    t.max(axis=0, keepdims=True).sum().backward()
+    np.testing.assert_array_equal(t.grad, [[0, 0, 0], [0, 0, 0], [1, 1, 1]])
+
+
+def test_min_ties_share_the_gradient_equally():
+    x = np.array([[1.0, 1.0, 4.0], [0.0, 2.0, 0.0]])
+    t = Tensor(x, requires_grad=True)
+    out = t.min(axis=-1)
+    np.testing.assert_array_equal(out.data, [1.0, 0.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(t.grad, [[0.5, 0.5, 0.0], [0.5, 0.0, 0.5]])
+    t = Tensor(x, requires_grad=True)
+    t.min(axis=(0, 1)).backward()
+    np.testing.assert_array_equal(t.grad, [[0, 0, 0], [0.5, 0, 0.5]])
+
+
+def test_max_gradient_over_a_tuple_of_axes():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    x[1, 0, 2] = 100.0
+    t = Tensor(x, requires_grad=True)
+    out = t.max(axis=(0, 2))
+    np.testing.assert_array_equal(out.data, x.max(axis=(0, 2)))
+    out.sum().backward()
+    expected = np.zeros_like(x)
+    expected[1, 0, 2] = expected[1, 1, 3] = expected[1, 2, 3] = 1.0
+    np.testing.assert_array_equal(t.grad, expected)
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "max", "min"])
+def test_reductions_keep_float32(op, rng):
+    t = Tensor(rng.standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+    for axis in (None, 0, (0, 1)):
+        out = getattr(t, op)(axis=axis)
+        assert out.dtype == np.float32
+        t.zero_grad()
+        out.sum().backward()
+        assert t.grad.dtype == np.float32 and t.grad.shape == (3, 4)

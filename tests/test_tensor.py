@@ -1,0 +1,196 @@
+"""tensor.py: what a Tensor wraps, its dtype rules, its accessors and repr, and the small
+graph utilities on it (detach, zero_grad, requires_grad_, retain_grad)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tinygrad_np import Function, Tensor
+
+
+# -- construction and dtype rules ---------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_arrays_are_wrapped_not_copied_and_keep_their_dtype(dtype):
+    a = np.arange(6, dtype=dtype).reshape(2, 3)
+    t = Tensor(a)
+    assert t.data is a
+    assert t.dtype == dtype
+    a[0, 0] = 42.0
+    assert t.data[0, 0] == 42.0
+    assert t.numpy() is a
+
+
+@pytest.mark.parametrize("value, shape", [(3, ()), (2.5, ()), (True, ()), ([1, 2, 3], (3,)),
+                                          ([[1.0, 2.0], [3.0, 4.0]], (2, 2)), ((1, 2), (2,))])
+def test_python_numbers_and_lists_become_float32(value, shape):
+    t = Tensor(value)
+    assert isinstance(t.data, np.ndarray)
+    assert t.dtype == np.float32 and t.shape == shape
+    np.testing.assert_array_equal(t.data, np.asarray(value, dtype=np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+def test_integer_arrays_stay_integer(dtype):
+    a = np.array([0, 2, 1], dtype=dtype)
+    t = Tensor(a)
+    assert t.data is a and t.dtype == dtype
+
+
+@pytest.mark.parametrize("value", [np.array([1, 2]), np.array([True, False])])
+def test_requires_grad_on_a_non_float_tensor_is_a_type_error(value):
+    with pytest.raises(TypeError, match=str(value.dtype)):
+        Tensor(value, requires_grad=True)
+    with pytest.raises(TypeError):
+        Tensor(value).requires_grad_()
+    # a Python int list becomes float32 and may require grad
+    assert Tensor([1, 2], requires_grad=True).requires_grad
+
+
+def test_numpy_scalars_keep_their_dtype():
+    """A numpy float scalar (e.g. `arr.sum()`, `np.float64(0.1)`) is a 0-d value of its own
+    dtype, like a 0-d array; only *Python* numbers default to float32.  np.float32 scalars
+    already keep float32; np.float64 must not be rounded to float32."""
+    assert Tensor(np.float32(0.1)).dtype == np.float32
+    assert Tensor(np.array(0.1)).dtype == np.float64
+    t = Tensor(np.float64(0.1))
+    assert t.dtype == np.float64
+    assert t.item() == 0.1
+    assert Tensor(np.arange(3.0).sum()).dtype == np.float64
+
+
+def test_explicit_dtype_and_name():
+    t = Tensor([1, 2, 3], dtype=np.float64, name="w")
+    assert t.dtype == np.float64 and t.name == "w"
+    assert Tensor(np.arange(3), dtype=np.float32).dtype == np.float32
+    inner = Tensor(np.ones(2))
+    assert Tensor(inner).data is inner.data  # wrapping a Tensor shares its array
+
+
+def test_cannot_wrap_arbitrary_objects():
+    with pytest.raises(TypeError, match="dict"):
+        Tensor({"a": 1})
+
+
+# -- accessors ------------------------------------------------------------------------------------
+def test_shape_dtype_ndim_size_len_item():
+    t = Tensor(np.zeros((2, 3, 4), dtype=np.float32))
+    assert t.shape == (2, 3, 4) and t.ndim == 3 and t.size == 24 and len(t) == 2
+    assert t.dtype == np.float32
+    s = Tensor(np.array(3.5))
+    assert s.shape == () and s.ndim == 0
+    assert s.item() == 3.5 and type(s.item()) is float
+    assert Tensor([[7.0]]).item() == 7.0
+    with pytest.raises(ValueError):
+        Tensor([1.0, 2.0]).item()
+
+
+def test_repr_shows_values_dtype_and_op():
+    leaf = Tensor(np.array([1.5, -2.0]), requires_grad=True, name="w")
+    r = repr(leaf)
+    assert "1.5" in r and "-2." in r and "float64" in r and "requires_grad=True" in r
+    assert "'w'" in r
+    out = leaf * 2
+    r = repr(out)
+    assert "3." in r and "-4." in r and "float64" in r and "grad_fn=Mul" in r
+    assert "grad_fn=Sum" in repr(out.sum())
+    r = repr(Tensor(np.array([1, 2], dtype=np.int32)))
+    assert "int32" in r and "grad_fn" not in r and "requires_grad" not in r
+
+
+# -- the graph an op records ----------------------------------------------------------------------
+def test_results_record_op_and_parents():
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    c = a * b
+    assert type(c.grad_fn).__name__ == "Mul"
+    assert c.grad_fn.parents[0] is a and c.grad_fn.parents[1] is b
+    d = c + 1.0
+    assert type(d.grad_fn).__name__ == "Add"
+    assert d.grad_fn.parents[0] is c
+    assert isinstance(d.grad_fn.parents[1], Tensor) and d.grad_fn.parents[1].item() == 1.0
+    assert d.requires_grad and not d.is_leaf and a.is_leaf
+
+
+def test_no_graph_when_no_input_requires_grad():
+    a = Tensor(np.array([1.0, 2.0]))
+    out = (a * 3).exp().sum()
+    assert out.grad_fn is None and not out.requires_grad
+
+
+OPS = {
+    "Add": lambda a: a + a, "Sub": lambda a: a - 1, "Mul": lambda a: a * a,
+    "Div": lambda a: 1 / a, "Neg": lambda a: -a, "Pow": lambda a: a ** 2, "Exp": lambda a: a.exp(),
+    "Log": lambda a: a.log(), "Sqrt": lambda a: a.sqrt(), "Abs": lambda a: a.abs(),
+    "Relu": lambda a: a.relu(), "Sigmoid": lambda a: a.sigmoid(), "Tanh": lambda a: a.tanh(),
+    "MatMul": lambda a: a @ a.T, "Sum": lambda a: a.sum(), "Mean": lambda a: a.mean(),
+    "Max": lambda a: a.max(), "Min": lambda a: a.min(axis=0), "Reshape": lambda a: a.reshape(-1),
+    "Transpose": lambda a: a.T, "GetItem": lambda a: a[0],
+    "Softmax": lambda a: a.softmax(), "LogSoftmax": lambda a: a.log_softmax(),
+    "SoftmaxCrossEntropy": lambda a: a.softmax_cross_entropy([0, 1]), "L2": lambda a: a.l2(),
+}
+
+
+@pytest.mark.parametrize("name", OPS)
+def test_every_builtin_op_is_a_function_subclass(name):
+    a = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
+    out = OPS[name](a)
+    assert type(out.grad_fn).__name__ == name
+    assert issubclass(type(out.grad_fn), Function)
+    assert any(p is a for p in out.grad_fn.parents)
+
+
+# -- detach, zero_grad, requires_grad_, retain_grad -----------------------------------------------
+def test_detach_shares_data_and_cuts_the_graph():
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = a * 2
+    d = b.detach()
+    assert d.data is b.data
+    assert d.grad_fn is None and not d.requires_grad
+    out = (d * a).sum()
+    out.backward()
+    np.testing.assert_array_equal(a.grad, [2.0, 4.0])  # only the direct path through `a`
+
+
+def test_zero_grad_forgets_the_accumulated_gradient():
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (a * 3).sum().backward()
+    np.testing.assert_array_equal(a.grad, [3.0, 3.0])
+    a.zero_grad()
+    assert a.grad is None
+    (a * 5).sum().backward()
+    np.testing.assert_array_equal(a.grad, [5.0, 5.0])
+
+
+def test_requires_grad_():
+    a = Tensor(np.array([1.0, 2.0]))
+    assert a.requires_grad_() is a and a.requires_grad
+    (a * a).sum().backward()
+    np.testing.assert_array_equal(a.grad, [2.0, 4.0])
+    a.requires_grad_(False)
+    assert not a.requires_grad
+    assert (a * a).grad_fn is None
+
+
+def test_retain_grad_keeps_the_gradient_of_an_intermediate():
+    a = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    h = a * 2
+    assert h.retain_grad() is h
+    unkept = h + 1
+    out = (unkept * h).sum()  # h used twice: (h + 1) * h
+    out.backward()
+    np.testing.assert_array_equal(h.grad, 2 * h.data + 1)
+    np.testing.assert_array_equal(a.grad, 2 * (2 * h.data + 1))
+    assert unkept.grad is None  # intermediates do not keep .grad unless asked
+    assert h.grad.dtype == h.dtype and h.grad.shape == h.shape
+
+
+def test_retain_grad_on_the_root_and_accumulation():
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (a * a).retain_grad()
+    g = np.array([1.0, 10.0])
+    y.backward(Tensor(g), retain_graph=True)
+    np.testing.assert_array_equal(y.grad, g)
+    assert not np.shares_memory(y.grad, g)
+    y.backward(Tensor(g))
+    np.testing.assert_array_equal(y.grad, 2 * g)
+    np.testing.assert_array_equal(a.grad, 2 * (2 * a.data * g))
