@@ -28,6 +28,31 @@ from tinygrad_np import Tensor, optim, relu
 from tinygrad_np.files import atomic_path
 
 IN, HIDDEN, OUT = 784, 100, 10
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
+
+
+def pin_malloc_thresholds() -> bool:
+    """Fix glibc's mmap and trim thresholds for the whole run.
+
+    glibc moves its mmap threshold to the size of the last large block freed. With several
+    implementations interleaved in one process, one of them can set it to exactly the size
+    of another's weight gradients, which are then mmapped fresh, page-faulting on every step
+    (seen here: 124 faults per step, against 0 when that implementation runs alone).
+    Pinning the thresholds makes every implementation allocate as it would on its own.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
+                    and libc.mallopt(M_TRIM_THRESHOLD, 256 << 20))
+    except (OSError, AttributeError):  # not glibc: nothing to pin
+        return False
+
+
+def page_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 LR, LAM = 0.1, 1e-4
 CONFIGS = [(32, "float32"), (128, "float32"), (1024, "float32"), (128, "float64")]
 
@@ -142,9 +167,10 @@ def check_agreement(impls: dict[str, Any], problem: dict[str, Any], dtype: str) 
                                        err_msg=f"{name}: updated weights differ from numpy's")
 
 
-def time_interleaved(steps: dict[str, Callable[[], Any]], rounds: int,
-                     seconds_per_round: float) -> dict[str, list[float]]:
-    """Per-step times; each round runs every implementation in turn (rotating the order)."""
+def time_interleaved(steps: dict[str, Callable[[], Any]], rounds: int, seconds_per_round: float
+                     ) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Per-step times and page faults per step; each round runs every implementation in
+    turn (rotating the order)."""
     for step in steps.values():  # warm up
         for _ in range(20):
             step()
@@ -155,15 +181,18 @@ def time_interleaved(steps: dict[str, Callable[[], Any]], rounds: int,
             step()
         counts[name] = max(3, int(seconds_per_round / ((time.perf_counter() - start) / 10)))
     times: dict[str, list[float]] = {name: [] for name in steps}
+    faults = dict.fromkeys(steps, 0)
     names = list(steps)
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:
             step, record = steps[name], times[name]
+            before = page_faults()
             for _ in range(counts[name]):
                 start = time.perf_counter()
                 step()
                 record.append(time.perf_counter() - start)
-    return times
+            faults[name] += page_faults() - before
+    return times, {name: faults[name] / len(times[name]) for name in steps}
 
 
 def matmul_gflops(dtype: str) -> float:
@@ -240,10 +269,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"),
                         help="folder for train_step.md and train_step.json")
+    parser.add_argument("--no-pin-malloc", action="store_true",
+                        help="leave glibc's mmap/trim thresholds dynamic (see pin_malloc_thresholds)")
     args = parser.parse_args()
     rounds = args.rounds or (5 if args.quick else 15)
 
     info = machine()
+    info["malloc_thresholds_pinned"] = str(not args.no_pin_malloc and pin_malloc_thresholds())
     peaks = {dtype: matmul_gflops(dtype) for dtype in ("float32", "float64")}
     rows = []
     for batch, dtype in CONFIGS:
@@ -254,15 +286,16 @@ def main() -> None:
             impls["pytorch"] = torch_impl
         check_agreement(impls, problem, dtype)
         x, y = problem["x"], problem["y"]
-        times = time_interleaved({k: (lambda f=v[0]: f(x, y)) for k, v in impls.items()},
-                                 rounds, 0.04)
+        times, faults = time_interleaved(
+            {k: (lambda f=v[0]: f(x, y)) for k, v in impls.items()}, rounds, 0.04)
         base = statistics.median(times["numpy"])
         bound = step_flops(batch) / (peaks[dtype] * 1e9)
         for name, record in times.items():
             median = statistics.median(record)
             rows.append({"batch": batch, "dtype": dtype, "impl": name,
                          "median_ms": median * 1e3, "samples_per_s": batch / median,
-                         "ratio_to_numpy": median / base, "matmul_bound_ms": bound * 1e3})
+                         "ratio_to_numpy": median / base, "matmul_bound_ms": bound * 1e3,
+                         "page_faults_per_step": faults[name]})
         print(f"batch {batch} {dtype}: " + ", ".join(
             f"{r['impl']} {r['median_ms']:.3f} ms ({r['ratio_to_numpy']:.3f}x)"
             for r in rows if r["batch"] == batch and r["dtype"] == dtype), flush=True)
@@ -287,14 +320,15 @@ def to_markdown(report: dict[str, Any]) -> str:
     lines = [f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, numpy "
              f"{m['numpy']}, PyTorch {m['torch']}, tinygrad_np {m['tinygrad_np']}.",
              f"Matmul peak (1024x1024 @ 1024x1024): {report['matmul_gflops']['float32']:.0f} "
-             f"GFLOP/s float32, {report['matmul_gflops']['float64']:.0f} GFLOP/s float64.", "",
+             f"GFLOP/s float32, {report['matmul_gflops']['float64']:.0f} GFLOP/s float64. "
+             f"glibc malloc thresholds pinned: {m['malloc_thresholds_pinned']}.", "",
              "| batch | dtype | implementation | median step (ms) | samples/s | ratio to numpy "
-             "| matmul lower bound (ms) |",
-             "|---:|---|---|---:|---:|---:|---:|"]
+             "| matmul lower bound (ms) | page faults / step |",
+             "|---:|---|---|---:|---:|---:|---:|---:|"]
     for r in report["steps"]:
         lines.append(f"| {r['batch']} | {r['dtype']} | {r['impl']} | {r['median_ms']:.3f} | "
                      f"{r['samples_per_s']:,.0f} | {r['ratio_to_numpy']:.3f} | "
-                     f"{r['matmul_bound_ms']:.3f} |")
+                     f"{r['matmul_bound_ms']:.3f} | {r['page_faults_per_step']:.1f} |")
     e = report["epoch_seconds"]
     lines += ["", f"One epoch (60,000 samples, batch 128, float32): tinygrad_np "
                   f"{e['tinygrad_np']:.2f} s, hand-written numpy {e['numpy']:.2f} s "

@@ -6,6 +6,7 @@ topological order). No recursion, so a chain of 100,000 ops is fine.
 """
 from __future__ import annotations
 
+from sys import getrefcount
 from typing import Any
 
 import numpy as np
@@ -62,30 +63,31 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                                    f"gradients for {len(parents)} inputs")
         if not retain_graph:
             fn.saved_tensors = None
-        index = -1
-        for parent in parents:
-            index += 1
+        for parent, pgrad in zip(parents, input_grads):
             if not parent.requires_grad:
                 continue
-            pgrad = input_grads[index]
             parent_fn = parent.grad_fn
             if pgrad is not None:
                 expected = parent.data
                 if getattr(pgrad, "shape", None) != expected.shape:
-                    _bad_gradient(fn, index, parent, pgrad)
-                if pgrad.dtype != expected.dtype:  # mixed-precision inputs: take the input's
-                    pgrad = pgrad.astype(expected.dtype)
+                    _bad_gradient(fn, parents.index(parent), parent, pgrad)
+                if pgrad.dtype is not expected.dtype and pgrad.dtype != expected.dtype:
+                    pgrad = pgrad.astype(expected.dtype)  # mixed precision: take the input's
                 key = parent if parent_fn is None else parent_fn
                 previous = grads.get(key)
                 if previous is None:
                     grads[key] = pgrad
                     if parent_fn is None:
                         leaves.append(parent)
-                elif key in summed:
+                elif key in summed or (getrefcount(previous) == 3 and previous.base is None
+                                       and not isinstance(previous, np.generic)):
+                    # We made it, or only this dict holds it (the 3 are the dict, `previous`
+                    # and getrefcount's argument): adding in place is invisible, and saves a
+                    # parameter-sized allocation, which costs page faults on every step.
                     previous += pgrad
                 else:
                     # A new array, never `+=` into `previous`: a backward may have returned
-                    # it for other inputs too (Add does).
+                    # it for other inputs too (Add does), or kept it.
                     total = previous + pgrad
                     grads[key] = np.array(total) if isinstance(total, np.generic) else total
                     summed.add(key)
@@ -105,6 +107,8 @@ def _seed(data: Any, grad: Any) -> Any:
             raise RuntimeError(f"backward(): a gradient argument is needed for a non-scalar "
                                f"tensor (shape {data.shape}); pass t.backward(grad) with grad "
                                f"of that shape, or reduce to a scalar loss first")
+        if type(data) is np.ndarray:  # cheaper than ones_like for this one element
+            return np.ones(data.shape, dtype=data.dtype)
         return np.ones_like(data)
     if isinstance(grad, Tensor):
         grad = grad.data

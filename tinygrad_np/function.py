@@ -75,9 +75,20 @@ class Function:
         try:
             if n == 2:
                 a, b = inputs
-                if type(a) is not Tensor or type(b) is not Tensor:
-                    inputs = _as_tensors(inputs)
-                    a, b = inputs
+                if type(b) is not Tensor:
+                    if type(b) in _NUMBERS and type(a) is Tensor:  # `x * 0.5`: the common case
+                        b = _constant(b, a.data.dtype)
+                        inputs = (a, b)
+                    else:
+                        inputs = _as_tensors(inputs)
+                        a, b = inputs
+                elif type(a) is not Tensor:
+                    if type(a) in _NUMBERS:  # `0.5 * x`
+                        a = _constant(a, b.data.dtype)
+                        inputs = (a, b)
+                    else:
+                        inputs = _as_tensors(inputs)
+                        a, b = inputs
                 needs: tuple[bool, ...] = (a.requires_grad, b.requires_grad)
                 ctx.needs_input_grad = needs
                 out = cls.forward(ctx, a.data, b.data, **params)
@@ -114,6 +125,18 @@ class Function:
             result.requires_grad = False
             result.grad_fn = None
         return result
+
+
+_NUMBERS = (float, int)
+
+
+def _constant(value: float, dtype: Any) -> Tensor:
+    """A Python number as a constant tensor of `dtype` (float32 when `dtype` is not float)."""
+    constant = Tensor.__new__(Tensor)
+    constant.data = np.array(value, dtype=dtype if dtype.kind == "f" else np.float32)
+    constant.grad = constant.grad_fn = constant.name = None
+    constant.requires_grad = False
+    return constant
 
 
 def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
