@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -21,11 +22,15 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
+# Before torch loads: its OpenMP threads otherwise spin after each step, taking the machine's
+# cores from whichever implementation is timed next; asleep, they cost it nothing.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import tinygrad_np
-from tinygrad_np import Tensor, optim, relu
-from tinygrad_np.files import atomic_path
+import numpy as np  # noqa: E402
+
+import tinygrad_np  # noqa: E402
+from tinygrad_np import Tensor, optim, relu  # noqa: E402
+from tinygrad_np.files import atomic_path  # noqa: E402
 
 IN, HIDDEN, OUT = 784, 100, 10
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
@@ -251,7 +256,7 @@ def machine() -> dict[str, str]:
                 break
     except OSError:
         pass
-    info = {"cpu": cpu, "cores": str(len(__import__("os").sched_getaffinity(0))),
+    info = {"cpu": cpu, "cores": str(len(os.sched_getaffinity(0))),
             "python": platform.python_version(), "numpy": np.__version__,
             "tinygrad_np": tinygrad_np.__version__}
     try:
