@@ -471,3 +471,23 @@ def check_gradcheck(spec: OpSpec, case: Case) -> None:
     params = case.params
     assert gradcheck(lambda *ts: spec.fn(*ts, **params), *tensors, eps=GRAD_EPS,
                      atol=GRAD_ATOL, rtol=GRAD_RTOL) is True
+
+
+def table_tests(rows: list[OpSpec]) -> tuple[Callable[..., None], Callable[..., None]]:
+    """The two tests every op module runs over its rows of the table: forward against numpy
+    (float64 and float32) and gradcheck against numgrad (float64)."""
+    import pytest
+    from hypothesis import given
+
+    @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+    @pytest.mark.parametrize("spec", rows, ids=repr)
+    @given(data=st.data())
+    def test_forward_matches_numpy(spec: OpSpec, dtype: Any, data: Any) -> None:
+        check_forward(spec, data.draw(spec.case), dtype)
+
+    @pytest.mark.parametrize("spec", rows, ids=repr)
+    @given(data=st.data())
+    def test_gradcheck(spec: OpSpec, data: Any) -> None:
+        check_gradcheck(spec, data.draw(spec.case))
+
+    return test_forward_matches_numpy, test_gradcheck

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from op_table import NAMED_PAIRS, binary, check_forward, check_gradcheck, specs
+from op_table import NAMED_PAIRS, binary, check_forward, check_gradcheck, specs, table_tests
 
 import tinygrad_np as tg
 from tinygrad_np import Tensor
@@ -22,17 +22,7 @@ SPECS = specs("elementwise")
 BINARY = [s for s in SPECS if s.domains]
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("spec", SPECS, ids=repr)
-@given(data=st.data())
-def test_forward_matches_numpy(spec, dtype, data):
-    check_forward(spec, data.draw(spec.case), dtype)
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=repr)
-@given(data=st.data())
-def test_gradcheck(spec, data):
-    check_gradcheck(spec, data.draw(spec.case))
+test_forward_matches_numpy, test_gradcheck = table_tests(SPECS)
 
 
 @pytest.mark.parametrize("pair", NAMED_PAIRS, ids=str)

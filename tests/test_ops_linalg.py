@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from op_table import MATMUL_NAMED, check_forward, check_gradcheck, specs
+from op_table import MATMUL_NAMED, specs, table_tests
 
 import tinygrad_np as tg
 from tinygrad_np import Tensor
@@ -13,17 +11,7 @@ from tinygrad_np import Tensor
 SPECS = specs("linalg")
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("spec", SPECS, ids=repr)
-@given(data=st.data())
-def test_forward_matches_numpy(spec, dtype, data):
-    check_forward(spec, data.draw(spec.case), dtype)
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=repr)
-@given(data=st.data())
-def test_gradcheck(spec, data):
-    check_gradcheck(spec, data.draw(spec.case))
+test_forward_matches_numpy, test_gradcheck = table_tests(SPECS)
 
 
 def _expected_grads(a, b, g):

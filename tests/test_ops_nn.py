@@ -6,9 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from op_table import GRAD_ATOL, GRAD_RTOL, check_forward, check_gradcheck, specs
+from op_table import GRAD_ATOL, GRAD_RTOL, specs, table_tests
 
 import tinygrad_np as tg
 from tinygrad_np import Tensor, gradcheck, relu
@@ -16,17 +14,7 @@ from tinygrad_np import Tensor, gradcheck, relu
 SPECS = specs("nn")
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("spec", SPECS, ids=repr)
-@given(data=st.data())
-def test_forward_matches_numpy(spec, dtype, data):
-    check_forward(spec, data.draw(spec.case), dtype)
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=repr)
-@given(data=st.data())
-def test_gradcheck(spec, data):
-    check_gradcheck(spec, data.draw(spec.case))
+test_forward_matches_numpy, test_gradcheck = table_tests(SPECS)
 
 
 def _softmax(a, axis=-1):

@@ -3,26 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from op_table import check_forward, check_gradcheck, specs
+from op_table import specs, table_tests
 
 from tinygrad_np import Tensor
 
 SPECS = specs("reduce")
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("spec", SPECS, ids=repr)
-@given(data=st.data())
-def test_forward_matches_numpy(spec, dtype, data):
-    check_forward(spec, data.draw(spec.case), dtype)
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=repr)
-@given(data=st.data())
-def test_gradcheck(spec, data):
-    check_gradcheck(spec, data.draw(spec.case))
+test_forward_matches_numpy, test_gradcheck = table_tests(SPECS)
 
 
 AXES = [None, 0, 1, -1, -3, (0, 2), (2, 0), (-1, 0), (0, 1, 2)]
