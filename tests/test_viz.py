@@ -561,3 +561,11 @@ def test_example_help():
     assert done.stdout.startswith("usage: python examples/draw_graph.py")
     for option in ("--out", "--data", "--seed", "--rankdir"):
         assert option in done.stdout
+
+
+def test_tensor_methods_are_the_viz_calls(tmp_path):
+    a = Tensor(np.ones((2, 2)), requires_grad=True, name="a")
+    out = (a * 2.0).sum()
+    assert out.to_dot().source == viz.dot_source(out)
+    path = out.draw(tmp_path / "g.dot")
+    assert path.read_text() == viz.dot_source(out)

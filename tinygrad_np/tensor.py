@@ -135,6 +135,21 @@ class Tensor:
         """Forget the accumulated gradient (the next backward starts from zero)."""
         self.grad = None
 
+    # -- pictures: shortcuts to tinygrad_np.viz ---------------------------------------------
+    def to_dot(self, **options: Any) -> Any:
+        """The graph that computed this tensor as a `graphviz.Digraph`; same as
+        `tinygrad_np.viz.to_dot(self, **options)`."""
+        from . import viz
+
+        return viz.to_dot(self, **options)
+
+    def draw(self, path: Any, **options: Any) -> Any:
+        """Render the graph to `path` (.svg, .png, .pdf or .dot); same as
+        `tinygrad_np.viz.draw(self, path, **options)`."""
+        from . import viz
+
+        return viz.draw(self, path, **options)
+
     # -- arithmetic, broadcasting like numpy ------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
         return Add.apply(self, other)
