@@ -292,7 +292,7 @@ def main() -> None:
         check_agreement(impls, problem, dtype)
         x, y = problem["x"], problem["y"]
         times, faults = time_interleaved(
-            {k: (lambda f=v[0]: f(x, y)) for k, v in impls.items()}, rounds, 0.04)
+            {k: (lambda f=v[0], x=x, y=y: f(x, y)) for k, v in impls.items()}, rounds, 0.04)
         base = statistics.median(times["numpy"])
         bound = step_flops(batch) / (peaks[dtype] * 1e9)
         for name, record in times.items():
