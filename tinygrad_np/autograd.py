@@ -88,8 +88,7 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                 else:
                     # A new array, never `+=` into `previous`: a backward may have returned
                     # it for other inputs too (Add does), or kept it.
-                    total = previous + pgrad
-                    grads[key] = np.array(total) if isinstance(total, np.generic) else total
+                    grads[key] = _as_array(previous + pgrad)
                     summed.add(key)
             if parent_fn is not None:
                 left = consumers[parent_fn] - 1
@@ -148,12 +147,16 @@ def _accumulate(tensor: Tensor, grad: Any, made_here: bool, handed_out: set[int]
     """Add `grad` into `tensor.grad`; `made_here` means the walk made the array itself."""
     current = tensor.grad
     if current is None:
-        if isinstance(grad, np.generic):  # numpy math on 0-d arrays gives scalars
-            grad = np.array(grad)
+        if isinstance(grad, np.generic):
+            grad = _as_array(grad)
         elif not made_here and (grad.base is not None or id(grad) in handed_out):
             grad = grad.copy()  # a view of something else, or already some tensor's .grad
         handed_out.add(id(grad))
         tensor.grad = grad
     else:
-        total = current + grad
-        tensor.grad = np.array(total) if isinstance(total, np.generic) else total
+        tensor.grad = _as_array(current + grad)
+
+
+def _as_array(value: Any) -> Any:
+    """numpy math on 0-d arrays returns numpy scalars; a .grad is always an array."""
+    return np.array(value) if isinstance(value, np.generic) else value
