@@ -1,6 +1,6 @@
 """download_file and load_mnist's download path, served from file:// URLs and a loopback server.
 
-No test reaches the real network: name lookups other than loopback fail (see `no_network`).
+No test reaches the real network: name lookups other than loopback fail (conftest's `no_network`).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import gzip
 import hashlib
 import http.server
 import os
-import socket
 import sys
 import threading
 import urllib.request
@@ -26,18 +25,6 @@ from tinygrad_np.datasets import mnist as mnist_mod
 PAYLOAD = bytes(range(256)) * 400  # 100 KiB: several read chunks
 PAYLOAD_MD5 = hashlib.md5(PAYLOAD).hexdigest()
 NAME = "t10k-labels-idx1-ubyte.gz"
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = socket.getaddrinfo
-
-    def loopback_only(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise OSError(f"test tried to reach the network: {host}")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
 
 
 class Server:

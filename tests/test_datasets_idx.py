@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from real_data import mnist_dir
 
 from tinygrad_np.datasets import IDXError, read_idx
 from tinygrad_np.datasets.idx import IDX_DTYPES
 
-MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 CODE_OF = {dt.newbyteorder("=") if dt.itemsize > 1 else dt: code for code, dt in IDX_DTYPES.items()}
 
 
@@ -32,14 +32,6 @@ def idx_bytes(
 def write(path: Path, data: bytes, gz: bool = False) -> Path:
     path.write_bytes(gzip.compress(data) if gz else data)
     return path
-
-
-def mnist_dir() -> Path:
-    if not (MNIST_DIR / "train-labels-idx1-ubyte.gz").is_file():
-        pytest.fail(
-            f"real MNIST files not found in {MNIST_DIR} (the shared/ folder must lie beside the repo)"
-        )
-    return MNIST_DIR
 
 
 # ---- valid files -------------------------------------------------------------------------------

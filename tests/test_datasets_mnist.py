@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import socket
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
+from real_data import FASHION_DIR, MNIST_DIR, fashion_dir, mnist_dir
 
 from tinygrad_np.datasets import (
     Dataset,
@@ -21,26 +20,11 @@ from tinygrad_np.datasets import (
 )
 from tinygrad_np.datasets import mnist as mnist_mod
 
-MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
-FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 STEMS = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any name lookup other than loopback fails, so no test can reach the real mirrors."""
-    real = socket.getaddrinfo
-
-    def loopback_only(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise OSError(f"test tried to reach the network: {host}")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
 
 
 @pytest.fixture
@@ -51,14 +35,6 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("TINYGRAD_NP_DATA", raising=False)
     return home
-
-
-def mnist_dir() -> Path:
-    if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file():
-        pytest.fail(
-            f"real MNIST files not found in {MNIST_DIR} (the shared/ folder must lie beside the repo)"
-        )
-    return MNIST_DIR
 
 
 def write_idx(path: Path, arr: np.ndarray, dims: tuple[int, ...] | None = None) -> Path:
@@ -158,10 +134,7 @@ def test_bad_split_value() -> None:
 
 @pytest.fixture(scope="module")
 def fashion() -> Dataset:
-    if not (FASHION_DIR / "train-images-idx3-ubyte.gz").is_file():
-        pytest.fail(
-            f"Fashion-MNIST not found in {FASHION_DIR}: run `apt-get install dataset-fashion-mnist`"
-        )
+    fashion_dir()  # a clear failure, naming the Debian package, if it is not installed
     # Found through the default search (empty HOME, no env var), which proves the system dir is used.
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HOME", "/nonexistent-home-for-tests")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from examples_data import OFFLINE_TRAIN, mnist_dir, mnist_offline_split
+from real_data import OFFLINE_TRAIN, mnist_dir, mnist_offline_split
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = ("mnist_two_layer", "mlp_300_100", "sigmoid_mlp", "numerical_vs_backprop",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-from examples_data import fashion_mnist, mnist_offline_split
+from real_data import fashion_mnist, mnist_offline_split
 
 from tinygrad_np import Tensor, relu
 from tinygrad_np.nn import init

@@ -1,10 +1,10 @@
 """Where the tests find the real data, offline. Missing data fails a test, with a message
 saying where to put it; it never skips (a skipped accuracy test would pass unnoticed).
 
-- MNIST: the test files (t10k-*) in `shared/data/mnist`, in the `shared/` folder that lies
-  beside the project root (CI clones the repository with `shared/` next to it). The 60,000
-  training images are not there: tests use the offline split (train on the first 8,000 test
-  images, evaluate on the last 2,000), as `examples/... --offline-split` does.
+- MNIST: the test files (t10k-*) and the train labels in `shared/data/mnist`, in the
+  `shared/` folder that lies beside the project root (CI clones the repository with `shared/`
+  next to it). The 60,000 training images are not there: tests use the offline split (train
+  on the first 8,000 test images, evaluate on the last 2,000), as `--offline-split` does.
 - Fashion-MNIST: all four files in /usr/share/datasets/fashion-mnist (Debian/Ubuntu package
   `dataset-fashion-mnist`).
 """
@@ -23,6 +23,7 @@ MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mn
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 MNIST_TEST_STEMS = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 ALL_STEMS = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", *MNIST_TEST_STEMS)
+SHARED_MNIST_STEMS = ("train-labels-idx1-ubyte", *MNIST_TEST_STEMS)  # all but train images
 OFFLINE_TRAIN = 8000  # the same split as examples/common.py's --offline-split
 
 
@@ -38,13 +39,13 @@ def _missing(folder: Path, stems: tuple[str, ...]) -> list[str]:
 
 
 def mnist_dir() -> Path:
-    """The folder with the MNIST test files, or a test failure that says what is missing."""
-    missing = _missing(MNIST_DIR, MNIST_TEST_STEMS)
+    """The folder with the offline MNIST files, or a test failure that says what is missing."""
+    missing = _missing(MNIST_DIR, SHARED_MNIST_STEMS)
     if missing:
         pytest.fail(f"offline MNIST data not found: {', '.join(m + '[.gz]' for m in missing)} "
                     f"missing in {MNIST_DIR} (the shared/ folder beside the project root; "
                     f"CI clones the repository with shared/ next to it). Put the MNIST test "
-                    f"files there.", pytrace=False)
+                    f"files and train labels there.", pytrace=False)
     return MNIST_DIR
 
 
