@@ -221,6 +221,15 @@ def run(main: Callable[[Sequence[str] | None], Any], argv: Sequence[str] | None 
         _fail("interrupted", status=130)
 
 
+def save_and_report(model: Any, out: Path, test_acc: float) -> None:
+    """Save the model's weights to out/weights.npz and print the final line,
+    `test accuracy: 0.XXXX`, that every training example ends with."""
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out / "weights.npz")
+    print(f"saved {out / 'weights.npz'}")
+    print(f"test accuracy: {test_acc:.4f}")
+
+
 def _fail(message: str, status: int = 1) -> None:
     print(f"error: {message}", file=sys.stderr)
     raise SystemExit(status)

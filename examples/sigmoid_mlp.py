@@ -46,10 +46,7 @@ def main(argv: Sequence[str] | None = None) -> float:
         print(f"epoch {epoch}: test accuracy {test_acc:.4f}", flush=True)
     print(f"trained in {time.perf_counter() - start:.1f} s")
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    model.save(args.out / "weights.npz")
-    print(f"saved {args.out / 'weights.npz'}")
-    print(f"test accuracy: {test_acc:.4f}")
+    common.save_and_report(model, args.out, test_acc)
     return test_acc
 
 
