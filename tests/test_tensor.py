@@ -171,6 +171,17 @@ def test_requires_grad_():
     assert (a * a).grad_fn is None
 
 
+def test_requires_grad_false_on_a_computed_tensor_is_refused():
+    """As in PyTorch: the graph is fixed once recorded; detach() is the way to cut it."""
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h = a * 3
+    with pytest.raises(RuntimeError, match="detach"):
+        h.requires_grad_(False)
+    assert h.requires_grad
+    (h.detach() * h).sum().backward()  # the detached factor is a constant
+    np.testing.assert_array_equal(a.grad, 3 * h.data)
+
+
 def test_retain_grad_keeps_the_gradient_of_an_intermediate():
     a = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
     h = a * 2

@@ -55,7 +55,7 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                 output = fn.output_ref()
                 if output is not None:
                     _accumulate(output, grad, fn in summed, handed_out)
-            input_grads = type(fn).backward(fn, grad)
+            input_grads = fn.backward(grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             if len(input_grads) != len(parents):
@@ -64,37 +64,44 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
         if not retain_graph:
             fn.saved_tensors = None
         for parent, pgrad in zip(parents, input_grads):
-            if not parent.requires_grad:
-                continue
-            parent_fn = parent.grad_fn
-            if pgrad is not None:
-                expected = parent.data
-                if getattr(pgrad, "shape", None) != expected.shape:
-                    _bad_gradient(fn, parents.index(parent), parent, pgrad)
-                if pgrad.dtype is not expected.dtype and pgrad.dtype != expected.dtype:
-                    pgrad = pgrad.astype(expected.dtype)  # mixed precision: take the input's
-                key = parent if parent_fn is None else parent_fn
-                previous = grads.get(key)
-                if previous is None:
-                    grads[key] = pgrad
-                    if parent_fn is None:
-                        leaves.append(parent)
-                elif key in summed or (getrefcount(previous) == 3 and previous.base is None
-                                       and not isinstance(previous, np.generic)):
-                    # We made it, or only this dict holds it (the 3 are the dict, `previous`
-                    # and getrefcount's argument): adding in place is invisible, and saves a
-                    # parameter-sized allocation, which costs page faults on every step.
-                    previous += pgrad
-                else:
-                    # A new array, never `+=` into `previous`: a backward may have returned
-                    # it for other inputs too (Add does), or kept it.
-                    grads[key] = _as_array(previous + pgrad)
-                    summed.add(key)
-            if parent_fn is not None:
-                left = consumers[parent_fn] - 1
-                consumers[parent_fn] = left
+            key = parent.grad_fn
+            if key is None:  # a leaf
+                if pgrad is None or not parent.requires_grad:
+                    continue
+                key = parent
+            elif pgrad is None:
+                left = consumers[key] - 1
+                consumers[key] = left
                 if not left:
-                    ready.append(parent_fn)
+                    ready.append(key)
+                continue
+            expected = parent.data
+            try:
+                if pgrad.shape != expected.shape or pgrad.dtype is not expected.dtype:
+                    pgrad = _checked_gradient(fn, parent, pgrad)
+            except AttributeError:  # not an array at all
+                _checked_gradient(fn, parent, pgrad)
+            previous = grads.get(key)
+            if previous is None:
+                grads[key] = pgrad
+                if key is parent:
+                    leaves.append(parent)
+            elif key in summed or (getrefcount(previous) == 3 and previous.base is None
+                                   and not isinstance(previous, np.generic)):
+                # We made it, or only this dict holds it (the 3 are the dict, `previous`
+                # and getrefcount's argument): adding in place is invisible, and saves a
+                # parameter-sized allocation, which costs page faults on every step.
+                previous += pgrad
+            else:
+                # A new array, never `+=` into `previous`: a backward may have returned
+                # it for other inputs too (Add does), or kept it.
+                grads[key] = _as_array(previous + pgrad)
+                summed.add(key)
+            if key is not parent:
+                left = consumers[key] - 1
+                consumers[key] = left
+                if not left:
+                    ready.append(key)
     for leaf in leaves:
         _accumulate(leaf, grads[leaf], leaf in summed, handed_out)
 
@@ -106,8 +113,8 @@ def _seed(data: Any, grad: Any) -> Any:
             raise RuntimeError(f"backward(): a gradient argument is needed for a non-scalar "
                                f"tensor (shape {data.shape}); pass t.backward(grad) with grad "
                                f"of that shape, or reduce to a scalar loss first")
-        if type(data) is np.ndarray:  # cheaper than ones_like for this one element
-            return np.ones(data.shape, dtype=data.dtype)
+        if type(data) is np.ndarray and not data.ndim:  # a loss: 4x cheaper than ones_like
+            return np.array(1, dtype=data.dtype)
         return np.ones_like(data)
     if isinstance(grad, Tensor):
         grad = grad.data
@@ -136,11 +143,17 @@ def _count_consumers(root_fn: Any) -> dict[Any, int]:
     return consumers
 
 
-def _bad_gradient(fn: Any, index: int, parent: Tensor, grad: Any) -> None:
+def _checked_gradient(fn: Any, parent: Tensor, grad: Any) -> Any:
+    """`grad` as the gradient of `parent`: cast to its dtype (a float32 input gets a float32
+    gradient), or a clear error when it is not an array of the input's shape."""
+    expected = parent.data
     shape = getattr(grad, "shape", None)
-    got = f"shape {shape}" if shape is not None else f"a {type(grad).__name__}"
-    raise RuntimeError(f"{type(fn).__name__}.backward returned {got} as the gradient of "
-                       f"input {index}, which has shape {parent.data.shape}")
+    if shape != expected.shape or not hasattr(grad, "dtype"):
+        index = next(i for i, p in enumerate(fn.parents) if p is parent)
+        got = f"shape {shape}" if shape is not None else f"a {type(grad).__name__}"
+        raise RuntimeError(f"{type(fn).__name__}.backward returned {got} as the gradient of "
+                           f"input {index}, which needs an array of shape {expected.shape}")
+    return grad.astype(expected.dtype) if grad.dtype != expected.dtype else grad
 
 
 def _accumulate(tensor: Tensor, grad: Any, made_here: bool, handed_out: set[int]) -> None:

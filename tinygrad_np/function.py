@@ -54,6 +54,15 @@ class Function:
     saved_tensors: tuple[Any, ...] | None
     output_ref: Any
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # forward/backward may be written as @staticmethod (as in PyTorch) or as plain
+        # methods; stored plain, `ctx.backward(grad)` calls either the same cheap way.
+        for name in ("forward", "backward"):
+            method = cls.__dict__.get(name)
+            if isinstance(method, staticmethod):
+                setattr(cls, name, method.__func__)
+
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep arrays for `backward` (read them back as `ctx.saved_tensors`)."""
         self.saved_tensors = arrays
@@ -71,51 +80,39 @@ class Function:
         # since the generic loop costs more Python work than many of the ops themselves.
         ctx = cls()
         ctx.saved_tensors = ()
-        n = len(inputs)
         try:
-            if n == 2:
+            if len(inputs) == 2:
                 a, b = inputs
-                if type(b) is not Tensor:
-                    if type(b) in _NUMBERS and type(a) is Tensor:  # `x * 0.5`: the common case
-                        b = _constant(b, a.data.dtype)
-                        inputs = (a, b)
-                    else:
-                        inputs = _as_tensors(inputs)
-                        a, b = inputs
-                elif type(a) is not Tensor:
-                    if type(a) in _NUMBERS:  # `0.5 * x`
-                        a = _constant(a, b.data.dtype)
-                        inputs = (a, b)
-                    else:
-                        inputs = _as_tensors(inputs)
-                        a, b = inputs
-                needs: tuple[bool, ...] = (a.requires_grad, b.requires_grad)
-                ctx.needs_input_grad = needs
-                out = cls.forward(ctx, a.data, b.data, **params)
-            elif n == 1:
+                if a.__class__ is not Tensor or b.__class__ is not Tensor:
+                    inputs = a, b = _as_pair(a, b)
+                ctx.needs_input_grad = needs = (a.requires_grad, b.requires_grad)
+                if params:
+                    out = cls.forward(ctx, a.data, b.data, **params)
+                else:
+                    out = cls.forward(ctx, a.data, b.data)
+            elif len(inputs) == 1:
                 a, = inputs
-                if type(a) is not Tensor:
-                    inputs = _as_tensors(inputs)
-                    a, = inputs
-                needs = (a.requires_grad,)
-                ctx.needs_input_grad = needs
-                out = cls.forward(ctx, a.data, **params)
+                if a.__class__ is not Tensor:
+                    inputs = a, = _as_tensors(inputs)
+                ctx.needs_input_grad = needs = (a.requires_grad,)
+                if params:
+                    out = cls.forward(ctx, a.data, **params)
+                else:
+                    out = cls.forward(ctx, a.data)
             else:
                 inputs = _as_tensors(inputs)
-                needs = tuple([t.requires_grad for t in inputs])
-                ctx.needs_input_grad = needs
+                ctx.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
                 out = cls.forward(ctx, *[t.data for t in inputs], **params)
         except OpError:
             raise
         except ValueError as err:  # numpy's broadcasting/shape errors, told in our terms
             shapes = " and ".join(str(t.data.shape) for t in _as_tensors(inputs))
             raise OpError(f"{cls.__name__}: cannot apply to input shapes {shapes}: {err}") from None
-        if type(out) is not np.ndarray and isinstance(out, np.generic):
+        if out.__class__ is not np.ndarray and isinstance(out, np.generic):
             out = np.asarray(out)  # numpy reductions return scalars, not 0-d arrays
-        result = Tensor.__new__(Tensor)
+        result = _new_tensor(Tensor)
         result.data = out
-        result.grad = None
-        result.name = None
+        result.grad = result.name = None
         if True in needs and config.grad_enabled:
             ctx.parents = inputs
             ctx.output_ref = None
@@ -127,16 +124,20 @@ class Function:
         return result
 
 
+_new_tensor = object.__new__  # a Tensor without __init__'s argument handling
+
+
 _NUMBERS = (float, int)
 
 
-def _constant(value: float, dtype: Any) -> Tensor:
-    """A Python number as a constant tensor of `dtype` (float32 when `dtype` is not float)."""
-    constant = Tensor.__new__(Tensor)
-    constant.data = np.array(value, dtype=dtype if dtype.kind == "f" else np.float32)
-    constant.grad = constant.grad_fn = constant.name = None
-    constant.requires_grad = False
-    return constant
+def _as_pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """`_as_tensors` for two inputs, with a short path for `x * 0.5` and `0.5 * x`."""
+    if a.__class__ is Tensor:
+        if b.__class__ in _NUMBERS and a.data.dtype.kind == "f":
+            return a, _constant(b, a.data.dtype)
+    elif b.__class__ is Tensor and a.__class__ in _NUMBERS and b.data.dtype.kind == "f":
+        return _constant(a, b.data.dtype), b
+    return _as_tensors((a, b))  # type: ignore[return-value]
 
 
 def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
@@ -147,9 +148,20 @@ def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
         if isinstance(t, Tensor) and t.data.dtype.kind == "f":
             like = t.data.dtype
             break
-    return tuple([t if isinstance(t, Tensor)
-                  else Tensor(t, dtype=like if isinstance(t, (int, float, list, tuple)) else None)
-                  for t in inputs])
+    return tuple([t if isinstance(t, Tensor) else _constant(t, like) for t in inputs])
+
+
+def _constant(value: Any, like: Any) -> Tensor:
+    """A non-tensor input as a constant tensor; numbers and lists take the dtype `like`."""
+    constant = _new_tensor(Tensor)
+    if value.__class__ in _NUMBERS:  # `x * 0.5`: the common case, kept cheap
+        constant.data = np.array(value, dtype=like)
+    else:
+        constant.data = Tensor(value, dtype=like if isinstance(value, (int, float, list, tuple))
+                               else None).data
+    constant.grad = constant.grad_fn = constant.name = None
+    constant.requires_grad = False
+    return constant
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
@@ -159,9 +171,12 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     >>> unbroadcast(np.ones((2, 3)), (3,))
     array([2., 2., 2.])
     """
-    if grad.shape == shape:
+    grad_shape = grad.shape
+    if grad_shape == shape:
         return grad
-    extra = grad.ndim - len(shape)
+    extra = len(grad_shape) - len(shape)
+    if extra == 1 and grad_shape[1:] == shape:  # a bias row added to every row: the usual case
+        return grad.sum(axis=0)
     if extra:
         grad = grad.sum(axis=tuple(range(extra)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)

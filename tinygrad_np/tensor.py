@@ -118,6 +118,10 @@ class Tensor:
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(f"only floating-point tensors can require gradients; "
                             f"this one is {self.data.dtype}")
+        if not requires_grad and self.grad_fn is not None:
+            # backward() goes through every node of the graph; use detach() to cut one off.
+            raise RuntimeError("requires_grad_(False) is only for leaf tensors; this one was "
+                               "computed by an op: use t.detach() for a copy cut from the graph")
         self.requires_grad = requires_grad
         return self
 

@@ -6,17 +6,11 @@ from ..function import Function, OpError, unbroadcast
 
 class MatMul(Function):
     def forward(ctx, a, b):
-        if a.ndim == 0 or b.ndim == 0:
-            raise OpError(f"MatMul: both operands need at least 1 dimension, got shapes "
-                          f"{a.shape} and {b.shape} (use * to scale by a scalar)")
-        inner = b.shape[0] if b.ndim == 1 else b.shape[-2]
-        if a.shape[-1] != inner:
-            raise OpError(f"MatMul: shapes {a.shape} and {b.shape} are not aligned: the last "
-                          f"axis of the left ({a.shape[-1]}) must equal the "
-                          f"{'only' if b.ndim == 1 else 'second-to-last'} axis of the right "
-                          f"({inner})")
         ctx.save_for_backward(a, b)
-        return a @ b
+        try:
+            return a @ b
+        except ValueError:  # checked only on failure, to keep the hot path to one call
+            raise OpError(_mismatch(a, b)) from None
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
@@ -38,3 +32,17 @@ class MatMul(Function):
             grad_b = a2.swapaxes(-1, -2) @ grad
             grad_b = unbroadcast(grad_b[..., 0] if b.ndim == 1 else grad_b, b.shape)
         return grad_a, grad_b
+
+
+def _mismatch(a, b) -> str:
+    """Why `a @ b` fails, in terms of the two shapes."""
+    if a.ndim == 0 or b.ndim == 0:
+        return (f"MatMul: both operands need at least 1 dimension, got shapes {a.shape} and "
+                f"{b.shape} (use * to scale by a scalar)")
+    inner = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if a.shape[-1] != inner:
+        return (f"MatMul: shapes {a.shape} and {b.shape} are not aligned: the last axis of the "
+                f"left ({a.shape[-1]}) must equal the {'only' if b.ndim == 1 else 'second-to-last'}"
+                f" axis of the right ({inner})")
+    return (f"MatMul: the batch axes of shapes {a.shape} and {b.shape} do not broadcast "
+            f"(all but the last two axes must)")

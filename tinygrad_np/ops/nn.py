@@ -55,16 +55,23 @@ class SoftmaxCrossEntropy(Function):
     def forward(ctx, logits, labels):
         labels = _check_labels(logits, labels.data if isinstance(labels, Tensor) else labels)
         n = logits.shape[0]
+        # One (N, C) buffer serves as shifted logits, then exp, then the softmax kept for backward.
         shifted = logits - logits.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        total = exp.sum(axis=1, keepdims=True)
         if labels.ndim == 1:
-            ctx.rows = np.arange(n)
-            loss = (np.log(total[:, 0]) - shifted[ctx.rows, labels]).sum() / n
+            ctx.rows = rows = np.arange(n)
+            picked = shifted[rows, labels]
         else:
-            loss = -(labels * (shifted - np.log(total))).sum() / n
+            picked = (labels * shifted).sum(axis=1)
+        exp = np.exp(shifted, out=shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        log_total = np.log(total[:, 0])
+        if labels.ndim == 1:
+            loss = (log_total - picked).sum() / n
+        else:  # -sum(t * (shifted - log total)) per row, for rows of t that need not sum to 1
+            loss = (log_total * labels.sum(axis=1) - picked).sum() / n
         ctx.target = labels
-        ctx.save_for_backward(exp / total)
+        exp /= total
+        ctx.save_for_backward(exp)
         return loss
 
     def backward(ctx, grad):
@@ -80,34 +87,37 @@ class SoftmaxCrossEntropy(Function):
 
 
 def _check_labels(logits, labels):
-    """Labels as an array, or a ValueError that names the op and both shapes."""
+    """Labels as an array, or an OpError that names the op and both shapes."""
     if not hasattr(labels, "dtype"):
         labels = np.asarray(labels)
-
-    def fail(problem):
-        raise OpError(f"softmax_cross_entropy: logits {logits.shape}, labels {labels.shape}: "
-                      f"{problem}")
-
+    if logits.ndim == 2 and labels.ndim == 1 and labels.dtype.kind in "iu":
+        n, classes = logits.shape
+        if labels.shape[0] == n:
+            # Seen as unsigned 64-bit, a negative index is huge: one reduction checks both ends.
+            wide = labels if labels.dtype.kind == "u" else \
+                labels.astype(np.int64, copy=False).view(np.uint64)
+            if n and wide.max() >= classes:
+                _fail(logits, labels, f"class indices must be in [0, {classes}), got values "
+                                      f"from {labels.min()} to {labels.max()}")
+            return labels
     if logits.ndim != 2:
-        fail("logits must be 2-D (batch, classes)")
+        _fail(logits, labels, "logits must be 2-D (batch, classes)")
     n, classes = logits.shape
     if labels.ndim == 1:
-        kind = labels.dtype.kind
-        if kind not in "iu":
-            fail(f"labels of shape (N,) must be integer class indices, got {labels.dtype} "
-                 f"(give probability rows as shape ({n}, {classes}))")
-        if labels.shape[0] != n:
-            fail(f"expected {n} labels, one per row of logits")
-        # Seen as unsigned 64-bit, a negative index is huge: one reduction checks both ends.
-        wide = labels if kind == "u" else labels.astype(np.int64, copy=False).view(np.uint64)
-        if n and wide.max() >= classes:
-            fail(f"class indices must be in [0, {classes}), got values from {labels.min()} "
-                 f"to {labels.max()}")
-        return labels
+        if labels.dtype.kind not in "iu":
+            _fail(logits, labels, f"labels of shape (N,) must be integer class indices, got "
+                                  f"{labels.dtype} (give probability rows as shape "
+                                  f"({n}, {classes}))")
+        _fail(logits, labels, f"expected {n} labels, one per row of logits")
     if labels.ndim == 2 and labels.shape == logits.shape and labels.dtype.kind == "f":
         return labels.astype(logits.dtype, copy=False)  # float32 logits give a float32 loss
-    fail(f"expected integer class indices of shape ({n},) or float target rows of shape "
-         f"({n}, {classes})")
+    _fail(logits, labels, f"expected integer class indices of shape ({n},) or float target "
+                          f"rows of shape ({n}, {classes})")
+
+
+def _fail(logits, labels, problem):
+    raise OpError(f"softmax_cross_entropy: logits {logits.shape}, labels {labels.shape}: "
+                  f"{problem}")
 
 
 class L2(Function):
