@@ -1,0 +1,60 @@
+"""benchmarks/: every implementation the speed benchmarks time computes the same training step.
+
+No timing here (speed is measured by running the scripts on an idle machine); this checks that
+the figures they print compare like with like: from the same start, tinygrad_np, the
+hand-written numpy step and the minimal engine of eager_floor.py give the same loss and the
+same updated weights, and the check itself rejects an implementation that differs.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import eager_floor  # noqa: E402
+import train_step  # noqa: E402
+
+
+@pytest.mark.parametrize("batch, dtype", train_step.CONFIGS)
+def test_tinygrad_and_handwritten_numpy_agree(batch, dtype):
+    problem = train_step.make_problem(batch, dtype)
+    impls = {"numpy": train_step.numpy_step(problem), "tinygrad_np": train_step.tinygrad_step(problem)}
+    train_step.check_agreement(impls, problem, dtype)
+
+
+@pytest.mark.parametrize("batch", [32, 1024])
+def test_minimal_engine_agrees(batch):
+    problem = train_step.make_problem(batch, "float32")
+    impls = {name: make(problem) for name, make in eager_floor.IMPLS.items()}
+    train_step.check_agreement(impls, problem, "float32")
+
+
+def test_agreement_check_rejects_a_different_step():
+    problem = train_step.make_problem(32, "float32")
+    step, weights = train_step.numpy_step(problem)
+
+    def off_by_a_little(x, y):
+        loss = step(x, y)
+        weights()[0][0, 0] += 1e-3  # W1, updated in place by the step
+        return loss
+
+    impls = {"numpy": train_step.numpy_step(problem), "wrong": (off_by_a_little, weights)}
+    with pytest.raises(AssertionError, match="wrong: updated weights differ"):
+        train_step.check_agreement(impls, problem, "float32")
+
+
+def test_ratios_are_paired_within_rounds():
+    """The machine runs twice as slow in the odd rounds; paired per round, the engine's ratio
+    is still exactly its ratio within each round (1.0, 1.1, ..., 2.0; median 1.5)."""
+    speed = [1.0 if r % 2 == 0 else 2.0 for r in range(11)]
+    rounds = {"numpy": [[s, s, s] for s in speed],
+              "engine": [[s * (1 + r / 10)] * 3 for r, s in enumerate(speed)]}
+    summary = train_step.summarize(rounds)
+    assert summary["numpy"]["ratio"] == 1.0 and summary["numpy"]["difference"] == 0.0
+    assert summary["engine"]["ratio"] == pytest.approx(1.5)
+    assert summary["engine"]["ratio_low"] == pytest.approx(1.1)
+    assert summary["engine"]["ratio_high"] == pytest.approx(1.9)
+    # a ratio of overall medians would mix the slow and the fast rounds
+    assert summary["engine"]["median"] / summary["numpy"]["median"] != pytest.approx(1.5)
