@@ -3,16 +3,19 @@
     python benchmarks/eager_floor.py            # about a minute
     python benchmarks/eager_floor.py --quick
 
-A yardstick for `train_step.py`. It times the same training step three ways, interleaved:
+A yardstick for `train_step.py`. It times the same training step four ways, interleaved:
 
 1. tinygrad_np, as a user writes it;
 2. a *minimal* eager engine, written here in 60 lines: a node per op holding its inputs and a
    backward closure, a topological walk, leaf gradients summed. No checks of any kind (shapes,
    dtypes, gradient counts, freed graphs), no `no_grad`, no retain_grad, no constants of the
    right dtype, no clear errors: the least Python work a graph-recording engine can do per op;
-3. the hand-written numpy step (the zero-overhead reference of `train_step.py`).
+3. *ops only*: tinygrad_np's own op classes (`MatMul.forward`, `Add.backward`, ...) called in
+   a fixed order written out by hand, with no graph at all: what the step would cost if the
+   engine's bookkeeping were free, for instance by recording the step once and replaying it;
+4. the hand-written numpy step (the zero-overhead reference of `train_step.py`).
 
-It first checks that all three compute the same loss and weights. It also runs the step on a
+It first checks that all four compute the same loss and weights. It also runs the step on a
 tiny 8-6-4 network, where numpy's work is almost nothing, so the difference to numpy is the
 engine's own fixed cost per step, measured without the noise of big arrays.
 """
@@ -25,6 +28,9 @@ from typing import Any, Callable
 import numpy as np
 
 import train_step as bench
+from tinygrad_np.ops.elementwise import Add, Mul, Relu
+from tinygrad_np.ops.linalg import MatMul
+from tinygrad_np.ops.nn import L2, SoftmaxCrossEntropy
 
 LAM, LR = bench.LAM, bench.LR
 
@@ -126,8 +132,45 @@ def minimal_step(p: dict[str, Any]) -> tuple[bench.Step, Callable[[], list]]:
     return step, lambda: [w.data for w in params]
 
 
+# -- the ops alone ------------------------------------------------------------------------------
+def ops_only_step(p: dict[str, Any]) -> tuple[bench.Step, Callable[[], list]]:
+    """tinygrad_np's op classes on arrays, in the order the engine would run them."""
+    W1, b1, W2, b2 = (p[k].copy() for k in ("W1", "b1", "W2", "b2"))
+    lam = np.array(LAM, W1.dtype)
+
+    def node(op: type, *needs: bool) -> Any:
+        ctx = op()
+        ctx.saved_tensors, ctx.needs_input_grad = (), needs
+        return ctx
+
+    def step(x: Any, y: Any) -> Any:
+        mm1, add1, act = node(MatMul, False, True), node(Add, True, True), node(Relu, True)
+        mm2, add2 = node(MatMul, True, True), node(Add, True, True)
+        ce, pen1, pen2 = node(SoftmaxCrossEntropy, True), node(L2, True), node(L2, True)
+        pens, scaled, total = node(Add, True, True), node(Mul, False, True), node(Add, True, True)
+        logits = add2.forward(mm2.forward(act.forward(add1.forward(mm1.forward(x, W1), b1)), W2),
+                              b2)
+        penalty = scaled.forward(lam, pens.forward(pen1.forward(W1), pen2.forward(W2)))
+        loss = total.forward(ce.forward(logits, labels=y), penalty)
+
+        grad_ce, grad_penalty = total.backward(np.array(1, W1.dtype))
+        grad_pen1, grad_pen2 = pens.backward(scaled.backward(grad_penalty)[1])
+        gW1, gW2 = pen1.backward(grad_pen1), pen2.backward(grad_pen2)
+        grad_pre2, gb2 = add2.backward(ce.backward(grad_ce))
+        grad_act, gW2_data = mm2.backward(grad_pre2)
+        grad_pre1, gb1 = add1.backward(act.backward(grad_act))
+        gW1 += mm1.backward(grad_pre1)[1]
+        gW2 += gW2_data
+        for w, g in ((W1, gW1), (b1, gb1), (W2, gW2), (b2, gb2)):
+            w -= LR * g
+        return loss
+
+    return step, lambda: [W1, b1, W2, b2]
+
+
 # -- measurement -------------------------------------------------------------------------------
-IMPLS = {"tinygrad_np": bench.tinygrad_step, "minimal": minimal_step, "numpy": bench.numpy_step}
+IMPLS = {"tinygrad_np": bench.tinygrad_step, "minimal": minimal_step, "ops only": ops_only_step,
+         "numpy": bench.numpy_step}
 
 
 def fixed_cost(repeats: int) -> dict[str, float]:
@@ -159,12 +202,13 @@ def main() -> None:
     tiny = fixed_cost(3 if args.quick else 7)
     print("Fixed cost per step (8-6-4 network, batch 4, best of runs): " + ", ".join(
         f"{name} {us:.1f} us" for name, us in tiny.items()))
-    print(f"  engine overhead over numpy: tinygrad_np {tiny['tinygrad_np'] - tiny['numpy']:.1f} "
-          f"us, minimal engine {tiny['minimal'] - tiny['numpy']:.1f} us")
+    print("  over numpy: " + ", ".join(f"{name} {us - tiny['numpy']:.1f} us"
+                                       for name, us in tiny.items() if name != "numpy"))
     print()
-    print("| batch | numpy (us) | tinygrad_np / numpy | minimal engine / numpy "
-          "| tinygrad_np - numpy (us) | minimal - numpy (us) |")
-    print("|---:|---:|---|---|---:|---:|")
+    engines = [name for name in IMPLS if name != "numpy"]
+    print("| batch | numpy (us) | " + " | ".join(f"{name} / numpy" for name in engines) + " | "
+          + " | ".join(f"{name} - numpy (us)" for name in engines) + " |")
+    print("|---:|---:|" + "---|" * len(engines) + "---:|" * len(engines))
     for batch in (32, 128, 1024):
         problem = bench.make_problem(batch, "float32")
         impls = {name: make(problem) for name, make in IMPLS.items()}
@@ -173,13 +217,11 @@ def main() -> None:
         times, _ = bench.time_interleaved(
             {name: (lambda f=v[0]: f(x, y)) for name, v in impls.items()}, rounds, 0.04)
         s = bench.summarize(times)
-
-        def ratio(name: str) -> str:
-            return (f"{s[name]['ratio']:.3f} ({s[name]['ratio_low']:.2f}-"
-                    f"{s[name]['ratio_high']:.2f})")
-        print(f"| {batch} | {s['numpy']['median'] * 1e6:.0f} | {ratio('tinygrad_np')} "
-              f"| {ratio('minimal')} | {s['tinygrad_np']['difference'] * 1e6:.0f} "
-              f"| {s['minimal']['difference'] * 1e6:.0f} |", flush=True)
+        ratios = [f"{s[n]['ratio']:.3f} ({s[n]['ratio_low']:.2f}-{s[n]['ratio_high']:.2f})"
+                  for n in engines]
+        differences = [f"{s[n]['difference'] * 1e6:.0f}" for n in engines]
+        print(f"| {batch} | {s['numpy']['median'] * 1e6:.0f} | " + " | ".join(ratios) + " | "
+              + " | ".join(differences) + " |", flush=True)
     print("\nRatios and differences are paired within rounds (medians over rounds); in "
           "brackets, the 10th-90th percentile of the per-round ratios.")
 

@@ -2,8 +2,9 @@
 
 No timing here (speed is measured by running the scripts on an idle machine); this checks that
 the figures they print compare like with like: from the same start, tinygrad_np, the
-hand-written numpy step and the minimal engine of eager_floor.py give the same loss and the
-same updated weights, and the check itself rejects an implementation that differs.
+hand-written numpy step and the yardsticks of eager_floor.py (a minimal engine, the op classes
+alone) give the same loss and the same updated weights, and the check itself rejects an
+implementation that differs.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def test_tinygrad_and_handwritten_numpy_agree(batch, dtype):
 
 
 @pytest.mark.parametrize("batch", [32, 1024])
-def test_minimal_engine_agrees(batch):
+def test_eager_floor_yardsticks_agree(batch):
     problem = train_step.make_problem(batch, "float32")
     impls = {name: make(problem) for name, make in eager_floor.IMPLS.items()}
     train_step.check_agreement(impls, problem, "float32")
