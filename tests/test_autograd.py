@@ -147,6 +147,43 @@ def test_leaf_gradient_is_not_a_view_of_an_intermediate_gradient():
     np.testing.assert_array_equal(b.grad, np.ones(4))
 
 
+def test_an_array_returned_for_two_inputs_is_never_added_into():
+    """Add.backward hands one array to both its inputs; when one of them then gets a second
+    share while the other still waits, the sum must go to a new array, or the waiting input's
+    gradient changes too. (p + q) * 3 hands one fresh array to p and q; p * 5 and q * 7 give
+    each a second share; in these two orders the walk meets the shared array first."""
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    for second_shares in (lambda p, q: p * 5.0 + q * 7.0, lambda p, q: q * 7.0 + p * 5.0):
+        x.zero_grad()
+        p, q = x * 1.0, x * 2.0
+        (second_shares(p, q) + (p + q) * 3.0).sum().backward()
+        np.testing.assert_array_equal(x.grad, [28.0, 28.0])  # (3 + 5) * 1 + (3 + 7) * 2
+
+
+def test_shares_of_a_weight_are_summed_without_a_third_weight_sized_array():
+    """W reaches the loss through a matmul and the L2 penalty: two weight-sized shares. The
+    walk adds the second into the first (it holds the only reference), so backward never has
+    three weight-sized arrays alive at once (on Python 3.14+ it does not rely on reference
+    counts and allocates the sum)."""
+    import tinygrad_np.autograd as autograd
+
+    rng = np.random.default_rng(0)
+    w = Tensor(rng.standard_normal((500, 200)).astype(np.float32), requires_grad=True)
+    x = Tensor(rng.standard_normal((4, 500)).astype(np.float32))
+    loss = (x @ w).sum() + 1e-3 * w.l2()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        loss.backward()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    weight = w.data.nbytes
+    in_place = autograd._ONLY_THE_DICT is not None
+    assert peak < (2.5 if in_place else 3.5) * weight, (peak / weight, in_place)
+    np.testing.assert_allclose(w.grad, x.data.sum(axis=0)[:, None] + 1e-3 * w.data, rtol=1e-5)
+
+
 def test_a_held_gradient_array_is_not_changed_by_a_later_backward():
     """Accumulating into .grad must not write into an array the user (or an optimizer) still
     holds from before."""

@@ -6,12 +6,19 @@ topological order). No recursion, so a chain of 100,000 ops is fine.
 """
 from __future__ import annotations
 
+import sys
 from sys import getrefcount
 from typing import Any
 
 import numpy as np
 
 from .tensor import Tensor
+
+# What getrefcount(previous) reads in the walk when only the gradient dict holds the array:
+# the dict, the local and the call's argument (checked on Python 3.10 to 3.13). Python 3.14
+# may pass the argument without a reference of its own, so that a shared array would read 3
+# too; there the walk never adds in place rather than risk writing into a shared array.
+_ONLY_THE_DICT = 3 if sys.version_info < (3, 14) else None
 
 
 def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
@@ -86,11 +93,11 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                 grads[key] = pgrad
                 if key is parent:
                     leaves.append(parent)
-            elif key in summed or (getrefcount(previous) == 3 and previous.base is None
+            elif key in summed or (getrefcount(previous) == _ONLY_THE_DICT
+                                   and previous.base is None
                                    and not isinstance(previous, np.generic)):
-                # We made it, or only this dict holds it (the 3 are the dict, `previous`
-                # and getrefcount's argument): adding in place is invisible, and saves a
-                # parameter-sized allocation, which costs page faults on every step.
+                # We made it, or only this dict holds it: adding in place is invisible, and
+                # saves a parameter-sized allocation, which costs page faults on every step.
                 previous += pgrad
             else:
                 # A new array, never `+=` into `previous`: a backward may have returned
