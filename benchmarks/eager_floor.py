@@ -175,13 +175,8 @@ IMPLS = {"tinygrad_np": bench.tinygrad_step, "minimal": minimal_step, "ops only"
 
 def fixed_cost(repeats: int) -> dict[str, float]:
     """Microseconds per step on an 8-6-4 network at batch 4: almost pure Python overhead."""
-    sizes = bench.IN, bench.HIDDEN, bench.OUT
-    bench.IN, bench.HIDDEN, bench.OUT = 8, 6, 4
-    try:
-        problem = bench.make_problem(4, "float32")
-        steps = {name: make(problem)[0] for name, make in IMPLS.items()}
-    finally:
-        bench.IN, bench.HIDDEN, bench.OUT = sizes
+    problem = bench.make_problem(4, "float32", sizes=(8, 6, 4))
+    steps = {name: make(problem)[0] for name, make in IMPLS.items()}
     x, y = problem["x"], problem["y"]
     best = dict.fromkeys(steps, float("inf"))
     for _ in range(repeats):

@@ -65,16 +65,19 @@ SLOWED_DOWN = 0.8  # matmul peak around a configuration, as a fraction of the be
 CONFIGS = [(32, "float32"), (128, "float32"), (1024, "float32"), (128, "float64")]
 
 
-def make_problem(batch: int, dtype: str, seed: int = 0) -> dict[str, Any]:
+def make_problem(batch: int, dtype: str, seed: int = 0,
+                 sizes: tuple[int, int, int] = (IN, HIDDEN, OUT)) -> dict[str, Any]:
+    """Fixed synthetic data and Glorot-uniform weights for a `sizes` (in, hidden, out) net."""
+    n_in, hidden, n_out = sizes
     rng = np.random.default_rng(seed)
-    limit1, limit2 = np.sqrt(6 / (IN + HIDDEN)), np.sqrt(6 / (HIDDEN + OUT))
+    limit1, limit2 = np.sqrt(6 / (n_in + hidden)), np.sqrt(6 / (hidden + n_out))
     return {
-        "x": rng.random((batch, IN)).astype(dtype),
-        "y": rng.integers(0, OUT, batch),
-        "W1": rng.uniform(-limit1, limit1, (IN, HIDDEN)).astype(dtype),
-        "b1": np.zeros(HIDDEN, dtype),
-        "W2": rng.uniform(-limit2, limit2, (HIDDEN, OUT)).astype(dtype),
-        "b2": np.zeros(OUT, dtype),
+        "x": rng.random((batch, n_in)).astype(dtype),
+        "y": rng.integers(0, n_out, batch),
+        "W1": rng.uniform(-limit1, limit1, (n_in, hidden)).astype(dtype),
+        "b1": np.zeros(hidden, dtype),
+        "W2": rng.uniform(-limit2, limit2, (hidden, n_out)).astype(dtype),
+        "b2": np.zeros(n_out, dtype),
     }
 
 
