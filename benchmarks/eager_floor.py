@@ -3,7 +3,7 @@
     python benchmarks/eager_floor.py            # about a minute
     python benchmarks/eager_floor.py --quick
 
-A yardstick for `train_step.py`. It times the same training step four ways, interleaved:
+A yardstick for `train_step.py`. It times the same training step five ways, interleaved:
 
 1. tinygrad_np, as a user writes it;
 2. a *minimal* eager engine, written here in 60 lines: a node per op holding its inputs and a
@@ -12,10 +12,13 @@ A yardstick for `train_step.py`. It times the same training step four ways, inte
    right dtype, no clear errors: the least Python work a graph-recording engine can do per op;
 3. *ops only*: tinygrad_np's own op classes (`MatMul.forward`, `Add.backward`, ...) called in
    a fixed order written out by hand, with no graph at all: what the step would cost if the
-   engine's bookkeeping were free, for instance by recording the step once and replaying it;
-4. the hand-written numpy step (the zero-overhead reference of `train_step.py`).
+   engine's bookkeeping were free;
+4. *replayed*: the array calls those op bodies, the walk and SGD make, written out straight
+   with no Python around them: what replaying a recorded step would cost if it kept every
+   array the ops allocate (no buffer planning);
+5. the hand-written numpy step (the zero-overhead reference of `train_step.py`).
 
-It first checks that all four compute the same loss and weights. It also runs the step on a
+It first checks that all five compute the same loss and weights. It also runs the step on a
 tiny 8-6-4 network, where numpy's work is almost nothing, so the difference to numpy is the
 engine's own fixed cost per step, measured without the noise of big arrays.
 """
@@ -168,9 +171,56 @@ def ops_only_step(p: dict[str, Any]) -> tuple[bench.Step, Callable[[], list]]:
     return step, lambda: [W1, b1, W2, b2]
 
 
+def replayed_step(p: dict[str, Any]) -> tuple[bench.Step, Callable[[], list]]:
+    """The array calls tinygrad_np makes for this step (its op bodies, the walk's in-place
+    sums, SGD), written out straight: what replaying a recorded step would cost without
+    planning buffers. Values that do not depend on the data are computed once, as a recorder
+    would fold them: the scalar penalty's gradients (the seed times `lam`) and the row indices.
+    The label range check stays, as the guard a replay needs."""
+    W1, b1, W2, b2 = (p[k].copy() for k in ("W1", "b1", "W2", "b2"))
+    lam = np.array(LAM, W1.dtype)
+    grad_penalty = np.array(1, W1.dtype) * lam  # Mul.backward of the seed, done once
+    rows = {}
+
+    def step(x: Any, y: Any) -> Any:
+        n, classes = len(x), W2.shape[1]
+        if y.astype(np.int64, copy=False).view(np.uint64).max() >= classes:  # the guard
+            raise ValueError("labels out of range: run the step as written")
+        h_pre = x @ W1 + b1                                    # MatMul, Add
+        h = np.maximum(h_pre, 0)                               # Relu
+        logits = h @ W2 + b2                                   # MatMul, Add
+        at = rows.get(n)                                       # SoftmaxCrossEntropy
+        if at is None:
+            at = rows[n] = np.arange(n)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        picked = shifted[at, y]
+        exp = np.exp(shifted, out=shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        ce = np.asarray((np.log(total[:, 0]) - picked).sum() / n)
+        exp /= total
+        w1, w2 = W1.reshape(-1), W2.reshape(-1)                # L2, L2, Add, Mul, Add
+        penalty = np.asarray(np.asarray(0.5 * w1.dot(w1)) + np.asarray(0.5 * w2.dot(w2)))
+        loss = np.asarray(ce + np.asarray(lam * penalty))
+        gW1, gW2 = grad_penalty * W1, grad_penalty * W2        # L2.backward
+        scale = np.array(1, W1.dtype) / n                      # SoftmaxCrossEntropy.backward
+        grad_logits = exp * scale
+        grad_logits[at, y] -= scale
+        gb2 = grad_logits.sum(axis=0)                          # Add.backward (unbroadcast)
+        grad_h = grad_logits @ W2.T                            # MatMul.backward
+        gW2 += h.T @ grad_logits                               # the walk's in-place sum
+        grad_pre = grad_h * (h_pre > 0)                        # Relu.backward
+        gb1 = grad_pre.sum(axis=0)                             # Add.backward
+        gW1 += x.T @ grad_pre                                  # MatMul.backward, summed
+        for w, g in ((W1, gW1), (b1, gb1), (W2, gW2), (b2, gb2)):  # SGD
+            w -= LR * g
+        return loss
+
+    return step, lambda: [W1, b1, W2, b2]
+
+
 # -- measurement -------------------------------------------------------------------------------
 IMPLS = {"tinygrad_np": bench.tinygrad_step, "minimal": minimal_step, "ops only": ops_only_step,
-         "numpy": bench.numpy_step}
+         "replayed": replayed_step, "numpy": bench.numpy_step}
 
 
 def fixed_cost(repeats: int) -> dict[str, float]:
