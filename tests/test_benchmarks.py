@@ -3,8 +3,8 @@
 No timing here (speed is measured by running the scripts on an idle machine); this checks that
 the figures they print compare like with like: from the same start, tinygrad_np, the
 hand-written numpy step and the yardsticks of eager_floor.py (a minimal engine, the op classes
-alone) give the same loss and the same updated weights, and the check itself rejects an
-implementation that differs.
+alone, their array calls replayed) give the same loss and the same updated weights, and the
+check itself rejects an implementation that differs.
 """
 from __future__ import annotations
 
