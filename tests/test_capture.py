@@ -1,0 +1,307 @@
+"""tinygrad_np.capture: `jit` replays a recorded step and gives exactly what running it does.
+
+Every check compares a jitted function with the same function run as written, on the same
+inputs, from the same start; calls 1, 2 and 3+ are the eager warm-up, the recording and
+the replays.
+"""
+from __future__ import annotations
+
+import doctest
+import importlib
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from op_table import TABLE
+from tinygrad_np import JitError, OpError, Tensor, jit, no_grad, optim, relu
+
+
+def make_net(dtype="float32", seed=0):
+    rng = np.random.default_rng(seed)
+    shapes = {"W1": (12, 8), "b1": (8,), "W2": (8, 5), "b2": (5,)}
+    return {k: Tensor(rng.normal(0, 0.5, s).astype(dtype), requires_grad=True)
+            for k, s in shapes.items()}
+
+
+def batch(n=6, dtype="float32", seed=1):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, 12)).astype(dtype), rng.integers(0, 5, n)
+
+
+def two_layer_step(net, zero_inside=False):
+    """The MNIST step's shape, small: loss, backward (and zero_grad when asked)."""
+    opt = optim.SGD(list(net.values()), lr=0.1)
+
+    def loss_and_grads(x, y):
+        if zero_inside:
+            opt.zero_grad()
+        logits = relu(Tensor(x) @ net["W1"] + net["b1"]) @ net["W2"] + net["b2"]
+        loss = logits.softmax_cross_entropy(y) + 1e-4 * (net["W1"].l2() + net["W2"].l2())
+        loss.backward()
+        return loss
+
+    return opt, loss_and_grads
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("zero_inside", [False, True])
+def test_training_with_jit_is_exactly_training_without(dtype, zero_inside):
+    eager_net, jit_net = make_net(dtype), make_net(dtype)
+    eager_opt, eager_fn = two_layer_step(eager_net, zero_inside)
+    jit_opt, jit_fn = two_layer_step(jit_net, zero_inside)
+    jitted = jit(jit_fn)
+    for step in range(6):
+        x, y = batch(dtype=dtype, seed=step)
+        for opt, fn in ((eager_opt, eager_fn), (jit_opt, jitted)):
+            if not zero_inside:
+                opt.zero_grad()
+            loss = fn(x, y)
+            opt.step()
+            if fn is eager_fn:
+                expected = loss.data
+        assert loss.data.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(loss.data, expected)
+        for name in eager_net:
+            np.testing.assert_array_equal(jit_net[name].data, eager_net[name].data, err_msg=name)
+            np.testing.assert_array_equal(jit_net[name].grad, eager_net[name].grad, err_msg=name)
+            assert jit_net[name].grad.dtype == np.dtype(dtype)
+
+
+def counting(fn):
+    """fn, and a list that grows each time fn's Python body runs."""
+    runs = []
+
+    def wrapped(*args):
+        runs.append(1)
+        return fn(*args)
+    return wrapped, runs
+
+
+def test_the_third_call_runs_none_of_the_functions_python_and_reuses_dead_buffers():
+    net = make_net()
+    _, fn = two_layer_step(net)
+    body, runs = counting(fn)
+    jitted = jit(body)
+    x, y = batch()
+    for _ in range(5):
+        jitted(x, y)
+    assert len(runs) == 2  # the warm-up and the recording
+    source = jitted.replays[next(iter(jitted.replays))].source
+    assert "out=" in source  # `+ b1` and the ReLU mask write into dead arrays
+
+
+def test_gradients_add_up_across_calls_as_backward_does_when_not_zeroed():
+    net = make_net()
+    _, fn = two_layer_step(net)
+    jitted = jit(fn)
+    x, y = batch()
+    grads = []
+    for _ in range(4):
+        jitted(x, y)
+        grads.append(net["W1"].grad.copy())
+    # the weights never change (no optimizer step), so each call adds the same gradient
+    np.testing.assert_allclose(grads[3], 4 * grads[0], rtol=1e-5)
+    np.testing.assert_allclose(grads[2], 3 * grads[0], rtol=1e-5)
+
+
+def test_a_new_batch_size_is_recorded_anew_and_the_old_one_still_replays():
+    eager_net, jit_net = make_net(), make_net()
+    _, eager_fn = two_layer_step(eager_net)
+    _, fn = two_layer_step(jit_net)
+    body, runs = counting(fn)
+    jitted = jit(body)
+    for n in (6, 6, 6, 4, 4, 4, 6, 4):
+        x, y = batch(n)
+        for t in list(eager_net.values()) + list(jit_net.values()):
+            t.grad = None
+        np.testing.assert_array_equal(jitted(x, y).data, eager_fn(x, y).data)
+        np.testing.assert_array_equal(jit_net["W1"].grad, eager_net["W1"].grad)
+    assert len(runs) == 4  # two calls (warm-up, recording) for each batch size
+
+
+def test_labels_out_of_range_raise_the_ops_error_on_replay():
+    net = make_net()
+    _, fn = two_layer_step(net)
+    jitted = jit(fn)
+    x, y = batch()
+    for _ in range(3):
+        jitted(x, y)
+    bad = y.copy()
+    bad[2] = 5
+    with pytest.raises(OpError, match=r"class indices must be in \[0, 5\)"):
+        jitted(x, bad)
+    bad[2] = -1
+    with pytest.raises(OpError, match=r"class indices must be in \[0, 5\)"):
+        jitted(x, bad)
+    jitted(x, y)  # and the good labels still replay
+
+
+def test_a_parameter_given_a_new_array_is_read_afresh():
+    eager_net, jit_net = make_net(), make_net()
+    _, eager_fn = two_layer_step(eager_net)
+    _, fn = two_layer_step(jit_net)
+    jitted = jit(fn)
+    x, y = batch()
+    for _ in range(3):
+        jitted(x, y)
+    fresh = np.full((12, 8), 0.25, dtype=np.float32)
+    jit_net["W1"].data, eager_net["W1"].data = fresh.copy(), fresh.copy()
+    np.testing.assert_array_equal(jitted(x, y).data, eager_fn(x, y).data)
+
+
+def test_a_parameter_of_a_new_shape_runs_the_function_as_written():
+    net = make_net()
+    _, fn = two_layer_step(net)
+    jitted = jit(fn)
+    x, y = batch()
+    for _ in range(3):
+        jitted(x, y)
+    net["W2"].data = np.zeros((8, 3), np.float32)
+    net["b2"].data = np.zeros(3, np.float32)
+    for t in net.values():
+        t.grad = None
+    y3 = y % 3
+    loss, grad = jitted(x, y3).data, net["W2"].grad
+    for t in net.values():
+        t.grad = None
+    np.testing.assert_array_equal(loss, fn(x, y3).data)  # the function as written
+    assert grad.shape == (8, 3)
+    np.testing.assert_array_equal(grad, net["W2"].grad)
+
+
+def test_a_branch_on_a_value_is_checked_on_every_call():
+    w = Tensor(np.array([1.0, -1.0]), requires_grad=True)
+
+    def fn(x):
+        out = (Tensor(x) * w).sum()
+        if out.item() > 0:  # Python branches on the value
+            out = out * 10.0
+        out.backward()
+        return out
+
+    jitted = jit(fn)
+    for x, expected in (([3.0, 1.0], 20.0), ([3.0, 1.0], 20.0), ([3.0, 1.0], 20.0),
+                        ([1.0, 3.0], -2.0), ([2.0, 1.0], 10.0)):
+        w.grad = None
+        assert jitted(np.array(x)).item() == pytest.approx(expected)
+        sign = 10.0 if expected > 0 else 1.0
+        np.testing.assert_array_equal(w.grad, sign * np.array(x))
+
+
+def test_a_value_that_changes_on_every_call_stops_the_replay_with_a_warning():
+    w = Tensor(np.array([1.0]), requires_grad=True)
+
+    def fn(x):
+        out = (Tensor(x) * w).sum()
+        print(out.item())  # logging reads the value
+        return out
+
+    jitted = jit(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for value in (1.0, 2.0, 3.0, 4.0):
+            assert jitted(np.array([value])).item() == value
+    with pytest.warns(RuntimeWarning, match="runs as written from now on"):
+        assert jitted(np.array([5.0])).item() == 5.0
+    assert jitted(np.array([6.0])).item() == 6.0
+
+
+@pytest.mark.parametrize("case", ["optimizer step", "state write", "asarray", "retain_grad",
+                                  "parameter argument"])
+def test_what_a_replay_could_not_reproduce_is_refused_while_recording(case):
+    net = make_net()
+    opt = optim.SGD(list(net.values()), lr=0.1, momentum=0.9)
+    x, y = batch()
+
+    def fn(x, y):
+        h = Tensor(x) @ net["W1"]
+        if case == "asarray":
+            h = Tensor(np.asarray(h.data) * 2)
+        if case == "retain_grad":
+            h.retain_grad()
+        loss = (h @ net["W2"]).softmax_cross_entropy(y)
+        opt.zero_grad()
+        loss.backward()
+        if case == "optimizer step":
+            opt.step()  # reads .grad, which is only added after the function returns
+        if case == "state write":
+            np.add(state, h.data.sum(), out=state)  # an array made outside the function
+        return loss
+
+    state = np.zeros(())
+    messages = {"optimizer step": "reads .grad",
+                "state write": "writes into an array the recording did not make",
+                "asarray": "np.asarray", "retain_grad": "retain_grad",
+                "parameter argument": "arguments are data"}
+    jitted = jit(fn)
+    with pytest.raises(JitError, match=messages[case]):
+        for _ in range(2):
+            jitted(net["W1"] if case == "parameter argument" else x, y)
+
+
+def test_under_no_grad_a_separate_recording_is_made():
+    w = Tensor(np.array([2.0]), requires_grad=True)
+    jitted = jit(lambda x: Tensor(x) * w)
+    for _ in range(3):
+        assert jitted(np.array([3.0])).item() == 6.0
+        with no_grad():
+            assert jitted(np.array([4.0])).item() == 8.0
+    assert len(jitted.replays) == 2
+
+
+def test_a_reused_intermediate_is_not_overwritten():
+    w = Tensor(np.array([1.5, -2.0, 0.5]), requires_grad=True)
+
+    def fn(x):
+        h = Tensor(x) * w
+        a = h + 1.0  # h stays live: it is read again below
+        b = h * 3.0
+        out = (a * b + h).sum()
+        out.backward()
+        return out, a
+
+    jitted = jit(fn)
+    x = np.array([1.0, 2.0, 3.0])
+    h = x * w.data
+    for _ in range(4):
+        w.grad = None
+        out, a = jitted(x)
+        np.testing.assert_array_equal(a.data, h + 1.0)
+        assert out.item() == pytest.approx(((h + 1.0) * (h * 3.0) + h).sum())
+        np.testing.assert_allclose(w.grad, x * (6 * h + 3 + 1))
+
+
+@pytest.mark.parametrize("spec", TABLE, ids=lambda spec: spec.name)
+@settings(max_examples=4, deadline=None)
+@given(data=st.data())
+def test_every_op_replays_to_its_eager_forward_and_gradients(spec, data):
+    case = data.draw(spec.case, label="case")
+    leaves = [Tensor(a.astype(np.float64), requires_grad=True) for a in case.arrays]
+
+    def fn(weights):
+        out = spec.fn(*leaves, **case.params)
+        (out * Tensor(weights)).sum().backward()
+        return out
+
+    jitted = jit(fn)
+    shape = spec.fn(*leaves, **case.params).shape
+    for call in range(4):
+        weights = np.random.default_rng(call).normal(size=shape)
+        for t in leaves:
+            t.grad = None
+        got = jitted(weights)
+        got_grads = [t.grad for t in leaves]
+        for t in leaves:
+            t.grad = None
+        expected = fn(weights)
+        np.testing.assert_array_equal(got.data, expected.data, err_msg=spec.name)
+        for g, t in zip(got_grads, leaves):
+            np.testing.assert_array_equal(g, t.grad, err_msg=spec.name)
+
+
+def test_docstring_example():
+    module = importlib.import_module("tinygrad_np.capture")
+    assert doctest.testmod(module).failed == 0
