@@ -100,6 +100,28 @@ def tinygrad_step(p: dict[str, Any]) -> tuple[Step, Callable[[], list]]:
     return step, lambda: [W1.data, b1.data, W2.data, b2.data]
 
 
+def tinygrad_jit_step(p: dict[str, Any]) -> tuple[Step, Callable[[], list]]:
+    """The same step with the loss and backward under `tinygrad_np.jit` (recorded on the
+    second call, replayed from the third); the optimizer runs outside it, as jit requires."""
+    W1, b1, W2, b2 = (Tensor(p[k].copy(), requires_grad=True) for k in ("W1", "b1", "W2", "b2"))
+    sgd = optim.SGD([W1, b1, W2, b2], lr=LR)
+
+    @tinygrad_np.jit
+    def loss_and_grads(x: Any, y: Any) -> Tensor:
+        logits = relu(Tensor(x) @ W1 + b1) @ W2 + b2
+        loss = logits.softmax_cross_entropy(y) + LAM * (W1.l2() + W2.l2())
+        loss.backward()
+        return loss
+
+    def step(x: Any, y: Any) -> Any:
+        sgd.zero_grad()
+        loss = loss_and_grads(x, y)
+        sgd.step()
+        return loss.data
+
+    return step, lambda: [W1.data, b1.data, W2.data, b2.data]
+
+
 def numpy_step(p: dict[str, Any]) -> tuple[Step, Callable[[], list]]:
     """The same step by hand in numpy, written for speed: the zero-overhead reference."""
     W1, b1, W2, b2 = (p[k].copy() for k in ("W1", "b1", "W2", "b2"))
@@ -162,11 +184,14 @@ def torch_step(p: dict[str, Any]) -> tuple[Step, Callable[[], list]] | None:
     return step, lambda: [t.detach().numpy() for t in (W1, b1, W2, b2)]
 
 
-def check_agreement(impls: dict[str, Any], problem: dict[str, Any], dtype: str) -> None:
-    """One step from the same start: same loss and same updated weights, or no timing."""
+def check_agreement(impls: dict[str, Any], problem: dict[str, Any], dtype: str,
+                    steps: int = 3) -> None:
+    """`steps` steps from the same start (three: a jitted step is recorded on the second and
+    replayed on the third): the same last loss and the same weights, or no timing."""
     results = {}
     for name, (step, weights) in impls.items():
-        loss = float(step(problem["x"], problem["y"]))
+        for _ in range(steps):
+            loss = float(step(problem["x"], problem["y"]))
         results[name] = (loss, [np.array(w, copy=True) for w in weights()])
     ref_loss, ref_weights = results["numpy"]
     tol = 1e-4 if dtype == "float32" else 1e-10
@@ -247,13 +272,15 @@ def peak_rss_mib() -> float:
 
 
 def memory_loop(steps: int) -> dict[str, float]:
+    """Peak RSS at step 1,000 and at the last step, eager and then jitted."""
     problem = make_problem(128, "float32")
-    step, _ = tinygrad_step(problem)
     marks = {}
-    for i in range(1, steps + 1):
-        step(problem["x"], problem["y"])
-        if i in (1000, steps):
-            marks[f"peak_rss_mib_at_{i}"] = round(peak_rss_mib(), 1)
+    for prefix, factory in (("", tinygrad_step), ("jit_", tinygrad_jit_step)):
+        step, _ = factory(problem)
+        for i in range(1, steps + 1):
+            step(problem["x"], problem["y"])
+            if i in (1000, steps):
+                marks[f"{prefix}peak_rss_mib_at_{i}"] = round(peak_rss_mib(), 1)
     return marks
 
 
@@ -263,9 +290,11 @@ def epoch_times(repeats: int) -> dict[str, float]:
     data = rng.random((60000, IN), dtype=np.float32)
     labels = rng.integers(0, OUT, 60000)
     batches = [(data[i:i + 128], labels[i:i + 128]) for i in range(0, 60000, 128)]
-    runs: dict[str, list[float]] = {"tinygrad_np": [], "numpy": []}
+    factories = {"tinygrad_np": tinygrad_step, "tinygrad_np jit": tinygrad_jit_step,
+                 "numpy": numpy_step}
+    runs: dict[str, list[float]] = {name: [] for name in factories}
     for _ in range(repeats):
-        for name, factory in (("tinygrad_np", tinygrad_step), ("numpy", numpy_step)):
+        for name, factory in factories.items():
             step, _ = factory(make_problem(128, "float32"))
             start = time.perf_counter()
             for xb, yb in batches:
@@ -299,7 +328,8 @@ def time_configs(rounds: int, progress: Any = sys.stdout) -> list[dict[str, Any]
     rows: list[dict[str, Any]] = []
     for batch, dtype in CONFIGS:
         problem = make_problem(batch, dtype)
-        impls = {"numpy": numpy_step(problem), "tinygrad_np": tinygrad_step(problem)}
+        impls = {"numpy": numpy_step(problem), "tinygrad_np": tinygrad_step(problem),
+                 "tinygrad_np jit": tinygrad_jit_step(problem)}
         torch_impl = torch_step(problem)
         if torch_impl is not None:
             impls["pytorch"] = torch_impl
@@ -434,13 +464,17 @@ def to_markdown(report: dict[str, Any]) -> str:
                       f"figures are less reliable; run again."]
     e = report["epoch_seconds"]
     lines += ["", f"One epoch (60,000 samples, batch 128, float32): tinygrad_np "
-                  f"{e['tinygrad_np']:.2f} s, hand-written numpy {e['numpy']:.2f} s "
-                  f"(ratio {e['tinygrad_np'] / e['numpy']:.3f})."]
+                  f"{e['tinygrad_np']:.2f} s, tinygrad_np jit {e['tinygrad_np jit']:.2f} s, "
+                  f"hand-written numpy {e['numpy']:.2f} s (ratios "
+                  f"{e['tinygrad_np'] / e['numpy']:.3f} and "
+                  f"{e['tinygrad_np jit'] / e['numpy']:.3f})."]
     if report["memory"]:
         mem = report["memory"]
         lines.append(f"Peak RSS over a 10,000-step loop (batch 128): "
                      f"{mem['peak_rss_mib_at_1000']} MiB at step 1,000, "
-                     f"{mem['peak_rss_mib_at_10000']} MiB at step 10,000.")
+                     f"{mem['peak_rss_mib_at_10000']} MiB at step 10,000; then jitted, "
+                     f"{mem['jit_peak_rss_mib_at_1000']} MiB at its step 1,000 and "
+                     f"{mem['jit_peak_rss_mib_at_10000']} MiB at its step 10,000.")
     return "\n".join(lines) + "\n"
 
 
