@@ -70,6 +70,14 @@ def test_training_with_jit_is_exactly_training_without(dtype, zero_inside):
             assert jit_net[name].grad.dtype == np.dtype(dtype)
 
 
+def replaying(fn, *args):
+    """jit(fn), called three times on args: from the next call on, it replays."""
+    jitted = jit(fn)
+    for _ in range(3):
+        jitted(*args)
+    return jitted
+
+
 def counting(fn):
     """fn, and a list that grows each time fn's Python body runs."""
     runs = []
@@ -125,10 +133,8 @@ def test_a_new_batch_size_is_recorded_anew_and_the_old_one_still_replays():
 def test_labels_out_of_range_raise_the_ops_error_on_replay():
     net = make_net()
     _, fn = two_layer_step(net)
-    jitted = jit(fn)
     x, y = batch()
-    for _ in range(3):
-        jitted(x, y)
+    jitted = replaying(fn, x, y)
     bad = y.copy()
     bad[2] = 5
     with pytest.raises(OpError, match=r"class indices must be in \[0, 5\)"):
@@ -143,10 +149,8 @@ def test_a_parameter_given_a_new_array_is_read_afresh():
     eager_net, jit_net = make_net(), make_net()
     _, eager_fn = two_layer_step(eager_net)
     _, fn = two_layer_step(jit_net)
-    jitted = jit(fn)
     x, y = batch()
-    for _ in range(3):
-        jitted(x, y)
+    jitted = replaying(fn, x, y)
     fresh = np.full((12, 8), 0.25, dtype=np.float32)
     jit_net["W1"].data, eager_net["W1"].data = fresh.copy(), fresh.copy()
     np.testing.assert_array_equal(jitted(x, y).data, eager_fn(x, y).data)
@@ -155,10 +159,8 @@ def test_a_parameter_given_a_new_array_is_read_afresh():
 def test_a_parameter_of_a_new_shape_runs_the_function_as_written():
     net = make_net()
     _, fn = two_layer_step(net)
-    jitted = jit(fn)
     x, y = batch()
-    for _ in range(3):
-        jitted(x, y)
+    jitted = replaying(fn, x, y)
     net["W2"].data = np.zeros((8, 3), np.float32)
     net["b2"].data = np.zeros(3, np.float32)
     for t in net.values():

@@ -102,7 +102,7 @@ class Traced(NDArrayOperatorsMixin):
 
     @property
     def T(self) -> Any:  # noqa: N802 - numpy's name
-        return _recording().method(self, "T", None, ())
+        return _recording().method(self, "T", None)
 
     def _record_method(self, name: str, *args: Any, **kwargs: Any) -> Any:
         return _recording().method(self, name, args, kwargs)
