@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import warnings
 from typing import Any, Callable
 
@@ -93,6 +94,14 @@ class Traced(NDArrayOperatorsMixin):
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         return _recording().call(func, args, kwargs)
+
+    # ndarray's `**` takes shortcuts numpy's power ufunc does not (x ** 0.5 is sqrt in some
+    # numpy versions), so the recording calls the operator itself: the same bits as eager.
+    def __pow__(self, exponent: Any) -> Any:
+        return _recording().call(operator.pow, (self, exponent), {})
+
+    def __rpow__(self, base: Any) -> Any:
+        return _recording().call(operator.pow, (base, self), {})
 
     def __getitem__(self, index: Any) -> Any:
         return _recording().getitem(self, index)
