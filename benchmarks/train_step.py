@@ -84,34 +84,21 @@ def make_problem(batch: int, dtype: str, seed: int = 0,
 Step = Callable[[Any, Any], Any]  # step(x_batch, y_batch) -> loss
 
 
-def tinygrad_step(p: dict[str, Any]) -> tuple[Step, Callable[[], list]]:
-    """The step as a user writes it: expressions, backward, optimizer."""
+def tinygrad_step(p: dict[str, Any], jitted: bool = False) -> tuple[Step, Callable[[], list]]:
+    """The step as a user writes it: expressions, backward, optimizer. With `jitted`, the loss
+    and backward run under `tinygrad_np.jit` (recorded on the second call, replayed from the
+    third); the optimizer stays outside, as jit requires."""
     W1, b1, W2, b2 = (Tensor(p[k].copy(), requires_grad=True) for k in ("W1", "b1", "W2", "b2"))
     sgd = optim.SGD([W1, b1, W2, b2], lr=LR)
 
-    def step(x: Any, y: Any) -> Any:
-        logits = relu(Tensor(x) @ W1 + b1) @ W2 + b2
-        loss = logits.softmax_cross_entropy(y) + LAM * (W1.l2() + W2.l2())
-        sgd.zero_grad()
-        loss.backward()
-        sgd.step()
-        return loss.data
-
-    return step, lambda: [W1.data, b1.data, W2.data, b2.data]
-
-
-def tinygrad_jit_step(p: dict[str, Any]) -> tuple[Step, Callable[[], list]]:
-    """The same step with the loss and backward under `tinygrad_np.jit` (recorded on the
-    second call, replayed from the third); the optimizer runs outside it, as jit requires."""
-    W1, b1, W2, b2 = (Tensor(p[k].copy(), requires_grad=True) for k in ("W1", "b1", "W2", "b2"))
-    sgd = optim.SGD([W1, b1, W2, b2], lr=LR)
-
-    @tinygrad_np.jit
     def loss_and_grads(x: Any, y: Any) -> Tensor:
         logits = relu(Tensor(x) @ W1 + b1) @ W2 + b2
         loss = logits.softmax_cross_entropy(y) + LAM * (W1.l2() + W2.l2())
         loss.backward()
         return loss
+
+    if jitted:
+        loss_and_grads = tinygrad_np.jit(loss_and_grads)
 
     def step(x: Any, y: Any) -> Any:
         sgd.zero_grad()
@@ -120,6 +107,10 @@ def tinygrad_jit_step(p: dict[str, Any]) -> tuple[Step, Callable[[], list]]:
         return loss.data
 
     return step, lambda: [W1.data, b1.data, W2.data, b2.data]
+
+
+def tinygrad_jit_step(p: dict[str, Any]) -> tuple[Step, Callable[[], list]]:
+    return tinygrad_step(p, jitted=True)
 
 
 def numpy_step(p: dict[str, Any]) -> tuple[Step, Callable[[], list]]:
