@@ -244,6 +244,22 @@ def test_what_a_replay_could_not_reproduce_is_refused_while_recording(case):
             jitted(net["W1"] if case == "parameter argument" else x, y)
 
 
+def test_a_result_jit_cannot_replay_is_refused_and_the_calls_gradients_are_kept():
+    w = Tensor(np.array([2.0, -1.0]), requires_grad=True)
+
+    def fn(x):
+        loss = (Tensor(x) * w).sum()
+        loss.backward()
+        return 3.5  # a Python number: nothing a replay could compute
+
+    jitted = jit(fn)
+    jitted(np.array([1.0, 4.0]))
+    w.grad = None
+    with pytest.raises(JitError, match="must return tensors or arrays"):
+        jitted(np.array([1.0, 4.0]))
+    np.testing.assert_array_equal(w.grad, [1.0, 4.0])
+
+
 def test_under_no_grad_a_separate_recording_is_made():
     w = Tensor(np.array([2.0]), requires_grad=True)
     jitted = jit(lambda x: Tensor(x) * w)

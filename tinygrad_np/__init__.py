@@ -18,7 +18,7 @@ from . import datasets, metrics, nn, optim, viz  # noqa: E402
 from .metrics import accuracy  # noqa: E402
 
 __all__ = ["Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_grad",
-           "is_grad_enabled", "numgrad", "gradcheck", "GradcheckError", "jit", "JitError", "relu", "sigmoid",
-           "tanh", "exp", "log", "sqrt", "matmul", "dot", "softmax", "log_softmax",
-           "softmax_cross_entropy", "l2", "accuracy", "nn", "optim", "datasets", "metrics", "viz"]
+           "is_grad_enabled", "numgrad", "gradcheck", "GradcheckError", "jit", "JitError",
+           "relu", "sigmoid", "tanh", "exp", "log", "sqrt", "matmul", "dot", "softmax",
+           "log_softmax", "softmax_cross_entropy", "l2", "accuracy", "nn", "optim", "datasets", "metrics", "viz"]
 __version__ = "0.1.0"

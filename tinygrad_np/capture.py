@@ -124,7 +124,8 @@ for _name in ("reshape", "sum", "max", "min", "mean", "prod", "argmax", "argmin"
 
 
 def _reads(*objects: Any) -> tuple[str, ...]:
-    """The names of the recorded arrays inside arguments (in tuples, lists and dicts too)."""
+    """The names of the recorded arrays inside arguments (in tuples, lists, dicts and
+    tensors too)."""
     found: list[str] = []
     stack = list(objects)
     while stack:
@@ -135,6 +136,8 @@ def _reads(*objects: Any) -> tuple[str, ...]:
             stack.extend(obj)
         elif isinstance(obj, dict):
             stack.extend(obj.values())
+        elif isinstance(obj, Tensor):
+            stack.append(obj.data)
     return tuple(found)
 
 
@@ -409,9 +412,10 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
             _active = function._recorder = autograd._recorder = None
             for tensor, _, data in recorder.bound:
                 tensor.data = data
-        replay = _compile(recorder, [t for t in traced if isinstance(t, Traced)], result)
+        # this call's gradients first: a result jit cannot replay must not lose them
         _apply_grad_events([t for t, _ in recorder.grad_events],
                            [_unwrap(g) for _, g in recorder.grad_events])
+        replay = _compile(recorder, [t for t in traced if isinstance(t, Traced)], result)
         if recorder.unreplayable:
             self._give_up(key, recorder.unreplayable)
             replay = False
@@ -465,18 +469,12 @@ def _plan(recorder: Recorder, result: Any) -> list[str]:
         for name in reads:
             for root in recorder.roots.get(name, ()):
                 last[root] = index
-    kept = _reads([g for _, g in recorder.grad_events], _result_arrays(result))
+    kept = _reads([g for _, g in recorder.grad_events], result)
     for name in kept:
         for root in recorder.roots.get(name, ()):
             last[root] = end
     return [reuse[1] if reuse is not None and last.get(reuse[0]) == index else source
             for index, (_, source, reuse) in enumerate(recorder.entries)]
-
-
-def _result_arrays(result: Any) -> Any:
-    if isinstance(result, tuple):
-        return tuple(_result_arrays(r) for r in result)
-    return result.data if isinstance(result, Tensor) else result
 
 
 def _render_result(recorder: Recorder, result: Any) -> str:
