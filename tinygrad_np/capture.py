@@ -95,14 +95,6 @@ class Traced(NDArrayOperatorsMixin):
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         return _recording().call(func, args, kwargs)
 
-    # ndarray's `**` takes shortcuts numpy's power ufunc does not (x ** 0.5 is sqrt in some
-    # numpy versions), so the recording calls the operator itself: the same bits as eager.
-    def __pow__(self, exponent: Any) -> Any:
-        return _recording().call(operator.pow, (self, exponent), {})
-
-    def __rpow__(self, base: Any) -> Any:
-        return _recording().call(operator.pow, (base, self), {})
-
     def __getitem__(self, index: Any) -> Any:
         return _recording().getitem(self, index)
 
@@ -116,6 +108,44 @@ class Traced(NDArrayOperatorsMixin):
     def _record_method(self, name: str, *args: Any, **kwargs: Any) -> Any:
         return _recording().method(self, name, args, kwargs)
 
+
+# Binary and unary operators are recorded as the operators themselves, and replayed as
+# `a + b`: on numpy scalars (a loss, a norm) that takes numpy's scalar fast path, as the
+# eager step does, several times cheaper than a ufunc call; and ndarray's `**` takes
+# shortcuts the power ufunc does not (x ** 0.5 is sqrt in some numpy versions).
+_OPERATORS: dict[Any, str] = {
+    operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
+    operator.floordiv: "//", operator.mod: "%", operator.pow: "**", operator.matmul: "@",
+    operator.and_: "&", operator.or_: "|", operator.xor: "^", operator.lt: "<",
+    operator.le: "<=", operator.eq: "==", operator.ne: "!=", operator.gt: ">",
+    operator.ge: ">=", operator.neg: "-", operator.pos: "+", operator.invert: "~"}
+# The ufunc behind each operator, where writing into a dead argument (`out=`) gives the
+# same bits (not `**`, whose shortcuts the ufunc lacks).
+_OPERATOR_UFUNCS = {operator.add: np.add, operator.sub: np.subtract,
+                    operator.mul: np.multiply, operator.truediv: np.true_divide,
+                    operator.neg: np.negative}
+
+
+def _binary(func: Any) -> tuple[Any, Any]:
+    def forward(self: Traced, other: Any) -> Any:
+        return _recording().call(func, (self, other), {})
+
+    def reflected(self: Traced, other: Any) -> Any:
+        return _recording().call(func, (other, self), {})
+    return forward, reflected
+
+
+for _func in _OPERATORS:
+    _name = _func.__name__.strip("_")
+    if _func in (operator.neg, operator.pos, operator.invert):
+        setattr(Traced, f"__{_name}__", functools.partialmethod(
+            lambda self, func: _recording().call(func, (self,), {}), _func))
+    else:
+        _forward, _reflected = _binary(_func)
+        setattr(Traced, f"__{_name}__", _forward)
+        if _name not in ("lt", "le", "eq", "ne", "gt", "ge"):  # these reflect as each other
+            setattr(Traced, f"__r{_name}__", _reflected)
+Traced.__hash__ = None  # type: ignore[assignment] # == is elementwise, as on arrays
 
 for _name in ("reshape", "sum", "max", "min", "mean", "prod", "argmax", "argmin", "astype",
               "view", "copy", "dot", "transpose", "swapaxes", "ravel", "flatten", "clip",
@@ -149,6 +179,7 @@ def _unwrap(obj: Any) -> Any:
     return obj
 
 
+_SHAPE_ONLY = (np.ones_like, np.zeros_like)
 _active: Recorder | None = None
 _GRAD_SLOT = Tensor.__dict__["grad"]  # the slot itself, under the property jit lays over it
 
@@ -166,8 +197,9 @@ class Recorder:
     def __init__(self) -> None:
         self.counter = itertools.count()
         # one entry per line: (names it reads, source, None or (name of an argument whose
-        # buffer the call may write into when nothing reads it later, that source))
-        self.entries: list[tuple[tuple[str, ...], str, Any]] = []
+        # buffer the call may write into when nothing reads it later, that source), the
+        # name it assigns or None)
+        self.entries: list[tuple[tuple[str, ...], str, Any, str | None]] = []
         self.consts: dict[str, Any] = {}
         self.const_names: dict[int, str] = {}
         self.owned: set[str] = set()  # fresh arrays the step makes: reusable once dead
@@ -179,6 +211,11 @@ class Recorder:
         self.grad_events: list[tuple[Tensor, Any]] = []
         self.wrote_tensor_data = False
         self.unreplayable: str | None = None
+        # Names whose values are the same on every call: computed from constants and from
+        # shapes alone (the seed of backward(), the scalar penalty's gradient). They are
+        # computed once, here, unless written into later.
+        self.known: set[str] = set()
+        self.known_values: dict[str, Any] = {}
 
     # -- naming values ------------------------------------------------------------------
     def new(self, value: Any) -> Traced:
@@ -222,14 +259,25 @@ class Recorder:
                            f"recording did not make (an optimizer's state, say); call it "
                            f"outside the jitted function")
         result = func(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()})
-        head = f"{self.const(func)}({self.arguments(args, kwargs)}"
+        symbol = _OPERATORS.get(func)
+        if symbol is None:
+            head = f"{self.const(func)}({self.arguments(args, kwargs)}"
+            source = head + ")"
+        else:
+            source = (f"{symbol}{self.render(args[0])}" if len(args) == 1 else
+                      f"{self.render(args[0])} {symbol} {self.render(args[1])}")
+            func = _OPERATOR_UFUNCS.get(func)  # for writing into a dead argument, below
+            head = func and f"{self.const(func)}({self.arguments(args, {})}"
         reads = _reads(args, kwargs)
         if out is not None or writes_first:
-            self.add(reads, head + ")", written=written)
+            self.add(reads, source, written=written)
             return outs[0] if len(outs) == 1 else out
         for a in args:  # the function handed back one of its arguments
             if isinstance(a, Traced) and result is a.value:
                 return a
+        # ones_like(x) and zeros_like(x) depend on x's shape and dtype alone, which are fixed
+        known = (func in _SHAPE_ONLY and self.known.issuperset(_reads(args[1:], kwargs))) \
+            or self.known.issuperset(reads)
         reuse = None
         if isinstance(func, np.ufunc) and func.signature is None and type(result) is np.ndarray:
             for a in args:  # elementwise: it may write into a dead argument of its shape
@@ -237,7 +285,7 @@ class Recorder:
                         a.value.shape == result.shape and a.value.dtype == result.dtype:
                     reuse = (a.name, f"{head}out=({a.name},), )")
                     break
-        return self.result(head + ")", result, reads, reuse)
+        return self.result(source, result, reads, reuse, known)
 
     def method(self, target: Traced, name: str, args: Any, kwargs: Any = None) -> Any:
         if args is None:  # a property, such as .T
@@ -261,23 +309,34 @@ class Recorder:
                  f"{target.name}[{self.render(index)}] = {self.render(value)}",
                  written=(target.name,))
 
-    def result(self, source: str, value: Any, reads: tuple[str, ...], reuse: Any = None) -> Any:
+    def result(self, source: str, value: Any, reads: tuple[str, ...], reuse: Any = None,
+               known: bool | None = None) -> Any:
         traced = self.new(value)
         name = traced.name
         if type(value) is np.ndarray and value.base is None:
             self.owned.add(name)
             self.roots[name] = frozenset((name,))
-        else:  # a view, or a scalar: it may share memory with whatever its inputs share
+        elif isinstance(value, np.generic):  # immutable: shares memory with nothing
+            self.roots[name] = frozenset()
+        else:  # a view: it may share memory with whatever its inputs share
             self.roots[name] = frozenset().union(*(self.roots.get(r, ()) for r in reads))
+        if known if known is not None else self.known.issuperset(reads):
+            self.known.add(name)
+            self.known_values[name] = value
         self.add(reads, f"{name} = {source}",
-                 None if reuse is None else (reuse[0], f"{name} = {reuse[1]}"))
+                 None if reuse is None else (reuse[0], f"{name} = {reuse[1]}"), defines=name)
         return traced
 
     def add(self, reads: tuple[str, ...], source: str, reuse: Any = None,
-            written: tuple[str, ...] = ()) -> None:
-        if any(w in self.bound_names for w in written):
-            self.wrote_tensor_data = True
-        self.entries.append((reads, source, reuse))
+            written: tuple[str, ...] = (), defines: str | None = None) -> None:
+        if written:
+            if any(w in self.bound_names for w in written):
+                self.wrote_tensor_data = True
+            # what is written into, and whatever may view it, now holds data-made values
+            hit = frozenset(written).union(*(self.roots.get(w, ()) for w in written))
+            self.known = {k for k in self.known
+                          if k not in hit and not hit.intersection(self.roots.get(k, ()))}
+        self.entries.append((reads, source, reuse, defines))
 
     # -- branches on values -------------------------------------------------------------
     def branch(self, traced: Traced) -> bool:
@@ -306,8 +365,9 @@ class Recorder:
 
     def apply(self, cls: Any, inputs: tuple, params: dict) -> Tensor:
         tensors = function._as_tensors(inputs)
-        for t in tensors:
-            if t.grad_fn is None and not isinstance(t.data, Traced):
+        for given, t in zip(inputs, tensors):
+            # a tensor made here from a number (`1e-4 * x`) is a constant, read as recorded
+            if given is t and t.grad_fn is None and not isinstance(t.data, Traced):
                 self.bind(t)
         function._recorder = None  # the op itself runs the usual way
         try:
@@ -356,125 +416,196 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
     def __init__(self, fn: Callable[..., Any]) -> None:
         functools.update_wrapper(self, fn)
         self.fn = fn
-        self.replays: dict[Any, Any] = {}  # key -> None (seen once), replay, or False
+        # key -> _SEEN (called once), False (runs as written), or the replay
+        self.replays: dict[Any, Any] = {}
         self.failures: dict[Any, int] = {}
 
     def __call__(self, *args: Any) -> Any:
-        for a in args:
-            if isinstance(a, Tensor) and (a.requires_grad or a.grad_fn is not None):
-                raise JitError("jit: arguments are data; a tensor that requires grad (a "
-                               "parameter) must be reached from inside the function, not "
-                               "passed to it")
-        arrays = [a.data if type(a) is Tensor else a for a in args]
-        key = (config.grad_enabled,) + tuple(
-            (a.shape, a.dtype) if type(a) is np.ndarray else a for a in arrays)
         try:
-            replay = self.replays.get(key, ...)
+            key = (config.grad_enabled, *[(a.shape, a.dtype) if a.__class__ is np.ndarray
+                                          else _key_of(a) for a in args])
+            replay = self.replays.get(key)
         except TypeError:  # an unhashable Python argument: nothing to key a recording on
             return self.fn(*args)
-        if replay is ...:  # the first call runs as written: it creates any lazy state
-            if any(isinstance(a, np.ndarray) and type(a) is not np.ndarray for a in arrays):
-                self.replays[key] = False  # an array subclass: not recorded
-            else:
-                self.replays[key] = None
+        if replay is None:  # the first call runs as written: it creates any lazy state
+            self.replays[key] = _SEEN
             return self.fn(*args)
-        if replay is None:
-            result, self.replays[key] = self.record(key, args, arrays)
+        if replay is _SEEN:
+            result, self.replays[key] = self.record(key, args)
             return result
         if replay is False:
             return self.fn(*args)
         try:
-            result = replay(*[a for a in arrays if type(a) is np.ndarray])
+            result = replay(*args)
         except _GuardFailed:
-            failures = self.failures[key] = self.failures.get(key, 0) + 1
-            if failures >= 3:  # a value that changes on every call: stop checking it
-                self._give_up(key, "a value it branches on changed three calls in a row")
-            return self.fn(*args)
-        self.failures.pop(key, None)
+            return self._run_instead(key)(*args)
+        except _ReplayRaised:
+            # a call failed (bad labels, say): as written, the op raises its own clear error
+            result = self.fn(*args)
+            self._run_instead(key)
+            return result
+        if self.failures:
+            self.failures.pop(key, None)
         return result
+
+    def _run_instead(self, key: Any) -> Callable[..., Any]:
+        """Count a replay that could not be used; after three in a row, stop trying."""
+        failures = self.failures[key] = self.failures.get(key, 0) + 1
+        if failures >= 3:  # a value that changes on every call: stop checking it
+            self._give_up(key, "a value it branches on changed three calls in a row")
+        return self.fn
 
     def _give_up(self, key: Any, why: str) -> None:
         self.replays[key] = False
         warnings.warn(f"jit: {getattr(self.fn, '__name__', 'the function')} runs as written "
                       f"from now on: {why}", RuntimeWarning, stacklevel=3)
 
-    def record(self, key: Any, args: tuple, arrays: list) -> tuple[Any, Any]:
+    def record(self, key: Any, args: tuple) -> tuple[Any, Any]:
         global _active
         recorder = Recorder()
-        traced = [recorder.new(a) if type(a) is np.ndarray else a for a in arrays]
-        call_args = [Tensor(t) if type(a) is Tensor else t for a, t in zip(args, traced)]
+        # the generated function's parameters: an array argument is its recorded name
+        traced: list[Any] = []
+        params: list[str] = []
+        for index, a in enumerate(args):
+            data = a.data if type(a) is Tensor else a
+            t = recorder.new(data) if type(data) is np.ndarray else data
+            traced.append(Tensor(t) if type(a) is Tensor else t)
+            params.append(t.name if t is not data and type(a) is not Tensor else f"a{index}")
+            if type(a) is Tensor and t is not data:
+                recorder.entries.append(((), f"{t.name} = a{index}.data", None, t.name))
         _active, function._recorder, autograd._recorder = recorder, recorder.apply, recorder
         Tensor.grad = recorder.grad_property()  # type: ignore[assignment]
         try:
-            result = self.fn(*call_args)
+            result = self.fn(*traced)
         finally:
             Tensor.grad = _GRAD_SLOT  # type: ignore[assignment]
             _active = function._recorder = autograd._recorder = None
             for tensor, _, data in recorder.bound:
                 tensor.data = data
         # this call's gradients first: a result jit cannot replay must not lose them
-        _apply_grad_events([t for t, _ in recorder.grad_events],
-                           [_unwrap(g) for _, g in recorder.grad_events])
-        replay = _compile(recorder, [t for t in traced if isinstance(t, Traced)], result)
+        handed: set[int] = set()
+        for tensor, grad in recorder.grad_events:
+            if grad is None:
+                tensor.grad = None
+            elif isinstance(grad, Traced):
+                autograd._accumulate(tensor, grad.value, False, handed)
+            else:  # a constant the replays will read: the caller gets a copy
+                autograd._accumulate(tensor, grad.copy(), True, handed)
+        replay = _compile(recorder, params, result)
         if recorder.unreplayable:
             self._give_up(key, recorder.unreplayable)
             replay = False
         return _unwrap_result(result), replay
 
 
-def _apply_grad_events(tensors: list[Tensor], grads: Any) -> None:
-    """Do to `.grad` what the function did, in order: reset it (None), or add as backward()."""
-    handed: set[int] = set()
-    accumulate = autograd._accumulate
-    for tensor, grad in zip(tensors, grads):
-        if grad is None:
-            tensor.grad = None
-        else:
-            accumulate(tensor, grad, False, handed)
+_SEEN = object()  # a key called once, as written: the next call records
 
 
-def _compile(recorder: Recorder, arguments: list[Traced], result: Any) -> Callable[..., Any]:
+def _key_of(arg: Any) -> Any:
+    """An argument that is not a plain array, as part of the key (TypeError: no key)."""
+    if isinstance(arg, Tensor):
+        if arg.requires_grad or arg.grad_fn is not None:
+            raise JitError("jit: arguments are data; a tensor that requires grad (a "
+                           "parameter) must be reached from inside the function, not "
+                           "passed to it")
+        if type(arg.data) is not np.ndarray:
+            raise TypeError("an array subclass: not recorded")
+        return Tensor, arg.data.shape, arg.data.dtype
+    if isinstance(arg, np.ndarray):
+        raise TypeError("an array subclass: not recorded")
+    return arg
+
+
+class _ReplayRaised(Exception):
+    """A replayed call raised: the function runs as written instead, to raise its own error."""
+
+
+def _compile(recorder: Recorder, params: list[str], result: Any) -> Callable[..., Any]:
     """The recorded lines as one Python function: bound tensors read at the top, gradients
-    and the result returned."""
-    lines = [f"def replay({', '.join(t.name for t in arguments)}):"]
+    added to `.grad` at the end, the result returned."""
+    lines, folded = _plan(recorder, result)
+    body = []
     for tensor, name, data in recorder.bound:
-        lines.append(f"    {name} = {recorder.const(tensor)}.data")
-        lines.append(f"    if {name}.shape != {data.shape!r} or {name}.dtype != "
-                     f"{recorder.const(data.dtype)}: raise GuardFailed")
-    lines += ["    " + line for line in _plan(recorder, result)]
-    grads = ", ".join(recorder.render(g) for _, g in recorder.grad_events)
-    lines.append(f"    return ({grads}{',' if grads else ''}), {_render_result(recorder, result)}")
-    namespace = dict(recorder.consts, GuardFailed=_GuardFailed)
-    exec("\n".join(lines), namespace)  # noqa: S102 - code generated from our own recording
-    generated = namespace["replay"]
-    targets = [t for t, _ in recorder.grad_events]
+        body.append(f"{name} = {recorder.const(tensor)}.data")
+        # `is not`: numpy's builtin dtypes are singletons; any other fails safe, as written
+        body.append(f"if {name}.shape != {data.shape!r} or {name}.dtype is not "
+                    f"{recorder.const(data.dtype)}: raise GuardFailed")
+    body += lines
+    head = [f"def replay({', '.join(params)}):"]
+    if recorder.wrote_tensor_data:  # running it again as written would write twice
+        head += ["    " + line for line in body]
+    else:
+        head += ["    try:"] + ["        " + line for line in body] + [
+            "    except GuardFailed:", "        raise",
+            "    except Exception as error:", "        raise ReplayRaised from error"]
+    head += ["    " + line for line in _hand_grads(recorder, result)]
+    head.append(f"    return wrap({_render_result(recorder, result)})")
+    source = "\n".join(head)
     wrap = Tensor if isinstance(result, Tensor) else functools.partial(_wrap_result,
                                                                         recorded=result)
-
-    def replay(*arrays: Any) -> Any:
-        grads, value = generated(*arrays)
-        _apply_grad_events(targets, grads)
-        return wrap(value)
-
-    replay.source = "\n".join(lines)  # type: ignore[attr-defined]
+    namespace = dict(recorder.consts, **folded, GuardFailed=_GuardFailed,
+                     ReplayRaised=_ReplayRaised, accumulate=autograd._accumulate, wrap=wrap)
+    exec(source, namespace)  # noqa: S102 - code generated from our own recording
+    replay = namespace["replay"]
+    replay.source = source
     return replay
 
 
-def _plan(recorder: Recorder, result: Any) -> list[str]:
-    """The recorded lines, an elementwise call writing into an argument's buffer when no
-    later line reads that argument or any view of it: fewer fresh arrays per step."""
+def _hand_grads(recorder: Recorder, result: Any) -> list[str]:
+    """Lines doing to `.grad` what the function did, in order, as backward() does: reset it
+    (zero_grad), or add a gradient. A fresh array that nothing else holds is handed over
+    as it is (or added); anything else goes through backward()'s own `_accumulate`."""
+    events = recorder.grad_events
+    names = [g.name for _, g in events if isinstance(g, Traced)]
+    lines: list[str] = []
+    for tensor, grad in events:
+        target = recorder.const(tensor)
+        if grad is None:
+            lines.append(f"{target}.grad = None")
+            continue
+        if isinstance(grad, Traced):
+            others = _reads([g for _, g in events if g is not grad], result)
+            shared = frozenset().union(*(recorder.roots.get(n, ()) for n in others))
+            if grad.name in recorder.owned and names.count(grad.name) == 1 and \
+                    grad.value.ndim and grad.name not in shared:
+                lines.append(f"previous = {target}.grad")
+                lines.append(f"{target}.grad = {grad.name} if previous is None "
+                             f"else previous + {grad.name}")
+                continue
+            value = grad.name
+        else:  # a constant: each call hands out a copy of its own
+            value = f"{recorder.const(grad)}.copy()"
+        if "handed = set()" not in lines:
+            lines.insert(0, "handed = set()")
+        lines.append(f"accumulate({target}, {value}, False, handed)")
+    return lines
+
+
+def _plan(recorder: Recorder, result: Any) -> tuple[list[str], dict[str, Any]]:
+    """The recorded lines to run on every call, and the values computed once (`known`
+    names nothing writes into or hands out). An elementwise call writes into an argument's
+    buffer when no later line reads that argument or any view of it: fewer fresh arrays."""
     end = len(recorder.entries)
     last: dict[str, int] = {}
-    for index, (reads, _, _) in enumerate(recorder.entries):
+    for index, (reads, _, _, _) in enumerate(recorder.entries):
         for name in reads:
             for root in recorder.roots.get(name, ()):
                 last[root] = index
     kept = _reads([g for _, g in recorder.grad_events], result)
-    for name in kept:
-        for root in recorder.roots.get(name, ()):
-            last[root] = end
-    return [reuse[1] if reuse is not None and last.get(reuse[0]) == index else source
-            for index, (_, source, reuse) in enumerate(recorder.entries)]
+    kept_roots = set(kept).union(*(recorder.roots.get(name, ()) for name in kept))
+    for root in kept_roots:
+        last[root] = end
+    folded = recorder.known.difference(kept_roots)
+    lines = []
+    for index, (reads, source, reuse, defines) in enumerate(recorder.entries):
+        if defines in folded:
+            continue
+        if defines is None and reads and folded.issuperset(reads):
+            continue  # a check on values computed once: it holds on every call
+        if reuse is not None and last.get(reuse[0]) == index and reuse[0] not in folded:
+            source = reuse[1]
+        lines.append(source)
+    return lines, {name: recorder.known_values[name] for name in folded}
 
 
 def _render_result(recorder: Recorder, result: Any) -> str:
