@@ -1,6 +1,6 @@
 """Time one training step of the two-layer MNIST net: tinygrad_np vs hand-written numpy vs PyTorch.
 
-    python benchmarks/train_step.py            # full run: 3 fresh processes, about 6 minutes
+    python benchmarks/train_step.py            # full run: 5 fresh processes, 2-3 minutes
     python benchmarks/train_step.py --quick    # one process, fewer rounds, no memory loop
 
 The step: 784-100-10, ReLU, mean softmax cross-entropy, 1e-4 * 0.5 * ||W||^2 on both weights,
@@ -158,7 +158,7 @@ def torch_step(p: dict[str, Any]) -> tuple[Step, Callable[[], list]] | None:
         import torch.nn.functional as F
     except ImportError:
         return None
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     W1, b1, W2, b2 = (torch.tensor(p[k].copy(), requires_grad=True)
                       for k in ("W1", "b1", "W2", "b2"))
     sgd = torch.optim.SGD([W1, b1, W2, b2], lr=LR)
@@ -275,23 +275,28 @@ def memory_loop(steps: int) -> dict[str, float]:
     return marks
 
 
-def epoch_times(repeats: int) -> dict[str, float]:
-    """One epoch of 60,000 samples at batch 128, float32, for tinygrad_np and numpy."""
+def epoch_times(repeats: int) -> dict[str, dict[str, float]]:
+    """The first and the second epoch of a run (60,000 samples at batch 128, float32), for
+    tinygrad_np (eager and jitted) and numpy. The first includes jit's one-off calls: the
+    first call and the recording, for the full batches and for the short last one."""
     rng = np.random.default_rng(1)
     data = rng.random((60000, IN), dtype=np.float32)
     labels = rng.integers(0, OUT, 60000)
     batches = [(data[i:i + 128], labels[i:i + 128]) for i in range(0, 60000, 128)]
     factories = {"tinygrad_np": tinygrad_step, "tinygrad_np jit": tinygrad_jit_step,
                  "numpy": numpy_step}
-    runs: dict[str, list[float]] = {name: [] for name in factories}
+    runs: dict[str, dict[str, list[float]]] = {
+        epoch: {name: [] for name in factories} for epoch in ("first", "second")}
     for _ in range(repeats):
         for name, factory in factories.items():
             step, _ = factory(make_problem(128, "float32"))
-            start = time.perf_counter()
-            for xb, yb in batches:
-                step(xb, yb)
-            runs[name].append(time.perf_counter() - start)
-    return {name: statistics.median(r) for name, r in runs.items()}
+            for epoch in ("first", "second"):
+                start = time.perf_counter()
+                for xb, yb in batches:
+                    step(xb, yb)
+                runs[epoch][name].append(time.perf_counter() - start)
+    return {epoch: {name: statistics.median(r) for name, r in by_name.items()}
+            for epoch, by_name in runs.items()}
 
 
 def machine() -> dict[str, str]:
@@ -305,7 +310,8 @@ def machine() -> dict[str, str]:
         pass
     info = {"cpu": cpu, "cores": str(len(os.sched_getaffinity(0))),
             "python": platform.python_version(), "numpy": np.__version__,
-            "tinygrad_np": tinygrad_np.__version__}
+            "tinygrad_np": tinygrad_np.__version__,
+            "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "the libraries' default")}
     try:
         import torch
         info["torch"] = torch.__version__
@@ -350,9 +356,11 @@ def time_in_processes(count: int, rounds: int, pin_malloc: bool) -> list[dict[st
     """CONFIGS timed in `count` fresh processes, one after the other, combined per row: the
     median over processes of each figure, and the lowest and highest ratio of a process.
 
-    Each process lays its arrays out in memory differently, and on this machine that alone
-    moves a ratio by up to 0.08 between runs whose rounds agree to 0.01 (caches are shared by
-    addresses); the median over a few processes is the figure to trust.
+    Each process lays its arrays out in memory differently, and numpy's OpenBLAS settles in
+    each into its own pattern of waking its second thread for the matmuls (numpy's batch-128
+    step: 0.40 ms in some processes, 0.70 ms in others; 0.54-0.57 ms in every one with
+    OPENBLAS_NUM_THREADS=1). Either moves a ratio by several percent between processes whose
+    rounds agree to 0.01; the median over five processes is the figure to trust.
     """
     runs = []
     for index in range(count):
@@ -384,16 +392,25 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="one process, fewer rounds; no memory loop")
     parser.add_argument("--processes", type=int, default=None,
-                        help="fresh processes to time in (default 3; 1 with --quick)")
+                        help="fresh processes to time in (default 5; 1 with --quick)")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"),
                         help="folder for train_step.md and train_step.json")
     parser.add_argument("--no-pin-malloc", action="store_true",
                         help="leave glibc's mmap/trim thresholds dynamic (see pin_malloc_thresholds)")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="threads for every implementation's matmuls (OpenBLAS, OpenMP, "
+                             "PyTorch); default: the libraries' own (all cores)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    threads = str(args.blas_threads)
+    if args.blas_threads and os.environ.get("OPENBLAS_NUM_THREADS") != threads:
+        # read by the libraries when they load, which has happened: start again with them set
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=threads, OMP_NUM_THREADS=threads,
+                   MKL_NUM_THREADS=threads)
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
     rounds = args.rounds or (8 if args.quick else 30)
-    processes = args.processes or (1 if args.quick else 3)
+    processes = args.processes or (1 if args.quick else 5)
     pinned = not args.no_pin_malloc and pin_malloc_thresholds()
     if args.worker:  # one process of time_in_processes: rows as JSON on the last line
         print(json.dumps(time_configs(rounds, progress=sys.stderr)))
@@ -411,7 +428,7 @@ def main() -> None:
     peaks = {dtype: max(peak, matmul_gflops(dtype)) for dtype, peak in peaks.items()}
     for row in rows:
         row["matmul_bound_ms"] = step_flops(row["batch"]) / (peaks[row["dtype"]] * 1e9) * 1e3
-    epochs = epoch_times(1 if args.quick else 3)
+    epochs = epoch_times(1 if args.quick else 5)
     memory = {} if args.quick else memory_loop(10000)
     report = {"machine": info, "matmul_gflops": peaks, "steps": rows, "epoch_seconds": epochs,
               "memory": memory, "processes": processes}
@@ -435,7 +452,8 @@ def to_markdown(report: dict[str, Any]) -> str:
              f"{m['numpy']}, PyTorch {m['torch']}, tinygrad_np {m['tinygrad_np']}.",
              f"Matmul peak (1024x1024 @ 1024x1024): {report['matmul_gflops']['float32']:.0f} "
              f"GFLOP/s float32, {report['matmul_gflops']['float64']:.0f} GFLOP/s float64. "
-             f"glibc malloc thresholds pinned: {m['malloc_thresholds_pinned']}.", "",
+             f"glibc malloc thresholds pinned: {m['malloc_thresholds_pinned']}. "
+             f"Matmul threads: {m.get('blas_threads', 'the libraries default')}.", "",
              "| batch | dtype | implementation | median step (ms) | samples/s | ratio to numpy "
              f"| ratio: {spread} | minus numpy (us) | matmul lower bound (ms) "
              "| page faults / step |",
@@ -453,10 +471,11 @@ def to_markdown(report: dict[str, Any]) -> str:
         lines += ["", f"\\* The machine's matmul peak around this configuration was below "
                       f"{SLOWED_DOWN:.0%} of its best: something else ran on the host, and these "
                       f"figures are less reliable; run again."]
-    e = report["epoch_seconds"]
-    lines += ["", f"One epoch (60,000 samples, batch 128, float32): tinygrad_np "
-                  f"{e['tinygrad_np']:.2f} s, tinygrad_np jit {e['tinygrad_np jit']:.2f} s, "
-                  f"hand-written numpy {e['numpy']:.2f} s (ratios "
+    lines.append("")
+    for epoch, e in report["epoch_seconds"].items():
+        lines += [f"The {epoch} epoch of a run (60,000 samples, batch 128, float32): "
+                  f"tinygrad_np {e['tinygrad_np']:.3f} s, tinygrad_np jit "
+                  f"{e['tinygrad_np jit']:.3f} s, hand-written numpy {e['numpy']:.3f} s (ratios "
                   f"{e['tinygrad_np'] / e['numpy']:.3f} and "
                   f"{e['tinygrad_np jit'] / e['numpy']:.3f})."]
     if report["memory"]:

@@ -27,7 +27,10 @@ What replays and what does not (see docs/jit.md):
   at recording time; pass values that change as arguments.
 - Checked on every call: the arguments' shapes and dtypes (new ones are recorded anew), the
   shapes of the tensors read, grad mode, and every array value the Python branched on (the
-  label range check, an `if` on a value): a different value runs the function as written.
+  label range check, an `if` on a value): a different value runs the function as written,
+  and so does a call that raises in a replay (to raise the op's own error).
+- Computed once, at recording: values made only from constants and shapes (backward's
+  seed, the penalty's scale), unless later written into or handed out as a gradient.
 - Refused while recording, with a `JitError`: writing into an array the recording did not
   make (an optimizer's state), `np.asarray` on a recorded array, `retain_grad()`.
 """
