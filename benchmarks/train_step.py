@@ -473,11 +473,11 @@ def to_markdown(report: dict[str, Any]) -> str:
                       f"figures are less reliable; run again."]
     lines.append("")
     for epoch, e in report["epoch_seconds"].items():
-        lines += [f"The {epoch} epoch of a run (60,000 samples, batch 128, float32): "
-                  f"tinygrad_np {e['tinygrad_np']:.3f} s, tinygrad_np jit "
-                  f"{e['tinygrad_np jit']:.3f} s, hand-written numpy {e['numpy']:.3f} s (ratios "
-                  f"{e['tinygrad_np'] / e['numpy']:.3f} and "
-                  f"{e['tinygrad_np jit'] / e['numpy']:.3f})."]
+        lines.append(f"The {epoch} epoch of a run (60,000 samples, batch 128, float32): "
+                     f"tinygrad_np {e['tinygrad_np']:.3f} s, tinygrad_np jit "
+                     f"{e['tinygrad_np jit']:.3f} s, hand-written numpy {e['numpy']:.3f} s "
+                     f"(ratios {e['tinygrad_np'] / e['numpy']:.3f} and "
+                     f"{e['tinygrad_np jit'] / e['numpy']:.3f}).")
     if report["memory"]:
         mem = report["memory"]
         lines.append(f"Peak RSS over a 10,000-step loop (batch 128): "

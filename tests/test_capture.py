@@ -88,11 +88,16 @@ def counting(fn):
     return wrapped, runs
 
 
-def test_the_third_call_runs_none_of_the_functions_python_and_reuses_dead_buffers():
+def counted_step():
+    """A small net, its step, the step jitted, and the list counting runs of its Python."""
     net = make_net()
     _, fn = two_layer_step(net)
     body, runs = counting(fn)
-    jitted = jit(body)
+    return net, fn, jit(body), runs
+
+
+def test_the_third_call_runs_none_of_the_functions_python_and_reuses_dead_buffers():
+    _, _, jitted, runs = counted_step()
     x, y = batch()
     for _ in range(5):
         jitted(x, y)
@@ -209,22 +214,6 @@ class Twice(Function):
         return summed * 2.0
 
 
-def test_a_value_made_from_shapes_then_written_with_data_is_computed_on_every_call():
-    w = Tensor(np.ones(3), requires_grad=True)
-
-    def fn(x):
-        loss = (Twice.apply(Tensor(x) * w) * Tensor(x)).sum()
-        loss.backward()
-        return loss
-
-    jitted = jit(fn)
-    for call in range(5):
-        x = np.arange(3.0) + call
-        w.grad = None
-        jitted(x)
-        np.testing.assert_array_equal(w.grad, 2 * x * x)
-
-
 class Scaled(Function):
     """A user's op whose backward multiplies the gradient by ones made from its shape: an
     array computed once, which the call reading it last must not write into."""
@@ -236,11 +225,17 @@ class Scaled(Function):
         return np.ones_like(grad) * grad
 
 
-def test_a_value_computed_once_is_never_written_into():
+@pytest.mark.parametrize("make_loss, expected", [
+    # summed in Twice.backward: made from a shape, then written with data, then read
+    (lambda w, x: (Twice.apply(x * w) * x).sum(), lambda x: 2 * x * x),
+    # ones in Scaled.backward: computed once; its last reader must not write into it
+    (lambda w, x: (Scaled.apply(w) * x).sum(), lambda x: x),
+], ids=["written with data", "never written into"])
+def test_values_made_from_shapes_are_right_on_every_call(make_loss, expected):
     w = Tensor(np.ones(3), requires_grad=True)
 
     def fn(x):
-        loss = (Scaled.apply(w) * Tensor(x)).sum()
+        loss = make_loss(w, Tensor(x))
         loss.backward()
         return loss
 
@@ -249,7 +244,7 @@ def test_a_value_computed_once_is_never_written_into():
         x = np.arange(3.0) + call
         w.grad = None
         jitted(x)
-        np.testing.assert_array_equal(w.grad, x)
+        np.testing.assert_array_equal(w.grad, expected(x))
 
 
 class TimesThree(Function):
@@ -305,10 +300,7 @@ def test_one_gradient_reaching_two_parameters_gives_each_its_own_array():
 
 
 def test_a_tensor_argument_replays_and_is_keyed_apart_from_an_array():
-    net = make_net()
-    _, fn = two_layer_step(net)
-    body, runs = counting(fn)
-    jitted = jit(body)
+    net, fn, jitted, runs = counted_step()
     x, y = batch()
     for _ in range(4):
         for t in net.values():
