@@ -441,21 +441,21 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
         try:
             result = replay(*args)
         except _GuardFailed:
-            return self._run_instead(key)(*args)
+            return self._run_instead(key, "a value it branches on changed")(*args)
         except _ReplayRaised:
             # a call failed (bad labels, say): as written, the op raises its own clear error
             result = self.fn(*args)
-            self._run_instead(key)
+            self._run_instead(key, "its replay raised where running it as written did not")
             return result
         if self.failures:
             self.failures.pop(key, None)
         return result
 
-    def _run_instead(self, key: Any) -> Callable[..., Any]:
+    def _run_instead(self, key: Any, why: str) -> Callable[..., Any]:
         """Count a replay that could not be used; after three in a row, stop trying."""
         failures = self.failures[key] = self.failures.get(key, 0) + 1
         if failures >= 3:  # a value that changes on every call: stop checking it
-            self._give_up(key, "a value it branches on changed three calls in a row")
+            self._give_up(key, f"{why} three calls in a row")
         return self.fn
 
     def _give_up(self, key: Any, why: str) -> None:
@@ -475,7 +475,7 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
             traced.append(Tensor(t) if type(a) is Tensor else t)
             params.append(t.name if t is not data and type(a) is not Tensor else f"a{index}")
             if type(a) is Tensor and t is not data:
-                recorder.entries.append(((), f"{t.name} = a{index}.data", None, t.name))
+                recorder.add((), f"{t.name} = a{index}.data", defines=t.name)
         _active, function._recorder, autograd._recorder = recorder, recorder.apply, recorder
         Tensor.grad = recorder.grad_property()  # type: ignore[assignment]
         try:
@@ -561,6 +561,7 @@ def _hand_grads(recorder: Recorder, result: Any) -> list[str]:
     events = recorder.grad_events
     names = [g.name for _, g in events if isinstance(g, Traced)]
     lines: list[str] = []
+    uses_handed = False  # backward()'s record of arrays already given to some .grad
     for tensor, grad in events:
         target = recorder.const(tensor)
         if grad is None:
@@ -578,10 +579,9 @@ def _hand_grads(recorder: Recorder, result: Any) -> list[str]:
             value = grad.name
         else:  # a constant: each call hands out a copy of its own
             value = f"{recorder.const(grad)}.copy()"
-        if "handed = set()" not in lines:
-            lines.insert(0, "handed = set()")
+        uses_handed = True
         lines.append(f"accumulate({target}, {value}, False, handed)")
-    return lines
+    return ["handed = set()"] + lines if uses_handed else lines
 
 
 def _plan(recorder: Recorder, result: Any) -> tuple[list[str], dict[str, Any]]:
