@@ -1,15 +1,22 @@
-"""Whether operations record a graph: one config object, switched by `no_grad`."""
+"""Whether operations record a graph: one config object per thread, switched by `no_grad`.
+
+The state is per thread, as in PyTorch: a `no_grad()` block in one thread never turns
+recording off in another (a data-loading thread's `no_grad()` must not silently cost the
+training thread its gradients).
+"""
 from __future__ import annotations
 
 import functools
+import threading
 from types import TracebackType
 from typing import Any, Callable, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _Config:
-    __slots__ = ("grad_enabled",)
+class _Config(threading.local):
+    """Global switches, one set per thread: `__init__` runs afresh in each thread that
+    touches `config`, so every thread starts with recording on."""
 
     def __init__(self) -> None:
         self.grad_enabled = True
