@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tinygrad_np import Tensor, numgrad, relu, sigmoid, tanh
-from tinygrad_np.nn import Linear, ReLU, Sequential, Sigmoid, Tanh, init
+from tinygrad_np.nn import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh, init
 
 
 def test_linear_shapes_dtype_and_names() -> None:
@@ -122,3 +122,53 @@ def test_activation_modules_equal_the_functions(module, function) -> None:
     expected = Tensor(x.data, requires_grad=True)
     function(expected).sum().backward()
     np.testing.assert_array_equal(x.grad, expected.grad)
+
+
+def test_sequential_repr_shows_plain_function_layers() -> None:
+    def double(x):
+        return x * 2
+
+    model = Sequential(Linear(2, 3, rng=0), relu, double, Tanh())
+    assert repr(model) == (
+        "Sequential(\n"
+        "  (layers.0): Linear(in_features=2, out_features=3, bias=True)\n"
+        "  (layers.1): relu\n"
+        "  (layers.2): test_sequential_repr_shows_plain_function_layers.<locals>.double\n"
+        "  (layers.3): Tanh()\n"
+        ")")
+    assert repr(Sequential()) == "Sequential()"
+    nested = Sequential(Sequential(relu))
+    assert repr(nested) == "Sequential(\n  (layers.0): Sequential(\n    (layers.0): relu\n  )\n)"
+
+
+def test_sequential_append_extend_and_slices() -> None:
+    model = Sequential(Linear(2, 3, rng=0))
+    assert model.append(relu) is model
+    model.extend([Linear(3, 1, rng=1)])
+    assert len(model) == 3 and model[1] is relu
+    assert [name for name, _ in model.named_parameters()] == [
+        "layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
+    assert model[2].weight.name == "layers.2.weight"
+    x = np.ones((4, 2), dtype=np.float32)
+    np.testing.assert_array_equal(model(x).data, model[2](relu(model[0](x))).data)
+    tail = model[1:]
+    assert isinstance(tail, Sequential) and tail[1] is model[2]
+    with pytest.raises(TypeError, match="layer 3 is a str"):
+        model.append("relu")  # type: ignore[arg-type]
+
+
+def test_flatten_merges_axes_and_passes_gradients_back() -> None:
+    x = Tensor(np.arange(24, dtype=np.float64).reshape(2, 3, 4), requires_grad=True)
+    out = Flatten()(x)
+    assert out.shape == (2, 12)
+    np.testing.assert_array_equal(out.data, x.data.reshape(2, 12))
+    assert Flatten(0, 1)(x).shape == (6, 4)
+    assert Flatten(-2)(x).shape == (2, 12)
+    assert Flatten(0)(np.zeros((0, 2, 2))).shape == (0,)
+    assert Flatten()(np.zeros((0, 2, 2))).shape == (0, 4)
+    (out * np.arange(24).reshape(2, 12)).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.arange(24).reshape(2, 3, 4))
+    with pytest.raises(ValueError, match=r"Flatten: cannot flatten axes 1..-1 of an input of "
+                                         r"shape \(3,\)"):
+        Flatten()(np.zeros(3))
+    assert repr(Flatten()) == "Flatten(start_axis=1, end_axis=-1)"

@@ -8,8 +8,11 @@
 """
 from . import init
 from .checkpoint import CheckpointError, load_state, save_state
-from .layers import Linear, ReLU, Sequential, Sigmoid, Tanh
-from .module import LoadResult, Module, StateDictError
+from .containers import ModuleDict, ModuleList
+from .layers import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
+from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
 
 __all__ = ["CheckpointError", "Linear", "LoadResult", "Module", "ReLU", "Sequential", "Sigmoid",
            "StateDictError", "Tanh", "init", "load_state", "save_state"]
+# nnapi branch: module tree, containers, Flatten
+__all__ += ["Flatten", "ModuleDict", "ModuleList", "Parameter", "is_parameter"]
