@@ -16,9 +16,14 @@ from .functional import (dot, exp, l2, log, log_softmax, matmul, relu, sigmoid, 
 
 from . import datasets, metrics, nn, optim, viz  # noqa: E402
 from .metrics import accuracy  # noqa: E402
+# nnapi branch: losses
+from .nn.loss import (binary_cross_entropy_with_logits, cross_entropy, l1_loss,
+                      mse_loss, nll_loss)
 
 __all__ = ["Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_grad",
            "is_grad_enabled", "numgrad", "gradcheck", "GradcheckError", "jit", "JitError",
            "relu", "sigmoid", "tanh", "exp", "log", "sqrt", "matmul", "dot", "softmax",
            "log_softmax", "softmax_cross_entropy", "l2", "accuracy", "nn", "optim", "datasets", "metrics", "viz"]
+__all__ += ["binary_cross_entropy_with_logits", "cross_entropy", "l1_loss", "mse_loss",
+            "nll_loss"]
 __version__ = "0.1.0"

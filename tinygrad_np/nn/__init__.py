@@ -10,9 +10,11 @@ from . import init
 from .checkpoint import CheckpointError, load_state, save_state
 from .containers import ModuleDict, ModuleList
 from .layers import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
 
 __all__ = ["CheckpointError", "Linear", "LoadResult", "Module", "ReLU", "Sequential", "Sigmoid",
            "StateDictError", "Tanh", "init", "load_state", "save_state"]
 # nnapi branch: module tree, containers, Flatten
-__all__ += ["Flatten", "ModuleDict", "ModuleList", "Parameter", "is_parameter"]
+__all__ += ["BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "L1Loss", "MSELoss",
+            "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "is_parameter"]
