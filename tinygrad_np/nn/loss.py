@@ -123,6 +123,8 @@ class BCEWithLogitsLoss(_Loss):
     """`binary_cross_entropy_with_logits` as a module; `pos_weight` is a buffer (in
     `state_dict`, as PyTorch's)."""
 
+    pos_weight: Any
+
     def __init__(self, reduction: str = "mean", pos_weight: Any = None) -> None:
         super().__init__(reduction)
         self.register_buffer("pos_weight", pos_weight)
