@@ -14,11 +14,13 @@ from .capture import JitError, jit
 from .functional import (dot, exp, l2, log, log_softmax, matmul, relu, sigmoid, softmax,
                          softmax_cross_entropy, sqrt, tanh)
 
-from . import datasets, metrics, nn, optim, viz  # noqa: E402
+from . import datasets, metrics, nn, optim, random, viz  # noqa: E402
 from .metrics import accuracy  # noqa: E402
+from .random import manual_seed  # noqa: E402
 
 __all__ = ["Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_grad",
            "is_grad_enabled", "numgrad", "gradcheck", "GradcheckError", "jit", "JitError",
            "relu", "sigmoid", "tanh", "exp", "log", "sqrt", "matmul", "dot", "softmax",
-           "log_softmax", "softmax_cross_entropy", "l2", "accuracy", "nn", "optim", "datasets", "metrics", "viz"]
+           "log_softmax", "softmax_cross_entropy", "l2", "accuracy", "nn", "optim", "datasets", "metrics",
+           "viz", "manual_seed", "random"]
 __version__ = "0.1.0"
