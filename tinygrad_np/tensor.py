@@ -288,6 +288,90 @@ class Tensor:
         return L2.apply(self)
 
 
+    # -- tensor ops (issue 14, the `ops` branch): one-liners onto tinygrad_np.tensor_ops -------
+    def sin(self) -> Tensor:
+        return _ops.sin(self)
+
+    def cos(self) -> Tensor:
+        return _ops.cos(self)
+
+    def log1p(self) -> Tensor:
+        return _ops.log1p(self)
+
+    def expm1(self) -> Tensor:
+        return _ops.expm1(self)
+
+    def square(self) -> Tensor:
+        return _ops.square(self)
+
+    def erf(self) -> Tensor:
+        return _ops.erf(self)
+
+    def maximum(self, other: Any) -> Tensor:
+        return _ops.maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return _ops.minimum(self, other)
+
+    def where(self, cond: Any, other: Any) -> Tensor:
+        """PyTorch's `x.where(cond, other)`: self where cond is true, other elsewhere."""
+        return _ops.where(cond, self, other)
+
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return _ops.clip(self, min, max)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return _ops.clip(self, min, max)
+
+    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        """Variance with numpy's default ddof=0 (PyTorch's default divides by n - 1)."""
+        return _ops.var(self, axis, keepdims, ddof)
+
+    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        return _ops.std(self, axis, keepdims, ddof)
+
+    def prod(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return _ops.prod(self, axis, keepdims)
+
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return _ops.logsumexp(self, axis, keepdims)
+
+    def norm(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """The 2-norm over `axis` (all axes by default)."""
+        return _ops.norm(self, axis, keepdims)
+
+    def cumsum(self, axis: int | None = None) -> Tensor:
+        return _ops.cumsum(self, axis)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return _ops.argmax(self, axis, keepdims)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return _ops.argmin(self, axis, keepdims)
+
+    def split(self, sections_or_indices: Any, axis: int = 0) -> list[Tensor]:
+        """numpy's split (an int is the number of equal parts; see `tinygrad_np.split`)."""
+        return _ops.split(self, sections_or_indices, axis)
+
+    def chunk(self, chunks: int, axis: int = 0) -> list[Tensor]:
+        return _ops.chunk(self, chunks, axis)
+
+    def squeeze(self, axis: Axis = None) -> Tensor:
+        return _ops.squeeze(self, axis)
+
+    def unsqueeze(self, axis: int | tuple[int, ...]) -> Tensor:
+        return _ops.unsqueeze(self, axis)
+
+    def broadcast_to(self, shape: Any) -> Tensor:
+        return _ops.broadcast_to(self, shape)
+
+    def expand(self, *shape: Any) -> Tensor:
+        """`t.expand(3, -1)` or `t.expand((3, -1))`: broadcast_to, -1 keeping an axis."""
+        return _ops.expand(self, *shape)
+
+    def flip(self, axis: Axis = None) -> Tensor:
+        return _ops.flip(self, axis)
+
 # The ops import Tensor from this module, so they come in after the class exists.
 from .autograd import run_backward  # noqa: E402
 from .ops.elementwise import (Abs, Add, Div, Exp, Log, Mul, Neg, Pow, Relu,  # noqa: E402
@@ -296,3 +380,4 @@ from .ops.linalg import MatMul  # noqa: E402
 from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy  # noqa: E402
 from .ops.reduce import Max, Mean, Min, Sum  # noqa: E402
 from .ops.shape import GetItem, Reshape, Transpose  # noqa: E402
+from . import tensor_ops as _ops  # noqa: E402
