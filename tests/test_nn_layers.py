@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tinygrad_np import Tensor, numgrad, relu, sigmoid, tanh
+import tinygrad_np as tg
+from tinygrad_np import Tensor, nn, numgrad, relu, sigmoid, tanh
 from tinygrad_np.nn import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh, init
 
 
@@ -172,3 +173,64 @@ def test_flatten_merges_axes_and_passes_gradients_back() -> None:
                                          r"shape \(3,\)"):
         Flatten()(np.zeros(3))
     assert repr(Flatten()) == "Flatten(start_axis=1, end_axis=-1)"
+
+
+ACTIVATIONS = [
+    (nn.LeakyReLU(), lambda x: tg.leaky_relu(x), "LeakyReLU(negative_slope=0.01)"),
+    (nn.LeakyReLU(0.2), lambda x: tg.leaky_relu(x, negative_slope=0.2),
+     "LeakyReLU(negative_slope=0.2)"),
+    (nn.ELU(alpha=0.5), lambda x: tg.elu(x, alpha=0.5), "ELU(alpha=0.5)"),
+    (nn.GELU(), tg.gelu, "GELU(approximate='none')"),
+    (nn.GELU("tanh"), lambda x: tg.gelu(x, approximate="tanh"), "GELU(approximate='tanh')"),
+    (nn.SiLU(), tg.silu, "SiLU()"),
+    (nn.Softplus(beta=2.0, threshold=5.0), lambda x: tg.softplus(x, beta=2.0, threshold=5.0),
+     "Softplus(beta=2.0, threshold=5.0)"),
+    (nn.Softmax(axis=0), lambda x: tg.softmax(x, axis=0), "Softmax(axis=0)"),
+    (nn.LogSoftmax(), lambda x: tg.log_softmax(x, axis=-1), "LogSoftmax(axis=-1)"),
+]
+
+
+@pytest.mark.parametrize("module, function, text", ACTIVATIONS, ids=lambda a: str(a)[:20])
+def test_more_activation_modules_equal_their_functions(module, function, text) -> None:
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((3, 4)) * 3
+    x = Tensor(data, requires_grad=True)
+    weights = rng.standard_normal((3, 4))
+    out = module(x)
+    expected = Tensor(data, requires_grad=True)
+    reference = function(expected)
+    np.testing.assert_array_equal(out.data, reference.data)
+    (out * weights).sum().backward()
+    (reference * weights).sum().backward()
+    np.testing.assert_array_equal(x.grad, expected.grad)
+    assert module.parameters() == [] and repr(module) == text
+
+
+def test_activation_values_match_pytorch() -> None:
+    # torch 2.13.0+cpu, float64: x = torch.tensor([-2.0, -0.5, 0.0, 0.5, 2.0], dtype=torch.float64)
+    # nn.LeakyReLU(0.1)(x), nn.ELU()(x), nn.GELU()(x), nn.SiLU()(x), nn.Softplus()(x)
+    x = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
+    expected = {
+        "LeakyReLU": [-0.2, -0.05, 0.0, 0.5, 2.0],
+        "ELU": [-0.8646647167633873, -0.3934693402873666, 0.0, 0.5, 2.0],
+        "GELU": [-0.04550026389635842, -0.15426876936299344, 0.0, 0.34573123063700656,
+                 1.9544997361036416],
+        "SiLU": [-0.2384058440442351, -0.1887703343990727, 0.0, 0.3112296656009273,
+                 1.7615941559557646],
+        "Softplus": [0.1269280110429725, 0.4740769841801067, 0.6931471805599453,
+                     0.9740769841801067, 2.1269280110429727],
+    }
+    modules = {"LeakyReLU": nn.LeakyReLU(0.1), "ELU": nn.ELU(), "GELU": nn.GELU(),
+               "SiLU": nn.SiLU(), "Softplus": nn.Softplus()}
+    for name, module in modules.items():
+        np.testing.assert_allclose(module(Tensor(x)).data, expected[name], rtol=1e-12,
+                                   atol=1e-15, err_msg=name)
+
+
+def test_activation_modules_compose_in_sequential_with_eval() -> None:
+    model = Sequential(Linear(4, 8, rng=0), nn.GELU(), Linear(8, 3, rng=1), nn.LogSoftmax(axis=1))
+    out = model(np.ones((2, 4), dtype=np.float32))
+    np.testing.assert_allclose(np.exp(out.data).sum(axis=1), 1.0, rtol=1e-6)
+    assert model.eval() is model and not model[1].training
+    with pytest.raises(ValueError, match="GELU: approximate must be 'none' or 'tanh'"):
+        nn.GELU("erf")

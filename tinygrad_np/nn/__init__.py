@@ -7,6 +7,7 @@
 (2, 3)
 """
 from . import init
+from .activation import ELU, GELU, LeakyReLU, LogSoftmax, SiLU, Softmax, Softplus
 from .checkpoint import CheckpointError, load_state, save_state
 from .containers import ModuleDict, ModuleList
 from .layers import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
@@ -15,6 +16,7 @@ from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
 
 __all__ = ["CheckpointError", "Linear", "LoadResult", "Module", "ReLU", "Sequential", "Sigmoid",
            "StateDictError", "Tanh", "init", "load_state", "save_state"]
-# nnapi branch: module tree, containers, Flatten
-__all__ += ["BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "L1Loss", "MSELoss",
-            "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "is_parameter"]
+# nnapi branch: module tree, containers, Flatten, activation and loss modules
+__all__ += ["ELU", "GELU", "BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "L1Loss",
+            "LeakyReLU", "LogSoftmax", "MSELoss", "ModuleDict", "ModuleList", "NLLLoss",
+            "Parameter", "SiLU", "Softmax", "Softplus", "is_parameter"]
