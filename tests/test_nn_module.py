@@ -93,8 +93,12 @@ def test_tied_weights_are_listed_once_and_cycles_terminate() -> None:
             self.again = self.first                    # same module reachable twice
             self.first.parent = self                   # a reference back up the tree
 
-    names = [name for name, _ in Tied().named_parameters()]
+    tied = Tied()
+    names = [name for name, _ in tied.named_parameters()]
     assert names == ["first.weight", "first.bias", "second.bias"]
+    # the reference back up the tree does not rename anything
+    assert (tied.first.weight.name, tied.first.bias.name) == ("first.weight", "first.bias")
+    assert [name for name, _ in tied.named_modules()] == ["", "first", "second"]
 
 
 def test_module_without_parameters_and_without_init() -> None:
@@ -495,3 +499,12 @@ def test_module_dict_names_parameters_by_key() -> None:
         net.heads["x.y"] = Linear(1, 1)
     with pytest.raises(TypeError, match="not a Module"):
         ModuleDict({"f": relu})  # type: ignore[dict-item]
+
+
+def test_graph_pictures_tell_same_shaped_weights_apart_by_their_dotted_names() -> None:
+    from tinygrad_np import viz
+
+    model = Sequential(Linear(3, 3, rng=0), relu, Linear(3, 3, rng=1))
+    source = viz.dot_source(model(np.ones((1, 3), dtype=np.float32)).sum())
+    for name in ("layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"):
+        assert source.count(name) == 1, name

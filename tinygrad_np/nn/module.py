@@ -108,7 +108,7 @@ class Module:
         if buffers is not None and name in buffers:
             value = _as_buffer(self, name, value)
         else:
-            _adopt(name, value)
+            _adopt(name, value, self)
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -405,21 +405,24 @@ def _auto_name(tensor: Tensor, path: str) -> None:
         tensor.name = path
 
 
-def _adopt(name: str, value: Any) -> None:
-    """What assigning `value` to a module's attribute `name` does besides storing it: a
+def _adopt(name: str, value: Any, owner: Module | None = None) -> None:
+    """What assigning `value` to `owner`'s attribute `name` does besides storing it: a
     tensor that requires grad is marked a parameter (so `t.requires_grad = False` later
-    freezes it rather than dropping it from checkpoints), and parameters get dotted names."""
+    freezes it rather than dropping it from checkpoints), and parameters get dotted names
+    (not through a reference back up the tree: `self.child.parent = self` names nothing)."""
     if isinstance(value, Tensor):
         if value.requires_grad and value.grad_fn is None:
             value._nn_parameter = True
             _auto_name(value, name)
     elif isinstance(value, Module):
+        if owner is not None and any(m is owner for m in value.modules()):
+            return
         for path, param in value.named_parameters():
             _auto_name(param, f"{name}.{path}")
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
             if isinstance(item, (Tensor, Module)):
-                _adopt(f"{name}.{index}", item)
+                _adopt(f"{name}.{index}", item, owner)
 
 
 def _as_buffer(module: Module, name: str, value: Any) -> Any:
