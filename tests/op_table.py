@@ -455,7 +455,10 @@ def _bce_ref(x: np.ndarray, t: np.ndarray, w: Any = None, reduction: str = "mean
 
 
 @st.composite
-def class_loss_case(draw: Any, rows: bool = False, smoothing: bool = False) -> Case:
+def class_loss_case(draw: Any, rows: bool = False, smoothing: bool = False,
+                    weighted: bool = False) -> Case:
+    """Logits (N, C) and labels; with `weighted`, class weights and (for integer labels) some
+    rows labelled -100 (ignored), never all of them."""
     n, c = draw(st.integers(1, 5)), draw(st.integers(1, 5))
     if rows:
         weights = draw(arrays((n, c), _floats(0.0, 1.0)).filter(
@@ -463,25 +466,45 @@ def class_loss_case(draw: Any, rows: bool = False, smoothing: bool = False) -> C
         labels: Any = weights / weights.sum(axis=1, keepdims=True)
     else:
         labels = np.array(draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+        if weighted:
+            ignored = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+            ignored[draw(st.integers(0, n - 1))] = False
+            labels[np.array(ignored)] = -100
     params = {"labels": labels, "reduction": draw(REDUCTION)}
     if smoothing:
         params["label_smoothing"] = draw(st.sampled_from([0.0, 0.1, 0.5, 1.0]))
+    if weighted:
+        params["weight"] = draw(arrays((c,), POSITIVE))
     return Case((draw(arrays((n, c), WIDE)),), params)
 
 
-def _target_rows(labels: Any, c: int, smoothing: float, dtype: Any) -> np.ndarray:
-    rows = np.eye(c, dtype=dtype)[labels] if labels.ndim == 1 else labels
-    return (1 - smoothing) * rows + smoothing / c
+def _ce_ref(a: np.ndarray, labels: Any, reduction: str = "mean", label_smoothing: float = 0.0,
+            weight: Any = None) -> Any:
+    """PyTorch's definition, per row: target = ((1 - e) * one-hot or probability row + e / C)
+    * weight, 0 for ignored rows; "mean" over integer labels divides by the kept rows'
+    summed weights."""
+    c = a.shape[1]
+    w = np.ones(c, dtype=a.dtype) if weight is None else weight
+    if labels.ndim == 1:
+        kept = (labels != -100).astype(a.dtype)
+        rows = np.eye(c, dtype=a.dtype)[np.where(kept, labels, 0)] * kept[:, None]
+        divisor = float(w[labels[kept > 0]].sum())
+    else:
+        rows, divisor = labels, float(len(labels))
+    target = ((1 - label_smoothing) * rows + label_smoothing / c * (
+        kept[:, None] if labels.ndim == 1 else 1)) * w
+    losses = -np.sum(target * _log_softmax_ref(a, 1), axis=1)
+    return losses.sum() / divisor if reduction == "mean" else _reduce_ref(losses, reduction)
 
 
-def _ce_ref(a: np.ndarray, labels: Any, reduction: str = "mean",
-            label_smoothing: float = 0.0) -> Any:
-    target = _target_rows(labels, a.shape[1], label_smoothing, a.dtype)
-    return _reduce_ref(-np.sum(target * _log_softmax_ref(a, 1), axis=1), reduction)
-
-
-def _nll_ref(a: np.ndarray, labels: Any, reduction: str = "mean") -> Any:
-    return _reduce_ref(-a[np.arange(len(labels)), labels], reduction)
+def _nll_ref(a: np.ndarray, labels: Any, reduction: str = "mean", weight: Any = None) -> Any:
+    kept = labels != -100
+    w = np.ones(a.shape[1], dtype=a.dtype) if weight is None else weight
+    safe = np.where(kept, labels, 0)
+    losses = -a[np.arange(len(labels)), safe] * w[safe] * kept
+    if reduction == "mean":
+        return losses.sum() / float(w[labels[kept]].sum())
+    return _reduce_ref(losses, reduction)
 
 
 LOSS = [
@@ -502,10 +525,16 @@ LOSS = [
           exact=False),
     _spec("cross_entropy_rows", tg.cross_entropy, _ce_ref,
           class_loss_case(rows=True, smoothing=True), exact=False),
+    _spec("nll_loss_weighted_ignored", tg.nll_loss, _nll_ref, class_loss_case(weighted=True),
+          exact=False),
+    _spec("cross_entropy_weighted_ignored", tg.cross_entropy, _ce_ref,
+          class_loss_case(smoothing=True, weighted=True), exact=False),
+    _spec("cross_entropy_rows_weighted", tg.cross_entropy, _ce_ref,
+          class_loss_case(rows=True, smoothing=True, weighted=True), exact=False),
     _spec("cross_entropy_module",
           lambda x, labels, reduction, label_smoothing: tg.nn.CrossEntropyLoss(
-              reduction, label_smoothing)(x, labels), _ce_ref, class_loss_case(smoothing=True),
-          exact=False),
+              reduction=reduction, label_smoothing=label_smoothing)(x, labels), _ce_ref,
+          class_loss_case(smoothing=True), exact=False),
 ]
 
 # -- issue 14's tensor ops (ops branch): pointwise, activation, statistics, combine,

@@ -256,7 +256,7 @@ def test_reductions_relate_as_sum_mean_and_none() -> None:
     # the default is the fused softmax_cross_entropy, bit for bit
     assert tg.cross_entropy(Tensor(x), labels).item() == \
         tg.softmax_cross_entropy(Tensor(x), labels).item()
-    np.testing.assert_allclose(tg.nll_loss(Tensor(x).log_softmax(axis=1), labels, "none").data,
+    np.testing.assert_allclose(tg.nll_loss(Tensor(x).log_softmax(axis=1), labels, reduction="none").data,
                                each.data, rtol=1e-14)
 
 
@@ -298,7 +298,7 @@ def test_class_loss_modules_and_reprs() -> None:
     assert repr(loss) == "CrossEntropyLoss(reduction='sum', label_smoothing=0.1)"
     assert repr(nn.NLLLoss()) == "NLLLoss(reduction='mean')"
     np.testing.assert_allclose(loss(Tensor(Z), LABELS).item(),
-                               tg.cross_entropy(Tensor(Z), LABELS, 0.1, "sum").item())
+                               tg.cross_entropy(Tensor(Z), LABELS, 0.1, reduction="sum").item())
     assert nn.NLLLoss(reduction="none")(Tensor(Z), LABELS).shape == (3,)
     # pos_weight is a buffer, saved with a model, as in PyTorch
     assert list(nn.BCEWithLogitsLoss(pos_weight=np.ones(3)).state_dict()) == ["pos_weight"]
@@ -389,3 +389,235 @@ def test_training_a_logistic_regression_with_bce_module_fits_separable_data() ->
         opt.step()
     accuracy = ((model(x).data > 0) == (y > 0.5)).mean()
     assert accuracy >= 0.98 and loss.item() < 0.15
+
+
+# -- class weights, ignore_index, per-element weights ------------------------------------------
+# torch 2.13.0+cpu, float64, the same loop as TORCH above, on:
+#   F.nll_loss(log_softmax(Z), LABELS or IGNORED, weight=CLASS_WEIGHT), F.cross_entropy(Z, ...,
+#   weight=CLASS_WEIGHT, label_smoothing=0.2), F.cross_entropy(Z, PROB_ROWS, weight=..., 0.2),
+#   F.binary_cross_entropy_with_logits(LOGITS, BCE_TARGET, weight=BCE_WEIGHT or BCE_ROW_WEIGHT,
+#   pos_weight=POS_WEIGHT)
+# and, with every label ignored, "mean" is nan for nll_loss and cross_entropy (with and without
+# smoothing), as torch gives.
+CLASS_WEIGHT = np.array([0.5, 2.0, 1.0, 3.0])
+IGNORED = np.array([2, -100, 3])
+BCE_WEIGHT = np.array([[1.0, 0.5, 2.0], [3.0, 1.0, 0.25]])
+BCE_ROW_WEIGHT = np.array([1.0, 0.5, 2.0])
+
+WEIGHTED_CASES: dict[str, tuple[Callable[..., Tensor], tuple[np.ndarray, ...]]] = {
+    "nll_w": (lambda a, r: tg.nll_loss(a, LABELS, weight=CLASS_WEIGHT, reduction=r),
+              (_log_softmax(Z),)),
+    "nll_ig": (lambda a, r: tg.nll_loss(a, IGNORED, reduction=r), (_log_softmax(Z),)),
+    "nll_w_ig": (lambda a, r: nn.NLLLoss(CLASS_WEIGHT, reduction=r)(a, IGNORED),
+                 (_log_softmax(Z),)),
+    "ce_w": (lambda a, r: nn.CrossEntropyLoss(CLASS_WEIGHT, reduction=r)(a, LABELS), (Z,)),
+    "ce_ig": (lambda a, r: tg.cross_entropy(a, IGNORED, reduction=r), (Z,)),
+    "ce_ig_ls": (lambda a, r: tg.cross_entropy(a, IGNORED, 0.2, reduction=r), (Z,)),
+    "ce_w_ig_ls": (lambda a, r: tg.cross_entropy(a, IGNORED, 0.2, reduction=r,
+                                                 weight=CLASS_WEIGHT), (Z,)),
+    "ce_rows_w_ls": (lambda a, r: nn.CrossEntropyLoss(CLASS_WEIGHT, reduction=r,
+                                                      label_smoothing=0.2)(a, PROB_ROWS), (Z,)),
+    "bce_w_pw": (lambda a, b, r: nn.BCEWithLogitsLoss(BCE_WEIGHT, reduction=r,
+                                                      pos_weight=POS_WEIGHT)(a, b),
+                 (LOGITS, BCE_TARGET)),
+    "bce_w_row": (lambda a, b, r: tg.binary_cross_entropy_with_logits(
+        a, b, weight=BCE_ROW_WEIGHT, reduction=r), (LOGITS, BCE_TARGET)),
+}
+
+TORCH_WEIGHTED: dict[str, dict[str, Any]] = {
+    'nll_w/mean': {'value': 3.7315338010047077,
+     'grads': [[[0.0, 0.0, -0.2222222222222222, 0.0], [-0.1111111111111111, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, -0.6666666666666666]]]},
+    'nll_w/sum': {'value': 16.791902104521185,
+     'grads': [[[0.0, 0.0, -1.0, 0.0], [-0.5, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, -3.0]]]},
+    'nll_w/none': {'value': [0.14946316785017705, 0.4062040159810983, 16.23623492068991],
+     'grads': [[[0.0, 0.0, -1.0, 0.0], [-1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, -9.0]]]},
+    'nll_ig/mean': {'value': 2.780770737373407,
+     'grads': [[[0.0, 0.0, -0.5, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, -0.5]]]},
+    'nll_ig/sum': {'value': 5.561541474746814,
+     'grads': [[[0.0, 0.0, -1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, -1.0]]]},
+    'nll_ig/none': {'value': [0.14946316785017705, 0.0, 5.412078306896637],
+     'grads': [[[0.0, 0.0, -1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, -3.0]]]},
+    'nll_w_ig/mean': {'value': 4.096424522135021,
+     'grads': [[[0.0, 0.0, -0.25, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, -0.75]]]},
+    'nll_w_ig/sum': {'value': 16.385698088540085,
+     'grads': [[[0.0, 0.0, -1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, -3.0]]]},
+    'nll_w_ig/none': {'value': [0.14946316785017705, 0.0, 16.23623492068991],
+     'grads': [[[0.0, 0.0, -1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, -9.0]]]},
+    'ce_w/mean': {'value': 3.7315338010047077,
+     'grads': [[[0.011637291361889986, 0.0035050848005371313, -0.03085107640360244,
+                 0.015708700241175336],
+                [-0.06180131971920443, 0.04930979139190667, 0.0014890266771359457,
+                 0.011002501650161804],
+                [0.05975254977605461, 0.4415149423494136, 0.16242427026034384,
+                 -0.663691762385812]]]},
+    'ce_w/sum': {'value': 16.791902104521185,
+     'grads': [[[0.05236781112850494, 0.01577288160241709, -0.138829843816211,
+                 0.07068915108528902],
+                [-0.27810593873642, 0.22189406126358005, 0.0067006200471117555,
+                 0.04951125742572812],
+                [0.26888647399224574, 1.986817240572361, 0.7309092161715472,
+                 -2.986612930736154]]]},
+    'ce_w/none': {'value': [0.14946316785017705, 0.4062040159810983, 16.23623492068991],
+     'grads': [[[0.05236781112850494, 0.01577288160241709, -0.138829843816211,
+                 0.07068915108528902],
+                [-0.55621187747284, 0.4437881225271601, 0.013401240094223511,
+                 0.09902251485145624],
+                [0.8066594219767373, 5.960451721717083, 2.1927276485146416,
+                 -8.959838792208462]]]},
+    'ce_ig/mean': {'value': 2.780770737373407,
+     'grads': [[[0.02618390556425247, 0.007886440801208545, -0.0694149219081055,
+                 0.03534457554264451],
+                [0.0, 0.0, 0.0, 0.0],
+                [0.04481441233204096, 0.3311362067620602, 0.12181820269525788,
+                 -0.49776882178935905]]]},
+    'ce_ig/sum': {'value': 5.561541474746814,
+     'grads': [[[0.05236781112850494, 0.01577288160241709, -0.138829843816211,
+                 0.07068915108528902],
+                [0.0, 0.0, 0.0, 0.0],
+                [0.08962882466408192, 0.6622724135241204, 0.24363640539051576,
+                 -0.9955376435787181]]]},
+    'ce_ig/none': {'value': [0.14946316785017705, 0.0, 5.412078306896637],
+     'grads': [[[0.05236781112850494, 0.01577288160241709, -0.138829843816211,
+                 0.07068915108528902],
+                [0.0, 0.0, 0.0, 0.0],
+                [0.26888647399224574, 1.986817240572361, 0.7309092161715472,
+                 -2.986612930736154]]]},
+    'ce_ig_ls/mean': {'value': 2.7132707373734073,
+     'grads': [[[0.0011839055642524701, -0.017113559198791456, 0.005585078091894458,
+                 0.010344575542644507],
+                [0.0, 0.0, 0.0, 0.0],
+                [0.01981441233204096, 0.30613620676206016, 0.09681820269525787,
+                 -0.4227688217893591]]]},
+    'ce_ig_ls/sum': {'value': 5.426541474746815,
+     'grads': [[[0.0023678111285049402, -0.03422711839758291, 0.011170156183788915,
+                 0.020689151085289015],
+                [0.0, 0.0, 0.0, 0.0],
+                [0.03962882466408192, 0.6122724135241203, 0.19363640539051574,
+                 -0.8455376435787182]]]},
+    'ce_ig_ls/none': {'value': [0.6144631678501771, 0.0, 4.8120783068966375],
+     'grads': [[[0.0023678111285049402, -0.03422711839758291, 0.011170156183788915,
+                 0.020689151085289015],
+                [0.0, 0.0, 0.0, 0.0],
+                [0.11888647399224579, 1.8368172405723613, 0.5809092161715473,
+                 -2.5366129307361542]]]},
+    'ce_w_ig_ls/mean': {'value': 3.746514862531196,
+     'grads': [[[0.008478446879892014, -0.020563877049320195, 0.029704106426690635,
+                 -0.017618676257262468],
+                [0.0, 0.0, 0.0, 0.0],
+                [0.05480963680240581, 0.42617308171330703, 0.15347730117228886,
+                 -0.6344600196880017]]]},
+    'ce_w_ig_ls/sum': {'value': 14.986059450124785,
+     'grads': [[[0.033913787519568056, -0.08225550819728078, 0.11881642570676254,
+                 -0.07047470502904987],
+                [0.0, 0.0, 0.0, 0.0],
+                [0.21923854720962324, 1.7046923268532281, 0.6139092046891554,
+                 -2.537840078752007]]]},
+    'ce_w_ig_ls/none': {'value': [1.0131460638314493, 0.0, 13.972913386293337],
+     'grads': [[[0.033913787519568056, -0.08225550819728078, 0.11881642570676254,
+                 -0.07047470502904987],
+                [0.0, 0.0, 0.0, 0.0],
+                [0.6577156416288698, 5.114076980559684, 1.8417276140674665,
+                 -7.613520236256021]]]},
+    'ce_rows_w_ls/mean': {'value': 4.9478195374405045,
+     'grads': [[[0.011237774659077276, -0.13008937272648127, 0.44443524813548085,
+                 -0.32558365006807677],
+                [0.27643071195492774, -0.28190262137840555, -0.00806753760620658,
+                 0.013539447029684426],
+                [-0.023463425818152896, 0.34747330444303587, 0.12342426643287989,
+                 -0.4474341450577629]]]},
+    'ce_rows_w_ls/sum': {'value': 14.843458612321513,
+     'grads': [[[0.03371332397723183, -0.39026811817944385, 1.3333057444064425,
+                 -0.9767509502042303],
+                [0.8292921358647833, -0.8457078641352168, -0.02420261281861974,
+                 0.040618341089053274],
+                [-0.07039027745445868, 1.0424199133291077, 0.3702727992986397,
+                 -1.3423024351732888]]]},
+    'ce_rows_w_ls/none': {'value': [4.918738071397584, 1.9638854615272288, 7.960835079396698],
+     'grads': [[[0.03371332397723183, -0.39026811817944385, 1.3333057444064425,
+                 -0.9767509502042303],
+                [1.6585842717295667, -1.6914157282704336, -0.04840522563723948,
+                 0.08123668217810655],
+                [-0.2111708323633761, 3.1272597399873225, 1.110818397895919,
+                 -4.026907305519866]]]},
+    'bce_w_pw/mean': {'value': 37.30204039294319,
+     'grads': [[[0.0, 0.0, 0.03197830997432246],
+                [-0.9999999999999064, 0.16666666666666666, -0.11009963474723532]],
+               [[-1666.6666666666667, 416.6666666666667, 0.14938465612007112],
+                [30.000000000000046, -6.666666666666667, 0.2605773342535811]]]},
+    'bce_w_pw/sum': {'value': 223.81224235765913,
+     'grads': [[[0.0, 0.0, 0.19186985984593474],
+                [-5.999999999999439, 1.0, -0.6605978084834119]],
+               [[-10000.0, 2500.0, 0.8963079367204267],
+                [180.00000000000028, -40.0, 1.5634640055214866]]]},
+    'bce_w_pw/none': {'value': [[0.0, 0.0, 2.2170463493763415],
+               [180.00000000000057, 40.0, 1.5951960082822296]],
+     'grads': [[[0.0, 0.0, 0.5756095795378042],
+                [-23.999999999997755, 5.0, -3.9635868509004712]],
+               [[-10000.0, 5000.0, 2.6889238101612802],
+                [720.0000000000011, -200.0, 9.380784033128919]]]},
+    'bce_w_row/mean': {'value': 9.317001665074374,
+     'grads': [[[0.0, 0.0, 0.10748644373395154],
+                [-0.16666666666665106, 0.08333333333333333, -0.2935990259926275]],
+               [[-1666.6666666666667, 833.3333333333334, -0.16666666666666666],
+                [5.0, -3.3333333333333335, 0.6666666666666666]]]},
+    'bce_w_row/sum': {'value': 55.902009990446246,
+     'grads': [[[0.0, 0.0, 0.6449186624037092],
+                [-0.9999999999999064, 0.5, -1.7615941559557649]],
+               [[-10000.0, 5000.0, -1.0], [30.0, -20.0, 4.0]]]},
+    'bce_w_row/none': {'value': [[0.0, 0.0, 1.6481539683602133], [30.000000000000092, 20.0, 4.253856022085945]],
+     'grads': [[[0.0, 0.0, 1.9347559872111275],
+                [-3.9999999999996256, 2.5, -10.56956493573459]],
+               [[-10000.0, 10000.0, -3.0], [120.0, -100.0, 24.0]]]},
+}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name", list(WEIGHTED_CASES))
+def test_weights_and_ignored_labels_match_pytorch(name: str, reduction: str) -> None:
+    fn, inputs = WEIGHTED_CASES[name]
+    tensors = [Tensor(a.copy(), requires_grad=True) for a in inputs]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = fn(*tensors, reduction)
+        expected = TORCH_WEIGHTED[f"{name}/{reduction}"]
+        np.testing.assert_allclose(loss.data, expected["value"], rtol=1e-12, atol=1e-14)
+        weights = np.arange(1, loss.size + 1, dtype=np.float64).reshape(loss.shape)
+        (loss * weights).sum().backward()
+    for tensor, grad in zip(tensors, expected["grads"], strict=True):
+        np.testing.assert_allclose(tensor.grad, grad, rtol=1e-12, atol=1e-14)
+
+
+def test_every_label_ignored_gives_nan_mean_and_zero_sum() -> None:
+    ignored = np.array([-100, -100, -100], dtype=np.int32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(tg.cross_entropy(Tensor(Z), ignored).item())
+        assert np.isnan(tg.cross_entropy(Tensor(Z), ignored, label_smoothing=0.1).item())
+        assert np.isnan(tg.nll_loss(Tensor(Z), ignored).item())
+        assert tg.cross_entropy(Tensor(Z), ignored, reduction="sum").item() == 0.0
+    # unsigned labels with a custom ignore_index; the default path stays the fused op
+    labels = np.array([2, 255, 3], dtype=np.uint8)
+    loss = tg.cross_entropy(Tensor(Z), labels, ignore_index=255)
+    np.testing.assert_allclose(loss.item(), TORCH["ce/none"]["value"][0] / 2
+                               + TORCH["ce/none"]["value"][2] / 2, rtol=1e-14)
+    fused = tg.cross_entropy(Tensor(Z, requires_grad=True), LABELS).grad_fn
+    assert type(fused).__name__ == "SoftmaxCrossEntropy"
+
+
+def test_bad_weights_are_refused() -> None:
+    with pytest.raises(OpError, match=r"cross_entropy: weight must be one number per class, "
+                                      r"shape \(4,\), got float64 of shape \(3,\)"):
+        tg.cross_entropy(Tensor(Z), LABELS, weight=np.ones(3))
+    with pytest.raises(OpError, match=r"nll_loss: weight must be one number per class"):
+        tg.nll_loss(Tensor(Z), LABELS, weight=np.ones((4, 1)))
+    with pytest.raises(OpError, match=r"weight \(3, 3\) must broadcast to the logits' shape "
+                                      r"\(2, 3\)"):
+        tg.binary_cross_entropy_with_logits(Tensor(LOGITS), BCE_TARGET, weight=np.ones((3, 3)))
+    with pytest.raises(OpError, match=r"cross_entropy: .*class indices must be in \[0, 4\), got "
+                                      r"values from -1 to 3"):
+        tg.cross_entropy(Tensor(Z), np.array([-1, -100, 3]), reduction="none")
+    with pytest.raises(OpError, match=r"nll_loss: .*class indices must be in \[0, 4\), got "
+                                      r"values from -1 to 3 \(rows labelled ignore_index=-100 "
+                                      r"are skipped\)"):
+        tg.nll_loss(Tensor(Z), np.array([-1, -100, 3]))

@@ -39,6 +39,13 @@ def _check_same_shape(op, pred, target, pred_name="pred"):
                   f"same shape (broadcasting is refused: it would silently give another loss)")
 
 
+def _broadcasts_to(shape, target):
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
 def _reduce(losses, reduction):
     if reduction == "none":
         return losses
@@ -119,9 +126,9 @@ class BCEWithLogits(Function):
     (1 + (w - 1) t) sigmoid(x) - w t, i.e. sigmoid(x) - t without pos_weight.
     """
 
-    __slots__ = ("reduction", "shapes")
+    __slots__ = ("reduction", "shapes", "weight")
 
-    def forward(ctx, logits, target, pos_weight=None, reduction="mean"):
+    def forward(ctx, logits, target, pos_weight=None, reduction="mean", weight=None):
         op = "binary_cross_entropy_with_logits"
         _check_reduction(op, reduction)
         _check_same_shape(op, logits, target, pred_name="logits")
@@ -145,13 +152,22 @@ class BCEWithLogits(Function):
         if losses.shape != logits.shape:  # a pos_weight with more axes than the logits
             raise OpError(f"{op}: pos_weight {pos_weight.shape} would broadcast the logits "
                           f"{logits.shape} to {losses.shape}")
-        ctx.reduction = reduction
+        if weight is not None:  # PyTorch's per-element rescaling, a constant
+            weight = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+            weight = weight.astype(logits.dtype, copy=False)
+            if not _broadcasts_to(weight.shape, logits.shape):
+                raise OpError(f"{op}: weight {weight.shape} must broadcast to the logits' "
+                              f"shape {logits.shape}")
+            losses = losses * weight
+        ctx.reduction, ctx.weight = reduction, weight
         ctx.save_for_backward(logits, target, pos_weight, softplus)
         return _reduce(losses, reduction)
 
     def backward(ctx, grad):
         logits, target, pos_weight, softplus = ctx.saved_tensors
         scale = _grad_scale(grad, logits.size, ctx.reduction)
+        if ctx.weight is not None:
+            scale = scale * ctx.weight
         needs = ctx.needs_input_grad
         if pos_weight is None:
             d_logits = (_sigmoid(logits) - target) * scale if needs[0] else None
@@ -170,8 +186,39 @@ class BCEWithLogits(Function):
         return d_logits, d_target, d_weight
 
 
-def _check_class_indices(op, log_probs, labels):
-    """Integer labels (N,) in [0, C) for (N, C) log-probabilities, or an OpError."""
+def _class_weight(op, weight, classes, dtype):
+    """`weight` (C,) as an array of the logits' dtype, or None."""
+    if weight is None:
+        return None
+    weight = weight.data if isinstance(weight, Tensor) else weight
+    if not hasattr(weight, "dtype"):
+        weight = np.asarray(weight)
+    if weight.shape != (classes,) or weight.dtype.kind not in "iuf":
+        raise OpError(f"{op}: weight must be one number per class, shape ({classes},), got "
+                      f"{weight.dtype} of shape {weight.shape}")
+    return weight.astype(dtype, copy=False)
+
+
+def _kept(labels, ignore_index):
+    """The mask of labels that count (not `ignore_index`), or None when every one does."""
+    if labels.ndim != 1 or labels.dtype.kind not in "iu" or not labels.size:
+        return None
+    keep = labels != ignore_index
+    return None if keep.all() else keep
+
+
+def _mean_divisor(labels, keep, weight):
+    """What "mean" divides the summed losses by, as PyTorch: the number of labels that count,
+    or with class weights the sum of their weights."""
+    if weight is not None:
+        picked = weight[labels] if keep is None else weight[labels[keep]]
+        return picked.sum()
+    return labels.shape[0] if keep is None else int(keep.sum())
+
+
+def _check_class_indices(op, log_probs, labels, keep, ignore_index):
+    """Integer labels (N,) in [0, C) for (N, C) log-probabilities (ignored ones aside), or an
+    OpError."""
     if not hasattr(labels, "dtype"):
         labels = np.asarray(labels)
     where = f"{op}: log_probs {log_probs.shape}, labels {labels.shape}"
@@ -181,80 +228,131 @@ def _check_class_indices(op, log_probs, labels):
     if labels.ndim != 1 or labels.shape[0] != n or labels.dtype.kind not in "iu":
         raise OpError(f"{where}: expected {n} integer class indices, shape ({n},), got "
                       f"{labels.dtype} of shape {labels.shape}")
-    if n and (labels.min() < 0 or labels.max() >= classes):
+    counted = labels if keep is None else labels[keep]
+    if counted.size and (counted.min() < 0 or counted.max() >= classes):
         raise OpError(f"{where}: class indices must be in [0, {classes}), got values from "
-                      f"{labels.min()} to {labels.max()}")
+                      f"{counted.min()} to {counted.max()} (rows labelled ignore_index="
+                      f"{ignore_index} are skipped)")
     return labels
 
 
+def _divide(total, divisor):
+    """total / divisor; 0 / 0 (every label ignored) is NaN, as in PyTorch, without a warning."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / divisor
+
+
 class NLLLoss(Function):
-    """-log_probs[i, labels[i]] per row, reduced. The gradient is -1 (times the reduction's
-    scale) at each row's label and 0 elsewhere."""
+    """-weight[y] * log_probs[i, y] per row (y = labels[i]; rows labelled `ignore_index`
+    count 0), reduced; "mean" divides by the summed weights of the rows that count. The
+    gradient is -weight[y] (times the reduction's scale) at each row's label, 0 elsewhere."""
 
-    __slots__ = ("labels", "reduction", "shape")
+    __slots__ = ("divisor", "labels", "reduction", "row_weights", "shape")
 
-    def forward(ctx, log_probs, labels, reduction="mean"):
-        _check_reduction("nll_loss", reduction)
+    def forward(ctx, log_probs, labels, weight=None, ignore_index=-100, reduction="mean"):
+        op = "nll_loss"
+        _check_reduction(op, reduction)
         if isinstance(labels, Tensor):
             labels = labels.data
-        labels = _check_class_indices("nll_loss", log_probs, labels)
-        ctx.labels, ctx.reduction, ctx.shape = labels, reduction, log_probs.shape
-        return _reduce(-log_probs[np.arange(log_probs.shape[0]), labels], reduction)
+        if not hasattr(labels, "dtype"):
+            labels = np.asarray(labels)
+        keep = _kept(labels, ignore_index)
+        labels = _check_class_indices(op, log_probs, labels, keep, ignore_index)
+        n = log_probs.shape[0]
+        weight = _class_weight(op, weight, log_probs.shape[1], log_probs.dtype)
+        safe = labels if keep is None else np.where(keep, labels, 0)
+        row_weights = None if weight is None else weight[safe]
+        if keep is not None:
+            row_weights = (keep if row_weights is None else row_weights * keep).astype(
+                log_probs.dtype)
+        losses = -log_probs[np.arange(n), safe]
+        if row_weights is not None:
+            losses = losses * row_weights
+        ctx.labels, ctx.reduction, ctx.shape, ctx.row_weights = safe, reduction, \
+            log_probs.shape, row_weights
+        if reduction == "mean":
+            ctx.divisor = _mean_divisor(labels, keep, weight)
+            return np.asarray(_divide(losses.sum(), ctx.divisor))
+        return _reduce(losses, reduction)
 
     def backward(ctx, grad):
         n = ctx.shape[0]
-        scale = _grad_scale(grad, n, ctx.reduction)
+        scale = _divide(grad, ctx.divisor) if ctx.reduction == "mean" else grad
+        if ctx.row_weights is not None:
+            scale = scale * ctx.row_weights
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         out[np.arange(n), ctx.labels] = -scale
         return out
 
 
 class CrossEntropy(Function):
-    """Softmax cross-entropy with any reduction and label smoothing, fused and stable (the
-    plain mean with no smoothing is `SoftmaxCrossEntropy`, the training hot path).
+    """Softmax cross-entropy with any reduction, label smoothing, class weights and an
+    ignored label, fused and stable (the plain mean is `SoftmaxCrossEntropy`, the training
+    hot path), with PyTorch's definitions:
 
-    With smoothing e and C classes, the target of each row is (1 - e) * its one-hot (or
-    probability) row + e / C; the loss of a row is -sum(target * log_softmax(logits)) and its
-    gradient softmax * sum(target) - target.
+    each row has a target row t: its one-hot label (or its probability row), smoothed with e
+    as (1 - e) * t + e / C, times the class weights; rows labelled `ignore_index` have t = 0.
+    A row's loss is -sum(t * log_softmax(logits)) and its gradient softmax * sum(t) - t.
+    "mean" divides by N, except for integer labels with weights or ignored rows: by the
+    summed weight (or number) of the rows that count.
     """
 
-    __slots__ = ("labels", "reduction", "smoothing")
+    __slots__ = ("divisor", "labels", "reduction", "targets")
 
-    def forward(ctx, logits, labels, reduction="mean", label_smoothing=0.0):
+    def forward(ctx, logits, labels, reduction="mean", label_smoothing=0.0, weight=None,
+                ignore_index=-100):
         op = "cross_entropy"
         _check_reduction(op, reduction)
         if not 0.0 <= label_smoothing <= 1.0:
             raise OpError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
         if isinstance(labels, Tensor):
             labels = labels.data
-        labels = _check_labels(logits, labels, op=op)
+        if not hasattr(labels, "dtype"):
+            labels = np.asarray(labels)
+        keep = _kept(labels, ignore_index)
+        labels = _check_labels(logits, labels if keep is None else np.where(keep, labels, 0),
+                               op=op)
         n, classes = logits.shape
+        weight = _class_weight(op, weight, classes, logits.dtype)
         shifted = logits - logits.max(axis=1, keepdims=True)
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        keep = 1.0 - label_smoothing
-        if labels.ndim == 1:
-            losses = -log_probs[np.arange(n), labels]
-            if label_smoothing:
-                losses = keep * losses - (label_smoothing / classes) * log_probs.sum(axis=1)
+        rows = np.arange(n)
+        targets = None
+        if labels.ndim == 1 and not label_smoothing and weight is None and keep is None:
+            losses = -log_probs[rows, labels]  # one-hot targets, kept as indices
         else:
+            if labels.ndim == 1:
+                targets = np.zeros_like(log_probs)
+                targets[rows, labels] = 1.0
+            else:
+                targets = labels.copy()
             if label_smoothing:
-                labels = keep * labels + label_smoothing / classes
-            losses = -(labels * log_probs).sum(axis=1)
-        ctx.labels, ctx.reduction, ctx.smoothing = labels, reduction, label_smoothing
+                targets *= 1.0 - label_smoothing
+                targets += label_smoothing / classes
+            if weight is not None:
+                targets *= weight
+            if keep is not None:
+                targets[~keep] = 0.0
+            losses = -(targets * log_probs).sum(axis=1)
+        ctx.labels, ctx.reduction, ctx.targets = labels, reduction, targets
         ctx.save_for_backward(np.exp(log_probs, out=log_probs))
+        if reduction == "mean":
+            ctx.divisor = (_mean_divisor(labels, keep, weight) if labels.ndim == 1 else n)
+            return np.asarray(_divide(losses.sum(), ctx.divisor))
         return _reduce(losses, reduction)
 
     def backward(ctx, grad):
         probs, = ctx.saved_tensors
-        n, classes = probs.shape
-        labels, e = ctx.labels, ctx.smoothing
-        scale = _grad_scale(grad, n, ctx.reduction)
-        if ctx.reduction == "none":
-            scale = scale[:, None]
-        if labels.ndim == 1:  # the target row sums to 1
-            out = probs - e / classes if e else probs.copy()
-            out[np.arange(n), labels] -= 1.0 - e
+        n = probs.shape[0]
+        if ctx.reduction == "mean":
+            scale = _divide(grad, ctx.divisor)
         else:
-            out = probs * labels.sum(axis=1, keepdims=True) - labels
+            scale = grad[:, None] if ctx.reduction == "none" else grad
+        targets = ctx.targets
+        if targets is None:  # one-hot rows: softmax - onehot
+            out = probs.copy()
+            out[np.arange(n), ctx.labels] -= 1.0
+        else:
+            out = probs * targets.sum(axis=1, keepdims=True) - targets
         out *= scale
         return out
