@@ -174,8 +174,8 @@ def prod(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
 def logsumexp(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))), finite for any finite x.
 
-    >>> logsumexp(Tensor([1000.0, 1000.0])).item() - 1000.0 == np.float32(np.log(2))
-    True
+    >>> round(logsumexp(Tensor([1000.0, 1000.0])).item(), 3)  # 1000 + log(2), no overflow
+    1000.693
     """
     return LogSumExp.apply(x, axis=axis, keepdims=keepdims)
 
@@ -396,7 +396,7 @@ def batch_norm(x: Any, running_mean: Any, running_var: Any, weight: Any = None,
 
     >>> mean, var = np.zeros(2), np.ones(2)
     >>> out = batch_norm(Tensor([[1.0, 2.0], [3.0, 6.0]]), mean, var, training=True)
-    >>> mean.tolist()
+    >>> [round(m, 6) for m in mean.tolist()]
     [0.2, 0.4]
     """
     affine = [t for t in (weight, bias) if t is not None]
@@ -411,8 +411,8 @@ def layer_norm(x: Any, normalized_shape: Any, weight: Any = None, bias: Any = No
     """Normalise each sample over its last axes (`normalized_shape`, an int or a tuple), then
     scale by `weight` and shift by `bias` (both of shape normalized_shape).
 
-    >>> layer_norm(Tensor([[1.0, 3.0]]), 2).tolist()
-    [[-0.9999950528144836, 0.9999950528144836]]
+    >>> np.round(layer_norm(Tensor([[1.0, 3.0]]), 2).data, 4).tolist()
+    [[-1.0, 1.0]]
     """
     shape = ((normalized_shape,) if isinstance(normalized_shape, (int, np.integer))
              else tuple(normalized_shape))
