@@ -38,7 +38,7 @@ FORWARD_RTOL = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-5}
 FORWARD_ATOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6}
 
 MODULES = ("elementwise", "linalg", "reduce", "shape", "nn",
-           "pointwise", "activation", "statistics", "combine", "normalization")
+           "pointwise", "activation", "statistics", "combine", "normalization", "loss")
 
 
 @dataclass(frozen=True)
@@ -418,6 +418,96 @@ NN = [
 ]
 
 
+# -- loss -------------------------------------------------------------------------------------
+# Each loss row draws its `reduction`; the references are written from the formulas, in plain
+# numpy, independently of the ops (logaddexp for the softplus, a smoothed target matrix).
+REDUCTION = st.sampled_from(["mean", "sum", "none"])
+
+
+def _reduce_ref(losses: np.ndarray, reduction: str) -> Any:
+    if reduction == "none":
+        return losses
+    return losses.sum() if reduction == "sum" else losses.mean()
+
+
+@st.composite
+def pred_target_case(draw: Any, apart: bool = False) -> Case:
+    """Equal shapes; with `apart`, |pred - target| >= 0.2 (|x| has a kink at 0)."""
+    shape = draw(SHAPES)
+    pred = draw(arrays(shape))
+    offset = draw(arrays(shape, AWAY_FROM_ZERO if apart else REAL))
+    return Case((pred, pred + offset), {"reduction": draw(REDUCTION)})
+
+
+@st.composite
+def bce_case(draw: Any, with_pos_weight: bool = False) -> Case:
+    shape = draw(ND_SHAPES)
+    logits, target = draw(arrays(shape, WIDE)), draw(arrays(shape, _floats(0.0, 1.0)))
+    if with_pos_weight:
+        return Case((logits, target, draw(arrays(shape[-1:], POSITIVE))),
+                    {"reduction": draw(REDUCTION)})
+    return Case((logits, target), {"reduction": draw(REDUCTION)})
+
+
+def _bce_ref(x: np.ndarray, t: np.ndarray, w: Any = None, reduction: str = "mean") -> Any:
+    weight = 1 if w is None else 1 + (w - 1) * t
+    return _reduce_ref((1 - t) * x + weight * np.logaddexp(0, -x), reduction)
+
+
+@st.composite
+def class_loss_case(draw: Any, rows: bool = False, smoothing: bool = False) -> Case:
+    n, c = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    if rows:
+        weights = draw(arrays((n, c), _floats(0.0, 1.0)).filter(
+            lambda w: bool(np.all(w.sum(axis=1) > 0.1))))
+        labels: Any = weights / weights.sum(axis=1, keepdims=True)
+    else:
+        labels = np.array(draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+    params = {"labels": labels, "reduction": draw(REDUCTION)}
+    if smoothing:
+        params["label_smoothing"] = draw(st.sampled_from([0.0, 0.1, 0.5, 1.0]))
+    return Case((draw(arrays((n, c), WIDE)),), params)
+
+
+def _target_rows(labels: Any, c: int, smoothing: float, dtype: Any) -> np.ndarray:
+    rows = np.eye(c, dtype=dtype)[labels] if labels.ndim == 1 else labels
+    return (1 - smoothing) * rows + smoothing / c
+
+
+def _ce_ref(a: np.ndarray, labels: Any, reduction: str = "mean",
+            label_smoothing: float = 0.0) -> Any:
+    target = _target_rows(labels, a.shape[1], label_smoothing, a.dtype)
+    return _reduce_ref(-np.sum(target * _log_softmax_ref(a, 1), axis=1), reduction)
+
+
+def _nll_ref(a: np.ndarray, labels: Any, reduction: str = "mean") -> Any:
+    return _reduce_ref(-a[np.arange(len(labels)), labels], reduction)
+
+
+LOSS = [
+    _spec("mse_loss", tg.mse_loss, lambda a, b, reduction: _reduce_ref((a - b) ** 2, reduction),
+          pred_target_case(), exact=False),
+    _spec("mse_loss_module", lambda a, b, reduction: tg.nn.MSELoss(reduction)(a, b),
+          lambda a, b, reduction: _reduce_ref((a - b) ** 2, reduction), pred_target_case(),
+          exact=False),
+    _spec("l1_loss", tg.l1_loss, lambda a, b, reduction: _reduce_ref(np.abs(a - b), reduction),
+          pred_target_case(apart=True), exact=False),
+    _spec("bce_with_logits", tg.binary_cross_entropy_with_logits, _bce_ref, bce_case(),
+          exact=False),
+    _spec("bce_with_logits_pos_weight",
+          lambda x, t, w, reduction: tg.binary_cross_entropy_with_logits(
+              x, t, pos_weight=w, reduction=reduction), _bce_ref, bce_case(True), exact=False),
+    _spec("nll_loss", tg.nll_loss, _nll_ref, class_loss_case(), exact=False),
+    _spec("cross_entropy", tg.cross_entropy, _ce_ref, class_loss_case(smoothing=True),
+          exact=False),
+    _spec("cross_entropy_rows", tg.cross_entropy, _ce_ref,
+          class_loss_case(rows=True, smoothing=True), exact=False),
+    _spec("cross_entropy_module",
+          lambda x, labels, reduction, label_smoothing: tg.nn.CrossEntropyLoss(
+              reduction, label_smoothing)(x, labels), _ce_ref, class_loss_case(smoothing=True),
+          exact=False),
+]
+
 # -- issue 14's tensor ops (ops branch): pointwise, activation, statistics, combine,
 # -- normalization --------------------------------------------------------------------------
 GRID = st.integers(-48, 48).map(lambda i: i / 16)  # exact ties possible, near-ties never
@@ -764,7 +854,7 @@ TABLE: tuple[OpSpec, ...] = tuple(
     + _in_module("reduce", REDUCE) + _in_module("shape", SHAPE) + _in_module("nn", NN)
     + _in_module("pointwise", POINTWISE) + _in_module("activation", ACTIVATION)
     + _in_module("statistics", STATISTICS) + _in_module("combine", COMBINE)
-    + _in_module("normalization", NORMALIZATION))
+    + _in_module("normalization", NORMALIZATION) + _in_module("loss", LOSS))
 assert len({s.name for s in TABLE}) == len(TABLE), "op names in the table must be unique"
 
 

@@ -255,7 +255,7 @@ def test_bad_params_are_refused_clearly() -> None:
         Adam([Tensor(np.ones(2), name="frozen")])
     with pytest.raises(ValueError, match="not a leaf"):
         Adam([layer.weight * 2.0])
-    with pytest.raises(ValueError, match="parameter 1 \\('weight'\\) appears twice"):
+    with pytest.raises(ValueError, match="parameter 1 \\('layers.0.weight'\\) appears twice"):
         Adam([layer.weight, layer.weight])
     with pytest.raises(ValueError, match="empty parameter list"):
         SGD([], lr=0.1)

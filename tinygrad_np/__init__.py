@@ -26,10 +26,15 @@ from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk,  
                          maximum, minimum, norm, pad, prod, silu, sin, softplus, split, square,
                          squeeze, stack, std, unsqueeze, var, where)
 from . import creation as _creation, tensor_ops as _tensor_ops  # noqa: E402
+# nnapi branch: losses
+from .nn.loss import (binary_cross_entropy_with_logits, cross_entropy, l1_loss,
+                      mse_loss, nll_loss)
 
 __all__ = ["Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_grad",
            "is_grad_enabled", "numgrad", "gradcheck", "GradcheckError", "jit", "JitError",
            "relu", "sigmoid", "tanh", "exp", "log", "sqrt", "matmul", "dot", "softmax",
            "log_softmax", "softmax_cross_entropy", "l2", "accuracy", "nn", "optim", "datasets", "metrics",
            "viz", "manual_seed", "random", *_creation.__all__, *_tensor_ops.__all__]
+__all__ += ["binary_cross_entropy_with_logits", "cross_entropy", "l1_loss", "mse_loss",
+            "nll_loss"]
 __version__ = "0.1.0"

@@ -24,7 +24,11 @@ class Tensor:
     (integer labels, say) are kept as they are. `data` is the wrapped array itself, not a copy.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "__weakref__")
+    # `_nn_parameter` (nn modules): set on tensors made by `nn.Parameter` or frozen with
+    # `requires_grad_(False)`, so a module keeps them as parameters. Never set by __init__
+    # (ops make tensors on the hot path); read it with getattr(t, "_nn_parameter", False).
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_nn_parameter",
+                 "__weakref__")
 
     # `ndarray * Tensor` must reach Tensor.__rmul__, not numpy's elementwise loop.
     __array_ufunc__ = None
@@ -122,6 +126,8 @@ class Tensor:
             # backward() goes through every node of the graph; use detach() to cut one off.
             raise RuntimeError("requires_grad_(False) is only for leaf tensors; this one was "
                                "computed by an op: use t.detach() for a copy cut from the graph")
+        if self.requires_grad and not requires_grad:
+            self._nn_parameter = True  # frozen, not demoted: modules still save it
         self.requires_grad = requires_grad
         return self
 
