@@ -421,9 +421,10 @@ def layer_norm(x: Any, normalized_shape: Any, weight: Any = None, bias: Any = No
                            has_weight=weight is not None, has_bias=bias is not None)
 
 
-def embedding(indices: Any, weight: Any) -> Tensor:
+def embedding(indices: Any, weight: Any, padding_idx: int | None = None) -> Tensor:
     """Rows of `weight` (num_embeddings, dim) picked by integer `indices` of any shape; the
-    result has shape indices.shape + (dim,). Repeated indices add their gradients.
+    result has shape indices.shape + (dim,). Repeated indices add their gradients; the row
+    `padding_idx` (if given) gets none.
 
     >>> embedding([1, 1], Tensor([[0.0, 1.0], [2.0, 3.0]])).tolist()
     [[2.0, 3.0], [2.0, 3.0]]
@@ -431,4 +432,4 @@ def embedding(indices: Any, weight: Any) -> Tensor:
     indices = _data(indices)
     if isinstance(indices, (list, tuple, int, np.integer)):
         indices = np.asarray(indices)
-    return Embedding.apply(weight, indices=indices)
+    return Embedding.apply(weight, indices=indices, padding_idx=padding_idx)
