@@ -620,7 +620,9 @@ ACTIVATION = [
     _spec("elu_alpha", lambda x, c: tg.elu(x, alpha=c),
           lambda a, c: np.where(a > 0, a, c * np.expm1(a)), with_scalar(AWAY_FROM_ZERO, REAL),
           exact=False),
-    _spec("softplus", tg.softplus, _softplus_ref, unary(WIDE), exact=False),
+    # below the threshold (20): there PyTorch's rule jumps by 2e-9, which central differences
+    # see as a slope off by 1e-3 (the targeted test covers the threshold)
+    _spec("softplus", tg.softplus, _softplus_ref, unary(_floats(-19.0, 19.0)), exact=False),
     _spec("softplus_beta", lambda x: tg.softplus(x, beta=2.0),
           lambda a: _softplus_ref(a, 2.0), unary(), exact=False),
     _spec("silu", tg.silu, lambda a: a / (1 + np.exp(-a)), unary(WIDE), exact=False),

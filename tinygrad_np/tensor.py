@@ -317,10 +317,10 @@ class Tensor:
         """PyTorch's `x.where(cond, other)`: self where cond is true, other elsewhere."""
         return _ops.where(cond, self, other)
 
-    def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:
         return _ops.clip(self, min, max)
 
-    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         return _ops.clip(self, min, max)
 
     def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
@@ -373,6 +373,7 @@ class Tensor:
         return _ops.flip(self, axis)
 
 # The ops import Tensor from this module, so they come in after the class exists.
+from . import tensor_ops as _ops  # noqa: E402
 from .autograd import run_backward  # noqa: E402
 from .ops.elementwise import (Abs, Add, Div, Exp, Log, Mul, Neg, Pow, Relu,  # noqa: E402
                               Sigmoid, Sqrt, Sub, Tanh)
@@ -380,4 +381,3 @@ from .ops.linalg import MatMul  # noqa: E402
 from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy  # noqa: E402
 from .ops.reduce import Max, Mean, Min, Sum  # noqa: E402
 from .ops.shape import GetItem, Reshape, Transpose  # noqa: E402
-from . import tensor_ops as _ops  # noqa: E402

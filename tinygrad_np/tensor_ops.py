@@ -70,7 +70,7 @@ def square(x: Any) -> Tensor:
 
 
 def erf(x: Any) -> Tensor:
-    """The error function (within 2 ulp of `math.erf` in float64).
+    """The error function (within 3 ulp of `math.erf` in float64).
 
     >>> round(erf(Tensor([0.5])).item(), 6)
     0.5205
@@ -100,7 +100,7 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     return Where.apply(cond, a, b)
 
 
-def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:  # PyTorch's names
     """Clamp to [min, max] (either may be None); the gradient passes where min <= x <= max.
 
     >>> clip(Tensor([-2.0, 0.5, 3.0]), -1, 1).tolist()
@@ -174,8 +174,8 @@ def prod(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
 def logsumexp(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))), finite for any finite x.
 
-    >>> logsumexp(Tensor([1000.0, 1000.0])).item() - 1000.0 == np.float32(np.log(2))
-    True
+    >>> round(logsumexp(Tensor([1000.0, 1000.0])).item(), 3)  # 1000 + log(2), no overflow
+    1000.693
     """
     return LogSumExp.apply(x, axis=axis, keepdims=keepdims)
 
@@ -396,7 +396,7 @@ def batch_norm(x: Any, running_mean: Any, running_var: Any, weight: Any = None,
 
     >>> mean, var = np.zeros(2), np.ones(2)
     >>> out = batch_norm(Tensor([[1.0, 2.0], [3.0, 6.0]]), mean, var, training=True)
-    >>> mean.tolist()
+    >>> [round(m, 6) for m in mean.tolist()]
     [0.2, 0.4]
     """
     affine = [t for t in (weight, bias) if t is not None]
@@ -411,8 +411,8 @@ def layer_norm(x: Any, normalized_shape: Any, weight: Any = None, bias: Any = No
     """Normalise each sample over its last axes (`normalized_shape`, an int or a tuple), then
     scale by `weight` and shift by `bias` (both of shape normalized_shape).
 
-    >>> layer_norm(Tensor([[1.0, 3.0]]), 2).tolist()
-    [[-0.9999950528144836, 0.9999950528144836]]
+    >>> np.round(layer_norm(Tensor([[1.0, 3.0]]), 2).data, 4).tolist()
+    [[-1.0, 1.0]]
     """
     shape = ((normalized_shape,) if isinstance(normalized_shape, (int, np.integer))
              else tuple(normalized_shape))
@@ -421,9 +421,10 @@ def layer_norm(x: Any, normalized_shape: Any, weight: Any = None, bias: Any = No
                            has_weight=weight is not None, has_bias=bias is not None)
 
 
-def embedding(indices: Any, weight: Any) -> Tensor:
+def embedding(indices: Any, weight: Any, padding_idx: int | None = None) -> Tensor:
     """Rows of `weight` (num_embeddings, dim) picked by integer `indices` of any shape; the
-    result has shape indices.shape + (dim,). Repeated indices add their gradients.
+    result has shape indices.shape + (dim,). Repeated indices add their gradients; the row
+    `padding_idx` (if given) gets none.
 
     >>> embedding([1, 1], Tensor([[0.0, 1.0], [2.0, 3.0]])).tolist()
     [[2.0, 3.0], [2.0, 3.0]]
@@ -431,4 +432,4 @@ def embedding(indices: Any, weight: Any) -> Tensor:
     indices = _data(indices)
     if isinstance(indices, (list, tuple, int, np.integer)):
         indices = np.asarray(indices)
-    return Embedding.apply(weight, indices=indices)
+    return Embedding.apply(weight, indices=indices, padding_idx=padding_idx)

@@ -13,6 +13,7 @@ from .containers import ModuleDict, ModuleList
 from .layers import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
+from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm
 
 __all__ = ["CheckpointError", "Linear", "LoadResult", "Module", "ReLU", "Sequential", "Sigmoid",
            "StateDictError", "Tanh", "init", "load_state", "save_state"]
@@ -20,3 +21,5 @@ __all__ = ["CheckpointError", "Linear", "LoadResult", "Module", "ReLU", "Sequent
 __all__ += ["ELU", "GELU", "BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "L1Loss",
             "LeakyReLU", "LogSoftmax", "MSELoss", "ModuleDict", "ModuleList", "NLLLoss",
             "Parameter", "SiLU", "Softmax", "Softplus", "is_parameter"]
+# ops branch: layers with a training mode, and the lookup table
+__all__ += ["BatchNorm1d", "BatchNorm2d", "Dropout", "Embedding", "LayerNorm"]

@@ -153,11 +153,12 @@ class LayerNorm(Function):
 
 class Embedding(Function):
     """Rows of `weight` picked by integer `indices`: out[..., :] = weight[indices[...], :].
-    The backward adds the gradients of repeated indices into their row."""
+    The backward adds the gradients of repeated indices into their row; the row
+    `padding_idx` (if given) gets no gradient."""
 
-    __slots__ = ("indices", "rows")
+    __slots__ = ("indices", "rows", "padding_idx")
 
-    def forward(ctx, weight, indices):
+    def forward(ctx, weight, indices, padding_idx=None):
         if weight.ndim != 2:
             raise OpError(f"embedding: weight of shape {weight.shape}: expected 2-D "
                           f"(num_embeddings, embedding_dim)")
@@ -170,10 +171,12 @@ class Embedding(Function):
             raise OpError(f"embedding: weight {weight.shape}, indices {indices.shape}: indices "
                           f"must be in [0, {rows}), got values from {indices.min()} to "
                           f"{indices.max()}")
-        ctx.indices, ctx.rows = indices, weight.shape
+        ctx.indices, ctx.rows, ctx.padding_idx = indices, weight.shape, padding_idx
         return weight[indices]
 
     def backward(ctx, grad):
         full = np.zeros_like(grad, shape=ctx.rows)
         np.add.at(full, ctx.indices, grad)  # a repeated index adds, never overwrites
+        if ctx.padding_idx is not None:
+            full[ctx.padding_idx] = 0
         return full

@@ -124,7 +124,7 @@ class Clip(Function):
 
     __slots__ = ("inside",)
 
-    def forward(ctx, x, min=None, max=None):  # noqa: A002 - PyTorch's and numpy's names
+    def forward(ctx, x, min=None, max=None):  # PyTorch's and numpy's names
         if min is None and max is None:
             raise OpError(f"clip: input {x.shape}: give at least one of min and max")
         out = x

@@ -91,23 +91,27 @@ class Prod(Function):
 
 
 class LogSumExp(Function):
-    """log(sum(exp(x))), shifted by the max so it never overflows."""
+    """log(sum(exp(x))), shifted by the max so it never overflows; the gradient is the
+    softmax, taken from the shifted exponentials (exact even when the result is large)."""
 
     __slots__ = ("axis", "keepdims")
 
     def forward(ctx, x, axis=None, keepdims=False):
         top = x.max(axis=axis, keepdims=True)
         top = np.where(np.isfinite(top), top, 0)  # all -inf (or an inf): no shift
-        out = np.log(np.exp(x - top).sum(axis=axis, keepdims=True)) + top
+        e = np.exp(x - top)
+        total = e.sum(axis=axis, keepdims=True)
+        with np.errstate(divide="ignore"):  # every element -inf: the answer is -inf
+            out = np.log(total) + top
         ctx.axis, ctx.keepdims = axis, keepdims
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(e, total)
         if keepdims:
             return out
         return out.reshape(()) if axis is None else out.squeeze(axis)
 
     def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        return _expand(grad, x.shape, ctx.axis, ctx.keepdims) * np.exp(x - out)  # softmax
+        e, total = ctx.saved_tensors
+        return _expand(grad, e.shape, ctx.axis, ctx.keepdims) * (e / total)
 
 
 class Norm(Function):
