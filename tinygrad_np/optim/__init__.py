@@ -7,9 +7,11 @@ parameter groups, per-parameter state, `state_dict()`.
 >>> opt.param_groups[0]["betas"]
 (0.9, 0.999)
 """
+from .adagrad import Adagrad
 from .adam import Adam
 from .adamw import AdamW
 from .optimizer import Optimizer, ParamState
+from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "ParamState"]
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "ParamState", "RMSprop"]
