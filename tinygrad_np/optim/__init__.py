@@ -7,11 +7,15 @@ parameter groups, per-parameter state, `state_dict()`.
 >>> opt.param_groups[0]["betas"]
 (0.9, 0.999)
 """
+from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamw import AdamW
 from .optimizer import Optimizer, ParamState
 from .rmsprop import RMSprop
+from .serialize import load_training_state, save_training_state, state_from_arrays, state_to_arrays
 from .sgd import SGD
 
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "ParamState", "RMSprop"]
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "ParamState", "RMSprop",
+           "load_training_state", "lr_scheduler", "save_training_state", "state_from_arrays",
+           "state_to_arrays"]
