@@ -59,6 +59,9 @@ class SGD(Optimizer):
             lr, mu = float(group["lr"]), float(group["momentum"])
             wd, maximize = float(group["weight_decay"]), group["maximize"]
             dampening, nesterov = float(group["dampening"]), group["nesterov"]
+            if not mu and not wd and not maximize:  # plain SGD, the hot path: p -= lr * g
+                index = self._plain_step(group["params"], lr, index)
+                continue
             for p in group["params"]:
                 g = self._grad(p, index)
                 index += 1
@@ -79,6 +82,25 @@ class SGD(Optimizer):
                 update = d if scratch else self._buffer(p, "update")
                 np.multiply(d, lr, out=update)
                 p.data -= update
+
+    def _plain_step(self, params: list[Any], lr: float, index: int) -> int:
+        """p -= lr * g for each parameter with a gradient, through its scratch array: the
+        same arithmetic as the general loop, with fewer Python calls per parameter."""
+        scratch = self._scratch
+        for p in params:
+            g = p.grad
+            if g is not None:
+                data = p.data
+                buffers = scratch.get(id(p))
+                update = buffers.get("update") if buffers is not None else None
+                if update is None or g.shape != data.shape or update.shape != data.shape or \
+                        update.dtype != data.dtype:
+                    self._grad(p, index)  # the shape check's error
+                    update = self._buffer(p, "update")
+                np.multiply(g, lr, out=update)
+                data -= update
+            index += 1
+        return index
 
     def _momentum_buffer(self, p: Any, d: Any, mu: float, dampening: float) -> Any:
         """b = d on the first step (a copy), then b = mu * b + (1 - dampening) * d."""
