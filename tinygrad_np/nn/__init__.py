@@ -14,9 +14,10 @@ from .layers import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
 from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm
+from .utils import clip_grad_norm_
 
 __all__ = ["CheckpointError", "Linear", "LoadResult", "Module", "ReLU", "Sequential", "Sigmoid",
-           "StateDictError", "Tanh", "init", "load_state", "save_state"]
+           "StateDictError", "Tanh", "clip_grad_norm_", "init", "load_state", "save_state"]
 # nnapi branch: module tree, containers, Flatten, activation and loss modules
 __all__ += ["ELU", "GELU", "BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "L1Loss",
             "LeakyReLU", "LogSoftmax", "MSELoss", "ModuleDict", "ModuleList", "NLLLoss",
