@@ -259,3 +259,54 @@ def test_unbroadcast_examples():
                                   np.arange(24.0).reshape(2, 3, 4).sum(axis=(0, 2))[:, None])
     g = np.ones((2, 2))
     assert unbroadcast(g, (2, 2)) is g
+
+
+# -- what Function.apply does with a forward's errors and results (issue 12) -------------------
+class Inverse(Function):
+    def forward(ctx, a):
+        return np.linalg.inv(a)
+
+
+class Checked(Function):
+    def forward(ctx, x):
+        if (x < 0).any():
+            raise ValueError("Checked: needs x >= 0")
+        return x
+
+
+def test_a_value_error_that_is_not_about_shapes_goes_on_unchanged():
+    from tinygrad_np import OpError
+    with pytest.raises(np.linalg.LinAlgError, match="Singular matrix") as info:
+        Inverse.apply(Tensor(np.ones((2, 2))))
+    assert not isinstance(info.value, OpError)
+    with pytest.raises(ValueError, match=r"^Checked: needs x >= 0$") as info:
+        Checked.apply(Tensor([-1.0]))
+    assert not isinstance(info.value, OpError)
+    # the user's own frame is in the traceback
+    frames = []
+    tb = info.tb
+    while tb is not None:
+        frames.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    assert frames[-1] == "forward"
+
+
+def test_a_shape_error_becomes_an_op_error_chained_to_numpys():
+    from tinygrad_np import OpError
+    with pytest.raises(OpError, match=r"Add: cannot apply to input shapes \(2,\) and \(3,\)") \
+            as info:
+        Tensor([1.0, 2.0]) + Tensor([1.0, 2.0, 3.0])
+    cause = info.value.__cause__
+    assert isinstance(cause, ValueError) and "broadcast" in str(cause)
+
+
+@pytest.mark.parametrize("result", [3.0, [1.0, 2.0], None, "x"])
+def test_forward_returning_something_other_than_an_array_names_the_op(result):
+    from tinygrad_np import OpError
+
+    class Broken(Function):
+        def forward(ctx, x):
+            return result
+
+    with pytest.raises(OpError, match=rf"Broken.forward returned a {type(result).__name__}"):
+        Broken.apply(Tensor([1.0]))
