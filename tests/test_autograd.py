@@ -3,6 +3,7 @@ freeing the graph, retain_graph, and gradients given to backward(grad)."""
 from __future__ import annotations
 
 import gc
+import sys
 import tracemalloc
 import weakref
 
@@ -344,3 +345,32 @@ def test_memory_stays_flat_over_200_training_steps():
     # One step allocates ~10 KiB of arrays; a leak of a single graph per step would add
     # ~2 MiB over 200 steps.
     assert after - before < 32 * 1024, f"memory grew by {after - before} bytes over 200 steps"
+
+
+def test_two_threads_backward_into_one_shared_leaf_lose_no_addition():
+    """Accumulation into .grad is serialised (docs/engine.md, "Threads"): each thread's graph
+    is its own, only the final add into the shared leaf's .grad takes a lock. Without it,
+    both threads read the same old .grad and one addition was lost (10-30% of them)."""
+    import threading
+
+    # big enough that numpy lets go of the GIL while it adds: the other thread runs then
+    w = Tensor(np.ones(100_000), requires_grad=True)
+    steps, threads_n = 100, 2
+    start = threading.Barrier(threads_n)
+
+    def work():
+        start.wait()
+        for _ in range(steps):
+            (w * 2.0).sum().backward()
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race shows at once
+    try:
+        threads = [threading.Thread(target=work) for _ in range(threads_n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    np.testing.assert_array_equal(w.grad, np.full(w.shape, 2.0 * steps * threads_n))
