@@ -68,7 +68,7 @@ def test_file_is_a_standard_npz_in_parameter_order(tmp_path: Path) -> None:
 
 
 def test_save_state_and_load_state_with_raw_tensors(tmp_path: Path) -> None:
-    W1 = Tensor(np.random.default_rng(0).standard_normal((3, 2)), requires_grad=True)
+    W1 = Tensor(np.random.default_rng(0).standard_normal((3, 2)), requires_grad=True)  # noqa: N806
     b1 = Tensor(np.zeros(2, dtype=np.float32), requires_grad=True)
     state = {"W1": W1, "b1": b1, "step": np.array(7), "file": np.ones(1),
              "allow_pickle": np.zeros(1)}     # names np.savez could not take as keywords

@@ -6,8 +6,8 @@ import os
 import secrets
 import stat
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 # A temp file left by a writer that died (SIGKILL, power cut) is removed by the next save to
 # the same target once its process is gone; where that cannot be told (Windows), once it is

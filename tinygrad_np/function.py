@@ -83,6 +83,7 @@ class Function:
             return _recorder(cls, inputs, params)
         ctx = cls()
         ctx.saved_tensors = ()
+        needs: tuple[bool, ...]
         try:
             if len(inputs) == 2:
                 a, b = inputs

@@ -9,8 +9,9 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+from collections.abc import Callable, Generator
 from types import TracebackType
-from typing import Any, Callable, Generator, TypeVar
+from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -91,7 +92,7 @@ def _in_mode(mode: type[_GradMode], gen: Generator[Any, Any, Any]) -> Generator[
         return stop.value
 
 
-class no_grad(_GradMode):
+class no_grad(_GradMode):  # noqa: N801 - PyTorch's name
     """Record no graph: results need no memory for backward and have no `grad_fn`.
 
     >>> from tinygrad_np import Tensor, no_grad
@@ -108,7 +109,7 @@ class no_grad(_GradMode):
     enabled = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_GradMode):  # noqa: N801 - PyTorch's name
     """Record the graph again inside a `no_grad` block (or a decorated function)."""
 
     enabled = True

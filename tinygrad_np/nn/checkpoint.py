@@ -159,7 +159,7 @@ def _read_member(name: str, key: str, member: Any, member_size: int) -> np.ndarr
                               f"({declared:,} bytes) but holds {held:,} bytes of data")
     flat = np.empty(count, dtype=dtype)
     if declared:
-        buffer = memoryview(flat.view(np.uint8))
+        buffer = flat.view(np.uint8).data  # a memoryview of the array's bytes
         filled = 0
         while filled < declared:
             got = member.readinto(buffer[filled:])
