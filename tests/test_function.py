@@ -310,3 +310,15 @@ def test_forward_returning_something_other_than_an_array_names_the_op(result):
 
     with pytest.raises(OpError, match=rf"Broken.forward returned a {type(result).__name__}"):
         Broken.apply(Tensor([1.0]))
+
+
+def test_forward_returning_a_tensor_is_an_op_error_saying_forward_works_on_arrays():
+    from tinygrad_np import OpError
+
+    class OnTensors(Function):
+        def forward(ctx, x):
+            return Tensor(x) * 2
+
+    with pytest.raises(OpError, match=r"OnTensors.forward returned a Tensor; forward works on "
+                                      r"arrays"):
+        OnTensors.apply(Tensor([1.0]))

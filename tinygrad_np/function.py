@@ -146,6 +146,10 @@ def _as_output(cls: type, out: Any) -> Any:
     else is the op's bug, told as such rather than failing later far from it."""
     if isinstance(out, np.generic):
         return np.asarray(out)
+    if isinstance(out, Tensor):
+        raise OpError(f"{cls.__name__}.forward returned a Tensor; forward works on arrays "
+                      f"(the inputs' .data) and returns an array: return out.data, or do the "
+                      f"computation with numpy")
     if hasattr(out, "shape") and hasattr(out, "dtype"):
         return out
     raise OpError(f"{cls.__name__}.forward returned a {type(out).__name__}; it must return "
