@@ -6,16 +6,16 @@
 >>> x.grad
 array([2., 4., 6.], dtype=float32)
 """
-# Tensor first: it pulls in the ops, which need Function and Tensor; so not isort's order.
-from .tensor import Tensor  # noqa: I001
-from .function import Function, OpError, unbroadcast
+from .tensor import Tensor  # first: it pulls in the ops, which need Function and Tensor
+from .function import Function, OpError, unbroadcast  # noqa: I001
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck, numgrad
 from .capture import JitError, jit
 from .functional import (dot, exp, l2, log, log_softmax, matmul, relu, sigmoid, softmax,
                          softmax_cross_entropy, sqrt, tanh)
-from . import datasets, metrics, nn, optim, viz
-from .metrics import accuracy
+
+from . import datasets, metrics, nn, optim, viz  # noqa: E402
+from .metrics import accuracy  # noqa: E402
 
 __all__ = ["Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_grad",
            "is_grad_enabled", "numgrad", "gradcheck", "GradcheckError", "jit", "JitError",

@@ -368,21 +368,8 @@ class Tensor:
 # The ops import Tensor from this module, so they come in after the class exists.
 from .autograd import run_backward  # noqa: E402
 from .ops.compare import Equal, Greater, GreaterEqual, Less, LessEqual, NotEqual  # noqa: E402
-from .ops.elementwise import (  # noqa: E402
-    Abs,
-    Add,
-    Div,
-    Exp,
-    Log,
-    Mul,
-    Neg,
-    Pow,
-    Relu,
-    Sigmoid,
-    Sqrt,
-    Sub,
-    Tanh,
-)
+from .ops.elementwise import (Abs, Add, Div, Exp, Log, Mul, Neg, Pow, Relu,  # noqa: E402
+                              Sigmoid, Sqrt, Sub, Tanh)
 from .ops.linalg import MatMul  # noqa: E402
 from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy  # noqa: E402
 from .ops.reduce import Max, Mean, Min, Sum  # noqa: E402
