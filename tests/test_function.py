@@ -322,3 +322,42 @@ def test_forward_returning_a_tensor_is_an_op_error_saying_forward_works_on_array
     with pytest.raises(OpError, match=r"OnTensors.forward returned a Tensor; forward works on "
                                       r"arrays"):
         OnTensors.apply(Tensor([1.0]))
+
+
+class Stack(Function):
+    def forward(ctx, a, b):
+        return np.stack([a, b])
+
+
+class Concatenate(Function):
+    def forward(ctx, a, b):
+        return np.concatenate([a, b])
+
+
+class Dot(Function):
+    def forward(ctx, a, b):
+        return a.dot(b)
+
+
+class Squeeze0(Function):
+    def forward(ctx, x):
+        return x.squeeze(0)
+
+
+@pytest.mark.parametrize("call, shapes", [
+    (lambda: Tensor(np.ones(3)).reshape(2, 2), r"\(3,\)"),
+    (lambda: Tensor(np.ones((2, 3))).transpose(0, 0), r"\(2, 3\)"),
+    (lambda: Tensor(np.ones(3)).sum(axis=1), r"\(3,\)"),
+    (lambda: Tensor(np.ones(3)).sum(axis=(0, 0)), r"\(3,\)"),
+    (lambda: Stack.apply(Tensor(np.ones(2)), Tensor(np.ones(3))), r"\(2,\) and \(3,\)"),
+    (lambda: Concatenate.apply(Tensor(np.ones((2, 2))), Tensor(np.ones(3))),
+     r"\(2, 2\) and \(3,\)"),
+    (lambda: Squeeze0.apply(Tensor(np.ones((2, 3)))), r"\(2, 3\)"),
+    (lambda: Dot.apply(Tensor(np.ones((2, 3))), Tensor(np.ones((2, 3)))),
+     r"\(2, 3\) and \(2, 3\)"),
+])
+def test_numpys_shape_errors_of_every_kind_become_op_errors(call, shapes):
+    from tinygrad_np import OpError
+    with pytest.raises(OpError, match=rf"cannot apply to input shapes {shapes}") as info:
+        call()
+    assert isinstance(info.value.__cause__, ValueError)

@@ -134,10 +134,13 @@ class Function:
 
 
 # What numpy says when shapes do not fit: broadcasting, matmul's and dot's inner sizes,
-# too few dimensions, reshape and transpose sizes, an axis past the last.
+# too few dimensions, reshape and transpose sizes, an axis past the last or given twice,
+# concatenate/stack/split/squeeze sizes.
 _SHAPE_ERROR = re.compile(
     r"broadcast|core dimension|not aligned|enough dimensions|cannot reshape|unknown dimension"
-    r"|axes don't match|repeated axis|out of bounds for array of dimension")
+    r"|axes don't match|repeated axis|duplicate value in 'axis'"
+    r"|out of bounds for array of dimension|input array dimensions|same number of dimensions"
+    r"|must have the same shape|equal division|axis to squeeze out")
 
 
 def _as_output(cls: type, out: Any) -> Any:
