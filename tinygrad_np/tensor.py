@@ -377,5 +377,6 @@ from .ops.shape import GetItem, Reshape, Transpose  # noqa: E402
 
 
 def _comparable(other: Any) -> bool:
-    """What a comparison takes: tensors, numbers, arrays and (nested) lists of numbers."""
-    return isinstance(other, (Tensor, int, float, list, tuple, np.ndarray, np.generic))
+    """What a comparison takes: tensors, numbers, (nested) lists of numbers and arrays of any
+    array library (anything with a dtype)."""
+    return isinstance(other, (Tensor, int, float, list, tuple)) or hasattr(other, "dtype")
