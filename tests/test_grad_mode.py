@@ -292,3 +292,18 @@ def test_one_no_grad_instance_entered_by_two_threads_restores_each_threads_mode(
 
     _run_threads(a, b)
     assert after == {"a": False, "b": True}
+
+
+def test_no_grad_and_enable_grad_as_decorators_without_parentheses(w):
+    @no_grad
+    def predict(t):
+        return t * 3
+
+    @enable_grad
+    def steps():
+        yield (w * w).sum()
+
+    assert predict(w).grad_fn is None and predict.__name__ == "predict"
+    with no_grad():
+        loss, = steps()
+    assert loss.grad_fn is not None

@@ -42,7 +42,12 @@ class _GradMode:
 
     enabled: bool
 
-    def __init__(self) -> None:
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        if func is not None:  # `@no_grad` without parentheses, as PyTorch also allows
+            return cls()(func)
+        return super().__new__(cls)
+
+    def __init__(self, func: Callable[..., Any] | None = None) -> None:
         self._saved = threading.local()
 
     def __enter__(self) -> None:
@@ -102,8 +107,9 @@ class no_grad(_GradMode):  # noqa: N801 - PyTorch's name
     >>> y.requires_grad
     False
 
-    Also works as a decorator, ``@no_grad()``, on functions and on generator functions (the
-    generator's own code runs without recording; the caller's mode is back between yields).
+    Also works as a decorator, ``@no_grad()`` (or ``@no_grad``), on functions and on generator
+    functions (the generator's own code runs without recording; the caller's mode is back
+    between yields).
     """
 
     enabled = False
