@@ -367,16 +367,11 @@ class Tensor:
 
 # The ops import Tensor from this module, so they come in after the class exists.
 from .autograd import run_backward  # noqa: E402
-from .ops.compare import Equal, Greater, GreaterEqual, Less, LessEqual, NotEqual  # noqa: E402
+from .ops.compare import (Equal, Greater, GreaterEqual, Less, LessEqual,  # noqa: E402
+                          NotEqual, comparable as _comparable)
 from .ops.elementwise import (Abs, Add, Div, Exp, Log, Mul, Neg, Pow, Relu,  # noqa: E402
                               Sigmoid, Sqrt, Sub, Tanh)
 from .ops.linalg import MatMul  # noqa: E402
 from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy  # noqa: E402
 from .ops.reduce import Max, Mean, Min, Sum  # noqa: E402
 from .ops.shape import GetItem, Reshape, Transpose  # noqa: E402
-
-
-def _comparable(other: Any) -> bool:
-    """What a comparison takes: tensors, numbers, (nested) lists of numbers and arrays of any
-    array library (anything with a dtype)."""
-    return isinstance(other, (Tensor, int, float, list, tuple)) or hasattr(other, "dtype")

@@ -19,6 +19,13 @@ from ..function import Function
 from ..tensor import Tensor
 
 
+def comparable(other: Any) -> bool:
+    """What a comparison takes: tensors, numbers, (nested) lists of numbers and arrays of any
+    array library (anything with a dtype). Anything else (None, a string) gets NotImplemented
+    from Tensor's operators, so `t == None` is False, by identity, as in PyTorch."""
+    return isinstance(other, (Tensor, int, float, list, tuple)) or hasattr(other, "dtype")
+
+
 class _Compare(Function):
     """A comparison: its result is a constant of the graph (a step function's derivative is
     0 wherever it exists), so it never records a node, even when an input requires grad."""
