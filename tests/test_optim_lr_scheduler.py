@@ -347,3 +347,16 @@ def test_a_schedule_set_lr_is_what_the_optimizer_steps_with() -> None:
         sched.step()
     np.testing.assert_array_equal(w.data, [-(1.0 + 0.5 + 0.25)])
     assert opt.lr == 0.125
+
+
+def test_closed_forms_agree_with_the_steps() -> None:
+    opt = make_opt("SGD")
+    cosine = S.CosineAnnealingLR(opt, T_max=9, eta_min=0.01)
+    for _ in range(9):
+        cosine.step()
+        np.testing.assert_allclose(cosine.get_last_lr(), cosine.closed_form(), rtol=1e-13)
+    opt = make_opt("SGD")
+    multi = S.MultiStepLR(opt, milestones=[1, 3, 3], gamma=0.5)
+    for _ in range(5):
+        multi.step()
+        np.testing.assert_allclose(multi.get_last_lr(), multi.closed_form(), rtol=1e-15)

@@ -56,7 +56,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
         with np.errstate(invalid="ignore"):  # an infinite gradient times 0 is NaN, as in torch
             for p in with_grad:
                 p.grad = p.grad * coef.astype(p.grad.dtype)
-    return Tensor(np.asarray(total))
+    return Tensor(total)
 
 
 def _norm(g: Any, norm_type: float) -> Any:
