@@ -114,7 +114,7 @@ class BatchNorm1d(_BatchNorm):
 
     >>> bn = BatchNorm1d(3)
     >>> out = bn(np.arange(6.0, dtype=np.float32).reshape(2, 3))
-    >>> [round(float(m), 6) for m in bn.running_mean], bn.num_batches_tracked.item()
+    >>> [round(m, 6) for m in bn.running_mean.tolist()], bn.num_batches_tracked.item()
     ([0.15, 0.25, 0.35], 1)
     """
 

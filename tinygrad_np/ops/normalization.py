@@ -165,7 +165,8 @@ class Embedding(Function):
         if not hasattr(indices, "dtype") or indices.dtype.kind not in "iu":
             kind = getattr(indices, "dtype", type(indices).__name__)
             raise OpError(f"embedding: weight {weight.shape}, indices of {kind}: indices must "
-                          f"be integers")
+                          f"be integers (Tensor([1, 2]) is float32; give an integer array such "
+                          f"as np.array([1, 2]) or tg.arange(n))")
         rows = weight.shape[0]
         if indices.size and (indices.min() < 0 or indices.max() >= rows):
             raise OpError(f"embedding: weight {weight.shape}, indices {indices.shape}: indices "

@@ -136,7 +136,7 @@ class Clip(Function):
             out = np.minimum(out, max)
             inside = x <= max if inside is None else inside & (x <= max)
         ctx.inside = inside
-        return out if out is not x else x.copy()
+        return out
 
     def backward(ctx, grad):
         return grad * ctx.inside
