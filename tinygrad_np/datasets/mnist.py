@@ -20,6 +20,8 @@ __all__ = [
     "FASHION_MNIST_SYSTEM_DIRS",
     "MNIST_MD5",
     "MNIST_MIRRORS",
+    "MNIST_SIZES",
+    "FASHION_MNIST_SIZES",
     "Dataset",
     "DatasetError",
     "DatasetNotFoundError",
@@ -53,6 +55,20 @@ FASHION_MNIST_MD5: dict[str, str] = {
     "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
     "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
     "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+}
+# Sizes in bytes of the same .gz files. A download may be a little larger (a mirror that
+# recompressed the file), never much: anything past _size_cap() is refused while it arrives.
+MNIST_SIZES: dict[str, int] = {
+    "train-images-idx3-ubyte.gz": 9_912_422,
+    "train-labels-idx1-ubyte.gz": 28_881,
+    "t10k-images-idx3-ubyte.gz": 1_648_877,
+    "t10k-labels-idx1-ubyte.gz": 4_542,
+}
+FASHION_MNIST_SIZES: dict[str, int] = {
+    "train-images-idx3-ubyte.gz": 26_421_880,
+    "train-labels-idx1-ubyte.gz": 29_515,
+    "t10k-images-idx3-ubyte.gz": 4_422_102,
+    "t10k-labels-idx1-ubyte.gz": 5_148,
 }
 # Where the Debian/Ubuntu package `dataset-fashion-mnist` installs the four .gz files.
 FASHION_MNIST_SYSTEM_DIRS: tuple[str, ...] = ("/usr/share/datasets/fashion-mnist",)
@@ -96,6 +112,7 @@ class _Source(NamedTuple):
     title: str
     mirrors: Sequence[str]
     md5: dict[str, str]
+    sizes: dict[str, int]
     system_dirs: Sequence[str]
 
 
@@ -142,7 +159,7 @@ def load_mnist(
     >>> x.shape, x.dtype, y[:3]                                      # doctest: +SKIP
     ((10000, 784), dtype('float32'), array([7, 2, 1]))
     """
-    src = _Source("mnist", "MNIST", MNIST_MIRRORS, MNIST_MD5, ())
+    src = _Source("mnist", "MNIST", MNIST_MIRRORS, MNIST_MD5, MNIST_SIZES, ())
     return _load(src, root, download, normalize, flatten, one_hot_label, split)
 
 
@@ -187,6 +204,7 @@ def load_fashion_mnist(
         "Fashion-MNIST",
         FASHION_MNIST_MIRRORS,
         FASHION_MNIST_MD5,
+        FASHION_MNIST_SIZES,
         FASHION_MNIST_SYSTEM_DIRS,
     )
     return _load(src, root, download, normalize, flatten, one_hot_label, split)
@@ -238,8 +256,11 @@ def _load(
         if not download:
             raise _not_found(src, missing, dirs, dest, root, None)
         for stem in missing:
+            name = f"{stem}.gz"
             try:
-                paths[stem] = download_file(f"{stem}.gz", dest, src.md5[f"{stem}.gz"], src.mirrors)
+                paths[stem] = download_file(
+                    name, dest, src.md5[name], src.mirrors, max_bytes=_size_cap(src.sizes[name])
+                )
             except DownloadError as exc:
                 still = [s for s in missing if paths[s] is None]
                 raise _not_found(src, still, dirs, dest, root, exc) from exc
@@ -252,6 +273,11 @@ def _load(
             found[image_stem], found[label_stem], normalize, flatten, one_hot_label
         )
     return loaded[split] if split is not None else Dataset(loaded["train"], loaded["test"])
+
+
+def _size_cap(size: int) -> int:
+    """The most bytes a download of a file of known ``size`` may have: 1% and 4 KiB above."""
+    return size + size // 100 + 4096
 
 
 def _not_found(
@@ -285,8 +311,23 @@ def _not_found(
 def _read_split(
     image_path: Path, label_path: Path, normalize: bool, flatten: bool, one_hot_label: bool
 ) -> Split:
-    images = read_idx(image_path)
-    labels = read_idx(label_path)
+    x, y = _check_and_convert(
+        read_idx(image_path), read_idx(label_path), image_path, label_path,
+        normalize, flatten, one_hot_label,
+    )  # fmt: skip
+    return Split(x, y)
+
+
+def _check_and_convert(
+    images: np.ndarray,
+    labels: np.ndarray,
+    image_path: str | os.PathLike[str],
+    label_path: str | os.PathLike[str],
+    normalize: bool,
+    flatten: bool,
+    one_hot_label: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Check that two IDX arrays form an MNIST-shaped data set, then apply the options."""
     if images.ndim != 3 or images.shape[1:] != _IMAGE_SHAPE or images.dtype != np.uint8:
         raise DatasetError(
             f"{image_path}: expected uint8 images of shape (N, 28, 28), got {images.dtype} {images.shape}"
@@ -314,4 +355,4 @@ def _read_split(
     if flatten:
         x = x.reshape(len(x), -1)  # a view, no copy
     y = np.eye(_NUM_CLASSES, dtype=np.float32)[labels] if one_hot_label else labels.astype(np.int64)
-    return Split(x, y)
+    return x, y
