@@ -168,10 +168,13 @@ class _Job:
                 digest = hashlib.md5(usedforsecurity=False)
                 received = 0
                 bar = _progress_bar(length, self.target.name, self.progress)
+                # read1: what has arrived, up to n bytes; read(n) would wait for all n, and
+                # a cancelled download would notice only after a slow server sent them.
+                read = getattr(resp, "read1", resp.read)
                 try:
                     # Never ask for more than one byte past the cap: that byte proves "too big".
-                    while chunk := resp.read(_CHUNK if cap is None else
-                                             min(_CHUNK, cap + 1 - received)):  # fmt: skip
+                    while chunk := read(_CHUNK if cap is None else
+                                        min(_CHUNK, cap + 1 - received)):  # fmt: skip
                         if self.cancelled.is_set():
                             raise _Cancelled
                         received += len(chunk)
