@@ -490,3 +490,11 @@ def test_default_mirrors_and_checksums() -> None:
             f"{s}.gz" for pair in mnist_mod._FILES.values() for s in pair
         )
         assert all(len(v) == 32 and int(v, 16) >= 0 for v in table.values())
+
+
+def test_failed_download_makes_no_folder(tmp_path: Path, server: Server) -> None:
+    dest = tmp_path / "new" / "folder"
+    with pytest.raises(DownloadError):
+        download_file(NAME, dest, PAYLOAD_MD5, [server.mirror("404")], progress=False)
+    assert not (tmp_path / "new").exists()
+    assert download_file(NAME, dest, PAYLOAD_MD5, [server.mirror("ok")], progress=False).is_file()

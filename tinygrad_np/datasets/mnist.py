@@ -100,7 +100,16 @@ class Dataset(NamedTuple):
 
 
 class DatasetNotFoundError(FileNotFoundError):
-    """Data set files are missing locally and could not (or may not) be downloaded."""
+    """Data set files are missing locally and could not (or may not) be downloaded.
+
+    Besides the message: ``missing`` (the file stems not found), ``searched`` (the folders
+    looked in, in order) and ``download_error`` (the :class:`DownloadError`, or ``None`` when
+    no download was tried).
+    """
+
+    missing: tuple[str, ...] = ()
+    searched: tuple[Path, ...] = ()
+    download_error: DownloadError | None = None
 
 
 class DatasetError(ValueError):
@@ -305,7 +314,9 @@ def _not_found(
         lines.append(f"or pass download=True to fetch them from {', '.join(src.mirrors)}")
     else:
         lines.append(f"download failed: {exc}")
-    return DatasetNotFoundError("\n".join(lines))
+    error = DatasetNotFoundError("\n".join(lines))
+    error.missing, error.searched, error.download_error = tuple(missing), tuple(dirs), exc
+    return error
 
 
 def _read_split(
