@@ -282,13 +282,16 @@ class _Plain:
 
 
 def progress(iterable: Iterable[Any], desc: str, total: int | None = None) -> Any:
-    """A tqdm progress bar (on stderr) over `iterable`, or a silent stand-in without tqdm."""
+    """A tqdm progress bar (on stderr, when it is a terminal) over `iterable`, or a silent
+    stand-in without tqdm."""
     try:
         from tqdm import tqdm
     except ImportError:
         return _Plain(iterable)
+    # disable=None: no bar when stderr is not a terminal (a log file, a pipe, a test), where
+    # its redraws would bury the lines that matter.
     return tqdm(iterable, desc=desc, total=total, leave=True, dynamic_ncols=True,
-                mininterval=0.2)
+                mininterval=0.2, disable=None)
 
 
 def cosine_lr(base: float, step: int, total: int) -> float:

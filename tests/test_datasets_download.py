@@ -10,6 +10,7 @@ import hashlib
 import http.server
 import inspect
 import os
+import signal
 import sys
 import threading
 import time
@@ -313,7 +314,21 @@ def test_deadline_stops_a_trickling_server(tmp_path: Path, server: Server) -> No
     assert 0.5 <= took < 2.5, took
     assert info.value.failures[-1] == (server.mirror("slow") + NAME,
                                        "overall deadline of 0.5 s passed")  # fmt: skip
-    time.sleep(0.2)  # the worker notices within one 50 ms piece and deletes its temp file
+    assert listing(tmp_path) == []  # the worker noticed within one 50 ms piece
+
+
+def test_ctrl_c_during_a_download_leaves_nothing(tmp_path: Path, server: Server) -> None:
+    # A real SIGINT while the main thread waits for the worker, as a user's Ctrl-C.
+    timer = threading.Timer(0.4, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    start = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            download_file(NAME, tmp_path, PAYLOAD_MD5, [server.mirror("slow")], timeout=5,
+                          progress=False)  # fmt: skip
+    finally:
+        timer.cancel()
+    assert time.monotonic() - start < 2.0
     assert listing(tmp_path) == []
 
 

@@ -79,23 +79,24 @@ def download_file(
     # blocks for as long as the resolver likes.
     worker = threading.Thread(target=job.run, name=f"download {filename}", daemon=True)
     worker.start()
+    # An Event, not worker.join(): on CPython 3.11 a Ctrl-C that interrupts join() leaves
+    # is_alive() False for a thread that still runs.
     try:
-        worker.join(deadline)
+        job.done.wait(deadline)
     finally:
-        if worker.is_alive():  # past the deadline, or Ctrl-C here: tell the worker to stop
+        if not job.done.is_set():  # past the deadline, or Ctrl-C here: tell the worker to stop
             job.cancelled.set()
-    if worker.is_alive():
-        # A worker blocked in a read notices within `timeout` and deletes its temp file; give
-        # it a moment so that usually happens before we return.
-        worker.join(min(timeout, 1.0))
-        job.failures.append((job.current or "(all mirrors)",
-                             f"overall deadline of {deadline:g} s passed"))  # fmt: skip
-        raise DownloadError(filename, list(job.failures))
+            # It notices at its next chunk (or within `timeout`) and deletes its temp file;
+            # wait a moment, so that has usually happened when we return or raise.
+            job.done.wait(min(timeout, 1.0))
     if job.error is not None:  # Ctrl-C or a bug in the worker: re-raised here, as it was
         raise job.error
-    if job.result is None:
-        raise DownloadError(filename, job.failures)
-    return job.result
+    if job.result is not None:
+        return job.result
+    if job.cancelled.is_set():
+        job.failures.append((job.current or "(all mirrors)",
+                             f"overall deadline of {deadline:g} s passed"))  # fmt: skip
+    raise DownloadError(filename, list(job.failures))
 
 
 class _Job:
@@ -112,37 +113,43 @@ class _Job:
         self.result: Path | None = None
         self.error: BaseException | None = None
         self.cancelled = threading.Event()
+        self.done = threading.Event()
 
     def run(self) -> None:
+        try:
+            self._try_mirrors()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            self.error = exc
+        finally:
+            self.done.set()
+
+    def _try_mirrors(self) -> None:
         # Imported here: urllib.request pulls in ssl, email and http.client (~20 ms), which
         # `import tinygrad_np` should not pay for.
         import http.client
         import urllib.error
 
-        try:
-            for base in self.mirrors:
-                if self.cancelled.is_set():
-                    return
-                url = (base if base.endswith("/") else base + "/") + self.filename
-                self.current = url
-                try:
-                    self._fetch(url)
-                    self.result = self.target
-                    return
-                except _Cancelled:
-                    return
-                except _TooLarge as exc:
-                    self.failures.append((url, str(exc)))
-                except urllib.error.HTTPError as exc:
-                    self.failures.append((url, f"HTTP {exc.code} {exc.reason}"))
-                except urllib.error.URLError as exc:
-                    self.failures.append((url, f"{type(exc.reason).__name__}: {exc.reason}"))
-                except (OSError, ValueError, http.client.HTTPException) as exc:
-                    # OSError: timeouts, resets; ValueError: bad URL, ChecksumError or too
-                    # large; HTTPException: a malformed reply, or a chunked one cut short.
-                    self.failures.append((url, f"{type(exc).__name__}: {exc}"))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            self.error = exc
+        for base in self.mirrors:
+            if self.cancelled.is_set():
+                return
+            url = (base if base.endswith("/") else base + "/") + self.filename
+            self.current = url
+            try:
+                self._fetch(url)
+                self.result = self.target
+                return
+            except _Cancelled:
+                return
+            except _TooLarge as exc:
+                self.failures.append((url, str(exc)))
+            except urllib.error.HTTPError as exc:
+                self.failures.append((url, f"HTTP {exc.code} {exc.reason}"))
+            except urllib.error.URLError as exc:
+                self.failures.append((url, f"{type(exc.reason).__name__}: {exc.reason}"))
+            except (OSError, ValueError, http.client.HTTPException) as exc:
+                # OSError: timeouts, resets; ValueError: bad URL or ChecksumError;
+                # HTTPException: a malformed reply, or a chunked one cut short.
+                self.failures.append((url, f"{type(exc).__name__}: {exc}"))
 
     def _socket_timeout(self) -> float:
         if self.ends is None:
@@ -221,7 +228,9 @@ def _progress_bar(total: int | None, desc: str, enabled: bool) -> Any:
         except ImportError:
             pass
         else:
+            # disable=None: no bar when stderr is not a terminal (logs, pipes, tests).
             return tqdm(
-                total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False
+                total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False,
+                disable=None,
             )
     return _NoBar()
