@@ -350,7 +350,7 @@ def test_deadline_bounds_a_name_lookup_that_hangs(
             download_file(NAME, tmp_path, PAYLOAD_MD5, mirrors, deadline=0.3, progress=False)
     finally:
         release.set()
-    assert time.monotonic() - start < 2.0
+    assert time.monotonic() - start < 3.0  # 0.3 s, then up to 1 s for the worker to stop
     assert info.value.failures == [(mirrors[0] + NAME, "overall deadline of 0.3 s passed")]
     assert listing(tmp_path) == []
 
