@@ -280,3 +280,18 @@ def test_show_digits(tmp_path: Path) -> None:
 def test_outputs_default_to_out_slash_example(tmp_path: Path) -> None:
     run_example("show_digits", "--data", mnist_dir(), "--count", "3", cwd=tmp_path)
     assert_png(tmp_path / "out" / "show_digits" / "mnist_test.png")
+
+
+@pytest.mark.parametrize("given", [None, "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"])
+def test_examples_use_one_blas_thread_unless_told(tmp_path: Path, given: str | None) -> None:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    if given is not None:
+        env[given] = "2"
+    env["PYTHONPATH"] = str(REPO / "examples")
+    code = ("import os; import common; "
+            "print(os.environ.get('OPENBLAS_NUM_THREADS'), os.environ.get('OMP_NUM_THREADS'))")
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, check=True,
+                          capture_output=True, text=True)
+    expected = {None: "1 None", "OPENBLAS_NUM_THREADS": "2 None", "OMP_NUM_THREADS": "None 2"}
+    assert done.stdout.strip() == expected[given]
