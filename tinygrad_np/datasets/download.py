@@ -72,8 +72,8 @@ def download_file(
         raise ValueError(f"download_file: max_bytes must be >= 0, got {max_bytes!r}")
     # No mkdir here: atomic_path makes the folder once a mirror answers, so a failed download
     # leaves no empty folder behind.
-    job = _Job(filename, Path(dest_dir) / filename, md5.lower(), mirrors, timeout, deadline, max_bytes,
-               progress)  # fmt: skip
+    job = _Job(filename, Path(dest_dir) / filename, md5.lower(), mirrors, timeout, deadline,
+               max_bytes, progress)  # fmt: skip
     # The mirrors are tried in a worker thread, so the deadline holds even where no socket
     # timeout reaches: a name lookup (getaddrinfo) on a machine whose DNS server is unreachable
     # blocks for as long as the resolver likes.

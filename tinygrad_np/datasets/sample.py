@@ -38,9 +38,9 @@ def load_mnist_sample(
     """The 10,000 MNIST test digits bundled with the package, split in two.
 
     The first ``train_size`` images (0 to 10,000) are the training split, the other
-    ``10000 - train_size`` the test split. Same arrays and options as :func:`load_mnist`: images ``(N, 28, 28)``
-    uint8 (``normalize``: float32 in [0, 1]; ``flatten``: ``(N, 784)``), labels int64
-    (``one_hot_label``: ``(N, 10)`` float32). Both files' MD5s are checked on every call; a
+    ``10000 - train_size`` the test split. Same arrays and options as :func:`load_mnist`:
+    images ``(N, 28, 28)`` uint8 (``normalize``: float32 in [0, 1]; ``flatten``:
+    ``(N, 784)``), labels int64 (``one_hot_label``: ``(N, 10)`` float32). Both files' MD5s are checked on every call; a
     damaged installation raises :class:`DatasetError`. Nothing is downloaded.
 
     >>> (x_train, y_train), (x_test, y_test) = load_mnist_sample()
