@@ -355,6 +355,48 @@ def test_deadline_bounds_a_name_lookup_that_hangs(
     assert listing(tmp_path) == []
 
 
+def test_a_mirror_that_does_not_answer_is_given_up_for_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served: str
+) -> None:
+    """A hanging name lookup costs `timeout` per mirror, then the next mirror is tried."""
+    release = threading.Event()
+    real_urlopen = urllib.request.urlopen
+    tried: list[str] = []
+
+    def lookup(url: str, timeout: float) -> Any:
+        tried.append(url)
+        if url.startswith("https://"):
+            release.wait(30)
+            raise OSError("lookup gave up")
+        return real_urlopen(url, timeout=timeout)
+
+    monkeypatch.setattr(urllib.request, "urlopen", lookup)
+    mirrors = ["https://a.invalid/", "https://b.invalid/", served]
+    start = time.monotonic()
+    try:
+        out = download_file(NAME, tmp_path / "d", PAYLOAD_MD5, mirrors, timeout=0.3,
+                            deadline=None, progress=False)  # fmt: skip
+        took = time.monotonic() - start
+        with pytest.raises(DownloadError) as info:
+            download_file(NAME, tmp_path / "e", PAYLOAD_MD5, mirrors[:1], timeout=0.2,
+                          progress=False)  # fmt: skip
+    finally:
+        release.set()
+    assert out.read_bytes() == PAYLOAD
+    assert tried[:3] == [m + NAME for m in mirrors]
+    assert took < 4.0  # 2 x (0.3 s + up to 1 s for the worker to stop)
+    assert info.value.failures == [(mirrors[0] + NAME, "no progress for 0.2 s")]
+    assert listing(tmp_path / "e") == []
+
+
+def test_a_slow_server_that_keeps_sending_is_not_given_up(tmp_path: Path, server: Server) -> None:
+    body = PAYLOAD[:10 * 1024]  # 10 pieces, 50 ms apart: 0.5 s in all, more than the timeout
+    server.files = {NAME: body}
+    out = download_file(NAME, tmp_path, hashlib.md5(body).hexdigest(), [server.mirror("slow")],
+                        timeout=0.3, progress=False)  # fmt: skip
+    assert out.read_bytes() == body
+
+
 def test_deadline_covers_every_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, float]] = []
 

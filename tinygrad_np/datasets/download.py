@@ -56,10 +56,10 @@ def download_file(
     Raises :class:`DownloadError` listing every URL tried and why it failed.
 
     Bounds, so a dead network or a hostile server cannot hang or fill the disk:
-    ``timeout`` seconds for each connect and each read that makes no progress; ``deadline``
-    seconds for the whole call, every mirror and name lookup included (``None``: no limit);
-    ``max_bytes`` for the file, refused as soon as its Content-Length or the bytes received
-    pass it (``None``: no limit).
+    ``timeout`` seconds without progress (no answer yet, name lookup included, or no new
+    bytes) and a mirror is given up for the next one; ``deadline`` seconds for the whole
+    call, every mirror included (``None``: no limit); ``max_bytes`` for the file, refused as
+    soon as its Content-Length or the bytes received pass it (``None``: no limit).
 
     >>> download_file("t10k-labels-idx1-ubyte.gz", "/tmp/mnist",  # doctest: +SKIP
     ...               "ec29112dd5afa0611ce80d1b7f02629c", ["https://ossci-datasets.s3.amazonaws.com/mnist/"])
@@ -72,103 +72,128 @@ def download_file(
         raise ValueError(f"download_file: max_bytes must be >= 0, got {max_bytes!r}")
     # No mkdir here: atomic_path makes the folder once a mirror answers, so a failed download
     # leaves no empty folder behind.
-    job = _Job(filename, Path(dest_dir) / filename, md5.lower(), mirrors, timeout, deadline,
-               max_bytes, progress)  # fmt: skip
-    # The mirrors are tried in a worker thread, so the deadline holds even where no socket
-    # timeout reaches: a name lookup (getaddrinfo) on a machine whose DNS server is unreachable
-    # blocks for as long as the resolver likes.
-    worker = threading.Thread(target=job.run, name=f"download {filename}", daemon=True)
-    worker.start()
-    # An Event, not worker.join(): on CPython 3.11 a Ctrl-C that interrupts join() leaves
-    # is_alive() False for a thread that still runs.
-    try:
-        job.done.wait(deadline)
-    finally:
-        if not job.done.is_set():  # past the deadline, or Ctrl-C here: tell the worker to stop
-            job.cancelled.set()
-            # It notices at its next chunk (or within `timeout`) and deletes its temp file;
-            # wait a moment, so that has usually happened when we return or raise.
-            job.done.wait(min(timeout, 1.0))
-    if job.error is not None:  # Ctrl-C or a bug in the worker: re-raised here, as it was
-        raise job.error
-    if job.result is not None:
-        return job.result
-    if job.cancelled.is_set():
-        job.failures.append((job.current or "(all mirrors)",
-                             f"overall deadline of {deadline:g} s passed"))  # fmt: skip
-    raise DownloadError(filename, list(job.failures))
+    target = Path(dest_dir) / filename
+    ends = None if deadline is None else time.monotonic() + deadline
+    failures: list[tuple[str, str]] = []
+    for base in mirrors:
+        url = (base if base.endswith("/") else base + "/") + filename
+        attempt = _Attempt(url, target, md5.lower(), timeout, deadline, ends, max_bytes,
+                           progress)  # fmt: skip
+        if attempt.watch():
+            return target
+        failures.append((url, attempt.reason))
+        if attempt.past_deadline:
+            break
+    raise DownloadError(filename, failures)
 
 
-class _Job:
-    """One download_file call, run in a worker thread: tries the mirrors in order."""
+class _Attempt:
+    """One mirror, fetched in a worker thread that the caller's thread watches.
 
-    def __init__(self, filename: str, target: Path, md5: str, mirrors: Sequence[str],
-                 timeout: float, deadline: float | None, max_bytes: int | None,
+    The thread is what bounds the parts no socket timeout reaches: a name lookup
+    (getaddrinfo) on a machine whose DNS server is unreachable blocks for as long as the
+    resolver likes. The worker notes the time of each step forward; the watcher gives up on
+    it after ``timeout`` seconds without one, or at the deadline, and the worker then stops
+    at its next step and deletes its temporary file.
+    """
+
+    def __init__(self, url: str, target: Path, md5: str, timeout: float,
+                 deadline: float | None, ends: float | None, max_bytes: int | None,
                  progress: bool) -> None:  # fmt: skip
-        self.filename, self.target, self.md5, self.mirrors = filename, target, md5, list(mirrors)
-        self.timeout, self.max_bytes, self.progress = timeout, max_bytes, progress
-        self.ends = None if deadline is None else time.monotonic() + deadline
-        self.failures: list[tuple[str, str]] = []
-        self.current: str | None = None
-        self.result: Path | None = None
+        self.url, self.target, self.md5 = url, target, md5
+        self.timeout, self.deadline, self.ends = timeout, deadline, ends
+        self.max_bytes, self.progress = max_bytes, progress
+        self.failure = ""  # why the worker failed
+        self.gave_up = ""  # why the watcher gave up on it (takes precedence)
+        self.ok = False
+        self.past_deadline = False
         self.error: BaseException | None = None
+        self.last_step = time.monotonic()
         self.cancelled = threading.Event()
         self.done = threading.Event()
 
-    def run(self) -> None:
+    def watch(self) -> bool:
+        """Run the attempt; True once the file is in place, else False with ``reason`` set."""
+        worker = threading.Thread(target=self._run, name=f"download {self.url}", daemon=True)
+        worker.start()
+        # Waiting on an Event, not on worker.join(): on CPython 3.11 a Ctrl-C that interrupts
+        # join() leaves is_alive() False for a thread that still runs.
         try:
-            self._try_mirrors()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            self.error = exc
+            while not self.done.is_set():
+                now = time.monotonic()
+                stall_at = self.last_step + self.timeout
+                if self.ends is not None and now >= self.ends:
+                    self.past_deadline = True
+                    self.gave_up = f"overall deadline of {self.deadline:g} s passed"
+                    break
+                if now >= stall_at:
+                    self.gave_up = f"no progress for {self.timeout:g} s"
+                    break
+                until = stall_at if self.ends is None else min(stall_at, self.ends)
+                self.done.wait(until - now)
         finally:
-            self.done.set()
+            if not self.done.is_set():  # given up on, or Ctrl-C here: tell the worker to stop
+                self.cancelled.set()
+                # It notices at its next step (at most `timeout` away, a socket timeout) and
+                # deletes its temp file; wait a moment, so that has usually happened by now.
+                self.done.wait(min(self.timeout, 1.0))
+        if self.error is not None:  # Ctrl-C or a bug in the worker: re-raised here, as it was
+            raise self.error
+        return self.ok
 
-    def _try_mirrors(self) -> None:
+    @property
+    def reason(self) -> str:
+        return self.gave_up or self.failure
+
+    def _run(self) -> None:
         # Imported here: urllib.request pulls in ssl, email and http.client (~20 ms), which
         # `import tinygrad_np` should not pay for.
         import http.client
         import urllib.error
 
-        for base in self.mirrors:
-            if self.cancelled.is_set():
-                return
-            url = (base if base.endswith("/") else base + "/") + self.filename
-            self.current = url
-            try:
-                self._fetch(url)
-                self.result = self.target
-                return
-            except _Cancelled:
-                return
-            except _TooLarge as exc:
-                self.failures.append((url, str(exc)))
-            except urllib.error.HTTPError as exc:
-                self.failures.append((url, f"HTTP {exc.code} {exc.reason}"))
-            except urllib.error.URLError as exc:
-                self.failures.append((url, f"{type(exc.reason).__name__}: {exc.reason}"))
-            except (OSError, ValueError, http.client.HTTPException) as exc:
-                # OSError: timeouts, resets; ValueError: bad URL or ChecksumError;
-                # HTTPException: a malformed reply, or a chunked one cut short.
-                self.failures.append((url, f"{type(exc).__name__}: {exc}"))
+        try:
+            self._fetch()
+            self.ok = True
+        except _Cancelled:
+            pass
+        except _TooLarge as exc:
+            self.failure = str(exc)
+        except urllib.error.HTTPError as exc:
+            self.failure = f"HTTP {exc.code} {exc.reason}"
+        except urllib.error.URLError as exc:
+            self.failure = f"{type(exc.reason).__name__}: {exc.reason}"
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            # OSError: timeouts, resets; ValueError: bad URL or ChecksumError;
+            # HTTPException: a malformed reply, or a chunked one cut short.
+            self.failure = f"{type(exc).__name__}: {exc}"
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            self.error = exc
+        finally:
+            self.done.set()
+
+    def _step(self) -> None:
+        """A step forward: the watcher's stall clock starts again. Stop if given up on."""
+        if self.cancelled.is_set():
+            raise _Cancelled
+        self.last_step = time.monotonic()
 
     def _socket_timeout(self) -> float:
         if self.ends is None:
             return self.timeout
         return max(min(self.timeout, self.ends - time.monotonic()), 0.001)
 
-    def _fetch(self, url: str) -> None:
+    def _fetch(self) -> None:
         import hashlib
         import urllib.request
 
         cap = self.max_bytes
-        with urllib.request.urlopen(url, timeout=self._socket_timeout()) as resp:
+        with urllib.request.urlopen(self.url, timeout=self._socket_timeout()) as resp:
+            self._step()  # checked before a temp file exists
             header = resp.headers.get("Content-Length")
             length = int(header) if header and header.isdigit() else None
             if cap is not None and length is not None and length > cap:
                 raise _TooLarge(f"too large: Content-Length {length} bytes, over the "
                                 f"{cap}-byte limit for this file")  # fmt: skip
-            if self.cancelled.is_set():  # checked before a temp file exists
-                raise _Cancelled
             # atomic_path renames the temp file onto target only if this block finishes; any
             # exception, a failed check below or Ctrl-C included, deletes it instead.
             with atomic_path(self.target) as tmp, open(tmp, "wb") as out:
@@ -182,8 +207,7 @@ class _Job:
                     # Never ask for more than one byte past the cap: that byte proves "too big".
                     while chunk := read(_CHUNK if cap is None else
                                         min(_CHUNK, cap + 1 - received)):  # fmt: skip
-                        if self.cancelled.is_set():
-                            raise _Cancelled
+                        self._step()
                         received += len(chunk)
                         if cap is not None and received > cap:
                             raise _TooLarge(f"too large: more than the {cap}-byte limit for "
