@@ -508,3 +508,19 @@ def test_graph_pictures_tell_same_shaped_weights_apart_by_their_dotted_names() -
     source = viz.dot_source(model(np.ones((1, 3), dtype=np.float32)).sum())
     for name in ("layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"):
         assert source.count(name) == 1, name
+
+
+def test_load_passes_max_bytes_to_load_state(tmp_path):
+    """Module.load bounds the checkpoint like load_state does: a limit below the model's
+    size refuses the file before reading it, and the model is left unchanged."""
+    from tinygrad_np.nn import Linear
+    from tinygrad_np.nn.checkpoint import CheckpointError
+
+    model = Linear(4, 3, rng=0)
+    path = tmp_path / "m.npz"
+    model.save(path)
+    before = model.weight.data.copy()
+    with pytest.raises(CheckpointError, match="max_bytes"):
+        model.load(path, max_bytes=16)
+    np.testing.assert_array_equal(model.weight.data, before)
+    assert model.load(path, max_bytes=1 << 20).missing_keys == []
