@@ -2,7 +2,8 @@
 bundled in the package (``load_mnist_sample``, no download), minibatch iteration.
 
 >>> from tinygrad_np.datasets import load_mnist, DataLoader  # doctest: +SKIP
->>> (x_train, y_train), (x_test, y_test) = load_mnist(normalize=True, flatten=True)  # doctest: +SKIP
+>>> (x_train, y_train), (x_test, y_test) = load_mnist(  # doctest: +SKIP
+...     normalize=True, flatten=True)
 >>> for xb, yb in DataLoader(x_train, y_train, batch_size=128):  # doctest: +SKIP
 ...     pass
 """

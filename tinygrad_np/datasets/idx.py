@@ -132,7 +132,8 @@ def _parse(stream: _Reader, name: str, compressed: bool, max_bytes: int) -> np.n
     data = _read_upto(stream, nbytes)
     if len(data) < nbytes:
         raise IDXError(
-            f"{name}: truncated: {described}, {what} has {len(data)} (after the {header_len}-byte header)"
+            f"{name}: truncated: {described}, {what} has {len(data)} "
+            f"(after the {header_len}-byte header)"
         )
     extra = 0
     # Count rather than keep whatever follows, and stop counting past max_bytes: a gzip bomb

@@ -308,7 +308,8 @@ def _not_found(
         )
     else:
         lines.append(
-            f"put the files (plain or .gz) in {dest}, or pass root=/path/to/dir, or set {DATA_ENV_VAR}=/path/to/dir"
+            f"put the files (plain or .gz) in {dest}, or pass root=/path/to/dir, "
+            f"or set {DATA_ENV_VAR}=/path/to/dir"
         )
     if exc is None:
         lines.append(f"or pass download=True to fetch them from {', '.join(src.mirrors)}")
@@ -341,7 +342,8 @@ def _check_and_convert(
     """Check that two IDX arrays form an MNIST-shaped data set, then apply the options."""
     if images.ndim != 3 or images.shape[1:] != _IMAGE_SHAPE or images.dtype != np.uint8:
         raise DatasetError(
-            f"{image_path}: expected uint8 images of shape (N, 28, 28), got {images.dtype} {images.shape}"
+            f"{image_path}: expected uint8 images of shape (N, 28, 28), "
+            f"got {images.dtype} {images.shape}"
         )
     if labels.ndim != 1 or labels.dtype != np.uint8:
         raise DatasetError(
@@ -349,7 +351,8 @@ def _check_and_convert(
         )
     if len(images) != len(labels):
         raise DatasetError(
-            f"count mismatch: {image_path} has {len(images)} images but {label_path} has {len(labels)} labels"
+            f"count mismatch: {image_path} has {len(images)} images but {label_path} "
+            f"has {len(labels)} labels"
         )
     bad = np.flatnonzero(labels >= _NUM_CLASSES)
     if bad.size:

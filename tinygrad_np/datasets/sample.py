@@ -40,8 +40,9 @@ def load_mnist_sample(
     The first ``train_size`` images (0 to 10,000) are the training split, the other
     ``10000 - train_size`` the test split. Same arrays and options as :func:`load_mnist`:
     images ``(N, 28, 28)`` uint8 (``normalize``: float32 in [0, 1]; ``flatten``:
-    ``(N, 784)``), labels int64 (``one_hot_label``: ``(N, 10)`` float32). Both files' MD5s are checked on every call; a
-    damaged installation raises :class:`DatasetError`. Nothing is downloaded.
+    ``(N, 784)``), labels int64 (``one_hot_label``: ``(N, 10)`` float32). Both files' MD5s
+    are checked on every call; a damaged installation raises :class:`DatasetError`. Nothing
+    is downloaded.
 
     >>> (x_train, y_train), (x_test, y_test) = load_mnist_sample()
     >>> x_train.shape, x_test.shape, y_train[:5].tolist()
