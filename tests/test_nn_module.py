@@ -508,3 +508,23 @@ def test_graph_pictures_tell_same_shaped_weights_apart_by_their_dotted_names() -
     source = viz.dot_source(model(np.ones((1, 3), dtype=np.float32)).sum())
     for name in ("layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"):
         assert source.count(name) == 1, name
+
+
+def test_register_parameter_and_add_module_are_pytorchs_spellings() -> None:
+    class Net(Module):
+        def __init__(self) -> None:
+            self.register_parameter("scale", Tensor(np.ones(2, dtype=np.float32)))  # no grad
+            self.register_parameter("absent", None)
+            self.add_module("fc", Linear(2, 2, rng=0))
+
+    net = Net()
+    assert [name for name, _ in net.named_parameters()] == ["scale", "fc.weight", "fc.bias"]
+    assert not net.scale.requires_grad and net.absent is None
+    assert net.fc.weight.name == "fc.weight"
+    with pytest.raises(TypeError, match=r"register_parameter: 'w' must be a floating-point "
+                                        r"leaf Tensor or None, got a int64 Tensor"):
+        net.register_parameter("w", Tensor(np.arange(2)))
+    with pytest.raises(TypeError, match="got a Tensor computed by Mul"):
+        net.register_parameter("w", net.fc.weight * 2)
+    with pytest.raises(TypeError, match="add_module: 'f' must be a Module or None, got function"):
+        net.add_module("f", relu)  # type: ignore[arg-type]

@@ -192,6 +192,25 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    def register_parameter(self, name: str, param: Tensor | None) -> None:
+        """PyTorch's spelling of `self.<name> = param` for a parameter (a float leaf Tensor,
+        frozen or not, marked with `Parameter` semantics), or None for an absent one."""
+        if param is not None:
+            if not isinstance(param, Tensor) or param.grad_fn is not None \
+                    or param.data.dtype.kind != "f":
+                raise TypeError(f"{type(self).__name__}.register_parameter: {name!r} must be "
+                                f"a floating-point leaf Tensor or None, got "
+                                f"{_describe(param)}")
+            param._nn_parameter = True
+        setattr(self, name, param)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """PyTorch's spelling of `self.<name> = module`."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.add_module: {name!r} must be a Module or "
+                            f"None, got {type(module).__name__}")
+        setattr(self, name, module)
+
     # -- buffers ------------------------------------------------------------------------------
     def register_buffer(self, name: str, array: Any, persistent: bool = True) -> None:
         """Keep `array` (an ndarray, a Tensor without grad, or None) as the attribute `name`:
@@ -423,6 +442,13 @@ def _adopt(name: str, value: Any, owner: Module | None = None) -> None:
         for index, item in enumerate(value):
             if isinstance(item, (Tensor, Module)):
                 _adopt(f"{name}.{index}", item, owner)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, Tensor):
+        return (f"a Tensor computed by {type(value.grad_fn).__name__}" if value.grad_fn
+                is not None else f"a {value.data.dtype} Tensor")
+    return f"a {type(value).__name__}"
 
 
 def _as_buffer(module: Module, name: str, value: Any) -> Any:
