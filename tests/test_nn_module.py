@@ -478,7 +478,8 @@ def test_module_list_names_parameters_by_index_and_behaves_like_a_list() -> None
         net.blocks.append(relu)  # type: ignore[arg-type]
     with pytest.raises(NotImplementedError, match="ModuleList has no forward"):
         net.blocks(np.zeros(2))
-    assert repr(ModuleList([Flatten()])) == "ModuleList(\n  (0): Flatten(start_axis=1, end_axis=-1)\n)"
+    assert repr(ModuleList([Flatten()])) == (
+        "ModuleList(\n  (0): Flatten(start_axis=1, end_axis=-1)\n)")
 
 
 def test_module_dict_names_parameters_by_key() -> None:

@@ -33,8 +33,8 @@ from .nn.loss import (binary_cross_entropy_with_logits, cross_entropy, l1_loss,
 __all__ = ["Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_grad",
            "is_grad_enabled", "numgrad", "gradcheck", "GradcheckError", "jit", "JitError",
            "relu", "sigmoid", "tanh", "exp", "log", "sqrt", "matmul", "dot", "softmax",
-           "log_softmax", "softmax_cross_entropy", "l2", "accuracy", "nn", "optim", "datasets", "metrics",
-           "viz", "manual_seed", "random", *_creation.__all__, *_tensor_ops.__all__]
+           "log_softmax", "softmax_cross_entropy", "l2", "accuracy", "nn", "optim", "datasets",
+           "metrics", "viz", "manual_seed", "random", *_creation.__all__, *_tensor_ops.__all__]
 __all__ += ["binary_cross_entropy_with_logits", "cross_entropy", "l1_loss", "mse_loss",
             "nll_loss"]
 __version__ = "0.1.0"

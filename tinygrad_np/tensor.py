@@ -9,6 +9,11 @@ import numpy as np
 Axis = int | tuple[int, ...] | None
 
 
+class ScalarConversionError(RuntimeError, ValueError, TypeError):
+    """`bool()`, `float()`, `int()` or a format spec on a Tensor that has not exactly one
+    element. A RuntimeError as in PyTorch, and the ValueError / TypeError numpy raises."""
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
@@ -214,6 +219,84 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return GetItem.apply(self, index=index)
 
+    # -- comparisons and Python numbers (core, issue 12) -------------------------------------
+    # `==` is elementwise, as in numpy and PyTorch, so a Tensor hashes by identity: graph
+    # walks, optimizers and dicts key tensors by object, never by value.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if not _comparable(other):
+            return NotImplemented  # `t == None`, `t == "x"`: False, by identity, as in PyTorch
+        return Equal.apply(self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if not _comparable(other):
+            return NotImplemented
+        return NotEqual.apply(self, other)
+
+    # `ndarray < Tensor` and `2 < t` reach these reflected (as `t > array`), so no __r*__.
+    def __lt__(self, other: Any) -> Tensor:
+        return Less.apply(self, other) if _comparable(other) else NotImplemented
+
+    def __le__(self, other: Any) -> Tensor:
+        return LessEqual.apply(self, other) if _comparable(other) else NotImplemented
+
+    def __gt__(self, other: Any) -> Tensor:
+        return Greater.apply(self, other) if _comparable(other) else NotImplemented
+
+    def __ge__(self, other: Any) -> Tensor:
+        return GreaterEqual.apply(self, other) if _comparable(other) else NotImplemented
+
+    def eq(self, other: Any) -> Tensor:
+        """Elementwise `self == other`: a bool tensor that needs no grad."""
+        return Equal.apply(self, other)
+
+    def ne(self, other: Any) -> Tensor:
+        return NotEqual.apply(self, other)
+
+    def lt(self, other: Any) -> Tensor:
+        return Less.apply(self, other)
+
+    def le(self, other: Any) -> Tensor:
+        return LessEqual.apply(self, other)
+
+    def gt(self, other: Any) -> Tensor:
+        return Greater.apply(self, other)
+
+    def ge(self, other: Any) -> Tensor:
+        return GreaterEqual.apply(self, other)
+
+    def __abs__(self) -> Tensor:
+        return Abs.apply(self)
+
+    def __bool__(self) -> bool:
+        """The truth of a one-element tensor (`if (x > 0):`); ambiguous for more elements."""
+        if self.data.size != 1:
+            what = "no values" if not self.data.size else "more than one value"
+            raise ScalarConversionError(
+                f"bool(): the truth value of a Tensor with {what} (shape {self.data.shape}) "
+                f"is ambiguous; use t.data.any() or t.data.all()")
+        return bool(self.data.item())
+
+    def __float__(self) -> float:
+        return float(self._one_value("float()"))
+
+    def __int__(self) -> int:
+        return int(self._one_value("int()"))
+
+    def __format__(self, spec: str) -> str:
+        """`f"{loss:.3f}"` formats a one-element tensor's value; `f"{t}"` is `str(t)`."""
+        if not spec:
+            return str(self)
+        return format(self._one_value(f"format spec {spec!r}"), spec)
+
+    def _one_value(self, what: str) -> Any:
+        if self.data.size != 1:
+            raise ScalarConversionError(
+                f"{what}: only a one-element Tensor converts to a Python number; this one "
+                f"has {self.data.size} elements (shape {self.data.shape})")
+        return self.data.item()
+
     # -- elementwise functions ----------------------------------------------------------------
     def exp(self) -> Tensor:
         return Exp.apply(self)
@@ -375,6 +458,8 @@ class Tensor:
 # The ops import Tensor from this module, so they come in after the class exists.
 from . import tensor_ops as _ops  # noqa: E402
 from .autograd import run_backward  # noqa: E402
+from .ops.compare import (Equal, Greater, GreaterEqual, Less, LessEqual,  # noqa: E402
+                          NotEqual, comparable as _comparable)
 from .ops.elementwise import (Abs, Add, Div, Exp, Log, Mul, Neg, Pow, Relu,  # noqa: E402
                               Sigmoid, Sqrt, Sub, Tanh)
 from .ops.linalg import MatMul  # noqa: E402

@@ -38,12 +38,13 @@ import numpy as np
 from ..tensor import Tensor
 from .checkpoint import load_state, save_state
 
-if TYPE_CHECKING:  # typing.Self is Python 3.11+; annotations are never evaluated here
-    from typing import Self
+if TYPE_CHECKING:  # typing.Self is Python 3.11+; annotations are never evaluated at run time
+    from typing_extensions import Self
 
 __all__ = ["LoadResult", "Module", "Parameter", "StateDictError", "is_parameter"]
 
-def Parameter(data: Any, requires_grad: bool = True, name: str | None = None) -> Tensor:
+def Parameter(data: Any, requires_grad: bool = True,  # noqa: N802 - PyTorch's name
+              name: str | None = None) -> Tensor:
     """A leaf Tensor marked as a module parameter: found by `Module.parameters()` and saved
     even with `requires_grad=False` (a frozen weight). Shares `data`'s array, as PyTorch's
     `nn.Parameter` shares storage; lists and numbers become float32.

@@ -114,7 +114,7 @@ class BatchNorm1d(_BatchNorm):
 
     >>> bn = BatchNorm1d(3)
     >>> out = bn(np.arange(6.0, dtype=np.float32).reshape(2, 3))
-    >>> np.round(bn.running_mean, 6).tolist(), bn.num_batches_tracked.item()
+    >>> np.round(bn.running_mean.astype(float), 6).tolist(), bn.num_batches_tracked.item()
     ([0.15, 0.25, 0.35], 1)
     """
 
