@@ -4,8 +4,34 @@
 
 The network of the classic hand-written backprop tutorials (784-300-100-10, LeCun et al.
 1998 report 3.05% test error for it), here in a few lines: `nn.Linear` layers, the loss as
-an expression, `optim.SGD` with momentum. Saves the weights to --out/weights.npz
-(`MLP().load(path)` reads them back) and prints `test accuracy: 0.XXXX` last.
+an expression, `optim.SGD` with momentum and a learning-rate schedule. Saves the weights to
+--out/weights.npz (`MLP().load(path)` reads them back) and prints `test accuracy: 0.XXXX`
+last.
+
+`--dropout P` adds `nn.Dropout(P)` after each hidden ReLU, `--batch-norm` an
+`nn.BatchNorm1d` before it (the model trains in `train()` mode and is evaluated in `eval()`
+mode), and `--scheduler` picks the learning-rate schedule, stepped after every batch with
+--lr as its peak: `cosine` (the default: half a cosine down to 0), `onecycle` (warm-up over
+30% of the run, then down, momentum cycled), `multistep` (/10 at half-way and again at three
+quarters) or `constant`.
+
+What each does on Fashion-MNIST (60,000 training / 10,000 test images), measured here with
+every other option at its default (10 epochs, batch 32, lr 0.05, momentum 0.9), test
+accuracy after the last epoch for seeds 0 / 1 / 2:
+
+    python examples/mlp_300_100.py --dataset fashion-mnist [flags] --seed S
+
+    flags                     seed 0   seed 1   seed 2
+    (none: cosine)            0.8860   0.8870   0.8860
+    --batch-norm              0.8996   0.9002   0.9012
+    --dropout 0.2             0.8771   0.8804   0.8719
+    --scheduler onecycle      0.8934   0.8932   0.8913
+    --scheduler multistep     0.8792   0.8785   0.8777
+    --scheduler constant      0.8659   0.8584   0.8451
+
+Batch norm gains about 1.4 points; dropout 0.2 costs about 1 point in a run this short
+(longer runs were not measured); the one-cycle schedule beats the cosine by about 0.6
+points; a constant rate is the worst and varies most from seed to seed.
 """
 from __future__ import annotations
 
