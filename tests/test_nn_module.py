@@ -529,3 +529,14 @@ def test_register_parameter_and_add_module_are_pytorchs_spellings() -> None:
         net.register_parameter("w", net.fc.weight * 2)
     with pytest.raises(TypeError, match="add_module: 'f' must be a Module or None, got function"):
         net.add_module("f", relu)  # type: ignore[arg-type]
+
+
+def test_load_passes_max_bytes_to_load_state(tmp_path) -> None:
+    from tinygrad_np.nn import CheckpointError
+
+    model = Stats()
+    model.save(tmp_path / "stats.npz")
+    assert Stats().load(tmp_path / "stats.npz", max_bytes=10_000) == LoadResult([], [])
+    with pytest.raises(CheckpointError, match=r"stats.npz: the checkpoint unpacks to \d+ bytes, "
+                                             r"more than max_bytes=16"):
+        Stats().load(tmp_path / "stats.npz", max_bytes=16)

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from ..tensor import Tensor
-from .checkpoint import load_state, save_state
+from .checkpoint import DEFAULT_MAX_BYTES, load_state, save_state
 
 if TYPE_CHECKING:  # typing.Self is Python 3.11+; annotations are never evaluated at run time
     from typing_extensions import Self
@@ -364,13 +364,16 @@ class Module:
         # No copies: the arrays are only read, and written out before this returns.
         save_state(path, {name: array for name, _, array in self._state_entries()})
 
-    def load(self, path: str | os.PathLike[str], strict: bool = True) -> LoadResult:
-        """Read a checkpoint written by `save` into this model (never unpickles).
+    def load(self, path: str | os.PathLike[str], strict: bool = True,
+             max_bytes: int = DEFAULT_MAX_BYTES) -> LoadResult:
+        """Read a checkpoint written by `save` into this model (never unpickles; a file that
+        unpacks to more than `max_bytes` is refused before anything is allocated, see
+        `load_state`).
 
         >>> model.load("mlp.npz")  # doctest: +SKIP
         LoadResult(missing_keys=[], unexpected_keys=[])
         """
-        state = load_state(path)
+        state = load_state(path, max_bytes=max_bytes)
         try:
             return self.load_state_dict(state, strict=strict)
         except StateDictError as err:
