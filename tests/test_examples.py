@@ -219,6 +219,38 @@ def test_mlp_300_100(tmp_path: Path) -> None:
     assert offline_test_accuracy(logits) == pytest.approx(accuracy, abs=5e-5)
 
 
+def test_mlp_300_100_with_dropout_batch_norm_and_one_cycle(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_example("mlp_300_100", *tiny(out), "--dropout", "0.3", "--batch-norm",
+                         "--scheduler", "onecycle", cwd=tmp_path)
+    accuracy = last_accuracy(result.stdout)
+    assert accuracy > 0.5
+    w = load_weights(out / "weights.npz")
+    assert [key for key in w if key.startswith("bn1.")] == [
+        "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
+        "bn1.num_batches_tracked"]
+    assert int(w["bn2.num_batches_tracked"]) == 16        # 500 images in batches of 32
+
+    # The reported accuracy is the eval-mode network's: no dropout, the running statistics.
+    def norm(h: np.ndarray, name: str) -> np.ndarray:
+        scale = w[f"{name}.weight"] / np.sqrt(w[f"{name}.running_var"] + 1e-5)
+        return (h - w[f"{name}.running_mean"]) * scale + w[f"{name}.bias"]
+
+    h = np.maximum(norm(mnist_offline_split().x_test @ w["fc1.weight"] + w["fc1.bias"], "bn1"), 0)
+    h = np.maximum(norm(h @ w["fc2.weight"] + w["fc2.bias"], "bn2"), 0)
+    logits = h @ w["fc3.weight"] + w["fc3.bias"]
+    assert offline_test_accuracy(logits) == pytest.approx(accuracy, abs=5e-5)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--dropout", "1"], "--dropout: must be in [0, 1), got 1.0"),
+    (["--scheduler", "warmup"], "--scheduler: invalid choice: 'warmup'"),
+])
+def test_mlp_300_100_refuses_bad_flags(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run_example("mlp_300_100", *args, cwd=tmp_path, ok=False)
+    assert result.returncode == 2 and message in result.stderr
+
+
 def test_sigmoid_mlp(tmp_path: Path) -> None:
     out = tmp_path / "out"
     accuracy = last_accuracy(run_example("sigmoid_mlp", *tiny(out), cwd=tmp_path).stdout)

@@ -478,7 +478,8 @@ def test_module_list_names_parameters_by_index_and_behaves_like_a_list() -> None
         net.blocks.append(relu)  # type: ignore[arg-type]
     with pytest.raises(NotImplementedError, match="ModuleList has no forward"):
         net.blocks(np.zeros(2))
-    assert repr(ModuleList([Flatten()])) == "ModuleList(\n  (0): Flatten(start_axis=1, end_axis=-1)\n)"
+    assert repr(ModuleList([Flatten()])) == (
+        "ModuleList(\n  (0): Flatten(start_axis=1, end_axis=-1)\n)")
 
 
 def test_module_dict_names_parameters_by_key() -> None:
@@ -510,17 +511,32 @@ def test_graph_pictures_tell_same_shaped_weights_apart_by_their_dotted_names() -
         assert source.count(name) == 1, name
 
 
-def test_load_passes_max_bytes_to_load_state(tmp_path):
-    """Module.load bounds the checkpoint like load_state does: a limit below the model's
-    size refuses the file before reading it, and the model is left unchanged."""
-    from tinygrad_np.nn import Linear
-    from tinygrad_np.nn.checkpoint import CheckpointError
+def test_register_parameter_and_add_module_are_pytorchs_spellings() -> None:
+    class Net(Module):
+        def __init__(self) -> None:
+            self.register_parameter("scale", Tensor(np.ones(2, dtype=np.float32)))  # no grad
+            self.register_parameter("absent", None)
+            self.add_module("fc", Linear(2, 2, rng=0))
 
-    model = Linear(4, 3, rng=0)
-    path = tmp_path / "m.npz"
-    model.save(path)
-    before = model.weight.data.copy()
-    with pytest.raises(CheckpointError, match="max_bytes"):
-        model.load(path, max_bytes=16)
-    np.testing.assert_array_equal(model.weight.data, before)
-    assert model.load(path, max_bytes=1 << 20).missing_keys == []
+    net = Net()
+    assert [name for name, _ in net.named_parameters()] == ["scale", "fc.weight", "fc.bias"]
+    assert not net.scale.requires_grad and net.absent is None
+    assert net.fc.weight.name == "fc.weight"
+    with pytest.raises(TypeError, match=r"register_parameter: 'w' must be a floating-point "
+                                        r"leaf Tensor or None, got a int64 Tensor"):
+        net.register_parameter("w", Tensor(np.arange(2)))
+    with pytest.raises(TypeError, match="got a Tensor computed by Mul"):
+        net.register_parameter("w", net.fc.weight * 2)
+    with pytest.raises(TypeError, match="add_module: 'f' must be a Module or None, got function"):
+        net.add_module("f", relu)  # type: ignore[arg-type]
+
+
+def test_load_passes_max_bytes_to_load_state(tmp_path) -> None:
+    from tinygrad_np.nn import CheckpointError
+
+    model = Stats()
+    model.save(tmp_path / "stats.npz")
+    assert Stats().load(tmp_path / "stats.npz", max_bytes=10_000) == LoadResult([], [])
+    with pytest.raises(CheckpointError, match=r"stats.npz: the checkpoint unpacks to \d+ bytes, "
+                                             r"more than max_bytes=16"):
+        Stats().load(tmp_path / "stats.npz", max_bytes=16)

@@ -19,10 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ops.loss import BCEWithLogits, CrossEntropy
-from ..ops.loss import L1Loss as _L1
-from ..ops.loss import MSELoss as _MSE
-from ..ops.loss import NLLLoss as _NLL
+from ..ops import loss as ops
 from ..ops.nn import SoftmaxCrossEntropy
 from ..tensor import Tensor
 from .module import Module
@@ -39,7 +36,7 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
     >>> mse_loss(Tensor([1.0, 2.0]), Tensor([1.0, 4.0])).item()
     2.0
     """
-    return _MSE.apply(pred, target, reduction=reduction)
+    return ops.MSELoss.apply(pred, target, reduction=reduction)
 
 
 def l1_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
@@ -48,7 +45,7 @@ def l1_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
     >>> l1_loss(Tensor([1.0, 2.0]), Tensor([0.0, 4.0]), reduction="sum").item()
     3.0
     """
-    return _L1.apply(pred, target, reduction=reduction)
+    return ops.L1Loss.apply(pred, target, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(logits: Any, target: Any, pos_weight: Any = None,
@@ -64,8 +61,8 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any, pos_weight: Any =
     0.0
     """
     if pos_weight is None:
-        return BCEWithLogits.apply(logits, target, reduction=reduction, weight=weight)
-    return BCEWithLogits.apply(logits, target, pos_weight, reduction=reduction, weight=weight)
+        return ops.BCEWithLogits.apply(logits, target, reduction=reduction, weight=weight)
+    return ops.BCEWithLogits.apply(logits, target, pos_weight, reduction=reduction, weight=weight)
 
 
 def nll_loss(log_probs: Any, labels: Any, weight: Any = None, ignore_index: int = -100,
@@ -79,7 +76,7 @@ def nll_loss(log_probs: Any, labels: Any, weight: Any = None, ignore_index: int 
     >>> round(nll_loss(log_softmax(Tensor([[0.0, 0.0]])), [1]).item(), 4)
     0.6931
     """
-    return _NLL.apply(log_probs, labels=labels, weight=weight, ignore_index=ignore_index,
+    return ops.NLLLoss.apply(log_probs, labels=labels, weight=weight, ignore_index=ignore_index,
                       reduction=reduction)
 
 
@@ -102,7 +99,7 @@ def cross_entropy(logits: Any, labels: Any, label_smoothing: float = 0.0,
     if reduction == "mean" and label_smoothing == 0.0 and weight is None and not _any_equal(
             labels, ignore_index):
         return SoftmaxCrossEntropy.apply(logits, labels=labels)
-    return CrossEntropy.apply(logits, labels=labels, reduction=reduction,
+    return ops.CrossEntropy.apply(logits, labels=labels, reduction=reduction,
                               label_smoothing=float(label_smoothing), weight=weight,
                               ignore_index=ignore_index)
 

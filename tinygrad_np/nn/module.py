@@ -38,12 +38,13 @@ import numpy as np
 from ..tensor import Tensor
 from .checkpoint import DEFAULT_MAX_BYTES, load_state, save_state
 
-if TYPE_CHECKING:  # typing.Self is Python 3.11+; annotations are never evaluated here
-    from typing import Self
+if TYPE_CHECKING:  # typing.Self is Python 3.11+; annotations are never evaluated at run time
+    from typing_extensions import Self
 
 __all__ = ["LoadResult", "Module", "Parameter", "StateDictError", "is_parameter"]
 
-def Parameter(data: Any, requires_grad: bool = True, name: str | None = None) -> Tensor:
+def Parameter(data: Any, requires_grad: bool = True,  # noqa: N802 - PyTorch's name
+              name: str | None = None) -> Tensor:
     """A leaf Tensor marked as a module parameter: found by `Module.parameters()` and saved
     even with `requires_grad=False` (a frozen weight). Shares `data`'s array, as PyTorch's
     `nn.Parameter` shares storage; lists and numbers become float32.
@@ -191,6 +192,25 @@ class Module:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
+
+    def register_parameter(self, name: str, param: Tensor | None) -> None:
+        """PyTorch's spelling of `self.<name> = param` for a parameter (a float leaf Tensor,
+        frozen or not, marked with `Parameter` semantics), or None for an absent one."""
+        if param is not None:
+            if not isinstance(param, Tensor) or param.grad_fn is not None \
+                    or param.data.dtype.kind != "f":
+                raise TypeError(f"{type(self).__name__}.register_parameter: {name!r} must be "
+                                f"a floating-point leaf Tensor or None, got "
+                                f"{_describe(param)}")
+            param._nn_parameter = True
+        setattr(self, name, param)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """PyTorch's spelling of `self.<name> = module`."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.add_module: {name!r} must be a Module or "
+                            f"None, got {type(module).__name__}")
+        setattr(self, name, module)
 
     # -- buffers ------------------------------------------------------------------------------
     def register_buffer(self, name: str, array: Any, persistent: bool = True) -> None:
@@ -346,8 +366,9 @@ class Module:
 
     def load(self, path: str | os.PathLike[str], strict: bool = True,
              max_bytes: int = DEFAULT_MAX_BYTES) -> LoadResult:
-        """Read a checkpoint written by `save` into this model (never unpickles). A file whose
-        arrays would unpack to more than `max_bytes` is refused before anything is allocated.
+        """Read a checkpoint written by `save` into this model (never unpickles; a file that
+        unpacks to more than `max_bytes` is refused before anything is allocated, see
+        `load_state`).
 
         >>> model.load("mlp.npz")  # doctest: +SKIP
         LoadResult(missing_keys=[], unexpected_keys=[])
@@ -425,6 +446,13 @@ def _adopt(name: str, value: Any, owner: Module | None = None) -> None:
         for index, item in enumerate(value):
             if isinstance(item, (Tensor, Module)):
                 _adopt(f"{name}.{index}", item, owner)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, Tensor):
+        return (f"a Tensor computed by {type(value.grad_fn).__name__}" if value.grad_fn
+                is not None else f"a {value.data.dtype} Tensor")
+    return f"a {type(value).__name__}"
 
 
 def _as_buffer(module: Module, name: str, value: Any) -> Any:

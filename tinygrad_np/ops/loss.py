@@ -153,7 +153,9 @@ class BCEWithLogits(Function):
             raise OpError(f"{op}: pos_weight {pos_weight.shape} would broadcast the logits "
                           f"{logits.shape} to {losses.shape}")
         if weight is not None:  # PyTorch's per-element rescaling, a constant
-            weight = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+            weight = weight.data if isinstance(weight, Tensor) else weight
+            if not hasattr(weight, "dtype"):
+                weight = np.asarray(weight)
             weight = weight.astype(logits.dtype, copy=False)
             if not _broadcasts_to(weight.shape, logits.shape):
                 raise OpError(f"{op}: weight {weight.shape} must broadcast to the logits' "
@@ -247,7 +249,7 @@ class NLLLoss(Function):
     count 0), reduced; "mean" divides by the summed weights of the rows that count. The
     gradient is -weight[y] (times the reduction's scale) at each row's label, 0 elsewhere."""
 
-    __slots__ = ("divisor", "labels", "reduction", "row_weights", "shape")
+    __slots__ = ("divisor", "picked", "reduction")
 
     def forward(ctx, log_probs, labels, weight=None, ignore_index=-100, reduction="mean"):
         op = "nll_loss"
@@ -265,24 +267,23 @@ class NLLLoss(Function):
         if keep is not None:
             row_weights = (keep if row_weights is None else row_weights * keep).astype(
                 log_probs.dtype)
+        # d(each row's loss)/d(log_probs): -weight at the label, 0 elsewhere. Made from the
+        # labels and weights alone (constants), so backward is one product with the scale.
+        picked = np.zeros(log_probs.shape, dtype=log_probs.dtype)
+        picked[np.arange(n), safe] = -1.0 if row_weights is None else -row_weights
         losses = -log_probs[np.arange(n), safe]
         if row_weights is not None:
             losses = losses * row_weights
-        ctx.labels, ctx.reduction, ctx.shape, ctx.row_weights = safe, reduction, \
-            log_probs.shape, row_weights
+        ctx.picked, ctx.reduction = picked, reduction
         if reduction == "mean":
             ctx.divisor = _mean_divisor(labels, keep, weight)
-            return np.asarray(_divide(losses.sum(), ctx.divisor))
+            return _divide(losses.sum(), ctx.divisor)
         return _reduce(losses, reduction)
 
     def backward(ctx, grad):
-        n = ctx.shape[0]
-        scale = _divide(grad, ctx.divisor) if ctx.reduction == "mean" else grad
-        if ctx.row_weights is not None:
-            scale = scale * ctx.row_weights
-        out = np.zeros(ctx.shape, dtype=grad.dtype)
-        out[np.arange(n), ctx.labels] = -scale
-        return out
+        if ctx.reduction == "mean":
+            return ctx.picked * _divide(grad, ctx.divisor)
+        return ctx.picked * (grad[:, None] if ctx.reduction == "none" else grad)
 
 
 class CrossEntropy(Function):
@@ -338,7 +339,7 @@ class CrossEntropy(Function):
         ctx.save_for_backward(np.exp(log_probs, out=log_probs))
         if reduction == "mean":
             ctx.divisor = (_mean_divisor(labels, keep, weight) if labels.ndim == 1 else n)
-            return np.asarray(_divide(losses.sum(), ctx.divisor))
+            return _divide(losses.sum(), ctx.divisor)
         return _reduce(losses, reduction)
 
     def backward(ctx, grad):
