@@ -13,6 +13,8 @@ from .gradcheck import GradcheckError, gradcheck, numgrad
 from .capture import JitError, jit
 from .functional import (dot, exp, l2, log, log_softmax, matmul, relu, sigmoid, softmax,
                          softmax_cross_entropy, sqrt, tanh)
+from .functional import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d,  # convolution, pooling
+                         conv_transpose2d, max_pool2d)
 
 from . import datasets, metrics, nn, optim, viz  # noqa: E402
 from .metrics import accuracy  # noqa: E402
@@ -20,5 +22,7 @@ from .metrics import accuracy  # noqa: E402
 __all__ = ["Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_grad",
            "is_grad_enabled", "numgrad", "gradcheck", "GradcheckError", "jit", "JitError",
            "relu", "sigmoid", "tanh", "exp", "log", "sqrt", "matmul", "dot", "softmax",
-           "log_softmax", "softmax_cross_entropy", "l2", "accuracy", "nn", "optim", "datasets", "metrics", "viz"]
+           "log_softmax", "softmax_cross_entropy", "l2", "accuracy",
+           "conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
+           "adaptive_avg_pool2d", "nn", "optim", "datasets", "metrics", "viz"]
 __version__ = "0.1.0"
