@@ -2,16 +2,13 @@
 
 im2col: a strided view shows every kh x kw window of the (padded) input without copying
 (`sliding_window_view`, the one numpy-specific call here; CuPy has the same function under
-`cupy.lib.stride_tricks`). One reshape copies the windows into a matrix whose rows are output
-pixels and whose columns are (kernel row, kernel column, input channel); one matmul with the
-weight matrix then gives every output channel at every pixel. col2im goes back: each of the
-kh * kw kernel offsets adds its columns into a strided slice of the image (kh * kw passes,
-each the size of the output). A conv's input gradient is a col2im, and a transposed conv is a
-col2im forward and an im2col backward.
-
-Results are laid out channels-last in memory (an (N, H, W, C) array seen through a transposed
-view as (N, C, H, W)): that is the order the matmul writes, and the next conv's im2col reads
-it in that order too, so no pass is spent converting back and forth.
+`cupy.lib.stride_tricks`). One reshape copies the windows into, per image, a matrix whose rows
+are (input channel, kernel row, kernel column) and whose columns are output pixels; one matmul
+with the weight matrix (out_channels, C * kh * kw) then gives every output channel at every
+pixel, already in NCHW order. col2im goes back: each of the kh * kw kernel offsets adds its
+rows into a strided slice of the image (kh * kw passes, each the size of the output). A
+conv's input gradient is a col2im; a transposed conv is a col2im forward and an im2col
+backward.
 """
 from __future__ import annotations
 
@@ -96,36 +93,23 @@ def offsets(kernel: Pair, stride: Pair, dilation: Pair,
 
 def col2im(pieces: Callable[[int, int], Any], target: Any, kernel: Pair, stride: Pair,
            dilation: Pair, out_hw: Pair) -> None:
-    """Add each kernel offset's piece into `target` (N, Hp, Wp, ...): `pieces(i, j)` is the
-    (N, Ho, Wo, ...) array that window position (i, j) contributes. kh * kw strided adds."""
+    """Add each kernel offset's piece into `target` (N, C, Hp, Wp): `pieces(i, j)` is the
+    (N, C, Ho, Wo) array that kernel offset (i, j) contributes. kh * kw strided adds."""
     for i, j, rows, cols in offsets(kernel, stride, dilation, out_hw):
-        part = target[:, rows, cols]
+        part = target[:, :, rows, cols]
         part += pieces(i, j)
 
 
 # -- conv2d ---------------------------------------------------------------------------------------
-def _conv_matrices(x: Any, weight: Any, stride: Pair, padding: Pair, dilation: Pair,
-                   groups: int) -> tuple[Any, Any, Pair]:
-    """The im2col matrix (M, groups, kh*kw*cg) of x, the weight matrices (groups, kh*kw*cg,
-    og) and the output size."""
-    n, c, h, w = x.shape
-    o, cg, kh, kw = weight.shape
-    ho, wo = (out_size(h, kh, stride[0], padding[0], dilation[0]),
-              out_size(w, kw, stride[1], padding[1], dilation[1]))
-    win = windows(pad(x, padding), (kh, kw), stride, dilation, (ho, wo))
-    # rows: output pixels (n, i, j); columns: (kernel row, kernel column, channel of the group)
-    cols = win.reshape(n, groups, cg, ho, wo, kh, kw).transpose(0, 3, 4, 1, 5, 6, 2)
-    cols = cols.reshape(n * ho * wo, groups, kh * kw * cg)  # the one copy: im2col
-    wmat = weight.reshape(groups, o // groups, cg, kh, kw).transpose(0, 3, 4, 2, 1)
-    return cols, wmat.reshape(groups, kh * kw * cg, o // groups), (ho, wo)
-
-
-def _grouped_matmul(a: Any, b: Any) -> Any:
-    """(M, g, K) x (g, K, O) -> (M, g * O): one gemm per group, one plain gemm for g = 1."""
-    m, g, _ = a.shape
-    if g == 1:
-        return a.reshape(m, -1) @ b[0]
-    return np.matmul(a.transpose(1, 0, 2), b).transpose(1, 0, 2).reshape(m, -1)
+def im2col(x: Any, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, out_hw: Pair,
+           groups: int) -> Any:
+    """(N, groups, C // groups * kh * kw, Ho * Wo): for each image and group, a matrix whose
+    column p holds the window of output pixel p. The reshape is the one copy."""
+    n, c = x.shape[:2]
+    (kh, kw), (ho, wo) = kernel, out_hw
+    win = windows(pad(x, padding), kernel, stride, dilation, out_hw)  # (N, C, Ho, Wo, kh, kw)
+    win = win.reshape(n, groups, c // groups, ho, wo, kh, kw).transpose(0, 1, 2, 5, 6, 3, 4)
+    return win.reshape(n, groups, c // groups * kh * kw, ho * wo)
 
 
 def check_conv(op: str, x: Any, weight: Any, bias: Any, groups: Any, dims: int) -> int:
@@ -149,54 +133,93 @@ def check_conv(op: str, x: Any, weight: Any, bias: Any, groups: Any, dims: int) 
 
 
 class Conv2d(Function):
-    """2-D cross-correlation (PyTorch's conv2d): out[n, o] = sum over c, i, j of
-    w[o, c, i, j] * x_padded[n, c, s*y + d*i, s*x + d*j], plus bias[o]."""
+    """2-D cross-correlation (PyTorch's conv2d): out[n, o, y, x] = bias[o] + sum over c, i, j
+    of weight[o, c, i, j] * x_padded[n, c, stride * y + dilation * i, stride * x + dilation * j]
+    (c within o's group)."""
 
     __slots__ = ("stride", "padding", "dilation", "groups", "x_shape", "w_shape", "out_hw")
 
     def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
                 op="conv2d"):
-        groups = check_conv(op, x, weight, bias, groups, 2)
+        g = check_conv(op, x, weight, bias, groups, 2)
         stride, padding = pair(stride, "stride", op, 1), pair(padding, "padding", op, 0)
         dilation = pair(dilation, "dilation", op, 1)
-        check_fits(op, x.shape, weight.shape[2:], padding, dilation)
-        cols, wmat, (ho, wo) = _conv_matrices(x, weight, stride, padding, dilation, groups)
-        out = _grouped_matmul(cols, wmat)  # (N*Ho*Wo, out_channels)
+        kernel = weight.shape[2:]
+        check_fits(op, x.shape, kernel, padding, dilation)
+        n, o = x.shape[0], weight.shape[0]
+        out_hw = ho, wo = tuple(out_size(size, k, s, p, d) for size, k, s, p, d in
+                                zip(x.shape[2:], kernel, stride, padding, dilation))
+        cols = im2col(x, kernel, stride, padding, dilation, out_hw, g)
+        wmat = weight.reshape(g, o // g, -1)  # (groups, out per group, cg * kh * kw)
+        out = np.matmul(wmat, cols)  # (N, groups, out per group, Ho * Wo): one gemm per image
         if bias is not None:
-            out += bias
-        ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, groups
-        ctx.x_shape, ctx.w_shape, ctx.out_hw = x.shape, weight.shape, (ho, wo)
+            out += bias.reshape(g, o // g, 1)
+        ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, g
+        ctx.x_shape, ctx.w_shape, ctx.out_hw = x.shape, weight.shape, out_hw
         need_x, need_w = ctx.needs_input_grad[:2]
         ctx.save_for_backward(cols if need_w else None, wmat if need_x else None)
-        return out.reshape(x.shape[0], ho, wo, -1).transpose(0, 3, 1, 2)
+        return out.reshape(n, o, ho, wo)
 
     def backward(ctx, grad):
         cols, wmat = ctx.saved_tensors
         n, c, h, w = ctx.x_shape
         o, cg, kh, kw = ctx.w_shape
         g, (ho, wo) = ctx.groups, ctx.out_hw
-        # rows of output pixels, as forward wrote them (no copy when grad kept that layout)
-        rows = grad.transpose(0, 2, 3, 1).reshape(n * ho * wo, g, o // g)
+        rows = grad.reshape(n, g, o // g, ho * wo)
         grad_x = grad_w = None
         if ctx.needs_input_grad[0]:
-            grad_cols = np.matmul(rows.transpose(1, 0, 2), wmat.transpose(0, 2, 1))
-            grad_cols = grad_cols.reshape(g, n, ho, wo, kh, kw, cg)
             ph, pw = ctx.padding
-            target = np.zeros_like(grad, shape=(n, h + 2 * ph, w + 2 * pw, g, cg))
-            col2im(lambda i, j: grad_cols[:, :, :, :, i, j].transpose(1, 2, 3, 0, 4), target,
-                   (kh, kw), ctx.stride, ctx.dilation, (ho, wo))
-            grad_x = target[:, ph:ph + h, pw:pw + w].reshape(n, h, w, c).transpose(0, 3, 1, 2)
+            hp, wp = h + 2 * ph, w + 2 * pw
+            if ctx.stride == (1, 1):
+                grad_x = _input_grad_stride_1(grad, wmat, (n, c, hp, wp), (kh, kw),
+                                              ctx.dilation, g)
+            else:
+                grad_cols = np.matmul(wmat.swapaxes(1, 2), rows).reshape(n, c, kh, kw, ho, wo)
+                grad_x = np.zeros_like(grad, shape=(n, c, hp, wp))
+                col2im(lambda i, j: grad_cols[:, :, i, j], grad_x, (kh, kw), ctx.stride,
+                       ctx.dilation, (ho, wo))
+            grad_x = crop(grad_x, ctx.padding, (h, w))
         if ctx.needs_input_grad[1]:
-            grad_w = np.matmul(rows.transpose(1, 2, 0), cols.transpose(1, 0, 2))  # (g, og, K)
-            grad_w = grad_w.reshape(g, o // g, kh, kw, cg).transpose(0, 1, 4, 2, 3)
-            grad_w = grad_w.reshape(o, cg, kh, kw)
+            grad_w = np.matmul(rows, cols.swapaxes(2, 3)).sum(axis=0).reshape(o, cg, kh, kw)
         if len(ctx.needs_input_grad) == 2:
             return grad_x, grad_w
-        grad_b = rows.reshape(n * ho * wo, o).sum(axis=0) if ctx.needs_input_grad[2] else None
+        grad_b = rows.sum(axis=(0, 3)).reshape(o) if ctx.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b
 
     def viz_detail(ctx) -> str:
         return _detail(ctx.w_shape[2:], ctx.stride, ctx.padding, ctx.dilation, ctx.groups)
+
+
+def _input_grad_stride_1(grad: Any, wmat: Any, padded: tuple[int, int, int, int],
+                         kernel: Pair, dilation: Pair, groups: int) -> Any:
+    """col2im for stride 1, one contiguous add per kernel offset: on rows Wp wide (the output
+    gradient padded with zero columns to the padded input's width), kernel offset (i, j)
+    shifts the whole output by i * dh * Wp + j * dw in the flattened image; the zero columns
+    carry nothing wherever they land."""
+    n, c, hp, wp = padded
+    (kh, kw), (dh, dw) = kernel, dilation
+    o, ho, wo = grad.shape[1:]
+    wide = grad
+    if wo != wp:
+        wide = np.zeros_like(grad, shape=(n, o, ho, wp))
+        wide[:, :, :, :wo] = grad
+    wide = wide.reshape(n, groups, o // groups, ho * wp)
+    grad_cols = np.matmul(wmat.swapaxes(1, 2), wide).reshape(n, c, kh, kw, ho * wp)
+    flat = np.zeros_like(grad, shape=(n, c, hp * wp + (kw - 1) * dw))
+    for i in range(kh):
+        for j in range(kw):
+            start = i * dh * wp + j * dw
+            part = flat[:, :, start:start + ho * wp]
+            part += grad_cols[:, :, i, j]
+    return flat[:, :, :hp * wp].reshape(n, c, hp, wp)
+
+
+def crop(target: Any, padding: Pair, size: Pair) -> Any:
+    """target (N, C, Hp, Wp) without its `padding` border."""
+    ph, pw = padding
+    if not ph and not pw:
+        return target
+    return target[:, :, ph:ph + size[0], pw:pw + size[1]]
 
 
 def _detail(kernel: Any, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
@@ -286,42 +309,34 @@ class ConvTranspose2d(Function):
             raise OpError(f"{op}: input {x.shape}, weight {weight.shape}, padding {padding} "
                           f"give an empty output ({ho}, {wo})")
         cg = c // g
-        # rows: input pixels; columns: what each adds at each kernel offset, per output channel
-        rows = x.transpose(0, 2, 3, 1).reshape(n * h * w, g, cg)
-        wmat = weight.reshape(g, cg, og, kh, kw).transpose(0, 1, 3, 4, 2)
-        wmat = wmat.reshape(g, cg, kh * kw * og)
-        pieces = _grouped_matmul(rows, wmat).reshape(n, h, w, g, kh, kw, og)
+        # each input pixel times the weight: what it adds at every kernel offset, per channel
+        x3 = x.reshape(n, g, cg, h * w)
+        wmat = weight.reshape(g, cg, og * kh * kw)
+        pieces = np.matmul(wmat.swapaxes(1, 2), x3).reshape(n, o, kh, kw, h, w)
         ph, pw = padding
-        target = np.zeros_like(x, shape=(n, ho + 2 * ph, wo + 2 * pw, g, og))
-        col2im(lambda i, j: pieces[:, :, :, :, i, j], target, (kh, kw), stride, dilation,
-               (h, w))
-        out = target[:, ph:ph + ho, pw:pw + wo].reshape(n, ho, wo, o)
+        target = np.zeros_like(x, shape=(n, o, ho + 2 * ph, wo + 2 * pw))
+        col2im(lambda i, j: pieces[:, :, i, j], target, (kh, kw), stride, dilation, (h, w))
+        out = crop(target, padding, (ho, wo))
         if bias is not None:
-            out += bias
+            out += bias.reshape(o, 1, 1)
         ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, g
         ctx.x_shape, ctx.w_shape, ctx.out_hw = x.shape, weight.shape, (ho, wo)
         need_x, need_w = ctx.needs_input_grad[:2]
-        ctx.save_for_backward(rows if need_w else None, wmat if need_x else None)
-        return out.transpose(0, 3, 1, 2)
+        ctx.save_for_backward(x3 if need_w else None, wmat if need_x else None)
+        return out
 
     def backward(ctx, grad):
-        rows, wmat = ctx.saved_tensors
+        x3, wmat = ctx.saved_tensors
         n, c, h, w = ctx.x_shape
         ci, og, kh, kw = ctx.w_shape
         g = ctx.groups
-        cg = c // g
-        # im2col of the output gradient at the input's pixels: (N*H*W, g, kh*kw*og)
-        win = windows(pad(grad, ctx.padding), (kh, kw), ctx.stride, ctx.dilation, (h, w))
-        cols = win.reshape(n, g, og, h, w, kh, kw).transpose(0, 3, 4, 1, 5, 6, 2)
-        cols = cols.reshape(n * h * w, g, kh * kw * og)
+        # im2col of the output gradient at the input's pixels: (N, groups, og * kh * kw, H * W)
+        cols = im2col(grad, (kh, kw), ctx.stride, ctx.padding, ctx.dilation, (h, w), g)
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_x = _grouped_matmul(cols, wmat.transpose(0, 2, 1))
-            grad_x = grad_x.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+            grad_x = np.matmul(wmat, cols).reshape(n, c, h, w)
         if ctx.needs_input_grad[1]:
-            grad_w = np.matmul(rows.transpose(1, 2, 0), cols.transpose(1, 0, 2))  # (g, cg, K)
-            grad_w = grad_w.reshape(g, cg, kh, kw, og).transpose(0, 1, 4, 2, 3)
-            grad_w = grad_w.reshape(ci, og, kh, kw)
+            grad_w = np.matmul(x3, cols.swapaxes(2, 3)).sum(axis=0).reshape(ci, og, kh, kw)
         if len(ctx.needs_input_grad) == 2:
             return grad_x, grad_w
         if ctx.needs_input_grad[2]:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function, OpError
-from .conv import Pair, _detail, check_fits, check_ndim, offsets, out_size, pad, pair
+from .conv import Pair, _detail, check_fits, check_ndim, crop, offsets, out_size, pad, pair
 
 
 def pool_args(op: str, x: Any, kernel_size: Any, stride: Any,
@@ -60,17 +60,25 @@ class MaxPool2d(Function):
     def backward(ctx, grad):
         xp, out = ctx.saved_tensors
         target = np.zeros_like(grad, shape=xp.shape)
+        # windows side by side (stride >= kernel) meet disjoint slices: assign, don't add
+        apart = all(s >= k for s, k in zip(ctx.stride, ctx.kernel))
         taken = None  # windows whose maximum already got the gradient
-        for _, _, rows, cols in offsets(ctx.kernel, ctx.stride, (1, 1), ctx.out_hw):
+        last = ctx.kernel[0] * ctx.kernel[1] - 1
+        for k, (_, _, rows, cols) in enumerate(offsets(ctx.kernel, ctx.stride, (1, 1),
+                                                       ctx.out_hw)):
             hit = xp[:, :, rows, cols] == out
             if taken is None:
                 taken = hit
             else:
-                hit &= ~taken
-                taken |= hit
+                np.greater(hit, taken, out=hit)  # a hit, and not in a window already served
+                if k < last:
+                    taken |= hit
             part = target[:, :, rows, cols]
-            np.add(part, grad, out=part, where=hit)
-        return _crop(target, ctx.padding, ctx.x_shape)
+            if apart:
+                np.multiply(grad, hit, out=part)
+            else:
+                part += grad * hit
+        return crop(target, ctx.padding, ctx.x_shape[2:])
 
     def viz_detail(ctx) -> str:
         return _detail(ctx.kernel, ctx.stride, ctx.padding)
@@ -94,7 +102,7 @@ class AvgPool2d(Function):
         for _, _, rows, cols in offsets(ctx.kernel, ctx.stride, (1, 1), ctx.out_hw):
             part = target[:, :, rows, cols]
             part += share
-        return _crop(target, ctx.padding, ctx.x_shape)
+        return crop(target, ctx.padding, ctx.x_shape[2:])
 
     def viz_detail(ctx) -> str:
         return _detail(ctx.kernel, ctx.stride, ctx.padding)
@@ -134,10 +142,3 @@ class AdaptiveAvgPool2d(AvgPool2d):
                           f"input {x.shape} (uneven windows are not supported)")
         kernel = (h // size[0], w // size[1])
         return _avg_pool(ctx, x, kernel, kernel, (0, 0), size)
-
-
-def _crop(target: Any, padding: Pair, x_shape: tuple[int, ...]) -> Any:
-    ph, pw = padding
-    if not ph and not pw:
-        return target
-    return target[:, :, ph:ph + x_shape[2], pw:pw + x_shape[3]]
