@@ -8,8 +8,11 @@
 """
 from . import init
 from .checkpoint import CheckpointError, load_state, save_state
+from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
 from .layers import Linear, ReLU, Sequential, Sigmoid, Tanh
 from .module import LoadResult, Module, StateDictError
 
 __all__ = ["CheckpointError", "Linear", "LoadResult", "Module", "ReLU", "Sequential", "Sigmoid",
            "StateDictError", "Tanh", "init", "load_state", "save_state"]
+__all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d",  # conv
+            "MaxPool2d"]
