@@ -20,7 +20,8 @@ import resource
 import statistics
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 # Before torch loads: its OpenMP threads otherwise spin after each step, taking the cores
 # from whichever implementation is timed next.
@@ -81,7 +82,7 @@ def tinygrad_step(p: dict[str, np.ndarray], jitted: bool = False) -> Impl:
 def torch_step(p: dict[str, np.ndarray]) -> Impl | None:
     try:
         import torch
-        import torch.nn.functional as F
+        import torch.nn.functional as F  # noqa: N812 - PyTorch's own spelling
     except ImportError:
         return None
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", len(os.sched_getaffinity(0)))))
@@ -190,7 +191,8 @@ def main(argv: list[str] | None = None) -> None:
         check_agreement(implementations(problem), problem)
         impls = implementations(problem)
         x, y = problem["x"], problem["y"]
-        steps = {name: (lambda step=step: step(x, y)) for name, (step, _) in impls.items()}
+        steps = {name: (lambda step=step, x=x, y=y: step(x, y))
+                 for name, (step, _) in impls.items()}
         medians, faults = time_interleaved(steps, rounds, seconds)
         for name, ms in medians.items():
             ratio = ""

@@ -439,7 +439,7 @@ def conv2d_ref(x: np.ndarray, w: np.ndarray, b: Any = None, stride: Any = 1, pad
                dilation: Any = 1, groups: int = 1) -> np.ndarray:
     """The definition, one output element at a time."""
     (sh, sw), (ph, pw), (dh, dw) = _two(stride), _two(padding), _two(dilation)
-    n, c, h, wd = x.shape
+    n, _, h, wd = x.shape
     o, cg, kh, kw = w.shape
     xp = _padded(x, ph, pw)
     ho = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1

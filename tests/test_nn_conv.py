@@ -103,8 +103,8 @@ def test_repr_reads_like_pytorchs():
 
 @pytest.mark.parametrize("make, message", [
     (lambda: nn.Conv2d(0, 4, 3), r"Conv2d: in_channels must be a positive int, got 0"),
-    (lambda: nn.Conv2d(4, 6, 3, groups=4), r"Conv2d: groups=4 must divide in_channels \(4\) "
-                                           r"and out_channels \(6\)"),
+    (lambda: nn.Conv2d(4, 6, 3, groups=4),
+     r"Conv2d: groups=4 must divide in_channels \(4\) and out_channels \(6\)"),
     (lambda: nn.Conv2d(4, 6, (3, 3, 3)), r"Conv2d: kernel_size must be an int or 2 ints"),
     (lambda: nn.Conv1d(4, 6, 0), r"Conv1d: kernel_size must be positive"),
 ])

@@ -234,7 +234,7 @@ def test_a_jitted_cnn_step_replays_exactly_what_eager_computes(rng):
         return loss
 
     jitted = tg.jit(step)
-    for call in range(4):
+    for _ in range(4):  # eager, recording, replays
         x = rng.standard_normal((5, 1, 4, 4)).astype(np.float32)
         y = rng.integers(0, 3, 5)
         for t in (w, b, v):

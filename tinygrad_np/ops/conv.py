@@ -59,7 +59,7 @@ def check_fits(op: str, x_shape: tuple[int, ...], kernel: Pair, padding: Pair,
                           f"gives {size + 2 * p} along axis {axis + 2}")
 
 
-# -- the two strided passes -------------------------------------------------------------------------
+# -- the strided passes -------------------------------------------------------------------------
 def pad(x: Any, padding: Pair, value: float = 0.0) -> Any:
     """x (N, C, H, W) with `padding` rows and columns of `value` on each side."""
     ph, pw = padding
@@ -270,7 +270,7 @@ def _single(value: Any, name: str, op: str, minimum: int) -> int:
     return int(value)
 
 
-# -- conv_transpose2d: col2im forward, im2col backward ------------------------------------------------
+# -- conv_transpose2d: col2im forward, im2col backward ------------------------------------------
 class ConvTranspose2d(Function):
     """The adjoint of conv2d (PyTorch's conv_transpose2d), with weight (in_channels,
     out_channels // groups, kh, kw): every input pixel adds its weighted kernel into the

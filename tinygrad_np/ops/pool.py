@@ -89,6 +89,11 @@ class AvgPool2d(Function):
     count_include_pad=True), so every window divides by kh * kw."""
 
     __slots__ = ("kernel", "stride", "padding", "x_shape", "out_hw")
+    kernel: Pair  # set by _avg_pool, which AdaptiveAvgPool2d shares
+    stride: Pair
+    padding: Pair
+    x_shape: tuple[int, ...]
+    out_hw: Pair
 
     def forward(ctx, x, kernel_size, stride=None, padding=0):
         return _avg_pool(ctx, x, *pool_args("avg_pool2d", x, kernel_size, stride, padding))
