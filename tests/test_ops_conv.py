@@ -291,3 +291,40 @@ def _x(*shape):
 def test_bad_input_raises_an_op_error_naming_the_op_and_shapes(call, message):
     with pytest.raises(OpError, match=message):
         call()
+
+
+@pytest.mark.parametrize("kernel, dilation, padding", [((3, 5), 1, (1, 2)), (3, (2, 1), (2, 1)),
+                                                       (1, 1, (0, 0))])
+def test_padding_same_keeps_the_size_and_valid_is_none(kernel, dilation, padding, rng):
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    x = Tensor(rng.standard_normal((2, 3, 7, 8)))
+    w = Tensor(rng.standard_normal((4, 3, kh, kw)))
+    same = tg.conv2d(x, w, padding="same", dilation=dilation)
+    assert same.shape == (2, 4, 7, 8)
+    np.testing.assert_array_equal(same.data, tg.conv2d(x, w, padding=padding,
+                                                       dilation=dilation).data)
+    np.testing.assert_array_equal(tg.conv2d(x, w, padding="valid", dilation=dilation).data,
+                                  tg.conv2d(x, w, dilation=dilation).data)
+    seq = Tensor(rng.standard_normal((2, 3, 9)))
+    assert tg.conv1d(seq, Tensor(rng.standard_normal((4, 3, kh))), padding="same").shape == \
+        (2, 4, 9)
+    assert nn_same_shape(kh) == (1, 2, 6, 6)
+
+
+def nn_same_shape(k):
+    from tinygrad_np import nn
+    return nn.Conv2d(1, 2, k, padding="same", rng=0)(np.zeros((1, 1, 6, 6))).shape
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: tg.conv2d(_x(1, 1, 6, 6), _x(1, 1, 3, 3), padding="same", stride=2),
+     r"conv2d: padding='same' needs stride 1, got stride \(2, 2\)"),
+    (lambda: tg.conv2d(_x(1, 1, 6, 6), _x(1, 1, 2, 3), padding="same"),
+     r"conv2d: padding='same' for kernel \(2, 3\) .* not supported"),
+    (lambda: tg.conv2d(_x(1, 1, 6, 6), _x(1, 1, 3, 3), padding="full"),
+     r"conv2d: padding must be an int, a pair of ints, 'valid' or 'same', got 'full'"),
+    (lambda: tg.conv1d(_x(1, 1, 6), _x(1, 1, 4), padding="same"), r"conv1d: padding='same'"),
+])
+def test_bad_string_padding(call, message):
+    with pytest.raises(OpError, match=message):
+        call()

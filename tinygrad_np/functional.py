@@ -76,7 +76,7 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
            dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-D convolution (cross-correlation, as PyTorch's) of x (N, C, H, W) with weight
     (out_channels, C // groups, kh, kw), plus bias (out_channels,). stride, padding and
-    dilation are an int or a pair.
+    dilation are an int or a pair; padding may also be "valid" (0) or "same" (stride 1).
 
     >>> import numpy as np
     >>> from tinygrad_np import Tensor, conv2d

@@ -97,7 +97,8 @@ class Conv2d(_ConvNd):
         super().__init__("Conv2d", in_channels, out_channels, kernel_size, 2, groups, bias,
                          False, rng, dtype)
         self.stride = _tuple(stride, 2, "stride", "Conv2d")
-        self.padding = _tuple(padding, 2, "padding", "Conv2d")
+        self.padding = padding if isinstance(padding, str) else _tuple(padding, 2, "padding",
+                                                                       "Conv2d")
         self.dilation = _tuple(dilation, 2, "dilation", "Conv2d")
 
     def forward(self, x: Any) -> Tensor:
@@ -117,17 +118,19 @@ class Conv1d(_ConvNd):
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: int = 1,
-                 padding: int = 0, dilation: int = 1, groups: int = 1, bias: bool = True,
+                 padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True,
                  rng: RngLike = None, dtype: Any = np.float32) -> None:
         super().__init__("Conv1d", in_channels, out_channels, kernel_size, 1, groups, bias,
                          False, rng, dtype)
         self.stride = _tuple(stride, 1, "stride", "Conv1d")
-        self.padding = _tuple(padding, 1, "padding", "Conv1d")
+        self.padding = padding if isinstance(padding, str) else _tuple(padding, 1, "padding",
+                                                                       "Conv1d")
         self.dilation = _tuple(dilation, 1, "dilation", "Conv1d")
 
     def forward(self, x: Any) -> Tensor:
-        return conv1d(x, self.weight, self.bias, self.stride[0], self.padding[0],
-                      self.dilation[0], self.groups)
+        padding = self.padding if isinstance(self.padding, str) else self.padding[0]
+        return conv1d(x, self.weight, self.bias, self.stride[0], padding, self.dilation[0],
+                      self.groups)
 
     def _settings(self) -> str:
         return _nondefault(stride=(self.stride, (1,)), padding=(self.padding, (0,)),

@@ -38,6 +38,27 @@ def pair(value: Any, name: str, op: str, minimum: int) -> Pair:
     return int(values[0]), int(values[1])
 
 
+def conv_padding(padding: Any, kernel: tuple[int, ...], stride: tuple[int, ...],
+                 dilation: tuple[int, ...], op: str) -> Any:
+    """A conv's padding: an int or a pair, or PyTorch's "valid" (none) and "same" (the output
+    as large as the input: stride 1, and the same padding on both sides)."""
+    if not isinstance(padding, str):
+        return pair(padding, "padding", op, 0)
+    if padding == "valid":
+        return (0,) * len(kernel)
+    if padding != "same":
+        raise OpError(f"{op}: padding must be an int, a pair of ints, 'valid' or 'same', "
+                      f"got {padding!r}")
+    if any(s != 1 for s in stride):
+        raise OpError(f"{op}: padding='same' needs stride 1, got stride {stride}")
+    total = tuple(d * (k - 1) for k, d in zip(kernel, dilation))
+    if any(t % 2 for t in total):
+        raise OpError(f"{op}: padding='same' for kernel {tuple(kernel)} with dilation "
+                      f"{dilation} needs more padding on one side than on the other, which is "
+                      f"not supported: use an odd kernel size or pad explicitly")
+    return tuple(t // 2 for t in total)
+
+
 def out_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
     """Output length of a conv or pool along one axis (PyTorch's formula, floor mode)."""
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
@@ -142,9 +163,9 @@ class Conv2d(Function):
     def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
                 op="conv2d"):
         g = check_conv(op, x, weight, bias, groups, 2)
-        stride, padding = pair(stride, "stride", op, 1), pair(padding, "padding", op, 0)
-        dilation = pair(dilation, "dilation", op, 1)
+        stride, dilation = pair(stride, "stride", op, 1), pair(dilation, "dilation", op, 1)
         kernel = weight.shape[2:]
+        padding = conv_padding(padding, kernel, stride, dilation, op)
         check_fits(op, x.shape, kernel, padding, dilation)
         n, o = x.shape[0], weight.shape[0]
         out_hw = ho, wo = tuple(out_size(size, k, s, p, d) for size, k, s, p, d in
@@ -245,9 +266,10 @@ class Conv1d(Conv2d):
     def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         op = "conv1d"
         check_conv(op, x, weight, bias, groups, 1)
-        stride, padding, dilation = (_single(v, name, op, low) for v, name, low in
-                                     ((stride, "stride", 1), (padding, "padding", 0),
-                                      (dilation, "dilation", 1)))
+        stride, dilation = _single(stride, "stride", op, 1), _single(dilation, "dilation", op, 1)
+        if isinstance(padding, str):
+            padding, = conv_padding(padding, weight.shape[2:], (stride,), (dilation,), op)
+        padding = _single(padding, "padding", op, 0)
         check_fits(op, x.shape, weight.shape[2:], (padding,), (dilation,))
         out = Conv2d.forward(ctx, x[:, :, None], weight[:, :, None], bias, (1, stride),
                              (0, padding), (1, dilation), groups, op=op)
