@@ -328,3 +328,10 @@ def nn_same_shape(k):
 def test_bad_string_padding(call, message):
     with pytest.raises(OpError, match=message):
         call()
+
+
+def test_integer_images_pool_with_their_lowest_value_as_padding():
+    x = np.array([[[[0, 3], [2, 1]]]], dtype=np.uint8)
+    out = tg.max_pool2d(Tensor(x), 2, 1, 1)
+    assert out.dtype == np.uint8
+    np.testing.assert_array_equal(out.data, [[[[0, 3, 3], [2, 3, 3], [2, 2, 1]]]])

@@ -45,7 +45,8 @@ class MaxPool2d(Function):
     def forward(ctx, x, kernel_size, stride=None, padding=0):
         kernel, stride, padding, out_hw = pool_args("max_pool2d", x, kernel_size, stride,
                                                     padding)
-        xp = pad(x, padding, -np.inf)
+        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min  # integer images
+        xp = pad(x, padding, lowest)
         pieces = [xp[:, :, rows, cols] for _, _, rows, cols in
                   offsets(kernel, stride, (1, 1), out_hw)]
         out = pieces[0].copy(order="K") if len(pieces) == 1 else np.maximum(pieces[0],
