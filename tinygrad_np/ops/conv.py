@@ -161,7 +161,7 @@ class Conv2d(Function):
     __slots__ = ("stride", "padding", "dilation", "groups", "x_shape", "w_shape", "out_hw")
 
     def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
-                op="conv2d"):
+                op="conv2d"):  # op: the name errors give (Conv1d runs this forward too)
         g = check_conv(op, x, weight, bias, groups, 2)
         stride, dilation = pair(stride, "stride", op, 1), pair(dilation, "dilation", op, 1)
         kernel = weight.shape[2:]
