@@ -129,3 +129,20 @@ def test_the_layers_accept_tensors_and_keep_the_graph(rng):
     out = nn.AvgPool2d(2)(nn.Conv2d(3, 2, 3, padding=1, rng=0)(x))
     out.sum().backward()
     assert x.grad.shape == x.shape and x.grad.dtype == np.float32
+
+
+def test_a_small_cnn_gradchecks_end_to_end_in_float64(rng):
+    """conv (padding 1) -> relu -> max-pool -> conv (stride 2) -> relu -> avg-pool ->
+    flatten -> linear -> cross-entropy: backward() against central differences for every
+    parameter (float64, random values, so no ties)."""
+    x = rng.standard_normal((2, 1, 8, 8))
+    y = np.array([0, 2])
+    shapes = [(3, 1, 3, 3), (3,), (4, 3, 3, 3), (4,), (4, 3), (3,)]
+    params = [Tensor(rng.standard_normal(s) * 0.5) for s in shapes]
+
+    def loss(w1, b1, w2, b2, w3, b3):
+        h = tg.max_pool2d(tg.relu(tg.conv2d(x, w1, b1, padding=1)), 2)
+        h = tg.avg_pool2d(tg.relu(tg.conv2d(h, w2, b2, stride=2, padding=1)), 2)
+        return (h.reshape(2, -1) @ w3 + b3).softmax_cross_entropy(y)
+
+    assert tg.gradcheck(loss, *params, atol=1e-6, rtol=1e-4) is True

@@ -335,3 +335,34 @@ def test_integer_images_pool_with_their_lowest_value_as_padding():
     out = tg.max_pool2d(Tensor(x), 2, 1, 1)
     assert out.dtype == np.uint8
     np.testing.assert_array_equal(out.data, [[[[0, 3, 3], [2, 3, 3], [2, 2, 1]]]])
+
+
+@pytest.mark.parametrize("stride, padding, dilation, groups", [
+    (1, 0, 1, 1), (1, 2, 1, 1), (1, (1, 2), (2, 1), 2), (1, 1, 2, 1), (2, 1, 1, 1),
+    ((2, 1), (0, 2), 2, 2)])
+def test_input_gradient_is_the_naive_transposed_conv_of_the_output_gradient(
+        stride, padding, dilation, groups, rng):
+    """d<conv2d(x, w), g>/dx is conv_transpose2d(g, w), here the naive scatter loop of the op
+    table: for the stride-1 path (one flat add per kernel offset) and the strided one."""
+    from op_table import conv_transpose2d_ref
+    x = Tensor(rng.standard_normal((2, 4, 7, 9)), requires_grad=True)
+    w = rng.standard_normal((6, 4 // groups, 3, 2))
+    out = tg.conv2d(x, w, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    g = rng.standard_normal(out.shape)
+    out.backward(g)
+    (sh, sw), (ph, pw), (dh, dw) = (_pair(v) for v in (stride, padding, dilation))
+    # the transposed conv's size without output_padding; the rows and columns beyond it that a
+    # window still reached come back through output_padding, the rest get no gradient
+    base = [(o - 1) * s - 2 * p + d * (k - 1) + 1 for o, s, p, d, k in
+            zip(out.shape[2:], (sh, sw), (ph, pw), (dh, dw), w.shape[2:])]
+    extra = tuple(min(size - b, max(s, d) - 1) for size, b, s, d in
+                  zip(x.shape[2:], base, (sh, sw), (dh, dw)))
+    expected = conv_transpose2d_ref(g, w, stride=stride, padding=padding, dilation=dilation,
+                                    groups=groups, output_padding=extra)
+    full = np.zeros(x.shape)
+    full[:, :, :expected.shape[2], :expected.shape[3]] = expected
+    np.testing.assert_allclose(x.grad, full, rtol=1e-12, atol=1e-12)
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
