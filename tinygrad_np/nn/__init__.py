@@ -7,12 +7,24 @@
 (2, 3)
 """
 from . import init
+from .activation import ELU, GELU, LeakyReLU, LogSoftmax, SiLU, Softmax, Softplus
 from .checkpoint import CheckpointError, load_state, save_state
+from .containers import ModuleDict, ModuleList
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
-from .layers import Linear, ReLU, Sequential, Sigmoid, Tanh
-from .module import LoadResult, Module, StateDictError
+from .layers import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
+from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm
+from .utils import clip_grad_norm_
 
 __all__ = ["CheckpointError", "Linear", "LoadResult", "Module", "ReLU", "Sequential", "Sigmoid",
-           "StateDictError", "Tanh", "init", "load_state", "save_state"]
-__all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d",  # conv
+           "StateDictError", "Tanh", "clip_grad_norm_", "init", "load_state", "save_state"]
+# nnapi branch: module tree, containers, Flatten, activation and loss modules
+__all__ += ["ELU", "GELU", "BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "L1Loss",
+            "LeakyReLU", "LogSoftmax", "MSELoss", "ModuleDict", "ModuleList", "NLLLoss",
+            "Parameter", "SiLU", "Softmax", "Softplus", "is_parameter"]
+# ops branch: layers with a training mode, and the lookup table
+__all__ += ["BatchNorm1d", "BatchNorm2d", "Dropout", "Embedding", "LayerNorm"]
+# conv branch: convolution and pooling layers
+__all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d",
             "MaxPool2d"]

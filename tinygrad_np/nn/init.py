@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from ..random import get_generator
+
 RngLike = np.random.Generator | int | None
 Initializer = Callable[..., np.ndarray]
 
@@ -31,11 +33,14 @@ __all__ = [
 
 
 def as_rng(rng: RngLike) -> np.random.Generator:
-    """A `np.random.Generator` from a Generator (used as is), an int seed, or None (fresh
-    entropy, so not reproducible)."""
+    """A `np.random.Generator` from a Generator (used as is), an int seed (a fresh generator
+    seeded with it), or None: the framework's generator, `tinygrad_np.random.get_generator()`,
+    which `tinygrad_np.manual_seed` seeds (so `rng=None` layers repeat under one seed)."""
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+    if rng is None:
+        return get_generator()
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
         return np.random.default_rng(rng)
     raise TypeError(f"rng must be a np.random.Generator, an int seed or None, "
                     f"got {type(rng).__name__}")
