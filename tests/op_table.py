@@ -422,7 +422,7 @@ NN = [
 # Values are multiples of 1/8 in [-4, 4]: every product and every partial sum of a small conv
 # is then exact in float32, so the engine's matmul must equal the loop bit for bit, in any
 # order of summation.
-GRID = st.integers(-32, 32).map(lambda i: i / 8)
+CONV_GRID = st.integers(-32, 32).map(lambda i: i / 8)
 
 
 def _two(v: Any) -> tuple[int, int]:
@@ -545,10 +545,10 @@ def conv2d_case(draw: Any, with_bias: bool) -> Case:
     h = draw(st.integers(max(1, dh * (kh - 1) + 1 - 2 * ph), 6))
     w = draw(st.integers(max(1, dw * (kw - 1) + 1 - 2 * pw), 6))
     n = draw(st.integers(1, 2))
-    arrays_ = [draw(arrays((n, groups * cg, h, w), GRID)),
-               draw(arrays((groups * og, cg, kh, kw), GRID))]
+    arrays_ = [draw(arrays((n, groups * cg, h, w), CONV_GRID)),
+               draw(arrays((groups * og, cg, kh, kw), CONV_GRID))]
     if with_bias:
-        arrays_.append(draw(arrays((groups * og,), GRID)))
+        arrays_.append(draw(arrays((groups * og,), CONV_GRID)))
     return Case(tuple(arrays_), {"stride": stride, "padding": padding, "dilation": dilation,
                                  "groups": groups})
 
@@ -561,8 +561,8 @@ def conv1d_case(draw: Any) -> Case:
                                  draw(st.integers(1, 2)))
     length = draw(st.integers(max(1, dilation * (k - 1) + 1 - 2 * padding), 8))
     n = draw(st.integers(1, 2))
-    return Case((draw(arrays((n, groups * cg, length), GRID)),
-                 draw(arrays((groups * og, cg, k), GRID)), draw(arrays((groups * og,), GRID))),
+    return Case((draw(arrays((n, groups * cg, length), CONV_GRID)),
+                 draw(arrays((groups * og, cg, k), CONV_GRID)), draw(arrays((groups * og,), CONV_GRID))),
                 {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups})
 
 
@@ -579,9 +579,9 @@ def conv_transpose2d_case(draw: Any) -> Case:
             + extra[1])
     padding = (draw(st.integers(0, min(2, (full[0] - 1) // 2))),
                draw(st.integers(0, min(2, (full[1] - 1) // 2))))
-    return Case((draw(arrays((n, groups * cg, h, w), GRID)),
-                 draw(arrays((groups * cg, og, kh, kw), GRID)),
-                 draw(arrays((groups * og,), GRID))),
+    return Case((draw(arrays((n, groups * cg, h, w), CONV_GRID)),
+                 draw(arrays((groups * cg, og, kh, kw), CONV_GRID)),
+                 draw(arrays((groups * og,), CONV_GRID))),
                 {"stride": stride, "padding": padding, "output_padding": extra,
                  "groups": groups, "dilation": dilation})
 
@@ -605,7 +605,7 @@ def adaptive_case(draw: Any) -> Case:
     oh, ow = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     h, w = oh * draw(st.integers(1, 3)), ow * draw(st.integers(1, 3))
     size = draw(st.sampled_from([(oh, ow), (None, ow), (oh, None)] + ([oh] if oh == ow else [])))
-    return Case((draw(arrays((draw(st.integers(1, 2)), 2, h, w), GRID)),),
+    return Case((draw(arrays((draw(st.integers(1, 2)), 2, h, w), CONV_GRID)),),
                 {"output_size": size})
 
 
@@ -621,7 +621,7 @@ CONV = [
     _spec("max_pool2d", lambda x, **p: tg.max_pool2d(x, **p), max_pool2d_ref,
           pool_case(DISTINCT, unique=True)),
     _spec("avg_pool2d", lambda x, **p: tg.avg_pool2d(x, **p), avg_pool2d_ref,
-          pool_case(GRID, unique=False)),
+          pool_case(CONV_GRID, unique=False)),
     _spec("adaptive_avg_pool2d", lambda x, **p: tg.adaptive_avg_pool2d(x, **p),
           adaptive_avg_pool2d_ref, adaptive_case()),
 ]
