@@ -562,7 +562,8 @@ def conv1d_case(draw: Any) -> Case:
     length = draw(st.integers(max(1, dilation * (k - 1) + 1 - 2 * padding), 8))
     n = draw(st.integers(1, 2))
     return Case((draw(arrays((n, groups * cg, length), CONV_GRID)),
-                 draw(arrays((groups * og, cg, k), CONV_GRID)), draw(arrays((groups * og,), CONV_GRID))),
+                 draw(arrays((groups * og, cg, k), CONV_GRID)),
+                 draw(arrays((groups * og,), CONV_GRID))),
                 {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups})
 
 
