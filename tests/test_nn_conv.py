@@ -146,3 +146,13 @@ def test_a_small_cnn_gradchecks_end_to_end_in_float64(rng):
         return (h.reshape(2, -1) @ w3 + b3).softmax_cross_entropy(y)
 
     assert tg.gradcheck(loss, *params, atol=1e-6, rtol=1e-4) is True
+
+
+def test_rng_none_draws_from_the_framework_generator():
+    tg.manual_seed(3)
+    a = nn.Conv2d(2, 3, 3)
+    tg.manual_seed(3)
+    b = nn.Conv2d(2, 3, 3)
+    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    np.testing.assert_array_equal(a.bias.data, b.bias.data)
+    assert not np.array_equal(nn.Conv2d(2, 3, 3).weight.data, b.weight.data)
