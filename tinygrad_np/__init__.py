@@ -37,4 +37,10 @@ __all__ = ["Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_gr
            "metrics", "viz", "manual_seed", "random", *_creation.__all__, *_tensor_ops.__all__]
 __all__ += ["binary_cross_entropy_with_logits", "cross_entropy", "l1_loss", "mse_loss",
             "nll_loss"]
+# anomaly branch (issue 16): anomaly mode and gradient hooks
+from . import hooks  # noqa: E402
+from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled  # noqa: E402
+from .hooks import RemovableHandle  # noqa: E402
+
+__all__ += ["AnomalyError", "detect_anomaly", "is_anomaly_enabled", "hooks", "RemovableHandle"]
 __version__ = "0.1.0"
