@@ -109,7 +109,7 @@ class _Record(NamedTuple):
     """What anomaly mode keeps on a node at forward time."""
 
     site: Site | None
-    prints: tuple[tuple[Any, Any], ...]  # (where, fingerprint) per saved array
+    prints: tuple[tuple[Any, str, Any], ...]  # (where, what it is, fingerprint) per array
 
 
 # -- the switch ---------------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def _apply_checked(cls: type, *inputs: Any, **params: Any) -> Tensor:
         raise _forward_error(cls, inputs, out, _user_site(sys._getframe(1)))
     node = out.grad_fn
     if node is not None:
-        node._anomaly = _Record(_user_site(sys._getframe(1)), _fingerprints(node, out))
+        node._anomaly = _Record(_user_site(sys._getframe(1)), _fingerprints(node, out, params))
     return out
 
 
@@ -248,12 +248,11 @@ def _describe(array: Any) -> str:
 
 
 # -- in-place changes ---------------------------------------------------------------------------
-def _fingerprints(node: Any, out: Tensor) -> tuple[tuple[Any, Any], ...]:
-    """(where, fingerprint) for every ndarray the node keeps for backward."""
-    prints = []
-    for where, array in _kept_arrays(node):
-        prints.append((where, _fingerprint(array)))
-    return tuple(prints)
+def _fingerprints(node: Any, out: Tensor, params: dict[str, Any]
+                  ) -> tuple[tuple[Any, str, Any], ...]:
+    """(where, what it is, fingerprint) for every ndarray the node keeps for backward."""
+    return tuple((where, _what_is(node, where, array, out, params), _fingerprint(array))
+                 for where, array in _kept_arrays(node))
 
 
 def _kept_arrays(node: Any) -> list[tuple[Any, Any]]:
@@ -312,16 +311,20 @@ def _kept_now(node: Any, where: Any) -> Any:
     return getattr(node, key, None)
 
 
-def _describe_kept(node: Any, where: Any, array: Any) -> str:
-    """Which input (or what else) a saved array is."""
+def _what_is(node: Any, where: Any, array: Any, out: Tensor, params: dict[str, Any]) -> str:
+    """Which input (or what else) a kept array is, told at forward time by identity."""
     kind, key = where
     what = f"saved_tensors[{key}]" if kind == "saved" else f"ctx.{key}"
     for i, parent in enumerate(node.parents):
         data = parent.data
-        if array is data or (array is not None and array.base is not None
-                             and array.base is data):
+        if array is data or array.base is data:
             return f"{_input_label(i, parent)} of the op (kept as {what})"
-    return f"the array kept as {what} (not one of the op's inputs: its output, a mask, labels)"
+    for name, value in params.items():
+        if array is value or array.base is value:
+            return f"the argument {name}= of the op (kept as {what})"
+    if array is out.data or array.base is out.data:
+        return f"the op's output (kept as {what})"
+    return f"the array kept as {what}"
 
 
 def check_saved(node: Any, root: Tensor) -> None:
@@ -329,14 +332,14 @@ def check_saved(node: Any, root: Tensor) -> None:
     record = getattr(node, "_anomaly", None)
     if record is None:
         return
-    for where, before in record.prints:
+    for where, what, before in record.prints:
         array = _kept_now(node, where)
         if array is None or type(array) is not np.ndarray:
             continue
         if _fingerprint(array) != before:
             name = type(node).__name__
             site = record.site
-            message = (f"{name}: {_describe_kept(node, where, array)} was changed in place "
+            message = (f"{name}: {what} was changed in place "
                        f"after the forward pass and before backward(); its gradient would be "
                        f"computed from the new values, silently wrong.\n"
                        f"  {name} was called at {site if site else '(unknown)'}\n"
