@@ -153,8 +153,8 @@ def _threads_in_anomaly_mode(change: int) -> None:
     global _active
     with _switch_lock:
         _active += change
-        Function.apply = (_checking_apply if _active else  # type: ignore[method-assign]
-                          _plain_classmethod)
+        Function.apply = (  # type: ignore[assignment, method-assign]
+            _checking_apply if _active else _plain_classmethod)
 
 
 # -- forward ------------------------------------------------------------------------------------
@@ -177,7 +177,7 @@ def _apply_checked(cls: type, *inputs: Any, **params: Any) -> Tensor:
     return out
 
 
-_checking_apply = classmethod(_apply_checked)
+_checking_apply: Any = classmethod(_apply_checked)
 
 
 def _has_nan(data: Any) -> bool:
@@ -295,11 +295,11 @@ def _slot_names(cls: type) -> tuple[str, ...]:
 def _fingerprint(array: np.ndarray) -> tuple[tuple[int, ...], int]:
     """Shape and CRC-32 of the bytes: ~5 GB/s, no copy for contiguous arrays."""
     if array.flags.c_contiguous:
-        crc = zlib.crc32(array)
+        crc = zlib.crc32(array.data)
     elif array.flags.f_contiguous:
-        crc = zlib.crc32(array.T)
-    else:
-        crc = zlib.crc32(np.ascontiguousarray(array))
+        crc = zlib.crc32(array.T.data)
+    else:  # a strided view: one contiguous copy
+        crc = zlib.crc32(np.ascontiguousarray(array).data)
     return array.shape, crc
 
 

@@ -45,6 +45,8 @@ class Tensor:
     __array_ufunc__ = None
 
     data: Any
+    _hooks: dict[int, Any] | None
+    _retains_grad: bool
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
