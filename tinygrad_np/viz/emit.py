@@ -83,8 +83,8 @@ class _Emitter:
         if highlight is not None and not self.marked_ops and not self.marked_tensors:
             what = type(highlight).__name__
             raise ValueError(f"highlight: the {what} to highlight is not in the drawn graph "
-                             f"(beyond max_depth={self.graph.depth and max(self.graph.depth)}, "
-                             f"or part of another graph); draw more (a larger max_depth)")
+                             f"(cut off by max_depth, or part of another graph); draw more of "
+                             f"it (a larger max_depth, or draw from a tensor that depends on it)")
         # Dense ids in drawing order: t0 is the root, then tensors in walk order.
         self.tensor_id = {i: f"t{n}" for n, i in enumerate(view.tensors)}
         self.node_id: list[str] = []
