@@ -271,6 +271,22 @@ def test_decorator_forms_and_nesting_restore_the_mode():
     assert not is_anomaly_enabled()
 
 
+def test_set_detect_anomaly_switches_now_and_restores_as_a_context_manager():
+    plain = Function.__dict__["apply"]
+    tg.set_detect_anomaly(True)
+    try:
+        assert is_anomaly_enabled()
+        with pytest.raises(AnomalyError):
+            Tensor([-1.0]).log()
+        with tg.set_detect_anomaly(False):
+            assert not is_anomaly_enabled()
+            Tensor([-1.0]).log()  # unchecked
+        assert is_anomaly_enabled()
+    finally:
+        tg.set_detect_anomaly(False)
+    assert not is_anomaly_enabled() and Function.__dict__["apply"] is plain
+
+
 def test_an_error_inside_the_block_restores_the_plain_apply():
     plain = Function.__dict__["apply"]
     with pytest.raises(AnomalyError):

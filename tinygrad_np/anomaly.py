@@ -48,7 +48,7 @@ from .grad_mode import _GradMode, config
 from .tensor import Tensor
 from .viz.summary import Stats, stats
 
-__all__ = ["AnomalyError", "detect_anomaly", "is_anomaly_enabled"]
+__all__ = ["AnomalyError", "detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 # The node's own bookkeeping: never user data, so never fingerprinted.
@@ -129,18 +129,42 @@ class detect_anomaly(_GradMode):  # noqa: N801 - PyTorch's name
     """
 
     def __enter__(self) -> None:
-        saved = self._saved.__dict__.setdefault("modes", [])
-        was_on = config.anomaly
-        saved.append(was_on)
-        if not was_on:
-            _threads_in_anomaly_mode(+1)
-            config.anomaly = True
+        self._saved.__dict__.setdefault("modes", []).append(config.anomaly)
+        _set_mode(True)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if not self._saved.modes.pop():
-            config.anomaly = False
-            _threads_in_anomaly_mode(-1)
+        _set_mode(self._saved.modes.pop())
+
+
+class set_detect_anomaly:  # noqa: N801 - PyTorch's name
+    """Turn anomaly mode on or off in this thread now (PyTorch's `set_detect_anomaly`);
+    used as a context manager, the exit restores the mode found.
+
+    >>> from tinygrad_np import is_anomaly_enabled, set_detect_anomaly
+    >>> with set_detect_anomaly(True):
+    ...     is_anomaly_enabled()
+    True
+    >>> is_anomaly_enabled()
+    False
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.previous = config.anomaly
+        _set_mode(bool(mode))
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        _set_mode(self.previous)
+
+
+def _set_mode(mode: bool) -> None:
+    if mode != config.anomaly:
+        config.anomaly = mode
+        _threads_in_anomaly_mode(+1 if mode else -1)
 
 
 _plain_classmethod = Function.__dict__["apply"]
