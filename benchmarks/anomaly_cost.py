@@ -40,7 +40,7 @@ from tinygrad_np import Tensor, optim, relu  # noqa: E402
 
 def make_step(problem: dict[str, Any], mode: str) -> Callable[[], Any]:
     """One training step in `mode`, as a user writes it."""
-    W1, b1, W2, b2 = (Tensor(problem[k].copy(), requires_grad=True)
+    W1, b1, W2, b2 = (Tensor(problem[k].copy(), requires_grad=True)  # noqa: N806 - maths names
                       for k in ("W1", "b1", "W2", "b2"))
     params = [W1, b1, W2, b2]
     sgd = optim.SGD(params, lr=train_step.LR)
