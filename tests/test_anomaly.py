@@ -368,6 +368,23 @@ def test_error_draws_the_graph_with_the_failing_op_highlighted(tmp_path):
     assert path.read_text() == text
 
 
+def test_around_draws_only_the_neighbourhood_of_the_failing_op():
+    w = Tensor([1.0, 0.0], requires_grad=True, name="w")
+    with detect_anomaly():
+        h = w
+        for _ in range(10):
+            h = h * 1.0
+        loss = (h.sqrt() * 2.0).exp().sum()
+        with pytest.raises(AnomalyError) as info:
+            loss.backward()
+    whole = info.value.dot_source()
+    near = info.value.dot_source(around=2)
+    assert "Exp" in whole and "Exp" not in near  # after the failing op: not drawn
+    assert near.count('label="Mul') == 1  # Sqrt, then one Mul before it; the rest hidden
+    assert "more nodes" in near
+    assert [line for line in near.splitlines() if "anomaly here" in line][0].count("Sqrt") == 1
+
+
 def test_forward_error_without_a_graph_still_draws_the_op_and_its_inputs():
     a = Tensor([0.0], name="a")
     with detect_anomaly(), pytest.raises(AnomalyError) as info:

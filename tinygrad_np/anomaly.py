@@ -74,22 +74,35 @@ class AnomalyError(FloatingPointError):
         self.tensor = tensor
         self.site = site
 
-    def draw(self, path: Any, **options: Any) -> Any:
-        """Draw the graph around the failing op, that op highlighted in red (options as
-        `tinygrad_np.viz.draw`; `max_depth` keeps big graphs readable)."""
+    def draw(self, path: Any, around: int | None = None, **options: Any) -> Any:
+        """Draw the graph with the failing op highlighted in red (other options as
+        `tinygrad_np.viz.draw`). `around=n` draws only the failing op's output and the `n`
+        ops before it, for a big graph; by default, the whole graph of `tensor`."""
         from . import viz
 
-        if self.tensor is None:
-            raise ValueError("AnomalyError.draw(): this error holds no graph to draw")
-        return viz.draw(self.tensor, path, highlight=self.node, **options)
+        tensor = self._drawn(around, options)
+        return viz.draw(tensor, path, highlight=self.node, **options)
 
-    def dot_source(self, **options: Any) -> str:
+    def dot_source(self, around: int | None = None, **options: Any) -> str:
         """The DOT text of `draw`'s picture (needs no Graphviz)."""
         from . import viz
 
+        tensor = self._drawn(around, options)
+        return viz.dot_source(tensor, highlight=self.node, **options)
+
+    def _drawn(self, around: int | None, options: dict[str, Any]) -> Tensor:
         if self.tensor is None:
-            raise ValueError("AnomalyError.dot_source(): this error holds no graph")
-        return viz.dot_source(self.tensor, highlight=self.node, **options)
+            raise ValueError("AnomalyError: this error holds no graph to draw")
+        if around is None:
+            return self.tensor
+        from .viz.walk import walk
+
+        options["max_depth"] = around
+        graph = walk(self.tensor)
+        for k, op in enumerate(graph.ops):
+            if op is self.node:
+                return graph.tensors[graph.output[k]]
+        return self.tensor  # not reached: the node is in its own tensor's graph
 
 
 class Site(NamedTuple):
