@@ -406,3 +406,28 @@ def test_jit_refuses_to_record_in_anomaly_mode():
         step(x)  # the first call runs as written: checked
         with pytest.raises(JitError, match="detect_anomaly"):
             step(x)  # the second would record: refused rather than replayed unchecked
+
+
+class TensorGrads(Function):
+    """A backward that returns Tensors, as a differentiable (create_graph) backward does."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Tensor(np.ones(2)), Tensor(np.array([1.0, np.inf]))
+
+
+def test_checked_backward_takes_tensor_gradients_too():
+    """What a create_graph walk would hand it: Tensors in, Tensors out, checked all the same."""
+    from tinygrad_np.anomaly import checked_backward
+
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    with detect_anomaly():
+        y = TensorGrads.apply(a, b)
+        with pytest.raises(AnomalyError, match=r"gradient of input 1: shape \(2,\) float64, "
+                                               r"min 1, max 1, 0 NaN, 1 inf"):
+            checked_backward(y.grad_fn, Tensor([1.0, 1.0]), y)

@@ -388,18 +388,22 @@ def check_saved(node: Any, root: Tensor) -> None:
 # -- backward -----------------------------------------------------------------------------------
 def checked_backward(node: Any, grad: Any, root: Tensor) -> tuple[Any, ...]:
     """`node.backward(grad)` in anomaly mode: saved arrays checked before, every returned
-    gradient checked for NaN/inf after. Returns the gradients as a tuple."""
+    gradient checked for NaN/inf after. Returns the gradients as a tuple. `grad` and the
+    gradients may be arrays or Tensors (a create_graph walk may call this too)."""
     check_saved(node, root)
     input_grads = node.backward(grad)
     if type(input_grads) is not tuple:
         input_grads = (input_grads,)
     for index, pgrad in enumerate(input_grads):
+        if isinstance(pgrad, Tensor):  # a differentiable backward (create_graph)
+            pgrad = pgrad.data
         if pgrad is None or not hasattr(pgrad, "dtype") or pgrad.dtype.kind not in "fc":
             continue
         total = pgrad.sum()  # finite unless some element is not (or the sum overflowed)
         if np.isfinite(total) or np.isfinite(pgrad).all():
             continue
-        raise _backward_error(node, index, pgrad, grad, root)
+        raise _backward_error(node, index, pgrad, grad.data if isinstance(grad, Tensor)
+                              else grad, root)
     return input_grads  # type: ignore[no-any-return]
 
 
