@@ -45,6 +45,7 @@ import numpy as np
 from . import function
 from .function import Function
 from .grad_mode import _GradMode, config
+from .hooks import jit_recording
 from .tensor import Tensor
 from .viz.summary import Stats, stats
 
@@ -199,7 +200,7 @@ def _apply_checked(cls: type, *inputs: Any, **params: Any) -> Tensor:
     """`Function.apply` while some thread is in anomaly mode."""
     if not config.anomaly:  # another thread is in anomaly mode, not this one
         return _plain_apply(cls, *inputs, **params)
-    if function._recorder is not None:
+    if jit_recording():
         from . import JitError
 
         raise JitError("jit: cannot record inside detect_anomaly(): the replay would skip its "

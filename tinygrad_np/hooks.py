@@ -107,9 +107,7 @@ def run_tensor_hooks(tensor: Tensor, grad: Any) -> Any:
     hooks = getattr(tensor, "_hooks", None)
     if not hooks:
         return grad
-    from . import autograd
-
-    if autograd._recorder is not None:
+    if jit_recording():
         from . import JitError
 
         raise JitError("jit: a tensor with gradient hooks (register_hook) cannot be recorded: "
@@ -125,6 +123,18 @@ def run_tensor_hooks(tensor: Tensor, grad: Any) -> Any:
     if not replaced:
         return grad
     return current if given_tensor else current.data
+
+
+def jit_recording() -> bool:
+    """True while `jit` records in this thread (what it records is replayed without running
+    hooks or anomaly checks). Asks both ways jit has marked recording: module globals set
+    while recording (capture.py) and the per-thread `config.recorder` (the jit package)."""
+    from . import autograd, function
+    from .grad_mode import config
+
+    return (getattr(function, "_recorder", None) is not None
+            or getattr(autograd, "_recorder", None) is not None
+            or getattr(config, "recorder", None) is not None)
 
 
 def _wrap(grad: Any) -> Tensor:
