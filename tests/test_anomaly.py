@@ -422,7 +422,7 @@ class TensorGrads(Function):
 
 def test_checked_backward_takes_tensor_gradients_too():
     """What a create_graph walk would hand it: Tensors in, Tensors out, checked all the same."""
-    from tinygrad_np.anomaly import checked_backward
+    from tinygrad_np.anomaly import check_gradients, checked_backward
 
     a = Tensor([1.0, 2.0], requires_grad=True)
     b = Tensor([3.0, 4.0], requires_grad=True)
@@ -431,3 +431,7 @@ def test_checked_backward_takes_tensor_gradients_too():
         with pytest.raises(AnomalyError, match=r"gradient of input 1: shape \(2,\) float64, "
                                                r"min 1, max 1, 0 NaN, 1 inf"):
             checked_backward(y.grad_fn, Tensor([1.0, 1.0]), y)
+        with pytest.raises(AnomalyError, match="TensorGrads.backward returned NaN/inf"):
+            check_gradients(y.grad_fn, Tensor([1.0, 1.0]),
+                            (Tensor([1.0, 1.0]), Tensor([np.nan, 1.0])), y)
+        check_gradients(y.grad_fn, Tensor([1.0, 1.0]), (Tensor([1.0, 1.0]), None), y)

@@ -389,12 +389,19 @@ def check_saved(node: Any, root: Tensor) -> None:
 # -- backward -----------------------------------------------------------------------------------
 def checked_backward(node: Any, grad: Any, root: Tensor) -> tuple[Any, ...]:
     """`node.backward(grad)` in anomaly mode: saved arrays checked before, every returned
-    gradient checked for NaN/inf after. Returns the gradients as a tuple. `grad` and the
-    gradients may be arrays or Tensors (a create_graph walk may call this too)."""
+    gradient checked for NaN/inf after. Returns the gradients as a tuple."""
     check_saved(node, root)
     input_grads = node.backward(grad)
     if type(input_grads) is not tuple:
         input_grads = (input_grads,)
+    check_gradients(node, grad, input_grads, root)
+    return input_grads  # type: ignore[no-any-return]
+
+
+def check_gradients(node: Any, grad: Any, input_grads: tuple[Any, ...], root: Tensor) -> None:
+    """After `node`'s backward: raise if a gradient it returned holds NaN or inf. `grad` and
+    the gradients may be arrays or Tensors (the create_graph walk calls this too, around its
+    differentiable backward, with `check_saved` before it)."""
     for index, pgrad in enumerate(input_grads):
         if isinstance(pgrad, Tensor):  # a differentiable backward (create_graph)
             pgrad = pgrad.data
@@ -405,7 +412,6 @@ def checked_backward(node: Any, grad: Any, root: Tensor) -> tuple[Any, ...]:
             continue
         raise _backward_error(node, index, pgrad, grad.data if isinstance(grad, Tensor)
                               else grad, root)
-    return input_grads  # type: ignore[no-any-return]
 
 
 def _backward_error(node: Any, index: int, pgrad: Any, grad: Any, root: Tensor) -> AnomalyError:
