@@ -22,7 +22,7 @@ from real_data import OFFLINE_TRAIN, mnist_dir, mnist_offline_split
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = ("mnist_two_layer", "mlp_300_100", "sigmoid_mlp", "numerical_vs_backprop",
-            "show_digits", "custom_op")
+            "show_digits", "custom_op", "grad_hooks")
 TRAINING = ("mnist_two_layer", "mlp_300_100", "sigmoid_mlp", "numerical_vs_backprop")
 LAST_LINE = re.compile(r"test accuracy: (\d\.\d{4})")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -327,3 +327,27 @@ def test_examples_use_one_blas_thread_unless_told(tmp_path: Path, given: str | N
                           capture_output=True, text=True)
     expected = {None: "1 None", "OPENBLAS_NUM_THREADS": "2 None", "OMP_NUM_THREADS": "None 2"}
     assert done.stdout.strip() == expected[given]
+
+
+def test_grad_hooks_logs_clips_and_shows_an_anomaly(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_example("grad_hooks", *tiny(out, limit=640), "--clip", "0.5", "--anomaly",
+                         "--anomaly-demo", cwd=tmp_path)
+    stdout = result.stdout
+    assert "epoch 1 (anomaly mode):" in stdout
+    norms = dict(re.findall(r"(layers\.0\.weight(?: before clipping)?) [\d.]+ \(max ([\d.]+)\)",
+                            stdout))
+    assert float(norms["layers.0.weight before clipping"]) > 0.5  # the raw gradient is longer
+    assert float(norms["layers.0.weight"]) <= 0.5 + 1e-4  # what the optimizer saw: clipped
+    clipped = re.search(r"clipped (\d+)/20 steps", stdout)
+    assert clipped and int(clipped.group(1)) > 0
+    assert re.search(r"fraction of outputs > 0 \(forward hooks\): layers\.0 0\.\d+, "
+                     r"layers\.2 0\.\d+", stdout)
+    # the anomaly demo names the op and the example's own line
+    source = (REPO / "examples" / "grad_hooks.py").read_text().splitlines()
+    line = next(i for i, text in enumerate(source, 1) if "logits.log()" in text)
+    assert "AnomalyError: Log: the output holds NaN" in stdout
+    assert f"examples/grad_hooks.py:{line} in anomaly_demo" in stdout
+    assert "anomaly here" in (out / "anomaly.dot").read_text()
+    assert last_accuracy(stdout) > 0.5
+    assert (out / "weights.npz").is_file()

@@ -587,3 +587,40 @@ def test_conv_and_pool_nodes_show_kernel_stride_and_padding():
     assert "Conv2d\nkernel 3x1, stride 2x1, padding 2x0, dilation 2, groups 2" in labels
     assert "AvgPool2d\nkernel 3x3, stride 1, padding 1" in labels
     assert "Relu" in labels  # other ops keep their one-line label
+
+
+# -- highlight (anomaly branch: where detect_anomaly stopped) -------------------------------------
+def test_highlight_marks_exactly_one_op_and_one_tensor():
+    a, b, c, loss = abc()
+    product = loss.grad_fn.parents[0].grad_fn.parents[0]  # a * b
+    plain, _ = parse(viz.dot_source(loss))
+    for target, kind in ((product.grad_fn, "op"), (product, "tensor")):
+        nodes, _ = parse(viz.dot_source(loss, highlight=target))
+        marked = [n for n, attrs in nodes.items() if attrs.get("color") == BORDER["anomaly"]]
+        assert len(marked) == 1
+        attrs = nodes[marked[0]]
+        assert attrs["fillcolor"] == FILL["anomaly"] and attrs["penwidth"] == "4"
+        if kind == "op":
+            assert attrs["label"] == "Mul\nanomaly here"
+        else:
+            assert attrs["label"].startswith("(3,) float32\nintermediate")
+        # nothing else changed
+        assert {n: v for n, v in nodes.items() if n != marked[0]} == \
+               {n: v for n, v in plain.items() if n != marked[0]}
+
+
+def test_highlight_inside_a_collapsed_chain_marks_the_group():
+    rng = np.random.default_rng(0)
+    loss = mlp(4, rng)
+    inner = loss.grad_fn.parents[0].grad_fn  # the last Relu, inside the repeated chain
+    nodes, _ = parse(viz.dot_source(loss, collapse=True, highlight=inner))
+    marked = [attrs for attrs in nodes.values() if attrs.get("color") == BORDER["anomaly"]]
+    assert len(marked) == 1 and "anomaly in Relu" in marked[0]["label"]
+
+
+def test_highlight_outside_the_drawn_graph_is_a_clear_error():
+    a, b, c, loss = abc()
+    with pytest.raises(ValueError, match="not in the drawn graph"):
+        viz.dot_source(loss, max_depth=0, highlight=loss.grad_fn)
+    with pytest.raises(ValueError, match="not in the drawn graph"):
+        viz.dot_source(loss, highlight=(a * 2.0).grad_fn)

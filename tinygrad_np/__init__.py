@@ -41,4 +41,12 @@ __all__ += ["binary_cross_entropy_with_logits", "cross_entropy", "l1_loss", "mse
             "nll_loss"]
 __all__ += ["conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",  # conv branch
             "adaptive_avg_pool2d"]
+# anomaly branch (issue 16): anomaly mode and gradient hooks
+from . import hooks  # noqa: E402
+from .anomaly import (AnomalyError, detect_anomaly, is_anomaly_enabled,  # noqa: E402
+                      set_detect_anomaly)
+from .hooks import RemovableHandle  # noqa: E402
+
+__all__ += ["AnomalyError", "detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly", "hooks",
+            "RemovableHandle"]
 __version__ = "0.1.0"

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from . import hooks
+from .grad_mode import config
 from .tensor import Tensor
 
 # What getrefcount(previous) reads in the walk when only the gradient dict holds the array:
@@ -41,9 +43,14 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
     handed_out = {id(grad)}
     root_fn = root.grad_fn
     if root_fn is None:
+        if hooks.any_tensor_hooks:
+            grad = hooks.run_tensor_hooks(root, grad)
         with _GRAD_LOCK:
             _accumulate(root, grad, False, handed_out)
         return
+    # Anomaly mode (detect_anomaly) is read once per backward(): each node's backward then
+    # goes through the checking call. Outside it the loop pays one test of a local per node.
+    checked_backward = _checked_backward() if config.anomaly else None
 
     consumers = _count_consumers(root_fn)
     # The gradient so far of each node's output (keyed by node) and of each leaf (keyed by
@@ -66,14 +73,16 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                     f"backward(): trying to go back through {type(fn).__name__} a second "
                     f"time, but its saved arrays were freed by the first backward(). "
                     f"Call backward(retain_graph=True) the first time if you need to.")
-            if fn.output_ref is not None:
+            if fn.output_ref is not None:  # retain_grad() or a hook on the node's output
                 output = fn.output_ref()
                 if output is not None:
-                    with _GRAD_LOCK:
-                        _accumulate(output, grad, fn in summed, handed_out)
-            input_grads = fn.backward(grad)
-            if type(input_grads) is not tuple:
-                input_grads = (input_grads,)
+                    grad = _observe(output, grad, fn in summed, handed_out)
+            if checked_backward is None:
+                input_grads = fn.backward(grad)
+                if type(input_grads) is not tuple:
+                    input_grads = (input_grads,)
+            else:
+                input_grads = checked_backward(fn, grad, root)
             if len(input_grads) != len(parents):
                 raise RuntimeError(f"{type(fn).__name__}.backward returned {len(input_grads)} "
                                    f"gradients for {len(parents)} inputs")
@@ -118,9 +127,36 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                 consumers[key] = left
                 if not left:
                     ready.append(key)
+    if hooks.any_tensor_hooks:  # False until some tensor ever had a hook
+        for leaf in leaves:
+            if getattr(leaf, "_hooks", None):  # before .grad, and outside the lock
+                before = grads[leaf]
+                after = hooks.run_tensor_hooks(leaf, before)
+                if after is not before:
+                    grads[leaf] = after
+                    summed.discard(leaf)  # the hook's array: never added into in place
     with _GRAD_LOCK:  # once per backward, uncontended in a single thread: ~0.1 us
         for leaf in leaves:
             _accumulate(leaf, grads[leaf], leaf in summed, handed_out)
+
+
+def _observe(output: Tensor, grad: Any, made_here: bool, handed_out: set[int]) -> Any:
+    """An intermediate's gradient is complete: run its hooks, keep `.grad` if it asked
+    (`retain_grad()`, after the hooks, as PyTorch does); return the gradient to pass on."""
+    if getattr(output, "_hooks", None):
+        replaced = hooks.run_tensor_hooks(output, grad)
+        if replaced is not grad:
+            grad, made_here = replaced, False
+    if getattr(output, "_retains_grad", False):
+        with _GRAD_LOCK:
+            _accumulate(output, grad, made_here, handed_out)
+    return grad
+
+
+def _checked_backward() -> Any:
+    from .anomaly import checked_backward  # only in anomaly mode; imported after the engine
+
+    return checked_backward
 
 
 def _seed(data: Any, grad: Any) -> Any:

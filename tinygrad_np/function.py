@@ -47,8 +47,9 @@ class Function:
     """
 
     # The node's graph bookkeeping; built-in ops add their own slots, user subclasses
-    # (without __slots__) get a __dict__ for whatever they store on ctx.
-    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "output_ref")
+    # (without __slots__) get a __dict__ for whatever they store on ctx. `_anomaly` is only
+    # ever set in anomaly mode (where the op was called, fingerprints of what it saved).
+    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "output_ref", "_anomaly")
 
     parents: tuple[Tensor, ...]
     needs_input_grad: tuple[bool, ...]

@@ -22,6 +22,7 @@ class _Config(threading.local):
 
     def __init__(self) -> None:
         self.grad_enabled = True
+        self.anomaly = False  # detect_anomaly(): read once per backward(), never per op
 
 
 config = _Config()

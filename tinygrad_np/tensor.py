@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .hooks import RemovableHandle
 
 Axis = int | tuple[int, ...] | None
 
@@ -32,13 +36,17 @@ class Tensor:
     # `_nn_parameter` (nn modules): set on tensors made by `nn.Parameter` or frozen with
     # `requires_grad_(False)`, so a module keeps them as parameters. Never set by __init__
     # (ops make tensors on the hot path); read it with getattr(t, "_nn_parameter", False).
+    # `_hooks` (register_hook) and `_retains_grad` (retain_grad) likewise: set only on the
+    # few tensors that ask, read only where the walk finds a gradient complete.
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_nn_parameter",
-                 "__weakref__")
+                 "_hooks", "_retains_grad", "__weakref__")
 
     # `ndarray * Tensor` must reach Tensor.__rmul__, not numpy's elementwise loop.
     __array_ufunc__ = None
 
     data: Any
+    _hooks: dict[int, Any] | None
+    _retains_grad: bool
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
@@ -139,8 +147,14 @@ class Tensor:
     def retain_grad(self) -> Tensor:
         """Keep `.grad` on this intermediate (non-leaf) tensor during `backward()`."""
         if self.grad_fn is not None:
+            self._retains_grad = True
             self.grad_fn.output_ref = weakref.ref(self)
         return self
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for an intermediate that asked with `retain_grad()` to keep its `.grad`."""
+        return self.grad_fn is not None and getattr(self, "_retains_grad", False)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, cut from the graph."""
@@ -149,6 +163,23 @@ class Tensor:
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (the next backward starts from zero)."""
         self.grad = None
+
+    # -- gradient hooks (anomaly branch, issue 16) ------------------------------------------------
+    def register_hook(self, hook: Callable[[Tensor], Any]) -> RemovableHandle:
+        """Call `hook(grad)` when this tensor's gradient is complete in `backward()`.
+
+        `grad` is a Tensor (as in PyTorch); the hook may return a replacement (a Tensor or
+        array of this tensor's shape) or None. On a leaf it runs before the gradient is added
+        into `.grad`; on an intermediate, before the gradient flows on. Hooks run in
+        registration order. Returns a handle: `handle.remove()` unregisters it.
+
+        >>> w = Tensor([1.0, -3.0], requires_grad=True)
+        >>> h = w.register_hook(lambda g: g.clip(-1.0, 1.0))   # clip this gradient
+        >>> (w * 5.0).sum().backward()
+        >>> w.grad
+        array([1., 1.], dtype=float32)
+        """
+        return _hooks.register_tensor_hook(self, hook)
 
     # -- pictures: shortcuts to tinygrad_np.viz ---------------------------------------------
     def to_dot(self, **options: Any) -> Any:
@@ -456,7 +487,7 @@ class Tensor:
         return _ops.flip(self, axis)
 
 # The ops import Tensor from this module, so they come in after the class exists.
-from . import tensor_ops as _ops  # noqa: E402
+from . import hooks as _hooks, tensor_ops as _ops  # noqa: E402
 from .autograd import run_backward  # noqa: E402
 from .ops.compare import (Equal, Greater, GreaterEqual, Less, LessEqual,  # noqa: E402
                           NotEqual, comparable as _comparable)

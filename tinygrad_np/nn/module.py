@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from ..hooks import RemovableHandle, new_hook_dict
 from ..tensor import Tensor
 from .checkpoint import DEFAULT_MAX_BYTES, load_state, save_state
 
@@ -102,7 +103,33 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        hooks = self.__dict__.get("_module_hooks")  # absent unless a hook was registered
+        if hooks is None:
+            return self.forward(*args, **kwargs)
+        return hooks.call(self, args, kwargs)
+
+    # -- forward hooks (anomaly branch, issue 16) -------------------------------------------
+    def register_forward_hook(self, hook: Callable[[Module, tuple[Any, ...], Any], Any]
+                              ) -> RemovableHandle:
+        """Call `hook(module, inputs, output)` after each `forward` (`inputs`: the positional
+        arguments, a tuple); a return value other than None replaces the output. Hooks run in
+        registration order; `handle.remove()` unregisters.
+
+        >>> from tinygrad_np.nn import Linear
+        >>> layer = Linear(2, 3, rng=0)
+        >>> shapes = []
+        >>> handle = layer.register_forward_hook(lambda m, inp, out: shapes.append(out.shape))
+        >>> _ = layer(np.ones((4, 2), dtype=np.float32))
+        >>> shapes
+        [(4, 3)]
+        """
+        return _module_hooks(self).add(post=True, hook=hook)
+
+    def register_forward_pre_hook(self, hook: Callable[[Module, tuple[Any, ...]], Any]
+                                  ) -> RemovableHandle:
+        """Call `hook(module, inputs)` before each `forward`; a return value other than None
+        replaces the positional inputs (a tuple, or one value for a single input)."""
+        return _module_hooks(self).add(post=False, hook=hook)
 
     def __setattr__(self, name: str, value: Any) -> None:
         buffers = self.__dict__.get("_buffers")
@@ -392,6 +419,46 @@ class Module:
 
 
 _KIND = {"param": "parameter", "buffer": "buffer"}
+
+
+class _ModuleHooks:
+    """A module's forward pre-hooks and forward hooks (ordered: handle id -> fn). Kept in
+    the module's __dict__ under `_module_hooks` only once one is registered, so a module
+    without hooks is called exactly as before (one dict lookup)."""
+
+    __slots__ = ("pre", "post")
+
+    def __init__(self) -> None:
+        self.pre = new_hook_dict()
+        self.post = new_hook_dict()
+
+    def add(self, post: bool, hook: Any) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"expected a function as the hook, got {type(hook).__name__}")
+        hooks = self.post if post else self.pre
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def call(self, module: Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        for hook in list(self.pre.values()):
+            result = hook(module, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = module.forward(*args, **kwargs)
+        for hook in list(self.post.values()):
+            result = hook(module, args, output)
+            if result is not None:
+                output = result
+        return output
+
+
+def _module_hooks(module: Module) -> _ModuleHooks:
+    hooks = module.__dict__.get("_module_hooks")
+    if hooks is None:
+        hooks = _ModuleHooks()
+        object.__setattr__(module, "_module_hooks", hooks)  # not a parameter, not adopted
+    return hooks  # type: ignore[no-any-return]
 
 
 def _named_modules(module: Module, prefix: str,

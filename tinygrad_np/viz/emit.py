@@ -2,7 +2,7 @@
 (the same text as a `graphviz.Digraph`)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,7 +19,8 @@ GRAPH_NAME = "tinygrad_np"
 
 
 def dot_source(tensor: Tensor, *, show_grads: bool = False, rankdir: str = "LR",
-               max_depth: int | None = None, collapse: bool = False) -> str:
+               max_depth: int | None = None, collapse: bool = False,
+               highlight: Any = None) -> str:
     """The DOT text of the graph that computed `tensor` (see `to_dot` for the options).
 
     Works without Graphviz installed. The same graph always gives the same text.
@@ -32,11 +33,12 @@ def dot_source(tensor: Tensor, *, show_grads: bool = False, rankdir: str = "LR",
     """
     return f"digraph {GRAPH_NAME} {{\n" + "".join(
         dot_lines(tensor, show_grads=show_grads, rankdir=rankdir, max_depth=max_depth,
-                  collapse=collapse)) + "}\n"
+                  collapse=collapse, highlight=highlight)) + "}\n"
 
 
 def to_dot(tensor: Tensor, *, show_grads: bool = False, rankdir: str = "LR",
-           max_depth: int | None = None, collapse: bool = False) -> graphviz.Digraph:
+           max_depth: int | None = None, collapse: bool = False,
+           highlight: Any = None) -> graphviz.Digraph:
     """The graph that computed `tensor` as a `graphviz.Digraph` (call `.render`, `.pipe`, or
     show it in a notebook). `.source` is exactly `dot_source(...)`.
 
@@ -46,6 +48,8 @@ def to_dot(tensor: Tensor, *, show_grads: bool = False, rankdir: str = "LR",
     rankdir: "LR" (inputs left, result right) or "TB" (top to bottom); "RL", "BT" too.
     max_depth: show only this many ops back from `tensor`; the rest is one "... N more nodes".
     collapse: fold unnamed constants into their ops and repeated op chains into one node each.
+    highlight: an op node (a tensor's `grad_fn`, or `AnomalyError.node`) or a tensor to draw
+        in red, with a thick border: where anomaly mode found the problem.
     """
     try:
         import graphviz  # type: ignore[import-untyped]
@@ -53,25 +57,34 @@ def to_dot(tensor: Tensor, *, show_grads: bool = False, rankdir: str = "LR",
         raise ImportError("to_dot() needs the Python package graphviz: pip install graphviz "
                           "(dot_source() gives the same DOT text without it)") from None
     lines = dot_lines(tensor, show_grads=show_grads, rankdir=rankdir, max_depth=max_depth,
-                      collapse=collapse)
+                      collapse=collapse, highlight=highlight)
     return graphviz.Digraph(name=GRAPH_NAME, body=lines)
 
 
 def dot_lines(tensor: Tensor, *, show_grads: bool = False, rankdir: str = "LR",
-              max_depth: int | None = None, collapse: bool = False) -> list[str]:
+              max_depth: int | None = None, collapse: bool = False,
+              highlight: Any = None) -> list[str]:
     """The body of the DOT graph, one tab-indented statement per line."""
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}; got {rankdir!r}")
     graph = walk(tensor, max_depth)
     view = collapsed_view(graph) if collapse else plain_view(graph)
-    return _Emitter(view, show_grads).lines(rankdir)
+    return _Emitter(view, show_grads, highlight).lines(rankdir)
 
 
 class _Emitter:
-    def __init__(self, view: View, show_grads: bool) -> None:
+    def __init__(self, view: View, show_grads: bool, highlight: Any = None) -> None:
         self.view = view
         self.graph = view.graph
         self.show_grads = show_grads
+        # Identity, never ==: a Tensor's == is elementwise.
+        self.marked_ops = {k for k, fn in enumerate(self.graph.ops) if fn is highlight}
+        self.marked_tensors = {i for i, t in enumerate(self.graph.tensors) if t is highlight}
+        if highlight is not None and not self.marked_ops and not self.marked_tensors:
+            what = type(highlight).__name__
+            raise ValueError(f"highlight: the {what} to highlight is not in the drawn graph "
+                             f"(cut off by max_depth, or part of another graph); draw more of "
+                             f"it (a larger max_depth, or draw from a tensor that depends on it)")
         # Dense ids in drawing order: t0 is the root, then tensors in walk order.
         self.tensor_id = {i: f"t{n}" for n, i in enumerate(view.tensors)}
         self.node_id: list[str] = []
@@ -124,6 +137,9 @@ class _Emitter:
                 lines.extend(notes)
                 style.update(fillcolor=FILL["nonfinite"], color=BORDER["nonfinite"],
                              fontcolor=BORDER["nonfinite"], penwidth="2")
+        if i in self.marked_tensors:
+            style.update(fillcolor=FILL["anomaly"], color=BORDER["anomaly"],
+                         fontcolor=BORDER["anomaly"], penwidth="4")
         return {"label": "\n".join(lines), **style}
 
     def tensor_summary(self, t: Tensor, lines: list[str]) -> list[str]:
@@ -175,6 +191,12 @@ class _Emitter:
                 lines.append(f"NaN/inf in {len(hidden_trouble)} hidden tensors!")
                 style.update(fillcolor=FILL["nonfinite"], color=BORDER["nonfinite"],
                              fontcolor=BORDER["nonfinite"], penwidth="2")
+        marked = [k for k in node.ops if k in self.marked_ops]
+        if marked:
+            lines.append("anomaly here" if len(node.ops) == 1
+                         else f"anomaly in {graph.ops[marked[0]].__class__.__name__}")
+            style.update(fillcolor=FILL["anomaly"], color=BORDER["anomaly"],
+                         fontcolor=BORDER["anomaly"], penwidth="4")
         return {"label": "\n".join(lines), **style}
 
     @staticmethod

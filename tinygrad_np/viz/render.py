@@ -5,6 +5,7 @@ import shutil
 import warnings
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 from ..files import atomic_path
 from ..tensor import Tensor
@@ -34,7 +35,8 @@ class GraphvizNotFoundError(RuntimeError):
 
 
 def draw(tensor: Tensor, path: str | PathLike[str], *, show_grads: bool = False,
-         rankdir: str = "LR", max_depth: int | None = None, collapse: bool = False) -> Path:
+         rankdir: str = "LR", max_depth: int | None = None, collapse: bool = False,
+         highlight: Any = None) -> Path:
     """Draw the graph that computed `tensor` into `path` and return `path` (as a Path).
 
     The format comes from the suffix: .svg, .png, .pdf (rendered by `dot`), or .dot/.gv (the
@@ -52,11 +54,11 @@ def draw(tensor: Tensor, path: str | PathLike[str], *, show_grads: bool = False,
     fmt = FORMATS[suffix]
     if fmt is None:
         data = dot_source(tensor, show_grads=show_grads, rankdir=rankdir, max_depth=max_depth,
-                          collapse=collapse).encode("utf-8")
+                          collapse=collapse, highlight=highlight).encode("utf-8")
     else:
         require_dot()
         digraph = to_dot(tensor, show_grads=show_grads, rankdir=rankdir, max_depth=max_depth,
-                         collapse=collapse)
+                         collapse=collapse, highlight=highlight)
         nodes = digraph.source.count(" [label=")
         if nodes > BIG_GRAPH:
             warnings.warn(f"draw(): {nodes} nodes; Graphviz may take minutes to lay them out. "

@@ -14,10 +14,12 @@ FILL = {
     "group": "#ead1dc",         # light purple double ellipse: a collapsed repeated chain
     "nonfinite": "#f4cccc",     # light red: NaN or inf in the value or the gradient
     "dead": "#f9cb9c",          # light orange: a ReLU whose output is all zeros
+    "anomaly": "#ea9999",       # red: the op (or tensor) anomaly mode stopped at (highlight=)
 }
 BORDER = {
     "nonfinite": "#cc0000",     # red border and text go with the light red fill
     "dead": "#e69138",          # orange border
+    "anomaly": "#990000",       # dark red thick border and text
 }
 FONT = "Helvetica"
 RANKDIRS = ("LR", "TB", "RL", "BT")
