@@ -20,6 +20,9 @@ class _Config(threading.local):
 
     def __init__(self) -> None:
         self.grad_enabled = True
+        # The one hook between the engine and `jit`: this thread's recorder while it records
+        # (Function.apply hands it each op), else None.
+        self.recorder: Any = None
 
 
 config = _Config()
