@@ -161,7 +161,7 @@ def _describe(result: Any) -> Any:
         return tuple(_describe(r) for r in result)
     value = result.data if isinstance(result, Tensor) else result
     if isinstance(value, Traced):
-        return value.var
+        return value._var
     raise JitError(f"jit: the function must return tensors or arrays computed from its "
                    f"inputs (or None, or a tuple of those), not {type(result).__name__}")
 

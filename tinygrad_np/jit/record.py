@@ -86,9 +86,10 @@ class Recorder:
         self.before: dict[int, tuple] = {}  # id -> (leaf tensor, its data, its grad) at start
 
     # -- values ---------------------------------------------------------------------------
-    def new(self, value: Any) -> Traced:
+    def new(self, value: Any, computed: bool = True) -> Traced:
         traced = Traced(value, Var(next(self.counter), value), self)
-        self.traced.append(weakref.ref(traced))
+        if computed:  # a stand-in for an input is its array anyway, if it is kept
+            self.traced.append(weakref.ref(traced))
         return traced
 
     def emit(self, instr: Any) -> None:
@@ -99,8 +100,8 @@ class Recorder:
         self.program.instrs.append(instr)
 
     def read(self, value: Any, source: str, index: int = 0, tensor: Any = None) -> Traced:
-        traced = self.new(value)
-        var = traced.var
+        traced = self.new(value, computed=False)
+        var = traced._var
         var.roots = frozenset((var,))  # memory from outside: writes into it are side effects
         self.read_vars.add(var)
         if source == "grad":
@@ -151,7 +152,7 @@ class Recorder:
             result = None
         else:  # "draw"
             result = getattr(self.real_generator, fn)(*values, **kw)
-        written_vars = tuple(t.var for t in written)
+        written_vars = tuple(t._var for t in written)
         self._invalidate(written_vars)
         op_args, op_kwargs = _operands(args), _operands(kwargs)
         if kind == "setitem" or outs or writes_first or (
@@ -169,7 +170,7 @@ class Recorder:
                          f"recorded)")
             return result
         traced = self.new(result)
-        var = traced.var
+        var = traced._var
         in_vars = operands((op_args, op_kwargs))
         if type(result) is np.ndarray and result.base is None:
             var.fresh, var.roots = True, frozenset((var,))
@@ -209,11 +210,11 @@ class Recorder:
     # -- branches on values -----------------------------------------------------------------
     def branch(self, traced: Traced) -> bool:
         taken = bool(traced.value)
-        self.guard(Guard(traced.var, "bool", taken))
+        self.guard(Guard(traced._var, "bool", taken))
         return taken
 
     def branch_on_value(self, traced: Traced) -> None:
-        self.guard(Guard(traced.var, "equal", np.array(traced.value, copy=True)))
+        self.guard(Guard(traced._var, "equal", np.array(traced.value, copy=True)))
 
     # -- the engine's hook ------------------------------------------------------------------
     def apply(self, cls: Any, inputs: tuple, params: dict) -> Tensor:
@@ -251,9 +252,9 @@ class Recorder:
         grad = tensor.grad
         if grad is None or type(grad) is not np.ndarray:
             traced = self.new(grad)
-            self.emit(Read(traced.var, "grad", tensor=tensor))
+            self.emit(Read(traced._var, "grad", tensor=tensor))
             if grad is None:
-                self.emit(Guard(traced.var, "none"))
+                self.emit(Guard(traced._var, "none"))
                 binding.grad = None
                 return
             raise JitError(f"jit: a tensor's .grad is a {type(grad).__name__}, not an array")
@@ -325,7 +326,7 @@ class Recorder:
                     value = now.value
                     if isinstance(value, np.generic) and slot == "grad":
                         value = np.array(value)  # a .grad is always an array
-                    self.emit(Store(tensor, slot, now.var))
+                    self.emit(Store(tensor, slot, now._var))
                     setattr(tensor, slot, value)
                 else:  # None, or an array from outside the recording: a constant
                     self.emit(Store(tensor, slot, now))
@@ -403,7 +404,7 @@ class Recorder:
 def _operands(obj: Any) -> Any:
     """Arguments as operands: each stand-in as its Var, the rest as they are."""
     if isinstance(obj, Traced):
-        return obj.var
+        return obj._var
     if isinstance(obj, tuple):
         return tuple(_operands(o) for o in obj)
     if isinstance(obj, list):

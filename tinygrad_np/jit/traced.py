@@ -67,11 +67,11 @@ def owner(objects: Any) -> Any:
 class Traced:
     """An array during recording: the real `value` and its `var`."""
 
-    __slots__ = ("__weakref__", "recorder", "value", "var")
+    __slots__ = ("__weakref__", "_var", "recorder", "value")
     __hash__ = None  # type: ignore[assignment] # == is elementwise, as on arrays
 
     def __init__(self, value: Any, var: Var, recorder: Any) -> None:
-        self.value, self.var, self.recorder = value, var, recorder
+        self.value, self._var, self.recorder = value, var, recorder
 
     def _rec(self) -> Any:
         rec = self.recorder
@@ -91,7 +91,7 @@ class Traced:
         return (self[i] for i in range(len(self.value)))
 
     def __repr__(self) -> str:
-        return f"Traced({self.var!r}, {self.value!r})"
+        return f"Traced({self._var!r}, {self.value!r})"
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
         if self._rec() is not None:
