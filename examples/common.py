@@ -270,11 +270,6 @@ def progress(iterable: Iterable[Any], desc: str, total: int | None = None) -> An
                 mininterval=0.2)
 
 
-def cosine_lr(base: float, step: int, total: int) -> float:
-    """Learning rate at `step` of `total`: from `base` down to 0 along half a cosine."""
-    return 0.5 * base * (1.0 + float(np.cos(np.pi * step / max(total, 1))))
-
-
 # -- pictures -------------------------------------------------------------------------------------
 def _pyplot() -> Any:
     import matplotlib

@@ -50,17 +50,17 @@ def main(argv: Sequence[str] | None = None) -> float:
     weights = [model.fc1.weight, model.fc2.weight, model.fc3.weight]
     opt = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
     loader = DataLoader(data.x_train, data.y_train, batch_size=args.batch_size, seed=args.seed)
-    total, step = args.epochs * len(loader), 0
+    # lr: from --lr to 0 along half a cosine over the run, stepped after every batch
+    schedule = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs * len(loader))
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         bar = common.progress(loader, desc=f"epoch {epoch}/{args.epochs}")
         for x, y in bar:
-            opt.lr = common.cosine_lr(args.lr, step, total)
-            step += 1
             loss = model(x).softmax_cross_entropy(y) + args.alpha * sum(w.l2() for w in weights)
             opt.zero_grad()
             loss.backward()
             opt.step()
+            schedule.step()
             bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
         bar.close()
         with no_grad():

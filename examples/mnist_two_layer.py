@@ -5,9 +5,10 @@
     python examples/mnist_two_layer.py --dataset fashion-mnist --epochs 5
 
 Four named tensors are the whole model. The loss is softmax cross-entropy plus an L2
-penalty; `loss.backward()` fills `W1.grad` ... and a few lines of SGD with momentum (written
-out, no optimizer object) update the weights. The learning rate falls to zero along half a
-cosine over the run. Before training, `gradcheck` compares `backward()` with numerical
+penalty; `loss.backward()` fills `W1.grad` ... and `optim.SGD` with momentum updates the
+weights in place (v = momentum * v + grad; p -= lr * v). The learning rate falls to zero
+along half a cosine over the run (`optim.lr_scheduler.CosineAnnealingLR`, stepped after every
+batch). Before training, `gradcheck` compares `backward()` with numerical
 derivatives of the very same loss on a small float64 batch.
 
 Outputs (in --out): weights.npz (W1, b1, W2, b2; read it with `tinygrad_np.nn.load_state` or
@@ -23,7 +24,7 @@ from typing import Any
 import common
 import numpy as np
 
-from tinygrad_np import Tensor, gradcheck, no_grad, relu
+from tinygrad_np import Tensor, gradcheck, no_grad, optim, relu
 from tinygrad_np.datasets import DataLoader
 from tinygrad_np.nn import init, save_state
 
@@ -97,8 +98,11 @@ def main(argv: Sequence[str] | None = None) -> float:
 
     loader = DataLoader(data.x_train, data.y_train, batch_size=args.batch_size, shuffle=True,
                         seed=args.seed)
-    velocity = [np.zeros_like(p.data) for p in params]
     total_steps = args.epochs * len(loader)
+    opt = optim.SGD(params, lr=args.lr, momentum=args.momentum)
+    # lr: from --lr to 0 along half a cosine, one step per batch (none with --constant-lr)
+    schedule = None if args.constant_lr else \
+        optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
     step = 0
     step_loss: list[float] = []
     train_acc: list[float] = []
@@ -112,17 +116,13 @@ def main(argv: Sequence[str] | None = None) -> float:
         loss_sum = 0.0
         bar = common.progress(loader, desc=f"epoch {epoch}/{args.epochs}")
         for x, y in bar:
-            lr = args.lr if args.constant_lr else common.cosine_lr(args.lr, step, total_steps)
-            step += 1
-
             loss, logits = loss_fn(x, y, W1, b1, W2, b2, lam)
-            for p in params:
-                p.grad = None          # backward() adds into .grad: start each step from 0
+            opt.zero_grad()            # backward() adds into .grad: start each step from 0
             loss.backward()
-            for p, v in zip(params, velocity):
-                v *= args.momentum     # v = momentum * v + grad;  p = p - lr * v
-                v += p.grad
-                p.data -= lr * v
+            opt.step()                 # v = momentum * v + grad;  p -= lr * v (in place)
+            if schedule is not None:
+                schedule.step()
+            step += 1
 
             value = loss.item()
             step_loss.append(value)

@@ -101,7 +101,7 @@ def test_sgd_momentum_by_hand() -> None:
     w.grad = np.array([1.0])
     opt.step()                    # b = 0.5 * 2 + 1 = 2, w = 0.8 - 0.1 * 2
     np.testing.assert_allclose(w.data, [0.6], rtol=0, atol=1e-15)
-    np.testing.assert_array_equal(opt.momentum_buffers[0], [2.0])
+    np.testing.assert_array_equal(opt.state[w]["momentum_buffer"], [2.0])
 
 
 @pytest.mark.parametrize("config", [{"lr": 0.01},
@@ -138,8 +138,7 @@ def test_float32_stays_float32_in_params_and_state(make) -> None:
     opt = make(params)
     run(opt, params)
     assert all(p.dtype == np.float32 for p in params)
-    state = [a for name in ("momentum_buffers", "exp_avg", "exp_avg_sq")
-             for a in getattr(opt, name, []) if a is not None]
+    state = [a for p in params for a in opt.state.get(p, {}).values() if hasattr(a, "dtype")]
     assert state or isinstance(opt, SGD) and not opt.momentum
     assert all(a.dtype == np.float32 for a in state)
 
@@ -170,9 +169,11 @@ def test_updates_are_in_place_and_never_touch_grad(make) -> None:
     assert all(p.data is a for p, a in zip(params, arrays))
     assert params[1].grad is shared and np.all(shared == 1)
     assert params[0].grad is grad0 and np.all(grad0 == 0.5)
-    for buffer in getattr(opt, "momentum_buffers", []):
-        if buffer is not None:
-            assert not np.shares_memory(buffer, shared) and not np.shares_memory(buffer, grad0)
+    for p in params:
+        for buffer in opt.state.get(p, {}).values():
+            if hasattr(buffer, "dtype"):
+                assert not np.shares_memory(buffer, shared)
+                assert not np.shares_memory(buffer, grad0)
 
 
 @pytest.mark.parametrize("make", OPTIMIZERS, ids=["sgd", "sgd-nesterov-wd", "adam-wd"])
@@ -185,10 +186,9 @@ def test_params_without_grad_are_untouched(make) -> None:
     opt.step()
     opt.step()
     np.testing.assert_array_equal(params[2].data, frozen)
+    assert params[2] not in opt.state
     if isinstance(opt, Adam):
-        assert opt.steps == [2, 2, 0] and opt.exp_avg[2] is None
-    if getattr(opt, "momentum_buffers", None):
-        assert opt.momentum_buffers[2] is None
+        assert [opt.state[p]["step"] for p in params[:2]] == [2, 2]
 
 
 @pytest.mark.parametrize("make, expected", [
@@ -217,7 +217,7 @@ def test_adam_counts_steps_per_parameter() -> None:
     late.grad = np.ones((3, 4))
     start = late.data.copy()
     opt.step()
-    assert opt.steps == [1, 2]
+    assert [opt.state[p]["step"] for p in (late, early)] == [1, 2]
     np.testing.assert_allclose(late.data, start - 0.1, rtol=0, atol=1e-12)   # a first step
 
 

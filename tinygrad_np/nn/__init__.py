@@ -10,6 +10,7 @@ from . import init
 from .checkpoint import CheckpointError, load_state, save_state
 from .layers import Linear, ReLU, Sequential, Sigmoid, Tanh
 from .module import LoadResult, Module, StateDictError
+from .utils import clip_grad_norm_
 
 __all__ = ["CheckpointError", "Linear", "LoadResult", "Module", "ReLU", "Sequential", "Sigmoid",
-           "StateDictError", "Tanh", "init", "load_state", "save_state"]
+           "StateDictError", "Tanh", "clip_grad_norm_", "init", "load_state", "save_state"]

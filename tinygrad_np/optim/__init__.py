@@ -1,11 +1,21 @@
-"""Optimizers that update parameters in place from their `.grad`.
+"""Optimizers that update parameters in place from their `.grad`, on PyTorch's model:
+parameter groups, per-parameter state, `state_dict()`.
 
 >>> from tinygrad_np import nn, optim
 >>> model = nn.Linear(3, 1, rng=0)
 >>> opt = optim.Adam(model.parameters(), lr=1e-2)
+>>> opt.param_groups[0]["betas"]
+(0.9, 0.999)
 """
+from . import lr_scheduler
+from .adagrad import Adagrad
 from .adam import Adam
-from .optimizer import Optimizer
+from .adamw import AdamW
+from .optimizer import Optimizer, ParamState
+from .rmsprop import RMSprop
+from .serialize import load_training_state, save_training_state, state_from_arrays, state_to_arrays
 from .sgd import SGD
 
-__all__ = ["SGD", "Adam", "Optimizer"]
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "ParamState", "RMSprop",
+           "load_training_state", "lr_scheduler", "save_training_state", "state_from_arrays",
+           "state_to_arrays"]

@@ -1,26 +1,32 @@
-"""Adam (Kingma & Ba), with bias correction and optional L2 weight decay."""
+"""Adam (Kingma & Ba), with bias correction, optional L2 weight decay and AMSGrad."""
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, check_flag, check_hyper
 
 __all__ = ["Adam"]
 
 
 class Adam(Optimizer):
-    """Adam with PyTorch's semantics (weight decay added to the gradient, as L2; not AdamW):
+    """Adam with PyTorch's semantics and defaults (weight decay added to the gradient, as
+    L2; `AdamW` decouples it):
 
-        g = grad + weight_decay * p
-        m = beta1 * m + (1 - beta1) * g
+        g = grad + weight_decay * p                 (-grad with maximize=True)
+        m = m + (1 - beta1) * (g - m)               (PyTorch's lerp)
         v = beta2 * v + (1 - beta2) * g * g
+        v_max = max(v_max, v)                       (amsgrad=True: v_max replaces v below)
         p -= lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
 
-    where t counts the steps this parameter has taken (params without a gradient skip a step).
+    With decoupled_weight_decay=True (`AdamW`) the decay is not added to g; instead
+    p *= 1 - lr * weight_decay comes first.
+
+    where t counts the steps this parameter has taken (params without a gradient skip a
+    step). State: `opt.state[p]` holds "step", "exp_avg", "exp_avg_sq" (and
+    "max_exp_avg_sq").
 
     >>> from tinygrad_np import Tensor
     >>> w = Tensor([1.0, -1.0], requires_grad=True)
@@ -30,53 +36,83 @@ class Adam(Optimizer):
     array([ 0.9, -0.9], dtype=float32)
     """
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0) -> None:
-        super().__init__(params)
-        self.lr = check_hyper("Adam", "lr", lr)
-        if len(betas) != 2:
-            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = (check_hyper("Adam", "beta1", betas[0], 0.0, 1.0),
-                      check_hyper("Adam", "beta2", betas[1], 0.0, 1.0))
-        self.eps = check_hyper("Adam", "eps", eps)
-        self.weight_decay = check_hyper("Adam", "weight_decay", weight_decay)
-        count = len(self.params)
-        # Per-parameter state, in the parameter's dtype, made on its first step.
-        self.steps = [0] * count
-        self.exp_avg: list[np.ndarray | None] = [None] * count
-        self.exp_avg_sq: list[np.ndarray | None] = [None] * count
+                 weight_decay: float = 0.0, amsgrad: bool = False, *,
+                 maximize: bool = False, decoupled_weight_decay: bool = False) -> None:
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
+                                  "weight_decay": weight_decay, "amsgrad": amsgrad,
+                                  "maximize": maximize,
+                                  "decoupled_weight_decay": decoupled_weight_decay})
+
+    def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
+        name = type(self).__name__
+        group["lr"] = check_hyper(name, "lr", group["lr"])
+        betas = group["betas"]
+        if not hasattr(betas, "__len__") or len(betas) != 2:
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        group["betas"] = (check_hyper(name, "beta1", betas[0], 0.0, 1.0),
+                          check_hyper(name, "beta2", betas[1], 0.0, 1.0))
+        group["eps"] = check_hyper(name, "eps", group["eps"])
+        group["weight_decay"] = check_hyper(name, "weight_decay", group["weight_decay"])
+        group["amsgrad"] = check_flag(name, "amsgrad", group["amsgrad"])
+        group["maximize"] = check_flag(name, "maximize", group["maximize"])
+        group["decoupled_weight_decay"] = check_flag(name, "decoupled_weight_decay",
+                                                     group["decoupled_weight_decay"])
+        return group
 
     def step(self) -> None:
-        """Update each parameter that has a gradient, in place."""
-        lr, eps, wd = float(self.lr), float(self.eps), float(self.weight_decay)
-        beta1, beta2 = float(self.betas[0]), float(self.betas[1])
-        for index, p in enumerate(self.params):
-            g = p.grad
-            if g is None:
-                continue
-            data = p.data
-            if wd:
-                decayed = data * wd  # a new array: p.grad may be shared, never write to it
-                decayed += g
-                g = decayed
-            m, v = self.exp_avg[index], self.exp_avg_sq[index]
-            if m is None or v is None:
-                m = self.exp_avg[index] = np.zeros_like(data)
-                v = self.exp_avg_sq[index] = np.zeros_like(data)
-            t = self.steps[index] = self.steps[index] + 1
-            m *= beta1
-            m += (1.0 - beta1) * g
-            # `out=`: an array even for a 0-d parameter (where g * g would be a numpy scalar).
-            square = np.multiply(g, g, out=np.empty_like(data))
-            square *= 1.0 - beta2
-            v *= beta2
-            v += square
-            # PyTorch's arrangement: the bias corrections fold into two scalars, and one
-            # scratch array becomes the update (no per-element bias-corrected copies of m, v).
-            update = np.sqrt(v, out=square)
-            update /= math.sqrt(1.0 - beta2 ** t)
-            update += eps
-            np.divide(m, update, out=update)
-            update *= lr / (1.0 - beta1 ** t)
-            data -= update
+        """Update each parameter that has a gradient, in place (no new arrays after a
+        parameter's first step)."""
+        index = 0
+        for group in self.param_groups:
+            lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+            beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
+            amsgrad, maximize = group["amsgrad"], group["maximize"]
+            decoupled = group["decoupled_weight_decay"]
+            for p in group["params"]:
+                g = self._grad(p, index)
+                index += 1
+                if g is None:
+                    continue
+                data = p.data
+                state = self.state[p]
+                if not state:  # the first step: moments start at zero
+                    state["step"] = 0
+                    state["exp_avg"] = np.zeros_like(data)
+                    state["exp_avg_sq"] = np.zeros_like(data)
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = np.zeros_like(data)
+                t = state["step"] = state["step"] + 1
+                if decoupled:  # AdamW: p *= 1 - lr * weight_decay
+                    if wd:
+                        data *= 1.0 - lr * wd
+                    g = self._grad_with_decay(p, g, 0.0, maximize)
+                else:
+                    g = self._grad_with_decay(p, g, wd, maximize)
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                work = self._buffer(p, "update")
+                # m.lerp_(g, 1 - beta1), as PyTorch: m + (1 - beta1) * (g - m)
+                np.subtract(g, m, out=work)
+                work *= 1.0 - beta1
+                m += work
+                # v = beta2 * v + (1 - beta2) * g * g
+                np.multiply(g, g, out=work)
+                work *= 1.0 - beta2
+                v *= beta2
+                v += work
+                if amsgrad:
+                    if "max_exp_avg_sq" not in state:   # amsgrad switched on mid-run
+                        state["max_exp_avg_sq"] = np.zeros_like(data)
+                    v = state["max_exp_avg_sq"]
+                    np.maximum(v, state["exp_avg_sq"], out=v)
+                # PyTorch's arrangement: the bias corrections fold into two scalars, and one
+                # scratch array becomes the update (no bias-corrected copies of m, v).
+                step_size = lr / (1.0 - beta1 ** t)
+                bias_correction2_sqrt = (1.0 - beta2 ** t) ** 0.5
+                np.sqrt(v, out=work)
+                work /= bias_correction2_sqrt
+                work += eps
+                np.divide(m, work, out=work)
+                work *= step_size
+                data -= work

@@ -2,24 +2,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, check_flag, check_hyper
 
 __all__ = ["SGD"]
 
 
 class SGD(Optimizer):
-    """SGD with PyTorch's semantics (no dampening):
+    """SGD with PyTorch's semantics and defaults:
 
-        g = grad + weight_decay * p
-        b = g on the first step, then b = momentum * b + g
+        g = grad + weight_decay * p                 (-grad with maximize=True)
+        b = g on the first step, then b = momentum * b + (1 - dampening) * g
         g = g + momentum * b   if nesterov   else   b        (when momentum > 0)
         p -= lr * g
 
-    `lr`, `momentum` and `weight_decay` may be changed between steps (a schedule).
+    The hyperparameters live in `opt.param_groups` and are read at every step, so a
+    schedule may change them. State: `opt.state[p]["momentum_buffer"]` (with momentum).
 
     >>> from tinygrad_np import Tensor
     >>> w = Tensor([1.0, 2.0], requires_grad=True)
@@ -29,44 +30,91 @@ class SGD(Optimizer):
     array([0.95, 2.1 ], dtype=float32)
     """
 
-    def __init__(self, params: Iterable[Tensor], lr: float, momentum: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False) -> None:
-        super().__init__(params)
-        self.lr = check_hyper("SGD", "lr", lr)
-        self.momentum = check_hyper("SGD", "momentum", momentum)
-        self.weight_decay = check_hyper("SGD", "weight_decay", weight_decay)
-        if nesterov and self.momentum == 0:
-            raise ValueError("SGD: nesterov=True needs a momentum > 0")
-        self.nesterov = bool(nesterov)
-        # One momentum buffer per parameter, in the parameter's dtype, made on its first step.
-        self.momentum_buffers: list[np.ndarray | None] = [None] * len(self.params)
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
+                 *, maximize: bool = False) -> None:
+        super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
+                                  "weight_decay": weight_decay, "nesterov": nesterov,
+                                  "maximize": maximize})
+
+    def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
+        group["lr"] = check_hyper("SGD", "lr", group["lr"])
+        group["momentum"] = check_hyper("SGD", "momentum", group["momentum"])
+        group["dampening"] = check_hyper("SGD", "dampening", group["dampening"], -np.inf)
+        group["weight_decay"] = check_hyper("SGD", "weight_decay", group["weight_decay"])
+        group["nesterov"] = check_flag("SGD", "nesterov", group["nesterov"])
+        group["maximize"] = check_flag("SGD", "maximize", group["maximize"])
+        if group["nesterov"] and (group["momentum"] == 0 or group["dampening"] != 0):
+            raise ValueError("SGD: nesterov=True needs a momentum > 0" if group["momentum"] == 0
+                             else "SGD: nesterov=True needs dampening=0")
+        return group
 
     def step(self) -> None:
-        """Update each parameter that has a gradient, in place."""
-        # Python floats, read once per step: float32 * float stays float32, whereas a
-        # np.float64 learning rate would make float64 temporaries under numpy 2.
-        lr, mu, wd = float(self.lr), float(self.momentum), float(self.weight_decay)
-        if not mu and not wd:  # plain SGD, the hot path: one temporary per parameter
-            for p in self.params:
-                g = p.grad
-                if g is not None:
-                    p.data -= lr * g
-            return
-        buffers, nesterov = self.momentum_buffers, self.nesterov
-        for index, p in enumerate(self.params):
-            g = p.grad
-            if g is None:
+        """Update each parameter that has a gradient, in place (no new arrays: scratch
+        arrays are made on a parameter's first step and reused)."""
+        index = 0
+        for group in self.param_groups:
+            # Python floats, read at every step: float32 * float stays float32, whereas a
+            # np.float64 learning rate would make float64 arithmetic under numpy 2.
+            lr, mu = float(group["lr"]), float(group["momentum"])
+            wd, maximize = float(group["weight_decay"]), group["maximize"]
+            dampening, nesterov = float(group["dampening"]), group["nesterov"]
+            if not mu and not wd and not maximize:  # plain SGD, the hot path: p -= lr * g
+                index = self._plain_step(group["params"], lr, index)
                 continue
-            if wd:
-                decayed = p.data * wd  # a new array: p.grad may be shared, never write to it
-                decayed += g
-                g = decayed
-            if mu:
-                buf = buffers[index]
-                if buf is None:  # a copy: the buffer is updated in place on later steps
-                    buf = buffers[index] = np.array(g, dtype=p.data.dtype)
-                else:
-                    buf *= mu
-                    buf += g
-                g = g + mu * buf if nesterov else buf
-            p.data -= lr * g
+            for p in group["params"]:
+                g = self._grad(p, index)
+                index += 1
+                if g is None:
+                    continue
+                d = self._grad_with_decay(p, g, wd, maximize)
+                scratch = d is not g  # ours to overwrite (p.grad may be shared: never)
+                if mu:
+                    buf = self._momentum_buffer(p, d, mu, dampening)
+                    if nesterov:  # d + mu * b, into a scratch array other than d's own
+                        look_ahead = self._buffer(p, "update")
+                        np.multiply(buf, mu, out=look_ahead)
+                        look_ahead += d
+                        d, scratch = look_ahead, True
+                    else:
+                        d, scratch = buf, False
+                # p -= lr * d, with lr * d written over d when d is a scratch array.
+                update = d if scratch else self._buffer(p, "update")
+                np.multiply(d, lr, out=update)
+                p.data -= update
+
+    def _plain_step(self, params: list[Any], lr: float, index: int) -> int:
+        """p -= lr * g for each parameter with a gradient, through its scratch array: the
+        same arithmetic as the general loop, with fewer Python calls per parameter."""
+        scratch = self._scratch
+        for p in params:
+            g = p.grad
+            if g is not None:
+                data = p.data
+                buffers = scratch.get(id(p))
+                update = buffers.get("update") if buffers is not None else None
+                if update is None or g.shape != data.shape or update.shape != data.shape or \
+                        update.dtype != data.dtype:
+                    self._grad(p, index)  # the shape check's error
+                    update = self._buffer(p, "update")
+                np.multiply(g, lr, out=update)
+                data -= update
+            index += 1
+        return index
+
+    def _momentum_buffer(self, p: Any, d: Any, mu: float, dampening: float) -> Any:
+        """b = d on the first step (a copy), then b = mu * b + (1 - dampening) * d."""
+        state = self.state[p]
+        buf = state.get("momentum_buffer")
+        if buf is None:
+            buf = state["momentum_buffer"] = np.empty_like(p.data)
+            np.copyto(buf, d)
+            return buf
+        buf *= mu
+        if dampening:
+            scaled = self._buffer(p, "update")
+            np.multiply(d, 1.0 - dampening, out=scaled)
+            buf += scaled
+        else:
+            buf += d
+        return buf

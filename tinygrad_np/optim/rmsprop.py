@@ -1,0 +1,96 @@
+"""RMSprop (Hinton), with PyTorch's options: momentum, centering, weight decay."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, check_flag, check_hyper
+
+__all__ = ["RMSprop"]
+
+
+class RMSprop(Optimizer):
+    """RMSprop with PyTorch's semantics and defaults:
+
+        g = grad + weight_decay * p                   (-grad with maximize=True)
+        v = alpha * v + (1 - alpha) * g * g
+        avg = sqrt(v) + eps, or with centered=True:
+            m = m + (1 - alpha) * (g - m);  avg = sqrt(v - m * m) + eps
+        b = momentum * b + g / avg;  p -= lr * b      (momentum > 0)
+        p -= lr * g / avg                              (otherwise)
+
+    State: `opt.state[p]` holds "step", "square_avg" (and "momentum_buffer", "grad_avg").
+
+    >>> from tinygrad_np import Tensor
+    >>> w = Tensor([1.0], requires_grad=True)
+    >>> w.grad = np.array([2.0], dtype=np.float32)
+    >>> RMSprop([w], lr=0.01, alpha=0.75, eps=0.0).step()  # v = 0.25 * 4: p -= 0.01 * 2 / 1
+    >>> w.data
+    array([0.98], dtype=float32)
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False, *, maximize: bool = False) -> None:
+        super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps,
+                                  "weight_decay": weight_decay, "momentum": momentum,
+                                  "centered": centered, "maximize": maximize})
+
+    def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
+        for key in ("lr", "alpha", "eps", "weight_decay", "momentum"):
+            group[key] = check_hyper("RMSprop", key, group[key])
+        group["centered"] = check_flag("RMSprop", "centered", group["centered"])
+        group["maximize"] = check_flag("RMSprop", "maximize", group["maximize"])
+        return group
+
+    def step(self) -> None:
+        """Update each parameter that has a gradient, in place (no new arrays after a
+        parameter's first step)."""
+        index = 0
+        for group in self.param_groups:
+            lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
+            wd, mu = float(group["weight_decay"]), float(group["momentum"])
+            centered, maximize = group["centered"], group["maximize"]
+            for p in group["params"]:
+                g = self._grad(p, index)
+                index += 1
+                if g is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["square_avg"] = np.zeros_like(p.data)
+                state["step"] += 1
+                g = self._grad_with_decay(p, g, wd, maximize)
+                v = state["square_avg"]
+                work = self._buffer(p, "update")
+                v *= alpha
+                np.multiply(g, g, out=work)
+                work *= 1.0 - alpha
+                v += work
+                if centered:
+                    m = state.get("grad_avg")
+                    if m is None:
+                        m = state["grad_avg"] = np.zeros_like(p.data)
+                    np.subtract(g, m, out=work)          # m.lerp_(g, 1 - alpha)
+                    work *= 1.0 - alpha
+                    m += work
+                    np.multiply(m, m, out=work)
+                    np.subtract(v, work, out=work)
+                    np.sqrt(work, out=work)
+                else:
+                    np.sqrt(v, out=work)
+                work += eps
+                np.divide(g, work, out=work)             # g / avg
+                if mu > 0:
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = np.zeros_like(p.data)
+                    buf *= mu
+                    buf += work
+                    np.multiply(buf, lr, out=work)
+                else:
+                    work *= lr
+                p.data -= work
