@@ -511,18 +511,22 @@ def test_docstring_example():
 
 
 class InPlaceSGD(optim.Optimizer):
-    """An optimizer on the public API that updates in place, without temporaries."""
+    """A user's optimizer on the public API: param_groups, state made on a parameter's first
+    step, updates in place without temporaries."""
 
     def __init__(self, params, lr):
-        super().__init__(params)
-        self.lr = lr
-        self.scratch = [np.empty_like(p.data) for p in self.params]
+        super().__init__(params, {"lr": lr})
 
     def step(self):
-        for p, scratch in zip(self.params, self.scratch):
-            if p.grad is not None:
-                np.multiply(p.grad, self.lr, out=scratch)
-                p.data -= scratch
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if "scratch" not in state:
+                    state["scratch"] = np.zeros_like(p.data)
+                np.multiply(p.grad, group["lr"], out=state["scratch"])
+                p.data -= state["scratch"]
 
 
 def whole_step(opt_factory, dtype="float64", sizes=(200, 100, 10)):
@@ -552,6 +556,11 @@ OPTIMIZERS = {
                                          weight_decay=1e-2),
     "adam": lambda ps: optim.Adam(ps, lr=1e-2, weight_decay=1e-3),
     "in-place sgd": lambda ps: InPlaceSGD(ps, 0.1),
+    "adamw amsgrad": lambda ps: optim.AdamW(ps, lr=1e-2, amsgrad=True),
+    "rmsprop centered": lambda ps: optim.RMSprop(ps, lr=1e-2, momentum=0.5, centered=True),
+    "adagrad": lambda ps: optim.Adagrad(ps, lr=0.1, weight_decay=1e-3),
+    "two groups": lambda ps: optim.SGD([{"params": ps[:2], "lr": 0.05},
+                                        {"params": ps[2:], "momentum": 0.9}], lr=0.1),
 }
 
 
@@ -570,6 +579,27 @@ def test_the_whole_step_replays_bit_for_bit_with_optimizer_state(name, dtype):
             np.testing.assert_array_equal(p.data, q.data)
             np.testing.assert_array_equal(p.grad, q.grad)
     assert len(runs) == 2  # one replay for all of it: zero_grad, backward and step inside
+
+
+def test_schedules_and_group_hyperparameters_set_between_calls_take_effect():
+    worlds = []
+    for _ in range(2):
+        step, ps, opt = whole_step(OPTIMIZERS["two groups"], sizes=(12, 8, 5))
+        schedule = optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.5)
+        worlds.append((step, ps, opt, schedule))
+    jitted = jit(worlds[1][0])
+    for call in range(12):
+        x, y = batch(dtype="float64", seed=call)
+        results = []
+        for fn, (_, ps, opt, schedule) in zip((worlds[0][0], jitted), worlds):
+            if call == 7:
+                opt.param_groups[1]["momentum"] = 0.5
+            results.append(fn(x, y).data)
+            schedule.step()
+        np.testing.assert_array_equal(results[0], results[1])
+        for p, q in zip(worlds[0][1], worlds[1][1]):
+            np.testing.assert_array_equal(p.data, q.data)
+    assert jitted.recordings == 1
 
 
 def test_a_replay_reuses_its_buffers_and_allocates_no_arrays():

@@ -176,7 +176,8 @@ def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]
         elif isinstance(instr, Call):
             _call(writer, instr, lines)
         elif isinstance(instr, Callback):
-            lines.append(f"{writer.const(instr.obj)}.{instr.name}()")
+            lines.append(f"{writer.const(instr.obj)}.{instr.name}("
+                         f"{writer.arguments(instr.args, instr.kwargs)})")
         elif isinstance(instr, Store):
             value = instr.value
             if isinstance(value, Var):

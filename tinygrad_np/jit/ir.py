@@ -72,6 +72,8 @@ class Callback:
     `step()` or `zero_grad()`): its Python reads the hyperparameters and state of the day."""
     obj: Any
     name: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
 
 
 @dataclass(eq=False)

@@ -287,12 +287,12 @@ class Recorder:
         self.shadows = []
 
     def callback(self, shadow: _Shadow, args: tuple, kwargs: dict) -> Any:
-        if args or kwargs:
-            self.give_up(f"{type(shadow.obj).__name__}.{shadow.name}() was given arguments")
+        if any(isinstance(a, (Traced, Tensor)) for a in (*args, *kwargs.values())):
+            self.give_up(f"{type(shadow.obj).__name__}.{shadow.name}() was given an array")
         if shadow.name != "zero_grad" or self._grads_used():
             self.late = True  # running it as written after a replay failed would do it twice
         self.materialize()
-        self.emit(Callback(shadow.obj, shadow.name))
+        self.emit(Callback(shadow.obj, shadow.name, args, kwargs))
         self.inside_op += 1
         try:
             result = shadow.method(*args, **kwargs)
