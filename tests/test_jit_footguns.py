@@ -191,6 +191,24 @@ def test_a_draw_from_another_generator_runs_as_written_with_a_warning():
             float((x * check.random(x.shape) @ W.data).sum()))
 
 
+def test_seeding_inside_the_function_runs_as_written_with_a_warning():
+    W, _ = params()
+
+    def fn(x):
+        tinygrad_np.manual_seed(7)  # the function reseeds: every call draws the same mask
+        mask = tinygrad_np.random.get_generator().random(x.shape) < 0.5
+        return (Tensor(x * mask) @ W).sum()
+
+    jitted = jit(fn)
+    x = data(0)[0]
+    expected = float(fn(x).item())
+    jitted(x)
+    with pytest.warns(RuntimeWarning, match="manual_seed"):
+        assert float(jitted(x).item()) == expected
+    for _ in range(2):
+        assert float(jitted(x).item()) == expected
+
+
 def test_ndarray_at_tensor_while_recording_is_a_tensor():
     def make():
         W, b = params()

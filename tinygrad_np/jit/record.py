@@ -343,15 +343,19 @@ class Recorder:
 
     # -- random draws -----------------------------------------------------------------------
     def watch_generators(self) -> None:
-        """Snapshot every numpy bit generator, and draw the framework's through us."""
+        """Draw the framework's generator through a recording one (the thread's generator is
+        not created here: when to create it is the function's business)."""
         from .. import random as framework_random
         from .draw import RecordingGenerator
 
         self.framework_random = framework_random
-        self.real_generator = framework_random.get_generator()
+        self.real_generator = framework_random._state.generator
+        if self.real_generator is None:
+            return
         self.framework_bits = self.real_generator.bit_generator
         self.draw_state = self.framework_bits.state
-        framework_random._state.generator = RecordingGenerator(self.real_generator, self)
+        self.recording_generator = RecordingGenerator(self.real_generator, self)
+        framework_random._state.generator = self.recording_generator
 
     def before_draw(self) -> None:
         if not _same_state(self.framework_bits.state, self.draw_state):
@@ -362,12 +366,21 @@ class Recorder:
         self.draw_state = self.framework_bits.state
 
     def unwatch_generators(self) -> None:
-        if not hasattr(self, "real_generator"):
+        if not hasattr(self, "framework_random"):
             return
-        self.framework_random._state.generator = self.real_generator
-        self.before_draw()
-        for bits, state in self.generator_states.items():
-            if bits is not self.framework_bits and not _same_state(bits.state, state):
+        state = self.framework_random._state
+        if self.real_generator is None:
+            if state.generator is not None:
+                self.give_up("it drew from tinygrad_np's generator for the first time while "
+                             "recording")
+        elif state.generator is not self.recording_generator:
+            self.give_up("it seeds tinygrad_np's generator (manual_seed) inside")
+        else:
+            state.generator = self.real_generator
+            self.before_draw()
+        bits_now = getattr(self, "framework_bits", None)
+        for bits, then in self.generator_states.items():
+            if bits is not bits_now and not _same_state(bits.state, then):
                 self.give_up("it draws random numbers from a numpy generator other than "
                              "tinygrad_np.random.get_generator(); a replay would repeat the "
                              "numbers of the recording")
