@@ -82,3 +82,15 @@ def test_the_report_names_the_run_and_the_blas_kernel():
               "epoch_seconds": {}, "memory": {}}
     markdown = train_step.to_markdown(report)
     assert "Run: plain process." in markdown and f"BLAS: {info}" in markdown
+
+
+def test_page_faults_prints_one_row_per_implementation():
+    import subprocess
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "page_faults.py"
+    done = subprocess.run([sys.executable, str(script), "--steps", "5", "--batches", "32"],
+                          capture_output=True, text=True, check=True)
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ")][1:]
+    assert [row.split(" | ")[0][2:] for row in rows] == ["numpy", "tinygrad_np",
+                                                        "tinygrad_np jit"]
+    assert all(float(row.split(" | ")[1].strip(" |")) >= 0 for row in rows)

@@ -181,7 +181,7 @@ class Recorder:
             var.known = all(v.known for v in rest)
         into: Any = None
         elementwise = False
-        if var.fresh and result.ndim:
+        if var.fresh and result.ndim and "where" not in kwargs:  # where=: unwritten stays
             if kind == "call" and isinstance(fn, np.ufunc):
                 into, elementwise = fn, fn.signature is None
             elif kind == "operator" and fn in OPERATOR_UFUNCS:
