@@ -34,11 +34,11 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import tinygrad_np  # noqa: E402
-from tinygrad_np import Tensor, optim, relu  # noqa: E402
-from tinygrad_np.files import atomic_path  # noqa: E402
+import tinygrad_np
+from tinygrad_np import Tensor, optim, relu
+from tinygrad_np.files import atomic_path
 
 IN, HIDDEN, OUT = 784, 100, 10
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
@@ -522,11 +522,11 @@ def to_markdown(report: dict[str, Any]) -> str:
     spread = (f"lowest-highest of {processes} processes" if processes > 1
               else "10th-90th percentile of rounds")
     lines = [f"Run: {m.get('run', 'unknown')}.",
-             f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, numpy "
-             f"{m['numpy']}, PyTorch {m['torch']}, JAX {m.get('jax', 'not installed')}, "
-             f"tinygrad_np {m['tinygrad_np']}.",
-             f"BLAS: {m.get('blas', 'unknown')} (OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE: "
-             f"{m.get('openblas_env', 'unknown')}).",
+             (f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, numpy "
+              f"{m['numpy']}, PyTorch {m['torch']}, JAX {m.get('jax', 'not installed')}, "
+              f"tinygrad_np {m['tinygrad_np']}."),
+             (f"BLAS: {m.get('blas', 'unknown')} (OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE: "
+              f"{m.get('openblas_env', 'unknown')})."),
              f"Matmul peak (1024x1024 @ 1024x1024): {report['matmul_gflops']['float32']:.0f} "
              f"GFLOP/s float32, {report['matmul_gflops']['float64']:.0f} GFLOP/s float64. "
              f"glibc malloc thresholds pinned: {m['malloc_thresholds_pinned']}. "
