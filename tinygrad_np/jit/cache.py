@@ -109,12 +109,12 @@ class jit:
         config.recorder = rec
         try:
             rec.scan()
-            rec.watch_generators()
+            rec.draws.start()
             result = self.fn(*traced_args, **traced_kwargs)
         finally:
             config.recorder = previous
             rec.unshadow()
-            rec.unwatch_generators()
+            rec.draws.stop()
             rec.finish()
             rec.active = False
         try:

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ..grad_mode import config
 from ..tensor import Tensor
+from .draw import DrawWatch
 from .errors import JitError
 from .ir import Call, Callback, Guard, Program, Read, Store, Var, operands
 from .traced import Traced, unwrap
@@ -81,8 +81,7 @@ class Recorder:
         self.read_vars: set[Var] = set()
         self.grad_vars: set[Var] = set()
         self.shadows: list[_Shadow] = []
-        self.draw_state: Any = None  # the framework generator's state after our last draw
-        self.generator_states: dict[Any, Any] = {}
+        self.draws = DrawWatch(self)
         self.before: dict[int, tuple] = {}  # id -> (leaf tensor, its data, its grad) at start
 
     # -- values ---------------------------------------------------------------------------
@@ -151,7 +150,7 @@ class Recorder:
             values[0][values[1]] = values[2]
             result = None
         else:  # "draw"
-            result = getattr(self.real_generator, fn)(*values, **kw)
+            result = getattr(self.draws.real_generator, fn)(*values, **kw)
         written_vars = tuple(t._var for t in written)
         self._invalidate(written_vars)
         op_args, op_kwargs = _operands(args), _operands(kwargs)
@@ -278,7 +277,7 @@ class Recorder:
                         obj.__dict__[name] = shadow
                         self.shadows.append(shadow)
             elif isinstance(obj, np.random.BitGenerator):
-                self.generator_states[obj] = obj.state
+                self.draws.states[obj] = obj.state
 
     def unshadow(self) -> None:
         for shadow in self.shadows:
@@ -342,51 +341,6 @@ class Recorder:
             self.bind(tensor)
 
     # -- random draws -----------------------------------------------------------------------
-    def watch_generators(self) -> None:
-        """Draw the framework's generator through a recording one (the thread's generator is
-        not created here: when to create it is the function's business)."""
-        from .. import random as framework_random
-        from .draw import RecordingGenerator
-
-        self.framework_random = framework_random
-        self.real_generator = framework_random._state.generator
-        if self.real_generator is None:
-            return
-        self.framework_bits = self.real_generator.bit_generator
-        self.draw_state = self.framework_bits.state
-        self.recording_generator = RecordingGenerator(self.real_generator, self)
-        framework_random._state.generator = self.recording_generator
-
-    def before_draw(self) -> None:
-        if not _same_state(self.framework_bits.state, self.draw_state):
-            self.give_up("it draws from tinygrad_np's generator without going through "
-                         "tinygrad_np.random.get_generator() (a generator kept from before)")
-
-    def after_draw(self) -> None:
-        self.draw_state = self.framework_bits.state
-
-    def unwatch_generators(self) -> None:
-        if not hasattr(self, "framework_random"):
-            return
-        state = self.framework_random._state
-        if self.real_generator is None:
-            if state.generator is not None:
-                self.give_up("it drew from tinygrad_np's generator for the first time while "
-                             "recording")
-        elif state.generator is not self.recording_generator:
-            self.give_up("it seeds tinygrad_np's generator (manual_seed) inside")
-        else:
-            state.generator = self.real_generator
-            self.before_draw()
-        bits_now = getattr(self, "framework_bits", None)
-        for bits, then in self.generator_states.items():
-            if bits is not bits_now and not _same_state(bits.state, then):
-                self.give_up("it draws random numbers from a numpy generator other than "
-                             "tinygrad_np.random.get_generator(); a replay would repeat the "
-                             "numbers of the recording")
-                break
-        self.generator_states = {}
-
     # -- the end ----------------------------------------------------------------------------
     def finish(self) -> None:
         """Real arrays back into every tensor, the final stores, and the checks that nothing
@@ -432,19 +386,6 @@ def _operands(obj: Any) -> Any:
     return obj
 
 
-def _same_state(a: Any, b: Any) -> bool:
-    """Two bit generator states (dicts of numbers and arrays) are equal."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same_state(a[k], b[k]) for k in a)
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return bool(np.array_equal(a, b))
-    return bool(a == b)
-
-
 def _name(fn: Any) -> str:
     return fn if isinstance(fn, str) else getattr(fn, "__name__", repr(fn))
 
-
-def recording() -> Any:
-    """This thread's recorder, or None."""
-    return config.recorder
