@@ -317,6 +317,44 @@ def test_a_tensor_kept_past_the_call_runs_as_written_with_a_warning():
     assert all(type(t.data) is np.ndarray for t in history)
 
 
+def test_resetting_a_grad_before_any_op_reads_it_replays():
+    W, b = params()
+
+    def fn(x, y):
+        W.grad = b.grad = None  # by hand, at the top: before any op has read W or b
+        loss = (Tensor(x) @ W + b).softmax_cross_entropy(y)
+        loss.backward()
+        return loss
+
+    jitted = jit(fn)
+    x, y = data(0)
+    for _ in range(4):  # without the replayed reset, the gradients would add up
+        jitted(x, y)
+        grad = W.grad.copy()
+    W.grad = b.grad = None
+    fn(x, y)
+    np.testing.assert_array_equal(grad, W.grad)
+
+
+def test_assigning_to_a_tensor_no_op_reads_runs_as_written_with_a_warning():
+    W, b = params()
+    unused = Tensor(np.ones(3), requires_grad=True)
+    unused.grad = np.ones(3)
+
+    def fn(x):
+        unused.grad = None  # a tensor the function's ops never read
+        return (Tensor(x) @ W).sum()
+
+    jitted = jit(fn)
+    jitted(data(0)[0])
+    unused.grad = np.ones(3)
+    with pytest.warns(RuntimeWarning, match="no op of it reads"):
+        jitted(data(0)[0])
+    unused.grad = np.ones(3)
+    jitted(data(0)[0])
+    assert unused.grad is None
+
+
 def test_writing_into_state_the_recording_did_not_make_is_refused():
     W, _ = params()
     total = np.zeros(())

@@ -347,10 +347,12 @@ class Recorder:
         made while recording outlives it."""
         self.materialize()
         self.bindings = {}
-        for tensor, data, grad in self.before.values():  # never read by an op, assigned to
-            for slot, then in (("data", data), ("grad", grad)):
-                if getattr(tensor, slot) is not then:
-                    self.emit(Store(tensor, slot, getattr(tensor, slot)))
+        for tensor, data, grad in self.before.values():
+            if tensor.data is not data or tensor.grad is not grad:
+                # assigned to, but never read by an op: by this function (which a replay
+                # would not redo), or by another thread meanwhile (which it must not redo)
+                self.give_up("it assigns to .data or .grad of a tensor no op of it reads")
+                break
         self.before = {}
 
     def check_escapes(self) -> None:
