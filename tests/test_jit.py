@@ -646,3 +646,28 @@ def test_a_gradient_the_caller_keeps_is_never_written_by_a_later_replay():
         jitted(x, y)
         assert ps[0].grad is not kept
     np.testing.assert_array_equal(kept, snapshot)
+
+
+def test_a_module_called_on_raw_arrays_trains_the_same_under_jit():
+    from tinygrad_np import nn
+
+    worlds = []
+    for _ in range(2):
+        model = nn.Sequential(nn.Linear(12, 8, rng=0), nn.ReLU(), nn.Linear(8, 5, rng=1))
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+        def train_step(x, y, model=model, opt=opt):
+            opt.zero_grad()
+            loss = model(x).softmax_cross_entropy(y)  # x: an ndarray, as a DataLoader yields
+            loss.backward()
+            opt.step()
+            return loss
+        worlds.append((train_step, model))
+    (eager, eager_model), (step, jit_model) = worlds
+    jitted = jit(step)
+    for call in range(10):
+        x, y = batch(seed=call)
+        np.testing.assert_array_equal(jitted(x, y).data, eager(x, y).data)
+    for p, q in zip(jit_model.parameters(), eager_model.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+    assert jitted.recordings == 1

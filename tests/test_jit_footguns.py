@@ -266,6 +266,13 @@ def test_recordings_are_bounded_and_then_run_as_written_with_one_warning():
     assert len(limit) == 1
     assert jitted.recordings == 4 and len(jitted.replays) <= 5
 
+    once = jit(lambda x, scale: (Tensor(x) @ W * scale).sum(), max_recordings=4)
+    with pytest.warns(RuntimeWarning, match="max_recordings=4"):
+        for call in range(1000):  # a new value on every call: seen once, never recorded
+            assert float(once(x, call + 0.5).item()) == pytest.approx(
+                float((x @ W.data * (call + 0.5)).sum()))
+    assert len(once.replays) <= 16
+
 
 def test_keyword_arguments_work():
     def make():

@@ -53,7 +53,9 @@ class jit:
         except TypeError:  # an unhashable Python argument: nothing to key a recording on
             return self.fn(*args, **kwargs)
         if entry is None:  # the first call runs as written: it creates any lazy state
-            if self.recordings < self.max_recordings:
+            # keys seen once are bounded too: a value new on every call is never recorded
+            if self.recordings < self.max_recordings and \
+                    len(self.replays) < 4 * self.max_recordings:
                 self.replays[key] = _SEEN
             else:
                 self._limit_reached()
