@@ -399,7 +399,7 @@ def test_a_value_that_changes_on_every_call_stops_the_replay_with_a_warning():
     assert jitted(np.array([9.0])).item() == 9.0
 
 
-@pytest.mark.parametrize("case", ["state write", "asarray", "parameter argument"])
+@pytest.mark.parametrize("case", ["state write", "parameter argument"])
 def test_what_a_replay_could_not_reproduce_is_refused_while_recording(case):
     net = make_net()
     opt = optim.SGD(list(net.values()), lr=0.1, momentum=0.9)
@@ -422,7 +422,7 @@ def test_what_a_replay_could_not_reproduce_is_refused_while_recording(case):
 
     state = np.zeros(())
     messages = {"state write": "writes into an array the recording did not make",
-                "asarray": "np.asarray", "parameter argument": "arguments are data"}
+                "parameter argument": "arguments are data"}
     jitted = jit(fn)
     with pytest.raises(JitError, match=messages[case]):
         for _ in range(2):

@@ -364,6 +364,74 @@ def test_assigning_to_a_tensor_no_op_reads_runs_as_written_with_a_warning():
     assert unused.grad is None
 
 
+class MadeByHand(Function):
+    """A backward that writes a value computed from its inputs into an array it made with
+    np.zeros (numpy takes the value's numbers: np.asarray on a stand-in)."""
+
+    def forward(ctx, a):
+        return a.sum()
+
+    def backward(ctx, grad):
+        out = np.zeros(4)
+        out[1:3] = grad
+        return out
+
+
+def test_numbers_numpy_takes_from_a_recorded_array_are_checked_on_every_call():
+    w = Tensor(np.ones(4), requires_grad=True)
+
+    def fn(x, scale):
+        loss = MadeByHand.apply(w) * Tensor(x)
+        loss.backward()
+        return loss
+
+    jitted = jit(fn)
+    for call in range(6):  # the same x: the numbers are the same, the replay is used
+        w.grad = None
+        jitted(np.array(2.0), 1)
+        np.testing.assert_array_equal(w.grad, [0.0, 2.0, 2.0, 0.0])
+    assert jitted.recordings == 1
+    for value in (3.0, 3.0, 5.0):  # other numbers: as written (and recorded anew)
+        w.grad = None
+        jitted(np.array(value), 1)
+        np.testing.assert_array_equal(w.grad, [0.0, value, value, 0.0])
+
+    def writes_through(x):
+        view = np.asarray(Tensor(x).data)
+        view += 1.0  # a write the recording could not see: refused by numpy, not lost
+        return Tensor(x)
+
+    through = jit(writes_through)
+    through(np.ones(2))
+    with pytest.raises(ValueError, match="read-only"):
+        through(np.ones(2))
+
+
+class RunningMean(Function):
+    """An op that updates statistics kept in an array passed to it as it is (as training
+    batch norm does with its running mean)."""
+
+    def forward(ctx, x, running=None):
+        running *= 0.9
+        running += 0.1 * x.mean(axis=0)
+        return x * 1.0
+
+    def backward(ctx, grad):
+        return grad
+
+
+def test_an_op_writing_into_an_array_passed_as_it_is_is_refused_before_it_writes():
+    W, _ = params()
+    running = np.zeros(3)
+    jitted = jit(lambda x: RunningMean.apply(Tensor(x) @ W, running=running).sum())
+    jitted(data(0)[0])
+    after_one_call = running.copy()
+    with pytest.raises(JitError, match="writes into an array passed to it"):
+        jitted(data(0)[0])
+    np.testing.assert_array_equal(running, after_one_call)  # nothing half-written
+    assert running.flags.writeable
+
+
 def test_writing_into_state_the_recording_did_not_make_is_refused():
     W, _ = params()
     total = np.zeros(())

@@ -220,11 +220,27 @@ class Recorder:
         for t in inputs:
             if isinstance(t, Tensor) and t.grad_fn is None:
                 self.bind(t)
+        # Arrays given to the op as they are (batch norm's running statistics) are read-only
+        # while it runs: a write into one would not be recorded, so it is refused before it
+        # changes anything.
+        frozen = [a for a in (*inputs, *params.values())
+                  if type(a) is np.ndarray and a.flags.writeable]
+        for array in frozen:
+            array.flags.writeable = False
         self.inside_op += 1
         try:
             result = cls.apply(*inputs, **params)
+        except ValueError as error:
+            if frozen and "read-only" in str(error):
+                raise JitError(f"jit: {cls.__name__} writes into an array passed to it as it "
+                               f"is (running statistics, say), which a replay could not "
+                               f"follow; call it outside the jitted function (or in eval "
+                               f"mode)") from None
+            raise
         finally:
             self.inside_op -= 1
+            for array in frozen:
+                array.flags.writeable = True
         data = result.data
         if isinstance(data, Traced) and isinstance(data.value, np.generic):
             result.data = self.call(np.asarray, (data,), {}, "call")  # as Function.apply does

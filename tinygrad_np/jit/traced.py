@@ -94,11 +94,19 @@ class Traced:
         return f"Traced({self._var!r}, {self.value!r})"
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
-        if self._rec() is not None:
-            raise JitError("jit: np.asarray/np.array was called on an array being recorded; "
-                           "what is computed from the result would not be recorded (use "
-                           "numpy functions on the array itself)")
-        return np.asarray(self.value, dtype=dtype)
+        """numpy needs the numbers themselves (`np.asarray(x)`, `real[i] = x`): they are
+        checked on every replay, as a value branched on; a view is read-only, since a write
+        through it would not be recorded."""
+        rec = self._rec()
+        value = np.asarray(self.value, dtype=dtype)
+        if rec is None:
+            return value
+        rec.branch_on_value(self)
+        if copy:
+            return np.array(value, copy=True)
+        view = value.view()
+        view.flags.writeable = False
+        return view
 
     # -- values Python needs now: checked on every replay ------------------------------
     def __bool__(self) -> bool:
