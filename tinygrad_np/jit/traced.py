@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from .errors import JitError
 from .ir import Var
 
 # Binary and unary operators are recorded as the operators themselves and replayed as
