@@ -10,10 +10,19 @@ tqdm and matplotlib (the `[examples]` extra) are imported only when used.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
+
+# One BLAS thread unless the user chose a number: set before numpy loads OpenBLAS. The
+# examples' matrices are small (batch 32 x 784 x 100), where a second thread gains nothing,
+# and where other programs share the cores OpenBLAS's waiting threads slow everything down:
+# the main job took 65 s instead of 2.5 s on a busy 2-core machine (docs/tutorial.md).
+if not any(var in os.environ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                         "MKL_NUM_THREADS")):
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 import numpy as np
 
@@ -22,10 +31,8 @@ try:
     import tinygrad_np  # noqa: F401
 except ModuleNotFoundError:  # run from a checkout without `pip install -e .`: use the checkout
     sys.path.insert(0, str(REPO_ROOT))
-# Where the offline copy of the MNIST test files lives: a `shared/` folder beside the project
-# root. Searched only when no --data is given and only the test split is needed.
-SHARED_MNIST = REPO_ROOT.parent / "shared" / "data" / "mnist"
-# --offline-split: the 10,000 test images split into a training part and a held-out part.
+# --offline-split, and the fallback when full MNIST is neither on disk nor downloadable: the
+# 10,000 test images (bundled in the package) split into a training part and a held-out part.
 OFFLINE_TRAIN = 8000
 DATASETS = ("mnist", "fashion-mnist")
 DIGITS = tuple(str(d) for d in range(10))
@@ -114,13 +121,16 @@ def make_parser(name: str, description: str, *, epochs: int, batch_size: int, lr
     add(data, "--data", metavar="DIR", type=Path, default=None,
         help="folder with the four IDX files (plain or .gz); the only place looked at when "
              "given. Without it: $TINYGRAD_NP_DATA, ~/.cache/tinygrad_np/<dataset> (and "
-             "/usr/share/datasets/fashion-mnist for Fashion-MNIST), then a download")
+             "/usr/share/datasets/fashion-mnist for Fashion-MNIST), then a download; for "
+             "MNIST, if all that fails, the 10,000 test digits bundled with tinygrad_np "
+             f"({OFFLINE_TRAIN:,} to train on, {10000 - OFFLINE_TRAIN:,} to test)")
     add(data, "--no-download", action="store_true",
         help="never download; fail if the files are not found")
     add(data, "--offline-split", action="store_true",
         help=f"use the test files only: train on the first {OFFLINE_TRAIN:,} test images, "
              f"evaluate on the other {10000 - OFFLINE_TRAIN:,}. For machines without the "
-             f"60,000 training images; without --data it also looks in {SHARED_MNIST} (MNIST)")
+             f"60,000 training images; for MNIST without --data, the test files bundled with "
+             f"tinygrad_np are used")
     add(data, "--limit", metavar="N", type=positive_int, default=limit,
         help="train on the first N training images only (quick runs, tests)")
     train = parser.add_argument_group("training")
@@ -153,30 +163,24 @@ def load_split(args: argparse.Namespace, split: str, *, normalize: bool = True,
                flatten: bool = True) -> Any:
     """One split (`Split(images, labels)`) of `args.dataset`, found as `--data` says.
 
-    Without --data the loader's own search runs first; for the MNIST test split the
-    `shared/data/mnist` folder beside the project is tried next, and only then a download.
+    The MNIST test split without --data is the copy bundled with tinygrad_np (the official
+    files, MD5-checked): nothing to search for, nothing to download.
     """
+    if split == "test" and args.dataset == "mnist" and args.data is None:
+        from tinygrad_np.datasets import load_mnist_sample
+        return load_mnist_sample(0, normalize=normalize, flatten=flatten).test
     load = _loader(args.dataset)
-    options = {"normalize": normalize, "flatten": flatten, "split": split}
-    if args.data is not None:
-        return load(root=args.data, download=not args.no_download, **options)
-    if split == "test" and args.dataset == "mnist" and SHARED_MNIST.is_dir():
-        from tinygrad_np.datasets import DatasetNotFoundError
-        try:
-            return load(download=False, **options)
-        except DatasetNotFoundError:
-            try:
-                return load(root=SHARED_MNIST, download=False, **options)
-            except DatasetNotFoundError:
-                pass  # not complete there either: fall through to the usual search + download
-    return load(download=not args.no_download, **options)
+    return load(root=args.data, download=not args.no_download, normalize=normalize,
+                flatten=flatten, split=split)
 
 
 def load_data(args: argparse.Namespace, *, flatten: bool = True) -> Data:
     """Training and test images of `args.dataset`, as float32 in [0, 1].
 
     With --offline-split only the test files are read: the first 8,000 images train, the
-    last 2,000 test. --limit N then keeps the first N training images. Everything after this
+    last 2,000 test. Without it, full MNIST that is neither on disk nor downloadable (and no
+    --data given) falls back to the same split of the bundled test files, saying so in one
+    line on stderr. --limit N then keeps the first N training images. Everything after this
     function is the same whichever way the data came.
     """
     title = "MNIST" if args.dataset == "mnist" else "Fashion-MNIST"
@@ -187,15 +191,41 @@ def load_data(args: argparse.Namespace, *, flatten: bool = True) -> Data:
         how = (f"{title} offline split: test images 0-{OFFLINE_TRAIN - 1} train, "
                f"{OFFLINE_TRAIN}-{len(x) - 1} test")
     else:
+        from tinygrad_np.datasets import DatasetNotFoundError, load_mnist_sample
         load = _loader(args.dataset)
-        root = args.data
-        (x_train, y_train), (x_test, y_test) = load(
-            root=root, download=not args.no_download, normalize=True, flatten=flatten)
-        how = f"{title}: train and test files"
+        try:
+            (x_train, y_train), (x_test, y_test) = load(
+                root=args.data, download=not args.no_download, normalize=True, flatten=flatten)
+            how = f"{title}: train and test files"
+        except DatasetNotFoundError as err:
+            if args.dataset != "mnist" or args.data is not None:
+                raise  # asked for other data, or for one folder: say what is missing there
+            print(f"{_not_found_line(err, args.no_download)}; training on the 10,000 MNIST "
+                  f"test digits bundled with tinygrad_np instead ({OFFLINE_TRAIN:,} train, "
+                  f"{10000 - OFFLINE_TRAIN:,} test)", file=sys.stderr, flush=True)
+            (x_train, y_train), (x_test, y_test) = load_mnist_sample(
+                OFFLINE_TRAIN, normalize=True, flatten=flatten)
+            how = (f"MNIST bundled test set: test images 0-{OFFLINE_TRAIN - 1} train, "
+                   f"{OFFLINE_TRAIN}-9999 test")
     if args.limit is not None:
         x_train, y_train = x_train[:args.limit], y_train[:args.limit]
     description = f"{how}; {len(x_train):,} training / {len(x_test):,} test images"
     return Data(x_train, y_train, x_test, y_test, class_names(args.dataset), description)
+
+
+def _not_found_line(err: Any, no_download: bool) -> str:
+    """One line: which files were looked for where, and why they were not downloaded."""
+    files = ", ".join(f"{stem}[.gz]" for stem in err.missing)
+    places = ", ".join(str(d) for d in err.searched)
+    if no_download:
+        why = "not downloaded (--no-download)"
+    elif err.download_error is not None and err.download_error.failures:
+        failures = err.download_error.failures
+        why = f"download failed ({failures[-1][0]}: {failures[-1][1]}"
+        why += f"; {len(failures) - 1} other mirror(s) failed too)" if len(failures) > 1 else ")"
+    else:
+        why = "download failed"
+    return f"full MNIST not found: looked for {files} in {places}; {why}"
 
 
 # -- running ------------------------------------------------------------------------------------
@@ -261,13 +291,16 @@ class _Plain:
 
 
 def progress(iterable: Iterable[Any], desc: str, total: int | None = None) -> Any:
-    """A tqdm progress bar (on stderr) over `iterable`, or a silent stand-in without tqdm."""
+    """A tqdm progress bar (on stderr, when it is a terminal) over `iterable`, or a silent
+    stand-in without tqdm."""
     try:
         from tqdm import tqdm
     except ImportError:
         return _Plain(iterable)
+    # disable=None: no bar when stderr is not a terminal (a log file, a pipe, a test), where
+    # its redraws would bury the lines that matter.
     return tqdm(iterable, desc=desc, total=total, leave=True, dynamic_ncols=True,
-                mininterval=0.2)
+                mininterval=0.2, disable=None)
 
 
 # -- pictures -------------------------------------------------------------------------------------

@@ -3,9 +3,9 @@
     python examples/draw_graph.py                  # writes out/graph/mnist_loss*.svg|png
     python examples/draw_graph.py --out docs/images --rankdir TB
 
-Uses a batch of real MNIST test digits when the files are there (`--data DIR`, or the usual
-places tinygrad_np.datasets looks); otherwise random pixels of the same shape, which make the
-same picture apart from the numbers. Nothing is downloaded. Rendering needs Graphviz's `dot`.
+Uses a batch of real MNIST test digits: the ones bundled with tinygrad_np, or those in
+`--data DIR`; if that folder lacks them, random pixels of the same shape, which make the same
+picture apart from the numbers. Nothing is downloaded. Rendering needs Graphviz's `dot`.
 """
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("out/graph"),
                         help="directory for the pictures (default: out/graph)")
     parser.add_argument("--data", type=Path, default=None,
-                        help="directory holding the MNIST files (default: the usual places)")
+                        help="directory holding the MNIST test files (default: the copy "
+                             "bundled with tinygrad_np)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--rankdir", choices=["LR", "TB"], default="LR",
                         help="layout: LR left to right (default), TB top to bottom")
@@ -37,9 +38,13 @@ def load_batch(data: Path | None, batch: int, rng: np.random.Generator
                ) -> tuple[np.ndarray, np.ndarray]:
     """A batch of MNIST test digits, or random ones of the same shape if none are found."""
     try:
-        from tinygrad_np.datasets import load_mnist
+        from tinygrad_np.datasets import load_mnist, load_mnist_sample
 
-        x, y = load_mnist(root=data, download=False, split="test", normalize=True, flatten=True)
+        if data is None:
+            x, y = load_mnist_sample(0, normalize=True, flatten=True).test
+        else:
+            x, y = load_mnist(root=data, download=False, split="test", normalize=True,
+                              flatten=True)
         print(f"using {batch} MNIST test digits")
         return x[:batch], y[:batch]
     except (ImportError, OSError, ValueError) as err:

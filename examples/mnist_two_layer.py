@@ -11,6 +11,10 @@ along half a cosine over the run (`optim.lr_scheduler.CosineAnnealingLR`, steppe
 batch). Before training, `gradcheck` compares `backward()` with numerical
 derivatives of the very same loss on a small float64 batch.
 
+With no network and no MNIST on disk, the first command says so in one line on stderr and
+trains on the 10,000 MNIST test digits bundled with tinygrad_np (8,000 train, 2,000 test),
+as --offline-split does.
+
 Outputs (in --out): weights.npz (W1, b1, W2, b2; read it with `tinygrad_np.nn.load_state` or
 `np.load(..., allow_pickle=False)`), curves.png (loss and accuracy) and misclassified.png.
 The last line printed is `test accuracy: 0.XXXX`.

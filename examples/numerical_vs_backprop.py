@@ -9,7 +9,8 @@ one copy gets its gradient from `tinygrad_np.numgrad` (central differences: two 
 evaluations per parameter, 2 x 39,760 forward passes per step), the other from one forward
 and one backward pass; both take the same SGD step. The script prints the time per step of
 each, the speed-up, and the largest difference between the two gradients. Then backprop
-alone trains on the subset for --epochs and the last line is `test accuracy: 0.XXXX`.
+alone trains on the subset for --epochs, its weights go to --out/weights.npz (W1, b1, W2, b2),
+and the last line is `test accuracy: 0.XXXX`.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import numpy as np
 from tinygrad_np import Tensor, no_grad, numgrad, sigmoid
 from tinygrad_np.datasets import DataLoader
 from tinygrad_np.metrics import accuracy
+from tinygrad_np.nn import save_state
 
 NAME = "numerical_vs_backprop"
 SUMMARY = (__doc__ or NAME).splitlines()[0]  # the docstring's first line, for --help
@@ -130,6 +132,10 @@ def main(argv: Sequence[str] | None = None) -> float:
     print(f"after those steps the two copies' weights differ by at most {apart:.3e}")
     with no_grad():
         test_acc = accuracy(backprop_net.predict(data.x_test.astype(np.float64)), data.y_test)
+    # The backprop-trained weights, as every training example leaves them (W1, b1, W2, b2).
+    args.out.mkdir(parents=True, exist_ok=True)
+    save_state(args.out / "weights.npz", backprop_net.params)
+    print(f"saved {args.out / 'weights.npz'}")
     print(f"test accuracy: {test_acc:.4f}")
     return test_acc
 

@@ -1,12 +1,13 @@
-"""Where the tests find the real data, offline. Missing data fails a test, with a message
-saying where to put it; it never skips (a skipped accuracy test would pass unnoticed).
+"""Where the tests find the real data, offline, with nothing beside the clone. Missing data
+fails a test, with a message saying where to put it; it never skips (a skipped accuracy test
+would pass unnoticed).
 
-- MNIST: the test files (t10k-*) and the train labels in `shared/data/mnist`, in the
-  `shared/` folder that lies beside the project root (CI clones the repository with `shared/`
-  next to it). The 60,000 training images are not there: tests use the offline split (train
-  on the first 8,000 test images, evaluate on the last 2,000), as `--offline-split` does.
+- MNIST: the 10,000 test digits bundled in the package (`tinygrad_np/datasets/data/`, read
+  by `load_mnist_sample`). The 60,000 training images are not there: tests use the offline
+  split (train on the first 8,000 test images, evaluate on the last 2,000), as
+  `--offline-split` does.
 - Fashion-MNIST: all four files in /usr/share/datasets/fashion-mnist (Debian/Ubuntu package
-  `dataset-fashion-mnist`).
+  `dataset-fashion-mnist`, which scripts/install-os-deps.sh installs).
 """
 from __future__ import annotations
 
@@ -17,13 +18,16 @@ from typing import NamedTuple
 import numpy as np
 import pytest
 
-from tinygrad_np.datasets import load_fashion_mnist, load_mnist
+import tinygrad_np.datasets
+from tinygrad_np.datasets import load_fashion_mnist, load_mnist_sample
+from tinygrad_np.datasets.sample import MNIST_SAMPLE_FILES
 
-MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+# The bundled files as a folder, for what takes a directory (`--data DIR`, `root=`).
+BUNDLED_MNIST_DIR = Path(tinygrad_np.datasets.__file__).resolve().parent / "data"
+MNIST_DIR = BUNDLED_MNIST_DIR
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 MNIST_TEST_STEMS = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 ALL_STEMS = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", *MNIST_TEST_STEMS)
-SHARED_MNIST_STEMS = ("train-labels-idx1-ubyte", *MNIST_TEST_STEMS)  # all but train images
 OFFLINE_TRAIN = 8000  # the same split as examples/common.py's --offline-split
 
 
@@ -39,13 +43,12 @@ def _missing(folder: Path, stems: tuple[str, ...]) -> list[str]:
 
 
 def mnist_dir() -> Path:
-    """The folder with the offline MNIST files, or a test failure that says what is missing."""
-    missing = _missing(MNIST_DIR, SHARED_MNIST_STEMS)
+    """The folder holding the bundled MNIST test files, or a test failure naming what is
+    missing (a broken checkout)."""
+    missing = [name for name in MNIST_SAMPLE_FILES if not (MNIST_DIR / name).is_file()]
     if missing:
-        pytest.fail(f"offline MNIST data not found: {', '.join(m + '[.gz]' for m in missing)} "
-                    f"missing in {MNIST_DIR} (the shared/ folder beside the project root; "
-                    f"CI clones the repository with shared/ next to it). Put the MNIST test "
-                    f"files and train labels there.", pytrace=False)
+        pytest.fail(f"bundled MNIST files missing in {MNIST_DIR}: {', '.join(missing)}; they "
+                    f"are part of the repository (git checkout -- {MNIST_DIR})", pytrace=False)
     return MNIST_DIR
 
 
@@ -55,7 +58,8 @@ def fashion_dir() -> Path:
     if missing:
         pytest.fail(f"Fashion-MNIST not found: {', '.join(m + '[.gz]' for m in missing)} "
                     f"missing in {FASHION_DIR}; install it with "
-                    f"`apt-get install dataset-fashion-mnist`.", pytrace=False)
+                    f"`sh scripts/install-os-deps.sh` (apt-get install dataset-fashion-mnist).",
+                    pytrace=False)
     return FASHION_DIR
 
 
@@ -66,14 +70,11 @@ def _read_only(*arrays: np.ndarray) -> Data:
 
 
 @functools.lru_cache(maxsize=1)
-def _mnist_offline_split(folder: Path) -> Data:
-    x, y = load_mnist(root=folder, download=False, normalize=True, flatten=True, split="test")
-    return _read_only(x[:OFFLINE_TRAIN], y[:OFFLINE_TRAIN], x[OFFLINE_TRAIN:], y[OFFLINE_TRAIN:])
-
-
 def mnist_offline_split() -> Data:
     """Real MNIST digits, float32 (N, 784) in [0, 1]: 8,000 to train on, 2,000 to test."""
-    return _mnist_offline_split(mnist_dir())
+    (x_train, y_train), (x_test, y_test) = load_mnist_sample(
+        OFFLINE_TRAIN, normalize=True, flatten=True)
+    return _read_only(x_train, y_train, x_test, y_test)
 
 
 @functools.lru_cache(maxsize=1)

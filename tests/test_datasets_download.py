@@ -8,9 +8,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.server
+import inspect
 import os
+import signal
 import sys
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +24,7 @@ import pytest
 
 from tinygrad_np.datasets import DatasetNotFoundError, DownloadError, download_file, load_mnist
 from tinygrad_np.datasets import mnist as mnist_mod
+from tinygrad_np.datasets.download import DEFAULT_MAX_BYTES
 
 PAYLOAD = bytes(range(256)) * 400  # 100 KiB: several read chunks
 PAYLOAD_MD5 = hashlib.md5(PAYLOAD).hexdigest()
@@ -29,11 +33,14 @@ NAME = "t10k-labels-idx1-ubyte.gz"
 
 class Server:
     """Loopback HTTP server. Paths are /<mode>/<file>; modes: ok, 404, cut (hangs up halfway,
-    after announcing the full Content-Length), nolen (no Content-Length, half the body)."""
+    after announcing the full Content-Length), nolen (no Content-Length, half the body),
+    endless (no Content-Length, the body over and over until the client hangs up), slow (the
+    full body, one 1 KiB piece every 50 ms)."""
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.requests: list[str] = []
+        self.hung_up: list[str] = []
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -45,11 +52,23 @@ class Server:
                     self.send_error(404)
                     return
                 self.send_response(200)
-                if mode != "nolen":
+                if mode not in ("nolen", "endless"):
                     self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body if mode == "ok" else body[: len(body) // 2])
                 self.close_connection = True
+                try:
+                    if mode == "endless":
+                        for _ in range(10_000):  # 1 GB: far more than any cap lets through
+                            self.wfile.write(body)
+                    elif mode == "slow":
+                        for i in range(0, len(body), 1024):
+                            self.wfile.write(body[i : i + 1024])
+                            self.wfile.flush()
+                            time.sleep(0.05)
+                    else:
+                        self.wfile.write(body if mode == "ok" else body[: len(body) // 2])
+                except (BrokenPipeError, ConnectionResetError):
+                    outer.hung_up.append(self.path)  # the client stopped reading: as intended
 
             def log_message(self, *args: Any) -> None:  # keep pytest output clean
                 pass
@@ -74,6 +93,7 @@ def module_server() -> Iterator[Server]:
 def server(module_server: Server) -> Server:
     module_server.files = {NAME: PAYLOAD}
     module_server.requests = []
+    module_server.hung_up = []
     return module_server
 
 
@@ -215,6 +235,220 @@ def test_all_mirrors_fail_lists_each_with_reason(
     assert listing(tmp_path / "d") == []
 
 
+# ---- bounds: size cap and deadline -------------------------------------------------------------
+
+
+def test_announced_size_over_the_cap_is_refused_before_the_body(
+    tmp_path: Path, server: Server
+) -> None:
+    with pytest.raises(DownloadError) as info:
+        download_file(NAME, tmp_path, PAYLOAD_MD5, [server.mirror("ok")], max_bytes=1000,
+                      progress=False)  # fmt: skip
+    assert info.value.failures == [
+        (server.mirror("ok") + NAME,
+         f"too large: Content-Length {len(PAYLOAD)} bytes, over the 1000-byte limit for this file"),
+    ]  # fmt: skip
+    assert listing(tmp_path) == []
+
+
+class EndlessResponse:
+    """No Content-Length and bytes for ever; counts what the client asked for."""
+
+    def __init__(self) -> None:
+        self.headers: dict[str, str] = {}
+        self.delivered = 0
+
+    def read(self, n: int) -> bytes:
+        self.delivered += n
+        return b"\0" * n
+
+    def __enter__(self) -> EndlessResponse:  # noqa: PYI034 (a plain test double)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def test_endless_body_stops_one_byte_past_the_cap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    response = EndlessResponse()
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: response)
+    cap = 300_000
+    with pytest.raises(DownloadError, match=f"too large: more than the {cap}-byte limit"):
+        download_file(NAME, tmp_path, PAYLOAD_MD5, ["https://example.invalid/"],
+                      max_bytes=cap, progress=False)  # fmt: skip
+    assert response.delivered == cap + 1
+    assert listing(tmp_path) == []
+
+
+def test_endless_body_from_a_server(tmp_path: Path, server: Server) -> None:
+    with pytest.raises(DownloadError, match="too large: more than the 250000-byte limit"):
+        download_file(NAME, tmp_path, PAYLOAD_MD5, [server.mirror("endless")],
+                      max_bytes=250_000, progress=False)  # fmt: skip
+    assert listing(tmp_path) == []
+
+
+def test_defaults_are_bounded() -> None:
+    defaults = {k: p.default for k, p in inspect.signature(download_file).parameters.items()}
+    assert defaults["max_bytes"] == DEFAULT_MAX_BYTES == 256 * 2**20
+    assert defaults["deadline"] == 300.0 and defaults["timeout"] == 10.0
+
+
+@pytest.mark.parametrize("mode", ["ok", "nolen"])
+def test_a_file_of_exactly_the_cap_is_fine(tmp_path: Path, server: Server, mode: str) -> None:
+    body = server.files[NAME] if mode == "ok" else server.files[NAME][: len(PAYLOAD) // 2]
+    out = download_file(NAME, tmp_path, hashlib.md5(body).hexdigest(), [server.mirror(mode)],
+                        max_bytes=len(body), progress=False)  # fmt: skip
+    assert out.read_bytes() == body
+
+
+def test_deadline_stops_a_trickling_server(tmp_path: Path, server: Server) -> None:
+    # 100 pieces, 50 ms apart: every read makes progress (no socket timeout fires), the
+    # whole takes 5 s; the deadline ends it after 0.5 s and nothing is left behind.
+    start = time.monotonic()
+    with pytest.raises(DownloadError) as info:
+        download_file(NAME, tmp_path, PAYLOAD_MD5, [server.mirror("slow")], timeout=5,
+                      deadline=0.5, progress=False)  # fmt: skip
+    took = time.monotonic() - start
+    assert 0.5 <= took < 2.5, took
+    assert info.value.failures[-1] == (server.mirror("slow") + NAME,
+                                       "overall deadline of 0.5 s passed")  # fmt: skip
+    assert listing(tmp_path) == []  # the worker noticed within one 50 ms piece
+
+
+def test_ctrl_c_during_a_download_leaves_nothing(tmp_path: Path, server: Server) -> None:
+    # A real SIGINT while the main thread waits for the worker, as a user's Ctrl-C.
+    timer = threading.Timer(0.4, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    start = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            download_file(NAME, tmp_path, PAYLOAD_MD5, [server.mirror("slow")], timeout=5,
+                          progress=False)  # fmt: skip
+    finally:
+        timer.cancel()
+    assert time.monotonic() - start < 2.0
+    assert listing(tmp_path) == []
+
+
+def test_deadline_bounds_a_name_lookup_that_hangs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unreachable DNS server: getaddrinfo blocks, and no socket timeout applies to it."""
+    release = threading.Event()
+
+    def hanging_lookup(url: str, timeout: float) -> Any:
+        release.wait(30)
+        raise OSError("lookup gave up")
+
+    monkeypatch.setattr(urllib.request, "urlopen", hanging_lookup)
+    start = time.monotonic()
+    mirrors = ["https://a.invalid/", "https://b.invalid/"]
+    try:
+        with pytest.raises(DownloadError) as info:
+            download_file(NAME, tmp_path, PAYLOAD_MD5, mirrors, deadline=0.3, progress=False)
+    finally:
+        release.set()
+    assert time.monotonic() - start < 3.0  # 0.3 s, then up to 1 s for the worker to stop
+    assert info.value.failures == [(mirrors[0] + NAME, "overall deadline of 0.3 s passed")]
+    assert listing(tmp_path) == []
+
+
+def test_a_mirror_that_does_not_answer_is_given_up_for_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served: str
+) -> None:
+    """A hanging name lookup costs `timeout` per mirror, then the next mirror is tried."""
+    release = threading.Event()
+    real_urlopen = urllib.request.urlopen
+    tried: list[str] = []
+
+    def lookup(url: str, timeout: float) -> Any:
+        tried.append(url)
+        if url.startswith("https://"):
+            release.wait(30)
+            raise OSError("lookup gave up")
+        return real_urlopen(url, timeout=timeout)
+
+    monkeypatch.setattr(urllib.request, "urlopen", lookup)
+    mirrors = ["https://a.invalid/", "https://b.invalid/", served]
+    start = time.monotonic()
+    try:
+        out = download_file(NAME, tmp_path / "d", PAYLOAD_MD5, mirrors, timeout=0.3,
+                            deadline=None, progress=False)  # fmt: skip
+        took = time.monotonic() - start
+        with pytest.raises(DownloadError) as info:
+            download_file(NAME, tmp_path / "e", PAYLOAD_MD5, mirrors[:1], timeout=0.2,
+                          progress=False)  # fmt: skip
+    finally:
+        release.set()
+    assert out.read_bytes() == PAYLOAD
+    assert tried[:3] == [m + NAME for m in mirrors]
+    assert took < 4.0  # 2 x (0.3 s + up to 1 s for the worker to stop)
+    assert info.value.failures == [(mirrors[0] + NAME, "no progress for 0.2 s")]
+    assert listing(tmp_path / "e") == []
+
+
+def test_a_slow_server_that_keeps_sending_is_not_given_up(tmp_path: Path, server: Server) -> None:
+    body = PAYLOAD[:10 * 1024]  # 10 pieces, 50 ms apart: 0.5 s in all, more than the timeout
+    server.files = {NAME: body}
+    out = download_file(NAME, tmp_path, hashlib.md5(body).hexdigest(), [server.mirror("slow")],
+                        timeout=0.3, progress=False)  # fmt: skip
+    assert out.read_bytes() == body
+
+
+def test_deadline_covers_every_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, float]] = []
+
+    def slow_failure(url: str, timeout: float) -> Any:
+        calls.append((url, timeout))
+        time.sleep(0.2)
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(urllib.request, "urlopen", slow_failure)
+    mirrors = [f"https://m{i}.invalid/" for i in range(20)]
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match="overall deadline of 0.5 s passed"):
+        download_file(NAME, tmp_path, PAYLOAD_MD5, mirrors, timeout=10, deadline=0.5,
+                      progress=False)  # fmt: skip
+    assert time.monotonic() - start < 1.5
+    assert 2 <= len(calls) <= 4  # not all 20 mirrors
+    assert all(t <= 0.5 for _, t in calls)  # each socket timeout within what is left
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [("timeout", 0, "timeout must be > 0"), ("deadline", -1, "deadline must be > 0"),
+     ("max_bytes", -5, "max_bytes must be >= 0")],
+)  # fmt: skip
+def test_bad_bounds(tmp_path: Path, served: str, option: str, value: float, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        download_file(NAME, tmp_path, PAYLOAD_MD5, [served], **{option: value})
+
+
+def test_load_mnist_caps_each_file_a_little_above_its_known_size(
+    fake_mirror: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = "t10k-labels-idx1-ubyte.gz"
+    size = len(fake_mirror.files[name])
+    fake_mirror.files[name] += b"\0" * (size // 100 + 4097)  # just past the cap; MD5 fits
+    monkeypatch.setitem(mnist_mod.MNIST_MD5, name, hashlib.md5(fake_mirror.files[name]).hexdigest())
+    monkeypatch.setattr(mnist_mod, "MNIST_SIZES", {**mnist_mod.MNIST_SIZES, name: size})
+    with pytest.raises(DatasetNotFoundError) as info:
+        load_mnist(tmp_path / "root", split="test")
+    cap = size + size // 100 + 4096
+    assert f"{fake_mirror.mirror('ok')}{name}: too large: Content-Length" in str(info.value)
+    assert f"over the {cap}-byte limit" in str(info.value)
+
+
+def test_known_sizes_match_the_files_we_have() -> None:
+    bundled = Path(mnist_mod.__file__).parent / "data"
+    for path in bundled.glob("*.gz"):
+        assert path.stat().st_size == mnist_mod.MNIST_SIZES[path.name]
+    assert sorted(mnist_mod.MNIST_SIZES) == sorted(mnist_mod.MNIST_MD5)
+    assert sorted(mnist_mod.FASHION_MNIST_SIZES) == sorted(mnist_mod.FASHION_MNIST_MD5)
+
+
 # ---- load_mnist with downloads -----------------------------------------------------------------
 
 
@@ -313,3 +547,11 @@ def test_default_mirrors_and_checksums() -> None:
             f"{s}.gz" for pair in mnist_mod._FILES.values() for s in pair
         )
         assert all(len(v) == 32 and int(v, 16) >= 0 for v in table.values())
+
+
+def test_failed_download_makes_no_folder(tmp_path: Path, server: Server) -> None:
+    dest = tmp_path / "new" / "folder"
+    with pytest.raises(DownloadError):
+        download_file(NAME, dest, PAYLOAD_MD5, [server.mirror("404")], progress=False)
+    assert not (tmp_path / "new").exists()
+    assert download_file(NAME, dest, PAYLOAD_MD5, [server.mirror("ok")], progress=False).is_file()

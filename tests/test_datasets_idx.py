@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from hypothesis.extra import numpy as hnp
 from real_data import mnist_dir
 
 from tinygrad_np.datasets import IDXError, read_idx
-from tinygrad_np.datasets.idx import IDX_DTYPES
+from tinygrad_np.datasets.idx import IDX_DTYPES, IDX_MAX_BYTES, IDX_MAX_DIMS
 
 CODE_OF = {dt.newbyteorder("=") if dt.itemsize > 1 else dt: code for code, dt in IDX_DTYPES.items()}
 
@@ -69,12 +70,23 @@ def test_gzip_detected_by_magic_not_name(tmp_path: Path) -> None:
     np.testing.assert_array_equal(read_idx(write(tmp_path / "plain.gz", idx_bytes(arr))), arr)
 
 
-def test_real_mnist_labels() -> None:
-    train = read_idx(mnist_dir() / "train-labels-idx1-ubyte.gz")
-    assert train.shape == (60000,) and train.dtype == np.uint8
-    assert train[:5].tolist() == [5, 0, 4, 1, 9]  # the well-known first training digits
+def test_real_mnist_files() -> None:
+    labels = read_idx(mnist_dir() / "t10k-labels-idx1-ubyte.gz")
+    assert labels.shape == (10000,) and labels.dtype == np.uint8
+    assert labels[:5].tolist() == [7, 2, 1, 0, 4]  # the well-known first test digits
     test_images = read_idx(mnist_dir() / "t10k-images-idx3-ubyte.gz")
     assert test_images.shape == (10000, 28, 28) and test_images.dtype == np.uint8
+    assert test_images[0, 0].tolist() == [0] * 28 and test_images[0].max() == 255
+
+
+def test_64_dims_is_the_most() -> None:
+    assert IDX_MAX_DIMS == 64
+
+
+def test_64_dims_read(tmp_path: Path) -> None:
+    arr = np.arange(2, dtype=np.uint8).reshape((2,) + (1,) * 63)
+    out = read_idx(write(tmp_path / "deep", idx_bytes(arr)))
+    assert out.shape == arr.shape and out.ravel().tolist() == [0, 1]
 
 
 # ---- damaged files -----------------------------------------------------------------------------
@@ -106,10 +118,46 @@ def test_truncated_real_size_message(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("gz", [False, True])
+def test_more_than_64_dims(tmp_path: Path, gz: bool) -> None:
+    # numpy arrays have at most 64 dimensions: 65 must be an IDXError, not numpy's ValueError.
+    data = idx_bytes(np.zeros(1, np.uint8), dims=(1,) * 65)
+    error = raises_idx(write(tmp_path / "deep", data, gz), "65 dimensions", "at most 64")
+    assert type(error) is IDXError
+    raises_idx(write(tmp_path / "deepest", bytes([0, 0, 8, 255]) + b"\0" * 1020), "255 dim")
+
+
 def test_absurd_header_does_not_allocate(tmp_path: Path) -> None:
-    # 4e9^3 bytes declared: must fail as truncated at once, not with MemoryError.
+    # 4e9^3 bytes declared: refused at once from the header alone, not with MemoryError.
     path = write(tmp_path / "huge", idx_bytes(np.zeros(4, np.uint8), dims=(4_000_000_000,) * 3))
-    raises_idx(path, "truncated", "4000000000x4000000000x4000000000 uint8")
+    raises_idx(path, "too large", "4000000000x4000000000x4000000000 uint8", "max_bytes")
+
+
+def test_declared_size_over_max_bytes_is_refused_before_reading(tmp_path: Path) -> None:
+    # A gzip bomb: 64 MiB of zeros that compress to 64 KiB, declared honestly in the header.
+    n = 64 << 20
+    path = write(tmp_path / "bomb.gz", idx_bytes(np.zeros(n, np.uint8)), gz=True)
+    assert path.stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(IDXError) as info:
+            read_idx(path, max_bytes=1 << 20)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (f"{path}: too large: header says {n} uint8 = {n} bytes of data, over the limit "
+            f"max_bytes=1048576") == str(info.value)  # fmt: skip
+    assert peak < 4 << 20, f"{peak} bytes allocated before refusing"
+    assert read_idx(path, max_bytes=n).shape == (n,)  # allowed when the caller says so
+    assert IDX_MAX_BYTES == 1 << 30
+
+
+def test_trailing_bomb_is_not_inflated_to_the_end(tmp_path: Path) -> None:
+    data = idx_bytes(np.zeros(4, np.uint8)) + b"\0" * (8 << 20)
+    path = write(tmp_path / "tail.gz", data, gz=True)
+    with pytest.raises(IDXError, match=r"trailing bytes: .* has more than 1048580 \(over "
+                                       r"1048576 extra\)"):  # fmt: skip
+        read_idx(path, max_bytes=1 << 20)
 
 
 @pytest.mark.parametrize("gz", [False, True])

@@ -73,7 +73,7 @@ def fake_dataset(directory: Path, n: int = 20, gz: bool = True) -> None:
     fake_split(directory, "test", n, gz=gz)
 
 
-# ---- real MNIST (test split and train labels only are available offline) -----------------------
+# ---- real MNIST (the test split, bundled in the package) ---------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -109,12 +109,14 @@ def test_flatten_alone_keeps_uint8(mnist_test: Split) -> None:
     np.testing.assert_array_equal(y, mnist_test.labels)
 
 
-def test_missing_train_images_error(isolated: Path) -> None:
+def test_missing_train_files_error(isolated: Path) -> None:
     with pytest.raises(DatasetNotFoundError) as info:
         load_mnist(mnist_dir(), download=False)
     msg = str(info.value)
     missing_line = msg.splitlines()[0]
-    assert "train-images-idx3-ubyte" in missing_line and "train-labels" not in missing_line
+    assert missing_line == (
+        "MNIST files missing: train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz]"
+    )
     assert str(MNIST_DIR) in msg and "download=True" in msg
     assert isinstance(info.value, FileNotFoundError)
 

@@ -259,3 +259,105 @@ def test_unbroadcast_examples():
                                   np.arange(24.0).reshape(2, 3, 4).sum(axis=(0, 2))[:, None])
     g = np.ones((2, 2))
     assert unbroadcast(g, (2, 2)) is g
+
+
+# -- what Function.apply does with a forward's errors and results (issue 12) -------------------
+class Inverse(Function):
+    def forward(ctx, a):
+        return np.linalg.inv(a)
+
+
+class Checked(Function):
+    def forward(ctx, x):
+        if (x < 0).any():
+            raise ValueError("Checked: needs x >= 0")
+        return x
+
+
+def test_a_value_error_that_is_not_about_shapes_goes_on_unchanged():
+    from tinygrad_np import OpError
+    with pytest.raises(np.linalg.LinAlgError, match="Singular matrix") as info:
+        Inverse.apply(Tensor(np.ones((2, 2))))
+    assert not isinstance(info.value, OpError)
+    with pytest.raises(ValueError, match=r"^Checked: needs x >= 0$") as info:
+        Checked.apply(Tensor([-1.0]))
+    assert not isinstance(info.value, OpError)
+    # the user's own frame is in the traceback
+    frames = []
+    tb = info.tb
+    while tb is not None:
+        frames.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    assert frames[-1] == "forward"
+
+
+def test_a_shape_error_becomes_an_op_error_chained_to_numpys():
+    from tinygrad_np import OpError
+    with pytest.raises(OpError, match=r"Add: cannot apply to input shapes \(2,\) and \(3,\)") \
+            as info:
+        Tensor([1.0, 2.0]) + Tensor([1.0, 2.0, 3.0])
+    cause = info.value.__cause__
+    assert isinstance(cause, ValueError) and "broadcast" in str(cause)
+
+
+@pytest.mark.parametrize("result", [3.0, [1.0, 2.0], None, "x"])
+def test_forward_returning_something_other_than_an_array_names_the_op(result):
+    from tinygrad_np import OpError
+
+    class Broken(Function):
+        def forward(ctx, x):
+            return result
+
+    with pytest.raises(OpError, match=rf"Broken.forward returned a {type(result).__name__}"):
+        Broken.apply(Tensor([1.0]))
+
+
+def test_forward_returning_a_tensor_is_an_op_error_saying_forward_works_on_arrays():
+    from tinygrad_np import OpError
+
+    class OnTensors(Function):
+        def forward(ctx, x):
+            return Tensor(x) * 2
+
+    with pytest.raises(OpError, match=r"OnTensors.forward returned a Tensor; forward works on "
+                                      r"arrays"):
+        OnTensors.apply(Tensor([1.0]))
+
+
+class Stack(Function):
+    def forward(ctx, a, b):
+        return np.stack([a, b])
+
+
+class Concatenate(Function):
+    def forward(ctx, a, b):
+        return np.concatenate([a, b])
+
+
+class Dot(Function):
+    def forward(ctx, a, b):
+        return a.dot(b)
+
+
+class Squeeze0(Function):
+    def forward(ctx, x):
+        return x.squeeze(0)
+
+
+@pytest.mark.parametrize("call, shapes", [
+    (lambda: Tensor(np.ones(3)).reshape(2, 2), r"\(3,\)"),
+    (lambda: Tensor(np.ones((2, 3))).transpose(0, 0), r"\(2, 3\)"),
+    (lambda: Tensor(np.ones(3)).sum(axis=1), r"\(3,\)"),
+    (lambda: Tensor(np.ones(3)).sum(axis=(0, 0)), r"\(3,\)"),
+    (lambda: Stack.apply(Tensor(np.ones(2)), Tensor(np.ones(3))), r"\(2,\) and \(3,\)"),
+    (lambda: Concatenate.apply(Tensor(np.ones((2, 2))), Tensor(np.ones(3))),
+     r"\(2, 2\) and \(3,\)"),
+    (lambda: Squeeze0.apply(Tensor(np.ones((2, 3)))), r"\(2, 3\)"),
+    (lambda: Dot.apply(Tensor(np.ones((2, 3))), Tensor(np.ones((2, 3)))),
+     r"\(2, 3\) and \(2, 3\)"),
+])
+def test_numpys_shape_errors_of_every_kind_become_op_errors(call, shapes):
+    from tinygrad_np import OpError
+    with pytest.raises(OpError, match=rf"cannot apply to input shapes {shapes}") as info:
+        call()
+    assert isinstance(info.value.__cause__, ValueError)

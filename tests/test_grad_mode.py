@@ -1,6 +1,7 @@
 """grad_mode.py: no_grad / enable_grad as context managers and decorators."""
 from __future__ import annotations
 
+import threading
 import weakref
 
 import numpy as np
@@ -119,3 +120,190 @@ def test_tensors_made_under_no_grad_can_still_require_grad():
     assert t.requires_grad
     (t * t).sum().backward()
     np.testing.assert_array_equal(t.grad, [2.0, 4.0])
+
+
+# -- one instance, several entries (issue 12) ---------------------------------------------------
+def test_one_instance_nested_in_itself_restores_each_entrys_mode():
+    again = enable_grad()
+    with no_grad():
+        with again:  # found False
+            with again:  # found True
+                assert is_grad_enabled() is True
+            assert is_grad_enabled() is True
+        assert is_grad_enabled() is False  # was True when the entry's mode sat on the instance
+    assert is_grad_enabled() is True
+
+
+# -- generators (issue 12) -------------------------------------------------------------------------
+def test_no_grad_on_a_generator_applies_while_it_runs_and_not_between_yields(w):
+    seen = []
+
+    @no_grad()
+    def predictions(batches):
+        for x in batches:
+            seen.append(is_grad_enabled())
+            yield w * x
+
+    for out in predictions([1.0, 2.0, 3.0]):
+        assert out.grad_fn is None and not out.requires_grad
+        assert is_grad_enabled() is True  # the caller's mode between yields
+        assert (w * 2).grad_fn is not None
+    assert seen == [False, False, False]
+    assert predictions.__name__ == "predictions"
+
+
+def test_enable_grad_on_a_generator_inside_no_grad(w):
+    @enable_grad()
+    def steps():
+        yield (w * w).sum()
+
+    with no_grad():
+        loss, = list(steps())
+        assert is_grad_enabled() is False
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, 2 * w.data)
+
+
+def test_a_decorated_generator_sends_throws_closes_and_returns_in_its_mode():
+    modes = []
+
+    @no_grad()
+    def echo():
+        try:
+            received = yield "ready"
+            modes.append(("send", is_grad_enabled(), received))
+            try:
+                yield "waiting"
+            except KeyError:
+                modes.append(("throw", is_grad_enabled()))
+                yield "caught"
+            return "done"
+        finally:
+            modes.append(("finally", is_grad_enabled()))
+
+    gen = echo()
+    assert next(gen) == "ready"
+    assert gen.send(41) == "waiting" and is_grad_enabled() is True
+    assert gen.throw(KeyError("k")) == "caught" and is_grad_enabled() is True
+    gen.close()
+    assert is_grad_enabled() is True
+    assert modes == [("send", False, 41), ("throw", False), ("finally", False)]
+
+    @no_grad()
+    def inner():
+        yield 1
+        return "value"
+
+    def outer():
+        result = yield from inner()
+        modes.append(result)
+
+    assert list(outer()) == [1] and modes[-1] == "value"
+
+
+# -- threads (issue 12) ----------------------------------------------------------------------------
+def _run_threads(*targets):
+    """Run each target in its own thread; re-raise the first failure in the test's thread."""
+    errors = []
+
+    def guarded(target):
+        try:
+            target()
+        except BaseException as err:  # noqa: BLE001 - handed to the test's thread
+            errors.append(err)
+
+    threads = [threading.Thread(target=guarded, args=(t,)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    if errors:
+        raise errors[0]
+
+
+def test_overlapping_no_grad_in_two_threads_leaves_both_recording_afterwards():
+    """Thread A enters, B enters, A leaves, B leaves. With one process-wide flag B's exit
+    restored the False it found, so recording stayed off for good."""
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    after = {}
+
+    def a():
+        with no_grad():
+            a_in.set()
+            assert b_in.wait(10)
+        after["a"] = is_grad_enabled()
+        a_out.set()
+
+    def b():
+        assert a_in.wait(10)
+        with no_grad():
+            b_in.set()
+            assert a_out.wait(10)
+        after["b"] = is_grad_enabled()
+
+    _run_threads(a, b)
+    assert after == {"a": True, "b": True}
+    assert is_grad_enabled() is True
+
+
+def test_a_training_step_overlapping_another_threads_no_grad_gets_every_gradient():
+    w1 = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
+    w2 = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    inside, stepped = threading.Event(), threading.Event()
+
+    def evaluator():
+        with no_grad():
+            inside.set()
+            assert stepped.wait(10)
+            assert (w1 * 2).grad_fn is None
+
+    def trainer():
+        assert inside.wait(10)
+        h = (Tensor(np.array([[1.0, 1.0]])) @ w1).relu()
+        loss = (h * w2).sum()
+        loss.backward()
+        stepped.set()
+
+    _run_threads(evaluator, trainer)
+    np.testing.assert_array_equal(w1.grad, [[0.5, -1.0], [0.5, -1.0]])
+    np.testing.assert_array_equal(w2.grad, [4.0, 6.0])
+
+
+def test_one_no_grad_instance_entered_by_two_threads_restores_each_threads_mode():
+    """Thread A (inside no_grad) enters a shared enable_grad, then B (recording) enters the
+    same instance. With the mode to restore stored on the instance, A's exit restored B's True."""
+    shared = enable_grad()
+    a_in, b_in = threading.Event(), threading.Event()
+    after = {}
+
+    def a():
+        with no_grad():
+            with shared:
+                a_in.set()
+                assert b_in.wait(10)
+            after["a"] = is_grad_enabled()
+
+    def b():
+        assert a_in.wait(10)
+        with shared:
+            b_in.set()
+        after["b"] = is_grad_enabled()
+
+    _run_threads(a, b)
+    assert after == {"a": False, "b": True}
+
+
+def test_no_grad_and_enable_grad_as_decorators_without_parentheses(w):
+    @no_grad
+    def predict(t):
+        return t * 3
+
+    @enable_grad
+    def steps():
+        yield (w * w).sum()
+
+    assert predict(w).grad_fn is None and predict.__name__ == "predict"
+    with no_grad():
+        loss, = steps()
+    assert loss.grad_fn is not None

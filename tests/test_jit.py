@@ -178,9 +178,9 @@ def test_a_call_that_fails_in_a_replay_raises_the_ops_own_error_and_adds_no_grad
     expected = w.grad.copy()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # failing calls are not values that changed: no giving up
-        for _ in range(4):  # as written, Function.apply names the op: no bare numpy error
+        for _ in range(4):  # as written: numpy's own error, not relabelled as a shape error
             w.grad = None
-            with pytest.raises(OpError, match=r"Inverse: cannot apply to input shapes \(2, 2\)"):
+            with pytest.raises(np.linalg.LinAlgError, match="Singular matrix"):
                 jitted(singular)
             assert w.grad is None  # the failed calls added nothing
     before = len(runs)
@@ -477,6 +477,8 @@ def test_a_reused_intermediate_is_not_overwritten():
         np.testing.assert_allclose(w.grad, x * (6 * h + 3 + 1))
 
 
+# dropout's row seeds the generator inside the function: jit runs it as written (warning)
+@pytest.mark.filterwarnings("ignore:jit.*manual_seed:RuntimeWarning")
 @pytest.mark.parametrize("spec", TABLE, ids=lambda spec: spec.name)
 @settings(max_examples=4, deadline=None)
 @given(data=st.data())

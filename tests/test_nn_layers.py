@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tinygrad_np import Tensor, numgrad, relu, sigmoid, tanh
-from tinygrad_np.nn import Linear, ReLU, Sequential, Sigmoid, Tanh, init
+import tinygrad_np as tg
+from tinygrad_np import Tensor, nn, numgrad, relu, sigmoid, tanh
+from tinygrad_np.nn import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh, init
 
 
 def test_linear_shapes_dtype_and_names() -> None:
@@ -122,3 +123,114 @@ def test_activation_modules_equal_the_functions(module, function) -> None:
     expected = Tensor(x.data, requires_grad=True)
     function(expected).sum().backward()
     np.testing.assert_array_equal(x.grad, expected.grad)
+
+
+def test_sequential_repr_shows_plain_function_layers() -> None:
+    def double(x):
+        return x * 2
+
+    model = Sequential(Linear(2, 3, rng=0), relu, double, Tanh())
+    assert repr(model) == (
+        "Sequential(\n"
+        "  (layers.0): Linear(in_features=2, out_features=3, bias=True)\n"
+        "  (layers.1): relu\n"
+        "  (layers.2): test_sequential_repr_shows_plain_function_layers.<locals>.double\n"
+        "  (layers.3): Tanh()\n"
+        ")")
+    assert repr(Sequential()) == "Sequential()"
+    nested = Sequential(Sequential(relu))
+    assert repr(nested) == "Sequential(\n  (layers.0): Sequential(\n    (layers.0): relu\n  )\n)"
+
+
+def test_sequential_append_extend_and_slices() -> None:
+    model = Sequential(Linear(2, 3, rng=0))
+    assert model.append(relu) is model
+    model.extend([Linear(3, 1, rng=1)])
+    assert len(model) == 3 and model[1] is relu
+    assert [name for name, _ in model.named_parameters()] == [
+        "layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
+    assert model[2].weight.name == "layers.2.weight"
+    x = np.ones((4, 2), dtype=np.float32)
+    np.testing.assert_array_equal(model(x).data, model[2](relu(model[0](x))).data)
+    tail = model[1:]
+    assert isinstance(tail, Sequential) and tail[1] is model[2]
+    with pytest.raises(TypeError, match="layer 3 is a str"):
+        model.append("relu")  # type: ignore[arg-type]
+
+
+def test_flatten_merges_axes_and_passes_gradients_back() -> None:
+    x = Tensor(np.arange(24, dtype=np.float64).reshape(2, 3, 4), requires_grad=True)
+    out = Flatten()(x)
+    assert out.shape == (2, 12)
+    np.testing.assert_array_equal(out.data, x.data.reshape(2, 12))
+    assert Flatten(0, 1)(x).shape == (6, 4)
+    assert Flatten(-2)(x).shape == (2, 12)
+    assert Flatten(0)(np.zeros((0, 2, 2))).shape == (0,)
+    assert Flatten()(np.zeros((0, 2, 2))).shape == (0, 4)
+    (out * np.arange(24).reshape(2, 12)).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.arange(24).reshape(2, 3, 4))
+    with pytest.raises(ValueError, match=r"Flatten: cannot flatten axes 1..-1 of an input of "
+                                         r"shape \(3,\)"):
+        Flatten()(np.zeros(3))
+    assert repr(Flatten()) == "Flatten(start_axis=1, end_axis=-1)"
+
+
+ACTIVATIONS = [
+    (nn.LeakyReLU(), lambda x: tg.leaky_relu(x), "LeakyReLU(negative_slope=0.01)"),
+    (nn.LeakyReLU(0.2), lambda x: tg.leaky_relu(x, negative_slope=0.2),
+     "LeakyReLU(negative_slope=0.2)"),
+    (nn.ELU(alpha=0.5), lambda x: tg.elu(x, alpha=0.5), "ELU(alpha=0.5)"),
+    (nn.GELU(), tg.gelu, "GELU(approximate='none')"),
+    (nn.GELU("tanh"), lambda x: tg.gelu(x, approximate="tanh"), "GELU(approximate='tanh')"),
+    (nn.SiLU(), tg.silu, "SiLU()"),
+    (nn.Softplus(beta=2.0, threshold=5.0), lambda x: tg.softplus(x, beta=2.0, threshold=5.0),
+     "Softplus(beta=2.0, threshold=5.0)"),
+    (nn.Softmax(axis=0), lambda x: tg.softmax(x, axis=0), "Softmax(axis=0)"),
+    (nn.LogSoftmax(), lambda x: tg.log_softmax(x, axis=-1), "LogSoftmax(axis=-1)"),
+]
+
+
+@pytest.mark.parametrize("module, function, text", ACTIVATIONS, ids=lambda a: str(a)[:20])
+def test_more_activation_modules_equal_their_functions(module, function, text) -> None:
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((3, 4)) * 3
+    x = Tensor(data, requires_grad=True)
+    weights = rng.standard_normal((3, 4))
+    out = module(x)
+    expected = Tensor(data, requires_grad=True)
+    reference = function(expected)
+    np.testing.assert_array_equal(out.data, reference.data)
+    (out * weights).sum().backward()
+    (reference * weights).sum().backward()
+    np.testing.assert_array_equal(x.grad, expected.grad)
+    assert module.parameters() == [] and repr(module) == text
+
+
+def test_activation_values_match_pytorch() -> None:
+    # torch 2.13.0+cpu, float64: x = torch.tensor([-2.0, -0.5, 0.0, 0.5, 2.0], dtype=torch.float64)
+    # nn.LeakyReLU(0.1)(x), nn.ELU()(x), nn.GELU()(x), nn.SiLU()(x), nn.Softplus()(x)
+    x = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
+    expected = {
+        "LeakyReLU": [-0.2, -0.05, 0.0, 0.5, 2.0],
+        "ELU": [-0.8646647167633873, -0.3934693402873666, 0.0, 0.5, 2.0],
+        "GELU": [-0.04550026389635842, -0.15426876936299344, 0.0, 0.34573123063700656,
+                 1.9544997361036416],
+        "SiLU": [-0.2384058440442351, -0.1887703343990727, 0.0, 0.3112296656009273,
+                 1.7615941559557646],
+        "Softplus": [0.1269280110429725, 0.4740769841801067, 0.6931471805599453,
+                     0.9740769841801067, 2.1269280110429727],
+    }
+    modules = {"LeakyReLU": nn.LeakyReLU(0.1), "ELU": nn.ELU(), "GELU": nn.GELU(),
+               "SiLU": nn.SiLU(), "Softplus": nn.Softplus()}
+    for name, module in modules.items():
+        np.testing.assert_allclose(module(Tensor(x)).data, expected[name], rtol=1e-12,
+                                   atol=1e-15, err_msg=name)
+
+
+def test_activation_modules_compose_in_sequential_with_eval() -> None:
+    model = Sequential(Linear(4, 8, rng=0), nn.GELU(), Linear(8, 3, rng=1), nn.LogSoftmax(axis=1))
+    out = model(np.ones((2, 4), dtype=np.float32))
+    np.testing.assert_allclose(np.exp(out.data).sum(axis=1), 1.0, rtol=1e-6)
+    assert model.eval() is model and not model[1].training
+    with pytest.raises(ValueError, match="GELU: approximate must be 'none' or 'tanh'"):
+        nn.GELU("erf")

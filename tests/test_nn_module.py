@@ -5,8 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tinygrad_np import Tensor
-from tinygrad_np.nn import Linear, LoadResult, Module, StateDictError
+from tinygrad_np import Tensor, relu
+from tinygrad_np.nn import (
+    Flatten,
+    Linear,
+    LoadResult,
+    Module,
+    ModuleDict,
+    ModuleList,
+    Parameter,
+    Sequential,
+    StateDictError,
+    is_parameter,
+)
 from tinygrad_np.optim import SGD
 
 
@@ -82,8 +93,12 @@ def test_tied_weights_are_listed_once_and_cycles_terminate() -> None:
             self.again = self.first                    # same module reachable twice
             self.first.parent = self                   # a reference back up the tree
 
-    names = [name for name, _ in Tied().named_parameters()]
+    tied = Tied()
+    names = [name for name, _ in tied.named_parameters()]
     assert names == ["first.weight", "first.bias", "second.bias"]
+    # the reference back up the tree does not rename anything
+    assert (tied.first.weight.name, tied.first.bias.name) == ("first.weight", "first.bias")
+    assert [name for name, _ in tied.named_modules()] == ["", "first", "second"]
 
 
 def test_module_without_parameters_and_without_init() -> None:
@@ -216,3 +231,312 @@ def test_repr_shows_children() -> None:
     assert "(encoder): Block(" in text
     assert "(blocks.1): Block(" in text
     assert "Linear(in_features=3, out_features=3, bias=True)" in text
+
+
+# -- frozen parameters (issue 12 part 5) -------------------------------------------------------
+class TwoLayers(Module):
+    def __init__(self, seed: int = 0) -> None:
+        self.fc1 = Linear(3, 4, rng=seed)
+        self.fc2 = Linear(4, 2, rng=seed + 1)
+        self.raw = Tensor(np.full(2, 0.5, dtype=np.float32), requires_grad=True)
+        self.const = Tensor(np.ones(2, dtype=np.float32))        # a constant, never saved
+
+
+ALL_KEYS = ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "raw"]
+
+
+@pytest.mark.parametrize("freeze", ["method", "attribute", "module"])
+def test_frozen_parameters_stay_in_parameters_and_state_dict(freeze: str) -> None:
+    net = TwoLayers()
+    if freeze == "method":
+        net.fc1.weight.requires_grad_(False)
+        net.raw.requires_grad_(False)
+    elif freeze == "attribute":                    # PyTorch's usual spelling
+        net.fc1.weight.requires_grad = False
+        net.raw.requires_grad = False
+    else:
+        assert net.fc1.requires_grad_(False) is net.fc1
+        net.raw.requires_grad_(False)
+    assert not net.fc1.weight.requires_grad and not net.raw.requires_grad
+    assert [name for name, _ in net.named_parameters()] == ALL_KEYS
+    assert list(net.state_dict()) == ALL_KEYS
+    np.testing.assert_array_equal(net.state_dict()["fc1.weight"], net.fc1.weight.data)
+
+
+def test_frozen_weights_survive_save_and_load(tmp_path) -> None:
+    source = TwoLayers(seed=0)
+    source.fc1.requires_grad_(False)
+    source.raw.requires_grad_(False)
+    source.raw.data[...] = [3.0, 4.0]
+    source.save(tmp_path / "frozen.npz")
+    target = TwoLayers(seed=5)
+    target.fc1.requires_grad_(False)
+    target.raw.requires_grad_(False)
+    assert target.load(tmp_path / "frozen.npz") == LoadResult([], [])
+    for (name, a), (_, b) in zip(source.named_parameters(), target.named_parameters(),
+                                 strict=True):
+        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+    np.testing.assert_array_equal(target.raw.data, [3.0, 4.0])
+    # A model that is not frozen loads the same checkpoint: the frozen keys are ordinary keys.
+    TwoLayers(seed=9).load(tmp_path / "frozen.npz")
+
+
+def test_frozen_layer_trains_the_rest_only() -> None:
+    net = TwoLayers()
+    net.fc1.requires_grad_(False)
+    frozen = net.fc1.weight.data.copy()
+    trainable = [p for p in net.parameters() if p.requires_grad]
+    opt = SGD(trainable, lr=0.1)
+    x = np.ones((2, 3), dtype=np.float32)
+    net.fc2(net.fc1(x)).sum().backward()
+    opt.step()
+    assert net.fc1.weight.grad is None
+    np.testing.assert_array_equal(net.fc1.weight.data, frozen)
+    assert net.fc2.weight.grad is not None
+
+
+def test_constants_and_int_tensors_are_not_parameters_but_parameter_marks_them() -> None:
+    net = TwoLayers()
+    assert all(p is not net.const for p in net.parameters())
+    assert "const" not in net.state_dict()
+    net.const = Parameter(net.const, requires_grad=False)    # explicit: now a (frozen) weight
+    assert is_parameter(net.const) and "const" in net.state_dict()
+    assert not is_parameter(Tensor(np.ones(2))) and not is_parameter(np.ones(2))
+    with pytest.raises(TypeError, match="Parameter: parameters must be floating-point, got int"):
+        Parameter(np.arange(3))
+    shared = np.zeros(2)
+    assert Parameter(shared).data is shared            # shares the array, as torch does
+
+
+# -- buffers --------------------------------------------------------------------------------
+class Stats(Module):
+    def __init__(self) -> None:
+        self.fc = Linear(2, 2, rng=0)
+        self.register_buffer("running_mean", np.zeros(2, dtype=np.float32))
+        self.register_buffer("steps", np.zeros((), dtype=np.int64))
+        self.register_buffer("scratch", np.ones(3), persistent=False)
+        self.register_buffer("maybe", None)
+
+
+def test_buffers_are_in_state_dict_but_never_parameters() -> None:
+    model = Stats()
+    assert [name for name, _ in model.named_parameters()] == ["fc.weight", "fc.bias"]
+    assert all(p is not model.running_mean for p in model.parameters())
+    assert list(model.state_dict()) == ["fc.weight", "fc.bias", "running_mean", "steps"]
+    assert [name for name, _ in model.named_buffers()] == ["running_mean", "steps", "scratch"]
+    assert model.buffers()[0] is model.running_mean
+    # state_dict copies buffers too
+    state = model.state_dict()
+    state["running_mean"][...] = 7.0
+    assert not np.any(model.running_mean == 7.0)
+
+
+def test_buffers_load_in_place_and_round_trip_through_files(tmp_path) -> None:
+    source = Stats()
+    source.running_mean[...] = [1.5, -2.0]
+    source.steps[...] = 12
+    source.save(tmp_path / "stats.npz")
+    target = Stats()
+    held = target.running_mean                       # e.g. what batch_norm updates in place
+    assert target.load(tmp_path / "stats.npz") == LoadResult([], [])
+    assert target.running_mean is held
+    np.testing.assert_array_equal(held, [1.5, -2.0])
+    assert int(target.steps) == 12 and target.steps.dtype == np.int64
+    # a missing buffer is reported like a missing parameter
+    state = source.state_dict()
+    del state["steps"]
+    with pytest.raises(StateDictError, match=r"missing key 'steps' \(model buffer of shape \(\)\)"):
+        Stats().load_state_dict(state)
+
+
+def test_buffers_in_submodules_get_dotted_names_and_reassignment_keeps_them() -> None:
+    class Outer(Module):
+        def __init__(self) -> None:
+            self.inner = Stats()
+
+    outer = Outer()
+    assert "inner.running_mean" in outer.state_dict()
+    outer.inner.running_mean = np.full(2, 3.0, dtype=np.float32)   # replaced, still a buffer
+    np.testing.assert_array_equal(outer.state_dict()["inner.running_mean"], [3.0, 3.0])
+    outer.inner.running_mean = Tensor(np.zeros(2, dtype=np.float32))  # a Tensor is fine too
+    assert "inner.running_mean" in outer.state_dict()
+    del outer.inner.running_mean
+    assert "inner.running_mean" not in outer.state_dict()
+
+
+def test_bad_buffers_are_refused() -> None:
+    model = Stats()
+    with pytest.raises(KeyError, match="attribute 'fc' already exists"):
+        model.register_buffer("fc", np.zeros(1))
+    with pytest.raises(KeyError, match="without '.'"):
+        model.register_buffer("a.b", np.zeros(1))
+    with pytest.raises(TypeError, match="buffer 'w' must not require grad"):
+        model.register_buffer("w", Tensor(np.zeros(1), requires_grad=True))
+    with pytest.raises(TypeError, match="buffer 'o' must be a numeric array"):
+        model.register_buffer("o", np.array([None]))
+
+
+# -- train / eval, the module tree ----------------------------------------------------------------
+class Tree(Module):
+    def __init__(self) -> None:
+        self.block = Block(0)
+        self.head = Sequential(Linear(3, 2, rng=1), relu)
+        self.more = [Linear(2, 2, rng=2)]
+
+
+def test_train_and_eval_recurse_and_return_self() -> None:
+    tree = Tree()
+    assert tree.training and tree.head[0].training
+    assert tree.eval() is tree
+    assert [m.training for m in tree.modules()] == [False] * 6
+    tree.head.train()
+    assert tree.head.training and tree.head[0].training and not tree.block.fc.training
+    tree.train(True)
+    assert all(m.training for m in tree.modules())
+    with pytest.raises(TypeError, match="mode must be a bool"):
+        tree.train("no")  # type: ignore[arg-type]
+
+
+def test_children_modules_and_their_names() -> None:
+    tree = Tree()
+    assert [name for name, _ in tree.named_children()] == ["block", "head", "more.0"]
+    assert list(tree.children()) == [tree.block, tree.head, tree.more[0]]
+    assert [name for name, _ in tree.named_modules()] == [
+        "", "block", "block.fc", "head", "head.layers.0", "more.0"]
+    assert next(tree.modules()) is tree
+
+
+def test_apply_visits_children_before_parents_once_each() -> None:
+    tree = Tree()
+    tree.again = tree.block                         # reachable twice: visited once
+    seen: list[str] = []
+    assert tree.apply(lambda m: seen.append(type(m).__name__)) is tree
+    assert seen == ["Linear", "Block", "Linear", "Sequential", "Linear", "Tree"]
+
+
+def test_apply_reinitialises_every_linear() -> None:
+    tree = Tree()
+
+    def zero_biases(module: Module) -> None:
+        if isinstance(module, Linear):
+            module.bias.data[...] = 0.25
+
+    tree.apply(zero_biases)
+    assert all(np.all(m.bias.data == 0.25) for m in tree.modules() if isinstance(m, Linear))
+
+
+# -- names --------------------------------------------------------------------------------------
+def test_parameters_get_their_dotted_path_as_name_when_attached() -> None:
+    tree = Tree()
+    assert tree.block.fc.weight.name == "block.fc.weight"
+    assert tree.head[0].bias.name == "head.layers.0.bias"
+    assert tree.more[0].weight.name == "more.0.weight"
+    assert tree.block.scale.name == "block.scale"
+
+
+def test_names_follow_the_module_tree_and_keep_users_own_names() -> None:
+    w1 = Tensor(np.zeros((2, 2), dtype=np.float32), requires_grad=True, name="W1")
+
+    class Model(Module):
+        def __init__(self) -> None:
+            self.fc = Linear(2, 2, rng=0)
+            self.w1 = w1
+
+    model = Model()
+    seq = Sequential(Linear(2, 2, rng=0))
+    seq.append(Linear(2, 2, rng=1))
+    assert seq[1].weight.name == "layers.1.weight"
+    holder = Sequential(model)                   # nested later: names grow
+    assert model.fc.weight.name == "layers.0.fc.weight"
+    assert w1.name == "W1"                         # the user's name is kept
+    assert dict(holder.named_parameters())["layers.0.w1"] is w1
+    # an error names the parameter: two of them with the same shape are told apart
+    assert "layers.0.fc.weight" in repr(model.fc.weight)
+
+
+# -- containers ---------------------------------------------------------------------------------
+def test_module_list_names_parameters_by_index_and_behaves_like_a_list() -> None:
+    class Net(Module):
+        def __init__(self) -> None:
+            self.blocks = ModuleList(Linear(2, 2, rng=i) for i in range(2))
+
+    net = Net()
+    net.blocks.append(Linear(2, 3, rng=2))
+    assert [name for name, _ in net.named_parameters()] == [
+        "blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias",
+        "blocks.2.weight", "blocks.2.bias"]
+    assert len(net.blocks) == 3 and isinstance(net.blocks[1:], ModuleList)
+    assert len(net.blocks[1:]) == 2 and net.blocks[-1].out_features == 3
+    assert [m.out_features for m in net.blocks] == [2, 2, 3]
+    net.blocks[0] = Linear(2, 5, rng=3)
+    assert net.state_dict()["blocks.0.weight"].shape == (2, 5)
+    del net.blocks[0]
+    assert len(net.blocks) == 2
+    net.eval()
+    assert not any(m.training for m in net.blocks)
+    with pytest.raises(TypeError, match="item 2 is a function, not a Module"):
+        net.blocks.append(relu)  # type: ignore[arg-type]
+    with pytest.raises(NotImplementedError, match="ModuleList has no forward"):
+        net.blocks(np.zeros(2))
+    assert repr(ModuleList([Flatten()])) == (
+        "ModuleList(\n  (0): Flatten(start_axis=1, end_axis=-1)\n)")
+
+
+def test_module_dict_names_parameters_by_key() -> None:
+    class Net(Module):
+        def __init__(self) -> None:
+            self.heads = ModuleDict({"b": Linear(2, 1, rng=0)})
+            self.heads["a"] = Linear(2, 3, rng=1)
+
+    net = Net()
+    assert [name for name, _ in net.named_parameters()] == [
+        "heads.b.weight", "heads.b.bias", "heads.a.weight", "heads.a.bias"]
+    assert list(net.heads) == ["b", "a"] and "a" in net.heads and len(net.heads) == 2
+    assert net.heads["a"].weight.name == "heads.a.weight"
+    assert [k for k, _ in net.heads.items()] == ["b", "a"]
+    net.heads.pop("b")
+    assert list(net.state_dict()) == ["heads.a.weight", "heads.a.bias"]
+    with pytest.raises(KeyError, match="without '.'"):
+        net.heads["x.y"] = Linear(1, 1)
+    with pytest.raises(TypeError, match="not a Module"):
+        ModuleDict({"f": relu})  # type: ignore[dict-item]
+
+
+def test_graph_pictures_tell_same_shaped_weights_apart_by_their_dotted_names() -> None:
+    from tinygrad_np import viz
+
+    model = Sequential(Linear(3, 3, rng=0), relu, Linear(3, 3, rng=1))
+    source = viz.dot_source(model(np.ones((1, 3), dtype=np.float32)).sum())
+    for name in ("layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"):
+        assert source.count(name) == 1, name
+
+
+def test_register_parameter_and_add_module_are_pytorchs_spellings() -> None:
+    class Net(Module):
+        def __init__(self) -> None:
+            self.register_parameter("scale", Tensor(np.ones(2, dtype=np.float32)))  # no grad
+            self.register_parameter("absent", None)
+            self.add_module("fc", Linear(2, 2, rng=0))
+
+    net = Net()
+    assert [name for name, _ in net.named_parameters()] == ["scale", "fc.weight", "fc.bias"]
+    assert not net.scale.requires_grad and net.absent is None
+    assert net.fc.weight.name == "fc.weight"
+    with pytest.raises(TypeError, match=r"register_parameter: 'w' must be a floating-point "
+                                        r"leaf Tensor or None, got a int64 Tensor"):
+        net.register_parameter("w", Tensor(np.arange(2)))
+    with pytest.raises(TypeError, match="got a Tensor computed by Mul"):
+        net.register_parameter("w", net.fc.weight * 2)
+    with pytest.raises(TypeError, match="add_module: 'f' must be a Module or None, got function"):
+        net.add_module("f", relu)  # type: ignore[arg-type]
+
+
+def test_load_passes_max_bytes_to_load_state(tmp_path) -> None:
+    from tinygrad_np.nn import CheckpointError
+
+    model = Stats()
+    model.save(tmp_path / "stats.npz")
+    assert Stats().load(tmp_path / "stats.npz", max_bytes=10_000) == LoadResult([], [])
+    with pytest.raises(CheckpointError, match=r"stats.npz: the checkpoint unpacks to \d+ bytes, "
+                                             r"more than max_bytes=16"):
+        Stats().load(tmp_path / "stats.npz", max_bytes=16)

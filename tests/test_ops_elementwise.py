@@ -205,3 +205,29 @@ def test_top_level_functions_are_the_methods():
     # they also accept plain arrays and numbers
     np.testing.assert_array_equal(tg.exp(np.array([0.0, 1.0])).data, np.exp([0.0, 1.0]))
     assert tg.relu(-3.0).item() == 0.0
+
+
+def test_pow_gives_0_not_nan_where_the_derivative_is_0():
+    """Values from PyTorch 2.13 (float64):
+    b = torch.tensor([0., 0., 0., 2.], requires_grad=True)
+    p = torch.tensor([2., 0., -1., 3.], requires_grad=True); (b ** p).sum().backward()
+    b.grad -> [0, 0, -inf, 12], p.grad -> [0, 0, -inf, 8 * log(2)]; and x ** 0 at x = 0 -> 0."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the masked 0 * inf warns nothing
+        x = Tensor(np.array([0.0, 2.0, -1.0]), requires_grad=True)
+        (x ** 0).sum().backward()
+        np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])
+    b = Tensor(np.array([0.0, 0.0, 0.0, 2.0]), requires_grad=True)
+    p = Tensor(np.array([2.0, 0.0, -1.0, 3.0]), requires_grad=True)
+    with np.errstate(divide="ignore"):
+        total = (b ** p).sum()  # 0 ** -1 = inf: numpy's warning is right here
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        total.backward()
+    np.testing.assert_array_equal(b.grad, [0.0, 0.0, -np.inf, 12.0])
+    np.testing.assert_allclose(p.grad, [0.0, 0.0, -np.inf, 8 * np.log(2.0)], rtol=1e-15)
+    # a number base 0 with a tensor exponent (0 ** p), float32 and broadcast
+    q = Tensor(np.array([[1.0], [2.0]], dtype=np.float32), requires_grad=True)
+    (Tensor(np.zeros(3, dtype=np.float32)) ** q).sum().backward()
+    assert q.grad.dtype == np.float32
+    np.testing.assert_array_equal(q.grad, [[0.0], [0.0]])

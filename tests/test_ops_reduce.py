@@ -100,3 +100,16 @@ def test_reductions_keep_float32(op, rng):
         t.zero_grad()
         out.sum().backward()
         assert t.grad.dtype == np.float32 and t.grad.shape == (3, 4)
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("axis", [0, -1, None])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reductions_of_a_0d_tensor_along_axis_0_go_back_too(op, axis, keepdims):
+    """numpy (and PyTorch) take axis 0 / -1 on a 0-d array; backward crashed with a
+    ZeroDivisionError (axis % 0). PyTorch: torch.tensor(3.).sum(dim=0) -> 3, grad 1."""
+    t = Tensor(np.array(3.0), requires_grad=True)
+    out = getattr(t, op)(axis=axis, keepdims=keepdims)
+    assert out.shape == () and out.item() == 3.0
+    (out * 2.0).backward()
+    assert t.grad.shape == () and t.grad == 2.0

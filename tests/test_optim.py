@@ -255,7 +255,7 @@ def test_bad_params_are_refused_clearly() -> None:
         Adam([Tensor(np.ones(2), name="frozen")])
     with pytest.raises(ValueError, match="not a leaf"):
         Adam([layer.weight * 2.0])
-    with pytest.raises(ValueError, match="parameter 1 \\('weight'\\) appears twice"):
+    with pytest.raises(ValueError, match="parameter 1 \\('layers.0.weight'\\) appears twice"):
         Adam([layer.weight, layer.weight])
     with pytest.raises(ValueError, match="empty parameter list"):
         SGD([], lr=0.1)
@@ -295,3 +295,23 @@ def test_fits_a_linear_regression(make, steps) -> None:
     # the step counts leave a margin of 10x or more under this bound.
     assert final < 1e-6, f"loss after {steps} steps: {final}"
     assert model.weight.dtype == np.float32
+
+
+def test_frozen_module_parameters_are_accepted_and_skipped() -> None:
+    """model.parameters() includes frozen weights; an optimizer takes them (as PyTorch's does)
+    and leaves them alone while they get no gradient, and updates them once unfrozen."""
+    model = Sequential(Linear(3, 2, rng=0), Linear(2, 1, rng=1))
+    model.layers[0].weight.requires_grad_(False)
+    frozen = model.layers[0].weight.data.copy()
+    opt = SGD(model.parameters(), lr=0.1)
+    x = Tensor(np.ones((4, 3), np.float32))
+    opt.zero_grad()
+    model(x).sum().backward()
+    opt.step()
+    np.testing.assert_array_equal(model.layers[0].weight.data, frozen)
+    assert not np.array_equal(model.layers[1].bias.data, np.zeros(1, np.float32))
+    model.layers[0].weight.requires_grad_(True)
+    opt.zero_grad()
+    model(x).sum().backward()
+    opt.step()
+    assert not np.array_equal(model.layers[0].weight.data, frozen)

@@ -2,6 +2,8 @@
 graph utilities on it (detach, zero_grad, requires_grad_, retain_grad)."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -205,3 +207,41 @@ def test_retain_grad_on_the_root_and_accumulation():
     y.backward(Tensor(g))
     np.testing.assert_array_equal(y.grad, 2 * g)
     np.testing.assert_array_equal(a.grad, 2 * (2 * a.data * g))
+
+
+# -- Python numbers from one-element tensors (core, issue 12) --------------------------------
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+def test_bool_float_int_and_format_of_a_one_element_tensor(shape):
+    loss = Tensor(np.full(shape, 2.71828, dtype=np.float32))
+    assert f"{loss:.3f}" == "2.718" and f"{loss:>8.2f}" == "    2.72"
+    assert float(loss) == float(np.float32(2.71828)) and isinstance(float(loss), float)
+    assert int(loss) == 2 and isinstance(int(loss), int)
+    assert bool(loss) is True and bool(Tensor(np.zeros(shape))) is False
+    assert f"{loss}" == str(loss)  # no spec: the repr, as in PyTorch
+
+
+def test_abs_is_elementwise_and_differentiable():
+    x = Tensor([-2.0, 3.0], requires_grad=True)
+    y = abs(x)
+    np.testing.assert_array_equal(y.data, [2.0, 3.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [-1.0, 1.0])
+
+
+@pytest.mark.parametrize("convert", [bool, float, int, lambda t: f"{t:.3f}"],
+                         ids=["bool", "float", "int", "format"])
+@pytest.mark.parametrize("shape", [(2,), (0,), (2, 3)])
+def test_conversions_of_other_sizes_are_clear_errors(convert, shape):
+    t = Tensor(np.ones(shape))
+    # RuntimeError as PyTorch raises; ValueError / TypeError as numpy does
+    for kind in (RuntimeError, ValueError, TypeError):
+        with pytest.raises(kind, match=rf"{re.escape(str(shape))}"):
+            convert(t)
+
+
+def test_if_on_a_comparison_of_one_element_tensors():
+    loss, best = Tensor(0.5), Tensor(0.7)
+    assert (loss < best) and not (loss > best)
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        if Tensor([1.0, 2.0]) > 0:
+            pass

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from real_data import mnist_dir
 
 from tinygrad_np import Function, Tensor, relu, viz
 from tinygrad_np.viz.style import BORDER, FILL
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 INSTALL_LINES = ("sudo apt-get install graphviz", "brew install graphviz",
                  "conda install -c conda-forge graphviz")
 SVG = "{http://www.w3.org/2000/svg}"
@@ -533,12 +533,10 @@ def test_import_does_not_load_graphviz():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
-@pytest.mark.parametrize("data", ["missing", "shared"])
+@pytest.mark.parametrize("data", ["missing", "bundled"])
 def test_example_writes_four_pictures(tmp_path, data):
     require_dot()
-    if data == "shared" and not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip("no MNIST test files in shared/data/mnist")
-    data_dir = tmp_path / "nothing-here" if data == "missing" else SHARED_MNIST
+    data_dir = tmp_path / "nothing-here" if data == "missing" else mnist_dir()
     out = tmp_path / "pictures"
     done = run_example("--out", str(out), "--data", str(data_dir), "--seed", "1",
                        "--rankdir", "TB")

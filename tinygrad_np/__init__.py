@@ -17,10 +17,24 @@ from .functional import (dot, exp, l2, log, log_softmax, matmul, relu, sigmoid, 
 from . import datasets, metrics, nn, optim, random, viz  # noqa: E402
 from .metrics import accuracy  # noqa: E402
 from .random import manual_seed  # noqa: E402
+# issue 14's tensor ops (ops branch): constructors and ops as functions
+from .creation import (arange, eye, full, ones, ones_like, rand, randn, zeros,  # noqa: E402
+                       zeros_like)
+from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk,  # noqa: E402
+                         clamp, clip, concatenate, cos, cumsum, dropout, elu, embedding, erf,
+                         expand, expm1, flip, gelu, layer_norm, leaky_relu, log1p, logsumexp,
+                         maximum, minimum, norm, pad, prod, silu, sin, softplus, split, square,
+                         squeeze, stack, std, unsqueeze, var, where)
+from . import creation as _creation, tensor_ops as _tensor_ops  # noqa: E402
+# nnapi branch: losses
+from .nn.loss import (binary_cross_entropy_with_logits, cross_entropy, l1_loss,
+                      mse_loss, nll_loss)
 
 __all__ = ["Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_grad",
            "is_grad_enabled", "numgrad", "gradcheck", "GradcheckError", "jit", "JitError",
            "relu", "sigmoid", "tanh", "exp", "log", "sqrt", "matmul", "dot", "softmax",
-           "log_softmax", "softmax_cross_entropy", "l2", "accuracy", "nn", "optim", "datasets", "metrics",
-           "viz", "manual_seed", "random"]
+           "log_softmax", "softmax_cross_entropy", "l2", "accuracy", "nn", "optim", "datasets",
+           "metrics", "viz", "manual_seed", "random", *_creation.__all__, *_tensor_ops.__all__]
+__all__ += ["binary_cross_entropy_with_logits", "cross_entropy", "l1_loss", "mse_loss",
+            "nll_loss"]
 __version__ = "0.1.0"

@@ -6,6 +6,7 @@ records the node (the `ctx`) that `backward()` later visits.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -83,6 +84,7 @@ class Function:
             return recorder.apply(cls, inputs, params)
         ctx = cls()
         ctx.saved_tensors = ()
+        needs: tuple[bool, ...]
         try:
             if len(inputs) == 2:
                 a, b = inputs
@@ -108,11 +110,16 @@ class Function:
                 out = cls.forward(ctx, *[t.data for t in inputs], **params)
         except OpError:
             raise
-        except ValueError as err:  # numpy's broadcasting/shape errors, told in our terms
+        except ValueError as err:
+            # numpy's broadcasting and shape errors, told in our terms; any other ValueError
+            # (a singular matrix, the user's own check) goes on as it is, traceback intact.
+            if not _SHAPE_ERROR.search(str(err)):
+                raise
             shapes = " and ".join(str(t.data.shape) for t in _as_tensors(inputs))
-            raise OpError(f"{cls.__name__}: cannot apply to input shapes {shapes}: {err}") from None
-        if out.__class__ is not np.ndarray and isinstance(out, np.generic):
-            out = np.asarray(out)  # numpy reductions return scalars, not 0-d arrays
+            raise OpError(f"{cls.__name__}: cannot apply to input shapes {shapes}: {err}") \
+                from err
+        if out.__class__ is not np.ndarray:  # off the hot path: numpy ops return ndarrays
+            out = _as_output(cls, out)
         result = _new_tensor(Tensor)
         result.data = out
         result.grad = result.name = None
@@ -125,6 +132,32 @@ class Function:
             result.requires_grad = False
             result.grad_fn = None
         return result
+
+
+# What numpy says when shapes do not fit: broadcasting, matmul's and dot's inner sizes,
+# too few dimensions, reshape and transpose sizes, an axis past the last or given twice,
+# concatenate/stack/split/squeeze sizes.
+_SHAPE_ERROR = re.compile(
+    r"broadcast|core dimension|not aligned|enough dimensions|cannot reshape|unknown dimension"
+    r"|axes don't match|repeated axis|duplicate value in 'axis'"
+    r"|out of bounds for array of dimension|input array dimensions|same number of dimensions"
+    r"|must have the same shape|equal division|axis to squeeze out")
+
+
+def _as_output(cls: type, out: Any) -> Any:
+    """A forward's result that is not an ndarray: a numpy scalar becomes a 0-d array (numpy
+    reductions return scalars); another array type (CuPy, jit's recording) is kept; anything
+    else is the op's bug, told as such rather than failing later far from it."""
+    if isinstance(out, np.generic):
+        return np.asarray(out)
+    if isinstance(out, Tensor):
+        raise OpError(f"{cls.__name__}.forward returned a Tensor; forward works on arrays "
+                      f"(the inputs' .data) and returns an array: return out.data, or do the "
+                      f"computation with numpy")
+    if hasattr(out, "shape") and hasattr(out, "dtype"):
+        return out
+    raise OpError(f"{cls.__name__}.forward returned a {type(out).__name__}; it must return "
+                  f"an array (wrap a Python number with np.asarray)")
 
 
 _new_tensor = object.__new__  # a Tensor without __init__'s argument handling

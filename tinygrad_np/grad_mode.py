@@ -7,9 +7,11 @@ training thread its gradients).
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
+from collections.abc import Callable, Generator
 from types import TracebackType
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,27 +36,71 @@ def is_grad_enabled() -> bool:
 
 
 class _GradMode:
-    """Sets `config.grad_enabled` inside a `with` block or a decorated function."""
+    """Sets `config.grad_enabled` inside a `with` block or a decorated function.
+
+    The mode to restore is kept per thread and per entry (a stack), not in one attribute:
+    one instance may be entered by two threads at once, or nested in itself, and each exit
+    restores what its own entry found.
+    """
 
     enabled: bool
 
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        if func is not None:  # `@no_grad` without parentheses, as PyTorch also allows
+            return cls()(func)
+        return super().__new__(cls)
+
+    def __init__(self, func: Callable[..., Any] | None = None) -> None:
+        self._saved = threading.local()
+
     def __enter__(self) -> None:
-        self._previous = config.grad_enabled
+        saved = self._saved.__dict__.setdefault("modes", [])
+        saved.append(config.grad_enabled)
         config.grad_enabled = self.enabled
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        config.grad_enabled = self._previous
+        config.grad_enabled = self._saved.modes.pop()
 
     def __call__(self, func: F) -> F:
+        mode = type(self)
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def generator(*args: Any, **kwargs: Any) -> Any:
+                return (yield from _in_mode(mode, func(*args, **kwargs)))
+            return generator  # type: ignore[return-value]
+
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)():
+            with mode():
                 return func(*args, **kwargs)
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_GradMode):
+def _in_mode(mode: type[_GradMode], gen: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
+    """Run `gen` in grad mode `mode` while its own code runs, and in the caller's mode between
+    yields (as PyTorch does): each resumption (next, send, throw, close) is one `with` block."""
+    try:
+        with mode():
+            response = gen.send(None)
+        while True:
+            try:
+                request = yield response
+            except GeneratorExit:
+                with mode():
+                    gen.close()
+                raise
+            except BaseException as err:
+                with mode():
+                    response = gen.throw(err)
+            else:
+                with mode():
+                    response = gen.send(request)
+    except StopIteration as stop:
+        return stop.value
+
+
+class no_grad(_GradMode):  # noqa: N801 - PyTorch's name
     """Record no graph: results need no memory for backward and have no `grad_fn`.
 
     >>> from tinygrad_np import Tensor, no_grad
@@ -64,13 +110,15 @@ class no_grad(_GradMode):
     >>> y.requires_grad
     False
 
-    Also works as a decorator: ``@no_grad()``.
+    Also works as a decorator, ``@no_grad()`` (or ``@no_grad``), on functions and on generator
+    functions (the generator's own code runs without recording; the caller's mode is back
+    between yields).
     """
 
     enabled = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_GradMode):  # noqa: N801 - PyTorch's name
     """Record the graph again inside a `no_grad` block (or a decorated function)."""
 
     enabled = True

@@ -9,6 +9,11 @@ import numpy as np
 Axis = int | tuple[int, ...] | None
 
 
+class ScalarConversionError(RuntimeError, ValueError, TypeError):
+    """`bool()`, `float()`, `int()` or a format spec on a Tensor that has not exactly one
+    element. A RuntimeError as in PyTorch, and the ValueError / TypeError numpy raises."""
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
@@ -24,7 +29,11 @@ class Tensor:
     (integer labels, say) are kept as they are. `data` is the wrapped array itself, not a copy.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "__weakref__")
+    # `_nn_parameter` (nn modules): set on tensors made by `nn.Parameter` or frozen with
+    # `requires_grad_(False)`, so a module keeps them as parameters. Never set by __init__
+    # (ops make tensors on the hot path); read it with getattr(t, "_nn_parameter", False).
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_nn_parameter",
+                 "__weakref__")
 
     # `ndarray * Tensor` must reach Tensor.__rmul__, not numpy's elementwise loop.
     __array_ufunc__ = None
@@ -122,6 +131,8 @@ class Tensor:
             # backward() goes through every node of the graph; use detach() to cut one off.
             raise RuntimeError("requires_grad_(False) is only for leaf tensors; this one was "
                                "computed by an op: use t.detach() for a copy cut from the graph")
+        if self.requires_grad and not requires_grad:
+            self._nn_parameter = True  # frozen, not demoted: modules still save it
         self.requires_grad = requires_grad
         return self
 
@@ -208,6 +219,84 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return GetItem.apply(self, index=index)
 
+    # -- comparisons and Python numbers (core, issue 12) -------------------------------------
+    # `==` is elementwise, as in numpy and PyTorch, so a Tensor hashes by identity: graph
+    # walks, optimizers and dicts key tensors by object, never by value.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if not _comparable(other):
+            return NotImplemented  # `t == None`, `t == "x"`: False, by identity, as in PyTorch
+        return Equal.apply(self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if not _comparable(other):
+            return NotImplemented
+        return NotEqual.apply(self, other)
+
+    # `ndarray < Tensor` and `2 < t` reach these reflected (as `t > array`), so no __r*__.
+    def __lt__(self, other: Any) -> Tensor:
+        return Less.apply(self, other) if _comparable(other) else NotImplemented
+
+    def __le__(self, other: Any) -> Tensor:
+        return LessEqual.apply(self, other) if _comparable(other) else NotImplemented
+
+    def __gt__(self, other: Any) -> Tensor:
+        return Greater.apply(self, other) if _comparable(other) else NotImplemented
+
+    def __ge__(self, other: Any) -> Tensor:
+        return GreaterEqual.apply(self, other) if _comparable(other) else NotImplemented
+
+    def eq(self, other: Any) -> Tensor:
+        """Elementwise `self == other`: a bool tensor that needs no grad."""
+        return Equal.apply(self, other)
+
+    def ne(self, other: Any) -> Tensor:
+        return NotEqual.apply(self, other)
+
+    def lt(self, other: Any) -> Tensor:
+        return Less.apply(self, other)
+
+    def le(self, other: Any) -> Tensor:
+        return LessEqual.apply(self, other)
+
+    def gt(self, other: Any) -> Tensor:
+        return Greater.apply(self, other)
+
+    def ge(self, other: Any) -> Tensor:
+        return GreaterEqual.apply(self, other)
+
+    def __abs__(self) -> Tensor:
+        return Abs.apply(self)
+
+    def __bool__(self) -> bool:
+        """The truth of a one-element tensor (`if (x > 0):`); ambiguous for more elements."""
+        if self.data.size != 1:
+            what = "no values" if not self.data.size else "more than one value"
+            raise ScalarConversionError(
+                f"bool(): the truth value of a Tensor with {what} (shape {self.data.shape}) "
+                f"is ambiguous; use t.data.any() or t.data.all()")
+        return bool(self.data.item())
+
+    def __float__(self) -> float:
+        return float(self._one_value("float()"))
+
+    def __int__(self) -> int:
+        return int(self._one_value("int()"))
+
+    def __format__(self, spec: str) -> str:
+        """`f"{loss:.3f}"` formats a one-element tensor's value; `f"{t}"` is `str(t)`."""
+        if not spec:
+            return str(self)
+        return format(self._one_value(f"format spec {spec!r}"), spec)
+
+    def _one_value(self, what: str) -> Any:
+        if self.data.size != 1:
+            raise ScalarConversionError(
+                f"{what}: only a one-element Tensor converts to a Python number; this one "
+                f"has {self.data.size} elements (shape {self.data.shape})")
+        return self.data.item()
+
     # -- elementwise functions ----------------------------------------------------------------
     def exp(self) -> Tensor:
         return Exp.apply(self)
@@ -282,8 +371,95 @@ class Tensor:
         return L2.apply(self)
 
 
+    # -- tensor ops (issue 14, the `ops` branch): one-liners onto tinygrad_np.tensor_ops -------
+    def sin(self) -> Tensor:
+        return _ops.sin(self)
+
+    def cos(self) -> Tensor:
+        return _ops.cos(self)
+
+    def log1p(self) -> Tensor:
+        return _ops.log1p(self)
+
+    def expm1(self) -> Tensor:
+        return _ops.expm1(self)
+
+    def square(self) -> Tensor:
+        return _ops.square(self)
+
+    def erf(self) -> Tensor:
+        return _ops.erf(self)
+
+    def maximum(self, other: Any) -> Tensor:
+        return _ops.maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return _ops.minimum(self, other)
+
+    def where(self, cond: Any, other: Any) -> Tensor:
+        """PyTorch's `x.where(cond, other)`: self where cond is true, other elsewhere."""
+        return _ops.where(cond, self, other)
+
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:
+        return _ops.clip(self, min, max)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
+        return _ops.clip(self, min, max)
+
+    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        """Variance with numpy's default ddof=0 (PyTorch's default divides by n - 1)."""
+        return _ops.var(self, axis, keepdims, ddof)
+
+    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        return _ops.std(self, axis, keepdims, ddof)
+
+    def prod(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return _ops.prod(self, axis, keepdims)
+
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return _ops.logsumexp(self, axis, keepdims)
+
+    def norm(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """The 2-norm over `axis` (all axes by default)."""
+        return _ops.norm(self, axis, keepdims)
+
+    def cumsum(self, axis: int | None = None) -> Tensor:
+        return _ops.cumsum(self, axis)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return _ops.argmax(self, axis, keepdims)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return _ops.argmin(self, axis, keepdims)
+
+    def split(self, sections_or_indices: Any, axis: int = 0) -> list[Tensor]:
+        """numpy's split (an int is the number of equal parts; see `tinygrad_np.split`)."""
+        return _ops.split(self, sections_or_indices, axis)
+
+    def chunk(self, chunks: int, axis: int = 0) -> list[Tensor]:
+        return _ops.chunk(self, chunks, axis)
+
+    def squeeze(self, axis: Axis = None) -> Tensor:
+        return _ops.squeeze(self, axis)
+
+    def unsqueeze(self, axis: int | tuple[int, ...]) -> Tensor:
+        return _ops.unsqueeze(self, axis)
+
+    def broadcast_to(self, shape: Any) -> Tensor:
+        return _ops.broadcast_to(self, shape)
+
+    def expand(self, *shape: Any) -> Tensor:
+        """`t.expand(3, -1)` or `t.expand((3, -1))`: broadcast_to, -1 keeping an axis."""
+        return _ops.expand(self, *shape)
+
+    def flip(self, axis: Axis = None) -> Tensor:
+        return _ops.flip(self, axis)
+
 # The ops import Tensor from this module, so they come in after the class exists.
+from . import tensor_ops as _ops  # noqa: E402
 from .autograd import run_backward  # noqa: E402
+from .ops.compare import (Equal, Greater, GreaterEqual, Less, LessEqual,  # noqa: E402
+                          NotEqual, comparable as _comparable)
 from .ops.elementwise import (Abs, Add, Div, Exp, Log, Mul, Neg, Pow, Relu,  # noqa: E402
                               Sigmoid, Sqrt, Sub, Tanh)
 from .ops.linalg import MatMul  # noqa: E402

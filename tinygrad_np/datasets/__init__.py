@@ -1,7 +1,9 @@
-"""Data sets for tinygrad_np: an IDX reader, MNIST / Fashion-MNIST loaders, minibatch iteration.
+"""Data sets for tinygrad_np: an IDX reader, MNIST / Fashion-MNIST loaders, the MNIST test set
+bundled in the package (``load_mnist_sample``, no download), minibatch iteration.
 
 >>> from tinygrad_np.datasets import load_mnist, DataLoader  # doctest: +SKIP
->>> (x_train, y_train), (x_test, y_test) = load_mnist(normalize=True, flatten=True)  # doctest: +SKIP
+>>> (x_train, y_train), (x_test, y_test) = load_mnist(  # doctest: +SKIP
+...     normalize=True, flatten=True)
 >>> for xb, yb in DataLoader(x_train, y_train, batch_size=128):  # doctest: +SKIP
 ...     pass
 """
@@ -18,6 +20,7 @@ from .mnist import (
     load_fashion_mnist,
     load_mnist,
 )
+from .sample import load_mnist_sample
 
 __all__ = [
     "FASHION_MNIST_CLASSES",
@@ -33,5 +36,6 @@ __all__ = [
     "download_file",
     "load_fashion_mnist",
     "load_mnist",
+    "load_mnist_sample",
     "read_idx",
 ]

@@ -11,11 +11,11 @@ import gzip
 import math
 import os
 import zlib
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import numpy as np
 
-__all__ = ["IDX_DTYPES", "IDXError", "read_idx"]
+__all__ = ["IDX_DTYPES", "IDX_MAX_BYTES", "IDX_MAX_DIMS", "IDXError", "read_idx"]
 
 # Type code -> on-disk dtype. Multi-byte types are big-endian in the file.
 IDX_DTYPES: dict[int, np.dtype] = {
@@ -26,6 +26,12 @@ IDX_DTYPES: dict[int, np.dtype] = {
     0x0D: np.dtype(">f4"),
     0x0E: np.dtype(">f8"),
 }
+
+# The most dimensions numpy 2 arrays can have; the format's one byte would allow 255.
+IDX_MAX_DIMS = 64
+# Default bound on the data a header may declare (1 GiB; MNIST's training images are 47 MB):
+# a small gzip file can inflate to gigabytes, so the declared size is checked before reading.
+IDX_MAX_BYTES = 1 << 30
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
@@ -39,11 +45,12 @@ class IDXError(ValueError):
     """A file is not a valid IDX file; the message names the file and the problem."""
 
 
-def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
+def read_idx(path: str | os.PathLike[str], *, max_bytes: int = IDX_MAX_BYTES) -> np.ndarray:
     """Read an IDX file (raw or gzip-compressed) into a writable native-endian array.
 
     Gzip is detected by the magic bytes ``1f 8b``, so the file name does not matter.
-    The header is checked and the data must fill the file exactly.
+    The header is checked and the data must fill the file exactly. A header that declares
+    more than ``max_bytes`` of data is refused before anything is read or allocated.
 
     >>> labels = read_idx("t10k-labels-idx1-ubyte.gz")  # doctest: +SKIP
     >>> labels.shape, labels.dtype                       # doctest: +SKIP
@@ -51,17 +58,23 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """
     name = os.fspath(path)
     with open(name, "rb") as raw:  # FileNotFoundError etc. pass through unchanged
-        if raw.read(2) == _GZIP_MAGIC:
-            raw.seek(0)
-            try:
-                with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-                    return _parse(stream, name, compressed=True)
-            except (OSError, EOFError, zlib.error) as exc:
-                # A damaged stream shows up as BadGzipFile (OSError), EOFError or
-                # zlib.error depending on where it breaks; report them all the same way.
-                raise IDXError(f"{name}: corrupt gzip stream: {exc}") from exc
+        return read_idx_stream(raw, name, max_bytes=max_bytes)
+
+
+def read_idx_stream(raw: BinaryIO, name: str, *, max_bytes: int = IDX_MAX_BYTES) -> np.ndarray:
+    """:func:`read_idx` on an open, seekable binary file (``io.BytesIO`` too); ``name`` is
+    only used in error messages."""
+    if raw.read(2) == _GZIP_MAGIC:
         raw.seek(0)
-        return _parse(raw, name, compressed=False)
+        try:
+            with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+                return _parse(stream, name, compressed=True, max_bytes=max_bytes)
+        except (OSError, EOFError, zlib.error) as exc:
+            # A damaged stream shows up as BadGzipFile (OSError), EOFError or
+            # zlib.error depending on where it breaks; report them all the same way.
+            raise IDXError(f"{name}: corrupt gzip stream: {exc}") from exc
+    raw.seek(0)
+    return _parse(raw, name, compressed=False, max_bytes=max_bytes)
 
 
 def _read_upto(stream: _Reader, n: int) -> bytearray:
@@ -75,7 +88,7 @@ def _read_upto(stream: _Reader, n: int) -> bytearray:
     return buf
 
 
-def _parse(stream: _Reader, name: str, compressed: bool) -> np.ndarray:
+def _parse(stream: _Reader, name: str, compressed: bool, max_bytes: int) -> np.ndarray:
     what = "decompressed file" if compressed else "file"
     head = _read_upto(stream, 4)
     if len(head) < 4:
@@ -96,6 +109,11 @@ def _parse(stream: _Reader, name: str, compressed: bool) -> np.ndarray:
         )
     if ndim == 0:
         raise IDXError(f"{name}: magic 0x{magic:08x} says 0 dimensions (expected at least 1)")
+    if ndim > IDX_MAX_DIMS:
+        raise IDXError(
+            f"{name}: magic 0x{magic:08x} says {ndim} dimensions (at most {IDX_MAX_DIMS}, "
+            f"the most a numpy array can have)"
+        )
 
     dims_raw = _read_upto(stream, 4 * ndim)
     header_len = 4 + 4 * ndim
@@ -109,18 +127,26 @@ def _parse(stream: _Reader, name: str, compressed: bool) -> np.ndarray:
     dtype = IDX_DTYPES[code]
     nbytes = math.prod(shape) * dtype.itemsize  # Python ints: no overflow on absurd headers
     described = f"header says {'x'.join(map(str, shape))} {dtype.name} = {nbytes} bytes of data"
+    if nbytes > max_bytes:
+        raise IDXError(f"{name}: too large: {described}, over the limit max_bytes={max_bytes}")
     data = _read_upto(stream, nbytes)
     if len(data) < nbytes:
         raise IDXError(
-            f"{name}: truncated: {described}, {what} has {len(data)} (after the {header_len}-byte header)"
+            f"{name}: truncated: {described}, {what} has {len(data)} "
+            f"(after the {header_len}-byte header)"
         )
     extra = 0
-    while chunk := stream.read(_CHUNK):  # count rather than keep whatever follows
+    # Count rather than keep whatever follows, and stop counting past max_bytes: a gzip bomb
+    # after valid data must not keep us inflating for minutes.
+    while extra <= max_bytes and (chunk := stream.read(_CHUNK)):
         extra += len(chunk)
     if extra:
-        raise IDXError(
-            f"{name}: trailing bytes: {described}, {what} has {nbytes + extra} ({extra} extra)"
+        has = (
+            f"{nbytes + extra} ({extra} extra)"
+            if extra <= max_bytes
+            else f"more than {nbytes + max_bytes} (over {max_bytes} extra)"
         )
+        raise IDXError(f"{name}: trailing bytes: {described}, {what} has {has}")
 
     # bytearray-backed, so the array is writable without another copy.
     arr = np.frombuffer(data, dtype=dtype).reshape(shape)

@@ -66,7 +66,8 @@ class DataLoader:
         return n // b if self.drop_last else -(-n // b)
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        # Draw the permutation now, not on the first next(): epochs follow the order of iter() calls.
+        # Draw the permutation now, not on the first next(): epochs follow the order of
+        # iter() calls.
         n = len(self.images)
         order = self._rng.permutation(n) if self.shuffle else None
         return self._epoch(order)
@@ -82,7 +83,8 @@ class DataLoader:
 
     def __repr__(self) -> str:
         return (
-            f"DataLoader(n={len(self.images)}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
+            f"DataLoader(n={len(self.images)}, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, "
             f"drop_last={self.drop_last}, batches={len(self)})"
         )
 

@@ -17,9 +17,11 @@ __all__ = [
     "FASHION_MNIST_CLASSES",
     "FASHION_MNIST_MD5",
     "FASHION_MNIST_MIRRORS",
+    "FASHION_MNIST_SIZES",
     "FASHION_MNIST_SYSTEM_DIRS",
     "MNIST_MD5",
     "MNIST_MIRRORS",
+    "MNIST_SIZES",
     "Dataset",
     "DatasetError",
     "DatasetNotFoundError",
@@ -54,6 +56,20 @@ FASHION_MNIST_MD5: dict[str, str] = {
     "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
     "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
 }
+# Sizes in bytes of the same .gz files. A download may be a little larger (a mirror that
+# recompressed the file), never much: anything past _size_cap() is refused while it arrives.
+MNIST_SIZES: dict[str, int] = {
+    "train-images-idx3-ubyte.gz": 9_912_422,
+    "train-labels-idx1-ubyte.gz": 28_881,
+    "t10k-images-idx3-ubyte.gz": 1_648_877,
+    "t10k-labels-idx1-ubyte.gz": 4_542,
+}
+FASHION_MNIST_SIZES: dict[str, int] = {
+    "train-images-idx3-ubyte.gz": 26_421_880,
+    "train-labels-idx1-ubyte.gz": 29_515,
+    "t10k-images-idx3-ubyte.gz": 4_422_102,
+    "t10k-labels-idx1-ubyte.gz": 5_148,
+}
 # Where the Debian/Ubuntu package `dataset-fashion-mnist` installs the four .gz files.
 FASHION_MNIST_SYSTEM_DIRS: tuple[str, ...] = ("/usr/share/datasets/fashion-mnist",)
 FASHION_MNIST_CLASSES: tuple[str, ...] = (
@@ -84,7 +100,16 @@ class Dataset(NamedTuple):
 
 
 class DatasetNotFoundError(FileNotFoundError):
-    """Data set files are missing locally and could not (or may not) be downloaded."""
+    """Data set files are missing locally and could not (or may not) be downloaded.
+
+    Besides the message: ``missing`` (the file stems not found), ``searched`` (the folders
+    looked in, in order) and ``download_error`` (the :class:`DownloadError`, or ``None`` when
+    no download was tried).
+    """
+
+    missing: tuple[str, ...] = ()
+    searched: tuple[Path, ...] = ()
+    download_error: DownloadError | None = None
 
 
 class DatasetError(ValueError):
@@ -96,6 +121,7 @@ class _Source(NamedTuple):
     title: str
     mirrors: Sequence[str]
     md5: dict[str, str]
+    sizes: dict[str, int]
     system_dirs: Sequence[str]
 
 
@@ -142,7 +168,7 @@ def load_mnist(
     >>> x.shape, x.dtype, y[:3]                                      # doctest: +SKIP
     ((10000, 784), dtype('float32'), array([7, 2, 1]))
     """
-    src = _Source("mnist", "MNIST", MNIST_MIRRORS, MNIST_MD5, ())
+    src = _Source("mnist", "MNIST", MNIST_MIRRORS, MNIST_MD5, MNIST_SIZES, ())
     return _load(src, root, download, normalize, flatten, one_hot_label, split)
 
 
@@ -187,6 +213,7 @@ def load_fashion_mnist(
         "Fashion-MNIST",
         FASHION_MNIST_MIRRORS,
         FASHION_MNIST_MD5,
+        FASHION_MNIST_SIZES,
         FASHION_MNIST_SYSTEM_DIRS,
     )
     return _load(src, root, download, normalize, flatten, one_hot_label, split)
@@ -238,8 +265,11 @@ def _load(
         if not download:
             raise _not_found(src, missing, dirs, dest, root, None)
         for stem in missing:
+            name = f"{stem}.gz"
             try:
-                paths[stem] = download_file(f"{stem}.gz", dest, src.md5[f"{stem}.gz"], src.mirrors)
+                paths[stem] = download_file(
+                    name, dest, src.md5[name], src.mirrors, max_bytes=_size_cap(src.sizes[name])
+                )
             except DownloadError as exc:
                 still = [s for s in missing if paths[s] is None]
                 raise _not_found(src, still, dirs, dest, root, exc) from exc
@@ -252,6 +282,11 @@ def _load(
             found[image_stem], found[label_stem], normalize, flatten, one_hot_label
         )
     return loaded[split] if split is not None else Dataset(loaded["train"], loaded["test"])
+
+
+def _size_cap(size: int) -> int:
+    """The most bytes a download of a file of known ``size`` may have: 1% and 4 KiB above."""
+    return size + size // 100 + 4096
 
 
 def _not_found(
@@ -273,23 +308,42 @@ def _not_found(
         )
     else:
         lines.append(
-            f"put the files (plain or .gz) in {dest}, or pass root=/path/to/dir, or set {DATA_ENV_VAR}=/path/to/dir"
+            f"put the files (plain or .gz) in {dest}, or pass root=/path/to/dir, "
+            f"or set {DATA_ENV_VAR}=/path/to/dir"
         )
     if exc is None:
         lines.append(f"or pass download=True to fetch them from {', '.join(src.mirrors)}")
     else:
         lines.append(f"download failed: {exc}")
-    return DatasetNotFoundError("\n".join(lines))
+    error = DatasetNotFoundError("\n".join(lines))
+    error.missing, error.searched, error.download_error = tuple(missing), tuple(dirs), exc
+    return error
 
 
 def _read_split(
     image_path: Path, label_path: Path, normalize: bool, flatten: bool, one_hot_label: bool
 ) -> Split:
-    images = read_idx(image_path)
-    labels = read_idx(label_path)
+    x, y = _check_and_convert(
+        read_idx(image_path), read_idx(label_path), image_path, label_path,
+        normalize, flatten, one_hot_label,
+    )  # fmt: skip
+    return Split(x, y)
+
+
+def _check_and_convert(
+    images: np.ndarray,
+    labels: np.ndarray,
+    image_path: str | os.PathLike[str],
+    label_path: str | os.PathLike[str],
+    normalize: bool,
+    flatten: bool,
+    one_hot_label: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Check that two IDX arrays form an MNIST-shaped data set, then apply the options."""
     if images.ndim != 3 or images.shape[1:] != _IMAGE_SHAPE or images.dtype != np.uint8:
         raise DatasetError(
-            f"{image_path}: expected uint8 images of shape (N, 28, 28), got {images.dtype} {images.shape}"
+            f"{image_path}: expected uint8 images of shape (N, 28, 28), "
+            f"got {images.dtype} {images.shape}"
         )
     if labels.ndim != 1 or labels.dtype != np.uint8:
         raise DatasetError(
@@ -297,7 +351,8 @@ def _read_split(
         )
     if len(images) != len(labels):
         raise DatasetError(
-            f"count mismatch: {image_path} has {len(images)} images but {label_path} has {len(labels)} labels"
+            f"count mismatch: {image_path} has {len(images)} images but {label_path} "
+            f"has {len(labels)} labels"
         )
     bad = np.flatnonzero(labels >= _NUM_CLASSES)
     if bad.size:
@@ -314,4 +369,4 @@ def _read_split(
     if flatten:
         x = x.reshape(len(x), -1)  # a view, no copy
     y = np.eye(_NUM_CLASSES, dtype=np.float32)[labels] if one_hot_label else labels.astype(np.int64)
-    return Split(x, y)
+    return x, y

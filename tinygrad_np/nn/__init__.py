@@ -7,10 +7,20 @@
 (2, 3)
 """
 from . import init
+from .activation import ELU, GELU, LeakyReLU, LogSoftmax, SiLU, Softmax, Softplus
 from .checkpoint import CheckpointError, load_state, save_state
-from .layers import Linear, ReLU, Sequential, Sigmoid, Tanh
-from .module import LoadResult, Module, StateDictError
+from .containers import ModuleDict, ModuleList
+from .layers import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
+from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm
 from .utils import clip_grad_norm_
 
 __all__ = ["CheckpointError", "Linear", "LoadResult", "Module", "ReLU", "Sequential", "Sigmoid",
            "StateDictError", "Tanh", "clip_grad_norm_", "init", "load_state", "save_state"]
+# nnapi branch: module tree, containers, Flatten, activation and loss modules
+__all__ += ["ELU", "GELU", "BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "L1Loss",
+            "LeakyReLU", "LogSoftmax", "MSELoss", "ModuleDict", "ModuleList", "NLLLoss",
+            "Parameter", "SiLU", "Softmax", "Softplus", "is_parameter"]
+# ops branch: layers with a training mode, and the lookup table
+__all__ += ["BatchNorm1d", "BatchNorm2d", "Dropout", "Embedding", "LayerNorm"]

@@ -9,6 +9,7 @@ pickle (so loading a file can never run code).
 """
 from __future__ import annotations
 
+import math
 import os
 import struct
 import zipfile
@@ -24,6 +25,11 @@ from ..tensor import Tensor
 PathLike = str | os.PathLike[str]
 
 __all__ = ["CheckpointError", "load_state", "save_state"]
+
+# The most a checkpoint may unpack to unless load_state is told otherwise: far above any model
+# this engine trains (the MNIST MLPs are ~1 MB), far below what a crafted file could make it
+# allocate.
+DEFAULT_MAX_BYTES = 1 << 30
 
 # What every .npz starts with: a zip local-file header, or the end record of an empty zip.
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -67,6 +73,9 @@ def _checked_arrays(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
     for key, value in state.items():
         if not isinstance(key, str) or not key:
             raise TypeError(f"save_state: keys must be non-empty strings, got {key!r}")
+        if "\0" in key:
+            # zip names end at a NUL for many readers: the key would not load back as saved
+            raise ValueError(f"save_state: key {key!r} contains a NUL character")
         array = value.data if isinstance(value, Tensor) else np.asarray(value)
         if array.dtype.hasobject:
             raise TypeError(f"save_state: {key!r} is an object array ({array.dtype}); only "
@@ -75,9 +84,14 @@ def _checked_arrays(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
     return arrays
 
 
-def load_state(path: PathLike) -> dict[str, np.ndarray]:
+def load_state(path: PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, np.ndarray]:
     """Read a checkpoint written by `save_state` (or any `.npz` of plain arrays), in the
     order it was saved. Never unpickles: object arrays give a `CheckpointError`.
+
+    Every size is checked before anything is allocated: a file whose members add up to more
+    than `max_bytes` once unpacked (default 1 GiB, 250 million float32 parameters) is refused,
+    and so is a member whose array header declares more data than the member holds. Pass a
+    larger `max_bytes` for a bigger model.
 
     >>> state = load_state("mlp.npz")  # doctest: +SKIP
     >>> W1 = Tensor(state["W1"], requires_grad=True)  # doctest: +SKIP
@@ -90,28 +104,69 @@ def load_state(path: PathLike) -> dict[str, np.ndarray]:
         what = "an empty file" if not head else f"a file starting with {head!r}"
         raise CheckpointError(f"{name}: not an .npz checkpoint ({what}; expected a zip archive)")
     try:
-        with np.load(name, allow_pickle=False) as archive:
+        with zipfile.ZipFile(name) as archive:
+            members = archive.infolist()
+            # Sizes from the zip's directory, before a byte is unpacked or allocated; each
+            # member's array header must then agree with its member's size.
+            unpacked = sum(info.file_size for info in members)
+            if unpacked > max_bytes:
+                raise CheckpointError(
+                    f"{name}: the checkpoint unpacks to {unpacked:,} bytes, more than "
+                    f"max_bytes={max_bytes:,}; refused before reading it (pass a larger "
+                    f"max_bytes to load_state if this really is your model)")
             state: dict[str, np.ndarray] = {}
-            for key in archive.files:
-                try:
-                    value = archive[key]
-                except ValueError as err:
-                    if "allow_pickle" not in str(err):
-                        raise
-                    raise CheckpointError(f"{name}: member {key!r} is an object array, which "
-                                          f"only pickle can read; refused, since unpickling "
-                                          f"can run arbitrary code") from None
-                # NpzFile hands back raw bytes for members that are not .npy arrays.
-                if not isinstance(value, np.ndarray):
+            for info in members:
+                key = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+                if not info.filename.endswith(".npy"):
                     raise CheckpointError(f"{name}: member {key!r} is not a .npy array")
-                state[key] = value
+                if key in state:
+                    raise CheckpointError(f"{name}: member {key!r} appears twice")
+                with archive.open(info) as member:
+                    state[key] = _read_member(name, key, member, info.file_size)
             return state
     except CheckpointError:
         raise
     except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, ValueError, OSError,
-            NotImplementedError, RuntimeError, KeyError, IndexError, MemoryError) as err:
+            NotImplementedError, RuntimeError, KeyError, IndexError, MemoryError,
+            SyntaxError, TypeError) as err:
         # zipfile and numpy report damage in many ways (bad CRC, short read, a flag bit that
-        # reads as "encrypted", a header claiming a huge shape); say once, in our terms,
-        # which file and what went wrong, keeping the original message.
+        # reads as "encrypted", an unreadable header); say once, in our terms, which file and
+        # what went wrong, keeping the original message.
         raise CheckpointError(f"{name}: damaged or unsupported checkpoint "
                               f"({type(err).__name__}: {err})") from None
+
+
+def _read_member(name: str, key: str, member: Any, member_size: int) -> np.ndarray:
+    """One `.npy` member as an array, its header checked against the member's size before
+    the array is allocated."""
+    fmt = np.lib.format
+    version = fmt.read_magic(member)
+    if version == (1, 0):
+        shape, fortran_order, dtype = fmt.read_array_header_1_0(member)
+    elif version == (2, 0):
+        shape, fortran_order, dtype = fmt.read_array_header_2_0(member)
+    else:
+        raise CheckpointError(f"{name}: member {key!r} is a .npy of version {version}, "
+                              f"which this loader does not read")
+    if dtype.hasobject:
+        raise CheckpointError(f"{name}: member {key!r} is an object array, which only pickle "
+                              f"can read; refused, since unpickling can run arbitrary code")
+    count = math.prod(shape)
+    declared = count * dtype.itemsize
+    held = member_size - member.tell()
+    if declared != held:
+        raise CheckpointError(f"{name}: member {key!r} declares shape {shape} of {dtype} "
+                              f"({declared:,} bytes) but holds {held:,} bytes of data")
+    flat = np.empty(count, dtype=dtype)
+    if declared:
+        buffer = flat.view(np.uint8).data  # a memoryview of the array's bytes
+        filled = 0
+        while filled < declared:
+            got = member.readinto(buffer[filled:])
+            if not got:
+                raise CheckpointError(f"{name}: member {key!r} is truncated "
+                                      f"({filled:,} of {declared:,} bytes)")
+            filled += got
+    if fortran_order:
+        return flat.reshape(shape[::-1]).transpose()
+    return flat.reshape(shape)

@@ -1,4 +1,4 @@
-"""Layers: `Linear`, `Sequential`, and activation modules for PyTorch-style models.
+"""Layers: `Linear`, `Sequential`, `Flatten`, and activation modules for PyTorch-style models.
 
 >>> import numpy as np
 >>> from tinygrad_np.nn import Linear, ReLU, Sequential
@@ -8,17 +8,18 @@
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from ..functional import relu, sigmoid, tanh
 from ..tensor import Tensor
 from .init import Initializer, RngLike, as_rng, get_initializer, zeros
-from .module import Module
+from .module import Module, Parameter, _adopt
 
-__all__ = ["Linear", "ReLU", "Sequential", "Sigmoid", "Tanh"]
+__all__ = ["Flatten", "Linear", "ReLU", "Sequential", "Sigmoid", "Tanh"]
 
 
 class Linear(Module):
@@ -47,9 +48,9 @@ class Linear(Module):
         if weight.shape != shape:
             raise ValueError(f"Linear: init {init!r} returned shape {weight.shape}, "
                              f"expected {shape}")
-        self.weight = Tensor(weight.astype(dtype, copy=False), requires_grad=True, name="weight")
-        self.bias = (Tensor(zeros((self.out_features,), dtype=dtype), requires_grad=True,
-                            name="bias") if bias else None)
+        self.weight = Parameter(weight.astype(dtype, copy=False), name="weight")
+        self.bias = (Parameter(zeros((self.out_features,), dtype=dtype), name="bias")
+                     if bias else None)
 
     def forward(self, x: Any) -> Tensor:
         out = x @ self.weight
@@ -68,13 +69,18 @@ class Sequential(Module):
     >>> model = Sequential(Linear(2, 4, rng=0), Tanh(), Linear(4, 1, rng=1))
     >>> [name for name, _ in model.named_parameters()][:2]
     ['layers.0.weight', 'layers.0.bias']
+    >>> from tinygrad_np import relu
+    >>> Sequential(Linear(2, 2, rng=0), relu).append(Linear(2, 1, rng=1))
+    Sequential(
+      (layers.0): Linear(in_features=2, out_features=2, bias=True)
+      (layers.1): relu
+      (layers.2): Linear(in_features=2, out_features=1, bias=True)
+    )
     """
 
     def __init__(self, *layers: Callable[[Any], Any]) -> None:
         for index, layer in enumerate(layers):
-            if not callable(layer):
-                raise TypeError(f"Sequential: layer {index} is a {type(layer).__name__}, "
-                                f"which cannot be called")
+            _check_layer(layer, index)
         self.layers = list(layers)
 
     def forward(self, x: Any) -> Any:
@@ -82,7 +88,29 @@ class Sequential(Module):
             x = layer(x)
         return x
 
-    def __getitem__(self, index: int) -> Any:
+    def append(self, layer: Callable[[Any], Any]) -> Sequential:
+        """Add `layer` at the end; returns self (as PyTorch's)."""
+        _check_layer(layer, len(self.layers))
+        _adopt(f"layers.{len(self.layers)}", layer)
+        self.layers.append(layer)
+        return self
+
+    def extend(self, layers: Any) -> Sequential:
+        """`append` each of `layers`; returns self."""
+        for layer in layers:
+            self.append(layer)
+        return self
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequential: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        """A layer, or for a slice a new Sequential sharing those layers."""
+        if isinstance(index, slice):
+            return Sequential(*self.layers[index])
         return self.layers[index]
 
     def __len__(self) -> int:
@@ -90,6 +118,49 @@ class Sequential(Module):
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.layers)
+
+    def __repr__(self) -> str:
+        # Every layer, plain functions included (a module's default repr shows modules only).
+        from .module import _layer_repr
+
+        lines = [f"(layers.{index}): {_layer_repr(layer)}"
+                 for index, layer in enumerate(self.layers)]
+        return "Sequential(" + "".join("\n  " + line for line in lines) + ("\n)" if lines else ")")
+
+
+def _check_layer(layer: Any, index: int) -> None:
+    if not callable(layer):
+        raise TypeError(f"Sequential: layer {index} is a {type(layer).__name__}, "
+                        f"which cannot be called")
+
+
+class Flatten(Module):
+    """Merge axes `start_axis` .. `end_axis` (inclusive) into one; by default every axis
+    after the batch axis: (N, C, H, W) -> (N, C*H*W). PyTorch's `Flatten(start_dim, end_dim)`.
+
+    >>> Flatten()(np.zeros((2, 3, 4))).shape
+    (2, 12)
+    >>> Flatten(0, 1)(np.zeros((2, 3, 4))).shape
+    (6, 4)
+    """
+
+    def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
+        self.start_axis = int(start_axis)
+        self.end_axis = int(end_axis)
+
+    def forward(self, x: Any) -> Tensor:
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        shape = x.shape
+        ndim = len(shape)
+        start, end = self.start_axis, self.end_axis
+        if not (-ndim <= start < ndim and -ndim <= end < ndim) or start % ndim > end % ndim:
+            raise ValueError(f"Flatten: cannot flatten axes {start}..{end} of an input of "
+                             f"shape {shape}")
+        start, end = start % ndim, end % ndim
+        return x.reshape(shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
+
+    def extra_repr(self) -> str:
+        return f"start_axis={self.start_axis}, end_axis={self.end_axis}"
 
 
 class ReLU(Module):

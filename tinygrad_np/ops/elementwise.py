@@ -74,10 +74,17 @@ class Pow(Function):
         base, exponent, out = ctx.saved_tensors
         need_base, need_exponent = ctx.needs_input_grad
         grad_base = grad_exponent = None
-        if need_base:
-            grad_base = unbroadcast(grad * exponent * base ** (exponent - 1), base.shape)
-        if need_exponent:
-            grad_exponent = unbroadcast(grad * out * np.log(base), exponent.shape)
+        # Where the derivative is 0 the formulas read 0 * inf; give 0 there, as PyTorch does:
+        # x ** 0 is 1 for every x (0 ** -1 is inf), and 0 ** p for p >= 0 is constant in p
+        # (log(0) is -inf). The inf/NaN they make first is replaced, so numpy's warning is not
+        # wanted; elsewhere (0 ** -1 in the forward, say) the inf is real and stays.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if need_base:
+                d_base = np.where(exponent == 0, 0, exponent * base ** (exponent - 1))
+                grad_base = unbroadcast(grad * d_base, base.shape)
+            if need_exponent:
+                d_exponent = np.where((base == 0) & (exponent >= 0), 0, out * np.log(base))
+                grad_exponent = unbroadcast(grad * d_exponent, exponent.shape)
         return grad_base, grad_exponent
 
 

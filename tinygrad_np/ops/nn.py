@@ -86,36 +86,35 @@ class SoftmaxCrossEntropy(Function):
         return (probs * labels.sum(axis=1, keepdims=True) - labels) * scale
 
 
-def _check_labels(logits, labels):
+def _check_labels(logits, labels, op="softmax_cross_entropy"):
     """Labels as an array, or an OpError that names the op and both shapes."""
     if not hasattr(labels, "dtype"):
         labels = np.asarray(labels)
     if logits.ndim != 2:
-        _fail(logits, labels, "logits must be 2-D (batch, classes)")
+        _fail(op, logits, labels, "logits must be 2-D (batch, classes)")
     n, classes = logits.shape
     if labels.ndim == 1:
         kind = labels.dtype.kind
         if kind not in "iu":
-            _fail(logits, labels, f"labels of shape (N,) must be integer class indices, got "
-                                  f"{labels.dtype} (give probability rows as shape "
-                                  f"({n}, {classes}))")
+            _fail(op, logits, labels, f"labels of shape (N,) must be integer class indices, got "
+                                      f"{labels.dtype} (give probability rows as shape "
+                                      f"({n}, {classes}))")
         if labels.shape[0] != n:
-            _fail(logits, labels, f"expected {n} labels, one per row of logits")
+            _fail(op, logits, labels, f"expected {n} labels, one per row of logits")
         # Seen as unsigned 64-bit, a negative index is huge: one reduction checks both ends.
         wide = labels if kind == "u" else labels.astype(np.int64, copy=False).view(np.uint64)
         if n and wide.max() >= classes:
-            _fail(logits, labels, f"class indices must be in [0, {classes}), got values from "
-                                  f"{labels.min()} to {labels.max()}")
+            _fail(op, logits, labels, f"class indices must be in [0, {classes}), got values from "
+                                      f"{labels.min()} to {labels.max()}")
         return labels
     if labels.ndim == 2 and labels.shape == logits.shape and labels.dtype.kind == "f":
         return labels.astype(logits.dtype, copy=False)  # float32 logits give a float32 loss
-    _fail(logits, labels, f"expected integer class indices of shape ({n},) or float target "
-                          f"rows of shape ({n}, {classes})")
+    _fail(op, logits, labels, f"expected integer class indices of shape ({n},) or float target "
+                              f"rows of shape ({n}, {classes})")
 
 
-def _fail(logits, labels, problem):
-    raise OpError(f"softmax_cross_entropy: logits {logits.shape}, labels {labels.shape}: "
-                  f"{problem}")
+def _fail(op, logits, labels, problem):
+    raise OpError(f"{op}: logits {logits.shape}, labels {labels.shape}: {problem}")
 
 
 class L2(Function):

@@ -8,12 +8,20 @@ from ..function import Function
 
 def _expand(grad, shape, axis, keepdims):
     """Give a reduced gradient back its reduced axes (as size 1), ready to broadcast."""
-    if keepdims:
+    if keepdims or not shape:  # a 0-d input (numpy takes axis 0 or -1 there): nothing to expand
         return grad
     if axis is None:
         return grad.reshape((1,) * len(shape))
     axes = (axis,) if isinstance(axis, int) else axis
     return np.expand_dims(grad, tuple(a % len(shape) for a in axes))
+
+
+def _axis_of_0d(axis):
+    """numpy's sum/max/min take axis 0 or -1 on a 0-d array, mean does not: the same
+    rule for all four, so a 0-d mean(axis=0) is the value itself."""
+    if axis in (0, -1):
+        return None
+    return axis  # numpy's own AxisError (an OpError from apply) for anything else
 
 
 class Sum(Function):
@@ -31,6 +39,8 @@ class Mean(Function):
     __slots__ = ("shape", "axis", "keepdims", "count")
 
     def forward(ctx, x, axis=None, keepdims=False):
+        if not x.ndim and axis is not None:
+            axis = _axis_of_0d(axis)  # as sum/max/min (and PyTorch's mean) take it
         out = x.mean(axis=axis, keepdims=keepdims)
         ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
         ctx.count = x.size // max(out.size, 1) if x.size else 1

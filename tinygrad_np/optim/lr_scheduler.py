@@ -258,7 +258,7 @@ class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2, computed
     step by step as PyTorch does (and, past T_max, back up and down again)."""
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,  # noqa: N803 - PyTorch's name
                  last_epoch: int = -1) -> None:
         self.T_max = _positive_int("CosineAnnealingLR", "T_max", T_max)
         self.eta_min = eta_min

@@ -150,9 +150,13 @@ class Optimizer:
                 raise TypeError(f"{name}: parameter {index}{where} is a {type(p).__name__}, "
                                 f"not a Tensor")
             label = f"parameter {index}" + (f" ({p.name!r})" if p.name else "") + where
-            if not p.requires_grad:
+            # A module's frozen parameter is taken and skipped while it has no gradient, as in
+            # PyTorch (optimizer built before freezing / unfreezing); a plain constant tensor
+            # is almost always a forgotten requires_grad=True, so it is refused.
+            if not p.requires_grad and not getattr(p, "_nn_parameter", False):
                 raise ValueError(f"{name}: {label} has requires_grad=False, so it never gets "
-                                 f"a gradient; create it with requires_grad=True")
+                                 f"a gradient; create it with requires_grad=True (a module's "
+                                 f"frozen parameters are accepted and skipped)")
             if p.grad_fn is not None:
                 raise ValueError(f"{name}: {label} is the result of an operation, not a leaf "
                                  f"tensor; optimize the tensors it was computed from")

@@ -1,0 +1,69 @@
+"""tinygrad_np.creation: zeros, ones, full, arange, eye, rand, randn, zeros_like, ones_like."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+from tinygrad_np import OpError, Tensor
+
+
+@pytest.mark.parametrize("make, value", [(tg.zeros, 0.0), (tg.ones, 1.0)])
+def test_zeros_and_ones_take_the_shape_either_way(make, value):
+    for t in (make(2, 3), make((2, 3)), make([2, 3])):
+        assert t.shape == (2, 3) and t.dtype == np.float32 and not t.requires_grad
+        np.testing.assert_array_equal(t.data, np.full((2, 3), value))
+    assert make(4).shape == (4,) and make(()).shape == ()
+    w = make(3, dtype=np.float64, requires_grad=True)
+    assert w.dtype == np.float64 and w.requires_grad and w.is_leaf
+    (w * 2).sum().backward()
+    np.testing.assert_array_equal(w.grad, [2.0, 2.0, 2.0])
+
+
+def test_full_eye_arange():
+    np.testing.assert_array_equal(tg.full((2, 2), 3.5).data, np.full((2, 2), 3.5, np.float32))
+    assert tg.full(3, -1, dtype=np.int64).tolist() == [-1, -1, -1]
+    np.testing.assert_array_equal(tg.eye(3).data, np.eye(3, dtype=np.float32))
+    assert tg.eye(2, 3).shape == (2, 3)
+    a = tg.arange(5)
+    assert a.tolist() == [0, 1, 2, 3, 4] and a.dtype == np.int64  # indices, as PyTorch
+    assert tg.arange(2, 8, 3).tolist() == [2, 5]
+    f = tg.arange(0, 1, 0.25)
+    assert f.dtype == np.float32 and f.tolist() == [0.0, 0.25, 0.5, 0.75]
+    assert tg.arange(3, dtype=np.float64, requires_grad=True).requires_grad
+    with pytest.raises(OpError, match="arange: step"):
+        tg.arange(0, 3, 0)
+
+
+def test_rand_and_randn_follow_manual_seed_in_any_dtype():
+    tg.manual_seed(123)
+    a = tg.rand(3, 4)
+    b = tg.randn((3, 4), dtype=np.float64)
+    assert a.dtype == np.float32 and b.dtype == np.float64
+    assert np.all((a.data >= 0) & (a.data < 1))
+    gen = np.random.default_rng(123)  # the stream manual_seed gives, drawn in float64
+    np.testing.assert_array_equal(a.data, gen.random((3, 4)).astype(np.float32))
+    np.testing.assert_array_equal(b.data, gen.standard_normal((3, 4)))
+    tg.manual_seed(123)
+    np.testing.assert_array_equal(tg.rand((3, 4)).data, a.data)
+    big = tg.randn(100_000).data
+    assert abs(big.mean()) < 0.02 and abs(big.std() - 1) < 0.02
+    assert tg.rand(2, requires_grad=True).requires_grad
+    with pytest.raises(OpError, match="rand: dtype must be floating point"):
+        tg.rand(2, dtype=np.int32)
+
+
+def test_like_constructors_copy_shape_and_dtype():
+    t = Tensor(np.ones((2, 3), dtype=np.float64))
+    z = tg.zeros_like(t)
+    assert z.shape == (2, 3) and z.dtype == np.float64 and z.data.sum() == 0
+    o = tg.ones_like(np.zeros(4, dtype=np.int32))
+    assert o.dtype == np.int32 and o.tolist() == [1, 1, 1, 1]
+    assert tg.ones_like([1.0, 2.0]).dtype == np.float32
+    assert tg.zeros_like(t, dtype=np.float32, requires_grad=True).requires_grad
+
+
+@pytest.mark.parametrize("bad", [(-1, 2), (2.5,), ("3",), (True,)])
+def test_bad_shapes_are_refused(bad):
+    with pytest.raises(OpError, match="zeros: shape"):
+        tg.zeros(*bad)

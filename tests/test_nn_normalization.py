@@ -1,0 +1,180 @@
+"""nn.Dropout, nn.BatchNorm1d/2d, nn.LayerNorm, nn.Embedding: training mode, buffers and
+state dicts, PyTorch's numbers (shared with tests/test_ops_normalization.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import test_ops_normalization as torch_numbers
+
+import tinygrad_np as tg
+from tinygrad_np import OpError, Tensor, nn
+
+
+def test_dropout_follows_train_and_eval():
+    model = nn.Sequential(nn.Dropout(0.5))
+    x = Tensor(np.ones((100, 10)))
+    tg.manual_seed(3)
+    out = model(x)
+    assert 0.3 < np.mean(out.data == 0) < 0.7
+    tg.manual_seed(3)
+    np.testing.assert_array_equal(model(x).data, out.data)  # seeded: the same mask
+    model.eval()
+    assert not model[0].training
+    assert model(x) is x
+    model.train()
+    assert np.any(model(x).data == 0)
+    assert repr(nn.Dropout(0.25)) == "Dropout(p=0.25)"
+    for bad in (-0.5, 2, "x"):
+        with pytest.raises(ValueError, match="Dropout: p"):
+            nn.Dropout(bad)
+
+
+def _torch_bn():
+    bn = nn.BatchNorm1d(3, dtype=np.float64)
+    bn.weight.data[:] = [1.5, -0.5, 2.0]
+    bn.bias.data[:] = [0.1, 0.2, -0.3]
+    return bn
+
+
+def test_batch_norm_1d_matches_pytorch_through_train_and_eval():
+    """The same sequence as the PyTorch snippet in test_ops_normalization.py."""
+    bn = _torch_bn()
+    x = torch_numbers._bn_input()
+    bn(x)
+    out2 = bn(x * 2 + 1)
+    np.testing.assert_allclose(bn.running_mean, torch_numbers.BN_RUNNING_MEAN, rtol=1e-13)
+    np.testing.assert_allclose(bn.running_var, torch_numbers.BN_RUNNING_VAR, rtol=1e-13)
+    assert bn.num_batches_tracked.item() == 2
+    np.testing.assert_allclose(out2.data.ravel(), torch_numbers.BN_OUT2, rtol=1e-12, atol=1e-14)
+    bn.eval()
+    np.testing.assert_allclose(bn(x).data.ravel(), torch_numbers.BN_EVAL, rtol=1e-12, atol=1e-14)
+    assert bn.num_batches_tracked.item() == 2  # eval leaves the statistics alone
+    bn.train()
+    xt = Tensor(x, requires_grad=True)
+    (bn(xt) * np.linspace(-1, 1, 24).reshape(4, 3, 2)).sum().backward()
+    np.testing.assert_allclose(xt.grad.ravel(), torch_numbers.BN_X_GRAD, rtol=1e-11, atol=1e-14)
+    np.testing.assert_allclose(bn.weight.grad, torch_numbers.BN_W_GRAD, rtol=1e-12)
+    np.testing.assert_allclose(bn.bias.grad, torch_numbers.BN_B_GRAD, rtol=1e-12, atol=1e-15)
+
+
+def test_batch_norm_buffers_are_in_the_state_dict_and_load_back(tmp_path):
+    bn = _torch_bn()
+    bn(torch_numbers._bn_input())
+    state = bn.state_dict()
+    assert sorted(state) == ["bias", "num_batches_tracked", "running_mean", "running_var",
+                             "weight"]
+    assert [name for name, _ in bn.named_parameters()] == ["weight", "bias"]
+    fresh = nn.BatchNorm1d(3, dtype=np.float64)
+    fresh.load_state_dict(state)
+    np.testing.assert_array_equal(fresh.running_mean, bn.running_mean)
+    np.testing.assert_array_equal(fresh.running_var, bn.running_var)
+    assert fresh.num_batches_tracked.item() == 1
+    bn.save(tmp_path / "bn.npz")
+    again = nn.BatchNorm1d(3, dtype=np.float64)
+    again.load(tmp_path / "bn.npz")
+    bn.eval()
+    again.eval()
+    x = torch_numbers._bn_input()
+    np.testing.assert_array_equal(again(x).data, bn(x).data)
+
+
+def test_batch_norm_2d_per_channel_and_float32(rng):
+    bn = nn.BatchNorm2d(2, momentum=0.25)
+    x = rng.standard_normal((4, 2, 3, 3)).astype(np.float32) * 3 + 1
+    out = bn(Tensor(x, requires_grad=True))
+    assert out.dtype == np.float32 and bn.running_mean.dtype == np.float32
+    axes = (0, 2, 3)
+    mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+    np.testing.assert_allclose(out.data, (x - mean) / np.sqrt(var + 1e-5), rtol=1e-4,
+                               atol=1e-5)
+    np.testing.assert_allclose(bn.running_mean, 0.25 * mean.ravel(), rtol=1e-5)
+    np.testing.assert_allclose(bn.running_var, 0.75 + 0.25 * x.var(axis=axes, ddof=1),
+                               rtol=1e-5)
+    with pytest.raises(OpError, match=r"BatchNorm2d: input of shape \(4, 2\): expected "
+                                      r"\(N, C, H, W\)"):
+        bn(np.ones((4, 2), dtype=np.float32))
+    with pytest.raises(OpError, match=r"BatchNorm1d: input of shape \(4, 2, 3, 3\)"):
+        nn.BatchNorm1d(2)(x)
+    with pytest.raises(OpError, match="batch_norm: input of shape .* has 3 channels"):
+        nn.BatchNorm1d(2)(np.ones((4, 3), dtype=np.float32))
+
+
+def test_batch_norm_momentum_none_is_a_cumulative_average():
+    bn = nn.BatchNorm1d(2, momentum=None, dtype=np.float64)
+    batches = [np.array([[1.0, 2.0], [3.0, 6.0]]), np.array([[5.0, 0.0], [7.0, 4.0]]),
+               np.array([[0.0, 1.0], [2.0, 1.0]])]
+    for b in batches:
+        bn(b)
+    np.testing.assert_allclose(bn.running_mean, np.mean([b.mean(axis=0) for b in batches],
+                                                        axis=0), rtol=1e-15)
+    expected_var = np.mean([b.var(axis=0, ddof=1) for b in batches], axis=0)
+    np.testing.assert_allclose(bn.running_var, expected_var, rtol=1e-15)
+
+
+def test_batch_norm_without_running_stats_or_affine():
+    bn = nn.BatchNorm1d(2, track_running_stats=False, affine=False, dtype=np.float64)
+    assert bn.parameters() == [] and bn.state_dict() == {}
+    x = np.array([[1.0, 2.0], [3.0, 6.0]])
+    bn.eval()  # no running statistics: the batch's are used even in eval mode
+    np.testing.assert_allclose(bn(x).data, (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5))
+    with pytest.raises(TypeError):
+        nn.BatchNorm1d(2, 0.1)  # keyword-only: PyTorch's and the issue's orders differ
+    with pytest.raises(ValueError, match="num_features"):
+        nn.BatchNorm1d(0)
+
+
+def test_layer_norm_module():
+    ln = nn.LayerNorm((2, 3))
+    assert ln.weight.shape == ln.bias.shape == (2, 3) and ln.weight.dtype == np.float32
+    x = Tensor(np.arange(12.0, dtype=np.float32).reshape(2, 2, 3), requires_grad=True)
+    out = ln(x)
+    np.testing.assert_allclose(out.data.mean(axis=(1, 2)), 0, atol=1e-6)
+    np.testing.assert_allclose(out.data.var(axis=(1, 2)), 1, rtol=1e-4)
+    (out * np.arange(12.0).reshape(2, 2, 3)).sum().backward()
+    assert ln.weight.grad.shape == (2, 3)
+    np.testing.assert_array_equal(ln.bias.grad, [[6, 8, 10], [12, 14, 16]])  # summed over N
+    assert nn.LayerNorm(4, elementwise_affine=False).parameters() == []
+    assert [n for n, _ in nn.LayerNorm(4, bias=False).named_parameters()] == ["weight"]
+
+
+def test_embedding_module():
+    tg.manual_seed(0)
+    emb = nn.Embedding(5, 3)
+    np.testing.assert_array_equal(emb.weight.data,
+                                  np.random.default_rng(0).standard_normal((5, 3))
+                                  .astype(np.float32))
+    out = emb(np.array([[0, 4], [4, 4]]))
+    assert out.shape == (2, 2, 3)
+    out.sum().backward()
+    np.testing.assert_array_equal(emb.weight.grad[:, 0], [1, 0, 0, 0, 3])
+    np.testing.assert_array_equal(nn.Embedding(5, 3, rng=1).weight.data,
+                                  nn.Embedding(5, 3, rng=1).weight.data)
+    padded = nn.Embedding(4, 2, padding_idx=-1, rng=0)
+    assert padded.padding_idx == 3 and np.all(padded.weight.data[3] == 0)
+    padded(Tensor(np.array([3, 1, 3]))).sum().backward()
+    np.testing.assert_array_equal(padded.weight.grad, [[0, 0], [1, 1], [0, 0], [0, 0]])
+    assert repr(padded) == "Embedding(4, 2, padding_idx=3)"
+    with pytest.raises(ValueError, match="embedding_dim"):
+        nn.Embedding(3, 0)
+    with pytest.raises(ValueError, match="padding_idx 5"):
+        nn.Embedding(3, 2, padding_idx=5)
+
+
+def test_a_small_model_with_every_layer_trains(rng):
+    tg.manual_seed(1)
+    model = nn.Sequential(nn.Embedding(6, 4), nn.Flatten(), nn.Linear(8, 16, rng=0),
+                          nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.1), nn.LayerNorm(16),
+                          nn.Linear(16, 2, rng=1))
+    tokens = rng.integers(0, 6, size=(64, 2))
+    labels = (tokens[:, 0] > tokens[:, 1]).astype(np.int64)  # needs both tokens
+    opt = tg.optim.SGD(model.parameters(), lr=0.2)
+    losses = []
+    for _ in range(60):
+        loss = model(tokens).softmax_cross_entropy(labels)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    model.eval()
+    accuracy = np.mean(model(tokens).data.argmax(axis=1) == labels)
+    assert losses[-1] < 0.5 * losses[0] and accuracy > 0.9

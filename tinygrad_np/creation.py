@@ -1,0 +1,151 @@
+"""Tensor constructors: zeros, ones, full, arange, eye, rand, randn, zeros_like, ones_like.
+
+Shapes are given as PyTorch and numpy both allow: `zeros(2, 3)` or `zeros((2, 3))`. Floats
+are float32 unless `dtype` says otherwise. `rand` and `randn` draw from the framework
+generator, so `tinygrad_np.manual_seed` makes them repeat.
+
+>>> import tinygrad_np as tg
+>>> tg.zeros(2, 3).shape, tg.ones((2,)).dtype
+((2, 3), dtype('float32'))
+>>> tg.arange(3).tolist(), tg.arange(0.0, 1.0, 0.5).tolist()
+([0, 1, 2], [0.0, 0.5])
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .function import OpError
+from .random import get_generator
+from .tensor import Tensor
+
+__all__ = ["arange", "eye", "full", "ones", "ones_like", "rand", "randn", "zeros",
+           "zeros_like"]
+
+
+def _shape(args: tuple[Any, ...], op: str) -> tuple[int, ...]:
+    """`(2, 3)` given as `f(2, 3)` or `f((2, 3))`, checked."""
+    shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+    for n in shape:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise OpError(f"{op}: shape {shape!r} must be non-negative ints")
+    return tuple(int(n) for n in shape)
+
+
+def _made(data: np.ndarray, requires_grad: bool) -> Tensor:
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def zeros(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros.
+
+    >>> zeros(2).tolist()
+    [0.0, 0.0]
+    """
+    return _made(np.zeros(_shape(shape, "zeros"), dtype=dtype), requires_grad)
+
+
+def ones(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones.
+
+    >>> ones(1, 2).tolist()
+    [[1.0, 1.0]]
+    """
+    return _made(np.ones(_shape(shape, "ones"), dtype=dtype), requires_grad)
+
+
+def full(shape: Any, value: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+    """A tensor of `shape` filled with `value`.
+
+    >>> full((2,), 7).tolist()
+    [7.0, 7.0]
+    """
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else shape
+    return _made(np.full(_shape((shape,), "full"), value, dtype=dtype), requires_grad)
+
+
+def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Evenly spaced values in [start, stop), as numpy's `arange` (`arange(n)` is 0..n-1).
+    With dtype None the result is int64 when start, stop and step are all ints (indices, as
+    in PyTorch and numpy) and float32 otherwise.
+
+    >>> arange(1, 7, 2).tolist()
+    [1, 3, 5]
+    """
+    if stop is None:
+        start, stop = 0, start
+    if step == 0:
+        raise OpError("arange: step must not be 0")
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
+        dtype = np.int64 if ints else np.float32
+    return _made(np.arange(start, stop, step, dtype=dtype), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = np.float32,
+        requires_grad: bool = False) -> Tensor:
+    """The identity matrix, n x n (or n x m).
+
+    >>> eye(2).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    _shape((n,) if m is None else (n, m), "eye")
+    return _made(np.eye(n, m, dtype=dtype), requires_grad)
+
+
+def _float(dtype: Any, op: str) -> np.dtype:
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise OpError(f"{op}: dtype must be floating point, got {dtype}")
+    return dtype
+
+
+# The random constructors sample in float64 and cast, so one seed gives the same values
+# (up to rounding) in every dtype, as nn.init does.
+
+def rand(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1), from the framework generator.
+
+    >>> import tinygrad_np as tg
+    >>> tg.manual_seed(0)
+    >>> a = rand(2, 3)
+    >>> tg.manual_seed(0)
+    >>> bool((rand((2, 3)).data == a.data).all()), a.dtype
+    (True, dtype('float32'))
+    """
+    dtype = _float(dtype, "rand")
+    data = get_generator().random(_shape(shape, "rand")).astype(dtype, copy=False)
+    return _made(data, requires_grad)
+
+
+def randn(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples, from the framework generator.
+
+    >>> randn(4, dtype="float64").dtype
+    dtype('float64')
+    """
+    dtype = _float(dtype, "randn")
+    data = get_generator().standard_normal(_shape(shape, "randn")).astype(dtype, copy=False)
+    return _made(data, requires_grad)
+
+
+def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape (and, unless given, the dtype) of `x`.
+
+    >>> zeros_like(Tensor([[1.0, 2.0]])).tolist()
+    [[0.0, 0.0]]
+    """
+    data = x.data if isinstance(x, Tensor) else x if hasattr(x, "dtype") else Tensor(x).data
+    return _made(np.zeros_like(data, dtype=dtype), requires_grad)
+
+
+def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape (and, unless given, the dtype) of `x`.
+
+    >>> ones_like(Tensor([1.0, 2.0]), dtype="float64").dtype
+    dtype('float64')
+    """
+    data = x.data if isinstance(x, Tensor) else x if hasattr(x, "dtype") else Tensor(x).data
+    return _made(np.ones_like(data, dtype=dtype), requires_grad)

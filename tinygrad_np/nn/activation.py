@@ -1,0 +1,111 @@
+"""Activation modules: each calls the function of the same name (`tinygrad_np.gelu`, ...) and
+has no parameters, so it can sit in a `Sequential`. (`ReLU`, `Sigmoid`, `Tanh` are in
+layers.py.)
+
+>>> import numpy as np
+>>> from tinygrad_np import nn
+>>> nn.LeakyReLU(0.1)(np.array([-1.0, 2.0])).data
+array([-0.1,  2. ])
+>>> nn.Softmax(axis=1)(np.zeros((1, 4))).data
+array([[0.25, 0.25, 0.25, 0.25]])
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..functional import log_softmax, softmax
+from ..tensor import Tensor
+from ..tensor_ops import elu, gelu, leaky_relu, silu, softplus
+from .module import Module
+
+__all__ = ["ELU", "GELU", "LeakyReLU", "LogSoftmax", "SiLU", "Softmax", "Softplus"]
+
+
+class LeakyReLU(Module):
+    """x for x > 0, negative_slope * x otherwise (`leaky_relu`)."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, x: Any) -> Tensor:
+        return leaky_relu(x, negative_slope=self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class ELU(Module):
+    """x for x > 0, alpha * (exp(x) - 1) otherwise (`elu`)."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = float(alpha)
+
+    def forward(self, x: Any) -> Tensor:
+        return elu(x, alpha=self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class GELU(Module):
+    """x * Phi(x), exact with erf (`approximate="none"`, PyTorch's default) or the tanh
+    formula (`"tanh"`) (`gelu`)."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: Any) -> Tensor:
+        return gelu(x, approximate=self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(Module):
+    """x * sigmoid(x), also called swish (`silu`)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return silu(x)
+
+
+class Softplus(Module):
+    """log(1 + exp(beta * x)) / beta, and x where beta * x > threshold (`softplus`)."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        self.beta = float(beta)
+        self.threshold = float(threshold)
+
+    def forward(self, x: Any) -> Tensor:
+        return softplus(x, beta=self.beta, threshold=self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Softmax(Module):
+    """softmax over `axis` (PyTorch's `dim`); the last axis by default."""
+
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = int(axis)
+
+    def forward(self, x: Any) -> Tensor:
+        return softmax(x, axis=self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+class LogSoftmax(Module):
+    """log_softmax over `axis` (PyTorch's `dim`); the last axis by default. Pairs with
+    `nn.NLLLoss`."""
+
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = int(axis)
+
+    def forward(self, x: Any) -> Tensor:
+        return log_softmax(x, axis=self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"

@@ -1,0 +1,202 @@
+"""Losses, as functions (`tinygrad_np.mse_loss`, ...) and as modules (`nn.MSELoss()`, ...).
+
+Every loss takes `reduction="mean"` (the default), `"sum"` or `"none"` (the unreduced losses:
+one per element for mse/l1/bce, one per row for nll/cross-entropy). The prediction and the
+target must have the same shape: a (N, 1) prediction against a (N,) target is refused rather
+than broadcast to (N, N).
+
+>>> import numpy as np
+>>> from tinygrad_np import Tensor, nn
+>>> pred = Tensor([[0.5], [2.0]], requires_grad=True)
+>>> round(nn.MSELoss()(pred, np.array([[1.0], [2.0]])).item(), 4)
+0.125
+>>> nn.CrossEntropyLoss(reduction="none")(Tensor([[0.0, 0.0], [0.0, 0.0]]), [0, 1]).shape
+(2,)
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..ops import loss as ops
+from ..ops.nn import SoftmaxCrossEntropy
+from ..tensor import Tensor
+from .module import Module
+
+__all__ = ["BCEWithLogitsLoss", "CrossEntropyLoss", "L1Loss", "MSELoss", "NLLLoss",
+           "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss", "mse_loss",
+           "nll_loss"]
+
+
+# -- functions ----------------------------------------------------------------------------------
+def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean (or sum, or each) of (pred - target) ** 2. Shapes must be equal.
+
+    >>> mse_loss(Tensor([1.0, 2.0]), Tensor([1.0, 4.0])).item()
+    2.0
+    """
+    return ops.MSELoss.apply(pred, target, reduction=reduction)
+
+
+def l1_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean (or sum, or each) of |pred - target|; the gradient at pred == target is 0.
+
+    >>> l1_loss(Tensor([1.0, 2.0]), Tensor([0.0, 4.0]), reduction="sum").item()
+    3.0
+    """
+    return ops.L1Loss.apply(pred, target, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(logits: Any, target: Any, pos_weight: Any = None,
+                                     reduction: str = "mean", weight: Any = None) -> Tensor:
+    """Binary cross-entropy of sigmoid(logits) against `target` (0/1 or probabilities), in a
+    form that stays finite for any logits (1e4 too). `pos_weight` multiplies the loss of the
+    positive class, broadcast over the last axis (one weight per class); `weight` (a
+    constant that broadcasts to the logits' shape) rescales each element's loss.
+
+    >>> round(binary_cross_entropy_with_logits(Tensor([0.0]), Tensor([1.0])).item(), 4)
+    0.6931
+    >>> binary_cross_entropy_with_logits(Tensor([1e4, -1e4]), Tensor([1.0, 0.0])).item()
+    0.0
+    """
+    if pos_weight is None:
+        return ops.BCEWithLogits.apply(logits, target, reduction=reduction, weight=weight)
+    return ops.BCEWithLogits.apply(logits, target, pos_weight, reduction=reduction, weight=weight)
+
+
+def nll_loss(log_probs: Any, labels: Any, weight: Any = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood: -log_probs[i, labels[i]], for (N, C) log-probabilities (from
+    `log_softmax`) and N integer class indices, as PyTorch's: `weight` (C,) scales each
+    class's loss, rows labelled `ignore_index` count 0, and "mean" divides by the summed
+    weights (or the number) of the rows that count.
+
+    >>> from tinygrad_np import log_softmax
+    >>> round(nll_loss(log_softmax(Tensor([[0.0, 0.0]])), [1]).item(), 4)
+    0.6931
+    """
+    return ops.NLLLoss.apply(log_probs, labels=labels, weight=weight, ignore_index=ignore_index,
+                      reduction=reduction)
+
+
+def cross_entropy(logits: Any, labels: Any, label_smoothing: float = 0.0,
+                  reduction: str = "mean", weight: Any = None,
+                  ignore_index: int = -100) -> Tensor:
+    """Softmax cross-entropy of (N, C) logits against N integer class indices or (N, C)
+    probability rows, fused and stable for any logits, as PyTorch's: `label_smoothing` e
+    mixes each target row with the uniform one, (1 - e) * target + e / C; `weight` (C,)
+    scales each class; rows labelled `ignore_index` count 0; "mean" divides by N, or for
+    integer labels with weights or ignored rows by the summed weights (or the number) of the
+    rows that count.
+
+    The default (mean, no smoothing, weights or ignored rows) is exactly
+    `softmax_cross_entropy`.
+
+    >>> round(cross_entropy(Tensor([[2.0, 0.0]]), [0], label_smoothing=0.2).item(), 4)
+    0.3269
+    """
+    if reduction == "mean" and label_smoothing == 0.0 and weight is None and not _any_equal(
+            labels, ignore_index):
+        return SoftmaxCrossEntropy.apply(logits, labels=labels)
+    return ops.CrossEntropy.apply(logits, labels=labels, reduction=reduction,
+                              label_smoothing=float(label_smoothing), weight=weight,
+                              ignore_index=ignore_index)
+
+
+def _any_equal(labels: Any, ignore_index: int) -> bool:
+    """Whether integer `labels` hold `ignore_index` (probability rows never do)."""
+    array = labels.data if isinstance(labels, Tensor) else labels
+    if not hasattr(array, "dtype"):
+        array = np.asarray(array)
+    return array.ndim == 1 and array.dtype.kind in "iu" and bool((array == ignore_index).any())
+
+
+# -- modules ------------------------------------------------------------------------------------
+class _Loss(Module):
+    def __init__(self, reduction: str = "mean") -> None:
+        if reduction not in ("mean", "sum", "none"):
+            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or "
+                             f"'none', got {reduction!r}")
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
+
+class MSELoss(_Loss):
+    """`mse_loss` as a module: `nn.MSELoss()(pred, target)`."""
+
+    def forward(self, pred: Any, target: Any) -> Tensor:
+        return mse_loss(pred, target, reduction=self.reduction)
+
+
+class L1Loss(_Loss):
+    """`l1_loss` as a module."""
+
+    def forward(self, pred: Any, target: Any) -> Tensor:
+        return l1_loss(pred, target, reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """`binary_cross_entropy_with_logits` as a module; `weight` and `pos_weight` are buffers
+    (in `state_dict`, as PyTorch's)."""
+
+    weight: Any
+    pos_weight: Any
+
+    def __init__(self, weight: Any = None, reduction: str = "mean",
+                 pos_weight: Any = None) -> None:
+        super().__init__(reduction)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, logits: Any, target: Any) -> Tensor:
+        return binary_cross_entropy_with_logits(logits, target, pos_weight=self.pos_weight,
+                                                reduction=self.reduction, weight=self.weight)
+
+
+class NLLLoss(_Loss):
+    """`nll_loss` as a module: `nn.NLLLoss()(log_probs, labels)`; `weight` is a buffer."""
+
+    weight: Any
+
+    def __init__(self, weight: Any = None, ignore_index: int = -100,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.register_buffer("weight", weight)
+        self.ignore_index = int(ignore_index)
+
+    def forward(self, log_probs: Any, labels: Any) -> Tensor:
+        return nll_loss(log_probs, labels, weight=self.weight, ignore_index=self.ignore_index,
+                        reduction=self.reduction)
+
+
+class CrossEntropyLoss(_Loss):
+    """`cross_entropy` as a module: `nn.CrossEntropyLoss(label_smoothing=0.1)(logits, y)`;
+    `weight` is a buffer.
+
+    >>> CrossEntropyLoss(reduction="sum", label_smoothing=0.1)
+    CrossEntropyLoss(reduction='sum', label_smoothing=0.1)
+    """
+
+    weight: Any
+
+    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
+        super().__init__(reduction)
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], "
+                             f"got {label_smoothing}")
+        self.register_buffer("weight", weight)
+        self.ignore_index = int(ignore_index)
+        self.label_smoothing = float(label_smoothing)
+
+    def forward(self, logits: Any, labels: Any) -> Tensor:
+        return cross_entropy(logits, labels, label_smoothing=self.label_smoothing,
+                             reduction=self.reduction, weight=self.weight,
+                             ignore_index=self.ignore_index)
+
+    def extra_repr(self) -> str:
+        text = f"reduction={self.reduction!r}, label_smoothing={self.label_smoothing}"
+        return text + ("" if self.ignore_index == -100 else f", ignore_index={self.ignore_index}")

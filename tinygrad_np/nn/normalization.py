@@ -1,0 +1,196 @@
+"""Layers with a training mode or a lookup: `Dropout`, `BatchNorm1d`, `BatchNorm2d`,
+`LayerNorm` and `Embedding`, over the functions in `tinygrad_np.tensor_ops`.
+
+Dropout and BatchNorm follow `Module.training` (`model.train()` / `model.eval()`); BatchNorm
+keeps its running statistics as buffers, so `state_dict()` and checkpoints carry them (with
+PyTorch's names: running_mean, running_var, num_batches_tracked).
+
+>>> import numpy as np
+>>> from tinygrad_np import nn
+>>> model = nn.Sequential(nn.Linear(4, 8, rng=0), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.2))
+>>> model(np.ones((5, 4), dtype=np.float32)).shape
+(5, 8)
+>>> sorted(k for k in model.state_dict() if "running" in k)
+['layers.1.running_mean', 'layers.1.running_var']
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..function import OpError
+from ..tensor import Tensor
+from ..tensor_ops import batch_norm, dropout, embedding, layer_norm
+from .init import RngLike, as_rng
+from .module import Module
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "Dropout", "Embedding", "LayerNorm"]
+
+
+def _positive_int(value: Any, what: str, owner: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{owner}: {what} must be a positive int, got {value!r}")
+    return int(value)
+
+
+class Dropout(Module):
+    """Inverted dropout while training (zero with probability p, scale the rest by
+    1 / (1 - p)); the identity in eval mode. Masks come from the framework generator, so
+    `tinygrad_np.manual_seed` makes them repeat.
+
+    >>> drop = Dropout(0.5)
+    >>> drop.eval()(np.ones(3, dtype=np.float32)).tolist()
+    [1.0, 1.0, 1.0]
+    """
+
+    def __init__(self, p: float = 0.5) -> None:
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
+        self.p = float(p)
+
+    def forward(self, x: Any) -> Tensor:
+        return dropout(x, self.p, training=self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class _BatchNorm(Module):
+    """BatchNorm over axis 1 (the features / channels); subclasses say which input ranks."""
+
+    ranks: tuple[int, ...] = ()
+    expected = ""
+
+    def __init__(self, num_features: int, *, momentum: float | None = 0.1, eps: float = 1e-5,
+                 affine: bool = True, track_running_stats: bool = True,
+                 dtype: Any = np.float32) -> None:
+        # keyword-only after num_features: PyTorch's order is (eps, momentum), the issue's
+        # (momentum, eps); a positional number would silently mean one or the other
+        owner = type(self).__name__
+        self.num_features = _positive_int(num_features, "num_features", owner)
+        if momentum is not None and not 0 <= momentum <= 1:
+            raise ValueError(f"{owner}: momentum must be in [0, 1] or None, got {momentum!r}")
+        self.momentum, self.eps = momentum, float(eps)
+        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        n = self.num_features
+        self.weight = (Tensor(np.ones(n, dtype=dtype), requires_grad=True, name="weight")
+                       if affine else None)
+        self.bias = (Tensor(np.zeros(n, dtype=dtype), requires_grad=True, name="bias")
+                     if affine else None)
+        if track_running_stats:
+            self.register_buffer("running_mean", np.zeros(n, dtype=dtype))
+            self.register_buffer("running_var", np.ones(n, dtype=dtype))
+            self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
+        else:
+            self.running_mean = self.running_var = self.num_batches_tracked = None
+
+    def forward(self, x: Any) -> Tensor:
+        ndim = np.ndim(x.data if isinstance(x, Tensor) else x)
+        if ndim not in self.ranks:
+            shape = np.shape(x.data if isinstance(x, Tensor) else x)
+            raise OpError(f"{type(self).__name__}: input of shape {shape}: expected "
+                          f"{self.expected}")
+        use_batch_stats = self.training or self.running_mean is None
+        momentum = self.momentum
+        if self.training and self.num_batches_tracked is not None:
+            self.num_batches_tracked += 1
+            if momentum is None:  # a cumulative average: batch k weighs 1 / k
+                momentum = 1.0 / float(self.num_batches_tracked)
+        return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                          training=use_batch_stats,
+                          momentum=0.0 if momentum is None else momentum, eps=self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) input, per feature C, as PyTorch's:
+    batch statistics while training (updating the running ones,
+    r = (1 - momentum) r + momentum * batch, the variance unbiased), the running ones in
+    eval mode. `momentum=None` keeps a cumulative average instead.
+
+    >>> bn = BatchNorm1d(3)
+    >>> out = bn(np.arange(6.0, dtype=np.float32).reshape(2, 3))
+    >>> [round(m, 6) for m in bn.running_mean.tolist()], bn.num_batches_tracked.item()
+    ([0.15, 0.25, 0.35], 1)
+    """
+
+    ranks = (2, 3)
+    expected = "(N, C) or (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) input, per channel C (see `BatchNorm1d`)."""
+
+    ranks = (4,)
+    expected = "(N, C, H, W)"
+
+
+class LayerNorm(Module):
+    """Normalise each sample over its last axes (`normalized_shape`), then scale by `weight`
+    (ones) and shift by `bias` (zeros), both of shape normalized_shape.
+
+    >>> LayerNorm(4)(np.arange(8.0, dtype=np.float32).reshape(2, 4)).shape
+    (2, 4)
+    """
+
+    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True,
+                 dtype: Any = np.float32) -> None:
+        shape = ((normalized_shape,) if isinstance(normalized_shape, (int, np.integer))
+                 else tuple(normalized_shape))
+        self.normalized_shape = tuple(_positive_int(n, "normalized_shape", "LayerNorm")
+                                      for n in shape)
+        if not self.normalized_shape:
+            raise ValueError("LayerNorm: normalized_shape must name at least one axis")
+        self.eps = float(eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        self.weight = (Tensor(np.ones(self.normalized_shape, dtype=dtype), requires_grad=True,
+                              name="weight") if elementwise_affine else None)
+        self.bias = (Tensor(np.zeros(self.normalized_shape, dtype=dtype), requires_grad=True,
+                            name="bias") if elementwise_affine and bias else None)
+
+    def forward(self, x: Any) -> Tensor:
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class Embedding(Module):
+    """A table of `num_embeddings` vectors of size `embedding_dim`, looked up by integer
+    indices of any shape. The weight starts N(0, 1), as in PyTorch, drawn from `rng` (a
+    Generator, an int seed, or None: the framework generator). With `padding_idx`, that row
+    starts at zero and gets no gradient.
+
+    >>> emb = Embedding(10, 3, rng=0)
+    >>> emb(np.array([[1, 2], [3, 1]])).shape
+    (2, 2, 3)
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int,
+                 padding_idx: int | None = None, rng: RngLike = None,
+                 dtype: Any = np.float32) -> None:
+        self.num_embeddings = _positive_int(num_embeddings, "num_embeddings", "Embedding")
+        self.embedding_dim = _positive_int(embedding_dim, "embedding_dim", "Embedding")
+        if padding_idx is not None:
+            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
+                raise ValueError(f"Embedding: padding_idx {padding_idx} is out of range for "
+                                 f"{self.num_embeddings} embeddings")
+            padding_idx = int(padding_idx) % self.num_embeddings
+        self.padding_idx = padding_idx
+        table = as_rng(rng).standard_normal((self.num_embeddings, self.embedding_dim))
+        if padding_idx is not None:
+            table[padding_idx] = 0
+        self.weight = Tensor(table.astype(dtype), requires_grad=True, name="weight")
+
+    def forward(self, indices: Any) -> Tensor:
+        return embedding(indices, self.weight, padding_idx=self.padding_idx)
+
+    def extra_repr(self) -> str:
+        extra = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{extra}"

@@ -1,0 +1,124 @@
+"""Ops that join, stretch, mirror and pad: cat, stack, broadcast_to, flip, pad.
+
+(split, chunk, squeeze and unsqueeze are slices and reshapes of the ops in shape.py.)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function, OpError, unbroadcast
+
+
+def _check_axis(axis, ndim, op, shapes):
+    if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+        raise OpError(f"{op}: axis {axis!r} is out of range for inputs of shapes "
+                      f"{', '.join(map(str, shapes))}")
+    return int(axis) % ndim
+
+
+class Cat(Function):
+    """Join tensors along an existing axis (numpy's `concatenate`)."""
+
+    __slots__ = ("axis", "ends")
+
+    def forward(ctx, *arrays, axis=0):
+        shapes = [a.shape for a in arrays]
+        if not arrays:
+            raise OpError("cat: expected at least one tensor")
+        ndim = arrays[0].ndim
+        if ndim == 0 or any(a.ndim != ndim for a in arrays):
+            raise OpError(f"cat: inputs of shapes {', '.join(map(str, shapes))}: all must have "
+                          f"the same number of dimensions, at least 1")
+        axis = _check_axis(axis, ndim, "cat", shapes)
+        others = {s[:axis] + s[axis + 1:] for s in shapes}
+        if len(others) > 1:
+            raise OpError(f"cat: inputs of shapes {', '.join(map(str, shapes))} differ in an "
+                          f"axis other than axis {axis}, along which they are joined")
+        ctx.axis = axis
+        ctx.ends = np.cumsum([s[axis] for s in shapes]).tolist()
+        return np.concatenate(arrays, axis=axis)
+
+    def backward(ctx, grad):
+        pieces = np.split(grad, ctx.ends[:-1], axis=ctx.axis)
+        return tuple(pieces) if len(pieces) > 1 else pieces[0]
+
+
+class Stack(Function):
+    """Join same-shaped tensors along a new axis."""
+
+    __slots__ = ("axis",)
+
+    def forward(ctx, *arrays, axis=0):
+        shapes = [a.shape for a in arrays]
+        if not arrays:
+            raise OpError("stack: expected at least one tensor")
+        if len(set(shapes)) > 1:
+            raise OpError(f"stack: inputs of shapes {', '.join(map(str, shapes))}: all must "
+                          f"have the same shape")
+        ctx.axis = _check_axis(axis, arrays[0].ndim + 1, "stack", shapes)
+        return np.stack(arrays, axis=ctx.axis)
+
+    def backward(ctx, grad):
+        lead = (slice(None),) * ctx.axis
+        pieces = tuple(grad[lead + (i,)] for i in range(grad.shape[ctx.axis]))
+        return pieces if len(pieces) > 1 else pieces[0]
+
+
+class BroadcastTo(Function):
+    """Stretch size-1 axes and add leading ones, as numpy's `broadcast_to` (a read-only
+    view: nothing is copied). The gradient sums over what was stretched."""
+
+    __slots__ = ("in_shape",)
+
+    def forward(ctx, x, shape):
+        try:
+            out = np.broadcast_to(x, shape)
+        except ValueError:
+            raise OpError(f"broadcast_to: input of shape {x.shape} cannot be broadcast to "
+                          f"{tuple(shape)} (each axis must match or be 1, aligned from the "
+                          f"right)") from None
+        ctx.in_shape = x.shape
+        return out
+
+    def backward(ctx, grad):
+        return unbroadcast(grad, ctx.in_shape)
+
+
+class Flip(Function):
+    """Reverse the order of elements along `axis` (all axes when None)."""
+
+    __slots__ = ("axis",)
+
+    def forward(ctx, x, axis=None):
+        if axis is not None:
+            axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+            for a in axes:
+                _check_axis(a, x.ndim, "flip", [x.shape])
+        ctx.axis = axis
+        return np.flip(x, axis=axis)
+
+    def backward(ctx, grad):
+        return np.flip(grad, axis=ctx.axis)
+
+
+class Pad(Function):
+    """Pad with a constant, `pad_width` as numpy's `pad` takes it: an int, (before, after),
+    or one (before, after) per axis."""
+
+    __slots__ = ("inner",)
+
+    def forward(ctx, x, pad_width, value=0.0):
+        try:
+            widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+        except (ValueError, TypeError):
+            raise OpError(f"pad: input of shape {x.shape}: pad_width {pad_width!r} must be an "
+                          f"int, (before, after) or {x.ndim} (before, after) pairs") from None
+        if (widths < 0).any():
+            raise OpError(f"pad: input of shape {x.shape}: pad_width {pad_width!r} has a "
+                          f"negative width")
+        widths = [(int(b), int(a)) for b, a in widths]
+        ctx.inner = tuple(slice(b, b + n) for (b, _), n in zip(widths, x.shape))
+        return np.pad(x, widths, mode="constant", constant_values=value)
+
+    def backward(ctx, grad):
+        return grad[ctx.inner]

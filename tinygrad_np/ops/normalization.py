@@ -1,0 +1,183 @@
+"""Layer ops: dropout, batch norm, layer norm, embedding lookup."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function, OpError
+from ..random import get_generator
+
+
+class Dropout(Function):
+    """Inverted dropout: zero each element with probability p and scale the rest by
+    1 / (1 - p), so the expected value is unchanged. The mask comes from the framework
+    generator (`tinygrad_np.manual_seed` makes it repeat)."""
+
+    def forward(ctx, x, p=0.5):
+        keep = get_generator().random(x.shape) >= p
+        mask = keep.astype(x.dtype)
+        if p < 1:
+            mask *= 1 / (1 - p)
+        ctx.save_for_backward(mask)
+        return x * mask
+
+    def backward(ctx, grad):
+        mask, = ctx.saved_tensors
+        return grad * mask
+
+
+def _normalized_backward(grad_xhat, xhat, inv_std, axes):
+    """d loss / d x of xhat = (x - mean) * inv_std, with mean and the (biased) variance taken
+    over `axes` of x itself: the standard three-term formula."""
+    mean_g = grad_xhat.mean(axis=axes, keepdims=True)
+    mean_gx = (grad_xhat * xhat).mean(axis=axes, keepdims=True)
+    return inv_std * (grad_xhat - mean_g - xhat * mean_gx)
+
+
+class BatchNorm(Function):
+    """Normalise each channel (axis 1) over the batch and every other axis, then scale and
+    shift by `weight` and `bias` (optional inputs after x). In training the batch's
+    statistics are used and the running ones updated in place; otherwise the running ones
+    are used."""
+
+    __slots__ = ("xhat", "inv_std", "axes", "channel_shape", "has_weight", "has_bias",
+                 "training")
+
+    def forward(ctx, x, *affine, running_mean=None, running_var=None, training=False,
+                momentum=0.1, eps=1e-5, has_weight=False, has_bias=False):
+        weight = affine[0] if has_weight else None
+        bias = affine[-1] if has_bias else None
+        if x.ndim < 2:
+            raise OpError(f"batch_norm: input of shape {x.shape}: expected (N, C) or "
+                          f"(N, C, ...)")
+        channels = x.shape[1]
+        for what, array in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                            ("running_var", running_var)):
+            if array is not None and array.shape != (channels,):
+                raise OpError(f"batch_norm: input of shape {x.shape} has {channels} channels "
+                              f"(axis 1), but {what} has shape {array.shape}, expected "
+                              f"({channels},)")
+        axes = (0,) + tuple(range(2, x.ndim))
+        channel_shape = (1, channels) + (1,) * (x.ndim - 2)
+        if training:
+            count = x.size // max(channels, 1)
+            if count <= 1:
+                raise OpError(f"batch_norm: input of shape {x.shape}: training needs more "
+                              f"than one value per channel")
+            mean = x.mean(axis=axes, keepdims=True)
+            centred = x - mean
+            var = (centred * centred).mean(axis=axes, keepdims=True)
+            inv_std = 1 / np.sqrt(var + eps)
+            xhat = centred * inv_std
+            if running_mean is not None:
+                running_mean *= 1 - momentum
+                running_mean += momentum * mean.reshape(channels)
+            if running_var is not None:  # PyTorch keeps the unbiased variance
+                running_var *= 1 - momentum
+                running_var += (momentum * count / (count - 1)) * var.reshape(channels)
+        else:
+            if running_mean is None or running_var is None:
+                raise OpError(f"batch_norm: input of shape {x.shape}: running_mean and "
+                              f"running_var are needed when not training")
+            inv_std = (1 / np.sqrt(running_var + eps)).astype(x.dtype, copy=False)
+            inv_std = inv_std.reshape(channel_shape)
+            xhat = (x - running_mean.reshape(channel_shape).astype(x.dtype, copy=False)) * inv_std
+        ctx.xhat, ctx.inv_std, ctx.axes, ctx.training = xhat, inv_std, axes, training
+        ctx.channel_shape, ctx.has_weight, ctx.has_bias = channel_shape, has_weight, has_bias
+        ctx.save_for_backward(weight)
+        out = xhat if weight is None else xhat * weight.reshape(channel_shape)
+        return out if bias is None else out + bias.reshape(channel_shape)
+
+    def backward(ctx, grad):
+        weight, = ctx.saved_tensors
+        xhat, axes = ctx.xhat, ctx.axes
+        needs = ctx.needs_input_grad
+        grads = []
+        if needs[0]:
+            grad_xhat = grad if weight is None else grad * weight.reshape(ctx.channel_shape)
+            if ctx.training:
+                grads.append(_normalized_backward(grad_xhat, xhat, ctx.inv_std, axes))
+            else:  # the statistics are constants
+                grads.append(grad_xhat * ctx.inv_std)
+        else:
+            grads.append(None)
+        if ctx.has_weight:
+            grads.append((grad * xhat).sum(axis=axes) if needs[1] else None)
+        if ctx.has_bias:
+            grads.append(grad.sum(axis=axes) if needs[-1] else None)
+        return tuple(grads) if len(grads) > 1 else grads[0]
+
+
+class LayerNorm(Function):
+    """Normalise over the last len(normalized_shape) axes of each sample, then scale and
+    shift by `weight` and `bias` (optional inputs of shape normalized_shape)."""
+
+    __slots__ = ("xhat", "inv_std", "axes", "has_weight", "has_bias")
+
+    def forward(ctx, x, *affine, normalized_shape=(), eps=1e-5, has_weight=False,
+                has_bias=False):
+        weight = affine[0] if has_weight else None
+        bias = affine[-1] if has_bias else None
+        k = len(normalized_shape)
+        if k == 0 or x.ndim < k or x.shape[x.ndim - k:] != normalized_shape:
+            raise OpError(f"layer_norm: input of shape {x.shape}: its last axes must be "
+                          f"normalized_shape {normalized_shape}")
+        for what, array in (("weight", weight), ("bias", bias)):
+            if array is not None and array.shape != normalized_shape:
+                raise OpError(f"layer_norm: {what} has shape {array.shape}, expected "
+                              f"normalized_shape {normalized_shape}")
+        axes = tuple(range(x.ndim - k, x.ndim))
+        mean = x.mean(axis=axes, keepdims=True)
+        centred = x - mean
+        var = (centred * centred).mean(axis=axes, keepdims=True)
+        inv_std = 1 / np.sqrt(var + eps)
+        xhat = centred * inv_std
+        ctx.xhat, ctx.inv_std, ctx.axes = xhat, inv_std, axes
+        ctx.has_weight, ctx.has_bias = has_weight, has_bias
+        ctx.save_for_backward(weight)
+        out = xhat if weight is None else xhat * weight
+        return out if bias is None else out + bias
+
+    def backward(ctx, grad):
+        weight, = ctx.saved_tensors
+        xhat = ctx.xhat
+        needs = ctx.needs_input_grad
+        lead = tuple(range(xhat.ndim - len(ctx.axes)))  # the sample axes weight is shared over
+        grads = [None if not needs[0] else _normalized_backward(
+            grad if weight is None else grad * weight, xhat, ctx.inv_std, ctx.axes)]
+        if ctx.has_weight:
+            grads.append((grad * xhat).sum(axis=lead) if needs[1] else None)
+        if ctx.has_bias:
+            grads.append(grad.sum(axis=lead) if needs[-1] else None)
+        return tuple(grads) if len(grads) > 1 else grads[0]
+
+
+class Embedding(Function):
+    """Rows of `weight` picked by integer `indices`: out[..., :] = weight[indices[...], :].
+    The backward adds the gradients of repeated indices into their row; the row
+    `padding_idx` (if given) gets no gradient."""
+
+    __slots__ = ("indices", "rows", "padding_idx")
+
+    def forward(ctx, weight, indices, padding_idx=None):
+        if weight.ndim != 2:
+            raise OpError(f"embedding: weight of shape {weight.shape}: expected 2-D "
+                          f"(num_embeddings, embedding_dim)")
+        if not hasattr(indices, "dtype") or indices.dtype.kind not in "iu":
+            kind = getattr(indices, "dtype", type(indices).__name__)
+            raise OpError(f"embedding: weight {weight.shape}, indices of {kind}: indices must "
+                          f"be integers (Tensor([1, 2]) is float32; give an integer array such "
+                          f"as np.array([1, 2]) or tg.arange(n))")
+        rows = weight.shape[0]
+        if indices.size and (indices.min() < 0 or indices.max() >= rows):
+            raise OpError(f"embedding: weight {weight.shape}, indices {indices.shape}: indices "
+                          f"must be in [0, {rows}), got values from {indices.min()} to "
+                          f"{indices.max()}")
+        ctx.indices, ctx.rows, ctx.padding_idx = indices, weight.shape, padding_idx
+        return weight[indices]
+
+    def backward(ctx, grad):
+        full = np.zeros_like(grad, shape=ctx.rows)
+        np.add.at(full, ctx.indices, grad)  # a repeated index adds, never overwrites
+        if ctx.padding_idx is not None:
+            full[ctx.padding_idx] = 0
+        return full

@@ -1,0 +1,151 @@
+"""More reductions: var, std, prod, logsumexp, norm (2-norm), and cumsum."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..function import Function, OpError
+from .reduce import _expand
+
+
+def _axes(axis, ndim, op):
+    """`axis` (None, an int or a tuple, negatives allowed) as a sorted tuple of axes >= 0."""
+    axes = tuple(range(ndim)) if axis is None else (axis,) if isinstance(axis, int) else axis
+    if not all(isinstance(a, (int, np.integer)) and -ndim <= a < ndim for a in axes):
+        raise OpError(f"{op}: axis {axis!r} is out of range for an input with {ndim} "
+                      f"dimensions")
+    normal = tuple(sorted(a % ndim for a in axes))
+    if len(set(normal)) != len(normal):
+        raise OpError(f"{op}: axis {axis!r} repeats an axis")
+    return normal
+
+
+def _count(x, axis, op):
+    """How many elements each result of a reduction over `axis` combines."""
+    return math.prod(x.shape[a] for a in _axes(axis, x.ndim, op))
+
+
+class Var(Function):
+    """Variance, sum((x - mean)^2) / (n - ddof), as numpy's `var`."""
+
+    __slots__ = ("axis", "keepdims", "divisor")
+
+    def forward(ctx, x, axis=None, keepdims=False, ddof=0):
+        n = _count(x, axis, "var")
+        centred = x - x.mean(axis=axis, keepdims=True)
+        ctx.axis, ctx.keepdims, ctx.divisor = axis, keepdims, max(n - ddof, 0)
+        ctx.save_for_backward(centred)
+        return (centred * centred).sum(axis=axis, keepdims=keepdims) / ctx.divisor
+
+    def backward(ctx, grad):
+        centred, = ctx.saved_tensors
+        grad = _expand(grad, centred.shape, ctx.axis, ctx.keepdims)
+        return grad * centred * (2 / ctx.divisor)
+
+
+class Std(Function):
+    """Standard deviation, sqrt(var) with the same `ddof`."""
+
+    __slots__ = ("axis", "keepdims", "divisor")
+
+    def forward(ctx, x, axis=None, keepdims=False, ddof=0):
+        n = _count(x, axis, "std")
+        centred = x - x.mean(axis=axis, keepdims=True)
+        ctx.axis, ctx.keepdims, ctx.divisor = axis, keepdims, max(n - ddof, 0)
+        out = np.sqrt((centred * centred).sum(axis=axis, keepdims=keepdims) / ctx.divisor)
+        ctx.save_for_backward(centred, out)
+        return out
+
+    def backward(ctx, grad):
+        centred, out = ctx.saved_tensors
+        shape = centred.shape
+        scale = _expand(grad / (out * ctx.divisor), shape, ctx.axis, ctx.keepdims)
+        return scale * centred
+
+
+class Prod(Function):
+    """Product of the elements. The gradient of each element is the product of all the
+    others (prefix times suffix products), so zeros in the input are handled exactly."""
+
+    __slots__ = ("axis", "keepdims")
+
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.axis, ctx.keepdims = axis, keepdims
+        ctx.save_for_backward(x)
+        return x.prod(axis=axis, keepdims=keepdims)
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        axes = _axes(ctx.axis, x.ndim, "prod")
+        kept = tuple(a for a in range(x.ndim) if a not in axes)
+        order = kept + axes
+        moved = x.transpose(order)
+        rows = moved.reshape(moved.shape[:len(kept)] + (-1,))  # reduced elements last
+        one = np.ones_like(rows[..., :1])
+        before = np.cumprod(np.concatenate([one, rows[..., :-1]], axis=-1), axis=-1)
+        after = np.flip(np.cumprod(np.flip(np.concatenate([rows[..., 1:], one], axis=-1),
+                                           axis=-1), axis=-1), axis=-1)
+        others = (before * after).reshape(moved.shape).transpose(np.argsort(order))
+        return _expand(grad, x.shape, ctx.axis, ctx.keepdims) * others
+
+
+class LogSumExp(Function):
+    """log(sum(exp(x))), shifted by the max so it never overflows; the gradient is the
+    softmax, taken from the shifted exponentials (exact even when the result is large)."""
+
+    __slots__ = ("axis", "keepdims")
+
+    def forward(ctx, x, axis=None, keepdims=False):
+        top = x.max(axis=axis, keepdims=True)
+        top = np.where(np.isfinite(top), top, 0)  # all -inf (or an inf): no shift
+        e = np.exp(x - top)
+        total = e.sum(axis=axis, keepdims=True)
+        with np.errstate(divide="ignore"):  # every element -inf: the answer is -inf
+            out = np.log(total) + top
+        ctx.axis, ctx.keepdims = axis, keepdims
+        ctx.save_for_backward(e, total)
+        if keepdims:
+            return out
+        return out.reshape(()) if axis is None else out.squeeze(axis)
+
+    def backward(ctx, grad):
+        e, total = ctx.saved_tensors
+        return _expand(grad, e.shape, ctx.axis, ctx.keepdims) * (e / total)
+
+
+class Norm(Function):
+    """The 2-norm sqrt(sum(x^2)) over `axis` (all by default). Its gradient x / norm is
+    taken as 0 where the norm is 0."""
+
+    __slots__ = ("axis", "keepdims")
+
+    def forward(ctx, x, axis=None, keepdims=False):
+        out = np.sqrt((x * x).sum(axis=axis, keepdims=keepdims))
+        ctx.axis, ctx.keepdims = axis, keepdims
+        ctx.save_for_backward(x, out)
+        return out
+
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        safe = np.where(out == 0, 1, out)
+        scale = np.where(out == 0, 0, grad / safe)
+        return _expand(scale, x.shape, ctx.axis, ctx.keepdims) * x
+
+
+class Cumsum(Function):
+    """Running sum along `axis` (over the flattened input when axis is None, as numpy)."""
+
+    __slots__ = ("axis", "in_shape")
+
+    def forward(ctx, x, axis=None):
+        if axis is not None and not -x.ndim <= axis < max(x.ndim, 1):
+            raise OpError(f"cumsum: axis {axis} is out of range for input of shape {x.shape}")
+        ctx.axis, ctx.in_shape = axis, x.shape
+        return np.cumsum(x, axis=axis)
+
+    def backward(ctx, grad):
+        axis = -1 if ctx.axis is None else ctx.axis
+        # each input element feeds every output at or after it: a reversed running sum
+        total = np.flip(np.cumsum(np.flip(grad, axis=axis), axis=axis), axis=axis)
+        return total.reshape(ctx.in_shape)
