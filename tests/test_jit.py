@@ -536,13 +536,13 @@ def whole_step(opt_factory, dtype="float64", sizes=(200, 100, 10)):
     n_in, hidden, n_out = sizes
     ps = [Tensor(rng.normal(0, 0.1, s).astype(dtype), requires_grad=True)
           for s in ((n_in, hidden), (hidden,), (hidden, n_out), (n_out,))]
-    W1, b1, W2, b2 = ps
+    w1, b1, w2, b2 = ps
     opt = opt_factory(ps)
 
     def step(x, y):
         opt.zero_grad()
-        loss = (relu(Tensor(x) @ W1 + b1) @ W2 + b2).softmax_cross_entropy(y) \
-            + 1e-4 * (W1.l2() + W2.l2())
+        loss = (relu(Tensor(x) @ w1 + b1) @ w2 + b2).softmax_cross_entropy(y) \
+            + 1e-4 * (w1.l2() + w2.l2())
         loss.backward()
         opt.step()
         return loss
@@ -593,7 +593,7 @@ def test_schedules_and_group_hyperparameters_set_between_calls_take_effect():
     for call in range(12):
         x, y = batch(dtype="float64", seed=call)
         results = []
-        for fn, (_, ps, opt, schedule) in zip((worlds[0][0], jitted), worlds):
+        for fn, (_, _, opt, schedule) in zip((worlds[0][0], jitted), worlds):
             if call == 7:
                 opt.param_groups[1]["momentum"] = 0.5
             results.append(fn(x, y).data)

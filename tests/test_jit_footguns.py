@@ -50,8 +50,8 @@ def test_nested_jit_records_through_and_drops_nothing():
     worlds = []
 
     def make():  # the first world, eager, calls the inner function unjitted
-        W, b = params()
-        inner = (lambda x: Tensor(x) @ W) if not worlds else jit(lambda x: Tensor(x) @ W)
+        w, b = params()
+        inner = (lambda x: Tensor(x) @ w) if not worlds else jit(lambda x: Tensor(x) @ w)
         worlds.append(inner)
 
         def outer(x, y):
@@ -59,7 +59,7 @@ def test_nested_jit_records_through_and_drops_nothing():
             loss = (h + b).softmax_cross_entropy(y) * 2.0  # work after the inner call
             loss.backward()
             return loss
-        return outer, [W, b]
+        return outer, [w, b]
 
     jitted = same_as_eager(make)
     assert len(jitted.replays) == 1
@@ -67,13 +67,13 @@ def test_nested_jit_records_through_and_drops_nothing():
 
 def test_a_changed_requires_grad_is_guarded():
     def make():
-        W, b = params()
+        w, b = params()
 
         def fn(x, y):
-            loss = (Tensor(x) @ W + b).softmax_cross_entropy(y)
+            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
             loss.backward()
             return loss
-        return fn, [W, b]
+        return fn, [w, b]
 
     eager_fn, eager_ps = make()
     jit_fn, jit_ps = make()
@@ -91,13 +91,13 @@ def test_a_changed_requires_grad_is_guarded():
 
 
 def test_recording_is_per_thread_and_undone_in_finally():
-    W, b = params()
+    w, b = params()
     x, y = data(0)
     recording, release = threading.Event(), threading.Event()
     seen = {}
 
     def fn(x, y):
-        h = Tensor(x) @ W  # W is bound now: its .data is a stand-in while recording
+        h = Tensor(x) @ w  # w is bound now: its .data is a stand-in while recording
         if seen.get("pause"):
             recording.set()
             release.wait(10)
@@ -113,19 +113,19 @@ def test_recording_is_per_thread_and_undone_in_finally():
     assert recording.wait(10)
     # this thread, meanwhile: its ops run eagerly and nothing of them is recorded
     assert config.recorder is None
-    other = (Tensor(x * 2.0) @ W).sum()
-    assert float(other.item()) == pytest.approx(float((x * 2.0 @ W.data.value).sum()))
+    other = (Tensor(x * 2.0) @ w).sum()
+    assert float(other.item()) == pytest.approx(float((x * 2.0 @ w.data.value).sum()))
     release.set()
     thread.join(10)
     seen["pause"] = False
-    assert type(W.data) is np.ndarray and type(b.data) is np.ndarray
-    W.grad = b.grad = None
+    assert type(w.data) is np.ndarray and type(b.data) is np.ndarray
+    w.grad = b.grad = None
     expected = fn(x, y).data
-    W.grad = b.grad = None
+    w.grad = b.grad = None
     np.testing.assert_array_equal(jitted(x, y).data, expected)
 
     def fails(x, y):
-        (Tensor(x) @ W).sum().backward()
+        (Tensor(x) @ w).sum().backward()
         raise ValueError("bad batch")
 
     failing = jit(fails)
@@ -133,7 +133,7 @@ def test_recording_is_per_thread_and_undone_in_finally():
         with pytest.raises(ValueError, match="bad batch"):
             failing(x, y)
     assert config.recorder is None  # removed in finally
-    assert type(W.data) is np.ndarray and type(W.grad) is np.ndarray
+    assert type(w.data) is np.ndarray and type(w.grad) is np.ndarray
 
 
 class Dropout(Function):
@@ -151,13 +151,13 @@ class Dropout(Function):
 
 def test_framework_random_draws_are_fresh_on_every_replay():
     def make():
-        W, b = params()
+        w, b = params()
 
         def fn(x, y):
-            loss = (Dropout.apply(relu(Tensor(x) @ W)) + b).softmax_cross_entropy(y)
+            loss = (Dropout.apply(relu(Tensor(x) @ w)) + b).softmax_cross_entropy(y)
             loss.backward()
             return loss
-        return fn, [W, b]
+        return fn, [w, b]
 
     eager_fn, eager_ps = make()
     jit_fn, jit_ps = make()
@@ -177,9 +177,9 @@ def test_framework_random_draws_are_fresh_on_every_replay():
 
 
 def test_a_draw_from_another_generator_runs_as_written_with_a_warning():
-    W, _ = params()
+    w, _ = params()
     rng = np.random.default_rng(0)
-    jitted = jit(lambda x: (Tensor(x) * rng.random(x.shape) @ W).sum())
+    jitted = jit(lambda x: (Tensor(x) * rng.random(x.shape) @ w).sum())
     x = data(0)[0]
     jitted(x)
     with pytest.warns(RuntimeWarning, match="other than tinygrad_np.random.get_generator"):
@@ -188,16 +188,16 @@ def test_a_draw_from_another_generator_runs_as_written_with_a_warning():
     check.random(x.shape), check.random(x.shape)
     for _ in range(3):  # as written: fresh numbers from rng on every call
         assert float(jitted(x).item()) == pytest.approx(
-            float((x * check.random(x.shape) @ W.data).sum()))
+            float((x * check.random(x.shape) @ w.data).sum()))
 
 
 def test_seeding_inside_the_function_runs_as_written_with_a_warning():
-    W, _ = params()
+    w, _ = params()
 
     def fn(x):
         tinygrad_np.manual_seed(7)  # the function reseeds: every call draws the same mask
         mask = tinygrad_np.random.get_generator().random(x.shape) < 0.5
-        return (Tensor(x * mask) @ W).sum()
+        return (Tensor(x * mask) @ w).sum()
 
     jitted = jit(fn)
     x = data(0)[0]
@@ -211,15 +211,15 @@ def test_seeding_inside_the_function_runs_as_written_with_a_warning():
 
 def test_ndarray_at_tensor_while_recording_is_a_tensor():
     def make():
-        W, b = params()
+        w, b = params()
 
         def fn(x, y):
-            h = x @ W  # x: the raw array argument, as a DataLoader yields it
+            h = x @ w  # x: the raw array argument, as a DataLoader yields it
             assert isinstance(h, Tensor)
             loss = (h + b).softmax_cross_entropy(y)
             loss.backward()
             return loss
-        return fn, [W, b]
+        return fn, [w, b]
 
     same_as_eager(make)
 
@@ -240,61 +240,61 @@ class Standardize(Function):
 
 def test_unlisted_ndarray_methods_replay():
     def make():
-        W, b = params()
+        w, b = params()
 
         def fn(x, y):
-            loss = (Standardize.apply(Tensor(x) @ W) + b).softmax_cross_entropy(y)
+            loss = (Standardize.apply(Tensor(x) @ w) + b).softmax_cross_entropy(y)
             loss.backward()
             return loss
-        return fn, [W, b]
+        return fn, [w, b]
 
     same_as_eager(make)
 
 
 def test_recordings_are_bounded_and_then_run_as_written_with_one_warning():
-    W, _ = params()
-    jitted = jit(lambda x, scale: (Tensor(x) @ W * scale).sum(), max_recordings=4)
+    w, _ = params()
+    jitted = jit(lambda x, scale: (Tensor(x) @ w * scale).sum(), max_recordings=4)
     x = data(0)[0]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for call in range(50):  # a Python number that changes on every call
             scale = 1.0 + call
             got = float(jitted(x, scale).item())
-            assert got == pytest.approx(float((x @ W.data * scale).sum()))
+            assert got == pytest.approx(float((x @ w.data * scale).sum()))
             jitted(x, scale)  # and the same value again: its recording
     limit = [w for w in caught if "max_recordings=4" in str(w.message)]
     assert len(limit) == 1
     assert jitted.recordings == 4 and len(jitted.replays) <= 5
 
-    once = jit(lambda x, scale: (Tensor(x) @ W * scale).sum(), max_recordings=4)
+    once = jit(lambda x, scale: (Tensor(x) @ w * scale).sum(), max_recordings=4)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for call in range(1000):  # a new value on every call: seen once, never recorded
             assert float(once(x, call + 0.5).item()) == pytest.approx(
-                float((x @ W.data * (call + 0.5)).sum()))
+                float((x @ w.data * (call + 0.5)).sum()))
     assert len([w for w in caught if "max_recordings=4" in str(w.message)]) == 1
     assert len(once.replays) <= 16
 
 
 def test_keyword_arguments_work():
     def make():
-        W, b = params()
+        w, b = params()
 
         def fn(x, *, y, scale=1.0):
-            loss = (Tensor(x) @ W + b).softmax_cross_entropy(y) * scale
+            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y) * scale
             loss.backward()
             return loss
-        return (lambda x, y: fn(x, y=y, scale=0.5)), [W, b]
+        return (lambda x, y: fn(x, y=y, scale=0.5)), [w, b]
 
     def make_jitted():  # the keyword arguments reach the jitted function itself
-        W, b = params()
+        w, b = params()
 
         def fn(x, *, y, scale=1.0):
-            loss = (Tensor(x) @ W + b).softmax_cross_entropy(y) * scale
+            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y) * scale
             loss.backward()
             return loss
         jitted = jit(fn)
-        return (lambda x, y: jitted(x, y=y, scale=0.5)), [W, b], jitted
+        return (lambda x, y: jitted(x, y=y, scale=0.5)), [w, b], jitted
 
     eager_fn, eager_ps = make()
     call_jitted, jit_ps, jitted = make_jitted()
@@ -308,11 +308,11 @@ def test_keyword_arguments_work():
 
 
 def test_a_tensor_kept_past_the_call_runs_as_written_with_a_warning():
-    W, b = params()
+    w, b = params()
     history = []
 
     def fn(x, y):
-        loss = (Tensor(x) @ W + b).softmax_cross_entropy(y)
+        loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
         history.append(loss)  # Python side effect keeping a tensor the function made
         loss.backward()
         return loss
@@ -327,11 +327,11 @@ def test_a_tensor_kept_past_the_call_runs_as_written_with_a_warning():
 
 
 def test_resetting_a_grad_before_any_op_reads_it_replays():
-    W, b = params()
+    w, b = params()
 
     def fn(x, y):
-        W.grad = b.grad = None  # by hand, at the top: before any op has read W or b
-        loss = (Tensor(x) @ W + b).softmax_cross_entropy(y)
+        w.grad = b.grad = None  # by hand, at the top: before any op has read w or b
+        loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
         loss.backward()
         return loss
 
@@ -339,20 +339,20 @@ def test_resetting_a_grad_before_any_op_reads_it_replays():
     x, y = data(0)
     for _ in range(4):  # without the replayed reset, the gradients would add up
         jitted(x, y)
-        grad = W.grad.copy()
-    W.grad = b.grad = None
+        grad = w.grad.copy()
+    w.grad = b.grad = None
     fn(x, y)
-    np.testing.assert_array_equal(grad, W.grad)
+    np.testing.assert_array_equal(grad, w.grad)
 
 
 def test_assigning_to_a_tensor_no_op_reads_runs_as_written_with_a_warning():
-    W, _ = params()
+    w, _ = params()
     unused = Tensor(np.ones(3), requires_grad=True)
     unused.grad = np.ones(3)
 
     def fn(x):
         unused.grad = None  # a tensor the function's ops never read
-        return (Tensor(x) @ W).sum()
+        return (Tensor(x) @ w).sum()
 
     jitted = jit(fn)
     jitted(data(0)[0])
@@ -386,7 +386,7 @@ def test_numbers_numpy_takes_from_a_recorded_array_are_checked_on_every_call():
         return loss
 
     jitted = jit(fn)
-    for call in range(6):  # the same x: the numbers are the same, the replay is used
+    for _ in range(6):  # the same x: the numbers are the same, the replay is used
         w.grad = None
         jitted(np.array(2.0), 1)
         np.testing.assert_array_equal(w.grad, [0.0, 2.0, 2.0, 0.0])
@@ -421,9 +421,9 @@ class RunningMean(Function):
 
 
 def test_an_op_writing_into_an_array_passed_as_it_is_is_refused_before_it_writes():
-    W, _ = params()
+    w, _ = params()
     running = np.zeros(3)
-    jitted = jit(lambda x: RunningMean.apply(Tensor(x) @ W, running=running).sum())
+    jitted = jit(lambda x: RunningMean.apply(Tensor(x) @ w, running=running).sum())
     jitted(data(0)[0])
     after_one_call = running.copy()
     with pytest.raises(JitError, match="writes into an array passed to it"):
@@ -433,11 +433,11 @@ def test_an_op_writing_into_an_array_passed_as_it_is_is_refused_before_it_writes
 
 
 def test_writing_into_state_the_recording_did_not_make_is_refused():
-    W, _ = params()
+    w, _ = params()
     total = np.zeros(())
 
     def fn(x):
-        out = (Tensor(x) @ W).sum()
+        out = (Tensor(x) @ w).sum()
         np.add(total, out.data, out=total)  # a running sum kept outside, outside any optimizer
         return out
 
@@ -449,17 +449,17 @@ def test_writing_into_state_the_recording_did_not_make_is_refused():
 
 def test_an_optimizer_step_inside_replays_with_the_learning_rate_of_the_day():
     def make():
-        W, b = params()
-        opt = optim.SGD([W, b], lr=0.1, momentum=0.9)
+        w, b = params()
+        opt = optim.SGD([w, b], lr=0.1, momentum=0.9)
 
         def fn(x, y):
             opt.zero_grad()
-            loss = (Tensor(x) @ W + b).softmax_cross_entropy(y)
+            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
             loss.backward()
             opt.step()
             return loss
         fn.opt = opt
-        return fn, [W, b]
+        return fn, [w, b]
 
     eager_fn, eager_ps = make()
     jit_fn, jit_ps = make()

@@ -20,7 +20,7 @@ _SEEN = object()  # a key called once, as written: the next call records
 _ARRAY = object()  # marks an array's (shape, dtype) in a key
 
 
-class jit:
+class jit:  # noqa: N801 - used as a decorator, named like a function
     """Record `fn`'s array calls for each new set of argument shapes, then replay them.
 
     `fn` takes arrays, tensors that need no grad, or Python values (positional or keyword;

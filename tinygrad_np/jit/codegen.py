@@ -93,7 +93,8 @@ def _call(writer: _Writer, instr: Call, lines: list[str]) -> None:
     target = f"v{instr.out.id} = " if instr.out is not None else ""
     buffer = _buffer(writer, instr.out, lines) if instr.out is not None else None
     if buffer is not None and instr.into == "method":
-        lines.append(f"{target}{r(args[0])}.{fn}({writer.arguments(args[1:], kwargs, 'out=' + buffer)})")
+        arguments = writer.arguments(args[1:], kwargs, "out=" + buffer)
+        lines.append(f"{target}{r(args[0])}.{fn}({arguments})")
         return
     if buffer is not None and instr.into == "copy":
         lines.append(f"copyto({buffer}, {r(args[0])})")

@@ -142,4 +142,5 @@ def run(program: Program) -> Program:
     return program
 
 
-__all__ = ["drop_dead_calls", "drop_trailing_checks", "fold_constants", "kept", "plan_memory", "run"]
+__all__ = ["drop_dead_calls", "drop_trailing_checks", "fold_constants", "kept", "plan_memory",
+           "run"]

@@ -164,7 +164,7 @@ class Traced:
             rec.call("setitem", (self, index, value), {}, "setitem")
 
     @property
-    def T(self) -> Any:
+    def T(self) -> Any:  # noqa: N802 - numpy's name
         rec = self._rec()
         return self.value.T if rec is None else rec.call("T", (self,), {}, "attr")
 
