@@ -472,3 +472,43 @@ def test_an_optimizer_step_inside_replays_with_the_learning_rate_of_the_day():
         for p, q in zip(jit_ps, eager_ps):
             np.testing.assert_array_equal(p.data, q.data)
     assert jitted.recordings == 1
+
+
+def test_threads_recording_and_replaying_at_once_each_get_their_own_step():
+    def make(seed):
+        w, b = params(seed)
+        opt = optim.Adam([w, b], lr=1e-2)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, [w, b]
+
+    expected = []
+    for seed in range(3):  # each thread's training, run alone and as written
+        step, ps = make(seed)
+        losses = [float(step(*data(call)).item()) for call in range(15)]
+        expected.append((losses, [p.data.copy() for p in ps]))
+    start = threading.Barrier(3)
+    got: dict[int, tuple] = {}
+
+    def train(seed):
+        step, ps = make(seed)
+        jitted = jit(step)
+        start.wait(10)
+        losses = [float(jitted(*data(call)).item()) for call in range(15)]
+        got[seed] = (losses, [p.data.copy() for p in ps], jitted.recordings)
+
+    threads = [threading.Thread(target=train, args=(seed,)) for seed in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    for seed in range(3):
+        losses, weights, recordings = got[seed]
+        assert losses == expected[seed][0] and recordings == 1
+        for p, q in zip(weights, expected[seed][1]):
+            np.testing.assert_array_equal(p, q)

@@ -110,7 +110,7 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
         previous = config.recorder
         config.recorder = rec
         try:
-            rec.scan()
+            rec.scan(self.fn, (*args, *kwargs.values()))
             rec.draws.start()
             result = self.fn(*traced_args, **traced_kwargs)
         finally:

@@ -12,6 +12,7 @@ state made on a first step are those of the day.
 """
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import operator
@@ -21,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..grad_mode import config
 from ..tensor import Tensor
 from .draw import DrawWatch
 from .errors import JitError
@@ -51,17 +53,84 @@ class _Binding:
 
 
 class _Shadow:
-    """Stands in for an optimizer's `step`/`zero_grad` on the instance while recording."""
+    """Stands in for an optimizer's `step`/`zero_grad` on the instance while any thread
+    records: the calling thread's recorder, if it records, runs it as a callback; any other
+    call is the method itself. Shared by concurrent recordings (`users`)."""
 
-    def __init__(self, recorder: Recorder, obj: Any, name: str) -> None:
-        self.recorder, self.obj, self.name = recorder, obj, name
+    def __init__(self, obj: Any, name: str) -> None:
+        self.obj, self.name, self.users = obj, name, 0
         self.method = getattr(type(obj), name).__get__(obj)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        rec = self.recorder
-        if not (rec.active and rec.thread == threading.get_ident()):
-            return self.method(*args, **kwargs)  # another thread: untouched
+        rec = config.recorder
+        if rec is None or not rec.active or rec.thread != threading.get_ident() or \
+                rec.inside_op:
+            return self.method(*args, **kwargs)  # not recording here: untouched
         return rec.callback(self, args, kwargs)
+
+
+_SHADOWS_LOCK = threading.Lock()  # installing and removing shadows, across recording threads
+_SCAN_LOCK = threading.Lock()  # a scan of every object, and the check that nothing was kept
+_REACH_LIMIT = 200_000  # objects looked at to find what a function can reach
+
+
+def _reachable(fn: Any, arguments: Any = ()) -> set[int] | None:
+    """The ids of the objects `fn` can reach through its arguments, closure, defaults, bound
+    object and the globals it names (None when there are too many to look at: then every
+    tensor counts).
+    Another thread's model is not among them, so its training is not taken for this one's."""
+    import types
+
+    roots: list[Any] = list(arguments)
+    stack = [fn]
+    while stack:
+        f = stack.pop()
+        if isinstance(f, functools.partial):
+            roots += [*f.args, *f.keywords.values()]
+            stack.append(f.func)
+            continue
+        self_ = getattr(f, "__self__", None)
+        if self_ is not None and not isinstance(self_, types.ModuleType):
+            roots.append(self_)
+        f = getattr(f, "__func__", f)
+        code = getattr(f, "__code__", None)
+        if code is None:
+            roots.append(f)  # a callable object: its attributes
+            continue
+        roots += [c.cell_contents for c in (f.__closure__ or ()) if _has_contents(c)]
+        roots += list(f.__defaults__ or ()) + list((f.__kwdefaults__ or {}).values())
+        codes = [code]
+        while codes:
+            c = codes.pop()
+            roots += [f.__globals__[n] for n in c.co_names if n in f.__globals__]
+            codes += [k for k in c.co_consts if isinstance(k, types.CodeType)]
+    seen: set[int] = set()
+    skip = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType, np.ndarray)
+    queue = [r for r in roots if not isinstance(r, (types.ModuleType, type))]
+    while queue:
+        obj = queue.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if len(seen) > _REACH_LIMIT:
+            return None
+        if isinstance(obj, types.FunctionType):
+            queue.append(obj.__closure__ or ())
+            queue += [c.cell_contents for c in (obj.__closure__ or ()) if _has_contents(c)]
+            continue
+        if not isinstance(obj, skip):
+            queue += gc.get_referents(obj)
+    return seen
+
+
+def _has_contents(cell: Any) -> bool:
+    try:
+        return cell.cell_contents is not _EMPTY
+    except ValueError:  # an empty cell
+        return False
+
+
+_EMPTY = object()
 
 
 class Recorder:
@@ -276,29 +345,42 @@ class Recorder:
         binding.grad = tensor.grad = self.read(grad, "grad", tensor=tensor)
 
     # -- what the function may touch without an op: found once, by the garbage collector ---
-    def scan(self) -> None:
-        """Shadow every optimizer's `step` and `zero_grad`; snapshot every leaf tensor's
-        slots (an assignment before any op reads the tensor is replayed) and every numpy
-        bit generator's state (a draw the replay would freeze is caught)."""
+    def scan(self, fn: Any, arguments: Any = ()) -> None:
+        """Shadow every optimizer's `step` and `zero_grad`; snapshot the slots of every leaf
+        tensor the function can reach (an assignment before any op reads the tensor is
+        replayed) and every numpy bit generator's state (a draw the replay would freeze is
+        caught)."""
         from ..optim import Optimizer
 
-        for obj in gc.get_objects():
-            if isinstance(obj, Tensor):
-                if obj.grad_fn is None:
-                    self.before[id(obj)] = (obj, obj.data, obj.grad)
-            elif isinstance(obj, Optimizer) and hasattr(obj, "__dict__"):
-                for name in ("step", "zero_grad"):
-                    if name not in obj.__dict__:
-                        shadow = _Shadow(self, obj, name)
-                        obj.__dict__[name] = shadow
-                        self.shadows.append(shadow)
-            elif isinstance(obj, np.random.BitGenerator):
-                self.draws.states[obj] = obj.state
+        reachable = _reachable(fn, arguments)
+        with _SCAN_LOCK:  # no thread checks for kept objects while this list holds them all
+            objects = gc.get_objects()
+            for obj in objects:
+                if isinstance(obj, Tensor):
+                    if obj.grad_fn is None and (reachable is None or id(obj) in reachable):
+                        self.before[id(obj)] = (obj, obj.data, obj.grad)
+                elif isinstance(obj, Optimizer) and hasattr(obj, "__dict__"):
+                    self._shadow(obj)
+                elif isinstance(obj, np.random.BitGenerator):
+                    self.draws.states[obj] = obj.state
+            del objects, obj
+
+    def _shadow(self, obj: Any) -> None:
+        with _SHADOWS_LOCK:
+            for name in ("step", "zero_grad"):
+                shadow = obj.__dict__.get(name)
+                if shadow is None:
+                    shadow = obj.__dict__[name] = _Shadow(obj, name)
+                if isinstance(shadow, _Shadow):  # not a user's own attribute
+                    shadow.users += 1
+                    self.shadows.append(shadow)
 
     def unshadow(self) -> None:
-        for shadow in self.shadows:
-            if shadow.obj.__dict__.get(shadow.name) is shadow:
-                del shadow.obj.__dict__[shadow.name]
+        with _SHADOWS_LOCK:
+            for shadow in self.shadows:
+                shadow.users -= 1
+                if not shadow.users and shadow.obj.__dict__.get(shadow.name) is shadow:
+                    del shadow.obj.__dict__[shadow.name]
         self.shadows = []
 
     def callback(self, shadow: _Shadow, args: tuple, kwargs: dict) -> Any:
@@ -372,7 +454,9 @@ class Recorder:
         self.before = {}
 
     def check_escapes(self) -> None:
-        kept = [t for t in (ref() for ref in self.created) if t is not None]
+        with _SCAN_LOCK:  # another thread's scan holds every object for a moment
+            kept = [t for t in (ref() for ref in self.created) if t is not None]
+            arrays = any(ref() is not None for ref in self.traced)
         for tensor in kept:
             for slot in ("data", "grad"):
                 value = getattr(tensor, slot)
@@ -381,7 +465,7 @@ class Recorder:
         if kept:
             self.give_up("a tensor made inside the function is kept after it returns (in a "
                          "list, on an object, with retain_grad()); a replay would not update it")
-        if any(ref() is not None for ref in self.traced):
+        if arrays:
             self.give_up("an array made inside the function is kept after it returns (in a "
                          "list, on an object); a replay would not update it")
 
