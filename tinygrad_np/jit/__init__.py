@@ -24,8 +24,9 @@ and `step()` inside it run as written, at their place in the replay:
 (-14.0, array([-3.5, -4. ], dtype=float32))
 
 The package, one job per file: `traced` (the stand-in arrays), `record` (running the
-function into a `Program` of `ir` instructions), `passes` (constant folding, the memory
-plan), `codegen` (the Python function), `cache` (keys, guards' failures, limits).
+function into a `Program` of `ir` instructions), `draw` (random draws while recording),
+`reach` (what the function can reach), `passes` (constant folding, the memory plan),
+`codegen` (the Python function), `cache` (keys, guards' failures, limits).
 """
 from .cache import jit
 from .errors import JitError
