@@ -1,7 +1,17 @@
-"""Time one training step of the two-layer MNIST net: tinygrad_np vs hand-written numpy vs PyTorch.
+"""Time one training step of the two-layer MNIST net: tinygrad_np (eager, and the whole step
+under jit) vs hand-written numpy vs PyTorch vs JAX jit (when installed).
 
-    python benchmarks/train_step.py            # full run: 5 fresh processes, 2-3 minutes
-    python benchmarks/train_step.py --quick    # one process, fewer rounds, no memory loop
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/train_step.py
+                                               # full run: 5 fresh processes, 2-3 minutes
+    python benchmarks/train_step.py --quick    # quick mode: one process, 8 rounds, no
+                                               # memory loop (a minute; for a first look)
+
+The headline is what a user gets: a plain process, with the libraries' default threads, no
+allocator tuning (no mallopt) and no environment changes. Every row reports minor page
+faults per step, and the report names the BLAS library and kernel in use (threadpoolctl).
+Diagnostics, labelled as such in the report: --pin-malloc (glibc's mmap/trim thresholds
+fixed), --blas-threads 1 (every implementation's matmuls on one thread), --omp-passive
+(PyTorch's OpenMP threads sleep instead of spinning).
 
 The step: 784-100-10, ReLU, mean softmax cross-entropy, 1e-4 * 0.5 * ||W||^2 on both weights,
 SGD lr 0.1, on fixed synthetic data. All implementations start from the same weights, are
@@ -24,15 +34,11 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-# Before torch loads: its OpenMP threads otherwise spin after each step, taking the machine's
-# cores from whichever implementation is timed next; asleep, they cost it nothing.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import tinygrad_np  # noqa: E402
-from tinygrad_np import Tensor, optim, relu  # noqa: E402
-from tinygrad_np.files import atomic_path  # noqa: E402
+import tinygrad_np
+from tinygrad_np import Tensor, optim, relu
+from tinygrad_np.files import atomic_path
 
 IN, HIDDEN, OUT = 784, 100, 10
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
@@ -85,26 +91,24 @@ Step = Callable[[Any, Any], Any]  # step(x_batch, y_batch) -> loss
 
 
 def tinygrad_step(p: dict[str, Any], jitted: bool = False) -> tuple[Step, Callable[[], list]]:
-    """The step as a user writes it: expressions, backward, optimizer. With `jitted`, the loss
-    and backward run under `tinygrad_np.jit` (recorded on the second call, replayed from the
-    third); the optimizer stays outside, as jit requires."""
+    """The step as a user writes it: zero_grad, expressions, backward, optimizer step. With
+    `jitted`, the whole step runs under `tinygrad_np.jit` (recorded on the second call,
+    replayed from the third)."""
     W1, b1, W2, b2 = (Tensor(p[k].copy(), requires_grad=True) for k in ("W1", "b1", "W2", "b2"))
     sgd = optim.SGD([W1, b1, W2, b2], lr=LR)
 
-    def loss_and_grads(x: Any, y: Any) -> Tensor:
+    def train_step(x: Any, y: Any) -> Tensor:
+        sgd.zero_grad()
         logits = relu(Tensor(x) @ W1 + b1) @ W2 + b2
         loss = logits.softmax_cross_entropy(y) + LAM * (W1.l2() + W2.l2())
         loss.backward()
+        sgd.step()
         return loss
 
-    if jitted:
-        loss_and_grads = tinygrad_np.jit(loss_and_grads)
+    run = tinygrad_np.jit(train_step) if jitted else train_step
 
     def step(x: Any, y: Any) -> Any:
-        sgd.zero_grad()
-        loss = loss_and_grads(x, y)
-        sgd.step()
-        return loss.data
+        return run(x, y).data
 
     return step, lambda: [W1.data, b1.data, W2.data, b2.data]
 
@@ -173,6 +177,51 @@ def torch_step(p: dict[str, Any]) -> tuple[Step, Callable[[], list]] | None:
         return loss.detach()
 
     return step, lambda: [t.detach().numpy() for t in (W1, b1, W2, b2)]
+
+
+def jax_step(p: dict[str, Any]) -> tuple[Step, Callable[[], list]] | None:
+    """The same step as one `jax.jit`-compiled function on the CPU; None when JAX is not
+    installed (or, for float64, when JAX runs without x64)."""
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    if p["x"].dtype == np.float64 and not jax.config.jax_enable_x64:
+        return None
+    cpu = jax.devices("cpu")[0]
+    weights = [jax.device_put(p[k].copy(), cpu) for k in ("W1", "b1", "W2", "b2")]
+
+    def loss_fn(w: list, x: Any, y: Any) -> Any:
+        W1, b1, W2, b2 = w
+        logits = jnp.maximum(x @ W1 + b1, 0) @ W2 + b2
+        log_probs = logits - jax.scipy.special.logsumexp(logits, axis=1, keepdims=True)
+        data = -jnp.take_along_axis(log_probs, y[:, None], axis=1).mean()
+        return data + LAM * 0.5 * ((W1 * W1).sum() + (W2 * W2).sum())
+
+    @jax.jit
+    def update(w: list, x: Any, y: Any) -> Any:
+        loss, grads = jax.value_and_grad(loss_fn)(w, x, y)
+        return [wi - LR * gi for wi, gi in zip(w, grads)], loss
+
+    def step(x: Any, y: Any) -> Any:
+        nonlocal weights
+        weights, loss = update(weights, x, y)
+        return loss.block_until_ready()
+
+    return step, lambda: [np.asarray(w) for w in weights]
+
+
+def blas_info() -> str:
+    """The BLAS library, version, kernel and threads numpy's matmuls run on (threadpoolctl)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (threadpoolctl not installed)"
+    found = [f"{i.get('internal_api')} {i.get('version')}, kernel "
+             f"{i.get('architecture', 'unknown')}, {i.get('num_threads')} threads"
+             for i in threadpool_info() if i.get("user_api") == "blas"]
+    return "; ".join(found) or "none found"
 
 
 def check_agreement(impls: dict[str, Any], problem: dict[str, Any], dtype: str,
@@ -311,12 +360,20 @@ def machine() -> dict[str, str]:
     info = {"cpu": cpu, "cores": str(len(os.sched_getaffinity(0))),
             "python": platform.python_version(), "numpy": np.__version__,
             "tinygrad_np": tinygrad_np.__version__,
-            "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "the libraries' default")}
+            "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "the libraries' default"),
+            "blas": blas_info(),
+            "openblas_env": ", ".join(f"{k}={os.environ[k]}" for k in (
+                "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ) or "unset"}
     try:
         import torch
         info["torch"] = torch.__version__
     except ImportError:
         info["torch"] = "not installed"
+    try:
+        import jax
+        info["jax"] = jax.__version__
+    except ImportError:
+        info["jax"] = "not installed"
     return info
 
 
@@ -327,9 +384,10 @@ def time_configs(rounds: int, progress: Any = sys.stdout) -> list[dict[str, Any]
         problem = make_problem(batch, dtype)
         impls = {"numpy": numpy_step(problem), "tinygrad_np": tinygrad_step(problem),
                  "tinygrad_np jit": tinygrad_jit_step(problem)}
-        torch_impl = torch_step(problem)
-        if torch_impl is not None:
-            impls["pytorch"] = torch_impl
+        for name, make in (("pytorch", torch_step), ("jax jit", jax_step)):
+            impl = make(problem)
+            if impl is not None:
+                impls[name] = impl
         check_agreement(impls, problem, dtype)
         x, y = problem["x"], problem["y"]
         # A shared virtual machine can lose half its speed for seconds at a time; the peak
@@ -366,8 +424,8 @@ def time_in_processes(count: int, rounds: int, pin_malloc: bool) -> list[dict[st
     for index in range(count):
         print(f"process {index + 1} of {count}", flush=True)
         command = [sys.executable, __file__, "--worker", "--rounds", str(rounds)]
-        if not pin_malloc:
-            command.append("--no-pin-malloc")
+        if pin_malloc:
+            command.append("--pin-malloc")
         done = subprocess.run(command, stdout=subprocess.PIPE, check=True, text=True)
         runs.append(json.loads(done.stdout.splitlines()[-1]))
     combined = []
@@ -390,39 +448,54 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help="one process, fewer rounds; no memory loop")
+                        help="quick mode: one process, 8 rounds, no memory loop")
     parser.add_argument("--processes", type=int, default=None,
                         help="fresh processes to time in (default 5; 1 with --quick)")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"),
                         help="folder for train_step.md and train_step.json")
-    parser.add_argument("--no-pin-malloc", action="store_true",
-                        help="leave glibc's mmap/trim thresholds dynamic (see pin_malloc_thresholds)")
+    parser.add_argument("--pin-malloc", action="store_true",
+                        help="diagnostic: fix glibc's mmap/trim thresholds for the whole run "
+                             "(see pin_malloc_thresholds); default: a plain process")
     parser.add_argument("--blas-threads", type=int, default=None,
-                        help="threads for every implementation's matmuls (OpenBLAS, OpenMP, "
-                             "PyTorch); default: the libraries' own (all cores)")
+                        help="diagnostic: threads for every implementation's matmuls "
+                             "(OpenBLAS, OpenMP, PyTorch); default: the libraries' own")
+    parser.add_argument("--omp-passive", action="store_true",
+                        help="diagnostic: OMP_WAIT_POLICY=PASSIVE, so PyTorch's OpenMP threads "
+                             "sleep between ops instead of spinning")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     threads = str(args.blas_threads)
-    if args.blas_threads and os.environ.get("OPENBLAS_NUM_THREADS") != threads:
-        # read by the libraries when they load, which has happened: start again with them set
-        env = dict(os.environ, OPENBLAS_NUM_THREADS=threads, OMP_NUM_THREADS=threads,
+    env = dict(os.environ)
+    if args.blas_threads:
+        env.update(OPENBLAS_NUM_THREADS=threads, OMP_NUM_THREADS=threads,
                    MKL_NUM_THREADS=threads)
+    if args.omp_passive:
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
+    if env != os.environ:
+        # read by the libraries when they load, which has happened: start again with them set
         os.execve(sys.executable, [sys.executable, *sys.argv], env)
     rounds = args.rounds or (8 if args.quick else 30)
     processes = args.processes or (1 if args.quick else 5)
-    pinned = not args.no_pin_malloc and pin_malloc_thresholds()
+    pinned = args.pin_malloc and pin_malloc_thresholds()
     if args.worker:  # one process of time_in_processes: rows as JSON on the last line
         print(json.dumps(time_configs(rounds, progress=sys.stderr)))
         return
 
     info = machine()
     info["malloc_thresholds_pinned"] = str(pinned)
+    diagnostics = [flag for flag, on in (("--pin-malloc", args.pin_malloc),
+                                         (f"--blas-threads {args.blas_threads}",
+                                          args.blas_threads), ("--omp-passive", args.omp_passive))
+                   if on]
+    info["run"] = ("diagnostic (" + ", ".join(diagnostics) + ")" if diagnostics else
+                   "plain process (the headline: default threads, no mallopt, no environment "
+                   "changes)")
     peaks = {dtype: matmul_gflops(dtype) for dtype in ("float32", "float64")}
     if processes == 1:
         rows = time_configs(rounds)
     else:
-        rows = time_in_processes(processes, rounds, not args.no_pin_malloc)
+        rows = time_in_processes(processes, rounds, args.pin_malloc)
     # The peak again at the end, keeping the better: a shared machine may have been slow at
     # the start, and the bound is about what the hardware can do.
     peaks = {dtype: max(peak, matmul_gflops(dtype)) for dtype, peak in peaks.items()}
@@ -448,8 +521,12 @@ def to_markdown(report: dict[str, Any]) -> str:
     processes = report.get("processes", 1)
     spread = (f"lowest-highest of {processes} processes" if processes > 1
               else "10th-90th percentile of rounds")
-    lines = [f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, numpy "
-             f"{m['numpy']}, PyTorch {m['torch']}, tinygrad_np {m['tinygrad_np']}.",
+    lines = [f"Run: {m.get('run', 'unknown')}.",
+             (f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, numpy "
+              f"{m['numpy']}, PyTorch {m['torch']}, JAX {m.get('jax', 'not installed')}, "
+              f"tinygrad_np {m['tinygrad_np']}."),
+             (f"BLAS: {m.get('blas', 'unknown')} (OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE: "
+              f"{m.get('openblas_env', 'unknown')})."),
              f"Matmul peak (1024x1024 @ 1024x1024): {report['matmul_gflops']['float32']:.0f} "
              f"GFLOP/s float32, {report['matmul_gflops']['float64']:.0f} GFLOP/s float64. "
              f"glibc malloc thresholds pinned: {m['malloc_thresholds_pinned']}. "

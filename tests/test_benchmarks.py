@@ -60,3 +60,37 @@ def test_ratios_are_paired_within_rounds():
     assert summary["engine"]["ratio_high"] == pytest.approx(1.9)
     # a ratio of overall medians would mix the slow and the fast rounds
     assert summary["engine"]["median"] / summary["numpy"]["median"] != pytest.approx(1.5)
+
+
+def test_help_documents_the_quick_mode_and_the_diagnostics():
+    import subprocess
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "train_step.py"
+    done = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
+                          text=True, check=True)
+    for flag in ("--quick", "quick mode", "--pin-malloc", "--blas-threads", "plain process"):
+        assert flag in done.stdout
+
+
+def test_the_report_names_the_run_and_the_blas_kernel():
+    info = train_step.blas_info()
+    assert "kernel" in info and "threads" in info  # threadpoolctl is in the dev extra
+    report = {"machine": {"cpu": "cpu", "cores": "2", "python": "3", "numpy": "2",
+                          "torch": "-", "tinygrad_np": "0", "malloc_thresholds_pinned": "False",
+                          "run": "plain process", "blas": info},
+              "matmul_gflops": {"float32": 1.0, "float64": 1.0}, "steps": [],
+              "epoch_seconds": {}, "memory": {}}
+    markdown = train_step.to_markdown(report)
+    assert "Run: plain process." in markdown and f"BLAS: {info}" in markdown
+
+
+def test_page_faults_prints_one_row_per_implementation():
+    import subprocess
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "page_faults.py"
+    done = subprocess.run([sys.executable, str(script), "--steps", "5", "--batches", "32"],
+                          capture_output=True, text=True, check=True)
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ")][1:]
+    assert [row.split(" | ")[0][2:] for row in rows] == ["numpy", "tinygrad_np",
+                                                        "tinygrad_np jit"]
+    assert all(float(row.split(" | ")[1].strip(" |")) >= 0 for row in rows)

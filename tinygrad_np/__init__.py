@@ -10,7 +10,7 @@ from .tensor import Tensor  # first: it pulls in the ops, which need Function an
 from .function import Function, OpError, unbroadcast  # noqa: I001
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck, numgrad
-from .capture import JitError, jit
+from .jit import JitError, jit
 from .functional import (dot, exp, l2, log, log_softmax, matmul, relu, sigmoid, softmax,
                          softmax_cross_entropy, sqrt, tanh)
 from .functional import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d,  # convolution, pooling

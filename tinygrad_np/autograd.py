@@ -22,7 +22,6 @@ from .tensor import Tensor
 # may pass the argument without a reference of its own, so that a shared array would read 3
 # too; there the walk never adds in place rather than risk writing into a shared array.
 _ONLY_THE_DICT = 3 if sys.version_info < (3, 14) else None
-_recorder: Any = None  # set by jit while it records
 # Held while gradients are added into .grad: two threads calling backward() into one shared
 # leaf would otherwise both read the old .grad and one of the two additions would be lost.
 # The walk itself runs unlocked (each backward has its own dicts); only the final
@@ -111,9 +110,9 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                 grads[key] = pgrad
                 if key is parent:
                     leaves.append(parent)
-            elif key in summed or (getrefcount(previous) == _ONLY_THE_DICT
-                                   and previous.base is None
-                                   and not isinstance(previous, np.generic)):
+            elif key in summed or (previous.__class__ is np.ndarray
+                                   and getrefcount(previous) == _ONLY_THE_DICT
+                                   and previous.base is None):
                 # We made it, or only this dict holds it: adding in place is invisible, and
                 # saves a parameter-sized allocation, which costs page faults on every step.
                 previous += pgrad
@@ -211,9 +210,6 @@ def _checked_gradient(fn: Any, parent: Tensor, grad: Any) -> Any:
 
 def _accumulate(tensor: Tensor, grad: Any, made_here: bool, handed_out: set[int]) -> None:
     """Add `grad` into `tensor.grad`; `made_here` means the walk made the array itself."""
-    if _recorder is not None:
-        _recorder.accumulate(tensor, grad)
-        return
     current = tensor.grad
     if current is None:
         if isinstance(grad, np.generic):

@@ -80,8 +80,9 @@ class Function:
         """Run the op on `inputs` (tensors, arrays or numbers) and return a new Tensor."""
         # This runs for every op of every step: the one- and two-input cases are spelled out,
         # since the generic loop costs more Python work than many of the ops themselves.
-        if _recorder is not None:
-            return _recorder(cls, inputs, params)
+        recorder = config.recorder
+        if recorder is not None and not recorder.inside_op:  # jit is recording this thread
+            return recorder.apply(cls, inputs, params)
         ctx = cls()
         ctx.saved_tensors = ()
         needs: tuple[bool, ...]
@@ -161,7 +162,6 @@ def _as_output(cls: type, out: Any) -> Any:
 
 
 _new_tensor = object.__new__  # a Tensor without __init__'s argument handling
-_recorder: Any = None  # set by jit while it records
 
 
 _NUMBERS = (float, int)

@@ -23,6 +23,9 @@ class _Config(threading.local):
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False  # detect_anomaly(): read once per backward(), never per op
+        # The one hook between the engine and `jit`: this thread's recorder while it records
+        # (Function.apply hands it each op), else None.
+        self.recorder: Any = None
 
 
 config = _Config()

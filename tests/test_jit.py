@@ -1,4 +1,4 @@
-"""tinygrad_np.capture: `jit` replays a recorded step and gives exactly what running it does.
+"""tinygrad_np.jit: `jit` replays a recorded step and gives exactly what running it does.
 
 Every check compares a jitted function with the same function run as written, on the same
 inputs, from the same start; calls 1, 2 and 3+ are the eager warm-up, the recording and
@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from op_table import TABLE
+
 from tinygrad_np import Function, JitError, OpError, Tensor, jit, no_grad, optim, relu
 
 
@@ -96,14 +96,12 @@ def counted_step():
     return net, fn, jit(body), runs
 
 
-def test_the_third_call_runs_none_of_the_functions_python_and_reuses_dead_buffers():
+def test_the_third_call_runs_none_of_the_functions_python():
     _, _, jitted, runs = counted_step()
     x, y = batch()
     for _ in range(5):
         jitted(x, y)
     assert len(runs) == 2  # the warm-up and the recording
-    source = jitted.replays[next(iter(jitted.replays))].source
-    assert "out=" in source  # `+ b1` and the ReLU mask write into dead arrays
 
 
 def test_gradients_add_up_across_calls_as_backward_does_when_not_zeroed():
@@ -173,16 +171,18 @@ def test_a_call_that_fails_in_a_replay_raises_the_ops_own_error_and_adds_no_grad
 
     body, runs = counting(fn)
     good, singular = np.array([[2.0, 1.0], [1.0, 3.0]]), np.ones((2, 2))
-    jitted = replaying(body, good)
-    w.grad = None
-    jitted(good)
+    jitted = jit(body)
+    for _ in range(3):
+        w.grad = None
+        jitted(good)
     expected = w.grad.copy()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # failing calls are not values that changed: no giving up
         for _ in range(4):  # as written: numpy's own error, not relabelled as a shape error
+            w.grad = None
             with pytest.raises(np.linalg.LinAlgError, match="Singular matrix"):
                 jitted(singular)
-    np.testing.assert_array_equal(w.grad, expected)  # the failed calls added nothing
+            assert w.grad is None  # the failed calls added nothing
     before = len(runs)
     w.grad = None
     assert jitted(good).item() == pytest.approx(np.linalg.inv(good).sum())
@@ -191,14 +191,32 @@ def test_a_call_that_fails_in_a_replay_raises_the_ops_own_error_and_adds_no_grad
 
 
 def test_values_the_same_on_every_call_are_computed_once():
-    net = make_net()
-    _, fn = two_layer_step(net)
-    jitted = replaying(fn, *batch())
-    replay = next(iter(jitted.replays.values()))
-    # backward()'s seed and the penalty's scale are constants, not lines
-    seeds = [name for name, value in replay.__globals__.items() if value is np.ones_like]
-    assert seeds and not any(f"{name}(" in replay.source for name in seeds)
-    assert replay.source.count(".data") == 4  # the four parameters; 1e-4 is read once
+    calls = []
+    # a ufunc that counts its calls: on ones made from a shape, its result is the same on
+    # every call, so it runs once, while recording
+    counted = np.frompyfunc(lambda v: calls.append(1) or v, 1, 1)
+
+    class Counted(Function):
+        def forward(ctx, a):
+            return a * 2.0
+
+        def backward(ctx, grad):
+            return grad * counted(np.ones_like(grad)).astype(grad.dtype) * 2.0
+
+    w = Tensor(np.ones(3), requires_grad=True)
+
+    def fn(x):
+        loss = (Counted.apply(w) * Tensor(x)).sum()
+        loss.backward()
+        return loss
+
+    jitted = jit(fn)
+    for call in range(6):
+        w.grad = None
+        x = np.arange(3.0) + call
+        jitted(x)
+        np.testing.assert_array_equal(w.grad, 2 * x)
+    assert len(calls) == 2 * 3  # 3 elements, in the call as written and in the recording
 
 
 class Twice(Function):
@@ -368,21 +386,20 @@ def test_a_value_that_changes_on_every_call_stops_the_replay_with_a_warning():
 
     def fn(x):
         out = (Tensor(x) * w).sum()
-        print(out.item())  # logging reads the value
+        print(out.item())  # logging reads the value: a guard, which fails on every call
         return out
 
-    jitted = jit(fn)
+    jitted = jit(fn, max_recordings=3)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        for value in (1.0, 2.0, 3.0, 4.0):
-            assert jitted(np.array([value])).item() == value
-    with pytest.warns(RuntimeWarning, match="runs as written from now on"):
-        assert jitted(np.array([5.0])).item() == 5.0
-    assert jitted(np.array([6.0])).item() == 6.0
+        for value in range(1, 8):  # as written, recorded, as written, recorded, ...
+            assert jitted(np.array([float(value)])).item() == value
+    with pytest.warns(RuntimeWarning, match="max_recordings=3"):
+        assert jitted(np.array([8.0])).item() == 8.0
+    assert jitted(np.array([9.0])).item() == 9.0
 
 
-@pytest.mark.parametrize("case", ["optimizer step", "state write", "asarray", "retain_grad",
-                                  "parameter argument"])
+@pytest.mark.parametrize("case", ["state write", "parameter argument"])
 def test_what_a_replay_could_not_reproduce_is_refused_while_recording(case):
     net = make_net()
     opt = optim.SGD(list(net.values()), lr=0.1, momentum=0.9)
@@ -404,9 +421,7 @@ def test_what_a_replay_could_not_reproduce_is_refused_while_recording(case):
         return loss
 
     state = np.zeros(())
-    messages = {"optimizer step": "reads .grad",
-                "state write": "writes into an array the recording did not make",
-                "asarray": "np.asarray", "retain_grad": "retain_grad",
+    messages = {"state write": "writes into an array the recording did not make",
                 "parameter argument": "arguments are data"}
     jitted = jit(fn)
     with pytest.raises(JitError, match=messages[case]):
@@ -462,6 +477,8 @@ def test_a_reused_intermediate_is_not_overwritten():
         np.testing.assert_allclose(w.grad, x * (6 * h + 3 + 1))
 
 
+# dropout's row seeds the generator inside the function: jit runs it as written (warning)
+@pytest.mark.filterwarnings("ignore:jit.*manual_seed:RuntimeWarning")
 @pytest.mark.parametrize("spec", TABLE, ids=lambda spec: spec.name)
 @settings(max_examples=4, deadline=None)
 @given(data=st.data())
@@ -491,5 +508,168 @@ def test_every_op_replays_to_its_eager_forward_and_gradients(spec, data):
 
 
 def test_docstring_example():
-    module = importlib.import_module("tinygrad_np.capture")
+    module = importlib.import_module("tinygrad_np.jit")
     assert doctest.testmod(module).failed == 0
+
+
+class InPlaceSGD(optim.Optimizer):
+    """A user's optimizer on the public API: param_groups, state made on a parameter's first
+    step, updates in place without temporaries."""
+
+    def __init__(self, params, lr):
+        super().__init__(params, {"lr": lr})
+
+    def step(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if "scratch" not in state:
+                    state["scratch"] = np.zeros_like(p.data)
+                np.multiply(p.grad, group["lr"], out=state["scratch"])
+                p.data -= state["scratch"]
+
+
+def whole_step(opt_factory, dtype="float64", sizes=(200, 100, 10)):
+    rng = np.random.default_rng(0)
+    n_in, hidden, n_out = sizes
+    ps = [Tensor(rng.normal(0, 0.1, s).astype(dtype), requires_grad=True)
+          for s in ((n_in, hidden), (hidden,), (hidden, n_out), (n_out,))]
+    w1, b1, w2, b2 = ps
+    opt = opt_factory(ps)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = (relu(Tensor(x) @ w1 + b1) @ w2 + b2).softmax_cross_entropy(y) \
+            + 1e-4 * (w1.l2() + w2.l2())
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step, ps, opt
+
+
+OPTIMIZERS = {
+    "sgd": lambda ps: optim.SGD(ps, lr=0.1),
+    "sgd momentum weight decay": lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9,
+                                                      weight_decay=1e-3),
+    "sgd nesterov": lambda ps: optim.SGD(ps, lr=0.05, momentum=0.8, nesterov=True,
+                                         weight_decay=1e-2),
+    "adam": lambda ps: optim.Adam(ps, lr=1e-2, weight_decay=1e-3),
+    "in-place sgd": lambda ps: InPlaceSGD(ps, 0.1),
+    "adamw amsgrad": lambda ps: optim.AdamW(ps, lr=1e-2, amsgrad=True),
+    "rmsprop centered": lambda ps: optim.RMSprop(ps, lr=1e-2, momentum=0.5, centered=True),
+    "adagrad": lambda ps: optim.Adagrad(ps, lr=0.1, weight_decay=1e-3),
+    "two groups": lambda ps: optim.SGD([{"params": ps[:2], "lr": 0.05},
+                                        {"params": ps[2:], "momentum": 0.9}], lr=0.1),
+}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_whole_step_replays_bit_for_bit_with_optimizer_state(name, dtype):
+    eager, eager_ps, _ = whole_step(OPTIMIZERS[name], dtype, (12, 8, 5))
+    step, jit_ps, _ = whole_step(OPTIMIZERS[name], dtype, (12, 8, 5))
+    body, runs = counting(step)
+    jitted = jit(body)
+    for call in range(25):
+        x, y = batch(dtype=dtype, seed=call)
+        expected = eager(x, y).data
+        np.testing.assert_array_equal(jitted(x, y).data, expected)
+        for p, q in zip(jit_ps, eager_ps):
+            np.testing.assert_array_equal(p.data, q.data)
+            np.testing.assert_array_equal(p.grad, q.grad)
+    assert len(runs) == 2  # one replay for all of it: zero_grad, backward and step inside
+
+
+def test_schedules_and_group_hyperparameters_set_between_calls_take_effect():
+    worlds = []
+    for _ in range(2):
+        step, ps, opt = whole_step(OPTIMIZERS["two groups"], sizes=(12, 8, 5))
+        schedule = optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.5)
+        worlds.append((step, ps, opt, schedule))
+    jitted = jit(worlds[1][0])
+    for call in range(12):
+        x, y = batch(dtype="float64", seed=call)
+        results = []
+        for fn, (_, _, opt, schedule) in zip((worlds[0][0], jitted), worlds):
+            if call == 7:
+                opt.param_groups[1]["momentum"] = 0.5
+            results.append(fn(x, y).data)
+            schedule.step()
+        np.testing.assert_array_equal(results[0], results[1])
+        for p, q in zip(worlds[0][1], worlds[1][1]):
+            np.testing.assert_array_equal(p.data, q.data)
+    assert jitted.recordings == 1
+
+
+def test_a_replay_reuses_its_buffers_and_allocates_no_arrays():
+    import tracemalloc
+
+    step, ps, _ = whole_step(OPTIMIZERS["in-place sgd"])
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(64, 200)), rng.integers(0, 10, 64)
+
+    def peak_extra(fn):
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            for _ in range(5):
+                fn(x, y)
+            return tracemalloc.get_traced_memory()[1] - base
+        finally:
+            tracemalloc.stop()
+
+    jitted = jit(step)
+    for _ in range(4):
+        step(x, y), jitted(x, y)
+    grads = [p.grad for p in ps]
+    del grads  # nothing outside holds last call's gradients: their buffers come back
+    first = [id(p.grad) for p in ps]
+    jitted(x, y)
+    assert [id(p.grad) for p in ps] == first
+    # every (64, 100) intermediate, gradient and weight-sized array lives in a planned
+    # buffer; what remains is numpy's own iterator buffer for broadcasting (`+ b1`, at most
+    # 8192 elements) and scalars
+    assert peak_extra(step) > 400_000
+    assert peak_extra(jitted) <= 8192 * 8 + 4096
+
+
+def test_a_gradient_the_caller_keeps_is_never_written_by_a_later_replay():
+    step, ps, _ = whole_step(OPTIMIZERS["in-place sgd"], sizes=(12, 8, 5))
+    jitted = jit(step)
+    x, y = batch(dtype="float64")
+    for _ in range(3):
+        jitted(x, y)
+    kept = ps[0].grad
+    snapshot = kept.copy()
+    for _ in range(3):
+        jitted(x, y)
+        assert ps[0].grad is not kept
+    np.testing.assert_array_equal(kept, snapshot)
+
+
+def test_a_module_called_on_raw_arrays_trains_the_same_under_jit():
+    from tinygrad_np import nn
+
+    worlds = []
+    for _ in range(2):
+        model = nn.Sequential(nn.Linear(12, 8, rng=0), nn.ReLU(), nn.Linear(8, 5, rng=1))
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+        def train_step(x, y, model=model, opt=opt):
+            opt.zero_grad()
+            loss = model(x).softmax_cross_entropy(y)  # x: an ndarray, as a DataLoader yields
+            loss.backward()
+            opt.step()
+            return loss
+        worlds.append((train_step, model))
+    (eager, eager_model), (step, jit_model) = worlds
+    jitted = jit(step)
+    for call in range(10):
+        x, y = batch(seed=call)
+        np.testing.assert_array_equal(jitted(x, y).data, eager(x, y).data)
+    for p, q in zip(jit_model.parameters(), eager_model.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+    assert jitted.recordings == 1

@@ -1,0 +1,514 @@
+"""jit's footguns, one test each: every way a replay could differ from the function as
+written is replayed exactly, refused with a JitError, or run as written with a warning
+(docs/jit.md, "Footguns", says which and why). Calls 1, 2 and 3+ of a jitted function are
+the call as written, the recording and the replays."""
+from __future__ import annotations
+
+import threading
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_np
+from tinygrad_np import Function, JitError, Tensor, jit, optim, relu
+from tinygrad_np.grad_mode import config
+
+
+def params(seed=0):
+    rng = np.random.default_rng(seed)
+    return [Tensor(rng.normal(0, 0.5, s), requires_grad=True) for s in ((4, 3), (3,))]
+
+
+def data(call):
+    rng = np.random.default_rng(100 + call)
+    return rng.normal(size=(5, 4)), rng.integers(0, 3, 5)
+
+
+def same_as_eager(make, calls=6, args=data, reset=True):
+    """Run make() twice (two fresh worlds), one jitted; every call's result and the
+    parameters' data and grads must be equal bit for bit."""
+    eager_fn, eager_ps = make()
+    jit_fn, jit_ps = make()
+    jitted = jit(jit_fn)
+    for call in range(calls):
+        for fn, ps in ((eager_fn, eager_ps), (jitted, jit_ps)):
+            if reset:
+                for p in ps:
+                    p.grad = None
+            out = fn(*args(call))
+            if fn is eager_fn:
+                expected = out
+        np.testing.assert_array_equal(np.asarray(out.data), np.asarray(expected.data))
+        for p, q in zip(jit_ps, eager_ps):
+            np.testing.assert_array_equal(p.data, q.data)
+            np.testing.assert_array_equal(p.grad, q.grad)
+    return jitted
+
+
+def test_nested_jit_records_through_and_drops_nothing():
+    worlds = []
+
+    def make():  # the first world, eager, calls the inner function unjitted
+        w, b = params()
+        inner = (lambda x: Tensor(x) @ w) if not worlds else jit(lambda x: Tensor(x) @ w)
+        worlds.append(inner)
+
+        def outer(x, y):
+            h = inner(x)  # a jitted function called from a jitted function
+            loss = (h + b).softmax_cross_entropy(y) * 2.0  # work after the inner call
+            loss.backward()
+            return loss
+        return outer, [w, b]
+
+    jitted = same_as_eager(make)
+    assert len(jitted.replays) == 1
+
+
+def test_a_changed_requires_grad_is_guarded():
+    def make():
+        w, b = params()
+
+        def fn(x, y):
+            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
+            loss.backward()
+            return loss
+        return fn, [w, b]
+
+    eager_fn, eager_ps = make()
+    jit_fn, jit_ps = make()
+    jitted = jit(jit_fn)
+    for call in range(8):
+        frozen = 3 <= call < 6  # frozen after the replays began, then thawed
+        for fn, ps in ((eager_fn, eager_ps), (jitted, jit_ps)):
+            ps[0].requires_grad_(not frozen)
+            for p in ps:
+                p.grad = None
+            fn(*data(call))
+        assert (jit_ps[0].grad is None) == frozen
+        for p, q in zip(jit_ps, eager_ps):
+            np.testing.assert_array_equal(p.grad, q.grad)
+
+
+def test_recording_is_per_thread_and_undone_in_finally():
+    w, b = params()
+    x, y = data(0)
+    recording, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def fn(x, y):
+        h = Tensor(x) @ w  # w is bound now: its .data is a stand-in while recording
+        if seen.get("pause"):
+            recording.set()
+            release.wait(10)
+        loss = (h + b).softmax_cross_entropy(y)
+        loss.backward()
+        return loss
+
+    jitted = jit(fn)
+    jitted(x, y)
+    seen["pause"] = True
+    thread = threading.Thread(target=jitted, args=(x, y))
+    thread.start()
+    assert recording.wait(10)
+    # this thread, meanwhile: its ops run eagerly and nothing of them is recorded
+    assert config.recorder is None
+    other = (Tensor(x * 2.0) @ w).sum()
+    assert float(other.item()) == pytest.approx(float((x * 2.0 @ w.data.value).sum()))
+    release.set()
+    thread.join(10)
+    seen["pause"] = False
+    assert type(w.data) is np.ndarray and type(b.data) is np.ndarray
+    w.grad = b.grad = None
+    expected = fn(x, y).data
+    w.grad = b.grad = None
+    np.testing.assert_array_equal(jitted(x, y).data, expected)
+
+    def fails(x, y):
+        (Tensor(x) @ w).sum().backward()
+        raise ValueError("bad batch")
+
+    failing = jit(fails)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="bad batch"):
+            failing(x, y)
+    assert config.recorder is None  # removed in finally
+    assert type(w.data) is np.ndarray and type(w.grad) is np.ndarray
+
+
+class Dropout(Function):
+    """Dropout written the way the framework's own will be: its mask from get_generator()."""
+
+    def forward(ctx, x, p=0.5):
+        keep = tinygrad_np.random.get_generator().random(x.shape) >= p
+        ctx.save_for_backward(keep)
+        return x * keep / (1 - p)
+
+    def backward(ctx, grad):
+        keep, = ctx.saved_tensors
+        return grad * keep / 0.5
+
+
+def test_framework_random_draws_are_fresh_on_every_replay():
+    def make():
+        w, b = params()
+
+        def fn(x, y):
+            loss = (Dropout.apply(relu(Tensor(x) @ w)) + b).softmax_cross_entropy(y)
+            loss.backward()
+            return loss
+        return fn, [w, b]
+
+    eager_fn, eager_ps = make()
+    jit_fn, jit_ps = make()
+    jitted = jit(jit_fn)
+    losses = []
+    for call in range(6):
+        results = []
+        for fn, ps in ((eager_fn, eager_ps), (jitted, jit_ps)):
+            tinygrad_np.manual_seed(call)  # the same stream for both
+            for p in ps:
+                p.grad = None
+            results.append(fn(*data(0)).data)  # the same data: only the masks differ
+        np.testing.assert_array_equal(results[0], results[1])
+        np.testing.assert_array_equal(jit_ps[0].grad, eager_ps[0].grad)
+        losses.append(float(results[1]))
+    assert len(set(losses)) > 1  # each replay drew its own masks
+
+
+def test_a_draw_from_another_generator_runs_as_written_with_a_warning():
+    w, _ = params()
+    rng = np.random.default_rng(0)
+    jitted = jit(lambda x: (Tensor(x) * rng.random(x.shape) @ w).sum())
+    x = data(0)[0]
+    jitted(x)
+    with pytest.warns(RuntimeWarning, match="other than tinygrad_np.random.get_generator"):
+        jitted(x)
+    check = np.random.default_rng(0)
+    check.random(x.shape), check.random(x.shape)
+    for _ in range(3):  # as written: fresh numbers from rng on every call
+        assert float(jitted(x).item()) == pytest.approx(
+            float((x * check.random(x.shape) @ w.data).sum()))
+
+
+def test_seeding_inside_the_function_runs_as_written_with_a_warning():
+    w, _ = params()
+
+    def fn(x):
+        tinygrad_np.manual_seed(7)  # the function reseeds: every call draws the same mask
+        mask = tinygrad_np.random.get_generator().random(x.shape) < 0.5
+        return (Tensor(x * mask) @ w).sum()
+
+    jitted = jit(fn)
+    x = data(0)[0]
+    expected = float(fn(x).item())
+    jitted(x)
+    with pytest.warns(RuntimeWarning, match="manual_seed"):
+        assert float(jitted(x).item()) == expected
+    for _ in range(2):
+        assert float(jitted(x).item()) == expected
+
+
+def test_ndarray_at_tensor_while_recording_is_a_tensor():
+    def make():
+        w, b = params()
+
+        def fn(x, y):
+            h = x @ w  # x: the raw array argument, as a DataLoader yields it
+            assert isinstance(h, Tensor)
+            loss = (h + b).softmax_cross_entropy(y)
+            loss.backward()
+            return loss
+        return fn, [w, b]
+
+    same_as_eager(make)
+
+
+class Standardize(Function):
+    """An op body using ndarray methods no list names (std, var, round, clip)."""
+
+    def forward(ctx, x):
+        out = (x - x.mean()) / x.std()
+        ctx.save_for_backward(out, x.std())
+        return out.clip(-10, 10).round(12)
+
+    def backward(ctx, grad):
+        out, std = ctx.saved_tensors
+        n = out.size
+        return (grad - grad.mean() - out * (grad * out).mean()) / std * (n / n) + 0 * out.var()
+
+
+def test_unlisted_ndarray_methods_replay():
+    def make():
+        w, b = params()
+
+        def fn(x, y):
+            loss = (Standardize.apply(Tensor(x) @ w) + b).softmax_cross_entropy(y)
+            loss.backward()
+            return loss
+        return fn, [w, b]
+
+    same_as_eager(make)
+
+
+def test_recordings_are_bounded_and_then_run_as_written_with_one_warning():
+    w, _ = params()
+    jitted = jit(lambda x, scale: (Tensor(x) @ w * scale).sum(), max_recordings=4)
+    x = data(0)[0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for call in range(50):  # a Python number that changes on every call
+            scale = 1.0 + call
+            got = float(jitted(x, scale).item())
+            assert got == pytest.approx(float((x @ w.data * scale).sum()))
+            jitted(x, scale)  # and the same value again: its recording
+    limit = [w for w in caught if "max_recordings=4" in str(w.message)]
+    assert len(limit) == 1
+    assert jitted.recordings == 4 and len(jitted.replays) <= 5
+
+    once = jit(lambda x, scale: (Tensor(x) @ w * scale).sum(), max_recordings=4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for call in range(1000):  # a new value on every call: seen once, never recorded
+            assert float(once(x, call + 0.5).item()) == pytest.approx(
+                float((x @ w.data * (call + 0.5)).sum()))
+    assert len([w for w in caught if "max_recordings=4" in str(w.message)]) == 1
+    assert len(once.replays) <= 16
+
+
+def test_keyword_arguments_work():
+    def make():
+        w, b = params()
+
+        def fn(x, *, y, scale=1.0):
+            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y) * scale
+            loss.backward()
+            return loss
+        return (lambda x, y: fn(x, y=y, scale=0.5)), [w, b]
+
+    def make_jitted():  # the keyword arguments reach the jitted function itself
+        w, b = params()
+
+        def fn(x, *, y, scale=1.0):
+            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y) * scale
+            loss.backward()
+            return loss
+        jitted = jit(fn)
+        return (lambda x, y: jitted(x, y=y, scale=0.5)), [w, b], jitted
+
+    eager_fn, eager_ps = make()
+    call_jitted, jit_ps, jitted = make_jitted()
+    for call in range(5):
+        for p in eager_ps + jit_ps:
+            p.grad = None
+        expected = eager_fn(*data(call)).data
+        np.testing.assert_array_equal(call_jitted(*data(call)).data, expected)
+        np.testing.assert_array_equal(jit_ps[0].grad, eager_ps[0].grad)
+    assert isinstance(next(iter(jitted.replays.values())), type(lambda: 0))
+
+
+def test_a_tensor_kept_past_the_call_runs_as_written_with_a_warning():
+    w, b = params()
+    history = []
+
+    def fn(x, y):
+        loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
+        history.append(loss)  # Python side effect keeping a tensor the function made
+        loss.backward()
+        return loss
+
+    jitted = jit(fn)
+    jitted(*data(0))
+    with pytest.warns(RuntimeWarning, match="kept after it returns"):
+        jitted(*data(1))
+    jitted(*data(2))
+    assert len(history) == 3  # every call appended: it ran as written
+    assert all(type(t.data) is np.ndarray for t in history)
+
+
+def test_resetting_a_grad_before_any_op_reads_it_replays():
+    w, b = params()
+
+    def fn(x, y):
+        w.grad = b.grad = None  # by hand, at the top: before any op has read w or b
+        loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
+        loss.backward()
+        return loss
+
+    jitted = jit(fn)
+    x, y = data(0)
+    for _ in range(4):  # without the replayed reset, the gradients would add up
+        jitted(x, y)
+        grad = w.grad.copy()
+    w.grad = b.grad = None
+    fn(x, y)
+    np.testing.assert_array_equal(grad, w.grad)
+
+
+def test_assigning_to_a_tensor_no_op_reads_runs_as_written_with_a_warning():
+    w, _ = params()
+    unused = Tensor(np.ones(3), requires_grad=True)
+    unused.grad = np.ones(3)
+
+    def fn(x):
+        unused.grad = None  # a tensor the function's ops never read
+        return (Tensor(x) @ w).sum()
+
+    jitted = jit(fn)
+    jitted(data(0)[0])
+    unused.grad = np.ones(3)
+    with pytest.warns(RuntimeWarning, match="no op of it reads"):
+        jitted(data(0)[0])
+    unused.grad = np.ones(3)
+    jitted(data(0)[0])
+    assert unused.grad is None
+
+
+class MadeByHand(Function):
+    """A backward that writes a value computed from its inputs into an array it made with
+    np.zeros (numpy takes the value's numbers: np.asarray on a stand-in)."""
+
+    def forward(ctx, a):
+        return a.sum()
+
+    def backward(ctx, grad):
+        out = np.zeros(4)
+        out[1:3] = grad
+        return out
+
+
+def test_numbers_numpy_takes_from_a_recorded_array_are_checked_on_every_call():
+    w = Tensor(np.ones(4), requires_grad=True)
+
+    def fn(x, scale):
+        loss = MadeByHand.apply(w) * Tensor(x)
+        loss.backward()
+        return loss
+
+    jitted = jit(fn)
+    for _ in range(6):  # the same x: the numbers are the same, the replay is used
+        w.grad = None
+        jitted(np.array(2.0), 1)
+        np.testing.assert_array_equal(w.grad, [0.0, 2.0, 2.0, 0.0])
+    assert jitted.recordings == 1
+    for value in (3.0, 3.0, 5.0):  # other numbers: as written (and recorded anew)
+        w.grad = None
+        jitted(np.array(value), 1)
+        np.testing.assert_array_equal(w.grad, [0.0, value, value, 0.0])
+
+    def writes_through(x):
+        view = np.asarray(Tensor(x).data)
+        view += 1.0  # a write the recording could not see: refused by numpy, not lost
+        return Tensor(x)
+
+    through = jit(writes_through)
+    through(np.ones(2))
+    with pytest.raises(ValueError, match="read-only"):
+        through(np.ones(2))
+
+
+class RunningMean(Function):
+    """An op that updates statistics kept in an array passed to it as it is (as training
+    batch norm does with its running mean)."""
+
+    def forward(ctx, x, running=None):
+        running *= 0.9
+        running += 0.1 * x.mean(axis=0)
+        return x * 1.0
+
+    def backward(ctx, grad):
+        return grad
+
+
+def test_an_op_writing_into_an_array_passed_as_it_is_is_refused_before_it_writes():
+    w, _ = params()
+    running = np.zeros(3)
+    jitted = jit(lambda x: RunningMean.apply(Tensor(x) @ w, running=running).sum())
+    jitted(data(0)[0])
+    after_one_call = running.copy()
+    with pytest.raises(JitError, match="writes into an array passed to it"):
+        jitted(data(0)[0])
+    np.testing.assert_array_equal(running, after_one_call)  # nothing half-written
+    assert running.flags.writeable
+
+
+def test_writing_into_state_the_recording_did_not_make_is_refused():
+    w, _ = params()
+    total = np.zeros(())
+
+    def fn(x):
+        out = (Tensor(x) @ w).sum()
+        np.add(total, out.data, out=total)  # a running sum kept outside, outside any optimizer
+        return out
+
+    jitted = jit(fn)
+    jitted(data(0)[0])
+    with pytest.raises(JitError, match="writes into an array the recording did not make"):
+        jitted(data(0)[0])
+
+
+def test_an_optimizer_step_inside_replays_with_the_learning_rate_of_the_day():
+    def make():
+        w, b = params()
+        opt = optim.SGD([w, b], lr=0.1, momentum=0.9)
+
+        def fn(x, y):
+            opt.zero_grad()
+            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
+            loss.backward()
+            opt.step()
+            return loss
+        fn.opt = opt
+        return fn, [w, b]
+
+    eager_fn, eager_ps = make()
+    jit_fn, jit_ps = make()
+    jitted = jit(jit_fn)
+    for call in range(8):
+        for fn in (eager_fn, jit_fn):
+            fn.opt.lr = 0.1 / (1 + call)  # a schedule: a new rate on every call
+        expected = eager_fn(*data(call)).data
+        np.testing.assert_array_equal(jitted(*data(call)).data, expected)
+        for p, q in zip(jit_ps, eager_ps):
+            np.testing.assert_array_equal(p.data, q.data)
+    assert jitted.recordings == 1
+
+
+def test_threads_recording_and_replaying_at_once_each_get_their_own_step():
+    def make(seed):
+        w, b = params(seed)
+        opt = optim.Adam([w, b], lr=1e-2)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, [w, b]
+
+    expected = []
+    for seed in range(3):  # each thread's training, run alone and as written
+        step, ps = make(seed)
+        losses = [float(step(*data(call)).item()) for call in range(15)]
+        expected.append((losses, [p.data.copy() for p in ps]))
+    start = threading.Barrier(3)
+    got: dict[int, tuple] = {}
+
+    def train(seed):
+        step, ps = make(seed)
+        jitted = jit(step)
+        start.wait(10)
+        losses = [float(jitted(*data(call)).item()) for call in range(15)]
+        got[seed] = (losses, [p.data.copy() for p in ps], jitted.recordings)
+
+    threads = [threading.Thread(target=train, args=(seed,)) for seed in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    for seed in range(3):
+        losses, weights, recordings = got[seed]
+        assert losses == expected[seed][0] and recordings == 1
+        for p, q in zip(weights, expected[seed][1]):
+            np.testing.assert_array_equal(p, q)

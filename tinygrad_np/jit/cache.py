@@ -1,0 +1,177 @@
+"""`jit`: the cache of recordings, keyed by the arguments, and what happens when a replay
+cannot be used (a guard failed, a call raised, too many recordings)."""
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..grad_mode import config
+from ..tensor import Tensor
+from . import codegen, passes
+from .errors import GuardFailed, JitError, ReplayRaised
+from .record import Recorder
+from .traced import Traced
+
+_SEEN = object()  # a key called once, as written: the next call records
+_ARRAY = object()  # marks an array's (shape, dtype) in a key
+
+
+class jit:  # noqa: N801 - used as a decorator, named like a function
+    """Record `fn`'s array calls for each new set of argument shapes, then replay them.
+
+    `fn` takes arrays, tensors that need no grad, or Python values (positional or keyword;
+    a new Python value is recorded anew), and returns a Tensor, an array, None, or a tuple
+    of those. Inside it, `opt.zero_grad()`, `loss.backward()` and `opt.step()` all replay.
+    At most `max_recordings` recordings are made per function; then new keys run as
+    written, with one warning. See docs/jit.md.
+    """
+
+    def __init__(self, fn: Callable[..., Any], max_recordings: int = 8) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.max_recordings = max_recordings
+        self.recordings = 0
+        self.replays: dict[Any, Any] = {}  # key -> _SEEN, False (as written) or the replay
+        self._warned_limit = False
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        return self if obj is None else functools.partial(self.__call__, obj)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if config.recorder is not None:  # inside another jit's recording: record through
+            return self.fn(*args, **kwargs)
+        flat = args + tuple(kwargs.values()) if kwargs else args
+        try:
+            key = (config.grad_enabled, tuple(kwargs) if kwargs else None,
+                   *[(_ARRAY, a.shape, a.dtype) if a.__class__ is np.ndarray else _key_of(a)
+                     for a in flat])
+            entry = self.replays.get(key)
+        except TypeError:  # an unhashable Python argument: nothing to key a recording on
+            return self.fn(*args, **kwargs)
+        if entry is None:  # the first call runs as written: it creates any lazy state
+            # keys seen once are bounded too: a value new on every call is never recorded
+            if self.recordings < self.max_recordings and \
+                    len(self.replays) < 4 * self.max_recordings:
+                self.replays[key] = _SEEN
+            else:
+                self._limit_reached()
+            return self.fn(*args, **kwargs)
+        if entry is _SEEN:
+            if self.recordings >= self.max_recordings:
+                self.replays[key] = False
+                self._limit_reached()
+                return self.fn(*args, **kwargs)
+            self.recordings += 1
+            result, self.replays[key] = self.record(key, args, kwargs)
+            return result
+        if entry is False:
+            return self.fn(*args, **kwargs)
+        try:
+            return entry(*flat)
+        except GuardFailed:
+            # a fact it relied on changed (a requires_grad, a value it branched on): as
+            # written now, and recorded again next time (within max_recordings)
+            self.replays[key] = _SEEN
+            return self.fn(*args, **kwargs)
+        except ReplayRaised:
+            # a call failed (bad labels, say): as written, the op raises its own clear error
+            result = self.fn(*args, **kwargs)
+            self._give_up(key, "its replay raised where running it as written did not")
+            return result
+
+    def _limit_reached(self) -> None:
+        if not self._warned_limit:
+            self._warned_limit = True
+            warnings.warn(f"jit: {self._name()} has been recorded {self.recordings} times "
+                          f"(max_recordings={self.max_recordings}): calls with new argument "
+                          f"values or shapes run as written from now on (pass values that "
+                          f"change on every call as arrays)", RuntimeWarning, stacklevel=3)
+
+    def _name(self) -> str:
+        return getattr(self.fn, "__name__", "the function")
+
+    def _give_up(self, key: Any, why: str) -> None:
+        self.replays[key] = False
+        warnings.warn(f"jit: {self._name()} runs as written from now on for these argument "
+                      f"shapes: {why}", RuntimeWarning, stacklevel=4)
+
+    def record(self, key: Any, args: tuple, kwargs: dict) -> tuple[Any, Any]:
+        """Run the function with stand-ins, then compile what it did."""
+        rec = Recorder()
+        index = iter(range(len(args) + len(kwargs)))
+        traced_args = [_trace_argument(rec, a, next(index)) for a in args]
+        traced_kwargs = {k: _trace_argument(rec, v, next(index)) for k, v in kwargs.items()}
+        program = rec.program
+        program.params = len(args) + len(kwargs)
+        previous = config.recorder
+        config.recorder = rec
+        try:
+            rec.scan(self.fn, (*args, *kwargs.values()))
+            rec.draws.start()
+            result = self.fn(*traced_args, **traced_kwargs)
+        finally:
+            config.recorder = previous
+            rec.unshadow()
+            rec.draws.stop()
+            rec.finish()
+            rec.active = False
+        try:
+            program.result = _describe(result)
+        finally:
+            value = _unwrap_result(result)
+        del result, traced_args, traced_kwargs
+        rec.check_escapes()
+        if rec.unreplayable:
+            self._give_up(key, rec.unreplayable)
+            return value, False
+        return value, codegen.generate(passes.run(program), codegen.wrap_result(value))
+
+
+def _trace_argument(rec: Recorder, arg: Any, index: int) -> Any:
+    if type(arg) is np.ndarray:
+        return rec.read(arg, "arg", index)
+    if type(arg) is Tensor:
+        return Tensor(rec.read(arg.data, "arg", index, tensor=True))
+    return arg
+
+
+def _key_of(arg: Any) -> Any:
+    """An argument that is not a plain array, as part of the key (TypeError: no key)."""
+    if isinstance(arg, Tensor):
+        if arg.requires_grad or arg.grad_fn is not None:
+            raise JitError("jit: arguments are data; a tensor that requires grad (a "
+                           "parameter) must be reached from inside the function, not "
+                           "passed to it")
+        if type(arg.data) is not np.ndarray:
+            raise TypeError("an array subclass: not recorded")
+        return Tensor, arg.data.shape, arg.data.dtype
+    if isinstance(arg, np.ndarray):
+        raise TypeError("an array subclass: not recorded")
+    hash(arg)
+    return arg
+
+
+def _describe(result: Any) -> Any:
+    """The result with each array as its Var."""
+    if result is None:
+        return None
+    if isinstance(result, tuple):
+        return tuple(_describe(r) for r in result)
+    value = result.data if isinstance(result, Tensor) else result
+    if isinstance(value, Traced):
+        return value._var
+    raise JitError(f"jit: the function must return tensors or arrays computed from its "
+                   f"inputs (or None, or a tuple of those), not {type(result).__name__}")
+
+
+def _unwrap_result(result: Any) -> Any:
+    if isinstance(result, tuple):
+        return tuple(_unwrap_result(r) for r in result)
+    if isinstance(result, Tensor):
+        data = result.data
+        return Tensor(data.value if isinstance(data, Traced) else data)
+    return result.value if isinstance(result, Traced) else result

@@ -1,0 +1,232 @@
+"""Code generation: a planned `Program` as one straight-line Python function."""
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from sys import getrefcount
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .errors import GuardFailed, JitError, ReplayRaised
+from .ir import Call, Callback, Guard, Program, Read, Store, Var
+from .traced import BINARY, COMPARE, UNARY
+
+_SYMBOLS = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
+            operator.floordiv: "//", operator.mod: "%", operator.pow: "**",
+            operator.matmul: "@", operator.and_: "&", operator.or_: "|", operator.xor: "^",
+            operator.lt: "<", operator.le: "<=", operator.eq: "==", operator.ne: "!=",
+            operator.gt: ">", operator.ge: ">=", operator.neg: "-", operator.pos: "+",
+            operator.invert: "~"}
+assert set(_SYMBOLS) >= set(BINARY.values()) | set(COMPARE.values()) | (
+    set(UNARY.values()) - {operator.abs})
+
+
+class LateGuardFailed(JitError):
+    """A fact checked after the replay stepped an optimizer or wrote into a tensor's data."""
+
+
+def _late(what: str) -> None:
+    raise LateGuardFailed(f"jit: {what} changed between calls, after the replay had already "
+                          f"stepped an optimizer or written into a tensor's data; it cannot "
+                          f"run the function as written instead")
+
+
+class _Writer:
+    """Names for Vars and constants, and the lines of the function."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.namespace: dict[str, Any] = {}
+        self.names: dict[int, str] = {}
+
+    def const(self, value: Any) -> str:
+        name = self.names.get(id(value))
+        if name is None:
+            name = self.names[id(value)] = f"c{len(self.names)}"
+            self.namespace[name] = value
+        return name
+
+    def render(self, obj: Any) -> str:
+        if isinstance(obj, Var):
+            if obj in self.program.folded:
+                return self.const(self.program.folded[obj])
+            return f"v{obj.id}"
+        if isinstance(obj, tuple):
+            return "(" + "".join(self.render(o) + ", " for o in obj) + ")"
+        if isinstance(obj, list):
+            return "[" + ", ".join(self.render(o) for o in obj) + "]"
+        if isinstance(obj, dict):
+            return "{" + ", ".join(f"{k!r}: {self.render(v)}" for k, v in obj.items()) + "}"
+        if isinstance(obj, slice):
+            return f"slice({self.render(obj.start)}, {self.render(obj.stop)}, " \
+                   f"{self.render(obj.step)})"
+        if obj is None or obj is Ellipsis or type(obj) in (bool, int, str):
+            return repr(obj)
+        return self.const(obj)
+
+    def arguments(self, args: tuple, kwargs: dict, extra: str = "") -> str:
+        parts = [self.render(a) for a in args]
+        parts += [f"{k}={self.render(v)}" for k, v in kwargs.items()]
+        if extra:
+            parts.append(extra)
+        return ", ".join(parts)
+
+
+def _buffer(writer: _Writer, var: Var, lines: list[str]) -> str | None:
+    """The expression for the buffer `var` is written into (None: a new array)."""
+    slot = writer.program.buffers.get(var)
+    if slot is None:
+        return None
+    shape, dtype, escapes = writer.program.slots[slot]
+    if escapes:  # handed out last time: reuse it only if nothing outside still holds it
+        lines.append(f"if getrefcount(B[{slot}]) > 2: B[{slot}] = empty({shape!r}, "
+                     f"{writer.const(dtype)})")
+        return f"B[{slot}]"
+    return f"b{slot}"
+
+
+def _call(writer: _Writer, instr: Call, lines: list[str]) -> None:
+    r = writer.render
+    fn, args, kwargs, kind = instr.fn, instr.args, instr.kwargs, instr.kind
+    target = f"v{instr.out.id} = " if instr.out is not None else ""
+    buffer = _buffer(writer, instr.out, lines) if instr.out is not None else None
+    if buffer is not None and instr.into == "method":
+        arguments = writer.arguments(args[1:], kwargs, "out=" + buffer)
+        lines.append(f"{target}{r(args[0])}.{fn}({arguments})")
+        return
+    if buffer is not None and instr.into == "copy":
+        lines.append(f"copyto({buffer}, {r(args[0])})")
+        lines.append(f"{target}{buffer}")
+        return
+    if buffer is not None:  # a ufunc (or an operator's ufunc) writing into the buffer
+        lines.append(f"{target}{writer.const(instr.into)}("
+                     f"{writer.arguments(args, kwargs, 'out=' + buffer)})")
+        return
+    if kind == "call":
+        source = f"{writer.const(fn)}({writer.arguments(args, kwargs)})"
+    elif kind == "operator":
+        symbol = _SYMBOLS.get(fn)
+        if symbol is None:
+            source = f"{writer.const(fn)}({writer.arguments(args, {})})"
+        elif len(args) == 1:
+            source = f"{symbol}{r(args[0])}"
+        else:
+            source = f"{r(args[0])} {symbol} {r(args[1])}"
+    elif kind == "inplace":
+        source = f"{writer.const(fn)}({writer.arguments(args, {})})"
+    elif kind == "method":
+        source = f"{r(args[0])}.{fn}({writer.arguments(args[1:], kwargs)})"
+    elif kind == "attr":
+        source = f"{r(args[0])}.{fn}"
+    elif kind == "getitem":
+        source = f"{r(args[0])}[{r(args[1])}]"
+    elif kind == "setitem":
+        lines.append(f"{r(args[0])}[{r(args[1])}] = {r(args[2])}")
+        return
+    else:  # "draw": afresh from the framework's generator of the day
+        source = f"get_generator().{fn}({writer.arguments(args, kwargs)})"
+    lines.append(target + source)
+
+
+def _guard(writer: _Writer, guard: Guard, late: bool) -> list[str]:
+    what = {"array": "the shape or dtype of a tensor's data or grad",
+            "none": "whether a tensor's .grad is None",
+            "requires_grad": "a tensor's requires_grad",
+            "bool": "a value the function branches on",
+            "equal": "a value the function reads"}[guard.kind]
+    fail = f"late({what!r})" if late else "raise GuardFailed"
+    name = writer.render(guard.var) if guard.var is not None else None
+    if guard.kind == "array":
+        shape, dtype = guard.expected
+        test = (f"{name}.__class__ is not ndarray or {name}.shape != {shape!r} or "
+                f"{name}.dtype is not {writer.const(dtype)}")
+    elif guard.kind == "none":
+        test = f"{name} is not None"
+    elif guard.kind == "requires_grad":
+        test = f"{writer.const(guard.tensor)}.requires_grad is not {guard.expected!r}"
+    elif guard.kind == "bool":
+        test = f"bool({name}) is not {guard.expected!r}"
+    else:
+        test = f"not ({name} == {writer.const(guard.expected)}).all()"
+    return [f"if {test}: {fail}"]
+
+
+def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]:
+    """The replay: the program's lines, then its result through `wrap`."""
+    writer = _Writer(program)
+    early: list[str] = []  # lines before anything that running as written would redo
+    late_lines: list[str] = []
+    lines = early
+    slots = program.slots
+    local = [f"b{i}" for i, (_, _, escapes) in enumerate(slots) if not escapes]
+    if local:
+        early.append(f"{', '.join(local)}, = L")
+    for instr in program.instrs:
+        if instr is program.late_from:
+            lines = late_lines
+        if isinstance(instr, Read):
+            if instr.source == "arg":
+                lines.append(f"v{instr.out.id} = a{instr.index}" + (
+                    ".data" if instr.tensor else ""))
+            else:
+                lines.append(f"v{instr.out.id} = {writer.const(instr.tensor)}.{instr.source}")
+        elif isinstance(instr, Guard):
+            lines += _guard(writer, instr, lines is late_lines)
+        elif isinstance(instr, Call):
+            _call(writer, instr, lines)
+        elif isinstance(instr, Callback):
+            lines.append(f"{writer.const(instr.obj)}.{instr.name}("
+                         f"{writer.arguments(instr.args, instr.kwargs)})")
+        elif isinstance(instr, Store):
+            value = instr.value
+            if isinstance(value, Var):
+                source = writer.render(value)
+                if value in program.folded:
+                    source += ".copy()"  # a value computed once: each call hands out its own
+                elif isinstance(value.value, np.generic) and instr.slot == "grad":
+                    source = f"array({source})"
+            else:  # an array made while recording, not from the inputs: each call its own
+                source = writer.render(value) + (".copy()" if isinstance(value, np.ndarray)
+                                                 else "")
+            lines.append(f"{writer.const(instr.tensor)}.{instr.slot} = {source}")
+    result = writer.render(program.result)
+    params = ", ".join(f"a{i}" for i in range(program.params))
+    body = [f"def replay({params}):"]
+    if early:
+        body += ["    try:"] + ["        " + line for line in early] + [
+            "    except GuardFailed:", "        raise",
+            "    except Exception as error:", "        raise ReplayRaised from error"]
+    body += ["    " + line for line in late_lines]
+    body.append(f"    return wrap({result})")
+    source = "\n".join(body)
+    buffers = [np.empty(shape, dtype) for shape, dtype, _ in slots]
+    namespace = dict(writer.namespace, GuardFailed=GuardFailed, ReplayRaised=ReplayRaised,
+                     late=_late, ndarray=np.ndarray, empty=np.empty, array=np.array,
+                     copyto=np.copyto, getrefcount=getrefcount, wrap=wrap,
+                     get_generator=_get_generator, B=buffers,
+                     L=tuple(b for b, (_, _, e) in zip(buffers, slots) if not e))
+    exec(source, namespace)  # noqa: S102 - code generated from our own recording
+    replay = namespace["replay"]
+    replay.source = source
+    replay.buffers = buffers
+    return replay
+
+
+def _get_generator() -> Any:
+    from .. import random
+
+    return random.get_generator()
+
+
+def wrap_result(recorded: Any) -> Callable[[Any], Any]:
+    """How a replay hands back the function's result: tensors as tensors (with no graph)."""
+    if isinstance(recorded, Tensor):
+        return Tensor
+    if isinstance(recorded, tuple):
+        def wrap(values: Any) -> Any:
+            return tuple(Tensor(v) if isinstance(r, Tensor) else v
+                         for v, r in zip(values, recorded))
+        return wrap
+    return lambda value: value

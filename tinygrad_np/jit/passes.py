@@ -1,0 +1,146 @@
+"""Passes over a recorded `Program`, each a small function: constant folding, then the
+memory plan (which buffer each new array is written into)."""
+from __future__ import annotations
+
+from typing import Any
+
+from .ir import Call, Guard, Program, Read, Store, Var, operands, reads
+
+
+def kept(program: Program) -> set[Var]:
+    """The arrays that outlive the replay, with every array they may view: what is handed
+    to `.grad` or `.data`, and the results."""
+    out = operands(program.result)
+    out += [v for i in program.instrs if isinstance(i, Store) for v in operands(i.value)]
+    return set(out).union(*(v.roots for v in out))
+
+
+def fold_constants(program: Program) -> None:
+    """Values the same on every call (made from constants and shapes alone: backward's seed,
+    the penalty's scale) are computed once, at recording, unless handed out; the calls
+    making them, and checks on them alone, leave the replay."""
+    handed = kept(program)
+    folded = {}
+    instrs = []
+    for instr in program.instrs:
+        out = getattr(instr, "out", None)
+        if isinstance(instr, Call) and out is not None and out.known and out not in handed:
+            folded[out] = out.value
+            continue
+        if isinstance(instr, Guard) and instr.var is not None and instr.var in folded:
+            continue  # a check on a value computed once: it holds on every call
+        instrs.append(instr)
+    program.instrs = instrs
+    program.folded = folded
+
+
+def drop_trailing_checks(program: Program) -> None:
+    """Re-reads of bound tensors after the last call, store or callback protect nothing
+    (after an optimizer's step, when nothing follows it). A check on a value the function
+    branched on stays: the result may depend on it."""
+    instrs = program.instrs
+    end = len(instrs)
+    while end and (isinstance(instrs[end - 1], Read) or (
+            isinstance(instrs[end - 1], Guard) and instrs[end - 1].kind not in ("bool", "equal"))):
+        end -= 1
+    needed = set(operands(program.result))
+    program.instrs = instrs[:end] + [i for i in instrs[end:]
+                                     if isinstance(i, Read) and i.out in needed]
+
+
+def drop_dead_calls(program: Program) -> None:
+    """Calls whose result nothing reads (a gradient no leaf needs) leave the replay; calls
+    that write, and draws, stay."""
+    used = set(operands(program.result))
+    kept_instrs = []
+    for instr in reversed(program.instrs):
+        if isinstance(instr, Call) and instr.out is not None and instr.kind != "draw" \
+                and not instr.writes and instr.out not in used:
+            continue
+        used.update(reads(instr))
+        kept_instrs.append(instr)
+    program.instrs = kept_instrs[::-1]
+
+
+def plan_memory(program: Program) -> None:
+    """Give each new array a buffer that the compiled step owns and reuses on every call.
+
+    A buffer is shared by arrays of one shape and dtype whose lives do not overlap (an
+    elementwise call may write into an argument it reads for the last time). An array that
+    outlives the replay (a gradient handed to `.grad`, a result) gets a buffer of its own,
+    reused on a later call only when nothing outside holds it any more (checked then)."""
+    instrs = program.instrs
+    last: dict[Var, int] = {}
+    for index, instr in enumerate(instrs):
+        touched = reads(instr) + (list(instr.writes) if isinstance(instr, Call) else [])
+        for var in touched:
+            for root in var.roots:
+                last[root] = index
+    escapes = kept(program)
+    end = len(instrs)
+    for root in escapes:
+        last[root] = end
+    free: dict[tuple, list[int]] = {}  # (shape, dtype) -> free slots
+    holder: dict[int, Var] = {}  # slot -> the array in it now
+    slots: list[tuple[Any, Any, bool]] = []
+    buffers: dict[Var, int] = {}
+    for index, instr in enumerate(instrs):
+        if not (isinstance(instr, Call) and instr.into is not None):
+            continue
+        var = instr.out
+        assert var is not None  # only calls with a result have `into`
+        value = var.value
+        spec = (value.shape, value.dtype)
+        # slots whose array was read for the last time before this call are free again
+        for slot, held in list(holder.items()):
+            if last.get(held, -1) < index:
+                del holder[slot]
+                free.setdefault((held.value.shape, held.value.dtype), []).append(slot)
+        if var in escapes:
+            slot = len(slots)
+            slots.append((value.shape, value.dtype, True))
+        else:
+            donor = _donor(instr, index, last, holder, buffers) if instr.elementwise else None
+            if donor is not None:
+                slot = donor
+            else:
+                pool = free.get(spec)
+                if pool:
+                    slot = pool.pop()
+                else:
+                    slot = len(slots)
+                    slots.append((value.shape, value.dtype, False))
+            holder[slot] = var
+        buffers[var] = slot
+    program.buffers, program.slots = buffers, slots
+
+
+def _donor(instr: Call, index: int, last: dict[Var, int], holder: dict[int, Var],
+           buffers: dict[Var, int]) -> int | None:
+    """An argument's buffer an elementwise call may write into: read for the last time
+    here, of the result's shape and dtype, and not viewed by another argument."""
+    args = operands(instr.args)
+    assert instr.out is not None
+    value = instr.out.value
+    for arg in args:
+        slot = buffers.get(arg)
+        if slot is None or holder.get(slot) is not arg or last.get(arg) != index:
+            continue
+        if arg.value.shape != value.shape or arg.value.dtype != value.dtype:
+            continue
+        if any(other is not arg and arg in other.roots for other in args):
+            continue
+        return slot
+    return None
+
+
+def run(program: Program) -> Program:
+    drop_trailing_checks(program)
+    fold_constants(program)
+    drop_dead_calls(program)
+    plan_memory(program)
+    return program
+
+
+__all__ = ["drop_dead_calls", "drop_trailing_checks", "fold_constants", "kept", "plan_memory",
+           "run"]

@@ -1,0 +1,433 @@
+"""Recording: run the function once with `Traced` stand-ins, writing down a `Program`.
+
+The engine has one hook: `grad_mode.config.recorder`, per thread. While it is set,
+`Function.apply` hands each op to `Recorder.apply`, which binds the leaf tensors the op
+reads (their `.data` and `.grad` become stand-ins, read afresh on every replay and guarded:
+shape, dtype, `requires_grad`). Everything else follows from the stand-ins: numpy calls on
+them are written down as instructions.
+
+An optimizer's `step()` and `zero_grad()` are not traced: they are run as written, on real
+arrays, at their place in the replay (a `Callback`), so hyperparameters, step counts and
+state made on a first step are those of the day.
+"""
+from __future__ import annotations
+
+import gc
+import itertools
+import operator
+import threading
+import weakref
+from typing import Any
+
+import numpy as np
+
+from ..grad_mode import config
+from ..tensor import Tensor
+from .draw import DrawWatch
+from .errors import JitError
+from .ir import Call, Callback, Guard, Program, Read, Store, Var, operands
+from .reach import reachable
+from .traced import Traced, unwrap
+
+SHAPE_ONLY = (np.ones_like, np.zeros_like, np.empty_like)  # results fixed by shape and dtype
+OPERATOR_UFUNCS = {operator.add: np.add, operator.sub: np.subtract,
+                   operator.mul: np.multiply, operator.truediv: np.true_divide,
+                   operator.neg: np.negative, operator.matmul: np.matmul,
+                   operator.lt: np.less, operator.le: np.less_equal, operator.eq: np.equal,
+                   operator.ne: np.not_equal, operator.gt: np.greater,
+                   operator.ge: np.greater_equal}
+INPLACE_METHODS = frozenset(("fill", "sort", "partition", "put", "resize", "itemset",
+                             "setfield"))
+OUT_METHODS = frozenset(("sum", "max", "min", "mean", "prod", "any", "all", "cumsum"))
+
+
+class _Binding:
+    """A bound tensor: its stand-ins, and what its slots held before recording."""
+    __slots__ = ("data", "grad", "original_data", "original_grad", "tensor")
+
+    def __init__(self, tensor: Tensor) -> None:
+        self.tensor = tensor
+        self.original_data, self.original_grad = tensor.data, tensor.grad
+        self.data: Any = None
+        self.grad: Any = None
+
+
+class _Shadow:
+    """Stands in for an optimizer's `step`/`zero_grad` on the instance while any thread
+    records: the calling thread's recorder, if it records, runs it as a callback; any other
+    call is the method itself. Shared by concurrent recordings (`users`)."""
+
+    def __init__(self, obj: Any, name: str) -> None:
+        self.obj, self.name, self.users = obj, name, 0
+        self.method = getattr(type(obj), name).__get__(obj)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        rec = config.recorder
+        if rec is None or not rec.active or rec.thread != threading.get_ident() or \
+                rec.inside_op:
+            return self.method(*args, **kwargs)  # not recording here: untouched
+        return rec.callback(self, args, kwargs)
+
+
+_SHADOWS_LOCK = threading.Lock()  # installing and removing shadows, across recording threads
+_SCAN_LOCK = threading.Lock()  # a scan of every object, and the check that nothing was kept
+
+
+class Recorder:
+    """Runs the function once, writing down each numpy call on a stand-in."""
+
+    def __init__(self) -> None:
+        self.program = Program()
+        self.counter = itertools.count()
+        self.active = True
+        self.thread = threading.get_ident()
+        self.inside_op = 0  # >0 while an op's own forward/backward runs (no re-binding)
+        self.bindings: dict[int, _Binding] = {}
+        self.created: list[weakref.ref] = []  # tensors the ops made
+        self.traced: list[weakref.ref] = []  # every stand-in made
+        self.unreplayable: str | None = None  # why the replay cannot be trusted
+        self.late = False  # something happened that running as written would do twice
+        self.read_vars: set[Var] = set()
+        self.grad_vars: set[Var] = set()
+        self.shadows: list[_Shadow] = []
+        self.draws = DrawWatch(self)
+        self.before: dict[int, tuple] = {}  # id -> (leaf tensor, its data, its grad) at start
+
+    # -- values ---------------------------------------------------------------------------
+    def new(self, value: Any, computed: bool = True) -> Traced:
+        traced = Traced(value, Var(next(self.counter), value), self)
+        if computed:  # a stand-in for an input is its array anyway, if it is kept
+            self.traced.append(weakref.ref(traced))
+        return traced
+
+    def emit(self, instr: Any) -> None:
+        if isinstance(instr, Store) and not (instr.slot == "grad" and instr.value is None):
+            self.late = True  # resetting a .grad to None can be done again; the rest not
+        if self.late and self.program.late_from is None:
+            self.program.late_from = instr
+        self.program.instrs.append(instr)
+
+    def read(self, value: Any, source: str, index: int = 0, tensor: Any = None) -> Traced:
+        traced = self.new(value, computed=False)
+        var = traced._var
+        var.roots = frozenset((var,))  # memory from outside: writes into it are side effects
+        self.read_vars.add(var)
+        if source == "grad":
+            self.grad_vars.add(var)
+        self.emit(Read(var, source, index, tensor))
+        if source != "arg":  # arguments are keyed by shape and dtype
+            self.guard(Guard(var, "array", (value.shape, value.dtype)))
+        return traced
+
+    def guard(self, guard: Guard) -> None:
+        if self.late and guard.kind in ("bool", "equal"):
+            self.give_up("it branches on an array value after it wrote into a tensor's data "
+                         "or stepped an optimizer, so a different value could not fall back "
+                         "to running it as written")
+        self.emit(guard)
+
+    def give_up(self, why: str) -> None:
+        if self.unreplayable is None:
+            self.unreplayable = why
+
+    # -- numpy calls ------------------------------------------------------------------------
+    def call(self, fn: Any, args: tuple, kwargs: dict, kind: str,
+             writes_first: bool = False) -> Any:
+        out = kwargs.get("out")
+        outs = (out if isinstance(out, tuple) else (out,)) if out is not None else ()
+        written = list(outs)
+        if writes_first or kind in ("setitem", "inplace") or (
+                kind == "method" and fn in INPLACE_METHODS):
+            written.append(args[0])
+        for target in written:
+            if not isinstance(target, Traced):
+                raise JitError(f"jit: {_name(fn)} writes into an array the recording did not "
+                               f"make (an optimizer's state, say); write into it outside the "
+                               f"jitted function, or from an optimizer's step()")
+        values, kw = unwrap(args), unwrap(kwargs)
+        if kind == "call":
+            result = fn(*values, **kw)
+        elif kind in ("operator", "inplace"):
+            result = fn(*values)
+        elif kind == "method":
+            result = getattr(values[0], fn)(*values[1:], **kw)
+        elif kind == "attr":
+            result = getattr(values[0], fn)
+        elif kind == "getitem":
+            result = values[0][values[1]]
+        elif kind == "setitem":
+            values[0][values[1]] = values[2]
+            result = None
+        else:  # "draw"
+            result = getattr(self.draws.real_generator, fn)(*values, **kw)
+        written_vars = tuple(t._var for t in written)
+        self._invalidate(written_vars)
+        op_args, op_kwargs = _operands(args), _operands(kwargs)
+        if kind == "setitem" or outs or writes_first or (
+                kind == "method" and fn in INPLACE_METHODS):
+            self.emit(Call(None, fn, op_args, op_kwargs, kind, written_vars))
+            return None if kind == "setitem" else (outs[0] if len(outs) == 1 else out)
+        if kind == "inplace" and result is values[0]:
+            self.emit(Call(None, fn, op_args, op_kwargs, kind, written_vars))
+            return args[0]
+        for a in args:  # the call handed back one of its arguments
+            if isinstance(a, Traced) and result is a.value:
+                return a
+        if kind == "method" and not isinstance(result, (np.ndarray, np.generic)):
+            self.give_up(f"it uses the Python value of ndarray.{fn}() (read once, when "
+                         f"recorded)")
+            return result
+        traced = self.new(result)
+        var = traced._var
+        in_vars = operands((op_args, op_kwargs))
+        if type(result) is np.ndarray and result.base is None:
+            var.fresh, var.roots = True, frozenset((var,))
+        elif not isinstance(result, np.generic):  # a view: it may share its inputs' memory
+            var.roots = frozenset().union(*(v.roots for v in in_vars))
+        if kind != "draw":
+            rest = in_vars[1:] if kind == "call" and fn in SHAPE_ONLY else in_vars
+            var.known = all(v.known for v in rest)
+        into: Any = None
+        elementwise = False
+        if var.fresh and result.ndim and "where" not in kwargs:  # where=: unwritten stays
+            if kind == "call" and isinstance(fn, np.ufunc):
+                into, elementwise = fn, fn.signature is None
+            elif kind == "operator" and fn in OPERATOR_UFUNCS:
+                into = OPERATOR_UFUNCS[fn]
+                elementwise = into.signature is None
+            elif kind == "method" and fn in OUT_METHODS:
+                into = "method"
+            elif kind == "method" and fn == "copy" and not args[1:] and not kwargs:
+                into = "copy"
+        self.emit(Call(var, fn, op_args, op_kwargs, kind, (), into, elementwise))
+        return traced
+
+    def _invalidate(self, written: tuple[Var, ...]) -> None:
+        """What is written into, and whatever may view it, now holds values made from data;
+        a write into memory from outside (a tensor's data, an argument) cannot be undone."""
+        if not written:
+            return
+        hit = frozenset(written).union(*(w.roots for w in written))
+        for instr in self.program.instrs:
+            var = getattr(instr, "out", None)
+            if isinstance(var, Var) and var.known and (var in hit or hit & var.roots):
+                var.known = False
+        if not hit.isdisjoint(self.read_vars):
+            self.late = True
+
+    # -- branches on values -----------------------------------------------------------------
+    def branch(self, traced: Traced) -> bool:
+        taken = bool(traced.value)
+        self.guard(Guard(traced._var, "bool", taken))
+        return taken
+
+    def branch_on_value(self, traced: Traced) -> None:
+        self.guard(Guard(traced._var, "equal", np.array(traced.value, copy=True)))
+
+    # -- the engine's hook ------------------------------------------------------------------
+    def apply(self, cls: Any, inputs: tuple, params: dict) -> Tensor:
+        for t in inputs:
+            if isinstance(t, Tensor) and t.grad_fn is None:
+                self.bind(t)
+        # Arrays given to the op as they are (batch norm's running statistics) are read-only
+        # while it runs: a write into one would not be recorded, so it is refused before it
+        # changes anything.
+        frozen = [a for a in (*inputs, *params.values())
+                  if type(a) is np.ndarray and a.flags.writeable]
+        for array in frozen:
+            array.flags.writeable = False
+        self.inside_op += 1
+        try:
+            result = cls.apply(*inputs, **params)
+        except ValueError as error:
+            if frozen and "read-only" in str(error):
+                raise JitError(f"jit: {cls.__name__} writes into an array passed to it as it "
+                               f"is (running statistics, say), which a replay could not "
+                               f"follow; call it outside the jitted function (or in eval "
+                               f"mode)") from None
+            raise
+        finally:
+            self.inside_op -= 1
+            for array in frozen:
+                array.flags.writeable = True
+        data = result.data
+        if isinstance(data, Traced) and isinstance(data.value, np.generic):
+            result.data = self.call(np.asarray, (data,), {}, "call")  # as Function.apply does
+        self.created.append(weakref.ref(result))
+        return result
+
+    def bind(self, tensor: Tensor) -> None:
+        """A leaf's data and grad become stand-ins, read from the tensor on every call."""
+        if id(tensor) in self.bindings or isinstance(tensor.data, Traced) or \
+                type(tensor.data) is not np.ndarray:
+            return
+        binding = self.bindings[id(tensor)] = _Binding(tensor)
+        seen = self.before.pop(id(tensor), None)
+        if seen is not None:  # assigned to before any op read it (`w.grad = None`)
+            for slot, then in (("data", seen[1]), ("grad", seen[2])):
+                if getattr(tensor, slot) is not then:
+                    self.emit(Store(tensor, slot, getattr(tensor, slot)))
+        self.emit(Guard(None, "requires_grad", tensor.requires_grad, tensor))
+        binding.data = tensor.data = self.read(tensor.data, "data", tensor=tensor)
+        self._bind_grad(binding)
+
+    def _bind_grad(self, binding: _Binding) -> None:
+        tensor = binding.tensor
+        grad = tensor.grad
+        if grad is None or type(grad) is not np.ndarray:
+            traced = self.new(grad)
+            self.emit(Read(traced._var, "grad", tensor=tensor))
+            if grad is None:
+                self.emit(Guard(traced._var, "none"))
+                binding.grad = None
+                return
+            raise JitError(f"jit: a tensor's .grad is a {type(grad).__name__}, not an array")
+        binding.grad = tensor.grad = self.read(grad, "grad", tensor=tensor)
+
+    # -- what the function may touch without an op: found once, by the garbage collector ---
+    def scan(self, fn: Any, arguments: Any = ()) -> None:
+        """Shadow every optimizer's `step` and `zero_grad`; snapshot the slots of every leaf
+        tensor the function can reach (an assignment before any op reads the tensor is
+        replayed) and every numpy bit generator's state (a draw the replay would freeze is
+        caught)."""
+        from ..optim import Optimizer
+
+        found = reachable(fn, arguments)
+        with _SCAN_LOCK:  # no thread checks for kept objects while this list holds them all
+            objects = gc.get_objects()
+            for obj in objects:
+                if isinstance(obj, Tensor):
+                    if obj.grad_fn is None and (found is None or id(obj) in found):
+                        self.before[id(obj)] = (obj, obj.data, obj.grad)
+                elif isinstance(obj, Optimizer) and hasattr(obj, "__dict__"):
+                    self._shadow(obj)
+                elif isinstance(obj, np.random.BitGenerator):
+                    self.draws.states[obj] = obj.state
+            del objects, obj
+
+    def _shadow(self, obj: Any) -> None:
+        with _SHADOWS_LOCK:
+            for name in ("step", "zero_grad"):
+                shadow = obj.__dict__.get(name)
+                if shadow is None:
+                    shadow = obj.__dict__[name] = _Shadow(obj, name)
+                if isinstance(shadow, _Shadow):  # not a user's own attribute
+                    shadow.users += 1
+                    self.shadows.append(shadow)
+
+    def unshadow(self) -> None:
+        with _SHADOWS_LOCK:
+            for shadow in self.shadows:
+                shadow.users -= 1
+                if not shadow.users and shadow.obj.__dict__.get(shadow.name) is shadow:
+                    del shadow.obj.__dict__[shadow.name]
+        self.shadows = []
+
+    def callback(self, shadow: _Shadow, args: tuple, kwargs: dict) -> Any:
+        if any(isinstance(a, (Traced, Tensor)) for a in (*args, *kwargs.values())):
+            self.give_up(f"{type(shadow.obj).__name__}.{shadow.name}() was given an array")
+        if shadow.name != "zero_grad" or self._grads_used():
+            self.late = True  # running it as written after a replay failed would do it twice
+        self.materialize()
+        self.emit(Callback(shadow.obj, shadow.name, args, kwargs))
+        self.inside_op += 1
+        try:
+            result = shadow.method(*args, **kwargs)
+        finally:
+            self.inside_op -= 1
+            self.rebind()
+            # what it did to tensors no op has read is its own doing, on every replay too
+            self.before = {k: (t, t.data, t.grad) for k, (t, _, _) in self.before.items()}
+        if result is not None:
+            self.give_up(f"it uses the result of {type(shadow.obj).__name__}.{shadow.name}()")
+        return result
+
+    def _grads_used(self) -> bool:
+        """Whether a call so far read a gradient (then resetting them cannot be redone)."""
+        return any(isinstance(i, Call) and not self.grad_vars.isdisjoint(
+            frozenset().union(*(v.roots for v in operands((i.args, i.kwargs)))))
+            for i in self.program.instrs)
+
+    def materialize(self) -> None:
+        """Real arrays into every bound tensor's slots, and the stores a replay makes for
+        what the function assigned to them."""
+        for binding in self.bindings.values():
+            tensor = binding.tensor
+            for slot in ("data", "grad"):
+                now, bound = getattr(tensor, slot), getattr(binding, slot)
+                if now is bound:
+                    if isinstance(now, Traced):
+                        setattr(tensor, slot, now.value)
+                    continue
+                if isinstance(now, Traced):
+                    value = now.value
+                    if isinstance(value, np.generic) and slot == "grad":
+                        value = np.array(value)  # a .grad is always an array
+                    self.emit(Store(tensor, slot, now._var))
+                    setattr(tensor, slot, value)
+                else:  # None, or an array from outside the recording: a constant
+                    self.emit(Store(tensor, slot, now))
+                    if isinstance(now, np.ndarray):  # the replays read it: the caller's copy
+                        setattr(tensor, slot, now.copy())
+
+    def rebind(self) -> None:
+        """After a callback: read every bound tensor afresh (late guards: a mismatch now
+        raises, since the callback's effects cannot be undone)."""
+        tensors = [b.tensor for b in self.bindings.values()]
+        self.bindings = {}
+        for tensor in tensors:
+            self.bind(tensor)
+
+    # -- random draws -----------------------------------------------------------------------
+    # -- the end ----------------------------------------------------------------------------
+    def finish(self) -> None:
+        """Real arrays back into every tensor, the final stores, and the checks that nothing
+        made while recording outlives it."""
+        self.materialize()
+        self.bindings = {}
+        for tensor, data, grad in self.before.values():
+            if tensor.data is not data or tensor.grad is not grad:
+                # assigned to, but never read by an op: by this function (which a replay
+                # would not redo), or by another thread meanwhile (which it must not redo)
+                self.give_up("it assigns to .data or .grad of a tensor no op of it reads")
+                break
+        self.before = {}
+
+    def check_escapes(self) -> None:
+        with _SCAN_LOCK:  # another thread's scan holds every object for a moment
+            kept = [t for t in (ref() for ref in self.created) if t is not None]
+            arrays = any(ref() is not None for ref in self.traced)
+        for tensor in kept:
+            for slot in ("data", "grad"):
+                value = getattr(tensor, slot)
+                if isinstance(value, Traced):
+                    setattr(tensor, slot, value.value)
+        if kept:
+            self.give_up("a tensor made inside the function is kept after it returns (in a "
+                         "list, on an object, with retain_grad()); a replay would not update it")
+        if arrays:
+            self.give_up("an array made inside the function is kept after it returns (in a "
+                         "list, on an object); a replay would not update it")
+
+
+def _operands(obj: Any) -> Any:
+    """Arguments as operands: each stand-in as its Var, the rest as they are."""
+    if isinstance(obj, Traced):
+        return obj._var
+    if isinstance(obj, tuple):
+        return tuple(_operands(o) for o in obj)
+    if isinstance(obj, list):
+        return [_operands(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: _operands(v) for k, v in obj.items()}
+    if isinstance(obj, slice):
+        return slice(_operands(obj.start), _operands(obj.stop), _operands(obj.step))
+    if isinstance(obj, Tensor):
+        raise JitError("jit: a Tensor was passed to a numpy function while recording; pass "
+                       "its .data, or use the Tensor's own operations")
+    return obj
+
+
+def _name(fn: Any) -> str:
+    return fn if isinstance(fn, str) else getattr(fn, "__name__", repr(fn))
+
