@@ -512,3 +512,52 @@ def test_threads_recording_and_replaying_at_once_each_get_their_own_step():
         assert losses == expected[seed][0] and recordings == 1
         for p, q in zip(weights, expected[seed][1]):
             np.testing.assert_array_equal(p, q)
+
+
+def _step_maker():
+    w, b = params()
+
+    def step(x, y):
+        loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
+        loss.backward()
+        return loss
+
+    return step, w
+
+
+def test_anomaly_mode_at_replay_runs_as_written_with_a_warning():
+    """A step recorded outside detect_anomaly() and called inside it would replay without
+    the checks: it runs as written (so a NaN is caught) and warns."""
+    step, w = _step_maker()
+    jitted = jit(step)
+    for call in range(3):  # as written, recording, replay
+        w.grad = None
+        jitted(*data(call))
+    w.data[0, 0] = np.nan
+    with tinygrad_np.detect_anomaly():
+        with pytest.warns(RuntimeWarning, match="runs as written while detect_anomaly"):
+            with pytest.raises(tinygrad_np.AnomalyError, match="MatMul"):
+                jitted(*data(3))
+
+
+def test_a_hook_registered_after_recording_still_runs():
+    """A replay runs no hooks: while a tensor has one, the step runs as written (and warns),
+    so the hook sees every gradient; once it is removed, replays resume."""
+    step, w = _step_maker()
+    jitted = jit(step)
+    for call in range(3):
+        w.grad = None
+        jitted(*data(call))
+    seen = []
+    handle = w.register_hook(lambda g: seen.append(g.data.copy()))
+    w.grad = None
+    with pytest.warns(RuntimeWarning, match="a tensor has a gradient hook"):
+        jitted(*data(3))
+    assert len(seen) == 1
+    np.testing.assert_array_equal(seen[0], w.grad)
+    handle.remove()
+    w.grad = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        jitted(*data(4))  # replayed again: no warning
+    assert len(seen) == 1

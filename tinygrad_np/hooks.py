@@ -34,6 +34,9 @@ _ids = itertools.count()
 # Set once the first tensor hook is registered, never reset: until then backward() does not
 # look for hooks on leaves at all (one read of this flag per backward()).
 any_tensor_hooks = False
+# Every tensor that ever had a hook (weakly): jit asks it whether a hook is live before a
+# replay, since a replay runs no hooks.
+hooked_tensors: weakref.WeakSet[Tensor] = weakref.WeakSet()
 
 
 class RemovableHandle:
@@ -94,6 +97,7 @@ def register_tensor_hook(tensor: Tensor, hook: Callable[[Tensor], Any]) -> Remov
     handle = RemovableHandle(hooks)
     hooks[handle.id] = hook
     any_tensor_hooks = True
+    hooked_tensors.add(tensor)
     return handle
 
 
@@ -127,14 +131,15 @@ def run_tensor_hooks(tensor: Tensor, grad: Any) -> Any:
 
 def jit_recording() -> bool:
     """True while `jit` records in this thread (what it records is replayed without running
-    hooks or anomaly checks). Asks both ways jit has marked recording: module globals set
-    while recording (capture.py) and the per-thread `config.recorder` (the jit package)."""
-    from . import autograd, function
+    hooks or anomaly checks)."""
     from .grad_mode import config
 
-    return (getattr(function, "_recorder", None) is not None
-            or getattr(autograd, "_recorder", None) is not None
-            or getattr(config, "recorder", None) is not None)
+    return config.recorder is not None
+
+
+def live_tensor_hooks() -> bool:
+    """True when some tensor has a hook registered now (a replay would skip it)."""
+    return any_tensor_hooks and any(getattr(t, "_hooks", None) for t in list(hooked_tensors))
 
 
 def _wrap(grad: Any) -> Tensor:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..grad_mode import config
+from ..hooks import live_tensor_hooks
 from ..tensor import Tensor
 from . import codegen, passes
 from .errors import GuardFailed, JitError, ReplayRaised
@@ -70,6 +71,12 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
             return result
         if entry is False:
             return self.fn(*args, **kwargs)
+        if config.anomaly or live_tensor_hooks():
+            # A replay runs no op and no walk, so anomaly checks and tensor hooks would be
+            # skipped: run as written while either is in play.
+            self._warn_as_written("detect_anomaly() is on" if config.anomaly
+                                  else "a tensor has a gradient hook")
+            return self.fn(*args, **kwargs)
         try:
             return entry(*flat)
         except GuardFailed:
@@ -90,6 +97,10 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
                           f"(max_recordings={self.max_recordings}): calls with new argument "
                           f"values or shapes run as written from now on (pass values that "
                           f"change on every call as arrays)", RuntimeWarning, stacklevel=3)
+
+    def _warn_as_written(self, why: str) -> None:
+        warnings.warn(f"jit: {self._name()} runs as written while {why}: a replay would not run "
+                      f"the checks or hooks", RuntimeWarning, stacklevel=3)
 
     def _name(self) -> str:
         return getattr(self.fn, "__name__", "the function")
