@@ -17,6 +17,7 @@ from real_data import OFFLINE_TRAIN, mnist_dir, mnist_offline_split
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = ("mnist_two_layer", "mlp_300_100", "sigmoid_mlp", "numerical_vs_backprop",
+            "second_order",
             "show_digits")
 TRAINING = ("mnist_two_layer", "mlp_300_100", "sigmoid_mlp", "numerical_vs_backprop")
 LAST_LINE = re.compile(r"test accuracy: (\d\.\d{4})")
@@ -189,3 +190,21 @@ def test_show_digits(tmp_path: Path) -> None:
 def test_outputs_default_to_out_slash_example(tmp_path: Path) -> None:
     run_example("show_digits", "--data", mnist_dir(), "--count", "3", cwd=tmp_path)
     assert_png(tmp_path / "out" / "show_digits" / "mnist_test.png")
+
+
+def test_second_order(tmp_path: Path) -> None:
+    result = run_example("second_order", "--offline-split", "--data", mnist_dir(), "--limit",
+                         "600", "--epochs", "1", "--hidden", "8", cwd=tmp_path)
+    out = result.stdout
+    relative = re.search(r"^max \|Hv - finite differences of the gradient\| = \S+ \(relative "
+                         r"(\S+)\)$", out, re.MULTILINE)
+    assert relative, out
+    assert 0 < float(relative.group(1)) < 1e-6
+    steps = re.search(r"^Newton's method: (\d+) steps; gradient descent \(lr = \S+\): (\d+) "
+                      r"steps, loss", out, re.MULTILINE)
+    assert steps, out
+    assert int(steps.group(1)) <= 8 and int(steps.group(2)) >= 100
+    penalties = [float(v) for v in re.findall(r"mean \|d loss_i / d x_i\|\^2 (\S+)$", out,
+                                              re.MULTILINE)]
+    assert len(penalties) >= 2 and penalties[-1] < penalties[0]  # trained down
+    assert last_accuracy(out) > 0.3
