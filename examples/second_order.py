@@ -118,8 +118,8 @@ def newton_vs_gradient_descent(features: np.ndarray, targets: np.ndarray, l2: fl
         w.grad = None
         gd_steps += 1
     reached = "" if gd_steps < max_gd_steps else f" (not reached: stopped at {max_gd_steps})"
-    print(f"Newton's method: {newton_steps} steps; gradient descent (lr = 1/{largest_curvature:.3g}): "
-          f"{gd_steps} steps{reached}, loss {loss.item():.10f}")
+    print(f"Newton's method: {newton_steps} steps; gradient descent "
+          f"(lr = 1/{largest_curvature:.3g}): {gd_steps} steps{reached}, loss {loss.item():.10f}")
     return newton_steps, gd_steps
 
 

@@ -115,7 +115,7 @@ def test_hessian_of_a_two_layer_net_matches_central_differences_of_the_gradient(
     numeric = np.zeros((n, n))
     for i in range(n):  # d gradient_i / d theta = numgrad of the i-th gradient element
         numeric[i] = np.concatenate([g.reshape(-1) for g in numgrad(
-            lambda *_: gradient()[i], *arrays)])
+            lambda *_, i=i: gradient()[i], *arrays)])
     np.testing.assert_allclose(hessian, numeric, atol=1e-6, rtol=1e-4)
     np.testing.assert_allclose(hessian, hessian.T, atol=1e-12)  # symmetric, as it must be
 

@@ -70,7 +70,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     if retain_graph is None:
         retain_graph = create_graph
     results = _walk(outs, seeds, ins, bool(retain_graph), create_graph)
-    found = []
+    found: list[Any] = []
     for i, (t, g) in enumerate(zip(ins, results)):
         if g is None:
             if not allow_unused:
@@ -137,7 +137,7 @@ def _walk(roots: list[Tensor], seeds: list[Any], inputs: list[Tensor], retain_gr
     consumers: dict[Any, int] = {}
     grads: dict[Any, Any] = {}
     for root, seed in zip(roots, seeds):
-        key = root.grad_fn if root.grad_fn is not None else id(root)
+        key: Any = root.grad_fn if root.grad_fn is not None else id(root)
         grads[key] = seed if key not in grads else grads[key] + seed
         if root.grad_fn is not None and root.grad_fn not in consumers:
             consumers[root.grad_fn] = 0
@@ -207,7 +207,7 @@ def _walk(roots: list[Tensor], seeds: list[Any], inputs: list[Tensor], retain_gr
                 if parent_fn is None:
                     if id(parent) not in leaf_ids:
                         continue
-                    key: Any = id(parent)
+                    key = id(parent)
                 elif parent_fn in needed:
                     key = parent_fn
                 else:
