@@ -163,6 +163,11 @@ def test_first_order_grad_returns_constant_tensors_equal_to_backward() -> None:
     loss = (w @ w).tanh().sum()
     g, = grad(loss, w, retain_graph=True)
     assert isinstance(g, Tensor) and not g.requires_grad and g.grad_fn is None
+    s, = grad(w.sum(), w)  # Sum's backward is a broadcast view: the result is a fresh array
+    assert s.data.flags.writeable and s.data.base is None
+    seed = np.ones((2, 2))
+    same, = grad(w * 1.0, w, grad_outputs=seed)
+    assert same.data is not seed and np.shares_memory(same.data, seed) is False
     loss.backward()
     np.testing.assert_array_equal(g.data, w.grad)
 

@@ -81,7 +81,10 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         elif create_graph:
             found.append(g)
         else:
-            g = np.array(g) if isinstance(g, np.generic) else g
+            # a view (Sum's backward broadcasts) or the caller's own grad_output: a copy, so
+            # the result is a fresh, writable array that aliases nothing
+            if isinstance(g, np.generic) or g.base is not None or any(g is s for s in seeds):
+                g = np.array(g)
             found.append(Tensor(g))
     return tuple(found)
 
