@@ -38,7 +38,7 @@ FORWARD_RTOL = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-5}
 FORWARD_ATOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6}
 
 MODULES = ("elementwise", "linalg", "reduce", "shape", "nn",
-           "pointwise", "activation", "statistics", "combine", "normalization", "loss")
+           "pointwise", "activation", "statistics", "combine", "normalization", "loss", "conv")
 
 
 @dataclass(frozen=True)
@@ -415,6 +415,216 @@ NN = [
           class_index_case(), exact=False),
     _spec("l2", lambda x: x.l2(), lambda a: 0.5 * np.sum(a * a), unary(), exact=False),
     _spec("fn_l2", tg.l2, lambda a: 0.5 * np.sum(a * a), unary(), exact=False),
+]
+
+
+# -- conv: convolution and pooling, against naive loops over every output pixel ----------------
+# Values are multiples of 1/8 in [-4, 4]: every product and every partial sum of a small conv
+# is then exact in float32, so the engine's matmul must equal the loop bit for bit, in any
+# order of summation.
+CONV_GRID = st.integers(-32, 32).map(lambda i: i / 8)
+
+
+def _two(v: Any) -> tuple[int, int]:
+    return (v, v) if isinstance(v, int) else tuple(v)  # type: ignore[return-value]
+
+
+def _padded(a: np.ndarray, ph: int, pw: int, value: float = 0.0) -> np.ndarray:
+    n, c, h, w = a.shape
+    out = np.full((n, c, h + 2 * ph, w + 2 * pw), value, dtype=a.dtype)
+    out[:, :, ph:ph + h, pw:pw + w] = a
+    return out
+
+
+def conv2d_ref(x: np.ndarray, w: np.ndarray, b: Any = None, stride: Any = 1, padding: Any = 0,
+               dilation: Any = 1, groups: int = 1) -> np.ndarray:
+    """The definition, one output element at a time."""
+    (sh, sw), (ph, pw), (dh, dw) = _two(stride), _two(padding), _two(dilation)
+    n, _, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    xp = _padded(x, ph, pw)
+    ho = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    wo = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((n, o, ho, wo), dtype=x.dtype)
+    per_group = o // groups
+    for img in range(n):
+        for oc in range(o):
+            first = (oc // per_group) * cg
+            for y in range(ho):
+                for xx in range(wo):
+                    total = 0.0 if b is None else float(b[oc])
+                    for ci in range(cg):
+                        for i in range(kh):
+                            for j in range(kw):
+                                total += float(w[oc, ci, i, j]) * float(
+                                    xp[img, first + ci, y * sh + i * dh, xx * sw + j * dw])
+                    out[img, oc, y, xx] = total
+    return out
+
+
+def conv1d_ref(x: np.ndarray, w: np.ndarray, b: Any = None, stride: int = 1, padding: int = 0,
+               dilation: int = 1, groups: int = 1) -> np.ndarray:
+    return conv2d_ref(x[:, :, None], w[:, :, None], b, (1, stride), (0, padding),
+                      (1, dilation), groups)[:, :, 0]
+
+
+def conv_transpose2d_ref(x: np.ndarray, w: np.ndarray, b: Any = None, stride: Any = 1,
+                         padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                         dilation: Any = 1) -> np.ndarray:
+    """Every input element scatters its kernel into the output."""
+    (sh, sw), (ph, pw), (dh, dw) = _two(stride), _two(padding), _two(dilation)
+    eh, ew = _two(output_padding)
+    n, c, h, wd = x.shape
+    _, og, kh, kw = w.shape
+    cg = c // groups
+    full = np.zeros((n, og * groups, (h - 1) * sh + dh * (kh - 1) + 1 + eh,
+                     (wd - 1) * sw + dw * (kw - 1) + 1 + ew))
+    for img in range(n):
+        for ci in range(c):
+            group = ci // cg
+            for y in range(h):
+                for xx in range(wd):
+                    for oc in range(og):
+                        for i in range(kh):
+                            for j in range(kw):
+                                full[img, group * og + oc, y * sh + i * dh, xx * sw + j * dw] += \
+                                    float(x[img, ci, y, xx]) * float(w[ci, oc, i, j])
+    ho, wo = full.shape[2] - 2 * ph, full.shape[3] - 2 * pw
+    out = full[:, :, ph:ph + ho, pw:pw + wo]
+    if b is not None:
+        out = out + b.astype(np.float64)[:, None, None]
+    return out.astype(x.dtype)
+
+
+def _pool_ref(x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, value: float,
+              reduce: Callable[[np.ndarray], Any]) -> np.ndarray:
+    (kh, kw), (ph, pw) = _two(kernel_size), _two(padding)
+    sh, sw = (kh, kw) if stride is None else _two(stride)
+    xp = _padded(x, ph, pw, value)
+    ho = (xp.shape[2] - kh) // sh + 1
+    wo = (xp.shape[3] - kw) // sw + 1
+    out = np.zeros(x.shape[:2] + (ho, wo), dtype=x.dtype)
+    for y in range(ho):
+        for xx in range(wo):
+            window = xp[:, :, y * sh:y * sh + kh, xx * sw:xx * sw + kw]
+            out[:, :, y, xx] = reduce(window.reshape(window.shape[:2] + (-1,)))
+    return out
+
+
+def max_pool2d_ref(x: np.ndarray, kernel_size: Any, stride: Any = None,
+                   padding: Any = 0) -> np.ndarray:
+    return _pool_ref(x, kernel_size, stride, padding, -np.inf, lambda w: w.max(axis=-1))
+
+
+def avg_pool2d_ref(x: np.ndarray, kernel_size: Any, stride: Any = None,
+                   padding: Any = 0) -> np.ndarray:
+    # the sum is exact on the grid values, then one division, as the engine does
+    return _pool_ref(x, kernel_size, stride, padding, 0.0,
+                     lambda w: w.sum(axis=-1) / w.shape[-1])
+
+
+def adaptive_avg_pool2d_ref(x: np.ndarray, output_size: Any) -> np.ndarray:
+    oh, ow = _two(output_size)
+    oh, ow = oh or x.shape[2], ow or x.shape[3]
+    return avg_pool2d_ref(x, (x.shape[2] // oh, x.shape[3] // ow))
+
+
+def _int_or_pair(draw: Any, lo: int, hi: int) -> Any:
+    a, b = draw(st.integers(lo, hi)), draw(st.integers(lo, hi))
+    return draw(st.sampled_from([a, (a, b)]))
+
+
+@st.composite
+def conv2d_case(draw: Any, with_bias: bool) -> Case:
+    groups = draw(st.sampled_from([1, 1, 2]))
+    cg, og = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride, padding = _int_or_pair(draw, 1, 2), _int_or_pair(draw, 0, 2)
+    dilation = _int_or_pair(draw, 1, 2)
+    (ph, pw), (dh, dw) = _two(padding), _two(dilation)
+    h = draw(st.integers(max(1, dh * (kh - 1) + 1 - 2 * ph), 6))
+    w = draw(st.integers(max(1, dw * (kw - 1) + 1 - 2 * pw), 6))
+    n = draw(st.integers(1, 2))
+    arrays_ = [draw(arrays((n, groups * cg, h, w), CONV_GRID)),
+               draw(arrays((groups * og, cg, kh, kw), CONV_GRID))]
+    if with_bias:
+        arrays_.append(draw(arrays((groups * og,), CONV_GRID)))
+    return Case(tuple(arrays_), {"stride": stride, "padding": padding, "dilation": dilation,
+                                 "groups": groups})
+
+
+@st.composite
+def conv1d_case(draw: Any) -> Case:
+    groups = draw(st.sampled_from([1, 2]))
+    cg, og, k = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    stride, padding, dilation = (draw(st.integers(1, 2)), draw(st.integers(0, 2)),
+                                 draw(st.integers(1, 2)))
+    length = draw(st.integers(max(1, dilation * (k - 1) + 1 - 2 * padding), 8))
+    n = draw(st.integers(1, 2))
+    return Case((draw(arrays((n, groups * cg, length), CONV_GRID)),
+                 draw(arrays((groups * og, cg, k), CONV_GRID)),
+                 draw(arrays((groups * og,), CONV_GRID))),
+                {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups})
+
+
+@st.composite
+def conv_transpose2d_case(draw: Any) -> Case:
+    groups = draw(st.sampled_from([1, 1, 2]))
+    cg, og = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride, dilation = _int_or_pair(draw, 1, 2), _int_or_pair(draw, 1, 2)
+    (sh, sw), (dh, dw) = _two(stride), _two(dilation)
+    extra = (draw(st.integers(0, max(sh, dh) - 1)), draw(st.integers(0, max(sw, dw) - 1)))
+    n, h, w = draw(st.integers(1, 2)), draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    full = ((h - 1) * sh + dh * (kh - 1) + 1 + extra[0], (w - 1) * sw + dw * (kw - 1) + 1
+            + extra[1])
+    padding = (draw(st.integers(0, min(2, (full[0] - 1) // 2))),
+               draw(st.integers(0, min(2, (full[1] - 1) // 2))))
+    return Case((draw(arrays((n, groups * cg, h, w), CONV_GRID)),
+                 draw(arrays((groups * cg, og, kh, kw), CONV_GRID)),
+                 draw(arrays((groups * og,), CONV_GRID))),
+                {"stride": stride, "padding": padding, "output_padding": extra,
+                 "groups": groups, "dilation": dilation})
+
+
+@st.composite
+def pool_case(draw: Any, elements: st.SearchStrategy[float], unique: bool) -> Case:
+    kernel = _int_or_pair(draw, 1, 3)
+    kh, kw = _two(kernel)
+    stride = None if draw(st.booleans()) else _int_or_pair(draw, 1, 3)
+    ph, pw = draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2))
+    padding = ph if ph == pw else (ph, pw)
+    h = draw(st.integers(max(1, kh - 2 * ph), 6))
+    w = draw(st.integers(max(1, kw - 2 * pw), 6))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)), h, w)
+    return Case((draw(arrays(shape, elements, unique)),),
+                {"kernel_size": kernel, "stride": stride, "padding": padding})
+
+
+@st.composite
+def adaptive_case(draw: Any) -> Case:
+    oh, ow = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    h, w = oh * draw(st.integers(1, 3)), ow * draw(st.integers(1, 3))
+    size = draw(st.sampled_from([(oh, ow), (None, ow), (oh, None)] + ([oh] if oh == ow else [])))
+    return Case((draw(arrays((draw(st.integers(1, 2)), 2, h, w), CONV_GRID)),),
+                {"output_size": size})
+
+
+CONV = [
+    _spec("conv2d", lambda x, w, b, **p: tg.conv2d(x, w, b, **p), conv2d_ref,
+          conv2d_case(with_bias=True)),
+    _spec("conv2d_no_bias", lambda x, w, **p: tg.conv2d(x, w, **p), conv2d_ref,
+          conv2d_case(with_bias=False)),
+    _spec("conv1d", lambda x, w, b, **p: tg.conv1d(x, w, b, **p), conv1d_ref, conv1d_case()),
+    _spec("conv_transpose2d", lambda x, w, b, **p: tg.conv_transpose2d(x, w, b, **p),
+          conv_transpose2d_ref, conv_transpose2d_case()),
+    # distinct values: no two elements of a window tie, so the max is differentiable
+    _spec("max_pool2d", lambda x, **p: tg.max_pool2d(x, **p), max_pool2d_ref,
+          pool_case(DISTINCT, unique=True)),
+    _spec("avg_pool2d", lambda x, **p: tg.avg_pool2d(x, **p), avg_pool2d_ref,
+          pool_case(CONV_GRID, unique=False)),
+    _spec("adaptive_avg_pool2d", lambda x, **p: tg.adaptive_avg_pool2d(x, **p),
+          adaptive_avg_pool2d_ref, adaptive_case()),
 ]
 
 
@@ -883,7 +1093,8 @@ TABLE: tuple[OpSpec, ...] = tuple(
     + _in_module("reduce", REDUCE) + _in_module("shape", SHAPE) + _in_module("nn", NN)
     + _in_module("pointwise", POINTWISE) + _in_module("activation", ACTIVATION)
     + _in_module("statistics", STATISTICS) + _in_module("combine", COMBINE)
-    + _in_module("normalization", NORMALIZATION) + _in_module("loss", LOSS))
+    + _in_module("normalization", NORMALIZATION) + _in_module("loss", LOSS)
+    + _in_module("conv", CONV))
 assert len({s.name for s in TABLE}) == len(TABLE), "op names in the table must be unique"
 
 

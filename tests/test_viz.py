@@ -597,3 +597,23 @@ def test_a_double_backward_graph_is_drawn_with_the_forward_ops_it_reuses(tmp_pat
     titles = {g.findtext(f"{SVG}title") for g in svg.iter(f"{SVG}g") if g.get("class") == "node"}
     assert titles == set(parse(viz.dot_source(d2))[0])
     assert len(titles) > len(nodes)
+
+
+def test_conv_and_pool_nodes_show_kernel_stride_and_padding():
+    import tinygrad_np as tg
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((2, 1, 8, 8)).astype(np.float32), name="x")
+    w1 = Tensor(rng.standard_normal((4, 1, 5, 5)).astype(np.float32), requires_grad=True,
+                name="w1")
+    w2 = Tensor(rng.standard_normal((6, 2, 3, 1)).astype(np.float32), requires_grad=True,
+                name="w2")
+    h = tg.max_pool2d(tg.relu(tg.conv2d(x, w1, padding=2)), 2)
+    h = tg.avg_pool2d(tg.conv2d(h, w2, stride=(2, 1), dilation=2, groups=2, padding=(2, 0)),
+                      3, 1, 1)
+    nodes, _ = parse(viz.dot_source(h.sum()))
+    labels = {n["label"] for n in nodes.values()}
+    assert "Conv2d\nkernel 5x5, stride 1, padding 2" in labels
+    assert "MaxPool2d\nkernel 2x2, stride 2, padding 0" in labels
+    assert "Conv2d\nkernel 3x1, stride 2x1, padding 2x0, dilation 2, groups 2" in labels
+    assert "AvgPool2d\nkernel 3x3, stride 1, padding 1" in labels
+    assert "Relu" in labels  # other ops keep their one-line label

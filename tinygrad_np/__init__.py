@@ -14,6 +14,8 @@ from .higher_order import grad
 from .capture import JitError, jit
 from .functional import (dot, exp, l2, log, log_softmax, matmul, relu, sigmoid, softmax,
                          softmax_cross_entropy, sqrt, tanh)
+from .functional import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d,  # convolution, pooling
+                         conv_transpose2d, max_pool2d)
 
 from . import datasets, metrics, nn, optim, random, viz  # noqa: E402
 from .metrics import accuracy  # noqa: E402
@@ -39,4 +41,6 @@ __all__ = ["Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_gr
 __all__ += ["binary_cross_entropy_with_logits", "cross_entropy", "l1_loss", "mse_loss",
             "nll_loss"]
 __all__ += ["grad", "gradgradcheck"]  # issue 16: higher-order gradients
+__all__ += ["conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",  # conv branch
+            "adaptive_avg_pool2d"]
 __version__ = "0.1.0"

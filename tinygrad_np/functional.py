@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .ops.conv import Conv1d, Conv2d, ConvTranspose2d
 from .ops.elementwise import Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 from .ops.linalg import MatMul
 from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy
+from .ops.pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .tensor import Tensor
 
 
@@ -67,3 +69,95 @@ def softmax_cross_entropy(logits: Any, labels: Any) -> Tensor:
 def l2(x: Any) -> Tensor:
     """0.5 * sum(x ** 2)."""
     return L2.apply(x)
+
+
+# -- convolution and pooling (NCHW, PyTorch's argument names and meanings) ----------------------
+def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-D convolution (cross-correlation, as PyTorch's) of x (N, C, H, W) with weight
+    (out_channels, C // groups, kh, kw), plus bias (out_channels,). stride, padding and
+    dilation are an int or a pair; padding may also be "valid" (0) or "same" (stride 1).
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, conv2d
+    >>> x = Tensor(np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4))
+    >>> conv2d(x, Tensor(np.ones((1, 1, 2, 2), dtype=np.float32)), stride=2).data[0, 0]
+    array([[10., 18.],
+           [42., 50.]], dtype=float32)
+    """
+    if bias is None:
+        return Conv2d.apply(x, weight, stride=stride, padding=padding, dilation=dilation,
+                            groups=groups)
+    return Conv2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation,
+                        groups=groups)
+
+
+def conv1d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """1-D convolution of x (N, C, L) with weight (out_channels, C // groups, k).
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, conv1d
+    >>> conv1d(Tensor([[[1.0, 2.0, 3.0, 4.0]]]), Tensor([[[1.0, -1.0]]])).data
+    array([[[-1., -1., -1.]]], dtype=float32)
+    """
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return Conv1d.apply(*inputs, stride=stride, padding=padding, dilation=dilation,
+                        groups=groups)
+
+
+def conv_transpose2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+                     output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed 2-D convolution (the gradient of conv2d with respect to its input), weight
+    (in_channels, out_channels // groups, kh, kw); output size
+    (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1.
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, conv_transpose2d
+    >>> x = Tensor(np.ones((1, 1, 2, 2), dtype=np.float32))
+    >>> conv_transpose2d(x, Tensor(np.ones((1, 1, 2, 2), dtype=np.float32)), stride=2).shape
+    (1, 1, 4, 4)
+    """
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return ConvTranspose2d.apply(*inputs, stride=stride, padding=padding,
+                                 output_padding=output_padding, groups=groups,
+                                 dilation=dilation)
+
+
+def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """Largest value of each window of x (N, C, H, W); stride defaults to kernel_size,
+    padding counts as -inf. On ties the gradient goes to the first largest element of the
+    window in row-major order, as in PyTorch.
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, max_pool2d
+    >>> max_pool2d(Tensor(np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)), 2).data[0, 0]
+    array([[ 5.,  7.],
+           [13., 15.]], dtype=float32)
+    """
+    return MaxPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
+
+
+def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """Mean of each window of x (N, C, H, W); zero padding counts in the mean (PyTorch's
+    default count_include_pad=True).
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, avg_pool2d
+    >>> avg_pool2d(Tensor(np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)), 2).data[0, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]], dtype=float32)
+    """
+    return AvgPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
+
+
+def adaptive_avg_pool2d(x: Any, output_size: Any) -> Tensor:
+    """Average pooling of x (N, C, H, W) to output_size (an int or a pair; None keeps that
+    size), which must divide (H, W).
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, adaptive_avg_pool2d
+    >>> adaptive_avg_pool2d(Tensor(np.ones((2, 3, 4, 4), dtype=np.float32)), 1).shape
+    (2, 3, 1, 1)
+    """
+    return AdaptiveAvgPool2d.apply(x, output_size=output_size)

@@ -10,6 +10,7 @@ from . import init
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, SiLU, Softmax, Softplus
 from .checkpoint import CheckpointError, load_state, save_state
 from .containers import ModuleDict, ModuleList
+from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
 from .layers import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
@@ -24,3 +25,6 @@ __all__ += ["ELU", "GELU", "BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "
             "Parameter", "SiLU", "Softmax", "Softplus", "is_parameter"]
 # ops branch: layers with a training mode, and the lookup table
 __all__ += ["BatchNorm1d", "BatchNorm2d", "Dropout", "Embedding", "LayerNorm"]
+# conv branch: convolution and pooling layers
+__all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d",
+            "MaxPool2d"]

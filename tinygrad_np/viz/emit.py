@@ -151,6 +151,10 @@ class _Emitter:
         graph = self.graph
         if node.repeats == 1 and len(node.ops) == 1:
             lines = [node.pattern[0]]
+            # an op may describe its settings in one line (conv and pool: kernel, stride, padding)
+            detail = getattr(graph.ops[node.ops[0]], "viz_detail", None)
+            if callable(detail):
+                lines.append(detail())
             lines.extend(_constant(graph.tensors[j]) for j in node.constants)
             style = {"shape": "ellipse", "style": "filled", "fillcolor": FILL["op"]}
         else:

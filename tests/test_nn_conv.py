@@ -1,0 +1,158 @@
+"""nn/conv.py: Conv2d, Conv1d, ConvTranspose2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d."""
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+from tinygrad_np import Tensor, nn
+
+
+@pytest.mark.parametrize("make, shape, fan_in", [
+    (lambda rng: nn.Conv2d(6, 16, 5, rng=rng), (16, 6, 5, 5), 150),
+    (lambda rng: nn.Conv2d(8, 12, (3, 2), groups=4, rng=rng), (12, 2, 3, 2), 12),
+    (lambda rng: nn.Conv1d(4, 10, 7, rng=rng), (10, 4, 7), 28),
+    # PyTorch's fan_in for a transposed conv is weight.size(1) * kh * kw: out_channels // groups
+    (lambda rng: nn.ConvTranspose2d(16, 6, 4, groups=2, rng=rng), (16, 3, 4, 4), 48),
+])
+def test_default_init_is_pytorchs_uniform_of_one_over_sqrt_fan_in(make, shape, fan_in):
+    """kaiming_uniform_(a=sqrt(5)) is U(-b, b) with b = sqrt(6 / ((1 + 5) * fan_in)) =
+    1 / sqrt(fan_in); the bias is U(-1/sqrt(fan_in), 1/sqrt(fan_in)) too."""
+    bound = 1 / np.sqrt(fan_in)
+    weights = np.concatenate([make(seed).weight.data.ravel() for seed in range(40)])
+    biases = np.concatenate([make(seed).bias.data.ravel() for seed in range(40)])
+    layer = make(0)
+    assert layer.weight.shape == shape and layer.weight.dtype == np.float32
+    for values in (weights, biases):
+        assert np.abs(values).max() <= bound
+        assert np.abs(values).max() > 0.97 * bound  # the whole range is used
+        np.testing.assert_allclose(values.var(), bound ** 2 / 3, rtol=0.15)
+        assert abs(values.mean()) < 0.1 * bound
+
+
+def test_the_same_seed_gives_the_same_layer_and_float64_matches_float32():
+    a, b = nn.Conv2d(3, 4, 3, rng=7), nn.Conv2d(3, 4, 3, rng=7)
+    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    c = nn.Conv2d(3, 4, 3, rng=7, dtype=np.float64)
+    assert c.weight.dtype == np.float64
+    np.testing.assert_allclose(c.weight.data, a.weight.data, rtol=1e-6)
+    generator = np.random.default_rng(1)
+    assert not np.array_equal(nn.Conv2d(3, 4, 3, rng=generator).weight.data,
+                              nn.Conv2d(3, 4, 3, rng=generator).weight.data)
+
+
+def test_layers_compute_the_functional_ops_with_their_settings(rng):
+    x = rng.standard_normal((2, 4, 9, 9)).astype(np.float32)
+    conv = nn.Conv2d(4, 6, 3, stride=2, padding=1, dilation=(1, 2), groups=2, rng=0)
+    np.testing.assert_array_equal(conv(x).data, tg.conv2d(
+        x, conv.weight, conv.bias, stride=2, padding=1, dilation=(1, 2), groups=2).data)
+    up = nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1, rng=0)
+    assert up(x).shape == (2, 2, 18, 18)
+    np.testing.assert_array_equal(up(x).data, tg.conv_transpose2d(
+        x, up.weight, up.bias, stride=2, padding=1, output_padding=1).data)
+    seq = rng.standard_normal((2, 4, 9)).astype(np.float32)
+    c1 = nn.Conv1d(4, 3, 3, stride=2, padding=1, bias=False, rng=0)
+    assert c1.bias is None
+    np.testing.assert_array_equal(c1(seq).data, tg.conv1d(seq, c1.weight, stride=2,
+                                                          padding=1).data)
+    np.testing.assert_array_equal(nn.MaxPool2d(3, 2, 1)(x).data, tg.max_pool2d(x, 3, 2, 1).data)
+    np.testing.assert_array_equal(nn.AvgPool2d(3, 2, 1)(x).data, tg.avg_pool2d(x, 3, 2, 1).data)
+    np.testing.assert_array_equal(nn.AdaptiveAvgPool2d((3, 1))(x).data,
+                                  tg.adaptive_avg_pool2d(x, (3, 1)).data)
+
+
+def test_a_lenet_from_modules_has_pytorchs_parameter_names_and_trains(rng):
+    model = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2, rng=0), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(6, 16, 5, rng=1), nn.ReLU(), nn.MaxPool2d(2),
+                          lambda h: h.reshape(h.shape[0], -1), nn.Linear(400, 10, rng=2))
+    names = [name for name, _ in model.named_parameters()]
+    assert names[:4] == ["layers.0.weight", "layers.0.bias", "layers.3.weight",
+                         "layers.3.bias"]
+    x = rng.standard_normal((16, 1, 28, 28)).astype(np.float32)
+    y = rng.integers(0, 10, 16)
+    opt = tg.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    losses = []
+    for _ in range(15):
+        loss = model(x).softmax_cross_entropy(y)
+        model.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]  # it learns to fit 16 noise images
+
+
+def test_state_dict_round_trip(tmp_path):
+    a = nn.Sequential(nn.Conv2d(2, 3, 3, rng=0), nn.ConvTranspose2d(3, 2, 2, rng=1))
+    a.save(tmp_path / "w.npz")
+    b = nn.Sequential(nn.Conv2d(2, 3, 3, rng=5), nn.ConvTranspose2d(3, 2, 2, rng=6))
+    b.load(tmp_path / "w.npz")
+    x = np.ones((1, 2, 5, 5), dtype=np.float32)
+    np.testing.assert_array_equal(a(x).data, b(x).data)
+
+
+def test_repr_reads_like_pytorchs():
+    assert repr(nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False)) == \
+        "Conv2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), bias=False)"
+    assert repr(nn.ConvTranspose2d(4, 2, 3, stride=2)) == \
+        "ConvTranspose2d(4, 2, kernel_size=(3, 3), stride=(2, 2))"
+    assert repr(nn.MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0)"
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: nn.Conv2d(0, 4, 3), r"Conv2d: in_channels must be a positive int, got 0"),
+    (lambda: nn.Conv2d(4, 6, 3, groups=4),
+     r"Conv2d: groups=4 must divide in_channels \(4\) and out_channels \(6\)"),
+    (lambda: nn.Conv2d(4, 6, (3, 3, 3)), r"Conv2d: kernel_size must be an int or 2 ints"),
+    (lambda: nn.Conv1d(4, 6, 0), r"Conv1d: kernel_size must be positive"),
+])
+def test_bad_layer_settings_are_refused(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_channel_mismatch_at_call_time_names_the_op(rng):
+    with pytest.raises(tg.OpError, match=r"conv2d: input \(1, 2, 8, 8\) has 2 channels"):
+        nn.Conv2d(3, 4, 3, rng=0)(np.zeros((1, 2, 8, 8), dtype=np.float32))
+
+
+@pytest.mark.parametrize("module", ["tinygrad_np.nn.conv", "tinygrad_np.ops.conv",
+                                    "tinygrad_np.ops.pool", "tinygrad_np.functional"])
+def test_docstring_examples(module):
+    assert doctest.testmod(importlib.import_module(module)).failed == 0
+
+
+def test_the_layers_accept_tensors_and_keep_the_graph(rng):
+    x = Tensor(rng.standard_normal((2, 3, 6, 6)).astype(np.float32), requires_grad=True)
+    out = nn.AvgPool2d(2)(nn.Conv2d(3, 2, 3, padding=1, rng=0)(x))
+    out.sum().backward()
+    assert x.grad.shape == x.shape and x.grad.dtype == np.float32
+
+
+def test_a_small_cnn_gradchecks_end_to_end_in_float64(rng):
+    """conv (padding 1) -> relu -> max-pool -> conv (stride 2) -> relu -> avg-pool ->
+    flatten -> linear -> cross-entropy: backward() against central differences for every
+    parameter (float64, random values, so no ties)."""
+    x = rng.standard_normal((2, 1, 8, 8))
+    y = np.array([0, 2])
+    shapes = [(3, 1, 3, 3), (3,), (4, 3, 3, 3), (4,), (4, 3), (3,)]
+    params = [Tensor(rng.standard_normal(s) * 0.5) for s in shapes]
+
+    def loss(w1, b1, w2, b2, w3, b3):
+        h = tg.max_pool2d(tg.relu(tg.conv2d(x, w1, b1, padding=1)), 2)
+        h = tg.avg_pool2d(tg.relu(tg.conv2d(h, w2, b2, stride=2, padding=1)), 2)
+        return (h.reshape(2, -1) @ w3 + b3).softmax_cross_entropy(y)
+
+    assert tg.gradcheck(loss, *params, atol=1e-6, rtol=1e-4) is True
+
+
+def test_rng_none_draws_from_the_framework_generator():
+    tg.manual_seed(3)
+    a = nn.Conv2d(2, 3, 3)
+    tg.manual_seed(3)
+    b = nn.Conv2d(2, 3, 3)
+    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    np.testing.assert_array_equal(a.bias.data, b.bias.data)
+    assert not np.array_equal(nn.Conv2d(2, 3, 3).weight.data, b.weight.data)

@@ -1,0 +1,368 @@
+"""ops/conv.py and ops/pool.py: conv2d, conv1d, conv_transpose2d, max_pool2d, avg_pool2d,
+adaptive_avg_pool2d. The op table checks each against a naive loop (tests/op_table.py) and
+gradchecks it; here: shapes, PyTorch's numbers, ties, dtypes and bad input."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from op_table import specs, table_tests
+
+import tinygrad_np as tg
+from tinygrad_np import OpError, Tensor
+
+SPECS = specs("conv")
+
+test_forward_matches_numpy, test_gradcheck = table_tests(SPECS)
+
+
+def _grads(out, weights, *tensors):
+    (out * Tensor(weights)).sum().backward()
+    return [t.grad for t in tensors]
+
+
+# -- PyTorch's numbers, computed once with torch 2.13 (CPU, float64) and embedded -----------------
+def test_conv2d_with_stride_padding_dilation_groups_matches_pytorch():
+    """x = arange(240).reshape(2, 4, 5, 6) % 7 - 3, w = arange(72).reshape(6, 2, 2, 3) % 5 - 2,
+    b = [1, -2, 3, 0, 0.5, -1]; torch: F.conv2d(x, w, b, stride=(2, 1), padding=(1, 2),
+    dilation=(1, 2), groups=2), then backward of (out * sin(arange(out.numel()))).sum()."""
+    x = Tensor(np.arange(240.0).reshape(2, 4, 5, 6) % 7 - 3, requires_grad=True)
+    w = Tensor(np.arange(72.0).reshape(6, 2, 2, 3) % 5 - 2, requires_grad=True)
+    b = Tensor(np.array([1, -2, 3, 0, 0.5, -1]), requires_grad=True)
+    out = tg.conv2d(x, w, b, stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2)
+    assert out.shape == (2, 6, 3, 6)
+    assert out.data.sum() == 22.0 and (out.data ** 2).sum() == 24789.0
+    np.testing.assert_array_equal(out.data[1, 4], [[-7.5, -3.5, -1.5, 1.5, 4.5, 4.5],
+                                                   [-9.5, 19.5, 13.5, -11.5, -7.5, -11.5],
+                                                   [-4.5, 3.5, -6.5, 24.5, 14.5, -10.5]])
+    gx, gw, gb = _grads(out, np.sin(np.arange(out.size)).reshape(out.shape), x, w, b)
+    np.testing.assert_allclose([gx.sum(), (gx ** 2).sum()], [-22.547030177575564,
+                                                             606.9773740829662], rtol=1e-12)
+    np.testing.assert_allclose(gw[3], [[[13.3560962885, -1.2759164572, -12.4355275065],
+                                        [11.379097047, -2.9590103695, -5.8978643004]],
+                                       [[0.0462900757, -19.6160182677, 6.0373994406],
+                                        [-1.546642462, -12.4101372563, 2.9354892694]]],
+                               atol=1e-9)
+    np.testing.assert_allclose(gb, [0.4645076766, 1.3190341853, 1.277452946, 0.3680128632,
+                                    -0.7914428612, -1.4132187529], atol=1e-9)
+
+
+def test_conv_transpose2d_matches_pytorch():
+    """x = arange(36).reshape(1, 4, 3, 3) % 5 - 2, w = arange(108).reshape(4, 3, 3, 3) % 3 - 1;
+    torch: F.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1, groups=2), then
+    backward of out.pow(2).sum()."""
+    x = Tensor(np.arange(36.0).reshape(1, 4, 3, 3) % 5 - 2, requires_grad=True)
+    w = Tensor(np.arange(108.0).reshape(4, 3, 3, 3) % 3 - 1, requires_grad=True)
+    out = tg.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1, groups=2)
+    assert out.shape == (1, 6, 6, 6)
+    np.testing.assert_array_equal(out.data[0, 2], [[0, 3, 0, -2, 0, -1], [0, 1, 0, 1, 0, -1],
+                                                   [0, -2, 0, 3, 0, 0], [0, -4, 0, 1, 0, 1],
+                                                   [0, -2, 0, -2, 0, 1], [0, -2, 0, -2, 0, 1]])
+    (out * out).sum().backward()
+    np.testing.assert_array_equal(x.grad[0, 1], [[24, -30, -6], [-30, 60, -30], [-48, 30, 36]])
+    assert w.grad.sum() == 336.0
+
+
+def test_conv1d_matches_pytorch():
+    """torch: F.conv1d(arange(28).reshape(2, 2, 7) % 4 - 1.5, arange(18).reshape(3, 2, 3) % 3 - 1,
+    stride=2, padding=1, dilation=2)."""
+    x = np.arange(28.0).reshape(2, 2, 7) % 4 - 1.5
+    w = np.arange(18.0).reshape(3, 2, 3) % 3 - 1
+    out = tg.conv1d(Tensor(x), Tensor(w), stride=2, padding=1, dilation=2)
+    np.testing.assert_array_equal(out.data, [[[2, 0, -2]] * 3, [[-2, 0, 2]] * 3])
+
+
+def test_max_pool_ties_send_the_gradient_to_the_first_maximum_in_row_major_order():
+    """As PyTorch (torch 2.13, F.max_pool2d(x, 2) and backward of [[1, 2], [3, 4]]): the
+    all-zero window's gradient goes to its top-left element, the window [[5, 5], [1, 3]]'s to
+    the 5 on the left, [[2, 5], [5, 1]]'s to the 5 in the top row."""
+    x = Tensor(np.array([[[[0.0, 0, 1, 1], [0, 0, 1, 1], [2, 5, 5, 3], [5, 1, 3, 3]]]]),
+               requires_grad=True)
+    out = tg.max_pool2d(x, 2)
+    np.testing.assert_array_equal(out.data, [[[[0, 1], [5, 5]]]])
+    out.backward(np.array([[[[1.0, 2], [3, 4]]]]))
+    np.testing.assert_array_equal(x.grad, [[[[1, 0, 2, 0], [0, 0, 0, 0], [0, 3, 4, 0],
+                                             [0, 0, 0, 0]]]])
+
+
+def test_max_pool_ties_in_overlapping_padded_windows_add_up_as_in_pytorch():
+    """torch: F.max_pool2d(ones(1, 1, 3, 3), 2, 1, 1).sum().backward(): each of the 16
+    windows sends its 1 to its first real element (padding is -inf, never the maximum)."""
+    x = Tensor(np.ones((1, 1, 3, 3)), requires_grad=True)
+    out = tg.max_pool2d(x, 2, 1, 1)
+    np.testing.assert_array_equal(out.data, np.ones((1, 1, 4, 4)))
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, [[[[4, 2, 2], [2, 1, 1], [2, 1, 1]]]])
+
+
+def test_max_pool_padding_is_minus_infinity():
+    x = Tensor(-np.arange(1.0, 5.0).reshape(1, 1, 2, 2))  # all negative: a 0 pad would win
+    np.testing.assert_array_equal(tg.max_pool2d(x, 2, 1, 1).data,
+                                  [[[[-1, -1, -2], [-1, -1, -2], [-3, -3, -4]]]])
+
+
+def test_avg_pool_counts_the_padding_as_pytorch_does_by_default():
+    """torch: F.avg_pool2d(arange(12.).reshape(1, 1, 3, 4), 3, 2, 1), count_include_pad=True."""
+    x = Tensor(np.arange(12.0).reshape(1, 1, 3, 4), requires_grad=True)
+    out = tg.avg_pool2d(x, 3, 2, 1)
+    np.testing.assert_allclose(out.data, [[[[10 / 9, 24 / 9], [26 / 9, 48 / 9]]]], rtol=1e-15)
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad, np.array([[[[1, 2, 1, 1], [2, 4, 2, 2],
+                                                   [1, 2, 1, 1]]]]) / 9, rtol=1e-15)
+
+
+def test_adaptive_avg_pool_is_the_mean_over_equal_windows(rng):
+    x = rng.standard_normal((2, 3, 6, 8))
+    np.testing.assert_allclose(tg.adaptive_avg_pool2d(Tensor(x), 1).data,
+                               x.mean(axis=(2, 3), keepdims=True), rtol=1e-14)
+    np.testing.assert_allclose(tg.adaptive_avg_pool2d(Tensor(x), (3, 2)).data,
+                               x.reshape(2, 3, 3, 2, 2, 4).mean(axis=(3, 5)), rtol=1e-14)
+    np.testing.assert_allclose(tg.adaptive_avg_pool2d(Tensor(x), (None, 4)).data,
+                               x.reshape(2, 3, 6, 4, 2).mean(axis=4), rtol=1e-14)
+
+
+# -- shapes -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("size, kernel, options, expected", [
+    ((28, 28), 5, {"padding": 2}, (28, 28)),
+    ((14, 14), 5, {}, (10, 10)),
+    ((7, 9), 3, {"stride": 2}, (3, 4)),
+    ((7, 9), (3, 1), {"stride": (2, 3), "padding": (1, 0)}, (4, 3)),
+    ((10, 10), 3, {"dilation": 2}, (6, 6)),
+    ((10, 11), 3, {"dilation": (1, 3), "padding": (0, 3)}, (8, 11)),
+    ((5, 5), 5, {}, (1, 1)),
+    ((1, 1), 3, {"padding": 1}, (1, 1)),
+])
+def test_conv2d_output_shapes(size, kernel, options, expected):
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    x = Tensor(np.zeros((3, 4, *size), dtype=np.float32))
+    out = tg.conv2d(x, Tensor(np.zeros((5, 4, kh, kw), dtype=np.float32)), **options)
+    assert out.shape == (3, 5, *expected)
+
+
+@pytest.mark.parametrize("fn, options, expected", [
+    (tg.max_pool2d, {"kernel_size": 2}, (3, 4)),  # floor: the last row is dropped
+    (tg.max_pool2d, {"kernel_size": 3, "stride": 1, "padding": 1}, (7, 9)),
+    (tg.avg_pool2d, {"kernel_size": (2, 3), "stride": (1, 3)}, (6, 3)),
+    (tg.avg_pool2d, {"kernel_size": 3, "stride": 2, "padding": 1}, (4, 5)),
+    (tg.adaptive_avg_pool2d, {"output_size": (7, 3)}, (7, 3)),
+])
+def test_pool_output_shapes(fn, options, expected):
+    assert fn(Tensor(np.zeros((2, 3, 7, 9))), **options).shape == (2, 3, *expected)
+
+
+@pytest.mark.parametrize("stride, padding, output_padding, dilation, expected", [
+    (1, 0, 0, 1, (6, 7)),
+    (2, 0, 0, 1, (9, 11)),
+    (2, 1, 1, 1, (8, 10)),
+    ((3, 2), (0, 1), (2, 1), 1, (14, 10)),
+    (1, 0, 0, 2, (8, 9)),
+])
+def test_conv_transpose2d_output_shapes(stride, padding, output_padding, dilation, expected):
+    x = Tensor(np.zeros((1, 2, 4, 5)))
+    out = tg.conv_transpose2d(x, Tensor(np.zeros((2, 3, 3, 3))), stride=stride,
+                              padding=padding, output_padding=output_padding,
+                              dilation=dilation)
+    assert out.shape == (1, 3, *expected)
+
+
+@pytest.mark.parametrize("stride, padding, dilation, groups", [
+    (1, 0, 1, 1), (2, 1, 1, 1), ((2, 3), (1, 2), (2, 1), 1), (2, 1, 1, 2), (1, 2, 2, 2)])
+def test_conv_transpose2d_is_the_adjoint_of_conv2d(stride, padding, dilation, groups, rng):
+    """<conv2d(x, w), y> == <x, conv_transpose2d(y, w)> for the same weight and settings."""
+    x = rng.standard_normal((2, 4, 9, 8))
+    w = rng.standard_normal((6, 4 // groups, 3, 2))
+    y_shape = tg.conv2d(Tensor(x), Tensor(w), stride=stride, padding=padding,
+                        dilation=dilation, groups=groups).shape
+    y = rng.standard_normal(y_shape)
+    # the output_padding that brings conv_transpose2d back to x's size
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    back = tg.conv_transpose2d(Tensor(y), Tensor(w), stride=stride, padding=padding,
+                               dilation=dilation, groups=groups)
+    extra = (9 - back.shape[2], 8 - back.shape[3])
+    assert all(0 <= e < s for e, s in zip(extra, (sh, sw))) or extra == (0, 0)
+    back = tg.conv_transpose2d(Tensor(y), Tensor(w), stride=stride, padding=padding,
+                               output_padding=extra, dilation=dilation, groups=groups)
+    forward = tg.conv2d(Tensor(x), Tensor(w), stride=stride, padding=padding,
+                        dilation=dilation, groups=groups)
+    np.testing.assert_allclose((forward.data * y).sum(), (x * back.data).sum(), rtol=1e-12)
+
+
+# -- dtypes, inputs, graph ------------------------------------------------------------------------
+@pytest.mark.parametrize("call", [
+    lambda x, w, b: tg.conv2d(x, w, b, stride=2, padding=1, groups=2),
+    lambda x, w, b: tg.conv_transpose2d(x, w, b, stride=2, groups=2),
+    lambda x, w, b: tg.conv1d(x[:, :, 0], w[:, :, 0], b, groups=2),
+    lambda x, w, b: tg.max_pool2d(x, 3, 2, 1) * w.sum() + b.sum(),
+    lambda x, w, b: tg.avg_pool2d(x, 2, 1, 1) * w.sum() + b.sum(),
+    lambda x, w, b: tg.adaptive_avg_pool2d(x, 2) * w.sum() + b.sum(),
+], ids=["conv2d", "conv_transpose2d", "conv1d", "max_pool2d", "avg_pool2d", "adaptive"])
+def test_float32_stays_float32_forward_and_backward(call, rng):
+    arrays = [rng.standard_normal((2, 4, 6, 6)).astype(np.float32),
+              rng.standard_normal((4, 2, 3, 3)).astype(np.float32),
+              rng.standard_normal(4).astype(np.float32)]
+    before = [a.copy() for a in arrays]
+    x, w, b = (Tensor(a, requires_grad=True) for a in arrays)
+    out = call(x, w, b)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    for t in (x, w, b):
+        assert t.grad is not None and t.grad.dtype == np.float32 and t.grad.shape == t.shape
+    for a, a0 in zip(arrays, before):  # inputs are never written into
+        np.testing.assert_array_equal(a, a0)
+
+
+def test_only_the_gradients_asked_for_are_computed(rng):
+    x = Tensor(rng.standard_normal((2, 3, 5, 5)))  # data: no gradient
+    w = Tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    tg.conv2d(x, w, padding=1).sum().backward()
+    assert x.grad is None
+    # d(sum of outputs)/dw[o, c, i, j] is the sum of the padded input under offset (i, j)
+    padded = np.pad(x.data, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    under = np.lib.stride_tricks.sliding_window_view(padded, (5, 5), axis=(2, 3))
+    np.testing.assert_allclose(w.grad, np.broadcast_to(under.sum(axis=(0, 4, 5)), (4, 3, 3, 3)),
+                               rtol=1e-12)
+
+
+def test_a_jitted_cnn_step_replays_exactly_what_eager_computes(rng):
+    w = Tensor(rng.standard_normal((4, 1, 3, 3)).astype(np.float32), requires_grad=True)
+    b = Tensor(rng.standard_normal(4).astype(np.float32), requires_grad=True)
+    v = Tensor(rng.standard_normal((16, 3)).astype(np.float32), requires_grad=True)
+
+    def step(x, y):
+        h = tg.max_pool2d(tg.relu(tg.conv2d(Tensor(x), w, b, padding=1)), 2)
+        loss = (h.reshape(x.shape[0], -1) @ v).softmax_cross_entropy(y)
+        loss.backward()
+        return loss
+
+    jitted = tg.jit(step)
+    for _ in range(4):  # eager, recording, replays
+        x = rng.standard_normal((5, 1, 4, 4)).astype(np.float32)
+        y = rng.integers(0, 3, 5)
+        for t in (w, b, v):
+            t.grad = None
+        got = jitted(x, y).item(), [t.grad.copy() for t in (w, b, v)]
+        for t in (w, b, v):
+            t.grad = None
+        assert got[0] == step(x, y).item()
+        for g, t in zip(got[1], (w, b, v)):
+            np.testing.assert_array_equal(g, t.grad)
+
+
+# -- bad input ------------------------------------------------------------------------------------
+def _x(*shape):
+    return Tensor(np.zeros(shape, dtype=np.float32))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: tg.conv2d(_x(3, 5, 5), _x(2, 3, 3, 3)),
+     r"conv2d: input must be 4-D \(N, C, H, W\), got shape \(3, 5, 5\)"),
+    (lambda: tg.conv2d(_x(1, 3, 5, 5), _x(2, 3, 3)), r"conv2d: weight must be 4-D"),
+    (lambda: tg.conv2d(_x(1, 3, 5, 5), _x(2, 4, 3, 3)),
+     r"conv2d: input \(1, 3, 5, 5\) has 3 channels, but weight \(2, 4, 3, 3\) expects 4"),
+    (lambda: tg.conv2d(_x(1, 4, 5, 5), _x(3, 2, 3, 3), groups=2),
+     r"conv2d: groups=2 must divide .* output channels \(3\)"),
+    (lambda: tg.conv2d(_x(1, 3, 5, 5), _x(4, 1, 3, 3), groups=2),
+     r"conv2d: groups=2 must divide both the input channels \(3\)"),
+    (lambda: tg.conv2d(_x(1, 3, 5, 5), _x(2, 3, 7, 3)),
+     r"conv2d: kernel \(7, 3\) .* larger than the padded input: input \(1, 3, 5, 5\)"),
+    (lambda: tg.conv2d(_x(1, 3, 5, 5), _x(2, 3, 3, 3), dilation=3),
+     r"conv2d: kernel \(3, 3\) \(dilation \(3, 3\), spanning 7\) is larger"),
+    (lambda: tg.conv2d(_x(1, 3, 5, 5), _x(2, 3, 3, 3), _x(3)),
+     r"conv2d: bias must have shape \(2,\)"),
+    (lambda: tg.conv2d(_x(1, 3, 5, 5), _x(2, 3, 3, 3), stride=0),
+     r"conv2d: stride must be ints >= 1, got 0"),
+    (lambda: tg.conv2d(_x(1, 3, 5, 5), _x(2, 3, 3, 3), padding=(1, 2, 3)),
+     r"conv2d: padding must be an int or a pair of ints"),
+    (lambda: tg.conv2d(_x(1, 3, 5, 5), _x(2, 3, 3, 3), padding=-1),
+     r"conv2d: padding must be ints >= 0"),
+    (lambda: tg.conv1d(_x(1, 3, 5, 5), _x(2, 3, 3)), r"conv1d: input must be 3-D \(N, C, L\)"),
+    (lambda: tg.conv1d(_x(1, 3, 2), _x(2, 3, 3)), r"conv1d: kernel \(3,\) .* larger"),
+    (lambda: tg.conv1d(_x(1, 2, 9), _x(2, 3, 3)), r"conv1d: input \(1, 2, 9\) has 2 channels"),
+    (lambda: tg.conv_transpose2d(_x(1, 3, 4, 4), _x(2, 3, 3, 3)),
+     r"conv_transpose2d: input \(1, 3, 4, 4\) has 3 channels; weight \(2, 3, 3, 3\) expects 2"),
+    (lambda: tg.conv_transpose2d(_x(1, 2, 4, 4), _x(2, 3, 3, 3), stride=2, output_padding=2),
+     r"conv_transpose2d: output_padding \(2, 2\) must be smaller than the stride"),
+    (lambda: tg.max_pool2d(_x(1, 1, 4, 4), 2, padding=2),
+     r"max_pool2d: padding \(2, 2\) must be at most half the kernel size \(2, 2\)"),
+    (lambda: tg.max_pool2d(_x(1, 1, 2, 2), 3), r"max_pool2d: kernel \(3, 3\) .* larger"),
+    (lambda: tg.avg_pool2d(_x(4, 4), 2), r"avg_pool2d: input must be 4-D"),
+    (lambda: tg.adaptive_avg_pool2d(_x(1, 1, 7, 8), 3),
+     r"adaptive_avg_pool2d: output size \(3, 3\) must divide the input size \(7, 8\)"),
+])
+def test_bad_input_raises_an_op_error_naming_the_op_and_shapes(call, message):
+    with pytest.raises(OpError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("kernel, dilation, padding", [((3, 5), 1, (1, 2)), (3, (2, 1), (2, 1)),
+                                                       (1, 1, (0, 0))])
+def test_padding_same_keeps_the_size_and_valid_is_none(kernel, dilation, padding, rng):
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    x = Tensor(rng.standard_normal((2, 3, 7, 8)))
+    w = Tensor(rng.standard_normal((4, 3, kh, kw)))
+    same = tg.conv2d(x, w, padding="same", dilation=dilation)
+    assert same.shape == (2, 4, 7, 8)
+    np.testing.assert_array_equal(same.data, tg.conv2d(x, w, padding=padding,
+                                                       dilation=dilation).data)
+    np.testing.assert_array_equal(tg.conv2d(x, w, padding="valid", dilation=dilation).data,
+                                  tg.conv2d(x, w, dilation=dilation).data)
+    seq = Tensor(rng.standard_normal((2, 3, 9)))
+    assert tg.conv1d(seq, Tensor(rng.standard_normal((4, 3, kh))), padding="same").shape == \
+        (2, 4, 9)
+    assert nn_same_shape(kh) == (1, 2, 6, 6)
+
+
+def nn_same_shape(k):
+    from tinygrad_np import nn
+    return nn.Conv2d(1, 2, k, padding="same", rng=0)(np.zeros((1, 1, 6, 6))).shape
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: tg.conv2d(_x(1, 1, 6, 6), _x(1, 1, 3, 3), padding="same", stride=2),
+     r"conv2d: padding='same' needs stride 1, got stride \(2, 2\)"),
+    (lambda: tg.conv2d(_x(1, 1, 6, 6), _x(1, 1, 2, 3), padding="same"),
+     r"conv2d: padding='same' for kernel \(2, 3\) .* not supported"),
+    (lambda: tg.conv2d(_x(1, 1, 6, 6), _x(1, 1, 3, 3), padding="full"),
+     r"conv2d: padding must be an int, a pair of ints, 'valid' or 'same', got 'full'"),
+    (lambda: tg.conv1d(_x(1, 1, 6), _x(1, 1, 4), padding="same"), r"conv1d: padding='same'"),
+])
+def test_bad_string_padding(call, message):
+    with pytest.raises(OpError, match=message):
+        call()
+
+
+def test_integer_images_pool_with_their_lowest_value_as_padding():
+    x = np.array([[[[0, 3], [2, 1]]]], dtype=np.uint8)
+    out = tg.max_pool2d(Tensor(x), 2, 1, 1)
+    assert out.dtype == np.uint8
+    np.testing.assert_array_equal(out.data, [[[[0, 3, 3], [2, 3, 3], [2, 2, 1]]]])
+
+
+@pytest.mark.parametrize("stride, padding, dilation, groups", [
+    (1, 0, 1, 1), (1, 2, 1, 1), (1, (1, 2), (2, 1), 2), (1, 1, 2, 1), (2, 1, 1, 1),
+    ((2, 1), (0, 2), 2, 2)])
+def test_input_gradient_is_the_naive_transposed_conv_of_the_output_gradient(
+        stride, padding, dilation, groups, rng):
+    """d<conv2d(x, w), g>/dx is conv_transpose2d(g, w), here the naive scatter loop of the op
+    table: for the stride-1 path (one flat add per kernel offset) and the strided one."""
+    from op_table import conv_transpose2d_ref
+    x = Tensor(rng.standard_normal((2, 4, 7, 9)), requires_grad=True)
+    w = rng.standard_normal((6, 4 // groups, 3, 2))
+    out = tg.conv2d(x, w, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    g = rng.standard_normal(out.shape)
+    out.backward(g)
+    (sh, sw), (ph, pw), (dh, dw) = (_pair(v) for v in (stride, padding, dilation))
+    # the transposed conv's size without output_padding; the rows and columns beyond it that a
+    # window still reached come back through output_padding, the rest get no gradient
+    base = [(o - 1) * s - 2 * p + d * (k - 1) + 1 for o, s, p, d, k in
+            zip(out.shape[2:], (sh, sw), (ph, pw), (dh, dw), w.shape[2:])]
+    extra = tuple(min(size - b, max(s, d) - 1) for size, b, s, d in
+                  zip(x.shape[2:], base, (sh, sw), (dh, dw)))
+    expected = conv_transpose2d_ref(g, w, stride=stride, padding=padding, dilation=dilation,
+                                    groups=groups, output_padding=extra)
+    full = np.zeros(x.shape)
+    full[:, :, :expected.shape[2], :expected.shape[3]] = expected
+    np.testing.assert_allclose(x.grad, full, rtol=1e-12, atol=1e-12)
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)

@@ -1,0 +1,219 @@
+"""Convolution and pooling layers, with PyTorch's names, arguments and default initialisation.
+
+>>> import numpy as np
+>>> from tinygrad_np import nn
+>>> net = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2, rng=0), nn.ReLU(), nn.MaxPool2d(2))
+>>> net(np.zeros((8, 1, 28, 28), dtype=np.float32)).shape
+(8, 6, 14, 14)
+
+Weights are laid out as in PyTorch: (out_channels, in_channels // groups, kh, kw) for
+`Conv2d`, (in_channels, out_channels // groups, kh, kw) for `ConvTranspose2d`, so a PyTorch
+state dict's arrays load as they are. Weight and bias start uniform in +-1/sqrt(fan_in)
+(PyTorch's kaiming_uniform_ with a=sqrt(5), and its bias rule), fan_in being the weight's
+size(1) * kh * kw.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..functional import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d,
+                          max_pool2d)
+from ..tensor import Tensor
+from .init import RngLike, as_rng
+from .module import Module
+
+__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d",
+           "MaxPool2d"]
+
+
+def _tuple(value: Any, n: int, what: str, layer: str) -> tuple[int, ...]:
+    """An int (repeated n times) or a sequence of n ints, as a tuple."""
+    values = (value,) * n if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != n or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                   for v in values):
+        raise ValueError(f"{layer}: {what} must be an int or {n} ints, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def _positive(value: Any, what: str, layer: str) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{layer}: {what} must be a positive int, got {value!r}")
+    return int(value)
+
+
+class _ConvNd(Module):
+    """What the convolution layers share: checked sizes, PyTorch's initialisation, repr."""
+
+    def __init__(self, layer: str, in_channels: int, out_channels: int, kernel_size: Any,
+                 dims: int, groups: int, bias: bool, transposed: bool, rng: RngLike,
+                 dtype: Any) -> None:
+        self.in_channels = _positive(in_channels, "in_channels", layer)
+        self.out_channels = _positive(out_channels, "out_channels", layer)
+        self.groups = _positive(groups, "groups", layer)
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{layer}: groups={groups} must divide in_channels "
+                             f"({in_channels}) and out_channels ({out_channels})")
+        self.kernel_size = _tuple(kernel_size, dims, "kernel_size", layer)
+        if min(self.kernel_size) < 1:
+            raise ValueError(f"{layer}: kernel_size must be positive, got {kernel_size!r}")
+        if transposed:
+            shape = (self.in_channels, self.out_channels // groups, *self.kernel_size)
+        else:
+            shape = (self.out_channels, self.in_channels // groups, *self.kernel_size)
+        fan_in = shape[1] * math.prod(self.kernel_size)
+        bound = 1.0 / math.sqrt(fan_in)
+        generator = as_rng(rng)
+        # sampled in float64, then cast: one seed gives the same weights whatever the dtype
+        self.weight = Tensor(generator.uniform(-bound, bound, size=shape).astype(dtype),
+                             requires_grad=True, name="weight")
+        self.bias = (Tensor(generator.uniform(-bound, bound, size=self.out_channels)
+                            .astype(dtype), requires_grad=True, name="bias") if bias else None)
+
+    def _settings(self) -> str:
+        return ""
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
+                + self._settings())
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        return text + ("" if self.bias is not None else ", bias=False")
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over (N, in_channels, H, W), as `torch.nn.Conv2d`.
+
+    >>> conv = Conv2d(3, 8, 3, stride=2, padding=1, rng=0)
+    >>> conv.weight.shape, conv(np.zeros((2, 3, 32, 32), dtype=np.float32)).shape
+    ((8, 3, 3, 3), (2, 8, 16, 16))
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 rng: RngLike = None, dtype: Any = np.float32) -> None:
+        super().__init__("Conv2d", in_channels, out_channels, kernel_size, 2, groups, bias,
+                         False, rng, dtype)
+        self.stride = _tuple(stride, 2, "stride", "Conv2d")
+        self.padding = padding if isinstance(padding, str) else _tuple(padding, 2, "padding",
+                                                                       "Conv2d")
+        self.dilation = _tuple(dilation, 2, "dilation", "Conv2d")
+
+    def forward(self, x: Any) -> Tensor:
+        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                      self.groups)
+
+    def _settings(self) -> str:
+        return _nondefault(stride=(self.stride, (1, 1)), padding=(self.padding, (0, 0)),
+                           dilation=(self.dilation, (1, 1)))
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, in_channels, L), as `torch.nn.Conv1d`.
+
+    >>> Conv1d(4, 2, 3, padding=1, rng=0)(np.zeros((5, 4, 10), dtype=np.float32)).shape
+    (5, 2, 10)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: int = 1,
+                 padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True,
+                 rng: RngLike = None, dtype: Any = np.float32) -> None:
+        super().__init__("Conv1d", in_channels, out_channels, kernel_size, 1, groups, bias,
+                         False, rng, dtype)
+        self.stride = _tuple(stride, 1, "stride", "Conv1d")
+        self.padding = padding if isinstance(padding, str) else _tuple(padding, 1, "padding",
+                                                                       "Conv1d")
+        self.dilation = _tuple(dilation, 1, "dilation", "Conv1d")
+
+    def forward(self, x: Any) -> Tensor:
+        padding = self.padding if isinstance(self.padding, str) else self.padding[0]
+        return conv1d(x, self.weight, self.bias, self.stride[0], padding, self.dilation[0],
+                      self.groups)
+
+    def _settings(self) -> str:
+        return _nondefault(stride=(self.stride, (1,)), padding=(self.padding, (0,)),
+                           dilation=(self.dilation, (1,)))
+
+
+class ConvTranspose2d(_ConvNd):
+    """Transposed 2-D convolution, as `torch.nn.ConvTranspose2d` (same argument order).
+
+    >>> up = ConvTranspose2d(8, 3, 4, stride=2, padding=1, rng=0)
+    >>> up.weight.shape, up(np.zeros((2, 8, 16, 16), dtype=np.float32)).shape
+    ((8, 3, 4, 4), (2, 3, 32, 32))
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, rng: RngLike = None, dtype: Any = np.float32) -> None:
+        super().__init__("ConvTranspose2d", in_channels, out_channels, kernel_size, 2, groups,
+                         bias, True, rng, dtype)
+        self.stride = _tuple(stride, 2, "stride", "ConvTranspose2d")
+        self.padding = _tuple(padding, 2, "padding", "ConvTranspose2d")
+        self.output_padding = _tuple(output_padding, 2, "output_padding", "ConvTranspose2d")
+        self.dilation = _tuple(dilation, 2, "dilation", "ConvTranspose2d")
+
+    def forward(self, x: Any) -> Tensor:
+        return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
+                                self.output_padding, self.groups, self.dilation)
+
+    def _settings(self) -> str:
+        return _nondefault(stride=(self.stride, (1, 1)), padding=(self.padding, (0, 0)),
+                           output_padding=(self.output_padding, (0, 0)),
+                           dilation=(self.dilation, (1, 1)))
+
+
+def _nondefault(**settings: tuple[Any, Any]) -> str:
+    return "".join(f", {name}={value}" for name, (value, default) in settings.items()
+                   if value != default)
+
+
+class MaxPool2d(Module):
+    """Largest value of each window, as `torch.nn.MaxPool2d`; stride defaults to kernel_size.
+    Ties: the gradient goes to the window's first largest element in row-major order.
+
+    >>> MaxPool2d(2)(np.zeros((1, 3, 8, 8), dtype=np.float32)).shape
+    (1, 3, 4, 4)
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+
+    def forward(self, x: Any) -> Tensor:
+        return max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(MaxPool2d):
+    """Mean of each window, as `torch.nn.AvgPool2d` (padding counts in the mean).
+
+    >>> AvgPool2d(3, stride=1, padding=1)(np.zeros((1, 3, 8, 8), dtype=np.float32)).shape
+    (1, 3, 8, 8)
+    """
+
+    def forward(self, x: Any) -> Tensor:
+        return avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size, which must divide the input's, as
+    `torch.nn.AdaptiveAvgPool2d` for that case (`None` keeps an input size).
+
+    >>> AdaptiveAvgPool2d(1)(np.zeros((2, 16, 7, 7), dtype=np.float32)).shape
+    (2, 16, 1, 1)
+    """
+
+    def __init__(self, output_size: Any) -> None:
+        self.output_size = output_size
+
+    def forward(self, x: Any) -> Tensor:
+        return adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"

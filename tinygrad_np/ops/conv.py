@@ -1,0 +1,460 @@
+"""Convolutions on NCHW arrays: conv2d, conv1d and conv_transpose2d, each an im2col and a matmul.
+
+im2col: a strided view shows every kh x kw window of the (padded) input without copying
+(`sliding_window_view`, the one numpy-specific call here; CuPy has the same function under
+`cupy.lib.stride_tricks`). One reshape copies the windows into, per image, a matrix whose rows
+are (input channel, kernel row, kernel column) and whose columns are output pixels; one matmul
+with the weight matrix (out_channels, C * kh * kw) then gives every output channel at every
+pixel, already in NCHW order. col2im goes back: each of the kh * kw kernel offsets adds its
+rows into a strided slice of the image (kh * kw passes, each the size of the output). A
+conv's input gradient is a col2im; a transposed conv is a col2im forward and an im2col
+backward.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..function import Function, OpError
+from .adjoint import scatter_add
+from .combine import Pad
+from .linalg import _swap_last
+
+Pair = tuple[int, int]
+
+
+# -- arguments ----------------------------------------------------------------------------------
+def pair(value: Any, name: str, op: str, minimum: int) -> Pair:
+    """An int or a pair of ints as a pair, each at least `minimum`; an OpError otherwise."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        values: tuple[Any, ...] = (value, value)
+    elif isinstance(value, (tuple, list)) and len(value) == 2:
+        values = tuple(value)
+    else:
+        raise OpError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    for v in values:
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < minimum:
+            raise OpError(f"{op}: {name} must be ints >= {minimum}, got {value!r}")
+    return int(values[0]), int(values[1])
+
+
+def conv_padding(padding: Any, kernel: tuple[int, ...], stride: tuple[int, ...],
+                 dilation: tuple[int, ...], op: str) -> Any:
+    """A conv's padding: an int or a pair, or PyTorch's "valid" (none) and "same" (the output
+    as large as the input: stride 1, and the same padding on both sides)."""
+    if not isinstance(padding, str):
+        return pair(padding, "padding", op, 0)
+    if padding == "valid":
+        return (0,) * len(kernel)
+    if padding != "same":
+        raise OpError(f"{op}: padding must be an int, a pair of ints, 'valid' or 'same', "
+                      f"got {padding!r}")
+    if any(s != 1 for s in stride):
+        raise OpError(f"{op}: padding='same' needs stride 1, got stride {stride}")
+    total = tuple(d * (k - 1) for k, d in zip(kernel, dilation))
+    if any(t % 2 for t in total):
+        raise OpError(f"{op}: padding='same' for kernel {tuple(kernel)} with dilation "
+                      f"{dilation} needs more padding on one side than on the other, which is "
+                      f"not supported: use an odd kernel size or pad explicitly")
+    return tuple(t // 2 for t in total)
+
+
+def out_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    """Output length of a conv or pool along one axis (PyTorch's formula, floor mode)."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def check_ndim(op: str, what: str, array: Any, ndim: int, layout: str) -> None:
+    if array.ndim != ndim:
+        raise OpError(f"{op}: {what} must be {ndim}-D {layout}, got shape {array.shape}")
+
+
+def check_fits(op: str, x_shape: tuple[int, ...], kernel: Pair, padding: Pair,
+               dilation: Pair) -> None:
+    """The (dilated) kernel must fit inside the padded input."""
+    for axis, (size, k, p, d) in enumerate(zip(x_shape[2:], kernel, padding, dilation)):
+        span = d * (k - 1) + 1
+        if span > size + 2 * p:
+            raise OpError(f"{op}: kernel {kernel} (dilation {dilation}, spanning {span}) is "
+                          f"larger than the padded input: input {x_shape}, padding {padding} "
+                          f"gives {size + 2 * p} along axis {axis + 2}")
+
+
+# -- the strided passes -------------------------------------------------------------------------
+def pad(x: Any, padding: Pair, value: float = 0.0) -> Any:
+    """x (N, C, H, W) with `padding` rows and columns of `value` on each side."""
+    ph, pw = padding
+    if not ph and not pw:
+        return x
+    n, c, h, w = x.shape
+    shape = (n, c, h + 2 * ph, w + 2 * pw)
+    out = np.zeros_like(x, shape=shape) if value == 0 else np.full_like(x, value, shape=shape)
+    out[:, :, ph:ph + h, pw:pw + w] = x
+    return out
+
+
+def windows(xp: Any, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair) -> Any:
+    """The (N, C, Ho, Wo, kh, kw) view of every window of the padded input `xp` (no copy)."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    view = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
+    return view[:, :, :out_hw[0] * sh:sh, :out_hw[1] * sw:sw, ::dh, ::dw]
+
+
+def offsets(kernel: Pair, stride: Pair, dilation: Pair,
+            out_hw: Pair) -> Iterator[tuple[int, int, slice, slice]]:
+    """For each kernel offset (i, j), in row-major order, the slices of the padded input's
+    rows and columns that it meets in the Ho x Wo windows."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    ho, wo = out_hw
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + (ho - 1) * sh + 1, sh)
+        for j in range(kw):
+            yield i, j, rows, slice(j * dw, j * dw + (wo - 1) * sw + 1, sw)
+
+
+def col2im(pieces: Callable[[int, int], Any], target: Any, kernel: Pair, stride: Pair,
+           dilation: Pair, out_hw: Pair) -> None:
+    """Add each kernel offset's piece into `target` (N, C, Hp, Wp): `pieces(i, j)` is the
+    (N, C, Ho, Wo) array that kernel offset (i, j) contributes. kh * kw strided adds."""
+    for i, j, rows, cols in offsets(kernel, stride, dilation, out_hw):
+        part = target[:, :, rows, cols]
+        part += pieces(i, j)
+
+
+# -- conv2d ---------------------------------------------------------------------------------------
+def im2col(x: Any, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, out_hw: Pair,
+           groups: int) -> Any:
+    """(N, groups, C // groups * kh * kw, Ho * Wo): for each image and group, a matrix whose
+    column p holds the window of output pixel p. The reshape is the one copy."""
+    n, c = x.shape[:2]
+    (kh, kw), (ho, wo) = kernel, out_hw
+    win = windows(pad(x, padding), kernel, stride, dilation, out_hw)  # (N, C, Ho, Wo, kh, kw)
+    win = win.reshape(n, groups, c // groups, ho, wo, kh, kw).transpose(0, 1, 2, 5, 6, 3, 4)
+    return win.reshape(n, groups, c // groups * kh * kw, ho * wo)
+
+
+def check_conv(op: str, x: Any, weight: Any, bias: Any, groups: Any, dims: int) -> int:
+    layout = "(N, C, H, W)" if dims == 2 else "(N, C, L)"
+    check_ndim(op, "input", x, dims + 2, layout)
+    check_ndim(op, "weight", weight, dims + 2, "(out_channels, in_channels // groups, "
+               + ("kh, kw)" if dims == 2 else "k)"))
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise OpError(f"{op}: groups must be an int >= 1, got {groups!r}")
+    c, o, cg = x.shape[1], weight.shape[0], weight.shape[1]
+    if c % groups or o % groups:
+        raise OpError(f"{op}: groups={groups} must divide both the input channels ({c}) and "
+                      f"the output channels ({o}); input {x.shape}, weight {weight.shape}")
+    if cg * groups != c:
+        raise OpError(f"{op}: input {x.shape} has {c} channels, but weight {weight.shape} "
+                      f"expects {cg} per group x {groups} groups = {cg * groups}")
+    if bias is not None and bias.shape != (o,):
+        raise OpError(f"{op}: bias must have shape ({o},), one per output channel of weight "
+                      f"{weight.shape}, got {bias.shape}")
+    return int(groups)
+
+
+class Conv2d(Function):
+    """2-D cross-correlation (PyTorch's conv2d): out[n, o, y, x] = bias[o] + sum over c, i, j
+    of weight[o, c, i, j] * x_padded[n, c, stride * y + dilation * i, stride * x + dilation * j]
+    (c within o's group)."""
+
+    __slots__ = ("stride", "padding", "dilation", "groups", "x_shape", "w_shape", "out_hw")
+
+    def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
+                op="conv2d"):  # op: the name errors give (Conv1d runs this forward too)
+        g = check_conv(op, x, weight, bias, groups, 2)
+        stride, dilation = pair(stride, "stride", op, 1), pair(dilation, "dilation", op, 1)
+        kernel = weight.shape[2:]
+        padding = conv_padding(padding, kernel, stride, dilation, op)
+        check_fits(op, x.shape, kernel, padding, dilation)
+        n, o = x.shape[0], weight.shape[0]
+        out_hw = ho, wo = tuple(out_size(size, k, s, p, d) for size, k, s, p, d in
+                                zip(x.shape[2:], kernel, stride, padding, dilation))
+        cols = im2col(x, kernel, stride, padding, dilation, out_hw, g)
+        wmat = weight.reshape(g, o // g, -1)  # (groups, out per group, cg * kh * kw)
+        out = np.matmul(wmat, cols)  # (N, groups, out per group, Ho * Wo): one gemm per image
+        if bias is not None:
+            out += bias.reshape(g, o // g, 1)
+        ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, g
+        ctx.x_shape, ctx.w_shape, ctx.out_hw = x.shape, weight.shape, out_hw
+        need_x, need_w = ctx.needs_input_grad[:2]
+        ctx.save_for_backward(cols if need_w else None, wmat if need_x else None)
+        return out.reshape(n, o, ho, wo)
+
+    def backward(ctx, grad):
+        cols, wmat = ctx.saved_tensors
+        n, c, h, w = ctx.x_shape
+        o, cg, kh, kw = ctx.w_shape
+        g, (ho, wo) = ctx.groups, ctx.out_hw
+        rows = grad.reshape(n, g, o // g, ho * wo)
+        grad_x = grad_w = None
+        if ctx.needs_input_grad[0]:
+            ph, pw = ctx.padding
+            hp, wp = h + 2 * ph, w + 2 * pw
+            if ctx.stride == (1, 1):
+                grad_x = _input_grad_stride_1(grad, wmat, (n, c, hp, wp), (kh, kw),
+                                              ctx.dilation, g)
+            else:
+                grad_cols = np.matmul(wmat.swapaxes(1, 2), rows).reshape(n, c, kh, kw, ho, wo)
+                grad_x = np.zeros_like(grad, shape=(n, c, hp, wp))
+                col2im(lambda i, j: grad_cols[:, :, i, j], grad_x, (kh, kw), ctx.stride,
+                       ctx.dilation, (ho, wo))
+            grad_x = crop(grad_x, ctx.padding, (h, w))
+        if ctx.needs_input_grad[1]:
+            grad_w = np.matmul(rows, cols.swapaxes(2, 3)).sum(axis=0).reshape(o, cg, kh, kw)
+        if len(ctx.needs_input_grad) == 2:
+            return grad_x, grad_w
+        grad_b = rows.sum(axis=(0, 3)).reshape(o) if ctx.needs_input_grad[2] else None
+        return grad_x, grad_w, grad_b
+
+    def backward_graph(ctx, grad, out):
+        return _conv2d_backward_graph(ctx, grad, ctx.parents[0], ctx.parents[1])
+
+    def viz_detail(ctx) -> str:
+        return _detail(ctx.w_shape[2:], ctx.stride, ctx.padding, ctx.dilation, ctx.groups)
+
+
+# -- the same passes on Tensors, for the differentiable backwards (create_graph=True) ------------
+def _window_index(kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair) -> tuple[Any, ...]:
+    """An index that picks every window of a padded (N, C, Hp, Wp) Tensor:
+    `xp[index]` has shape (N, C, Ho, Wo, kh, kw), as `windows` but as integer indexing, whose
+    backward (a scatter-add) is itself differentiable."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    rows = (np.arange(out_hw[0]) * sh)[:, None] + (np.arange(kh) * dh)[None, :]
+    cols = (np.arange(out_hw[1]) * sw)[:, None] + (np.arange(kw) * dw)[None, :]
+    return (slice(None), slice(None), rows[:, None, :, None], cols[None, :, None, :])
+
+
+def _pad_tensor(t: Any, padding: Pair) -> Any:
+    ph, pw = padding
+    return Pad.apply(t, pad_width=((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else t
+
+
+def _crop_tensor(t: Any, padding: Pair, size: Pair) -> Any:
+    ph, pw = padding
+    return t[:, :, ph:ph + size[0], pw:pw + size[1]] if ph or pw else t
+
+
+def _im2col_tensor(x: Any, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair,
+                   out_hw: Pair, groups: int) -> Any:
+    """`im2col` on a Tensor: (N, groups, C // groups * kh * kw, Ho * Wo)."""
+    n, c = x.shape[:2]
+    (kh, kw), (ho, wo) = kernel, out_hw
+    win = _pad_tensor(x, padding)[_window_index(kernel, stride, dilation, out_hw)]
+    win = win.reshape(n, groups, c // groups, ho, wo, kh, kw).transpose((0, 1, 2, 5, 6, 3, 4))
+    return win.reshape(n, groups, c // groups * kh * kw, ho * wo)
+
+
+def _col2im_tensor(cols: Any, padded: tuple[int, ...], kernel: Pair, stride: Pair,
+                   dilation: Pair, out_hw: Pair) -> Any:
+    """`col2im` on a Tensor: cols (N, C, kh, kw, Ho, Wo) added into zeros of `padded`."""
+    pieces = cols.transpose((0, 1, 4, 5, 2, 3))  # (N, C, Ho, Wo, kh, kw), as the index
+    return scatter_add(pieces, _window_index(kernel, stride, dilation, out_hw), padded)
+
+
+def _conv2d_backward_graph(ctx: Any, grad: Any, x: Any, weight: Any) -> Any:
+    """Conv2d's backward with Tensor ops: x and weight are its (4-D) input Tensors."""
+    n, c, h, w = ctx.x_shape
+    o, cg, kh, kw = ctx.w_shape
+    g, (ho, wo) = ctx.groups, ctx.out_hw
+    needs = ctx.needs_input_grad
+    rows = grad.reshape(n, g, o // g, ho * wo)
+    grad_x = grad_w = None
+    if needs[0]:
+        grad_cols = (_swap_last(weight.reshape(g, o // g, -1)) @ rows).reshape(
+            n, c, kh, kw, ho, wo)
+        ph, pw = ctx.padding
+        grad_x = _crop_tensor(_col2im_tensor(grad_cols, (n, c, h + 2 * ph, w + 2 * pw),
+                                             (kh, kw), ctx.stride, ctx.dilation, (ho, wo)),
+                              ctx.padding, (h, w))
+    if needs[1]:
+        cols = _im2col_tensor(x, (kh, kw), ctx.stride, ctx.padding, ctx.dilation, (ho, wo), g)
+        grad_w = (rows @ _swap_last(cols)).sum(axis=0).reshape(o, cg, kh, kw)
+    if len(needs) == 2:
+        return grad_x, grad_w
+    return grad_x, grad_w, (rows.sum(axis=(0, 3)).reshape(o) if needs[2] else None)
+
+
+def _input_grad_stride_1(grad: Any, wmat: Any, padded: tuple[int, int, int, int],
+                         kernel: Pair, dilation: Pair, groups: int) -> Any:
+    """col2im for stride 1, one contiguous add per kernel offset: on rows Wp wide (the output
+    gradient padded with zero columns to the padded input's width), kernel offset (i, j)
+    shifts the whole output by i * dh * Wp + j * dw in the flattened image; the zero columns
+    carry nothing wherever they land."""
+    n, c, hp, wp = padded
+    (kh, kw), (dh, dw) = kernel, dilation
+    o, ho, wo = grad.shape[1:]
+    wide = grad
+    if wo != wp:
+        wide = np.zeros_like(grad, shape=(n, o, ho, wp))
+        wide[:, :, :, :wo] = grad
+    wide = wide.reshape(n, groups, o // groups, ho * wp)
+    grad_cols = np.matmul(wmat.swapaxes(1, 2), wide).reshape(n, c, kh, kw, ho * wp)
+    flat = np.zeros_like(grad, shape=(n, c, hp * wp + (kw - 1) * dw))
+    for i in range(kh):
+        for j in range(kw):
+            start = i * dh * wp + j * dw
+            part = flat[:, :, start:start + ho * wp]
+            part += grad_cols[:, :, i, j]
+    return flat[:, :, :hp * wp].reshape(n, c, hp, wp)
+
+
+def crop(target: Any, padding: Pair, size: Pair) -> Any:
+    """target (N, C, Hp, Wp) without its `padding` border."""
+    ph, pw = padding
+    if not ph and not pw:
+        return target
+    return target[:, :, ph:ph + size[0], pw:pw + size[1]]
+
+
+def _detail(kernel: Any, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
+            groups: int = 1) -> str:
+    """How viz labels a conv or pool node: kernel 5x5, stride 1, padding 2 (and the rest)."""
+    def show(p: Any) -> str:
+        return "x".join(str(v) for v in p) if len(set(p)) > 1 else str(p[0])
+    parts = [f"kernel {'x'.join(str(k) for k in kernel)}", f"stride {show(stride)}",
+             f"padding {show(padding)}"]
+    if any(d != 1 for d in dilation):
+        parts.append(f"dilation {show(dilation)}")
+    if groups != 1:
+        parts.append(f"groups {groups}")
+    return ", ".join(parts)
+
+
+# -- conv1d: conv2d on (N, C, 1, L) ---------------------------------------------------------------
+class Conv1d(Conv2d):
+    """1-D cross-correlation on (N, C, L): conv2d of the input seen as (N, C, 1, L)."""
+
+    __slots__ = ()
+
+    def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+        op = "conv1d"
+        check_conv(op, x, weight, bias, groups, 1)
+        stride, dilation = _single(stride, "stride", op, 1), _single(dilation, "dilation", op, 1)
+        if isinstance(padding, str):
+            padding, = conv_padding(padding, weight.shape[2:], (stride,), (dilation,), op)
+        padding = _single(padding, "padding", op, 0)
+        check_fits(op, x.shape, weight.shape[2:], (padding,), (dilation,))
+        out = Conv2d.forward(ctx, x[:, :, None], weight[:, :, None], bias, (1, stride),
+                             (0, padding), (1, dilation), groups, op=op)
+        return out[:, :, 0]
+
+    def backward(ctx, grad):
+        grads = Conv2d.backward(ctx, grad[:, :, None])
+        return tuple(g if g is None or g.ndim == 1 else g[:, :, 0] for g in grads)
+
+    def backward_graph(ctx, grad, out):  # conv2d's, on the inputs seen as (N, C, 1, L)
+        x, weight = ctx.parents[:2]
+        grads = _conv2d_backward_graph(ctx, grad.reshape(grad.shape[:2] + (1,) + grad.shape[2:]),
+                                       x.reshape(ctx.x_shape), weight.reshape(ctx.w_shape))
+        return tuple(g if g is None or g.ndim == 1 else g.reshape(g.shape[:2] + g.shape[3:])
+                     for g in grads)
+
+    def viz_detail(ctx) -> str:
+        return _detail(ctx.w_shape[3:], ctx.stride[1:], ctx.padding[1:], ctx.dilation[1:],
+                       ctx.groups)
+
+
+def _single(value: Any, name: str, op: str, minimum: int) -> int:
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise OpError(f"{op}: {name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+# -- conv_transpose2d: col2im forward, im2col backward ------------------------------------------
+class ConvTranspose2d(Function):
+    """The adjoint of conv2d (PyTorch's conv_transpose2d), with weight (in_channels,
+    out_channels // groups, kh, kw): every input pixel adds its weighted kernel into the
+    output at stride spacing; `padding` crops the result, `output_padding` adds rows and
+    columns at the bottom and right."""
+
+    __slots__ = ("stride", "padding", "dilation", "groups", "x_shape", "w_shape", "out_hw")
+
+    def forward(ctx, x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                dilation=1):
+        op = "conv_transpose2d"
+        check_ndim(op, "input", x, 4, "(N, C, H, W)")
+        check_ndim(op, "weight", weight, 4, "(in_channels, out_channels // groups, kh, kw)")
+        if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+            raise OpError(f"{op}: groups must be an int >= 1, got {groups!r}")
+        n, c, h, w = x.shape
+        ci, og, kh, kw = weight.shape
+        g = int(groups)
+        if c != ci or c % g:
+            raise OpError(f"{op}: input {x.shape} has {c} channels; weight {weight.shape} "
+                          f"expects {ci} (in_channels first), divisible by groups={g}")
+        o = og * g
+        if bias is not None and bias.shape != (o,):
+            raise OpError(f"{op}: bias must have shape ({o},), one per output channel, got "
+                          f"{bias.shape}")
+        stride, padding = pair(stride, "stride", op, 1), pair(padding, "padding", op, 0)
+        dilation = pair(dilation, "dilation", op, 1)
+        extra = pair(output_padding, "output_padding", op, 0)
+        for e, s, d in zip(extra, stride, dilation):
+            if e >= max(s, d):
+                raise OpError(f"{op}: output_padding {extra} must be smaller than the stride "
+                              f"{stride} or the dilation {dilation}")
+        ho, wo = ((size - 1) * s - 2 * p + d * (k - 1) + e + 1 for size, s, p, d, k, e in
+                  zip((h, w), stride, padding, dilation, (kh, kw), extra))
+        if ho < 1 or wo < 1:
+            raise OpError(f"{op}: input {x.shape}, weight {weight.shape}, padding {padding} "
+                          f"give an empty output ({ho}, {wo})")
+        cg = c // g
+        # each input pixel times the weight: what it adds at every kernel offset, per channel
+        x3 = x.reshape(n, g, cg, h * w)
+        wmat = weight.reshape(g, cg, og * kh * kw)
+        pieces = np.matmul(wmat.swapaxes(1, 2), x3).reshape(n, o, kh, kw, h, w)
+        ph, pw = padding
+        target = np.zeros_like(x, shape=(n, o, ho + 2 * ph, wo + 2 * pw))
+        col2im(lambda i, j: pieces[:, :, i, j], target, (kh, kw), stride, dilation, (h, w))
+        out = crop(target, padding, (ho, wo))
+        if bias is not None:
+            out += bias.reshape(o, 1, 1)
+        ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, g
+        ctx.x_shape, ctx.w_shape, ctx.out_hw = x.shape, weight.shape, (ho, wo)
+        need_x, need_w = ctx.needs_input_grad[:2]
+        ctx.save_for_backward(x3 if need_w else None, wmat if need_x else None)
+        return out
+
+    def backward(ctx, grad):
+        x3, wmat = ctx.saved_tensors
+        n, c, h, w = ctx.x_shape
+        ci, og, kh, kw = ctx.w_shape
+        g = ctx.groups
+        # im2col of the output gradient at the input's pixels: (N, groups, og * kh * kw, H * W)
+        cols = im2col(grad, (kh, kw), ctx.stride, ctx.padding, ctx.dilation, (h, w), g)
+        grad_x = grad_w = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_x = np.matmul(wmat, cols).reshape(n, c, h, w)
+        if ctx.needs_input_grad[1]:
+            grad_w = np.matmul(x3, cols.swapaxes(2, 3)).sum(axis=0).reshape(ci, og, kh, kw)
+        if len(ctx.needs_input_grad) == 2:
+            return grad_x, grad_w
+        if ctx.needs_input_grad[2]:
+            grad_b = grad.sum(axis=(0, 2, 3))
+        return grad_x, grad_w, grad_b
+
+    def backward_graph(ctx, grad, out):  # backward's steps with Tensor ops
+        x, weight = ctx.parents[:2]
+        n, c, h, w = ctx.x_shape
+        ci, og, kh, kw = ctx.w_shape
+        g = ctx.groups
+        needs = ctx.needs_input_grad
+        cols = _im2col_tensor(grad, (kh, kw), ctx.stride, ctx.padding, ctx.dilation, (h, w), g)
+        grad_x = grad_w = None
+        if needs[0]:
+            grad_x = (weight.reshape(g, c // g, og * kh * kw) @ cols).reshape(n, c, h, w)
+        if needs[1]:
+            grad_w = (x.reshape(n, g, c // g, h * w) @ _swap_last(cols)).sum(axis=0).reshape(
+                ci, og, kh, kw)
+        if len(needs) == 2:
+            return grad_x, grad_w
+        return grad_x, grad_w, (grad.sum(axis=(0, 2, 3)) if needs[2] else None)
+
+    def viz_detail(ctx) -> str:
+        return _detail(ctx.w_shape[2:], ctx.stride, ctx.padding, ctx.dilation, ctx.groups)

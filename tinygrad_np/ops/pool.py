@@ -1,0 +1,181 @@
+"""Pooling on NCHW arrays: max_pool2d, avg_pool2d, adaptive_avg_pool2d.
+
+Each is a loop over the kh * kw kernel offsets: offset (i, j) meets one strided slice of the
+padded input, the size of the output, so a 2x2 pool is three elementwise maxima (or sums) of
+whole arrays, never a loop over windows. The backward walks the same slices.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..function import Function, OpError
+from .adjoint import scatter_add
+from .conv import (Pair, _crop_tensor, _detail, _window_index, check_fits, check_ndim, crop,
+                   offsets, out_size, pad, pair)
+
+
+def pool_args(op: str, x: Any, kernel_size: Any, stride: Any,
+              padding: Any) -> tuple[Pair, Pair, Pair, Pair]:
+    """Checked (kernel, stride, padding, output size); stride None means the kernel size."""
+    check_ndim(op, "input", x, 4, "(N, C, H, W)")
+    kernel = pair(kernel_size, "kernel_size", op, 1)
+    stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) \
+        else pair(stride, "stride", op, 1)
+    padding = pair(padding, "padding", op, 0)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise OpError(f"{op}: padding {padding} must be at most half the kernel size "
+                      f"{kernel} (input {x.shape})")
+    check_fits(op, x.shape, kernel, padding, (1, 1))
+    out_hw = (out_size(x.shape[2], kernel[0], stride[0], padding[0], 1),
+              out_size(x.shape[3], kernel[1], stride[1], padding[1], 1))
+    return kernel, stride, padding, out_hw
+
+
+class MaxPool2d(Function):
+    """Largest value of each window; padding counts as -inf.
+
+    Ties: the whole gradient of a window goes to its first largest element in row-major
+    order within the window (top row first, then left to right), as PyTorch's CPU kernel
+    picks it. A NaN in a window makes the output NaN (as in PyTorch) and that window then
+    passes no gradient back.
+    """
+
+    __slots__ = ("kernel", "stride", "padding", "x_shape", "out_hw")
+
+    def forward(ctx, x, kernel_size, stride=None, padding=0):
+        kernel, stride, padding, out_hw = pool_args("max_pool2d", x, kernel_size, stride,
+                                                    padding)
+        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min  # integer images
+        xp = pad(x, padding, lowest)
+        pieces = [xp[:, :, rows, cols] for _, _, rows, cols in
+                  offsets(kernel, stride, (1, 1), out_hw)]
+        out = pieces[0].copy(order="K") if len(pieces) == 1 else np.maximum(pieces[0],
+                                                                           pieces[1])
+        for piece in pieces[2:]:
+            np.maximum(out, piece, out=out)
+        ctx.kernel, ctx.stride, ctx.padding, ctx.x_shape, ctx.out_hw = (
+            kernel, stride, padding, x.shape, out_hw)
+        ctx.save_for_backward(xp, out)
+        return out
+
+    def backward(ctx, grad):
+        xp, out = ctx.saved_tensors
+        target = np.zeros_like(grad, shape=xp.shape)
+        # windows side by side (stride >= kernel) meet disjoint slices: assign, don't add
+        apart = all(s >= k for s, k in zip(ctx.stride, ctx.kernel))
+        taken = None  # windows whose maximum already got the gradient
+        last = ctx.kernel[0] * ctx.kernel[1] - 1
+        for k, (_, _, rows, cols) in enumerate(offsets(ctx.kernel, ctx.stride, (1, 1),
+                                                       ctx.out_hw)):
+            hit = xp[:, :, rows, cols] == out
+            if taken is None:
+                taken = hit
+            else:
+                np.greater(hit, taken, out=hit)  # a hit, and not in a window already served
+                if k < last:
+                    taken |= hit
+            part = target[:, :, rows, cols]
+            if apart:
+                np.multiply(grad, hit, out=part)
+            else:
+                part += grad * hit
+        return crop(target, ctx.padding, ctx.x_shape[2:])
+
+    def backward_graph(ctx, grad, out):
+        # Which element of each window is its maximum is constant where the derivative
+        # exists: the gradient is routed there by a (differentiable) scatter-add.
+        xp, top = ctx.saved_tensors
+        n, c, ho, wo = top.shape
+        row, col = np.zeros(top.shape, dtype=np.intp), np.zeros(top.shape, dtype=np.intp)
+        found = np.zeros(top.shape, dtype=bool)
+        for i, j, rows, cols in offsets(ctx.kernel, ctx.stride, (1, 1), ctx.out_hw):
+            hit = (xp[:, :, rows, cols] == top) & ~found  # the first maximum, as backward
+            row[hit], col[hit] = i, j
+            found |= hit
+        row += (np.arange(ho) * ctx.stride[0])[:, None]
+        col += np.arange(wo) * ctx.stride[1]
+        index = (np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], row, col)
+        if not found.all():  # a window holding NaN passes no gradient
+            grad = grad * found
+        return _crop_tensor(scatter_add(grad, index, xp.shape), ctx.padding, ctx.x_shape[2:])
+
+    def viz_detail(ctx) -> str:
+        return _detail(ctx.kernel, ctx.stride, ctx.padding)
+
+
+class AvgPool2d(Function):
+    """Mean of each window; zero padding counts in the mean (PyTorch's default,
+    count_include_pad=True), so every window divides by kh * kw."""
+
+    __slots__ = ("kernel", "stride", "padding", "x_shape", "out_hw")
+    kernel: Pair  # set by _avg_pool, which AdaptiveAvgPool2d shares
+    stride: Pair
+    padding: Pair
+    x_shape: tuple[int, ...]
+    out_hw: Pair
+
+    def forward(ctx, x, kernel_size, stride=None, padding=0):
+        return _avg_pool(ctx, x, *pool_args("avg_pool2d", x, kernel_size, stride, padding))
+
+    def backward(ctx, grad):
+        kh, kw = ctx.kernel
+        share = grad / (kh * kw)
+        n, c, h, w = ctx.x_shape
+        ph, pw = ctx.padding
+        target = np.zeros_like(grad, shape=(n, c, h + 2 * ph, w + 2 * pw))
+        for _, _, rows, cols in offsets(ctx.kernel, ctx.stride, (1, 1), ctx.out_hw):
+            part = target[:, :, rows, cols]
+            part += share
+        return crop(target, ctx.padding, ctx.x_shape[2:])
+
+    def backward_graph(ctx, grad, out):  # each output's share added into its window
+        kh, kw = ctx.kernel
+        n, c, h, w = ctx.x_shape
+        ho, wo = ctx.out_hw
+        ph, pw = ctx.padding
+        share = (grad / (kh * kw)).reshape(n, c, ho, wo, 1, 1).broadcast_to(
+            (n, c, ho, wo, kh, kw))
+        full = scatter_add(share, _window_index(ctx.kernel, ctx.stride, (1, 1), ctx.out_hw),
+                           (n, c, h + 2 * ph, w + 2 * pw))
+        return _crop_tensor(full, ctx.padding, (h, w))
+
+    def viz_detail(ctx) -> str:
+        return _detail(ctx.kernel, ctx.stride, ctx.padding)
+
+
+def _avg_pool(ctx: Any, x: Any, kernel: Pair, stride: Pair, padding: Pair, out_hw: Pair) -> Any:
+    xp = pad(x, padding)
+    pieces = [xp[:, :, rows, cols] for _, _, rows, cols in offsets(kernel, stride, (1, 1),
+                                                                   out_hw)]
+    out = pieces[0].copy(order="K") if len(pieces) == 1 else pieces[0] + pieces[1]
+    for piece in pieces[2:]:
+        out += piece
+    if len(pieces) > 1:
+        out /= len(pieces)
+    ctx.kernel, ctx.stride, ctx.padding, ctx.x_shape, ctx.out_hw = (
+        kernel, stride, padding, x.shape, out_hw)
+    return out
+
+
+class AdaptiveAvgPool2d(AvgPool2d):
+    """Average pooling to a given output size (oh, ow), for output sizes that divide the
+    input's: windows of (H // oh, W // ow), side by side. `None` keeps that input size."""
+
+    __slots__ = ()
+
+    def forward(ctx, x, output_size):
+        op = "adaptive_avg_pool2d"
+        check_ndim(op, "input", x, 4, "(N, C, H, W)")
+        if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
+            wanted = tuple(x.shape[2 + a] if s is None else s for a, s in enumerate(output_size))
+        else:
+            wanted = output_size
+        size = pair(wanted, "output_size", op, 1)
+        h, w = x.shape[2:]
+        if h % size[0] or w % size[1]:
+            raise OpError(f"{op}: output size {size} must divide the input size ({h}, {w}) of "
+                          f"input {x.shape} (uneven windows are not supported)")
+        kernel = (h // size[0], w // size[1])
+        return _avg_pool(ctx, x, kernel, kernel, (0, 0), size)
