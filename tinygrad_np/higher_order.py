@@ -112,8 +112,11 @@ def backward_create_graph(root: Tensor, grad: Any, retain_graph: bool | None) ->
             if t.requires_grad:
                 leaves.append(t)
             continue
-        output_ref = fn.output_ref
-        if output_ref is not None and output_ref() is t:
+        asked = getattr(t, "retains_grad", None)  # PyTorch's name, where Tensor has it
+        if asked is None:
+            output_ref = fn.output_ref
+            asked = output_ref is not None and output_ref() is t
+        if asked:
             retained.append(t)
         stack.extend(fn.parents)
     targets = leaves + retained
