@@ -23,6 +23,23 @@ def test_gradgradcheck(spec: OpSpec, data: Any) -> None:
     check_gradgradcheck(spec, data.draw(second_order_case(spec)))
 
 
+@pytest.mark.parametrize("spec", TABLE, ids=lambda s: f"{s.module}-{s.name}")
+@settings(max_examples=3)
+@given(data=st.data())
+def test_third_derivatives(spec: OpSpec, data: Any) -> None:
+    """gradgradcheck of the op's first gradients (taken with create_graph=True) checks its
+    third derivatives: the differentiable backwards are differentiable again."""
+    case = data.draw(second_order_case(spec))
+    probe = spec.fn(*[Tensor(a) for a in case.arrays], **case.params)
+    weights = np.random.default_rng(1).standard_normal(probe.shape)
+
+    def first_gradients(*ts: Tensor) -> tuple[Tensor, ...]:
+        out = spec.fn(*ts, **case.params)
+        return grad((out * weights).sum(), list(ts), create_graph=True)
+
+    assert gradgradcheck(first_gradients, [Tensor(a) for a in case.arrays])
+
+
 def _function_classes() -> list[type]:
     import importlib
     import pkgutil
