@@ -17,14 +17,13 @@ from tinygrad_np import Function, GradcheckError, Tensor, grad, gradgradcheck, n
 
 # -- the op table's second-order rows -----------------------------------------------------------
 @pytest.mark.parametrize("spec", TABLE, ids=lambda s: f"{s.module}-{s.name}")
-@settings(max_examples=10)
-@given(data=st.data())
+@given(data=st.data())  # the suite's profile: as many examples as the first-order gradcheck
 def test_gradgradcheck(spec: OpSpec, data: Any) -> None:
     check_gradgradcheck(spec, data.draw(second_order_case(spec)))
 
 
 @pytest.mark.parametrize("spec", TABLE, ids=lambda s: f"{s.module}-{s.name}")
-@settings(max_examples=3)
+@settings(max_examples=5)  # fewer: each costs a few second-order checks
 @given(data=st.data())
 def test_third_derivatives(spec: OpSpec, data: Any) -> None:
     """gradgradcheck of the op's first gradients (taken with create_graph=True) checks its
