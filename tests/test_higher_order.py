@@ -318,6 +318,13 @@ def test_backward_with_create_graph_fills_grad_with_arrays() -> None:
     h2.sigmoid().sum().backward()
     for got, want in zip(expected, [w2.grad, b2.grad, h2.grad]):
         np.testing.assert_array_equal(got, want)
+    # the caller's gradient array is never kept as a .grad
+    leaf = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    given = np.array([3.0, 4.0])
+    leaf.backward(given, create_graph=True)
+    (leaf * 1.0).backward(Tensor(given), create_graph=True)
+    assert leaf.grad is not given and not np.shares_memory(leaf.grad, given)
+    np.testing.assert_array_equal(leaf.grad, [6.0, 8.0])
     # the differentiable gradients come from grad(..., create_graph=True)
     g, = grad(loss, w, create_graph=True)
     assert g.requires_grad and g.grad_fn is not None

@@ -123,7 +123,7 @@ def backward_create_graph(root: Tensor, grad: Any, retain_graph: bool | None) ->
     seeds = _grad_outputs([root], [grad], True)
     results = _walk([root], seeds, targets, True if retain_graph is None else retain_graph,
                     True)
-    handed_out: set[int] = set()
+    handed_out = {id(seed.data) for seed in seeds}  # the caller's own array: copied, not kept
     with _GRAD_LOCK:
         for t, g in zip(targets, results):
             if g is not None:
