@@ -371,6 +371,18 @@ def test_a_user_op_with_backward_graph_has_exact_higher_derivatives() -> None:
     assert gradgradcheck(lambda t: CubeTwice.apply(t), [Tensor(np.array([0.3, -1.2]))])
 
 
+def test_a_backward_graph_inherited_by_an_op_with_another_backward_is_refused() -> None:
+    class Doubled(CubeTwice):  # a new backward, CubeTwice's backward_graph: would be wrong
+        def backward(ctx, grad):
+            return 2 * CubeTwice.backward(ctx, grad)
+
+    x = Tensor(np.array([2.0]), requires_grad=True)
+    assert grad(Doubled.apply(x).sum(), x)[0].item() == 24.0
+    with pytest.raises(RuntimeError, match=r"Doubled: .*overrides backward but inherits "
+                                           r"backward_graph from CubeTwice"):
+        grad(Doubled.apply(x).sum(), x, create_graph=True)
+
+
 def test_a_backward_graph_returning_arrays_is_refused() -> None:
     class Bad(Cube):
         def backward_graph(ctx, grad, out):

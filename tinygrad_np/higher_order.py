@@ -243,16 +243,35 @@ class _NoContext:
 def _differentiable_backward(fn: Any, grad: Tensor, out: Tensor) -> Any:
     """The node's gradients as Tensors, from its `backward_graph`; a clear error for an op
     that has none (a user op that defines only the array `backward`)."""
-    backward_graph = getattr(type(fn), "backward_graph", None)
+    backward_graph = _backward_graphs.get(type(fn))
     if backward_graph is None:
-        name = type(fn).__name__
+        backward_graph = _backward_graphs[type(fn)] = _find_backward_graph(type(fn))
+    with np.errstate(divide="ignore", invalid="ignore"):  # as the array backwards do
+        return backward_graph(fn, grad, out)
+
+
+_backward_graphs: dict[type, Any] = {}  # per op class, once it passed _find_backward_graph
+
+
+def _find_backward_graph(cls: type) -> Any:
+    """`cls.backward_graph`, unless it has none, or inherits one written for another backward
+    (a subclass that overrides `backward` only): either way an error that names the op."""
+    name = cls.__name__
+    owner = next((c for c in cls.__mro__ if "backward_graph" in c.__dict__), None)
+    if owner is None:
         raise RuntimeError(
             f"{name}: create_graph=True needs a differentiable backward, but {name} defines "
             f"only backward(ctx, grad) on arrays, whose result would be a constant (a wrong "
             f"higher derivative). Add backward_graph(ctx, grad, out) written with Tensor ops "
             f"(see docs/adding_an_op.md), or use create_graph=False.")
-    with np.errstate(divide="ignore", invalid="ignore"):  # as the array backwards do
-        return backward_graph(fn, grad, out)
+    backward_owner = next(c for c in cls.__mro__ if "backward" in c.__dict__)
+    if backward_owner is not owner and issubclass(backward_owner, owner):
+        raise RuntimeError(
+            f"{name}: create_graph=True needs a differentiable backward; {name} overrides "
+            f"backward but inherits backward_graph from {owner.__name__}, which computes "
+            f"{owner.__name__}'s gradient, not this one. Define backward_graph(ctx, grad, "
+            f"out) on {backward_owner.__name__} too (see docs/adding_an_op.md).")
+    return cls.backward_graph  # type: ignore[attr-defined]
 
 
 def _checked_tensor_gradient(fn: Any, parent: Tensor, grad: Any) -> Tensor:
