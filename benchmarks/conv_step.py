@@ -32,6 +32,9 @@ import numpy as np  # noqa: E402
 import tinygrad_np as tg  # noqa: E402
 from tinygrad_np import Tensor, optim  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from train_step import pin_malloc_thresholds  # noqa: E402 - the same pinning as train_step.py
+
 LR = 0.01
 BATCHES = (64, 256)
 # name: shape, in PyTorch's layout for the convs; (in, out) for the linear layers (x @ W + b)
@@ -177,13 +180,16 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="3 short rounds per batch size")
     parser.add_argument("--rounds", type=int, default=None, help="rounds per batch size")
+    parser.add_argument("--no-pin-malloc", action="store_true",
+                        help="leave glibc's moving mmap threshold alone (see train_step.py)")
     args = parser.parse_args(argv)
+    pinned = False if args.no_pin_malloc else pin_malloc_thresholds()
     rounds = args.rounds or (3 if args.quick else 15)
     seconds = 0.1 if args.quick else 0.5
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, tinygrad_np "
           f"{tg.__version__}, cores {len(os.sched_getaffinity(0))}, load "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print(f"BLAS: {blas_info()}")
+    print(f"BLAS: {blas_info()}; malloc thresholds {'pinned' if pinned else 'not pinned'}")
     print(f"{'batch':>5}  {'implementation':<16} {'ms/step':>8}  {'vs torch (p10-p90)':<20} "
           f"{'faults/step':>11}")
     for batch in BATCHES:

@@ -62,9 +62,12 @@ class MaxPool2d(Function):
 
     def backward(ctx, grad):
         xp, out = ctx.saved_tensors
-        target = np.zeros_like(grad, shape=xp.shape)
-        # windows side by side (stride >= kernel) meet disjoint slices: assign, don't add
+        # windows side by side (stride >= kernel) meet disjoint slices: assign, don't add;
+        # when they also tile the whole input, every element is assigned and none need zeroing
         apart = all(s >= k for s, k in zip(ctx.stride, ctx.kernel))
+        tiled = apart and ctx.stride == ctx.kernel and all(
+            o * k == size for o, k, size in zip(ctx.out_hw, ctx.kernel, xp.shape[2:]))
+        target = (np.empty_like if tiled else np.zeros_like)(grad, shape=xp.shape)
         taken = None  # windows whose maximum already got the gradient
         last = ctx.kernel[0] * ctx.kernel[1] - 1
         for k, (_, _, rows, cols) in enumerate(offsets(ctx.kernel, ctx.stride, (1, 1),
