@@ -22,7 +22,7 @@ from real_data import OFFLINE_TRAIN, mnist_dir, mnist_offline_split
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = ("mnist_two_layer", "mlp_300_100", "sigmoid_mlp", "numerical_vs_backprop",
-            "show_digits", "custom_op", "grad_hooks")
+            "second_order", "show_digits", "custom_op", "grad_hooks")
 TRAINING = ("mnist_two_layer", "mlp_300_100", "sigmoid_mlp", "numerical_vs_backprop")
 LAST_LINE = re.compile(r"test accuracy: (\d\.\d{4})")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -351,3 +351,21 @@ def test_grad_hooks_logs_clips_and_shows_an_anomaly(tmp_path: Path) -> None:
     assert "anomaly here" in (out / "anomaly.dot").read_text()
     assert last_accuracy(stdout) > 0.5
     assert (out / "weights.npz").is_file()
+
+
+def test_second_order(tmp_path: Path) -> None:
+    result = run_example("second_order", "--offline-split", "--data", mnist_dir(), "--limit",
+                         "600", "--epochs", "1", "--hidden", "8", cwd=tmp_path)
+    out = result.stdout
+    relative = re.search(r"^max \|Hv - finite differences of the gradient\| = \S+ \(relative "
+                         r"(\S+)\)$", out, re.MULTILINE)
+    assert relative, out
+    assert 0 < float(relative.group(1)) < 1e-6
+    steps = re.search(r"^Newton's method: (\d+) steps; gradient descent \(lr = \S+\): (\d+) "
+                      r"steps, loss", out, re.MULTILINE)
+    assert steps, out
+    assert int(steps.group(1)) <= 8 and int(steps.group(2)) >= 100
+    penalties = [float(v) for v in re.findall(r"mean \|d loss_i / d x_i\|\^2 (\S+)$", out,
+                                              re.MULTILINE)]
+    assert len(penalties) >= 2 and penalties[-1] < penalties[0]  # trained down
+    assert last_accuracy(out) > 0.3

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from real_data import mnist_dir
 
-from tinygrad_np import Function, Tensor, relu, viz
+from tinygrad_np import Function, Tensor, grad, relu, viz
 from tinygrad_np.viz.style import BORDER, FILL
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -567,6 +567,34 @@ def test_tensor_methods_are_the_viz_calls(tmp_path):
     assert out.to_dot().source == viz.dot_source(out)
     path = out.draw(tmp_path / "g.dot")
     assert path.read_text() == viz.dot_source(out)
+
+
+# -- double backward (issue 16) ----------------------------------------------------------------
+def test_a_double_backward_graph_is_drawn_with_the_forward_ops_it_reuses(tmp_path):
+    require_dot()
+    x = Tensor(np.array([0.5, -1.0]), requires_grad=True, name="x")
+    w = Tensor(np.array([[1.0, 2.0], [0.5, -0.3]]), requires_grad=True, name="W")
+    y = (x @ w).tanh().sum()
+    dy_dx, = grad(y, x, create_graph=True)  # W @ (1 - tanh(x W)^2): a graph of its own
+    nodes, edges = parse(viz.dot_source(dy_dx))
+    labels = {i: a["label"] for i, a in nodes.items()}
+    ops = Counter(label for i, label in labels.items() if i.startswith("f"))
+    # the forward's MatMul and Tanh, then the backward's ops built on their outputs
+    assert ops == Counter({"MatMul": 2, "Tanh": 1, "Mul": 2, "Sub": 1, "Transpose": 1,
+                           "Reshape": 1, "GetItem": 1})
+    params = {labels[i].split("\n")[0] for i in nodes if labels[i].endswith("parameter")}
+    assert params == {"x", "W"}
+    tanh = next(i for i, label in labels.items() if label == "Tanh")
+    tanh_out = next(b for a, b in edges if a == tanh)
+    readers = [b for a, b in edges if a == tanh_out]  # out * out in (1 - out * out)
+    assert len(readers) == 2 and len(set(readers)) == 1 and labels[readers[0]] == "Mul"
+    # the second derivative of it again, and the picture renders
+    d2, = grad(dy_dx.sum(), x, create_graph=True)
+    out = viz.draw(d2, tmp_path / "double_backward.svg")
+    svg = ET.parse(out).getroot()
+    titles = {g.findtext(f"{SVG}title") for g in svg.iter(f"{SVG}g") if g.get("class") == "node"}
+    assert titles == set(parse(viz.dot_source(d2))[0])
+    assert len(titles) > len(nodes)
 
 
 def test_conv_and_pool_nodes_show_kernel_stride_and_padding():

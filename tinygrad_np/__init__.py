@@ -9,7 +9,8 @@ array([2., 4., 6.], dtype=float32)
 from .tensor import Tensor  # first: it pulls in the ops, which need Function and Tensor
 from .function import Function, OpError, unbroadcast  # noqa: I001
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
-from .gradcheck import GradcheckError, gradcheck, numgrad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numgrad
+from .higher_order import grad
 from .jit import JitError, jit
 from .functional import (dot, exp, l2, log, log_softmax, matmul, relu, sigmoid, softmax,
                          softmax_cross_entropy, sqrt, tanh)
@@ -39,6 +40,7 @@ __all__ = ["Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_gr
            "metrics", "viz", "manual_seed", "random", *_creation.__all__, *_tensor_ops.__all__]
 __all__ += ["binary_cross_entropy_with_logits", "cross_entropy", "l1_loss", "mse_loss",
             "nll_loss"]
+__all__ += ["grad", "gradgradcheck"]  # issue 16: higher-order gradients
 __all__ += ["conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",  # conv branch
             "adaptive_avg_pool2d"]
 # anomaly branch (issue 16): anomaly mode and gradient hooks

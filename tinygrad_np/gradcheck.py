@@ -149,3 +149,133 @@ def _check_directions(position: int, scalar_f: Callable[..., Tensor], arrays: li
                 f"random direction) is wrong: analytic (backward) {predicted!r}, numeric "
                 f"{numeric!r}; tolerance atol + rtol*|numeric| = {atol} + {rtol}*"
                 f"{abs(numeric):.3g}")
+
+
+def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  seed: int = 0) -> bool:
+    """Check second derivatives: the gradient of `grad(fn(*inputs), inputs, grad_outputs,
+    create_graph=True)` against central differences of that first gradient, in float64.
+
+    `inputs` is a Tensor or a sequence of them (and other arguments, passed through);
+    every floating-point Tensor is copied to float64 and checked. `grad_outputs` (one per
+    output; random when None) weights a non-scalar output, and is checked as a variable too:
+    the first gradient must be linear in it. The first gradients are reduced to a scalar with
+    fixed random weights. Returns True, or raises GradcheckError naming the input (or
+    grad_output), the worst element, the double-backward and the numeric value, and the
+    tolerance (|a - n| <= atol + rtol * |n|).
+
+    >>> from tinygrad_np import Tensor
+    >>> gradgradcheck(lambda x: (x * x * x).sum(), Tensor([1.0, 2.0]))
+    True
+    """
+    from .higher_order import grad as _grad
+
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    rng = np.random.default_rng(seed)
+    checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.dtype.kind == "f"]
+    if not checked:
+        raise ValueError("gradgradcheck: no floating-point Tensor among the inputs to check")
+    for i in checked:
+        if inputs[i].dtype != np.float64:
+            warnings.warn(f"gradgradcheck: input {i} is {inputs[i].dtype}; checking a float64 "
+                          f"copy", stacklevel=2)
+    arrays = [inputs[i].data.astype(np.float64) for i in checked]
+
+    def call(values: list[Tensor]) -> list[Tensor]:
+        args = list(inputs)
+        for i, value in zip(checked, values):
+            args[i] = value
+        out = fn(*args)
+        outs = [out] if isinstance(out, Tensor) else list(out)
+        if not outs or not all(isinstance(o, Tensor) for o in outs):
+            raise TypeError(f"gradgradcheck: fn must return a Tensor or a tuple of Tensors, "
+                            f"got {type(out).__name__}")
+        return outs
+
+    probe = call([Tensor(a.copy(), requires_grad=True) for a in arrays])
+    if grad_outputs is None:
+        go_arrays = [rng.standard_normal(o.shape) for o in probe]
+    else:
+        given = [grad_outputs] if isinstance(grad_outputs, (Tensor, np.ndarray)) \
+            else list(grad_outputs)
+        go_arrays = [np.array(g.data if isinstance(g, Tensor) else g, dtype=np.float64)
+                     for g in given]
+    directions = [rng.standard_normal(a.shape) for a in arrays]
+
+    def first_order(xs: list[Tensor], gos: list[Tensor], create_graph: bool) -> Tensor:
+        """sum_i <d(out . go)/d x_i, direction_i>: a scalar made of the first gradients."""
+        outs = call(xs)
+        used = [(o, g) for o, g in zip(outs, gos) if o.requires_grad]
+        if not used:  # outputs that are constants (the gradients of a linear function)
+            return Tensor(np.zeros(()))
+        grads = _grad([o for o, _ in used], xs, [g for _, g in used],
+                      create_graph=create_graph, allow_unused=True)
+        total: Any = Tensor(np.zeros(()))
+        for g, d in zip(grads, directions):
+            if g is not None:
+                total = total + (g * d).sum()
+        return total
+
+    # analytic: double backward, with respect to the inputs and the grad_outputs
+    xs = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    gos = [Tensor(g.copy(), requires_grad=True) for g in go_arrays]
+    scalar = first_order(xs, gos, True)
+    variables = xs + gos
+    if scalar.requires_grad:
+        analytic = [g.data if g is not None else np.zeros(v.shape) for g, v in zip(
+            _grad(scalar, variables, allow_unused=True), variables)]
+    else:  # the first gradients are constants: every second derivative is 0
+        analytic = [np.zeros(v.shape) for v in variables]
+
+    def numeric_f(*_: Any) -> float:
+        x_tensors = [Tensor(a, requires_grad=True) for a in arrays]
+        return float(first_order(x_tensors, [Tensor(g) for g in go_arrays], False).data)
+
+    names = [f"input {i}" for i in checked] + [f"grad_outputs[{k}]"
+                                                for k in range(len(go_arrays))]
+    for name, value, array in zip(names, analytic, arrays + go_arrays):
+        if array.size <= ELEMENTWISE_LIMIT:
+            numeric = numgrad(numeric_f, array, eps=eps)
+            _compare_second(name, value, numeric, atol, rtol)
+        else:
+            _second_along_directions(name, numeric_f, array, value, eps, atol, rtol, rng)
+    return True
+
+
+def _compare_second(name: str, analytic: Any, numeric: Any, atol: float, rtol: float) -> None:
+    error = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+    error = np.where(np.isnan(error), np.inf, error)
+    if error.size and error.max() > 0:
+        worst = np.unravel_index(int(np.argmax(error)), error.shape)
+        raise GradcheckError(
+            f"gradgradcheck: second derivative w.r.t. {name} is wrong at index "
+            f"{tuple(map(int, worst))}: analytic (double backward) {analytic[worst]!r}, numeric "
+            f"(central differences of the first gradient) {numeric[worst]!r}; tolerance "
+            f"atol + rtol*|numeric| = {atol} + {rtol}*{abs(numeric[worst]):.3g}. "
+            f"{int((error > 0).sum())} of {error.size} elements are off.")
+
+
+def _second_along_directions(name: str, f: Callable[..., float], array: Any, analytic: Any,
+                             eps: float, atol: float, rtol: float,
+                             rng: np.random.Generator) -> None:
+    """For a large input: the directional derivative along random unit vectors."""
+    original = array.copy()
+    for _ in range(3):
+        direction = rng.standard_normal(array.shape)
+        direction /= np.linalg.norm(direction)
+        try:
+            array[...] = original + eps * direction
+            upper = f()
+            array[...] = original - eps * direction
+            lower = f()
+        finally:
+            array[...] = original
+        numeric = (upper - lower) / (2 * eps)
+        predicted = float((analytic * direction).sum())
+        if abs(predicted - numeric) > atol + rtol * abs(numeric):
+            raise GradcheckError(
+                f"gradgradcheck: second derivative w.r.t. {name} (shape {array.shape}, checked "
+                f"along a random direction) is wrong: analytic (double backward) {predicted!r}, "
+                f"numeric {numeric!r}; tolerance atol + rtol*|numeric| = {atol} + {rtol}*"
+                f"{abs(numeric):.3g}")

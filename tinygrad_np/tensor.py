@@ -122,13 +122,20 @@ class Tensor:
         return f"Tensor({body}, {', '.join(extra)})"
 
     # -- autograd -------------------------------------------------------------------------
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, grad: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
         """Fill `.grad` of every tensor this one depends on that requires grad.
 
         `grad` is d(something)/d(self); it may be left out for a one-element tensor (a loss).
-        The graph's saved arrays are freed afterwards unless `retain_graph=True`.
+        The graph's saved arrays are freed afterwards unless `retain_graph=True` (the
+        default when `create_graph=True`). With `create_graph=True` the gradients are
+        computed differentiably, but `.grad` still receives arrays; for gradients you can
+        differentiate again, use `tinygrad_np.grad(..., create_graph=True)`.
         """
-        run_backward(self, grad, retain_graph)
+        if create_graph:  # higher-order walk (higher_order.py); the first-order one is below
+            _backward_create_graph(self, grad, retain_graph)
+            return
+        run_backward(self, grad, bool(retain_graph))
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set `requires_grad` in place; returns self."""
@@ -489,6 +496,7 @@ class Tensor:
 # The ops import Tensor from this module, so they come in after the class exists.
 from . import hooks as _hooks, tensor_ops as _ops  # noqa: E402
 from .autograd import run_backward  # noqa: E402
+from .higher_order import backward_create_graph as _backward_create_graph  # noqa: E402
 from .ops.compare import (Equal, Greater, GreaterEqual, Less, LessEqual,  # noqa: E402
                           NotEqual, comparable as _comparable)
 from .ops.elementwise import (Abs, Add, Div, Exp, Log, Mul, Neg, Pow, Relu,  # noqa: E402

@@ -78,6 +78,10 @@ class LeakyRelu(Function):
         x, = ctx.saved_tensors
         return np.where(x > 0, grad, grad * ctx.slope)
 
+    def backward_graph(ctx, grad, out):
+        x = ctx.parents[0].data
+        return grad * np.where(x > 0, 1, ctx.slope).astype(x.dtype, copy=False)
+
 
 class Elu(Function):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
@@ -93,6 +97,9 @@ class Elu(Function):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         return np.where(x > 0, grad, grad * (out + ctx.alpha))  # alpha * exp(x) = out + alpha
+
+    def backward_graph(ctx, grad, out):
+        return Where.apply(ctx.parents[0].data > 0, grad, grad * (out + ctx.alpha))
 
 
 class Softplus(Function):
@@ -118,6 +125,10 @@ class Softplus(Function):
         sig = np.where(scaled >= 0, 1 / (1 + e), e / (1 + e))
         return np.where(ctx.linear, grad, grad * sig)
 
+    def backward_graph(ctx, grad, out):
+        sig = (ctx.parents[0] * ctx.beta).sigmoid()
+        return Where.apply(ctx.linear, grad, grad * sig)
+
 
 class Silu(Function):
     """x * sigmoid(x) (also called swish)."""
@@ -130,6 +141,11 @@ class Silu(Function):
 
     def backward(ctx, grad):
         x, sig = ctx.saved_tensors
+        return grad * (sig * (1 + x * (1 - sig)))
+
+    def backward_graph(ctx, grad, out):
+        x = ctx.parents[0]
+        sig = x.sigmoid()
         return grad * (sig * (1 + x * (1 - sig)))
 
 
@@ -161,6 +177,16 @@ class Gelu(Function):
         inner_grad = (1 + 3 * 0.044715 * x * x) * _SQRT_2_OVER_PI
         return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * inner_grad)
 
+    def backward_graph(ctx, grad, out):
+        x = ctx.parents[0]
+        if ctx.approximate == "none":
+            cdf = 0.5 * (1 + (x * _SQRT_HALF).erf())
+            pdf = (x * x * -0.5).exp() * _ONE_OVER_SQRT_2PI
+            return grad * (cdf + x * pdf)
+        t = ((x + 0.044715 * x * x * x) * _SQRT_2_OVER_PI).tanh()
+        inner_grad = (1 + 3 * 0.044715 * x * x) * _SQRT_2_OVER_PI
+        return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * inner_grad)
+
 
 class Erf(Function):
     """The error function; d/dx erf(x) = 2 / sqrt(pi) * exp(-x^2)."""
@@ -172,3 +198,10 @@ class Erf(Function):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return grad * (np.exp(-x * x) * (2 * _ONE_OVER_SQRT_PI))
+
+    def backward_graph(ctx, grad, out):
+        x = ctx.parents[0]
+        return grad * ((-(x * x)).exp() * (2 * _ONE_OVER_SQRT_PI))
+
+
+from .pointwise import Where  # noqa: E402

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function, OpError, unbroadcast
+from .adjoint import sum_to
 
 
 def _check_axis(axis, ndim, op, shapes):
@@ -42,6 +43,13 @@ class Cat(Function):
         pieces = np.split(grad, ctx.ends[:-1], axis=ctx.axis)
         return tuple(pieces) if len(pieces) > 1 else pieces[0]
 
+    def backward_graph(ctx, grad, out):
+        lead = (slice(None),) * ctx.axis
+        starts = [0, *ctx.ends[:-1]]
+        pieces = tuple(grad[lead + (slice(start, end),)]
+                       for start, end in zip(starts, ctx.ends))
+        return pieces if len(pieces) > 1 else pieces[0]
+
 
 class Stack(Function):
     """Join same-shaped tensors along a new axis."""
@@ -59,6 +67,11 @@ class Stack(Function):
         return np.stack(arrays, axis=ctx.axis)
 
     def backward(ctx, grad):
+        lead = (slice(None),) * ctx.axis
+        pieces = tuple(grad[lead + (i,)] for i in range(grad.shape[ctx.axis]))
+        return pieces if len(pieces) > 1 else pieces[0]
+
+    def backward_graph(ctx, grad, out):  # the same indexing, on the Tensor
         lead = (slice(None),) * ctx.axis
         pieces = tuple(grad[lead + (i,)] for i in range(grad.shape[ctx.axis]))
         return pieces if len(pieces) > 1 else pieces[0]
@@ -83,6 +96,9 @@ class BroadcastTo(Function):
     def backward(ctx, grad):
         return unbroadcast(grad, ctx.in_shape)
 
+    def backward_graph(ctx, grad, out):
+        return sum_to(grad, ctx.in_shape)
+
 
 class Flip(Function):
     """Reverse the order of elements along `axis` (all axes when None)."""
@@ -99,6 +115,9 @@ class Flip(Function):
 
     def backward(ctx, grad):
         return np.flip(grad, axis=ctx.axis)
+
+    def backward_graph(ctx, grad, out):
+        return grad.flip(ctx.axis)
 
 
 class Pad(Function):
@@ -121,4 +140,7 @@ class Pad(Function):
         return np.pad(x, widths, mode="constant", constant_values=value)
 
     def backward(ctx, grad):
+        return grad[ctx.inner]
+
+    def backward_graph(ctx, grad, out):
         return grad[ctx.inner]

@@ -19,6 +19,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..function import Function, OpError
+from .adjoint import scatter_add
+from .combine import Pad
+from .linalg import _swap_last
 
 Pair = tuple[int, int]
 
@@ -207,8 +210,72 @@ class Conv2d(Function):
         grad_b = rows.sum(axis=(0, 3)).reshape(o) if ctx.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b
 
+    def backward_graph(ctx, grad, out):
+        return _conv2d_backward_graph(ctx, grad, ctx.parents[0], ctx.parents[1])
+
     def viz_detail(ctx) -> str:
         return _detail(ctx.w_shape[2:], ctx.stride, ctx.padding, ctx.dilation, ctx.groups)
+
+
+# -- the same passes on Tensors, for the differentiable backwards (create_graph=True) ------------
+def _window_index(kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair) -> tuple[Any, ...]:
+    """An index that picks every window of a padded (N, C, Hp, Wp) Tensor:
+    `xp[index]` has shape (N, C, Ho, Wo, kh, kw), as `windows` but as integer indexing, whose
+    backward (a scatter-add) is itself differentiable."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    rows = (np.arange(out_hw[0]) * sh)[:, None] + (np.arange(kh) * dh)[None, :]
+    cols = (np.arange(out_hw[1]) * sw)[:, None] + (np.arange(kw) * dw)[None, :]
+    return (slice(None), slice(None), rows[:, None, :, None], cols[None, :, None, :])
+
+
+def _pad_tensor(t: Any, padding: Pair) -> Any:
+    ph, pw = padding
+    return Pad.apply(t, pad_width=((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else t
+
+
+def _crop_tensor(t: Any, padding: Pair, size: Pair) -> Any:
+    ph, pw = padding
+    return t[:, :, ph:ph + size[0], pw:pw + size[1]] if ph or pw else t
+
+
+def _im2col_tensor(x: Any, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair,
+                   out_hw: Pair, groups: int) -> Any:
+    """`im2col` on a Tensor: (N, groups, C // groups * kh * kw, Ho * Wo)."""
+    n, c = x.shape[:2]
+    (kh, kw), (ho, wo) = kernel, out_hw
+    win = _pad_tensor(x, padding)[_window_index(kernel, stride, dilation, out_hw)]
+    win = win.reshape(n, groups, c // groups, ho, wo, kh, kw).transpose((0, 1, 2, 5, 6, 3, 4))
+    return win.reshape(n, groups, c // groups * kh * kw, ho * wo)
+
+
+def _col2im_tensor(cols: Any, padded: tuple[int, ...], kernel: Pair, stride: Pair,
+                   dilation: Pair, out_hw: Pair) -> Any:
+    """`col2im` on a Tensor: cols (N, C, kh, kw, Ho, Wo) added into zeros of `padded`."""
+    pieces = cols.transpose((0, 1, 4, 5, 2, 3))  # (N, C, Ho, Wo, kh, kw), as the index
+    return scatter_add(pieces, _window_index(kernel, stride, dilation, out_hw), padded)
+
+
+def _conv2d_backward_graph(ctx: Any, grad: Any, x: Any, weight: Any) -> Any:
+    """Conv2d's backward with Tensor ops: x and weight are its (4-D) input Tensors."""
+    n, c, h, w = ctx.x_shape
+    o, cg, kh, kw = ctx.w_shape
+    g, (ho, wo) = ctx.groups, ctx.out_hw
+    needs = ctx.needs_input_grad
+    rows = grad.reshape(n, g, o // g, ho * wo)
+    grad_x = grad_w = None
+    if needs[0]:
+        grad_cols = (_swap_last(weight.reshape(g, o // g, -1)) @ rows).reshape(
+            n, c, kh, kw, ho, wo)
+        ph, pw = ctx.padding
+        grad_x = _crop_tensor(_col2im_tensor(grad_cols, (n, c, h + 2 * ph, w + 2 * pw),
+                                             (kh, kw), ctx.stride, ctx.dilation, (ho, wo)),
+                              ctx.padding, (h, w))
+    if needs[1]:
+        cols = _im2col_tensor(x, (kh, kw), ctx.stride, ctx.padding, ctx.dilation, (ho, wo), g)
+        grad_w = (rows @ _swap_last(cols)).sum(axis=0).reshape(o, cg, kh, kw)
+    if len(needs) == 2:
+        return grad_x, grad_w
+    return grad_x, grad_w, (rows.sum(axis=(0, 3)).reshape(o) if needs[2] else None)
 
 
 def _input_grad_stride_1(grad: Any, wmat: Any, padded: tuple[int, int, int, int],
@@ -278,6 +345,13 @@ class Conv1d(Conv2d):
     def backward(ctx, grad):
         grads = Conv2d.backward(ctx, grad[:, :, None])
         return tuple(g if g is None or g.ndim == 1 else g[:, :, 0] for g in grads)
+
+    def backward_graph(ctx, grad, out):  # conv2d's, on the inputs seen as (N, C, 1, L)
+        x, weight = ctx.parents[:2]
+        grads = _conv2d_backward_graph(ctx, grad.reshape(grad.shape[:2] + (1,) + grad.shape[2:]),
+                                       x.reshape(ctx.x_shape), weight.reshape(ctx.w_shape))
+        return tuple(g if g is None or g.ndim == 1 else g.reshape(g.shape[:2] + g.shape[3:])
+                     for g in grads)
 
     def viz_detail(ctx) -> str:
         return _detail(ctx.w_shape[3:], ctx.stride[1:], ctx.padding[1:], ctx.dilation[1:],
@@ -364,6 +438,23 @@ class ConvTranspose2d(Function):
         if ctx.needs_input_grad[2]:
             grad_b = grad.sum(axis=(0, 2, 3))
         return grad_x, grad_w, grad_b
+
+    def backward_graph(ctx, grad, out):  # backward's steps with Tensor ops
+        x, weight = ctx.parents[:2]
+        n, c, h, w = ctx.x_shape
+        ci, og, kh, kw = ctx.w_shape
+        g = ctx.groups
+        needs = ctx.needs_input_grad
+        cols = _im2col_tensor(grad, (kh, kw), ctx.stride, ctx.padding, ctx.dilation, (h, w), g)
+        grad_x = grad_w = None
+        if needs[0]:
+            grad_x = (weight.reshape(g, c // g, og * kh * kw) @ cols).reshape(n, c, h, w)
+        if needs[1]:
+            grad_w = (x.reshape(n, g, c // g, h * w) @ _swap_last(cols)).sum(axis=0).reshape(
+                ci, og, kh, kw)
+        if len(needs) == 2:
+            return grad_x, grad_w
+        return grad_x, grad_w, (grad.sum(axis=(0, 2, 3)) if needs[2] else None)
 
     def viz_detail(ctx) -> str:
         return _detail(ctx.w_shape[2:], ctx.stride, ctx.padding, ctx.dilation, ctx.groups)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function, unbroadcast
+from .adjoint import sum_to
 
 
 class Add(Function):
@@ -16,6 +17,11 @@ class Add(Function):
     def backward(ctx, grad):
         return unbroadcast(grad, ctx.a_shape), unbroadcast(grad, ctx.b_shape)
 
+    def backward_graph(ctx, grad, out):  # the same, on Tensors (create_graph=True)
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to(grad, ctx.a_shape) if need_a else None,
+                sum_to(grad, ctx.b_shape) if need_b else None)
+
 
 class Sub(Function):
     __slots__ = ("a_shape", "b_shape")
@@ -26,6 +32,11 @@ class Sub(Function):
 
     def backward(ctx, grad):
         return unbroadcast(grad, ctx.a_shape), unbroadcast(-grad, ctx.b_shape)
+
+    def backward_graph(ctx, grad, out):
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to(grad, ctx.a_shape) if need_a else None,
+                sum_to(-grad, ctx.b_shape) if need_b else None)
 
 
 class Mul(Function):
@@ -38,6 +49,12 @@ class Mul(Function):
         need_a, need_b = ctx.needs_input_grad
         return (unbroadcast(grad * b, a.shape) if need_a else None,
                 unbroadcast(grad * a, b.shape) if need_b else None)
+
+    def backward_graph(ctx, grad, out):
+        a, b = ctx.parents
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to(grad * b, a.shape) if need_a else None,
+                sum_to(grad * a, b.shape) if need_b else None)
 
 
 class Div(Function):
@@ -53,12 +70,22 @@ class Div(Function):
         return (unbroadcast(grad_over_b, a.shape) if need_a else None,
                 unbroadcast(-grad_over_b * out, b.shape) if need_b else None)
 
+    def backward_graph(ctx, grad, out):
+        a, b = ctx.parents
+        need_a, need_b = ctx.needs_input_grad
+        grad_over_b = grad / b
+        return (sum_to(grad_over_b, a.shape) if need_a else None,
+                sum_to(-grad_over_b * out, b.shape) if need_b else None)
+
 
 class Neg(Function):
     def forward(ctx, x):
         return -x
 
     def backward(ctx, grad):
+        return -grad
+
+    def backward_graph(ctx, grad, out):
         return -grad
 
 
@@ -87,6 +114,27 @@ class Pow(Function):
                 grad_exponent = unbroadcast(grad * d_exponent, exponent.shape)
         return grad_base, grad_exponent
 
+    def backward_graph(ctx, grad, out):
+        base, exponent = ctx.parents
+        need_base, need_exponent = ctx.needs_input_grad
+        grad_base = grad_exponent = None
+        if need_base:  # 0 where exponent == 0, as backward; masked only where the formula
+            # reads 0 * inf (base 0 too): elsewhere it is 0 already, and its own derivative
+            # with respect to the exponent (1 / base) must stay in the graph
+            d_base = exponent * base ** (exponent - 1)
+            zero = (exponent.data == 0) & (base.data == 0)
+            if zero.any():
+                d_base = Where.apply(zero, 0.0, d_base)
+            grad_base = sum_to(grad * d_base, base.shape)
+        if need_exponent:  # 0 where base == 0 <= exponent; log of 1 there keeps it finite
+            zero = (base.data == 0) & (exponent.data >= 0)
+            log_base = (Where.apply(zero, 1.0, base) if zero.any() else base).log()
+            d_exponent = out * log_base
+            if zero.any():
+                d_exponent = Where.apply(zero, 0.0, d_exponent)
+            grad_exponent = sum_to(grad * d_exponent, exponent.shape)
+        return grad_base, grad_exponent
+
 
 class Exp(Function):
     def forward(ctx, x):
@@ -96,6 +144,9 @@ class Exp(Function):
 
     def backward(ctx, grad):
         out, = ctx.saved_tensors
+        return grad * out
+
+    def backward_graph(ctx, grad, out):
         return grad * out
 
 
@@ -108,6 +159,9 @@ class Log(Function):
         x, = ctx.saved_tensors
         return grad / x
 
+    def backward_graph(ctx, grad, out):
+        return grad / ctx.parents[0]
+
 
 class Sqrt(Function):
     def forward(ctx, x):
@@ -117,6 +171,9 @@ class Sqrt(Function):
 
     def backward(ctx, grad):
         out, = ctx.saved_tensors
+        return grad / (2 * out)
+
+    def backward_graph(ctx, grad, out):
         return grad / (2 * out)
 
 
@@ -129,6 +186,9 @@ class Abs(Function):
         x, = ctx.saved_tensors
         return grad * np.sign(x)
 
+    def backward_graph(ctx, grad, out):  # the sign is constant where the derivative exists
+        return grad * np.sign(ctx.parents[0].data)
+
 
 class Relu(Function):
     def forward(ctx, x):
@@ -138,6 +198,9 @@ class Relu(Function):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return grad * (x > 0)
+
+    def backward_graph(ctx, grad, out):
+        return grad * (ctx.parents[0].data > 0)
 
 
 class Sigmoid(Function):
@@ -153,6 +216,9 @@ class Sigmoid(Function):
         out, = ctx.saved_tensors
         return grad * out * (1 - out)
 
+    def backward_graph(ctx, grad, out):
+        return grad * out * (1 - out)
+
 
 class Tanh(Function):
     def forward(ctx, x):
@@ -163,3 +229,9 @@ class Tanh(Function):
     def backward(ctx, grad):
         out, = ctx.saved_tensors
         return grad * (1 - out * out)
+
+    def backward_graph(ctx, grad, out):
+        return grad * (1 - out * out)
+
+
+from .pointwise import Where  # noqa: E402 (pointwise needs nothing from here)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..function import Function, OpError, unbroadcast
+from .adjoint import sum_to
 
 
 class MatMul(Function):
@@ -32,6 +33,33 @@ class MatMul(Function):
             grad_b = a2.swapaxes(-1, -2) @ grad
             grad_b = unbroadcast(grad_b[..., 0] if b.ndim == 1 else grad_b, b.shape)
         return grad_a, grad_b
+
+    def backward_graph(ctx, grad, out):  # backward's steps, on Tensors
+        a, b = ctx.parents
+        need_a, need_b = ctx.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:
+            return (grad @ b.T if need_a else None), (a.T @ grad if need_b else None)
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        if b.ndim == 1:
+            grad = grad.reshape(grad.shape + (1,))
+        if a.ndim == 1:
+            grad = grad.reshape(grad.shape[:-1] + (1,) + grad.shape[-1:])
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = grad @ _swap_last(b2)
+            grad_a = sum_to(grad_a[..., 0, :] if a.ndim == 1 else grad_a, a.shape)
+        if need_b:
+            grad_b = _swap_last(a2) @ grad
+            grad_b = sum_to(grad_b[..., 0] if b.ndim == 1 else grad_b, b.shape)
+        return grad_a, grad_b
+
+
+def _swap_last(t):
+    """A Tensor with its last two axes swapped (ndarray.swapaxes(-1, -2))."""
+    axes = list(range(t.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return t.transpose(tuple(axes))
 
 
 def _mismatch(a, b) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..function import Function, OpError, unbroadcast
 from ..tensor import Tensor
+from .adjoint import cast_like, scatter_add, sum_to
 from .nn import _check_labels
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -79,6 +80,12 @@ class _Elementwise(Function):
         return (local if needs_pred else None,
                 -unbroadcast(local, ctx.target_shape) if needs_target else None)
 
+    def _graph_grads(ctx, local):
+        """`_grads` on Tensors."""
+        needs_pred, needs_target = ctx.needs_input_grad
+        return (local if needs_pred else None,
+                -sum_to(local, ctx.target_shape) if needs_target else None)
+
 
 class MSELoss(_Elementwise):
     __slots__ = ()
@@ -91,6 +98,11 @@ class MSELoss(_Elementwise):
     def backward(ctx, grad):
         diff, = ctx.saved_tensors
         return ctx._grads(diff * (2 * _grad_scale(grad, diff.size, ctx.reduction)))
+
+    def backward_graph(ctx, grad, out):
+        pred, target = ctx.parents
+        diff = pred - cast_like(target, pred.dtype)
+        return ctx._graph_grads(diff * (2 * _grad_scale(grad, diff.size, ctx.reduction)))
 
 
 class L1Loss(_Elementwise):
@@ -105,6 +117,10 @@ class L1Loss(_Elementwise):
         sign, = ctx.saved_tensors
         return ctx._grads(sign * _grad_scale(grad, sign.size, ctx.reduction))
 
+    def backward_graph(ctx, grad, out):  # the sign is constant where the derivative exists
+        sign, = ctx.saved_tensors
+        return ctx._graph_grads(_grad_scale(grad, sign.size, ctx.reduction) * sign)
+
 
 def _softplus_neg(x):
     """log(1 + exp(-x)), finite for every x: max(-x, 0) + log1p(exp(-|x|))."""
@@ -115,6 +131,21 @@ def _sigmoid(x):
     """1 / (1 + exp(-x)) without overflow: exp of a non-positive number only."""
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1, e) / (1 + e)
+
+
+class SoftplusNeg(Function):
+    """log(1 + exp(-x)) as an op, for BCEWithLogits' differentiable backward."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _softplus_neg(x)
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return -grad * _sigmoid(-x)
+
+    def backward_graph(ctx, grad, out):
+        return -grad * (-ctx.parents[0]).sigmoid()
 
 
 class BCEWithLogits(Function):
@@ -186,6 +217,25 @@ class BCEWithLogits(Function):
         if needs[2]:  # dl/dw = t softplus(-x)
             d_weight = unbroadcast(target * softplus * scale, ctx.shapes[1])
         return d_logits, d_target, d_weight
+
+    def backward_graph(ctx, grad, out):  # backward's formulas on the input Tensors
+        logits = ctx.parents[0]
+        target = cast_like(ctx.parents[1], logits.dtype)
+        scale = _grad_scale(grad, logits.size, ctx.reduction)
+        if ctx.weight is not None:
+            scale = scale * ctx.weight
+        needs = ctx.needs_input_grad
+        sig = logits.sigmoid()
+        if len(ctx.parents) == 2:
+            return ((sig - target) * scale if needs[0] else None,
+                    sum_to(-logits * scale, ctx.shapes[0]) if needs[1] else None)
+        pos_weight = cast_like(ctx.parents[2], logits.dtype)
+        softplus = SoftplusNeg.apply(logits)
+        return (((1 + (pos_weight - 1) * target) * sig - pos_weight * target) * scale
+                if needs[0] else None,
+                sum_to((-logits + (pos_weight - 1) * softplus) * scale, ctx.shapes[0])
+                if needs[1] else None,
+                sum_to(target * softplus * scale, ctx.shapes[1]) if needs[2] else None)
 
 
 def _class_weight(op, weight, classes, dtype):
@@ -285,6 +335,13 @@ class NLLLoss(Function):
             return ctx.picked * _divide(grad, ctx.divisor)
         return ctx.picked * (grad[:, None] if ctx.reduction == "none" else grad)
 
+    def backward_graph(ctx, grad, out):
+        n = ctx.shape[0]
+        scale = grad / ctx.divisor if ctx.reduction == "mean" else grad
+        if ctx.row_weights is not None:
+            scale = scale * ctx.row_weights
+        return scatter_add(-scale.broadcast_to((n,)), (np.arange(n), ctx.labels), ctx.shape)
+
 
 class CrossEntropy(Function):
     """Softmax cross-entropy with any reduction, label smoothing, class weights and an
@@ -357,3 +414,18 @@ class CrossEntropy(Function):
             out = probs * targets.sum(axis=1, keepdims=True) - targets
         out *= scale
         return out
+
+    def backward_graph(ctx, grad, out):  # the saved softmax, recomputed from the logits
+        logits, = ctx.parents
+        probs = logits.softmax(axis=1)
+        n = logits.shape[0]
+        if ctx.reduction == "mean":
+            scale = grad / ctx.divisor
+        else:
+            scale = grad.reshape(n, 1) if ctx.reduction == "none" else grad
+        targets = ctx.targets
+        if targets is None:
+            one_hot = np.zeros(logits.shape, dtype=logits.dtype)
+            one_hot[np.arange(n), ctx.labels] = 1
+            return (probs - one_hot) * scale
+        return (probs * targets.sum(axis=1, keepdims=True) - targets) * scale

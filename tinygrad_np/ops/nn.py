@@ -27,6 +27,9 @@ class Softmax(Function):
         out, = ctx.saved_tensors
         return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True))
 
+    def backward_graph(ctx, grad, out):
+        return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True))
+
 
 class LogSoftmax(Function):
     __slots__ = ("axis",)
@@ -40,6 +43,9 @@ class LogSoftmax(Function):
     def backward(ctx, grad):
         out, = ctx.saved_tensors
         return grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True)
+
+    def backward_graph(ctx, grad, out):
+        return grad - out.exp() * grad.sum(axis=ctx.axis, keepdims=True)
 
 
 class SoftmaxCrossEntropy(Function):
@@ -85,6 +91,19 @@ class SoftmaxCrossEntropy(Function):
         # d/dlogits of -sum(t * log_softmax) is softmax * sum(t) - t (rows of t need not sum to 1)
         return (probs * labels.sum(axis=1, keepdims=True) - labels) * scale
 
+    def backward_graph(ctx, grad, out):
+        # The saved softmax is an array made from the logits: taken as it is, it would be a
+        # constant. Recomputed from the logits Tensor, it carries their graph.
+        logits, = ctx.parents
+        probs = logits.softmax(axis=1)
+        labels = ctx.target
+        scale = grad / logits.shape[0]
+        if labels.ndim == 1:
+            one_hot = np.zeros(logits.shape, dtype=logits.dtype)
+            one_hot[ctx.rows, labels] = 1
+            return (probs - one_hot) * scale
+        return (probs * labels.sum(axis=1, keepdims=True) - labels) * scale
+
 
 def _check_labels(logits, labels, op="softmax_cross_entropy"):
     """Labels as an array, or an OpError that names the op and both shapes."""
@@ -128,3 +147,6 @@ class L2(Function):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return grad * x
+
+    def backward_graph(ctx, grad, out):
+        return grad * ctx.parents[0]

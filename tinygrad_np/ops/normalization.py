@@ -5,6 +5,7 @@ import numpy as np
 
 from ..function import Function, OpError
 from ..random import get_generator
+from .adjoint import scatter_add
 
 
 class Dropout(Function):
@@ -24,6 +25,10 @@ class Dropout(Function):
         mask, = ctx.saved_tensors
         return grad * mask
 
+    def backward_graph(ctx, grad, out):  # the mask is a constant: it never depends on x
+        mask, = ctx.saved_tensors
+        return grad * mask
+
 
 def _normalized_backward(grad_xhat, xhat, inv_std, axes):
     """d loss / d x of xhat = (x - mean) * inv_std, with mean and the (biased) variance taken
@@ -40,7 +45,7 @@ class BatchNorm(Function):
     are used."""
 
     __slots__ = ("xhat", "inv_std", "axes", "channel_shape", "has_weight", "has_bias",
-                 "training")
+                 "training", "eps", "shift")
 
     def forward(ctx, x, *affine, running_mean=None, running_var=None, training=False,
                 momentum=0.1, eps=1e-5, has_weight=False, has_bias=False):
@@ -80,8 +85,11 @@ class BatchNorm(Function):
                               f"running_var are needed when not training")
             inv_std = (1 / np.sqrt(running_var + eps)).astype(x.dtype, copy=False)
             inv_std = inv_std.reshape(channel_shape)
-            xhat = (x - running_mean.reshape(channel_shape).astype(x.dtype, copy=False)) * inv_std
+            shift = running_mean.reshape(channel_shape).astype(x.dtype)  # a copy: kept
+            xhat = (x - shift) * inv_std
+            ctx.shift = shift
         ctx.xhat, ctx.inv_std, ctx.axes, ctx.training = xhat, inv_std, axes, training
+        ctx.eps = eps
         ctx.channel_shape, ctx.has_weight, ctx.has_bias = channel_shape, has_weight, has_bias
         ctx.save_for_backward(weight)
         out = xhat if weight is None else xhat * weight.reshape(channel_shape)
@@ -106,12 +114,39 @@ class BatchNorm(Function):
             grads.append(grad.sum(axis=axes) if needs[-1] else None)
         return tuple(grads) if len(grads) > 1 else grads[0]
 
+    def backward_graph(ctx, grad, out):
+        # xhat and inv_std are arrays made from x: recomputed here from the Tensor x, so
+        # that they carry its graph (in eval mode only xhat depends on x).
+        x = ctx.parents[0]
+        weight = ctx.parents[1] if ctx.has_weight else None
+        axes, shape = ctx.axes, ctx.channel_shape
+        needs = ctx.needs_input_grad
+        if ctx.training:
+            centred = x - x.mean(axis=axes, keepdims=True)
+            inv_std = 1 / ((centred * centred).mean(axis=axes, keepdims=True) + ctx.eps).sqrt()
+            xhat = centred * inv_std
+        else:
+            inv_std = ctx.inv_std
+            xhat = (x - ctx.shift) * inv_std
+        grads = []
+        if needs[0]:
+            grad_xhat = grad if weight is None else grad * weight.reshape(shape)
+            grads.append(_normalized_backward(grad_xhat, xhat, inv_std, axes) if ctx.training
+                         else grad_xhat * inv_std)
+        else:
+            grads.append(None)
+        if ctx.has_weight:
+            grads.append((grad * xhat).sum(axis=axes) if needs[1] else None)
+        if ctx.has_bias:
+            grads.append(grad.sum(axis=axes) if needs[-1] else None)
+        return tuple(grads) if len(grads) > 1 else grads[0]
+
 
 class LayerNorm(Function):
     """Normalise over the last len(normalized_shape) axes of each sample, then scale and
     shift by `weight` and `bias` (optional inputs of shape normalized_shape)."""
 
-    __slots__ = ("xhat", "inv_std", "axes", "has_weight", "has_bias")
+    __slots__ = ("xhat", "inv_std", "axes", "has_weight", "has_bias", "eps")
 
     def forward(ctx, x, *affine, normalized_shape=(), eps=1e-5, has_weight=False,
                 has_bias=False):
@@ -132,7 +167,7 @@ class LayerNorm(Function):
         inv_std = 1 / np.sqrt(var + eps)
         xhat = centred * inv_std
         ctx.xhat, ctx.inv_std, ctx.axes = xhat, inv_std, axes
-        ctx.has_weight, ctx.has_bias = has_weight, has_bias
+        ctx.has_weight, ctx.has_bias, ctx.eps = has_weight, has_bias, eps
         ctx.save_for_backward(weight)
         out = xhat if weight is None else xhat * weight
         return out if bias is None else out + bias
@@ -144,6 +179,23 @@ class LayerNorm(Function):
         lead = tuple(range(xhat.ndim - len(ctx.axes)))  # the sample axes weight is shared over
         grads = [None if not needs[0] else _normalized_backward(
             grad if weight is None else grad * weight, xhat, ctx.inv_std, ctx.axes)]
+        if ctx.has_weight:
+            grads.append((grad * xhat).sum(axis=lead) if needs[1] else None)
+        if ctx.has_bias:
+            grads.append(grad.sum(axis=lead) if needs[-1] else None)
+        return tuple(grads) if len(grads) > 1 else grads[0]
+
+    def backward_graph(ctx, grad, out):  # backward's formulas, xhat recomputed from x
+        x = ctx.parents[0]
+        weight = ctx.parents[1] if ctx.has_weight else None
+        axes = ctx.axes
+        needs = ctx.needs_input_grad
+        centred = x - x.mean(axis=axes, keepdims=True)
+        inv_std = 1 / ((centred * centred).mean(axis=axes, keepdims=True) + ctx.eps).sqrt()
+        xhat = centred * inv_std
+        lead = tuple(range(x.ndim - len(axes)))
+        grads = [None if not needs[0] else _normalized_backward(
+            grad if weight is None else grad * weight, xhat, inv_std, axes)]
         if ctx.has_weight:
             grads.append((grad * xhat).sum(axis=lead) if needs[1] else None)
         if ctx.has_bias:
@@ -180,4 +232,12 @@ class Embedding(Function):
         np.add.at(full, ctx.indices, grad)  # a repeated index adds, never overwrites
         if ctx.padding_idx is not None:
             full[ctx.padding_idx] = 0
+        return full
+
+    def backward_graph(ctx, grad, out):
+        full = scatter_add(grad, ctx.indices, ctx.rows)
+        if ctx.padding_idx is not None:
+            keep = np.ones((ctx.rows[0], 1), dtype=grad.data.dtype)
+            keep[ctx.padding_idx] = 0
+            full = full * keep
         return full

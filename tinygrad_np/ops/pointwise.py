@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function, OpError, unbroadcast
+from .adjoint import sum_to
 
 
 class Sin(Function):
@@ -18,6 +19,9 @@ class Sin(Function):
         x, = ctx.saved_tensors
         return grad * np.cos(x)
 
+    def backward_graph(ctx, grad, out):
+        return grad * ctx.parents[0].cos()
+
 
 class Cos(Function):
     def forward(ctx, x):
@@ -27,6 +31,9 @@ class Cos(Function):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return -grad * np.sin(x)
+
+    def backward_graph(ctx, grad, out):
+        return -grad * ctx.parents[0].sin()
 
 
 class Log1p(Function):
@@ -39,6 +46,9 @@ class Log1p(Function):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return grad / (1 + x)
+
+    def backward_graph(ctx, grad, out):
+        return grad / (1 + ctx.parents[0])
 
 
 class Expm1(Function):
@@ -53,6 +63,9 @@ class Expm1(Function):
         out, = ctx.saved_tensors
         return grad * (out + 1)
 
+    def backward_graph(ctx, grad, out):
+        return grad * (out + 1)
+
 
 class Square(Function):
     def forward(ctx, x):
@@ -62,6 +75,9 @@ class Square(Function):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return grad * (2 * x)
+
+    def backward_graph(ctx, grad, out):
+        return grad * (2 * ctx.parents[0])
 
 
 class Maximum(Function):
@@ -79,6 +95,10 @@ class Maximum(Function):
         return (unbroadcast(grad * share, a.shape) if need_a else None,
                 unbroadcast(grad * (1 - share), b.shape) if need_b else None)
 
+    def backward_graph(ctx, grad, out):  # the shares are constant where no two tie
+        a, b = ctx.parents
+        return _shared(ctx, grad, (a.data > b.data) + 0.5 * (a.data == b.data))
+
 
 class Minimum(Function):
     """Elementwise min of two operands; ties share the gradient equally."""
@@ -93,6 +113,19 @@ class Minimum(Function):
         need_a, need_b = ctx.needs_input_grad
         return (unbroadcast(grad * share, a.shape) if need_a else None,
                 unbroadcast(grad * (1 - share), b.shape) if need_b else None)
+
+    def backward_graph(ctx, grad, out):
+        a, b = ctx.parents
+        return _shared(ctx, grad, (a.data < b.data) + 0.5 * (a.data == b.data))
+
+
+def _shared(ctx, grad, share):
+    """Maximum's and Minimum's gradients on Tensors: `share` of it to a, the rest to b."""
+    a, b = ctx.parents
+    need_a, need_b = ctx.needs_input_grad
+    share = share.astype(grad.data.dtype, copy=False)
+    return (sum_to(grad * share, a.shape) if need_a else None,
+            sum_to(grad * (1 - share), b.shape) if need_b else None)
 
 
 class Where(Function):
@@ -117,6 +150,13 @@ class Where(Function):
                 unbroadcast(np.where(cond, grad, zero), a.shape) if need_a else None,
                 unbroadcast(np.where(cond, zero, grad), b.shape) if need_b else None)
 
+    def backward_graph(ctx, grad, out):
+        _, a, b = ctx.parents
+        _, need_a, need_b = ctx.needs_input_grad
+        return (None,
+                sum_to(Where.apply(ctx.cond, grad, 0.0), a.shape) if need_a else None,
+                sum_to(Where.apply(ctx.cond, 0.0, grad), b.shape) if need_b else None)
+
 
 class Clip(Function):
     """Clamp to [min, max] (either may be None). The gradient passes where
@@ -139,4 +179,7 @@ class Clip(Function):
         return out
 
     def backward(ctx, grad):
+        return grad * ctx.inside
+
+    def backward_graph(ctx, grad, out):
         return grad * ctx.inside

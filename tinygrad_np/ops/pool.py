@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 
 from ..function import Function, OpError
-from .conv import Pair, _detail, check_fits, check_ndim, crop, offsets, out_size, pad, pair
+from .adjoint import scatter_add
+from .conv import (Pair, _crop_tensor, _detail, _window_index, check_fits, check_ndim, crop,
+                   offsets, out_size, pad, pair)
 
 
 def pool_args(op: str, x: Any, kernel_size: Any, stride: Any,
@@ -84,6 +86,24 @@ class MaxPool2d(Function):
                 part += grad * hit
         return crop(target, ctx.padding, ctx.x_shape[2:])
 
+    def backward_graph(ctx, grad, out):
+        # Which element of each window is its maximum is constant where the derivative
+        # exists: the gradient is routed there by a (differentiable) scatter-add.
+        xp, top = ctx.saved_tensors
+        n, c, ho, wo = top.shape
+        row, col = np.zeros(top.shape, dtype=np.intp), np.zeros(top.shape, dtype=np.intp)
+        found = np.zeros(top.shape, dtype=bool)
+        for i, j, rows, cols in offsets(ctx.kernel, ctx.stride, (1, 1), ctx.out_hw):
+            hit = (xp[:, :, rows, cols] == top) & ~found  # the first maximum, as backward
+            row[hit], col[hit] = i, j
+            found |= hit
+        row += (np.arange(ho) * ctx.stride[0])[:, None]
+        col += np.arange(wo) * ctx.stride[1]
+        index = (np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], row, col)
+        if not found.all():  # a window holding NaN passes no gradient
+            grad = grad * found
+        return _crop_tensor(scatter_add(grad, index, xp.shape), ctx.padding, ctx.x_shape[2:])
+
     def viz_detail(ctx) -> str:
         return _detail(ctx.kernel, ctx.stride, ctx.padding)
 
@@ -112,6 +132,17 @@ class AvgPool2d(Function):
             part = target[:, :, rows, cols]
             part += share
         return crop(target, ctx.padding, ctx.x_shape[2:])
+
+    def backward_graph(ctx, grad, out):  # each output's share added into its window
+        kh, kw = ctx.kernel
+        n, c, h, w = ctx.x_shape
+        ho, wo = ctx.out_hw
+        ph, pw = ctx.padding
+        share = (grad / (kh * kw)).reshape(n, c, ho, wo, 1, 1).broadcast_to(
+            (n, c, ho, wo, kh, kw))
+        full = scatter_add(share, _window_index(ctx.kernel, ctx.stride, (1, 1), ctx.out_hw),
+                           (n, c, h + 2 * ph, w + 2 * pw))
+        return _crop_tensor(full, ctx.padding, (h, w))
 
     def viz_detail(ctx) -> str:
         return _detail(ctx.kernel, ctx.stride, ctx.padding)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function
+from .adjoint import expand_reduced
 
 
 def _expand(grad, shape, axis, keepdims):
@@ -34,6 +35,9 @@ class Sum(Function):
     def backward(ctx, grad):
         return np.broadcast_to(_expand(grad, ctx.shape, ctx.axis, ctx.keepdims), ctx.shape)
 
+    def backward_graph(ctx, grad, out):
+        return expand_reduced(grad, ctx.shape, ctx.axis, ctx.keepdims).broadcast_to(ctx.shape)
+
 
 class Mean(Function):
     __slots__ = ("shape", "axis", "keepdims", "count")
@@ -49,6 +53,10 @@ class Mean(Function):
     def backward(ctx, grad):
         grad = _expand(grad, ctx.shape, ctx.axis, ctx.keepdims) / ctx.count
         return np.broadcast_to(grad, ctx.shape)
+
+    def backward_graph(ctx, grad, out):
+        grad = expand_reduced(grad, ctx.shape, ctx.axis, ctx.keepdims) / ctx.count
+        return grad.broadcast_to(ctx.shape)
 
 
 class _Extreme(Function):
@@ -68,6 +76,12 @@ class _Extreme(Function):
         hit = x == _expand(out, x.shape, ctx.axis, ctx.keepdims)
         count = hit.sum(axis=ctx.axis, keepdims=True)
         return hit * (_expand(grad, x.shape, ctx.axis, ctx.keepdims) / count)
+
+    def backward_graph(ctx, grad, out):  # which elements hit is constant where none tie
+        x = ctx.parents[0].data
+        hit = x == _expand(out.data, x.shape, ctx.axis, ctx.keepdims)
+        share = (hit / hit.sum(axis=ctx.axis, keepdims=True)).astype(x.dtype, copy=False)
+        return expand_reduced(grad, x.shape, ctx.axis, ctx.keepdims) * share
 
 
 class Max(_Extreme):

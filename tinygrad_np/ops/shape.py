@@ -5,6 +5,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+from .adjoint import scatter_add
 
 
 class Reshape(Function):
@@ -15,6 +16,9 @@ class Reshape(Function):
         return x.reshape(shape)
 
     def backward(ctx, grad):
+        return grad.reshape(ctx.in_shape)
+
+    def backward_graph(ctx, grad, out):
         return grad.reshape(ctx.in_shape)
 
 
@@ -32,6 +36,11 @@ class Transpose(Function):
         if ctx.axes is None:
             return grad.transpose()
         return grad.transpose(np.argsort(ctx.axes))
+
+    def backward_graph(ctx, grad, out):
+        if ctx.axes is None:
+            return grad.transpose()
+        return grad.transpose(tuple(int(a) for a in np.argsort(ctx.axes)))
 
 
 def _is_basic(index) -> bool:
@@ -60,6 +69,9 @@ class GetItem(Function):
         else:  # an integer array may pick an element twice: add, don't overwrite
             np.add.at(full, ctx.index, grad)
         return full
+
+    def backward_graph(ctx, grad, out):
+        return scatter_add(grad, ctx.index, ctx.parents[0].data.shape, _is_basic(ctx.index))
 
 
 def _unwrap(index):

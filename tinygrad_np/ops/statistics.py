@@ -6,6 +6,8 @@ import math
 import numpy as np
 
 from ..function import Function, OpError
+from .adjoint import expand_reduced
+from .pointwise import Where
 from .reduce import _expand
 
 
@@ -43,6 +45,12 @@ class Var(Function):
         grad = _expand(grad, centred.shape, ctx.axis, ctx.keepdims)
         return grad * centred * (2 / ctx.divisor)
 
+    def backward_graph(ctx, grad, out):
+        x = ctx.parents[0]
+        centred = x - x.mean(axis=ctx.axis, keepdims=True)
+        return expand_reduced(grad, x.shape, ctx.axis, ctx.keepdims) * centred * (
+            2 / ctx.divisor)
+
 
 class Std(Function):
     """Standard deviation, sqrt(var) with the same `ddof`."""
@@ -62,6 +70,12 @@ class Std(Function):
         shape = centred.shape
         scale = _expand(grad / (out * ctx.divisor), shape, ctx.axis, ctx.keepdims)
         return scale * centred
+
+    def backward_graph(ctx, grad, out):
+        x = ctx.parents[0]
+        centred = x - x.mean(axis=ctx.axis, keepdims=True)
+        return expand_reduced(grad / (out * ctx.divisor), x.shape, ctx.axis,
+                              ctx.keepdims) * centred
 
 
 class Prod(Function):
@@ -89,6 +103,25 @@ class Prod(Function):
         others = (before * after).reshape(moved.shape).transpose(np.argsort(order))
         return _expand(grad, x.shape, ctx.axis, ctx.keepdims) * others
 
+    def backward_graph(ctx, grad, out):
+        # The product of the others, from Tensor ops, exact with zeros: row i of an (n, n)
+        # matrix holds the reduced elements with the i-th replaced by 1, and its product is
+        # d out / d x_i. O(n^2) memory per result, only when create_graph=True.
+        x = ctx.parents[0]
+        axes = _axes(ctx.axis, x.ndim, "prod")
+        kept = tuple(a for a in range(x.ndim) if a not in axes)
+        order = kept + axes
+        moved = x.transpose(order) if x.ndim else x
+        lead = moved.shape[:len(kept)]
+        rows = moved.reshape(lead + (-1,))
+        n = rows.shape[-1]
+        square = rows.reshape(lead + (1, n)).broadcast_to(lead + (n, n))
+        others = Where.apply(np.eye(n, dtype=bool), 1.0, square).prod(axis=-1)
+        others = others.reshape(moved.shape)
+        if x.ndim:
+            others = others.transpose(tuple(int(a) for a in np.argsort(order)))
+        return expand_reduced(grad, x.shape, ctx.axis, ctx.keepdims) * others
+
 
 class LogSumExp(Function):
     """log(sum(exp(x))), shifted by the max so it never overflows; the gradient is the
@@ -113,6 +146,11 @@ class LogSumExp(Function):
         e, total = ctx.saved_tensors
         return _expand(grad, e.shape, ctx.axis, ctx.keepdims) * (e / total)
 
+    def backward_graph(ctx, grad, out):  # the softmax exp(x - out), from the Tensors
+        x = ctx.parents[0]
+        shift = expand_reduced(out, x.shape, ctx.axis, ctx.keepdims)
+        return expand_reduced(grad, x.shape, ctx.axis, ctx.keepdims) * (x - shift).exp()
+
 
 class Norm(Function):
     """The 2-norm sqrt(sum(x^2)) over `axis` (all by default). Its gradient x / norm is
@@ -132,6 +170,15 @@ class Norm(Function):
         scale = np.where(out == 0, 0, grad / safe)
         return _expand(scale, x.shape, ctx.axis, ctx.keepdims) * x
 
+    def backward_graph(ctx, grad, out):
+        x = ctx.parents[0]
+        zero = out.data == 0
+        if zero.any():
+            scale = Where.apply(zero, 0.0, grad / Where.apply(zero, 1.0, out))
+        else:
+            scale = grad / out
+        return expand_reduced(scale, x.shape, ctx.axis, ctx.keepdims) * x
+
 
 class Cumsum(Function):
     """Running sum along `axis` (over the flattened input when axis is None, as numpy)."""
@@ -149,3 +196,7 @@ class Cumsum(Function):
         # each input element feeds every output at or after it: a reversed running sum
         total = np.flip(np.cumsum(np.flip(grad, axis=axis), axis=axis), axis=axis)
         return total.reshape(ctx.in_shape)
+
+    def backward_graph(ctx, grad, out):
+        axis = -1 if ctx.axis is None else ctx.axis
+        return grad.flip(axis).cumsum(axis).flip(axis).reshape(ctx.in_shape)
