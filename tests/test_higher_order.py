@@ -421,3 +421,24 @@ def test_gradgradcheck_passes_arguments_through_and_warns_on_float32() -> None:
     logits = Tensor(np.array([[0.5, -1.0], [2.0, 0.1]], dtype=np.float32))
     with pytest.warns(UserWarning, match="input 0 is float32; checking a float64 copy"):
         assert gradgradcheck(lambda x, y: x.softmax_cross_entropy(y), [logits, labels])
+
+
+# -- hooks and anomaly mode in the create_graph walk ---------------------------------------------
+def test_tensor_hooks_run_in_grad_and_may_replace_the_gradient():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = x * x
+    y.register_hook(lambda g: g * 10)  # an intermediate's hook replaces its gradient
+    seen = []
+    x.register_hook(lambda g: seen.append(g.data.copy()))  # a leaf's hook sees its gradient
+    (gx,) = tg.grad(y.sum(), x, create_graph=True)
+    np.testing.assert_array_equal(gx.data, [20.0, 40.0])
+    np.testing.assert_array_equal(seen[0], [20.0, 40.0])
+    (ggx,) = tg.grad(gx.sum(), x)  # the replaced gradient is still differentiable
+    np.testing.assert_array_equal(ggx.data, [20.0, 20.0])
+
+
+def test_anomaly_mode_checks_the_create_graph_walk():
+    z = Tensor(np.array([0.0, 1.0]), requires_grad=True)
+    with tg.detect_anomaly():
+        with pytest.raises(tg.AnomalyError, match=r"Sqrt\.backward returned NaN/inf"):
+            tg.grad(z.sqrt().sum(), z, create_graph=True)

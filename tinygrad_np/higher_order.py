@@ -24,8 +24,11 @@ from typing import Any
 
 import numpy as np
 
+from . import hooks
+from .anomaly import check_gradients, check_saved
 from .autograd import _GRAD_LOCK, _accumulate, _checked_gradient, _seed
-from .grad_mode import enable_grad
+from .grad_mode import config, enable_grad
+from .hooks import run_tensor_hooks
 from .ops.adjoint import cast_like
 from .tensor import Tensor
 
@@ -181,11 +184,14 @@ def _walk(roots: list[Tensor], seeds: list[Any], inputs: list[Tensor], retain_gr
             needed.add(fn)
     # 4. the walk: each needed node passes its (complete) gradient on to its inputs
     found: dict[Any, Any] = {}
+    anomaly = config.anomaly
     with enable_grad() if create_graph else _NoContext():
         for fn in order:
             if fn not in needed:
                 continue
             g = grads.pop(fn, None)
+            if g is not None and fn.output_ref is not None:  # a hook may replace it
+                g = run_tensor_hooks(output_of[fn], g)
             if fn in input_nodes:
                 found[fn] = g
             if g is None:
@@ -195,12 +201,16 @@ def _walk(roots: list[Tensor], seeds: list[Any], inputs: list[Tensor], retain_gr
                     f"grad(): trying to go back through {type(fn).__name__} a second time, "
                     f"but its saved arrays were freed by the first backward. Pass "
                     f"retain_graph=True (or create_graph=True) the first time if you need to.")
+            if anomaly:
+                check_saved(fn, roots[0])
             if create_graph:
                 input_grads = _differentiable_backward(fn, g, output_of[fn])
             else:
                 input_grads = fn.backward(g)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
+            if anomaly:
+                check_gradients(fn, g, input_grads, roots[0])
             if len(input_grads) != len(fn.parents):
                 raise RuntimeError(f"{type(fn).__name__}.backward returned {len(input_grads)} "
                                    f"gradients for {len(fn.parents)} inputs")
@@ -226,7 +236,10 @@ def _walk(roots: list[Tensor], seeds: list[Any], inputs: list[Tensor], retain_gr
     results = []
     for t in inputs:
         if t.grad_fn is None:
-            results.append(grads.get(id(t)))
+            leaf_grad = grads.get(id(t))
+            if leaf_grad is not None and hooks.any_tensor_hooks:
+                leaf_grad = run_tensor_hooks(t, leaf_grad)
+            results.append(leaf_grad)
         else:
             results.append(found.get(t.grad_fn))
     return results
