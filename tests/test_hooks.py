@@ -278,3 +278,14 @@ def test_forward_hook_gradient_flows_through_the_replacement():
 
 def test_hooks_are_exported():
     assert tg.RemovableHandle is RemovableHandle and tg.hooks.run_tensor_hooks is run_tensor_hooks
+
+
+def test_two_hooks_on_one_multi_element_tensor():
+    """The registry of hooked tensors (which jit asks before a replay) never compares
+    tensors with ==, which is elementwise: a second hook on the same tensor works."""
+    w = Tensor(np.ones((3, 2)), requires_grad=True)
+    calls = []
+    w.register_hook(lambda g: calls.append(1))
+    w.register_hook(lambda g: calls.append(2))
+    (w * 2.0).sum().backward()
+    assert calls == [1, 2]

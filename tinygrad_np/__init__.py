@@ -12,43 +12,47 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numgrad
 from .higher_order import grad
 from .jit import JitError, jit
-from .functional import (dot, exp, l2, log, log_softmax, matmul, relu, sigmoid, softmax,
-                         softmax_cross_entropy, sqrt, tanh)
-from .functional import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d,  # convolution, pooling
-                         conv_transpose2d, max_pool2d)
+from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .hooks import RemovableHandle
+from .random import manual_seed
+from .functional import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d,
+                         dot, exp, l2, log, log_softmax, matmul, max_pool2d, relu, sigmoid,
+                         softmax, softmax_cross_entropy, sqrt, tanh)
+from .creation import arange, eye, full, ones, ones_like, rand, randn, zeros, zeros_like
+from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, clamp, clip,
+                         concatenate, cos, cumsum, dropout, elu, embedding, erf, expand, expm1,
+                         flip, gelu, layer_norm, leaky_relu, log1p, logsumexp, maximum, minimum,
+                         norm, pad, prod, silu, sin, softplus, split, square, squeeze, stack, std,
+                         unsqueeze, var, where)
+from .nn.loss import binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
 
-from . import datasets, metrics, nn, optim, random, viz  # noqa: E402
+from . import datasets, hooks, metrics, nn, optim, random, viz  # noqa: E402
 from .metrics import accuracy  # noqa: E402
-from .random import manual_seed  # noqa: E402
-# issue 14's tensor ops (ops branch): constructors and ops as functions
-from .creation import (arange, eye, full, ones, ones_like, rand, randn, zeros,  # noqa: E402
-                       zeros_like)
-from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk,  # noqa: E402
-                         clamp, clip, concatenate, cos, cumsum, dropout, elu, embedding, erf,
-                         expand, expm1, flip, gelu, layer_norm, leaky_relu, log1p, logsumexp,
-                         maximum, minimum, norm, pad, prod, silu, sin, softplus, split, square,
-                         squeeze, stack, std, unsqueeze, var, where)
-from . import creation as _creation, tensor_ops as _tensor_ops  # noqa: E402
-# nnapi branch: losses
-from .nn.loss import (binary_cross_entropy_with_logits, cross_entropy, l1_loss,
-                      mse_loss, nll_loss)
 
-__all__ = ["Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_grad",
-           "is_grad_enabled", "numgrad", "gradcheck", "GradcheckError", "jit", "JitError",
-           "relu", "sigmoid", "tanh", "exp", "log", "sqrt", "matmul", "dot", "softmax",
-           "log_softmax", "softmax_cross_entropy", "l2", "accuracy", "nn", "optim", "datasets",
-           "metrics", "viz", "manual_seed", "random", *_creation.__all__, *_tensor_ops.__all__]
-__all__ += ["binary_cross_entropy_with_logits", "cross_entropy", "l1_loss", "mse_loss",
-            "nll_loss"]
-__all__ += ["grad", "gradgradcheck"]  # issue 16: higher-order gradients
-__all__ += ["conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",  # conv branch
-            "adaptive_avg_pool2d"]
-# anomaly branch (issue 16): anomaly mode and gradient hooks
-from . import hooks  # noqa: E402
-from .anomaly import (AnomalyError, detect_anomaly, is_anomaly_enabled,  # noqa: E402
-                      set_detect_anomaly)
-from .hooks import RemovableHandle  # noqa: E402
-
-__all__ += ["AnomalyError", "detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly", "hooks",
-            "RemovableHandle"]
+__all__ = [
+    # the engine
+    "Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_grad",
+    "is_grad_enabled", "grad", "jit", "JitError",
+    # checking gradients, finding NaNs, watching gradients
+    "numgrad", "gradcheck", "gradgradcheck", "GradcheckError", "AnomalyError",
+    "detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly", "RemovableHandle",
+    # making tensors
+    "arange", "eye", "full", "ones", "ones_like", "rand", "randn", "zeros", "zeros_like",
+    "manual_seed",
+    # elementwise and activations
+    "exp", "log", "sqrt", "relu", "sigmoid", "tanh", "sin", "cos", "log1p", "expm1", "square",
+    "erf", "maximum", "minimum", "where", "clip", "clamp", "leaky_relu", "elu", "softplus",
+    "silu", "gelu",
+    # reductions, linear algebra, shapes
+    "var", "std", "prod", "logsumexp", "norm", "cumsum", "argmax", "argmin", "matmul", "dot",
+    "l2", "cat", "concatenate", "stack", "split", "chunk", "squeeze", "unsqueeze",
+    "broadcast_to", "expand", "flip", "pad",
+    # neural-net layers as functions, losses
+    "softmax", "log_softmax", "softmax_cross_entropy", "dropout", "batch_norm", "layer_norm",
+    "embedding", "conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
+    "adaptive_avg_pool2d", "mse_loss", "l1_loss", "binary_cross_entropy_with_logits",
+    "nll_loss", "cross_entropy", "accuracy",
+    # subpackages
+    "nn", "optim", "datasets", "metrics", "viz", "random", "hooks",
+]
 __version__ = "0.1.0"

@@ -36,7 +36,8 @@ _ids = itertools.count()
 any_tensor_hooks = False
 # Every tensor that ever had a hook (weakly): jit asks it whether a hook is live before a
 # replay, since a replay runs no hooks.
-hooked_tensors: weakref.WeakSet[Tensor] = weakref.WeakSet()
+# Keyed by id, not a WeakSet: a set compares its members with ==, which is elementwise.
+hooked_tensors: weakref.WeakValueDictionary[int, Tensor] = weakref.WeakValueDictionary()
 
 
 class RemovableHandle:
@@ -97,7 +98,7 @@ def register_tensor_hook(tensor: Tensor, hook: Callable[[Tensor], Any]) -> Remov
     handle = RemovableHandle(hooks)
     hooks[handle.id] = hook
     any_tensor_hooks = True
-    hooked_tensors.add(tensor)
+    hooked_tensors[id(tensor)] = tensor
     return handle
 
 
@@ -139,7 +140,8 @@ def jit_recording() -> bool:
 
 def live_tensor_hooks() -> bool:
     """True when some tensor has a hook registered now (a replay would skip it)."""
-    return any_tensor_hooks and any(getattr(t, "_hooks", None) for t in list(hooked_tensors))
+    return any_tensor_hooks and any(getattr(t, "_hooks", None)
+                                    for t in list(hooked_tensors.values()))
 
 
 def _wrap(grad: Any) -> Tensor:

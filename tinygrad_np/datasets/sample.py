@@ -19,7 +19,7 @@ from .idx import read_idx_stream
 from .mnist import MNIST_MD5, Dataset, DatasetError, Split, _check_and_convert
 
 if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+    from importlib.abc import Traversable  # importlib.resources.abc from Python 3.11 on
 
 __all__ = ["MNIST_SAMPLE_FILES", "MNIST_SAMPLE_SIZE", "load_mnist_sample"]
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..function import Function, OpError, unbroadcast
 from ..tensor import Tensor
-from .adjoint import cast_like, scatter_add, sum_to
+from .adjoint import cast_like, sum_to
 from .nn import _check_labels
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -336,11 +336,10 @@ class NLLLoss(Function):
         return ctx.picked * (grad[:, None] if ctx.reduction == "none" else grad)
 
     def backward_graph(ctx, grad, out):
-        n = ctx.shape[0]
-        scale = grad / ctx.divisor if ctx.reduction == "mean" else grad
-        if ctx.row_weights is not None:
-            scale = scale * ctx.row_weights
-        return scatter_add(-scale.broadcast_to((n,)), (np.arange(n), ctx.labels), ctx.shape)
+        picked = Tensor(ctx.picked)  # made from the labels and weights: a constant
+        if ctx.reduction == "mean":
+            return picked * (grad / ctx.divisor)
+        return picked * (grad.reshape(-1, 1) if ctx.reduction == "none" else grad)
 
 
 class CrossEntropy(Function):
