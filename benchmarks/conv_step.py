@@ -180,10 +180,11 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="3 short rounds per batch size")
     parser.add_argument("--rounds", type=int, default=None, help="rounds per batch size")
-    parser.add_argument("--no-pin-malloc", action="store_true",
-                        help="leave glibc's moving mmap threshold alone (see train_step.py)")
+    parser.add_argument("--pin-malloc", action="store_true",
+                        help="diagnostic: pin glibc's malloc thresholds (see train_step.py); "
+                             "default: a plain process, as a user's")
     args = parser.parse_args(argv)
-    pinned = False if args.no_pin_malloc else pin_malloc_thresholds()
+    pinned = args.pin_malloc and pin_malloc_thresholds()
     rounds = args.rounds or (3 if args.quick else 15)
     seconds = 0.1 if args.quick else 0.5
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, tinygrad_np "
