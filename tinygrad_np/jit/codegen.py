@@ -40,6 +40,7 @@ class _Writer:
         self.program = program
         self.namespace: dict[str, Any] = {}
         self.names: dict[int, str] = {}
+        self.checked: set[int] = set()  # escaping buffers already checked in this replay
 
     def const(self, value: Any) -> str:
         name = self.names.get(id(value))
@@ -80,11 +81,13 @@ def _buffer(writer: _Writer, var: Var, lines: list[str]) -> str | None:
     if slot is None:
         return None
     shape, dtype, escapes = writer.program.slots[slot]
-    if escapes:  # handed out last time: reuse it only if nothing outside still holds it
+    if escapes and slot not in writer.checked:
+        # handed out last time: reuse it only if nothing outside still holds it (checked at
+        # its first write in the replay; a later write in the same replay is into our own)
+        writer.checked.add(slot)
         lines.append(f"if getrefcount(B[{slot}]) > 2: B[{slot}] = empty({shape!r}, "
                      f"{writer.const(dtype)})")
-        return f"B[{slot}]"
-    return f"b{slot}"
+    return f"B[{slot}]" if escapes else f"b{slot}"
 
 
 def _call(writer: _Writer, instr: Call, lines: list[str]) -> None:

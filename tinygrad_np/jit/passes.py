@@ -80,6 +80,11 @@ def plan_memory(program: Program) -> None:
     end = len(instrs)
     for root in escapes:
         last[root] = end
+    # An escaping result of an elementwise call whose argument is a new array read for the
+    # last time there (the weight gradient: decay + x.T @ dh) shares that argument's
+    # escaping buffer, so the matmul writes where the gradient is handed out: one
+    # parameter-sized buffer less to keep in cache on every step.
+    into_escape = _escape_donors(instrs, last, escapes)
     free: dict[tuple, list[int]] = {}  # (shape, dtype) -> free slots
     holder: dict[int, Var] = {}  # slot -> the array in it now
     slots: list[tuple[Any, Any, bool]] = []
@@ -96,7 +101,10 @@ def plan_memory(program: Program) -> None:
             if last.get(held, -1) < index:
                 del holder[slot]
                 free.setdefault((held.value.shape, held.value.dtype), []).append(slot)
-        if var in escapes:
+        shared = into_escape.get(var)
+        if shared is not None and shared in buffers:
+            slot = buffers[shared]
+        elif var in escapes or var in into_escape.values():
             slot = len(slots)
             slots.append((value.shape, value.dtype, True))
         else:
@@ -113,6 +121,27 @@ def plan_memory(program: Program) -> None:
             holder[slot] = var
         buffers[var] = slot
     program.buffers, program.slots = buffers, slots
+
+
+def _escape_donors(instrs: list[Any], last: dict[Var, int], escapes: set[Var]
+                   ) -> dict[Var, Var]:
+    """{escaping result: the argument whose escaping buffer it is written into}."""
+    made = {i.out for i in instrs if isinstance(i, Call) and i.into is not None}
+    donors: dict[Var, Var] = {}
+    for index, instr in enumerate(instrs):
+        if not (isinstance(instr, Call) and instr.into is not None and instr.elementwise
+                and instr.out in escapes):
+            continue
+        args = operands(instr.args)
+        value = instr.out.value
+        for arg in args:
+            if (arg in made and arg not in escapes and arg not in donors.values()
+                    and last.get(arg) == index and arg.value.shape == value.shape
+                    and arg.value.dtype == value.dtype
+                    and not any(other is not arg and arg in other.roots for other in args)):
+                donors[instr.out] = arg
+                break
+    return donors
 
 
 def _donor(instr: Call, index: int, last: dict[Var, int], holder: dict[int, Var],
