@@ -115,13 +115,21 @@ def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: floa
 
 
 def _compare(position: int, analytic: Any, numeric: Any, atol: float, rtol: float) -> None:
+    _explain_mismatch(f"gradcheck: gradient of input {position}", "backward", "", analytic,
+                      numeric, atol, rtol)
+
+
+def _explain_mismatch(what: str, analytic_kind: str, numeric_kind: str, analytic: Any,
+                      numeric: Any, atol: float, rtol: float) -> None:
+    """Raise GradcheckError naming the worst element (both values, the tolerance) where
+    |analytic - numeric| > atol + rtol * |numeric| (NaN counts as off)."""
     error = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
     error = np.where(np.isnan(error), np.inf, error)
     if error.size and error.max() > 0:
         worst = np.unravel_index(int(np.argmax(error)), error.shape)
         raise GradcheckError(
-            f"gradcheck: gradient of input {position} is wrong at index {tuple(map(int, worst))}: "
-            f"analytic (backward) {analytic[worst]!r}, numeric {numeric[worst]!r}; tolerance "
+            f"{what} is wrong at index {tuple(map(int, worst))}: analytic ({analytic_kind}) "
+            f"{analytic[worst]!r}, numeric {numeric_kind}{numeric[worst]!r}; tolerance "
             f"atol + rtol*|numeric| = {atol} + {rtol}*{abs(numeric[worst]):.3g}. "
             f"{int((error > 0).sum())} of {error.size} elements are off.")
 
@@ -244,16 +252,9 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
 
 
 def _compare_second(name: str, analytic: Any, numeric: Any, atol: float, rtol: float) -> None:
-    error = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
-    error = np.where(np.isnan(error), np.inf, error)
-    if error.size and error.max() > 0:
-        worst = np.unravel_index(int(np.argmax(error)), error.shape)
-        raise GradcheckError(
-            f"gradgradcheck: second derivative w.r.t. {name} is wrong at index "
-            f"{tuple(map(int, worst))}: analytic (double backward) {analytic[worst]!r}, numeric "
-            f"(central differences of the first gradient) {numeric[worst]!r}; tolerance "
-            f"atol + rtol*|numeric| = {atol} + {rtol}*{abs(numeric[worst]):.3g}. "
-            f"{int((error > 0).sum())} of {error.size} elements are off.")
+    _explain_mismatch(f"gradgradcheck: second derivative w.r.t. {name}", "double backward",
+                      "(central differences of the first gradient) ", analytic, numeric,
+                      atol, rtol)
 
 
 def _second_along_directions(name: str, f: Callable[..., float], array: Any, analytic: Any,
