@@ -129,11 +129,31 @@ def im2col(x: Any, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, ou
            groups: int) -> Any:
     """(N, groups, C // groups * kh * kw, Ho * Wo): for each image and group, a matrix whose
     column p holds the window of output pixel p. The reshape is the one copy."""
-    n, c = x.shape[:2]
+    return padded_im2col(pad(x, padding), kernel, stride, dilation, out_hw, groups)
+
+
+def padded_im2col(xp: Any, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair,
+                  groups: int) -> Any:
+    """`im2col` of an input already padded."""
+    n, c = xp.shape[:2]
     (kh, kw), (ho, wo) = kernel, out_hw
-    win = windows(pad(x, padding), kernel, stride, dilation, out_hw)  # (N, C, Ho, Wo, kh, kw)
+    win = windows(xp, kernel, stride, dilation, out_hw)  # (N, C, Ho, Wo, kh, kw)
     win = win.reshape(n, groups, c // groups, ho, wo, kh, kw).transpose(0, 1, 2, 5, 6, 3, 4)
-    return win.reshape(n, groups, c // groups * kh * kw, ho * wo)
+    # the copy as .copy() (C order), not as the reshape: jit then reuses one buffer for it
+    return win.copy().reshape(n, groups, c // groups * kh * kw, ho * wo)
+
+
+# About a megabyte: half the L2 cache of a core, so that a chunk's column matrix is still in
+# cache when its matmul reads it, and small enough that malloc recycles it instead of mapping
+# fresh (page-faulting) memory for every call.
+CHUNK_BYTES = 1 << 20
+
+
+def batch_chunks(n: int, bytes_per_image: int) -> list[slice]:
+    """The batch 0..n cut into runs of images whose per-image intermediates (bytes_per_image
+    each) fill about CHUNK_BYTES: the convs loop over these few chunks, never over images."""
+    size = max(1, CHUNK_BYTES // max(1, bytes_per_image))
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
 def check_conv(op: str, x: Any, weight: Any, bias: Any, groups: Any, dims: int) -> int:
@@ -173,19 +193,35 @@ class Conv2d(Function):
         n, o = x.shape[0], weight.shape[0]
         out_hw = ho, wo = tuple(out_size(size, k, s, p, d) for size, k, s, p, d in
                                 zip(x.shape[2:], kernel, stride, padding, dilation))
-        cols = im2col(x, kernel, stride, padding, dilation, out_hw, g)
+        xp = pad(x, padding)
         wmat = weight.reshape(g, o // g, -1)  # (groups, out per group, cg * kh * kw)
-        out = np.matmul(wmat, cols)  # (N, groups, out per group, Ho * Wo): one gemm per image
-        if bias is not None:
-            out += bias.reshape(g, o // g, 1)
+        shape = (n, g, o // g, ho * wo)
+        dtype = np.result_type(x, weight) if bias is None else np.result_type(x, weight, bias)
+        if bias is None:
+            out = np.empty_like(x, dtype=dtype, shape=shape)
+        else:  # the bias first, each chunk's product added to it while still in cache
+            out = np.broadcast_to(bias.reshape(g, o // g, 1).astype(dtype, copy=False),
+                                  shape).copy()
+        # im2col and matmul a few batch chunks at a time (a loop over chunks, not images):
+        # the column matrix of the whole batch would be many megabytes, out of cache
+        for part in batch_chunks(n, wmat.shape[2] * ho * wo * x.itemsize):
+            cols = padded_im2col(xp[part], kernel, stride, dilation, out_hw, g)
+            product = np.matmul(wmat, cols)  # (chunk, groups, out per group, Ho * Wo)
+            if bias is None:
+                out[part] = product
+            else:
+                chunk = out[part]
+                chunk += product
         ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, g
         ctx.x_shape, ctx.w_shape, ctx.out_hw = x.shape, weight.shape, out_hw
         need_x, need_w = ctx.needs_input_grad[:2]
-        ctx.save_for_backward(cols if need_w else None, wmat if need_x else None)
+        # the padded input, not its columns: backward rebuilds them chunk by chunk (cheap and
+        # in cache) rather than keeping a matrix kh * kw times the input's size alive
+        ctx.save_for_backward(xp if need_w else None, wmat if need_x else None)
         return out.reshape(n, o, ho, wo)
 
     def backward(ctx, grad):
-        cols, wmat = ctx.saved_tensors
+        xp, wmat = ctx.saved_tensors
         n, c, h, w = ctx.x_shape
         o, cg, kh, kw = ctx.w_shape
         g, (ho, wo) = ctx.groups, ctx.out_hw
@@ -193,18 +229,19 @@ class Conv2d(Function):
         grad_x = grad_w = None
         if ctx.needs_input_grad[0]:
             ph, pw = ctx.padding
-            hp, wp = h + 2 * ph, w + 2 * pw
+            padded = (n, c, h + 2 * ph, w + 2 * pw)
             if ctx.stride == (1, 1):
-                grad_x = _input_grad_stride_1(grad, wmat, (n, c, hp, wp), (kh, kw),
-                                              ctx.dilation, g)
+                grad_x = _input_grad_stride_1(grad, wmat, padded, (kh, kw), ctx.dilation, g)
             else:
-                grad_cols = np.matmul(wmat.swapaxes(1, 2), rows).reshape(n, c, kh, kw, ho, wo)
-                grad_x = np.zeros_like(grad, shape=(n, c, hp, wp))
-                col2im(lambda i, j: grad_cols[:, :, i, j], grad_x, (kh, kw), ctx.stride,
-                       ctx.dilation, (ho, wo))
+                grad_x = _input_grad(rows, wmat, padded, (kh, kw), ctx.stride, ctx.dilation,
+                                     (ho, wo))
             grad_x = crop(grad_x, ctx.padding, (h, w))
         if ctx.needs_input_grad[1]:
-            grad_w = np.matmul(rows, cols.swapaxes(2, 3)).sum(axis=0).reshape(o, cg, kh, kw)
+            for part in batch_chunks(n, cg * kh * kw * ho * wo * xp.itemsize):
+                cols = padded_im2col(xp[part], (kh, kw), ctx.stride, ctx.dilation, (ho, wo), g)
+                piece = np.matmul(rows[part], cols.swapaxes(2, 3)).sum(axis=0)
+                grad_w = piece if grad_w is None else np.add(grad_w, piece, out=grad_w)
+            grad_w = grad_w.reshape(o, cg, kh, kw)
         if len(ctx.needs_input_grad) == 2:
             return grad_x, grad_w
         grad_b = rows.sum(axis=(0, 3)).reshape(o) if ctx.needs_input_grad[2] else None
@@ -278,27 +315,53 @@ def _conv2d_backward_graph(ctx: Any, grad: Any, x: Any, weight: Any) -> Any:
     return grad_x, grad_w, (rows.sum(axis=(0, 3)).reshape(o) if needs[2] else None)
 
 
+def _input_grad(rows: Any, wmat: Any, padded: tuple[int, int, int, int], kernel: Pair,
+                stride: Pair, dilation: Pair, out_hw: Pair) -> Any:
+    """A conv's input gradient (N, C, Hp, Wp), any stride: per batch chunk, the columns'
+    gradient (one matmul) added back into the windows (col2im, kh * kw strided adds)."""
+    n, c = padded[:2]
+    (kh, kw), (ho, wo) = kernel, out_hw
+    target = np.zeros_like(rows, shape=padded)
+    w_t = wmat.swapaxes(1, 2)
+    for part in batch_chunks(n, c * kh * kw * ho * wo * rows.itemsize):
+        grad_cols = np.matmul(w_t, rows[part]).reshape(-1, c, kh, kw, ho, wo)
+        col2im(lambda i, j, cols=grad_cols: cols[:, :, i, j], target[part], kernel, stride,
+               dilation, out_hw)
+    return target
+
+
 def _input_grad_stride_1(grad: Any, wmat: Any, padded: tuple[int, int, int, int],
                          kernel: Pair, dilation: Pair, groups: int) -> Any:
     """col2im for stride 1, one contiguous add per kernel offset: on rows Wp wide (the output
     gradient padded with zero columns to the padded input's width), kernel offset (i, j)
     shifts the whole output by i * dh * Wp + j * dw in the flattened image; the zero columns
-    carry nothing wherever they land."""
+    carry nothing wherever they land. A few batch chunks at a time (a loop over chunks, not
+    images), so that each chunk's columns are added back while still in cache."""
     n, c, hp, wp = padded
     (kh, kw), (dh, dw) = kernel, dilation
     o, ho, wo = grad.shape[1:]
-    wide = grad
-    if wo != wp:
-        wide = np.zeros_like(grad, shape=(n, o, ho, wp))
-        wide[:, :, :, :wo] = grad
-    wide = wide.reshape(n, groups, o // groups, ho * wp)
-    grad_cols = np.matmul(wmat.swapaxes(1, 2), wide).reshape(n, c, kh, kw, ho * wp)
     flat = np.zeros_like(grad, shape=(n, c, hp * wp + (kw - 1) * dw))
-    for i in range(kh):
-        for j in range(kw):
-            start = i * dh * wp + j * dw
-            part = flat[:, :, start:start + ho * wp]
-            part += grad_cols[:, :, i, j]
+    w_t = wmat.swapaxes(1, 2)
+    chunks = batch_chunks(n, c * kh * kw * ho * wp * grad.itemsize)
+    size = chunks[0].stop
+    wide = None
+    if wo != wp:  # zero columns written once; each chunk fills only the first wo
+        wide = np.zeros_like(grad, shape=(size, o, ho, wp))
+    for part in chunks:
+        m = part.stop - part.start
+        if wide is None:
+            rows = grad[part]
+        else:
+            rows = wide[:m]
+            rows[:, :, :, :wo] = grad[part]
+        cols = np.matmul(w_t, rows.reshape(m, groups, o // groups, ho * wp)).reshape(
+            m, c, kh, kw, ho * wp)
+        target = flat[part]
+        for i in range(kh):
+            for j in range(kw):
+                start = i * dh * wp + j * dw
+                piece = target[:, :, start:start + ho * wp]
+                piece += cols[:, :, i, j]
     return flat[:, :, :hp * wp].reshape(n, c, hp, wp)
 
 
