@@ -13,6 +13,7 @@ backward.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -325,9 +326,14 @@ def _input_grad(rows: Any, wmat: Any, padded: tuple[int, int, int, int], kernel:
     w_t = wmat.swapaxes(1, 2)
     for part in batch_chunks(n, c * kh * kw * ho * wo * rows.itemsize):
         grad_cols = np.matmul(w_t, rows[part]).reshape(-1, c, kh, kw, ho, wo)
-        col2im(lambda i, j, cols=grad_cols: cols[:, :, i, j], target[part], kernel, stride,
-               dilation, out_hw)
+        col2im(partial(_offset_piece, grad_cols), target[part], kernel, stride, dilation,
+               out_hw)
     return target
+
+
+def _offset_piece(cols: Any, i: int, j: int) -> Any:
+    """Kernel offset (i, j)'s piece of cols (N, C, kh, kw, Ho, Wo)."""
+    return cols[:, :, i, j]
 
 
 def _input_grad_stride_1(grad: Any, wmat: Any, padded: tuple[int, int, int, int],
