@@ -144,6 +144,41 @@ def padded_im2col(xp: Any, kernel: Pair, stride: Pair, dilation: Pair, out_hw: P
     return win.copy().reshape(n, groups, c // groups * kh * kw, ho * wo)
 
 
+def wide_input(x: Any, padding: Pair, dilation: Pair) -> Any:
+    """For a stride-1 conv: x padded, with `dh` more zero rows below (N, C, Hp + dh, Wp), so
+    that `wide_im2col` can see every kernel offset's windows as one run of the flat image."""
+    n, c, h, w = x.shape
+    (ph, pw), dh = padding, dilation[0]
+    out = np.zeros_like(x, shape=(n, c, h + 2 * ph + dh, w + 2 * pw))
+    out[:, :, ph:ph + h, pw:pw + w] = x
+    return out
+
+
+def wide_im2col(xw: Any, kernel: Pair, dilation: Pair, out_h: int, groups: int) -> Any:
+    """im2col for stride 1 on rows Wp wide: (N, groups, C // groups * kh * kw, Ho * Wp), where
+    column y * Wp + x holds the window of output pixel (y, x) for x < Wo, and the columns
+    x >= Wo hold values from beyond the window's row (they are dropped, or met by zeros).
+    Kernel offset (i, j)'s row is the flat image from i * dh * Wp + j * dw on, one contiguous
+    run, so the copy moves long runs instead of rows Wo long (a view, then one copy)."""
+    n, c, rows, wp = xw.shape
+    (kh, kw), (dh, dw) = kernel, dilation
+    span = out_h * wp
+    runs = sliding_window_view(xw.reshape(n, c, rows * wp), span, axis=2)  # (N, C, start, span)
+    runs = runs[:, :, :kh * dh * wp].reshape(n, c, kh, dh * wp, span)
+    runs = runs[:, :, :, :(kw - 1) * dw + 1:dw]  # (N, C, kh, kw, span)
+    # the copy as .copy() (C order), not as the reshape: jit then reuses one buffer for it
+    return runs.copy().reshape(n, groups, c // groups * kh * kw, span)
+
+
+def conv_columns(xp: Any, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair,
+                 groups: int) -> Any:
+    """The column matrix of a chunk of the input Conv2d saved (`wide_input` for stride 1,
+    else `pad`): (N, groups, K, Ho * width), width Wp for stride 1, else Wo."""
+    if stride == (1, 1):
+        return wide_im2col(xp, kernel, dilation, out_hw[0], groups)
+    return padded_im2col(xp, kernel, stride, dilation, out_hw, groups)
+
+
 # About a megabyte: half the L2 cache of a core, so that a chunk's column matrix is still in
 # cache when its matmul reads it, and small enough that malloc recycles it instead of mapping
 # fresh (page-faulting) memory for every call.
@@ -194,20 +229,23 @@ class Conv2d(Function):
         n, o = x.shape[0], weight.shape[0]
         out_hw = ho, wo = tuple(out_size(size, k, s, p, d) for size, k, s, p, d in
                                 zip(x.shape[2:], kernel, stride, padding, dilation))
-        xp = pad(x, padding)
+        wide = stride == (1, 1)  # columns Ho * Wp: see wide_im2col
+        xp = wide_input(x, padding, dilation) if wide else pad(x, padding)
+        width = xp.shape[3] if wide else wo
         wmat = weight.reshape(g, o // g, -1)  # (groups, out per group, cg * kh * kw)
-        shape = (n, g, o // g, ho * wo)
+        shape = (n, g, o // g, ho, wo)
         dtype = np.result_type(x, weight) if bias is None else np.result_type(x, weight, bias)
         if bias is None:
             out = np.empty_like(x, dtype=dtype, shape=shape)
         else:  # the bias first, each chunk's product added to it while still in cache
-            out = np.broadcast_to(bias.reshape(g, o // g, 1).astype(dtype, copy=False),
+            out = np.broadcast_to(bias.reshape(g, o // g, 1, 1).astype(dtype, copy=False),
                                   shape).copy()
         # im2col and matmul a few batch chunks at a time (a loop over chunks, not images):
         # the column matrix of the whole batch would be many megabytes, out of cache
-        for part in batch_chunks(n, wmat.shape[2] * ho * wo * x.itemsize):
-            cols = padded_im2col(xp[part], kernel, stride, dilation, out_hw, g)
-            product = np.matmul(wmat, cols)  # (chunk, groups, out per group, Ho * Wo)
+        for part in batch_chunks(n, wmat.shape[2] * ho * width * x.itemsize):
+            cols = conv_columns(xp[part], kernel, stride, dilation, out_hw, g)
+            product = np.matmul(wmat, cols)  # (chunk, groups, out per group, Ho * width)
+            product = product.reshape(product.shape[:3] + (ho, width))[..., :wo]
             if bias is None:
                 out[part] = product
             else:
@@ -238,11 +276,24 @@ class Conv2d(Function):
                                      (ho, wo))
             grad_x = crop(grad_x, ctx.padding, (h, w))
         if ctx.needs_input_grad[1]:
-            for part in batch_chunks(n, cg * kh * kw * ho * wo * xp.itemsize):
-                cols = padded_im2col(xp[part], (kh, kw), ctx.stride, ctx.dilation, (ho, wo), g)
-                piece = np.matmul(rows[part], cols.swapaxes(2, 3)).sum(axis=0)
+            width = xp.shape[3] if ctx.stride == (1, 1) else wo
+            chunks = batch_chunks(n, cg * kh * kw * ho * width * xp.itemsize)
+            wide = None
+            if width != wo:  # the gradient on rows Wp wide: zeros meet the columns x >= Wo
+                wide = np.zeros_like(grad, shape=(chunks[0].stop, g, o // g, ho, width))
+            for part in chunks:
+                cols = conv_columns(xp[part], (kh, kw), ctx.stride, ctx.dilation, (ho, wo), g)
+                if wide is None:
+                    part_rows = rows[part]
+                else:
+                    part_rows = wide[:part.stop - part.start]
+                    part_rows[..., :wo] = grad[part].reshape(part_rows.shape[:3] + (ho, wo))
+                    part_rows = part_rows.reshape(part_rows.shape[:3] + (ho * width,))
+                # (K, out per group) = cols @ rows.T: the transposed operand the small one,
+                # which BLAS takes faster than the columns transposed
+                piece = np.matmul(cols, part_rows.swapaxes(2, 3)).sum(axis=0)
                 grad_w = piece if grad_w is None else np.add(grad_w, piece, out=grad_w)
-            grad_w = grad_w.reshape(o, cg, kh, kw)
+            grad_w = grad_w.swapaxes(1, 2).reshape(o, cg, kh, kw)
         if len(ctx.needs_input_grad) == 2:
             return grad_x, grad_w
         grad_b = rows.sum(axis=(0, 3)).reshape(o) if ctx.needs_input_grad[2] else None
