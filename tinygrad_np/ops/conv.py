@@ -146,7 +146,7 @@ def padded_im2col(xp: Any, kernel: Pair, stride: Pair, dilation: Pair, out_hw: P
 
 def wide_input(x: Any, padding: Pair, dilation: Pair) -> Any:
     """For a stride-1 conv: x padded, with `dh` more zero rows below (N, C, Hp + dh, Wp), so
-    that `wide_im2col` can see every kernel offset's windows as one run of the flat image."""
+    that `wide_view` can see every kernel offset's windows as one run of the flat image."""
     n, c, h, w = x.shape
     (ph, pw), dh = padding, dilation[0]
     out = np.zeros_like(x, shape=(n, c, h + 2 * ph + dh, w + 2 * pw))
@@ -154,29 +154,33 @@ def wide_input(x: Any, padding: Pair, dilation: Pair) -> Any:
     return out
 
 
-def wide_im2col(xw: Any, kernel: Pair, dilation: Pair, out_h: int, groups: int) -> Any:
-    """im2col for stride 1 on rows Wp wide: (N, groups, C // groups * kh * kw, Ho * Wp), where
-    column y * Wp + x holds the window of output pixel (y, x) for x < Wo, and the columns
-    x >= Wo hold values from beyond the window's row (they are dropped, or met by zeros).
-    Kernel offset (i, j)'s row is the flat image from i * dh * Wp + j * dw on, one contiguous
-    run, so the copy moves long runs instead of rows Wo long (a view, then one copy)."""
+def wide_view(xw: Any, kernel: Pair, dilation: Pair, out_h: int) -> Any:
+    """The stride-1 columns on rows Wp wide, as a view (N, C, kh, kw, Ho * Wp): entry
+    (i, j, y * Wp + x) is the input under kernel offset (i, j) of output pixel (y, x) for
+    x < Wo; the entries x >= Wo hold values from beyond the window's row (they are dropped,
+    or met by zeros). Kernel offset (i, j)'s row is the flat image from i * dh * Wp + j * dw
+    on, one contiguous run, so copying it moves long runs instead of rows Wo long."""
     n, c, rows, wp = xw.shape
     (kh, kw), (dh, dw) = kernel, dilation
     span = out_h * wp
     runs = sliding_window_view(xw.reshape(n, c, rows * wp), span, axis=2)  # (N, C, start, span)
     runs = runs[:, :, :kh * dh * wp].reshape(n, c, kh, dh * wp, span)
-    runs = runs[:, :, :, :(kw - 1) * dw + 1:dw]  # (N, C, kh, kw, span)
-    # the copy as .copy() (C order), not as the reshape: jit then reuses one buffer for it
-    return runs.copy().reshape(n, groups, c // groups * kh * kw, span)
+    return runs[:, :, :, :(kw - 1) * dw + 1:dw]  # (N, C, kh, kw, span)
 
 
-def conv_columns(xp: Any, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair,
-                 groups: int) -> Any:
-    """The column matrix of a chunk of the input Conv2d saved (`wide_input` for stride 1,
-    else `pad`): (N, groups, K, Ho * width), width Wp for stride 1, else Wo."""
+def column_view(xp: Any, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair) -> Any:
+    """Every column of the input Conv2d saved (`wide_input` for stride 1, else `pad`), as a
+    view (N, C, kh, kw, ...): made once per op, cut into batch chunks by slicing."""
     if stride == (1, 1):
-        return wide_im2col(xp, kernel, dilation, out_hw[0], groups)
-    return padded_im2col(xp, kernel, stride, dilation, out_hw, groups)
+        return wide_view(xp, kernel, dilation, out_hw[0])
+    return windows(xp, kernel, stride, dilation, out_hw).transpose(0, 1, 4, 5, 2, 3)
+
+
+def columns(view: Any, groups: int) -> Any:
+    """A chunk of a `column_view` copied into its matrices (N, groups, K, columns). The copy
+    as .copy() (C order), not as a reshape: jit then reuses one buffer for it."""
+    n, c, kh, kw = view.shape[:4]
+    return view.copy().reshape(n, groups, c // groups * kh * kw, -1)
 
 
 # About a megabyte: half the L2 cache of a core, so that a chunk's column matrix is still in
@@ -185,10 +189,11 @@ def conv_columns(xp: Any, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pa
 CHUNK_BYTES = 1 << 20
 
 
-def batch_chunks(n: int, bytes_per_image: int) -> list[slice]:
+def batch_chunks(n: int, bytes_per_image: int, budget: int | None = None) -> list[slice]:
     """The batch 0..n cut into runs of images whose per-image intermediates (bytes_per_image
-    each) fill about CHUNK_BYTES: the convs loop over these few chunks, never over images."""
-    size = max(1, CHUNK_BYTES // max(1, bytes_per_image))
+    each) fill about `budget` bytes: the convs loop over these few chunks, never over
+    images."""
+    size = max(1, (budget or CHUNK_BYTES) // max(1, bytes_per_image))
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
@@ -229,7 +234,7 @@ class Conv2d(Function):
         n, o = x.shape[0], weight.shape[0]
         out_hw = ho, wo = tuple(out_size(size, k, s, p, d) for size, k, s, p, d in
                                 zip(x.shape[2:], kernel, stride, padding, dilation))
-        wide = stride == (1, 1)  # columns Ho * Wp: see wide_im2col
+        wide = stride == (1, 1)  # columns Ho * Wp: see wide_view
         xp = wide_input(x, padding, dilation) if wide else pad(x, padding)
         width = xp.shape[3] if wide else wo
         wmat = weight.reshape(g, o // g, -1)  # (groups, out per group, cg * kh * kw)
@@ -242,8 +247,9 @@ class Conv2d(Function):
                                   shape).copy()
         # im2col and matmul a few batch chunks at a time (a loop over chunks, not images):
         # the column matrix of the whole batch would be many megabytes, out of cache
+        view = column_view(xp, kernel, stride, dilation, out_hw)
         for part in batch_chunks(n, wmat.shape[2] * ho * width * x.itemsize):
-            cols = conv_columns(xp[part], kernel, stride, dilation, out_hw, g)
+            cols = columns(view[part], g)
             product = np.matmul(wmat, cols)  # (chunk, groups, out per group, Ho * width)
             product = product.reshape(product.shape[:3] + (ho, width))[..., :wo]
             if bias is None:
@@ -281,8 +287,9 @@ class Conv2d(Function):
             wide = None
             if width != wo:  # the gradient on rows Wp wide: zeros meet the columns x >= Wo
                 wide = np.zeros_like(grad, shape=(chunks[0].stop, g, o // g, ho, width))
+            view = column_view(xp, (kh, kw), ctx.stride, ctx.dilation, (ho, wo))
             for part in chunks:
-                cols = conv_columns(xp[part], (kh, kw), ctx.stride, ctx.dilation, (ho, wo), g)
+                cols = columns(view[part], g)
                 if wide is None:
                     part_rows = rows[part]
                 else:
@@ -389,37 +396,37 @@ def _offset_piece(cols: Any, i: int, j: int) -> Any:
 
 def _input_grad_stride_1(grad: Any, wmat: Any, padded: tuple[int, int, int, int],
                          kernel: Pair, dilation: Pair, groups: int) -> Any:
-    """col2im for stride 1, one contiguous add per kernel offset: on rows Wp wide (the output
-    gradient padded with zero columns to the padded input's width), kernel offset (i, j)
-    shifts the whole output by i * dh * Wp + j * dw in the flattened image; the zero columns
-    carry nothing wherever they land. A few batch chunks at a time (a loop over chunks, not
-    images), so that each chunk's columns are added back while still in cache."""
+    """col2im for stride 1, one long contiguous add per kernel offset and channel: the batch
+    chunk's images stacked into one tall image per channel (C, chunk * Hp * Wp), the output
+    gradient placed at its pixels' corners in the same layout, zeros elsewhere. Kernel
+    offset (i, j) then shifts the whole chunk by i * dh * Wp + j * dw; a valid pixel never
+    leaves its own image, and the zeros carry nothing wherever they land. A few batch chunks
+    at a time (a loop over chunks, not images), each chunk's columns added back while still
+    in cache."""
     n, c, hp, wp = padded
     (kh, kw), (dh, dw) = kernel, dilation
     o, ho, wo = grad.shape[1:]
-    flat = np.zeros_like(grad, shape=(n, c, hp * wp + (kw - 1) * dw))
-    w_t = wmat.swapaxes(1, 2)
-    chunks = batch_chunks(n, c * kh * kw * ho * wp * grad.itemsize)
-    size = chunks[0].stop
-    wide = None
-    if wo != wp:  # zero columns written once; each chunk fills only the first wo
-        wide = np.zeros_like(grad, shape=(size, o, ho, wp))
+    block = hp * wp
+    tail = (kh - 1) * dh * wp + (kw - 1) * dw  # the largest shift
+    dtype = np.result_type(grad, wmat)
+    tall = np.zeros_like(grad, dtype=dtype, shape=(c, n * block + tail))
+    w_t = wmat.swapaxes(1, 2)  # (groups, cg * kh * kw, out per group)
+    chunks = batch_chunks(n, c * kh * kw * block * grad.itemsize, 16 * CHUNK_BYTES)
+    rows = np.zeros_like(grad, shape=(o, chunks[0].stop * block))  # zeros stay where unwritten
     for part in chunks:
         m = part.stop - part.start
-        if wide is None:
-            rows = grad[part]
-        else:
-            rows = wide[:m]
-            rows[:, :, :, :wo] = grad[part]
-        cols = np.matmul(w_t, rows.reshape(m, groups, o // groups, ho * wp)).reshape(
-            m, c, kh, kw, ho * wp)
-        target = flat[part]
-        for i in range(kh):
+        chunk_rows = rows[:, :m * block]
+        chunk_rows.reshape(o, m, hp, wp)[:, :, :ho, :wo] = grad[part].swapaxes(0, 1)
+        cols = np.matmul(w_t, chunk_rows.reshape(groups, o // groups, m * block))
+        cols = cols.reshape(c, kh, kw, m * block)
+        first = part.start * block
+        for i in range(kh):  # a loop over kernel offsets
             for j in range(kw):
-                start = i * dh * wp + j * dw
-                piece = target[:, :, start:start + ho * wp]
-                piece += cols[:, :, i, j]
-    return flat[:, :, :hp * wp].reshape(n, c, hp, wp)
+                start = first + i * dh * wp + j * dw
+                piece = tall[:, start:start + m * block]
+                piece += cols[:, i, j]
+    # back to (N, C, Hp, Wp), contiguous, for the ops downstream
+    return tall[:, :n * block].reshape(c, n, hp, wp).swapaxes(0, 1).copy()
 
 
 def crop(target: Any, padding: Pair, size: Pair) -> Any:
