@@ -411,7 +411,7 @@ def _input_grad_stride_1(grad: Any, wmat: Any, padded: tuple[int, int, int, int]
     dtype = np.result_type(grad, wmat)
     tall = np.zeros_like(grad, dtype=dtype, shape=(c, n * block + tail))
     w_t = wmat.swapaxes(1, 2)  # (groups, cg * kh * kw, out per group)
-    chunks = batch_chunks(n, c * kh * kw * block * grad.itemsize, 16 * CHUNK_BYTES)
+    chunks = batch_chunks(n, c * kh * kw * block * grad.itemsize, 8 * CHUNK_BYTES)
     rows = np.zeros_like(grad, shape=(o, chunks[0].stop * block))  # zeros stay where unwritten
     for part in chunks:
         m = part.stop - part.start
