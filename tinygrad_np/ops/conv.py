@@ -13,6 +13,7 @@ backward.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -129,11 +130,71 @@ def im2col(x: Any, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, ou
            groups: int) -> Any:
     """(N, groups, C // groups * kh * kw, Ho * Wo): for each image and group, a matrix whose
     column p holds the window of output pixel p. The reshape is the one copy."""
-    n, c = x.shape[:2]
+    return padded_im2col(pad(x, padding), kernel, stride, dilation, out_hw, groups)
+
+
+def padded_im2col(xp: Any, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair,
+                  groups: int) -> Any:
+    """`im2col` of an input already padded."""
+    n, c = xp.shape[:2]
     (kh, kw), (ho, wo) = kernel, out_hw
-    win = windows(pad(x, padding), kernel, stride, dilation, out_hw)  # (N, C, Ho, Wo, kh, kw)
+    win = windows(xp, kernel, stride, dilation, out_hw)  # (N, C, Ho, Wo, kh, kw)
     win = win.reshape(n, groups, c // groups, ho, wo, kh, kw).transpose(0, 1, 2, 5, 6, 3, 4)
-    return win.reshape(n, groups, c // groups * kh * kw, ho * wo)
+    # the copy as .copy() (C order), not as the reshape: jit then reuses one buffer for it
+    return win.copy().reshape(n, groups, c // groups * kh * kw, ho * wo)
+
+
+def wide_input(x: Any, padding: Pair, dilation: Pair) -> Any:
+    """For a stride-1 conv: x padded, with `dh` more zero rows below (N, C, Hp + dh, Wp), so
+    that `wide_view` can see every kernel offset's windows as one run of the flat image."""
+    n, c, h, w = x.shape
+    (ph, pw), dh = padding, dilation[0]
+    out = np.zeros_like(x, shape=(n, c, h + 2 * ph + dh, w + 2 * pw))
+    out[:, :, ph:ph + h, pw:pw + w] = x
+    return out
+
+
+def wide_view(xw: Any, kernel: Pair, dilation: Pair, out_h: int) -> Any:
+    """The stride-1 columns on rows Wp wide, as a view (N, C, kh, kw, Ho * Wp): entry
+    (i, j, y * Wp + x) is the input under kernel offset (i, j) of output pixel (y, x) for
+    x < Wo; the entries x >= Wo hold values from beyond the window's row (they are dropped,
+    or met by zeros). Kernel offset (i, j)'s row is the flat image from i * dh * Wp + j * dw
+    on, one contiguous run, so copying it moves long runs instead of rows Wo long."""
+    n, c, rows, wp = xw.shape
+    (kh, kw), (dh, dw) = kernel, dilation
+    span = out_h * wp
+    runs = sliding_window_view(xw.reshape(n, c, rows * wp), span, axis=2)  # (N, C, start, span)
+    runs = runs[:, :, :kh * dh * wp].reshape(n, c, kh, dh * wp, span)
+    return runs[:, :, :, :(kw - 1) * dw + 1:dw]  # (N, C, kh, kw, span)
+
+
+def column_view(xp: Any, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair) -> Any:
+    """Every column of the input Conv2d saved (`wide_input` for stride 1, else `pad`), as a
+    view (N, C, kh, kw, ...): made once per op, cut into batch chunks by slicing."""
+    if stride == (1, 1):
+        return wide_view(xp, kernel, dilation, out_hw[0])
+    return windows(xp, kernel, stride, dilation, out_hw).transpose(0, 1, 4, 5, 2, 3)
+
+
+def columns(view: Any, groups: int) -> Any:
+    """A chunk of a `column_view` copied into its matrices (N, groups, K, columns). The copy
+    as .copy() (C order), not as a reshape: jit then reuses one buffer for it."""
+    n, c, kh, kw = view.shape[:4]
+    return view.copy().reshape(n, groups, c // groups * kh * kw, -1)
+
+
+# About a megabyte: half the L2 cache of a core, so that a chunk's column matrix is still in
+# cache when its matmul reads it, and small enough that malloc recycles it instead of mapping
+# fresh (page-faulting) memory for every call.
+CHUNK_BYTES = 1 << 20
+
+
+def batch_chunks(n: int, bytes_per_image: int, budget: int | None = None) -> list[slice]:
+    """The batch 0..n cut into runs of images whose per-image intermediates (bytes_per_image
+    each) fill about `budget` bytes: the convs loop over these few chunks, never over
+    images."""
+    size = max(1, (budget or CHUNK_BYTES) // max(1, bytes_per_image))
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
 def check_conv(op: str, x: Any, weight: Any, bias: Any, groups: Any, dims: int) -> int:
@@ -173,19 +234,39 @@ class Conv2d(Function):
         n, o = x.shape[0], weight.shape[0]
         out_hw = ho, wo = tuple(out_size(size, k, s, p, d) for size, k, s, p, d in
                                 zip(x.shape[2:], kernel, stride, padding, dilation))
-        cols = im2col(x, kernel, stride, padding, dilation, out_hw, g)
+        wide = stride == (1, 1)  # columns Ho * Wp: see wide_view
+        xp = wide_input(x, padding, dilation) if wide else pad(x, padding)
+        width = xp.shape[3] if wide else wo
         wmat = weight.reshape(g, o // g, -1)  # (groups, out per group, cg * kh * kw)
-        out = np.matmul(wmat, cols)  # (N, groups, out per group, Ho * Wo): one gemm per image
-        if bias is not None:
-            out += bias.reshape(g, o // g, 1)
+        shape = (n, g, o // g, ho, wo)
+        dtype = np.result_type(x, weight) if bias is None else np.result_type(x, weight, bias)
+        if bias is None:
+            out = np.empty_like(x, dtype=dtype, shape=shape)
+        else:  # the bias first, each chunk's product added to it while still in cache
+            out = np.broadcast_to(bias.reshape(g, o // g, 1, 1).astype(dtype, copy=False),
+                                  shape).copy()
+        # im2col and matmul a few batch chunks at a time (a loop over chunks, not images):
+        # the column matrix of the whole batch would be many megabytes, out of cache
+        view = column_view(xp, kernel, stride, dilation, out_hw)
+        for part in batch_chunks(n, wmat.shape[2] * ho * width * x.itemsize):
+            cols = columns(view[part], g)
+            product = np.matmul(wmat, cols)  # (chunk, groups, out per group, Ho * width)
+            product = product.reshape(product.shape[:3] + (ho, width))[..., :wo]
+            if bias is None:
+                out[part] = product
+            else:
+                chunk = out[part]
+                chunk += product
         ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, g
         ctx.x_shape, ctx.w_shape, ctx.out_hw = x.shape, weight.shape, out_hw
         need_x, need_w = ctx.needs_input_grad[:2]
-        ctx.save_for_backward(cols if need_w else None, wmat if need_x else None)
+        # the padded input, not its columns: backward rebuilds them chunk by chunk (cheap and
+        # in cache) rather than keeping a matrix kh * kw times the input's size alive
+        ctx.save_for_backward(xp if need_w else None, wmat if need_x else None)
         return out.reshape(n, o, ho, wo)
 
     def backward(ctx, grad):
-        cols, wmat = ctx.saved_tensors
+        xp, wmat = ctx.saved_tensors
         n, c, h, w = ctx.x_shape
         o, cg, kh, kw = ctx.w_shape
         g, (ho, wo) = ctx.groups, ctx.out_hw
@@ -193,18 +274,33 @@ class Conv2d(Function):
         grad_x = grad_w = None
         if ctx.needs_input_grad[0]:
             ph, pw = ctx.padding
-            hp, wp = h + 2 * ph, w + 2 * pw
+            padded = (n, c, h + 2 * ph, w + 2 * pw)
             if ctx.stride == (1, 1):
-                grad_x = _input_grad_stride_1(grad, wmat, (n, c, hp, wp), (kh, kw),
-                                              ctx.dilation, g)
+                grad_x = _input_grad_stride_1(grad, wmat, padded, (kh, kw), ctx.dilation, g)
             else:
-                grad_cols = np.matmul(wmat.swapaxes(1, 2), rows).reshape(n, c, kh, kw, ho, wo)
-                grad_x = np.zeros_like(grad, shape=(n, c, hp, wp))
-                col2im(lambda i, j: grad_cols[:, :, i, j], grad_x, (kh, kw), ctx.stride,
-                       ctx.dilation, (ho, wo))
+                grad_x = _input_grad(rows, wmat, padded, (kh, kw), ctx.stride, ctx.dilation,
+                                     (ho, wo))
             grad_x = crop(grad_x, ctx.padding, (h, w))
         if ctx.needs_input_grad[1]:
-            grad_w = np.matmul(rows, cols.swapaxes(2, 3)).sum(axis=0).reshape(o, cg, kh, kw)
+            width = xp.shape[3] if ctx.stride == (1, 1) else wo
+            chunks = batch_chunks(n, cg * kh * kw * ho * width * xp.itemsize)
+            wide = None
+            if width != wo:  # the gradient on rows Wp wide: zeros meet the columns x >= Wo
+                wide = np.zeros_like(grad, shape=(chunks[0].stop, g, o // g, ho, width))
+            view = column_view(xp, (kh, kw), ctx.stride, ctx.dilation, (ho, wo))
+            for part in chunks:
+                cols = columns(view[part], g)
+                if wide is None:
+                    part_rows = rows[part]
+                else:
+                    part_rows = wide[:part.stop - part.start]
+                    part_rows[..., :wo] = grad[part].reshape(part_rows.shape[:3] + (ho, wo))
+                    part_rows = part_rows.reshape(part_rows.shape[:3] + (ho * width,))
+                # (K, out per group) = cols @ rows.T: the transposed operand the small one,
+                # which BLAS takes faster than the columns transposed
+                piece = np.matmul(cols, part_rows.swapaxes(2, 3)).sum(axis=0)
+                grad_w = piece if grad_w is None else np.add(grad_w, piece, out=grad_w)
+            grad_w = grad_w.swapaxes(1, 2).reshape(o, cg, kh, kw)
         if len(ctx.needs_input_grad) == 2:
             return grad_x, grad_w
         grad_b = rows.sum(axis=(0, 3)).reshape(o) if ctx.needs_input_grad[2] else None
@@ -278,28 +374,59 @@ def _conv2d_backward_graph(ctx: Any, grad: Any, x: Any, weight: Any) -> Any:
     return grad_x, grad_w, (rows.sum(axis=(0, 3)).reshape(o) if needs[2] else None)
 
 
+def _input_grad(rows: Any, wmat: Any, padded: tuple[int, int, int, int], kernel: Pair,
+                stride: Pair, dilation: Pair, out_hw: Pair) -> Any:
+    """A conv's input gradient (N, C, Hp, Wp), any stride: per batch chunk, the columns'
+    gradient (one matmul) added back into the windows (col2im, kh * kw strided adds)."""
+    n, c = padded[:2]
+    (kh, kw), (ho, wo) = kernel, out_hw
+    target = np.zeros_like(rows, shape=padded)
+    w_t = wmat.swapaxes(1, 2)
+    for part in batch_chunks(n, c * kh * kw * ho * wo * rows.itemsize):
+        grad_cols = np.matmul(w_t, rows[part]).reshape(-1, c, kh, kw, ho, wo)
+        col2im(partial(_offset_piece, grad_cols), target[part], kernel, stride, dilation,
+               out_hw)
+    return target
+
+
+def _offset_piece(cols: Any, i: int, j: int) -> Any:
+    """Kernel offset (i, j)'s piece of cols (N, C, kh, kw, Ho, Wo)."""
+    return cols[:, :, i, j]
+
+
 def _input_grad_stride_1(grad: Any, wmat: Any, padded: tuple[int, int, int, int],
                          kernel: Pair, dilation: Pair, groups: int) -> Any:
-    """col2im for stride 1, one contiguous add per kernel offset: on rows Wp wide (the output
-    gradient padded with zero columns to the padded input's width), kernel offset (i, j)
-    shifts the whole output by i * dh * Wp + j * dw in the flattened image; the zero columns
-    carry nothing wherever they land."""
+    """col2im for stride 1, one long contiguous add per kernel offset and channel: the batch
+    chunk's images stacked into one tall image per channel (C, chunk * Hp * Wp), the output
+    gradient placed at its pixels' corners in the same layout, zeros elsewhere. Kernel
+    offset (i, j) then shifts the whole chunk by i * dh * Wp + j * dw; a valid pixel never
+    leaves its own image, and the zeros carry nothing wherever they land. A few batch chunks
+    at a time (a loop over chunks, not images), each chunk's columns added back while still
+    in cache."""
     n, c, hp, wp = padded
     (kh, kw), (dh, dw) = kernel, dilation
     o, ho, wo = grad.shape[1:]
-    wide = grad
-    if wo != wp:
-        wide = np.zeros_like(grad, shape=(n, o, ho, wp))
-        wide[:, :, :, :wo] = grad
-    wide = wide.reshape(n, groups, o // groups, ho * wp)
-    grad_cols = np.matmul(wmat.swapaxes(1, 2), wide).reshape(n, c, kh, kw, ho * wp)
-    flat = np.zeros_like(grad, shape=(n, c, hp * wp + (kw - 1) * dw))
-    for i in range(kh):
-        for j in range(kw):
-            start = i * dh * wp + j * dw
-            part = flat[:, :, start:start + ho * wp]
-            part += grad_cols[:, :, i, j]
-    return flat[:, :, :hp * wp].reshape(n, c, hp, wp)
+    block = hp * wp
+    tail = (kh - 1) * dh * wp + (kw - 1) * dw  # the largest shift
+    dtype = np.result_type(grad, wmat)
+    tall = np.zeros_like(grad, dtype=dtype, shape=(c, n * block + tail))
+    w_t = wmat.swapaxes(1, 2)  # (groups, cg * kh * kw, out per group)
+    chunks = batch_chunks(n, c * kh * kw * block * grad.itemsize, 8 * CHUNK_BYTES)
+    rows = np.zeros_like(grad, shape=(o, chunks[0].stop * block))  # zeros stay where unwritten
+    for part in chunks:
+        m = part.stop - part.start
+        chunk_rows = rows[:, :m * block]
+        chunk_rows.reshape(o, m, hp, wp)[:, :, :ho, :wo] = grad[part].swapaxes(0, 1)
+        cols = np.matmul(w_t, chunk_rows.reshape(groups, o // groups, m * block))
+        cols = cols.reshape(c, kh, kw, m * block)
+        first = part.start * block
+        for i in range(kh):  # a loop over kernel offsets
+            for j in range(kw):
+                start = first + i * dh * wp + j * dw
+                piece = tall[:, start:start + m * block]
+                piece += cols[:, i, j]
+    # back to (N, C, Hp, Wp), contiguous, for the ops downstream
+    return tall[:, :n * block].reshape(c, n, hp, wp).swapaxes(0, 1).copy()
 
 
 def crop(target: Any, padding: Pair, size: Pair) -> Any:
