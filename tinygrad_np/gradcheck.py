@@ -138,25 +138,34 @@ def _check_directions(position: int, scalar_f: Callable[..., Tensor], arrays: li
                       array: Any, analytic: Any, eps: float, atol: float, rtol: float,
                       rng: np.random.Generator) -> None:
     """For a large input: the directional derivative along random unit vectors."""
+    _check_along_directions(f"gradcheck: gradient of input {position}", "backward",
+                            lambda: _scalar(scalar_f(*arrays)), array, analytic, eps, atol,
+                            rtol, rng)
+
+
+def _check_along_directions(what: str, analytic_kind: str, f: Callable[[], float], array: Any,
+                            analytic: Any, eps: float, atol: float, rtol: float,
+                            rng: np.random.Generator) -> None:
+    """Central differences of `f` along three random unit vectors, perturbing `array` in
+    place (restored after each), against the analytic directional derivative."""
     original = array.copy()
     for _ in range(3):
         direction = rng.standard_normal(array.shape)
         direction /= np.linalg.norm(direction)
         try:
             array[...] = original + eps * direction
-            upper = _scalar(scalar_f(*arrays))
+            upper = f()
             array[...] = original - eps * direction
-            lower = _scalar(scalar_f(*arrays))
+            lower = f()
         finally:
             array[...] = original
         numeric = (upper - lower) / (2 * eps)
         predicted = float((analytic * direction).sum())
         if abs(predicted - numeric) > atol + rtol * abs(numeric):
             raise GradcheckError(
-                f"gradcheck: gradient of input {position} (shape {array.shape}, checked along a "
-                f"random direction) is wrong: analytic (backward) {predicted!r}, numeric "
-                f"{numeric!r}; tolerance atol + rtol*|numeric| = {atol} + {rtol}*"
-                f"{abs(numeric):.3g}")
+                f"{what} (shape {array.shape}, checked along a random direction) is wrong: "
+                f"analytic ({analytic_kind}) {predicted!r}, numeric {numeric!r}; tolerance "
+                f"atol + rtol*|numeric| = {atol} + {rtol}*{abs(numeric):.3g}")
 
 
 def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
@@ -261,22 +270,5 @@ def _second_along_directions(name: str, f: Callable[..., float], array: Any, ana
                              eps: float, atol: float, rtol: float,
                              rng: np.random.Generator) -> None:
     """For a large input: the directional derivative along random unit vectors."""
-    original = array.copy()
-    for _ in range(3):
-        direction = rng.standard_normal(array.shape)
-        direction /= np.linalg.norm(direction)
-        try:
-            array[...] = original + eps * direction
-            upper = f()
-            array[...] = original - eps * direction
-            lower = f()
-        finally:
-            array[...] = original
-        numeric = (upper - lower) / (2 * eps)
-        predicted = float((analytic * direction).sum())
-        if abs(predicted - numeric) > atol + rtol * abs(numeric):
-            raise GradcheckError(
-                f"gradgradcheck: second derivative w.r.t. {name} (shape {array.shape}, checked "
-                f"along a random direction) is wrong: analytic (double backward) {predicted!r}, "
-                f"numeric {numeric!r}; tolerance atol + rtol*|numeric| = {atol} + {rtol}*"
-                f"{abs(numeric):.3g}")
+    _check_along_directions(f"gradgradcheck: second derivative w.r.t. {name}",
+                            "double backward", f, array, analytic, eps, atol, rtol, rng)
