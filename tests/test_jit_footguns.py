@@ -65,18 +65,21 @@ def test_nested_jit_records_through_and_drops_nothing():
     assert len(jitted.replays) == 1
 
 
+def plain_step():
+    """A fresh world: the softmax regression step over new parameters w, b."""
+    w, b = params()
+
+    def step(x, y):
+        loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
+        loss.backward()
+        return loss
+
+    return step, [w, b]
+
+
 def test_a_changed_requires_grad_is_guarded():
-    def make():
-        w, b = params()
-
-        def fn(x, y):
-            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
-            loss.backward()
-            return loss
-        return fn, [w, b]
-
-    eager_fn, eager_ps = make()
-    jit_fn, jit_ps = make()
+    eager_fn, eager_ps = plain_step()
+    jit_fn, jit_ps = plain_step()
     jitted = jit(jit_fn)
     for call in range(8):
         frozen = 3 <= call < 6  # frozen after the replays began, then thawed
@@ -514,21 +517,10 @@ def test_threads_recording_and_replaying_at_once_each_get_their_own_step():
             np.testing.assert_array_equal(p, q)
 
 
-def _step_maker():
-    w, b = params()
-
-    def step(x, y):
-        loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
-        loss.backward()
-        return loss
-
-    return step, w
-
-
 def test_anomaly_mode_at_replay_runs_as_written_with_a_warning():
     """A step recorded outside detect_anomaly() and called inside it would replay without
     the checks: it runs as written (so a NaN is caught) and warns."""
-    step, w = _step_maker()
+    step, (w, _) = plain_step()
     jitted = jit(step)
     for call in range(3):  # as written, recording, replay
         w.grad = None
@@ -543,7 +535,7 @@ def test_anomaly_mode_at_replay_runs_as_written_with_a_warning():
 def test_a_hook_registered_after_recording_still_runs():
     """A replay runs no hooks: while a tensor has one, the step runs as written (and warns),
     so the hook sees every gradient; once it is removed, replays resume."""
-    step, w = _step_maker()
+    step, (w, _) = plain_step()
     jitted = jit(step)
     for call in range(3):
         w.grad = None
