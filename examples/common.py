@@ -303,6 +303,32 @@ def progress(iterable: Iterable[Any], desc: str, total: int | None = None) -> An
                 mininterval=0.2, disable=None)
 
 
+class RunningScore:
+    """One epoch's loss and accuracy so far, averaged over the samples seen (what the
+    progress bar shows, and the epoch line's "running" train accuracy)."""
+
+    def __init__(self) -> None:
+        self.seen = self.correct = 0
+        self.loss_sum = 0.0
+
+    def add(self, loss: float, logits: Any, labels: np.ndarray) -> None:
+        """A batch's mean `loss` and its `logits` (a Tensor) against `labels`."""
+        self.seen += len(labels)
+        self.loss_sum += loss * len(labels)
+        self.correct += int((logits.data.argmax(axis=1) == labels).sum())
+
+    @property
+    def loss(self) -> float:
+        return self.loss_sum / self.seen
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.seen
+
+    def show(self, bar: Any) -> None:
+        bar.set_postfix(loss=f"{self.loss:.4f}", acc=f"{self.accuracy:.4f}", refresh=False)
+
+
 # -- pictures -------------------------------------------------------------------------------------
 def _pyplot() -> Any:
     import matplotlib

@@ -117,8 +117,7 @@ def main(argv: Sequence[str] | None = None) -> float:
     test_acc: list[float] = []
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
-        seen = correct = 0
-        loss_sum = 0.0
+        score = common.RunningScore()
         bar = common.progress(loader, desc=f"epoch {epoch}/{args.epochs}")
         for x, y in bar:
             logits = model(x)
@@ -132,15 +131,12 @@ def main(argv: Sequence[str] | None = None) -> float:
 
             value = loss.item()
             step_loss.append(value)
-            seen += len(y)
-            loss_sum += value * len(y)
-            correct += int((logits.data.argmax(axis=1) == y).sum())
-            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}",
-                            refresh=False)
+            score.add(value, logits, y)
+            score.show(bar)
         bar.close()
-        train_acc.append(correct / seen)
+        train_acc.append(score.accuracy)
         test_acc.append(float((predict(model, x_test) == data.y_test).mean()))
-        print(f"epoch {epoch}: loss {loss_sum / seen:.4f}, train accuracy {train_acc[-1]:.4f} "
+        print(f"epoch {epoch}: loss {score.loss:.4f}, train accuracy {train_acc[-1]:.4f} "
               f"(running), test accuracy {test_acc[-1]:.4f} "
               f"({time.perf_counter() - start:.1f} s)", flush=True)
     elapsed = time.perf_counter() - start

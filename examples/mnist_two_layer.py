@@ -116,8 +116,7 @@ def main(argv: Sequence[str] | None = None) -> float:
           f"), momentum {args.momentum}, L2 lam {lam}")
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
-        seen = correct = 0
-        loss_sum = 0.0
+        score = common.RunningScore()
         bar = common.progress(loader, desc=f"epoch {epoch}/{args.epochs}")
         for x, y in bar:
             loss, logits = loss_fn(x, y, W1, b1, W2, b2, lam)
@@ -130,15 +129,12 @@ def main(argv: Sequence[str] | None = None) -> float:
 
             value = loss.item()
             step_loss.append(value)
-            seen += len(y)
-            loss_sum += value * len(y)
-            correct += int((logits.data.argmax(axis=1) == y).sum())
-            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}",
-                            refresh=False)
+            score.add(value, logits, y)
+            score.show(bar)
         bar.close()
-        train_acc.append(correct / seen)
+        train_acc.append(score.accuracy)
         test_acc.append(float((predict(data.x_test, params) == data.y_test).mean()))
-        print(f"epoch {epoch}: loss {loss_sum / seen:.4f}, train accuracy {train_acc[-1]:.4f} "
+        print(f"epoch {epoch}: loss {score.loss:.4f}, train accuracy {train_acc[-1]:.4f} "
               f"(running), test accuracy {test_acc[-1]:.4f}", flush=True)
     elapsed = time.perf_counter() - start
     print(f"trained in {elapsed:.1f} s ({elapsed / max(step, 1) * 1e3:.2f} ms per step)")
