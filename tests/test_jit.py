@@ -673,3 +673,22 @@ def test_a_module_called_on_raw_arrays_trains_the_same_under_jit():
     for p, q in zip(jit_model.parameters(), eager_model.parameters()):
         np.testing.assert_array_equal(p.data, q.data)
     assert jitted.recordings == 1
+
+
+def test_the_decay_term_lives_in_the_optimizers_scratch_and_the_step_stays_exact():
+    # The weight-decay term (1e-4 * w1, dead once added to the gradient) is planned into
+    # the array SGD's step() then writes lr * grad into: one weight-sized buffer fewer, and
+    # the update's write finds memory still in cache. The arithmetic is unchanged.
+    eager, eager_ps, _ = whole_step(OPTIMIZERS["sgd"], "float32")
+    step, ps, opt = whole_step(OPTIMIZERS["sgd"], "float32")
+    jitted = jit(step)
+    for call in range(6):
+        rng = np.random.default_rng(call)
+        x, y = rng.normal(size=(16, 200)).astype(np.float32), rng.integers(0, 10, 16)
+        np.testing.assert_array_equal(jitted(x, y).data, eager(x, y).data)
+        for p, q in zip(ps, eager_ps):
+            np.testing.assert_array_equal(p.data, q.data)
+    replay = next(e for e in jitted.replays.values() if callable(e))
+    scratch = {id(a) for a in opt.scratch_arrays()}
+    adopted = [b for b in replay.buffers if id(b) in scratch]
+    assert {b.shape for b in adopted} == {(200, 100), (100, 10)}

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .function import OpError
+from .memory import aligned
 from .random import get_generator
 from .tensor import Tensor
 
@@ -34,7 +35,7 @@ def _shape(args: tuple[Any, ...], op: str) -> tuple[int, ...]:
 
 
 def _made(data: np.ndarray, requires_grad: bool) -> Tensor:
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor(aligned(data), requires_grad=requires_grad)
 
 
 def zeros(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:

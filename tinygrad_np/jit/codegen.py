@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..memory import empty_aligned
 from ..tensor import Tensor
 from .errors import GuardFailed, JitError, ReplayRaised
 from .ir import Call, Callback, Guard, Program, Read, Store, Var
@@ -204,9 +205,10 @@ def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]
     body += ["    " + line for line in late_lines]
     body.append(f"    return wrap({result})")
     source = "\n".join(body)
-    buffers = [np.empty(shape, dtype) for shape, dtype, _ in slots]
+    buffers = [program.adopted[slot] if slot in program.adopted else empty_aligned(shape, dtype)
+               for slot, (shape, dtype, _) in enumerate(slots)]
     namespace = dict(writer.namespace, GuardFailed=GuardFailed, ReplayRaised=ReplayRaised,
-                     late=_late, ndarray=np.ndarray, empty=np.empty, array=np.array,
+                     late=_late, ndarray=np.ndarray, empty=empty_aligned, array=np.array,
                      copyto=np.copyto, getrefcount=getrefcount, wrap=wrap,
                      get_generator=_get_generator, B=buffers,
                      L=tuple(b for b, (_, _, e) in zip(buffers, slots) if not e))

@@ -96,6 +96,7 @@ class Program:
     folded: dict = field(default_factory=dict)  # Var -> value computed once
     buffers: dict = field(default_factory=dict)  # Var -> buffer slot number
     slots: list = field(default_factory=list)  # (shape, dtype, escapes) per buffer slot
+    adopted: dict = field(default_factory=dict)  # local slot -> an optimizer's scratch array
     # the first instruction that running the function as written would do a second time (a
     # write into a tensor's data, an optimizer's step): from it on, a failure cannot fall
     # back to running the function as written

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ir import Call, Guard, Program, Read, Store, Var, operands, reads
+import numpy as np
+
+from .ir import Call, Callback, Guard, Program, Read, Store, Var, operands, reads
 
 
 def kept(program: Program) -> set[Var]:
@@ -70,16 +72,8 @@ def plan_memory(program: Program) -> None:
     outlives the replay (a gradient handed to `.grad`, a result) gets a buffer of its own,
     reused on a later call only when nothing outside holds it any more (checked then)."""
     instrs = program.instrs
-    last: dict[Var, int] = {}
-    for index, instr in enumerate(instrs):
-        touched = reads(instr) + (list(instr.writes) if isinstance(instr, Call) else [])
-        for var in touched:
-            for root in var.roots:
-                last[root] = index
     escapes = kept(program)
-    end = len(instrs)
-    for root in escapes:
-        last[root] = end
+    last = _last_uses(program, escapes)
     # An escaping result of an elementwise call whose argument is a new array read for the
     # last time there (the weight gradient: decay + x.T @ dh) shares that argument's
     # escaping buffer, so the matmul writes where the gradient is handed out: one
@@ -121,6 +115,51 @@ def plan_memory(program: Program) -> None:
             holder[slot] = var
         buffers[var] = slot
     program.buffers, program.slots = buffers, slots
+
+
+def _last_uses(program: Program, escapes: set[Var]) -> dict[Var, int]:
+    """{array: the index of the last instruction that reads or writes it or a view of it};
+    an array that outlives the replay is used up to its end."""
+    last: dict[Var, int] = {}
+    for index, instr in enumerate(program.instrs):
+        touched = reads(instr) + (list(instr.writes) if isinstance(instr, Call) else [])
+        for var in touched:
+            for root in var.roots:
+                last[root] = index
+    end = len(program.instrs)
+    for root in escapes:
+        last[root] = end
+    return last
+
+
+def adopt_scratch(program: Program) -> None:
+    """Local buffers dead at every callback take over the scratch arrays of the optimizers
+    called there (`Optimizer.scratch_arrays`): the weight-decay term, dead once added to
+    the gradient, lives where `step()` then writes `lr * grad`, so that write finds its
+    memory in cache instead of a buffer last touched a whole step ago. Safe because a
+    step keeps nothing in its scratch, and the buffer holds nothing while a step runs."""
+    instrs = program.instrs
+    callbacks = [i for i, instr in enumerate(instrs) if isinstance(instr, Callback)]
+    donors: dict[tuple, list[Any]] = {}
+    seen: set[int] = set()
+    for index in callbacks:
+        scratch = getattr(instrs[index].obj, "scratch_arrays", None)
+        for array in scratch() if callable(scratch) else ():
+            if type(array) is np.ndarray and array.flags.c_contiguous and \
+                    id(array) not in seen:
+                seen.add(id(array))
+                donors.setdefault((array.shape, array.dtype), []).append(array)
+    if not donors:
+        return
+    last = _last_uses(program, kept(program))
+    made = {instr.out: index for index, instr in enumerate(instrs)
+            if isinstance(instr, Call) and instr.out in program.buffers}
+    busy = {slot for var, slot in program.buffers.items()  # live across some callback
+            if any(made[var] < c < last.get(var, made[var]) for c in callbacks)}
+    for slot, (shape, dtype, escapes) in enumerate(program.slots):
+        pool = donors.get((shape, dtype))
+        if pool and not escapes and slot not in busy:
+            program.adopted[slot] = pool.pop()
 
 
 def _escape_donors(instrs: list[Any], last: dict[Var, int], escapes: set[Var]
@@ -168,8 +207,9 @@ def run(program: Program) -> Program:
     fold_constants(program)
     drop_dead_calls(program)
     plan_memory(program)
+    adopt_scratch(program)
     return program
 
 
-__all__ = ["drop_dead_calls", "drop_trailing_checks", "fold_constants", "kept", "plan_memory",
-           "run"]
+__all__ = ["adopt_scratch", "drop_dead_calls", "drop_trailing_checks", "fold_constants", "kept",
+           "plan_memory", "run"]

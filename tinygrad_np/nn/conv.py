@@ -21,6 +21,7 @@ import numpy as np
 
 from ..functional import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d,
                           max_pool2d)
+from ..memory import aligned
 from ..tensor import Tensor
 from .init import RngLike, as_rng
 from .module import Module
@@ -67,10 +68,10 @@ class _ConvNd(Module):
         bound = 1.0 / math.sqrt(fan_in)
         generator = as_rng(rng)
         # sampled in float64, then cast: one seed gives the same weights whatever the dtype
-        self.weight = Tensor(generator.uniform(-bound, bound, size=shape).astype(dtype),
+        self.weight = Tensor(aligned(generator.uniform(-bound, bound, size=shape).astype(dtype)),
                              requires_grad=True, name="weight")
-        self.bias = (Tensor(generator.uniform(-bound, bound, size=self.out_channels)
-                            .astype(dtype), requires_grad=True, name="bias") if bias else None)
+        self.bias = (Tensor(aligned(generator.uniform(-bound, bound, size=self.out_channels)
+                            .astype(dtype)), requires_grad=True, name="bias") if bias else None)
 
     def _settings(self) -> str:
         return ""

@@ -15,6 +15,7 @@ from typing import Any, overload
 import numpy as np
 
 from ..functional import relu, sigmoid, tanh
+from ..memory import aligned
 from ..tensor import Tensor
 from .init import Initializer, RngLike, as_rng, get_initializer, zeros
 from .module import Module, Parameter, _adopt
@@ -48,8 +49,8 @@ class Linear(Module):
         if weight.shape != shape:
             raise ValueError(f"Linear: init {init!r} returned shape {weight.shape}, "
                              f"expected {shape}")
-        self.weight = Parameter(weight.astype(dtype, copy=False), name="weight")
-        self.bias = (Parameter(zeros((self.out_features,), dtype=dtype), name="bias")
+        self.weight = Parameter(aligned(weight.astype(dtype, copy=False)), name="weight")
+        self.bias = (Parameter(aligned(zeros((self.out_features,), dtype=dtype)), name="bias")
                      if bias else None)
 
     def forward(self, x: Any) -> Tensor:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..function import OpError
+from ..memory import aligned
 from ..tensor import Tensor
 from ..tensor_ops import batch_norm, dropout, embedding, layer_norm
 from .init import RngLike, as_rng
@@ -74,9 +75,9 @@ class _BatchNorm(Module):
         self.momentum, self.eps = momentum, float(eps)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         n = self.num_features
-        self.weight = (Tensor(np.ones(n, dtype=dtype), requires_grad=True, name="weight")
+        self.weight = (Tensor(aligned(np.ones(n, dtype=dtype)), requires_grad=True, name="weight")
                        if affine else None)
-        self.bias = (Tensor(np.zeros(n, dtype=dtype), requires_grad=True, name="bias")
+        self.bias = (Tensor(aligned(np.zeros(n, dtype=dtype)), requires_grad=True, name="bias")
                      if affine else None)
         if track_running_stats:
             self.register_buffer("running_mean", np.zeros(n, dtype=dtype))
@@ -148,9 +149,11 @@ class LayerNorm(Module):
             raise ValueError("LayerNorm: normalized_shape must name at least one axis")
         self.eps = float(eps)
         self.elementwise_affine = bool(elementwise_affine)
-        self.weight = (Tensor(np.ones(self.normalized_shape, dtype=dtype), requires_grad=True,
+        self.weight = (Tensor(aligned(np.ones(self.normalized_shape, dtype=dtype)),
+                              requires_grad=True,
                               name="weight") if elementwise_affine else None)
-        self.bias = (Tensor(np.zeros(self.normalized_shape, dtype=dtype), requires_grad=True,
+        self.bias = (Tensor(aligned(np.zeros(self.normalized_shape, dtype=dtype)),
+                            requires_grad=True,
                             name="bias") if elementwise_affine and bias else None)
 
     def forward(self, x: Any) -> Tensor:
@@ -186,7 +189,7 @@ class Embedding(Module):
         table = as_rng(rng).standard_normal((self.num_embeddings, self.embedding_dim))
         if padding_idx is not None:
             table[padding_idx] = 0
-        self.weight = Tensor(table.astype(dtype), requires_grad=True, name="weight")
+        self.weight = Tensor(aligned(table.astype(dtype)), requires_grad=True, name="weight")
 
     def forward(self, indices: Any) -> Tensor:
         return embedding(indices, self.weight, padding_idx=self.padding_idx)

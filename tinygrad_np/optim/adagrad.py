@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from ..memory import full_aligned_like
 from .optimizer import Optimizer, check_flag, check_hyper
 
 __all__ = ["Adagrad"]
@@ -51,7 +52,7 @@ class Adagrad(Optimizer):
         state = self.state[p]
         if not state:
             state["step"] = 0
-            state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
+            state["sum"] = full_aligned_like(p.data, group["initial_accumulator_value"])
         return state
 
     def step(self) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..memory import full_aligned_like
 from .optimizer import Optimizer, check_flag, check_hyper
 
 __all__ = ["Adam"]
@@ -79,10 +80,10 @@ class Adam(Optimizer):
                 state = self.state[p]
                 if not state:  # the first step: moments start at zero
                     state["step"] = 0
-                    state["exp_avg"] = np.zeros_like(data)
-                    state["exp_avg_sq"] = np.zeros_like(data)
+                    state["exp_avg"] = full_aligned_like(data)
+                    state["exp_avg_sq"] = full_aligned_like(data)
                     if amsgrad:
-                        state["max_exp_avg_sq"] = np.zeros_like(data)
+                        state["max_exp_avg_sq"] = full_aligned_like(data)
                 t = state["step"] = state["step"] + 1
                 if decoupled:  # AdamW: p *= 1 - lr * weight_decay
                     if wd:
@@ -103,7 +104,7 @@ class Adam(Optimizer):
                 v += work
                 if amsgrad:
                     if "max_exp_avg_sq" not in state:   # amsgrad switched on mid-run
-                        state["max_exp_avg_sq"] = np.zeros_like(data)
+                        state["max_exp_avg_sq"] = full_aligned_like(data)
                     v = state["max_exp_avg_sq"]
                     np.maximum(v, state["exp_avg_sq"], out=v)
                 # PyTorch's arrangement: the bias corrections fold into two scalars, and one

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..memory import empty_aligned_like
 from ..tensor import Tensor
 
 __all__ = ["Optimizer", "ParamState", "check_hyper"]
@@ -245,16 +246,34 @@ class Optimizer:
                              f"its grad has shape {g.shape}")
         return g
 
+    def scratch_arrays(self) -> list[Any]:
+        """The scratch arrays of `_buffer`: `step()` writes each before reading it and keeps
+        nothing in them from one step to the next. A jit replay of a whole training step
+        uses them for its own temporaries that are dead whenever it calls `step()` (the
+        weight-decay term, say), so that the update writes into memory still in cache.
+
+        >>> from tinygrad_np import Tensor
+        >>> from tinygrad_np.optim import SGD
+        >>> w = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+        >>> opt = SGD([w], lr=0.1)
+        >>> w.grad = np.ones(3, dtype=np.float32)
+        >>> opt.step()
+        >>> [a.shape for a in opt.scratch_arrays()]
+        [(3,)]
+        """
+        return [array for buffers in self._scratch.values() for array in buffers.values()]
+
     def _buffer(self, p: Tensor, key: str) -> Any:
         """A scratch array like `p.data` under `key`, made on first use and then reused
-        (remade only if the parameter's shape or dtype changed)."""
+        (remade only if the parameter's shape or dtype changed). Its content is garbage
+        between steps (see `scratch_arrays`)."""
         buffers = self._scratch.get(id(p))
         if buffers is None:
             buffers = self._scratch[id(p)] = {}
         array = buffers.get(key)
         data = p.data
         if array is None or array.shape != data.shape or array.dtype != data.dtype:
-            array = buffers[key] = np.empty_like(data)
+            array = buffers[key] = empty_aligned_like(data)
         return array
 
     def _grad_with_decay(self, p: Tensor, g: Any, weight_decay: float, maximize: bool) -> Any:
@@ -355,7 +374,7 @@ class Optimizer:
                     target = old.get(field)
                     if target is None or getattr(target, "shape", None) != p.data.shape or \
                             target.dtype != p.data.dtype:
-                        target = np.empty_like(p.data)
+                        target = empty_aligned_like(p.data)
                     np.copyto(target, value, casting="unsafe")
                     value = target
                 restored[field] = value

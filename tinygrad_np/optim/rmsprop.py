@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..memory import full_aligned_like
 from .optimizer import Optimizer, check_flag, check_hyper
 
 __all__ = ["RMSprop"]
@@ -61,7 +62,7 @@ class RMSprop(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
-                    state["square_avg"] = np.zeros_like(p.data)
+                    state["square_avg"] = full_aligned_like(p.data)
                 state["step"] += 1
                 g = self._grad_with_decay(p, g, wd, maximize)
                 v = state["square_avg"]
@@ -73,7 +74,7 @@ class RMSprop(Optimizer):
                 if centered:
                     m = state.get("grad_avg")
                     if m is None:
-                        m = state["grad_avg"] = np.zeros_like(p.data)
+                        m = state["grad_avg"] = full_aligned_like(p.data)
                     np.subtract(g, m, out=work)          # m.lerp_(g, 1 - alpha)
                     work *= 1.0 - alpha
                     m += work
@@ -87,7 +88,7 @@ class RMSprop(Optimizer):
                 if mu > 0:
                     buf = state.get("momentum_buffer")
                     if buf is None:
-                        buf = state["momentum_buffer"] = np.zeros_like(p.data)
+                        buf = state["momentum_buffer"] = full_aligned_like(p.data)
                     buf *= mu
                     buf += work
                     np.multiply(buf, lr, out=work)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..memory import empty_aligned_like
 from .optimizer import Optimizer, check_flag, check_hyper
 
 __all__ = ["SGD"]
@@ -107,7 +108,7 @@ class SGD(Optimizer):
         state = self.state[p]
         buf = state.get("momentum_buffer")
         if buf is None:
-            buf = state["momentum_buffer"] = np.empty_like(p.data)
+            buf = state["momentum_buffer"] = empty_aligned_like(p.data)
             np.copyto(buf, d)
             return buf
         buf *= mu
