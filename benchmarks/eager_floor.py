@@ -119,7 +119,7 @@ def run_backward(root: Node) -> None:
 
 
 def minimal_step(p: dict[str, Any]) -> tuple[bench.Step, Callable[[], list]]:
-    W1, b1, W2, b2 = (Node(p[k].copy()) for k in ("W1", "b1", "W2", "b2"))
+    W1, b1, W2, b2 = (Node(bench.aligned_copy(p[k])) for k in ("W1", "b1", "W2", "b2"))
     params = (W1, b1, W2, b2)
 
     def step(x: Any, y: Any) -> Any:
@@ -138,7 +138,7 @@ def minimal_step(p: dict[str, Any]) -> tuple[bench.Step, Callable[[], list]]:
 # -- the ops alone ------------------------------------------------------------------------------
 def ops_only_step(p: dict[str, Any]) -> tuple[bench.Step, Callable[[], list]]:
     """tinygrad_np's op classes on arrays, in the order the engine would run them."""
-    W1, b1, W2, b2 = (p[k].copy() for k in ("W1", "b1", "W2", "b2"))
+    W1, b1, W2, b2 = (bench.aligned_copy(p[k]) for k in ("W1", "b1", "W2", "b2"))
     lam = np.array(LAM, W1.dtype)
 
     def node(op: type, *needs: bool) -> Any:
@@ -177,7 +177,7 @@ def replayed_step(p: dict[str, Any]) -> tuple[bench.Step, Callable[[], list]]:
     planning buffers. Values that do not depend on the data are computed once, as a recorder
     would fold them: the scalar penalty's gradients (the seed times `lam`) and the row indices.
     The label range check stays, as the guard a replay needs."""
-    W1, b1, W2, b2 = (p[k].copy() for k in ("W1", "b1", "W2", "b2"))
+    W1, b1, W2, b2 = (bench.aligned_copy(p[k]) for k in ("W1", "b1", "W2", "b2"))
     lam = np.array(LAM, W1.dtype)
     grad_penalty = np.array(1, W1.dtype) * lam  # Mul.backward of the seed, done once
     rows = {}

@@ -295,13 +295,16 @@ class Recorder:
         found = reachable(fn, arguments)
         with _SCAN_LOCK:  # no thread checks for kept objects while this list holds them all
             objects = gc.get_objects()
+            # by type(obj), not isinstance: isinstance also reads obj.__class__, which some
+            # libraries' lazy objects answer with a deprecation warning (torch's reduce_op)
             for obj in objects:
-                if isinstance(obj, Tensor):
+                kind = type(obj)
+                if issubclass(kind, Tensor):
                     if obj.grad_fn is None and (found is None or id(obj) in found):
                         self.before[id(obj)] = (obj, obj.data, obj.grad)
-                elif isinstance(obj, Optimizer) and hasattr(obj, "__dict__"):
+                elif issubclass(kind, Optimizer) and hasattr(obj, "__dict__"):
                     self._shadow(obj)
-                elif isinstance(obj, np.random.BitGenerator):
+                elif issubclass(kind, np.random.BitGenerator):
                     self.draws.states[obj] = obj.state
             del objects, obj
 
