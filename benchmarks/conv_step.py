@@ -23,17 +23,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-# Before torch loads: its OpenMP threads otherwise spin after each step, taking the cores
-# from whichever implementation is timed next.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import tinygrad_np as tg  # noqa: E402
-from tinygrad_np import Tensor, optim  # noqa: E402
+import tinygrad_np as tg
+from tinygrad_np import Tensor, optim
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_step import pin_malloc_thresholds  # noqa: E402 - the same pinning as train_step.py
+from train_step import aligned_copy, pin_malloc_thresholds  # noqa: E402 - as train_step.py
 
 LR = 0.01
 BATCHES = (64, 256)
@@ -58,7 +54,7 @@ def make_problem(batch: int, seed: int = 0) -> dict[str, np.ndarray]:
 
 
 def tinygrad_step(p: dict[str, np.ndarray], jitted: bool = False) -> Impl:
-    w = {k: Tensor(p[k].copy(), requires_grad=True) for k in SHAPES}
+    w = {k: Tensor(aligned_copy(p[k]), requires_grad=True) for k in SHAPES}
     sgd = optim.SGD(list(w.values()), lr=LR)
 
     def loss_and_grads(x: Any, y: Any) -> Tensor:
@@ -183,14 +179,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pin-malloc", action="store_true",
                         help="diagnostic: pin glibc's malloc thresholds (see train_step.py); "
                              "default: a plain process, as a user's")
+    parser.add_argument("--omp-passive", action="store_true",
+                        help="diagnostic: OMP_WAIT_POLICY=PASSIVE, so PyTorch's OpenMP threads "
+                             "sleep between ops instead of spinning (PyTorch is then much "
+                             "slower: 5.9 against 3.3 ms a step at batch 64 here)")
     args = parser.parse_args(argv)
+    if args.omp_passive and os.environ.get("OMP_WAIT_POLICY") != "PASSIVE":
+        # read by libgomp when torch loads: start again with it set
+        os.execve(sys.executable, [sys.executable, *sys.argv],
+                  dict(os.environ, OMP_WAIT_POLICY="PASSIVE"))
     pinned = args.pin_malloc and pin_malloc_thresholds()
     rounds = args.rounds or (3 if args.quick else 15)
     seconds = 0.1 if args.quick else 0.5
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, tinygrad_np "
           f"{tg.__version__}, cores {len(os.sched_getaffinity(0))}, load "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print(f"BLAS: {blas_info()}; malloc thresholds {'pinned' if pinned else 'not pinned'}")
+    print(f"BLAS: {blas_info()}; malloc thresholds {'pinned' if pinned else 'not pinned'}; "
+          f"OMP_WAIT_POLICY {os.environ.get('OMP_WAIT_POLICY', 'unset')}")
     print(f"{'batch':>5}  {'implementation':<16} {'ms/step':>8}  {'vs torch (p10-p90)':<20} "
           f"{'faults/step':>11}")
     for batch in BATCHES:
