@@ -362,3 +362,67 @@ def test_two_threads_backward_into_one_shared_leaf_lose_no_addition():
     finally:
         sys.setswitchinterval(interval)
     np.testing.assert_array_equal(w.grad, np.full(w.shape, 2.0 * steps * threads_n))
+
+
+# -- a backward writing into a gradient only the walk holds ---------------------------------------
+def test_relu_masks_a_gradient_only_the_walk_holds_in_place():
+    """`relu(h) * c`: Mul's backward makes a fresh array that only the walk holds, so Relu's
+    backward masks it where it lies instead of allocating a second (200, 500) array."""
+    rng = np.random.default_rng(0)
+    h = Tensor(rng.standard_normal((200, 500)), requires_grad=True)
+    c = Tensor(rng.standard_normal((200, 500)))
+    loss = (relu(h) * c).sum()
+    size = h.data.nbytes
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        loss.backward()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # the (200, 500) gradient, ReLU's mask (an eighth of it) and little else; a second
+    # full-size array would make it 2.1x
+    in_place = sys.version_info < (3, 14)
+    assert peak < (1.6 if in_place else 2.6) * size, peak / size
+    np.testing.assert_array_equal(h.grad, c.data * (h.data > 0))
+
+
+def test_a_gradient_shared_by_two_relus_is_masked_for_each_apart():
+    # Add's backward hands the same array to both of its inputs: neither ReLU may write
+    # into it, or the second would see the first one's mask
+    rng = np.random.default_rng(1)
+    a, b = (Tensor(rng.standard_normal((50, 40)), requires_grad=True) for _ in range(2))
+    c = rng.standard_normal((50, 40))
+    ((relu(a) + relu(b)) * c).sum().backward()
+    np.testing.assert_array_equal(a.grad, c * (a.data > 0))
+    np.testing.assert_array_equal(b.grad, c * (b.data > 0))
+
+
+def test_a_relu_never_writes_into_a_gradient_someone_else_holds():
+    rng = np.random.default_rng(2)
+    x = Tensor(rng.standard_normal((30, 20)), requires_grad=True)
+    c = rng.standard_normal((30, 20))
+    # the caller's own gradient array
+    given = rng.standard_normal((30, 20))
+    kept = given.copy()
+    relu(x).backward(given)
+    np.testing.assert_array_equal(given, kept)
+    np.testing.assert_array_equal(x.grad, kept * (x.data > 0))
+    # an intermediate that retains its gradient
+    x.grad = None
+    y = x * 1.0
+    y.retain_grad()
+    z = relu(y) * c
+    w = z * 1.0
+    w.retain_grad()
+    (w * 2.0).sum().backward()
+    np.testing.assert_array_equal(w.grad, np.full((30, 20), 2.0))
+    np.testing.assert_array_equal(y.grad, 2.0 * c * (x.data > 0))
+    # a hook that keeps the gradient it sees
+    x.grad = None
+    seen = []
+    v = relu(x * 1.0)
+    u = v * c
+    u.register_hook(lambda g: seen.append(g))
+    u.sum().backward()
+    np.testing.assert_array_equal(seen[0], np.ones((30, 20)))

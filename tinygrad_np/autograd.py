@@ -22,6 +22,18 @@ from .tensor import Tensor
 # may pass the argument without a reference of its own, so that a shared array would read 3
 # too; there the walk never adds in place rather than risk writing into a shared array.
 _ONLY_THE_DICT = 3 if sys.version_info < (3, 14) else None
+
+
+def _references_of_a_local() -> int:
+    """What getrefcount(x) reads for an array only a local variable holds, on this Python
+    (2 up to 3.13; 3.14 may pass a local without a reference of its own). The walk reads the
+    gradient it is about to hand a node's backward the same way: this many, and nothing else
+    (no dict entry, tuple, hook or .grad) holds it."""
+    local = np.empty(0)
+    return getrefcount(local)
+
+
+_ONLY_THE_WALK = _references_of_a_local()
 # Held while gradients are added into .grad: two threads calling backward() into one shared
 # leaf would otherwise both read the old .grad and one of the two additions would be lost.
 # The walk itself runs unlocked (each backward has its own dicts); only the final
@@ -77,7 +89,11 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                 if output is not None:
                     grad = _observe(output, grad, fn in summed, handed_out)
             if checked_backward is None:
-                input_grads = fn.backward(grad)
+                if fn.in_place_backward and grad.__class__ is np.ndarray and \
+                        grad.base is None and getrefcount(grad) == _ONLY_THE_WALK:
+                    input_grads = fn.backward_in_place(grad)
+                else:
+                    input_grads = fn.backward(grad)
                 if type(input_grads) is not tuple:
                     input_grads = (input_grads,)
             else:
@@ -126,6 +142,8 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                 consumers[key] = left
                 if not left:
                     ready.append(key)
+        # let go of this node's gradients, so that the next node's reads only as the dict's
+        input_grads = pgrad = previous = None
     if hooks.any_tensor_hooks:  # False until some tensor ever had a hook
         for leaf in leaves:
             if getattr(leaf, "_hooks", None):  # before .grad, and outside the lock

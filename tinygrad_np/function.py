@@ -75,6 +75,16 @@ class Function:
     def backward(ctx, grad: Any) -> Any:  # noqa: N805
         raise NotImplementedError(f"{type(ctx).__name__} must define backward(ctx, grad)")
 
+    # An op whose backward can write its result into `grad` sets this and defines
+    # `backward_in_place`. The first-order walk calls that instead of `backward` when it holds
+    # the only reference to `grad` (a fresh array no one else has, not a view): one array of
+    # the gradient's size less to allocate, as hand-written numpy's `dh *= mask`.
+    in_place_backward = False
+
+    def backward_in_place(ctx, grad: Any) -> Any:  # noqa: N805
+        """`backward`, free to overwrite `grad`, which nothing else holds."""
+        return ctx.backward(grad)
+
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
         """Run the op on `inputs` (tensors, arrays or numbers) and return a new Tensor."""

@@ -191,6 +191,8 @@ class Abs(Function):
 
 
 class Relu(Function):
+    in_place_backward = True
+
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.maximum(x, 0)
@@ -198,6 +200,10 @@ class Relu(Function):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return grad * (x > 0)
+
+    def backward_in_place(ctx, grad):  # grad is the walk's alone: masked where it lies
+        x, = ctx.saved_tensors
+        return np.multiply(grad, x > 0, out=grad)
 
     def backward_graph(ctx, grad, out):
         return grad * (ctx.parents[0].data > 0)
