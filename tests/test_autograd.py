@@ -25,6 +25,17 @@ def graph_nodes(t):
     return list(seen.values())
 
 
+def backward_peak(loss):
+    """The most memory `loss.backward()` held at once beyond what was allocated before."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        loss.backward()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 # -- a long chain ---------------------------------------------------------------------------------
 def test_chain_of_100000_ops_without_recursion():
     """50,000 (multiply, add) pairs. The expected gradients are built by the same float64
@@ -171,13 +182,7 @@ def test_shares_of_a_weight_are_summed_without_a_third_weight_sized_array():
     w = Tensor(rng.standard_normal((500, 200)).astype(np.float32), requires_grad=True)
     x = Tensor(rng.standard_normal((4, 500)).astype(np.float32))
     loss = (x @ w).sum() + 1e-3 * w.l2()
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        loss.backward()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = backward_peak(loss)
     weight = w.data.nbytes
     in_place = sys.version_info < (3, 14)
     assert peak < (2.5 if in_place else 3.5) * weight, (peak / weight, in_place)
@@ -373,13 +378,7 @@ def test_relu_masks_a_gradient_only_the_walk_holds_in_place():
     c = Tensor(rng.standard_normal((200, 500)))
     loss = (relu(h) * c).sum()
     size = h.data.nbytes
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        loss.backward()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = backward_peak(loss)
     # the (200, 500) gradient, ReLU's mask (an eighth of it) and little else; a second
     # full-size array would make it 2.1x
     in_place = sys.version_info < (3, 14)
