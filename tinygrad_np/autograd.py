@@ -29,6 +29,8 @@ def _references_of_a_local() -> int:
     (2 up to 3.13; 3.14 may pass a local without a reference of its own). The walk reads the
     gradient it is about to hand a node's backward the same way: this many, and nothing else
     (no dict entry, tuple, hook or .grad) holds it."""
+    if not getattr(sys, "_is_gil_enabled", lambda: True)():
+        return -1  # a free-threaded build: counts are not exact there, so never in place
     local = np.empty(0)
     return getrefcount(local)
 
