@@ -27,6 +27,12 @@ def test_an_int_shape_is_one_axis():
     assert empty_aligned(7, np.float32).shape == (7,)
 
 
+@pytest.mark.parametrize("shape", [(-1,), (2, -3), -4])
+def test_a_negative_dimension_is_refused_as_numpy_refuses_it(shape):
+    with pytest.raises(ValueError, match="negative dimensions"):
+        empty_aligned(shape, np.float32)
+
+
 def test_aligned_keeps_an_aligned_array_and_copies_any_other():
     a = empty_aligned((4, 4), np.float64)
     a[...] = np.arange(16.0).reshape(4, 4)

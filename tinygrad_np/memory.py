@@ -33,6 +33,9 @@ def empty_aligned(shape: Any, dtype: Any = np.float32) -> np.ndarray:
     boundary."""
     dtype = np.dtype(dtype)
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if any(n < 0 for n in shape):  # np.empty's own rule; the byte count would hide it
+        raise ValueError(f"empty_aligned: negative dimensions are not allowed, got shape "
+                         f"{shape}")
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     raw = np.empty(nbytes + ALIGNMENT, dtype=np.uint8)
     start = -raw.ctypes.data % ALIGNMENT
