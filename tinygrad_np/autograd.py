@@ -17,25 +17,14 @@ from . import hooks
 from .grad_mode import config
 from .tensor import Tensor
 
-# What getrefcount(previous) reads in the walk when only the gradient dict holds the array:
-# the dict, the local and the call's argument (checked on Python 3.10 to 3.13). Python 3.14
-# may pass the argument without a reference of its own, so that a shared array would read 3
-# too; there the walk never adds in place rather than risk writing into a shared array.
-_ONLY_THE_DICT = 3 if sys.version_info < (3, 14) else None
-
-
-def _references_of_a_local() -> int:
-    """What getrefcount(x) reads for an array only a local variable holds, on this Python
-    (2 up to 3.13; 3.14 may pass a local without a reference of its own). The walk reads the
-    gradient it is about to hand a node's backward the same way: this many, and nothing else
-    (no dict entry, tuple, hook or .grad) holds it."""
-    if not getattr(sys, "_is_gil_enabled", lambda: True)():
-        return -1  # a free-threaded build: counts are not exact there, so never in place
-    local = np.empty(0)
-    return getrefcount(local)
-
-
-_ONLY_THE_WALK = _references_of_a_local()
+# The walk works in place on an array only it holds, told by getrefcount, where the counts
+# are exact (checked on Python 3.10 to 3.13). Python 3.14 may pass an argument without a
+# reference of its own, so that a shared array would read as an unshared one, and
+# free-threaded builds count differently: there it never works in place rather than risk
+# writing into a shared array. What getrefcount reads when only the walk holds the array:
+_EXACT_COUNTS = sys.version_info < (3, 14) and getattr(sys, "_is_gil_enabled", lambda: True)()
+_ONLY_THE_WALK = 2 if _EXACT_COUNTS else None  # in a local: the local and the call's argument
+_ONLY_THE_DICT = 3 if _EXACT_COUNTS else None  # in the gradient dict: that, and the two above
 # Held while gradients are added into .grad: two threads calling backward() into one shared
 # leaf would otherwise both read the old .grad and one of the two additions would be lost.
 # The walk itself runs unlocked (each backward has its own dicts); only the final
