@@ -50,7 +50,7 @@ class Linear(Module):
             raise ValueError(f"Linear: init {init!r} returned shape {weight.shape}, "
                              f"expected {shape}")
         self.weight = Parameter(aligned(weight.astype(dtype, copy=False)), name="weight")
-        self.bias = (Parameter(aligned(zeros((self.out_features,), dtype=dtype)), name="bias")
+        self.bias = (Parameter(zeros((self.out_features,), dtype=dtype), name="bias")
                      if bias else None)
 
     def forward(self, x: Any) -> Tensor:

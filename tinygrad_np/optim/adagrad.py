@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
 from ..memory import full_aligned_like
+from ..tensor import Tensor
 from .optimizer import Optimizer, check_flag, check_hyper
 
 __all__ = ["Adagrad"]
