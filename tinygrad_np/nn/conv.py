@@ -46,11 +46,12 @@ def _positive(value: Any, what: str, layer: str) -> int:
 
 
 class _ConvNd(Module):
-    """What the convolution layers share: checked sizes, PyTorch's initialisation, repr."""
+    """What the convolution layers share: checked sizes and geometry, PyTorch's
+    initialisation, repr."""
 
     def __init__(self, layer: str, in_channels: int, out_channels: int, kernel_size: Any,
-                 dims: int, groups: int, bias: bool, transposed: bool, rng: RngLike,
-                 dtype: Any) -> None:
+                 dims: int, stride: Any, padding: Any, dilation: Any, groups: int, bias: bool,
+                 transposed: bool, rng: RngLike, dtype: Any) -> None:
         self.in_channels = _positive(in_channels, "in_channels", layer)
         self.out_channels = _positive(out_channels, "out_channels", layer)
         self.groups = _positive(groups, "groups", layer)
@@ -60,6 +61,11 @@ class _ConvNd(Module):
         self.kernel_size = _tuple(kernel_size, dims, "kernel_size", layer)
         if min(self.kernel_size) < 1:
             raise ValueError(f"{layer}: kernel_size must be positive, got {kernel_size!r}")
+        self.stride = _tuple(stride, dims, "stride", layer)
+        # "same" / "valid" for a convolution; a transposed one takes numbers only
+        self.padding = padding if isinstance(padding, str) and not transposed else _tuple(
+            padding, dims, "padding", layer)
+        self.dilation = _tuple(dilation, dims, "dilation", layer)
         if transposed:
             shape = (self.in_channels, self.out_channels // groups, *self.kernel_size)
         else:
@@ -74,7 +80,9 @@ class _ConvNd(Module):
                             .astype(dtype)), requires_grad=True, name="bias") if bias else None)
 
     def _settings(self) -> str:
-        return ""
+        ones, zeros = (1,) * len(self.kernel_size), (0,) * len(self.kernel_size)
+        return _nondefault(stride=(self.stride, ones), padding=(self.padding, zeros),
+                           dilation=(self.dilation, ones))
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
@@ -95,20 +103,12 @@ class Conv2d(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  rng: RngLike = None, dtype: Any = np.float32) -> None:
-        super().__init__("Conv2d", in_channels, out_channels, kernel_size, 2, groups, bias,
-                         False, rng, dtype)
-        self.stride = _tuple(stride, 2, "stride", "Conv2d")
-        self.padding = padding if isinstance(padding, str) else _tuple(padding, 2, "padding",
-                                                                       "Conv2d")
-        self.dilation = _tuple(dilation, 2, "dilation", "Conv2d")
+        super().__init__("Conv2d", in_channels, out_channels, kernel_size, 2, stride, padding,
+                         dilation, groups, bias, False, rng, dtype)
 
     def forward(self, x: Any) -> Tensor:
         return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                       self.groups)
-
-    def _settings(self) -> str:
-        return _nondefault(stride=(self.stride, (1, 1)), padding=(self.padding, (0, 0)),
-                           dilation=(self.dilation, (1, 1)))
 
 
 class Conv1d(_ConvNd):
@@ -121,21 +121,14 @@ class Conv1d(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: int = 1,
                  padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True,
                  rng: RngLike = None, dtype: Any = np.float32) -> None:
-        super().__init__("Conv1d", in_channels, out_channels, kernel_size, 1, groups, bias,
-                         False, rng, dtype)
-        self.stride = _tuple(stride, 1, "stride", "Conv1d")
-        self.padding = padding if isinstance(padding, str) else _tuple(padding, 1, "padding",
-                                                                       "Conv1d")
-        self.dilation = _tuple(dilation, 1, "dilation", "Conv1d")
+        super().__init__("Conv1d", in_channels, out_channels, kernel_size, 1, stride, padding,
+                         dilation, groups, bias, False, rng, dtype)
 
     def forward(self, x: Any) -> Tensor:
         padding = self.padding if isinstance(self.padding, str) else self.padding[0]
         return conv1d(x, self.weight, self.bias, self.stride[0], padding, self.dilation[0],
                       self.groups)
 
-    def _settings(self) -> str:
-        return _nondefault(stride=(self.stride, (1,)), padding=(self.padding, (0,)),
-                           dilation=(self.dilation, (1,)))
 
 
 class ConvTranspose2d(_ConvNd):
@@ -149,12 +142,9 @@ class ConvTranspose2d(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
                  dilation: Any = 1, rng: RngLike = None, dtype: Any = np.float32) -> None:
-        super().__init__("ConvTranspose2d", in_channels, out_channels, kernel_size, 2, groups,
-                         bias, True, rng, dtype)
-        self.stride = _tuple(stride, 2, "stride", "ConvTranspose2d")
-        self.padding = _tuple(padding, 2, "padding", "ConvTranspose2d")
+        super().__init__("ConvTranspose2d", in_channels, out_channels, kernel_size, 2, stride,
+                         padding, dilation, groups, bias, True, rng, dtype)
         self.output_padding = _tuple(output_padding, 2, "output_padding", "ConvTranspose2d")
-        self.dilation = _tuple(dilation, 2, "dilation", "ConvTranspose2d")
 
     def forward(self, x: Any) -> Tensor:
         return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
