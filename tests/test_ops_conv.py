@@ -366,3 +366,37 @@ def test_input_gradient_is_the_naive_transposed_conv_of_the_output_gradient(
 
 def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
+
+
+@pytest.mark.parametrize("one_matmul_pixels", [0, 10 ** 9], ids=["per-image", "one-matmul"])
+@pytest.mark.parametrize("stride, padding, dilation, groups", [
+    (1, 0, 1, 1), (1, (1, 2), (2, 1), 2), (2, 1, 1, 1), ((2, 1), (0, 2), 2, 2)])
+def test_weight_and_bias_gradients_are_the_naive_sums_in_both_layouts(
+        one_matmul_pixels, stride, padding, dilation, groups, rng, monkeypatch):
+    """dL/dw[o, c, i, j] = sum over n, y, x of g[n, o, y, x] * x_padded[n, c, s*y + d*i, ...],
+    by either matmul layout, over batch chunks (a small chunk budget: several chunks, the
+    last one smaller)."""
+    from tinygrad_np.ops import conv
+    monkeypatch.setattr(conv, "ONE_MATMUL_PIXELS", one_matmul_pixels)
+    monkeypatch.setattr(conv, "CHUNK_BYTES", 3000)
+    x = rng.standard_normal((5, 4, 7, 9))
+    w = Tensor(rng.standard_normal((6, 4 // groups, 3, 2)), requires_grad=True)
+    b = Tensor(rng.standard_normal(6), requires_grad=True)
+    out = tg.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    g = rng.standard_normal(out.shape)
+    out.backward(g)
+    (sh, sw), (ph, pw), (dh, dw) = (_pair(v) for v in (stride, padding, dilation))
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    ho, wo = out.shape[2:]
+    cg, og = 4 // groups, 6 // groups
+    expected = np.zeros(w.shape)
+    for o in range(6):
+        first = o // og * cg  # the first input channel of o's group
+        for c in range(cg):
+            for i in range(3):
+                for j in range(2):
+                    patch = xp[:, first + c, i * dh:i * dh + (ho - 1) * sh + 1:sh,
+                               j * dw:j * dw + (wo - 1) * sw + 1:sw]
+                    expected[o, c, i, j] = (g[:, o] * patch).sum()
+    np.testing.assert_allclose(w.grad, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(b.grad, g.sum(axis=(0, 2, 3)), rtol=1e-12, atol=1e-12)

@@ -282,28 +282,12 @@ class Conv2d(Function):
                                      (ho, wo))
             grad_x = crop(grad_x, ctx.padding, (h, w))
         if ctx.needs_input_grad[1]:
-            width = xp.shape[3] if ctx.stride == (1, 1) else wo
-            chunks = batch_chunks(n, cg * kh * kw * ho * width * xp.itemsize)
-            wide = None
-            if width != wo:  # the gradient on rows Wp wide: zeros meet the columns x >= Wo
-                wide = np.zeros_like(grad, shape=(chunks[0].stop, g, o // g, ho, width))
-            view = column_view(xp, (kh, kw), ctx.stride, ctx.dilation, (ho, wo))
-            for part in chunks:
-                cols = columns(view[part], g)
-                if wide is None:
-                    part_rows = rows[part]
-                else:
-                    part_rows = wide[:part.stop - part.start]
-                    part_rows[..., :wo] = grad[part].reshape(part_rows.shape[:3] + (ho, wo))
-                    part_rows = part_rows.reshape(part_rows.shape[:3] + (ho * width,))
-                # (K, out per group) = cols @ rows.T: the transposed operand the small one,
-                # which BLAS takes faster than the columns transposed
-                piece = np.matmul(cols, part_rows.swapaxes(2, 3)).sum(axis=0)
-                grad_w = piece if grad_w is None else np.add(grad_w, piece, out=grad_w)
-            grad_w = grad_w.swapaxes(1, 2).reshape(o, cg, kh, kw)
+            grad_w = _weight_grad(grad, xp, (o, cg, kh, kw), ctx.stride, ctx.dilation, g)
         if len(ctx.needs_input_grad) == 2:
             return grad_x, grad_w
-        grad_b = rows.sum(axis=(0, 3)).reshape(o) if ctx.needs_input_grad[2] else None
+        # the batch summed first (whole rows added), then each channel's pixels: two to three
+        # times faster than numpy's one reduction over both axes
+        grad_b = rows.sum(axis=0).sum(axis=-1).reshape(o) if ctx.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b
 
     def backward_graph(ctx, grad, out):
@@ -374,6 +358,64 @@ def _conv2d_backward_graph(ctx: Any, grad: Any, x: Any, weight: Any) -> Any:
     return grad_x, grad_w, (rows.sum(axis=(0, 3)).reshape(o) if needs[2] else None)
 
 
+# Up to this many output pixels per image (on rows Wp wide for stride 1), the weight gradient
+# is one matmul per batch chunk on channel-major columns; above it, one small matmul per image.
+# Measured (numpy 2.4's OpenBLAS, 2 cores): LeNet's 6->16 conv (150 x 140 columns per image)
+# is 35% faster as one matmul; its 1->6 conv (25 x 896) is four times slower so.
+ONE_MATMUL_PIXELS = 512
+
+
+def _weight_grad(grad: Any, xp: Any, w_shape: tuple[int, int, int, int], stride: Pair,
+                 dilation: Pair, groups: int) -> Any:
+    """A conv's weight gradient (O, C // groups, kh, kw) from its output gradient
+    (N, O, Ho, Wo) and the input it saved (`wide_input` for stride 1, else `pad`): per batch
+    chunk, the columns rebuilt (in cache) and multiplied by the output gradient."""
+    o, cg, kh, kw = w_shape
+    n, _, ho, wo = grad.shape
+    g = groups
+    width = xp.shape[3] if stride == (1, 1) else wo
+    pixels = ho * width
+    view = column_view(xp, (kh, kw), stride, dilation, (ho, wo))
+    chunks = batch_chunks(n, cg * kh * kw * pixels * xp.itemsize)
+    one_matmul = pixels <= ONE_MATMUL_PIXELS
+    rows: Any
+    cols: Any
+    part_rows: Any
+    # the output gradient of a chunk as matrices (images, groups, out per group, pixels), or
+    # for one matmul (groups, out per group, images * pixels); on rows Wp wide, zeros meet
+    # the columns x >= Wo
+    if one_matmul:  # flat, so that a smaller last chunk is a contiguous prefix (the zeros of
+        # the columns x >= Wo stay where they are: every row is `width` long)
+        rows = np.zeros_like(grad, shape=(o * chunks[0].stop * pixels,))
+    else:
+        rows = np.zeros_like(grad, shape=(chunks[0].stop, o, ho, width)) if width != wo \
+            else None
+    grad_w: Any = None
+    for part in chunks:
+        m = part.stop - part.start
+        if one_matmul:
+            cols = view[part].transpose((1, 2, 3, 0) + tuple(range(4, view.ndim))).copy()
+            cols = cols.reshape(g, cg * kh * kw, m * pixels)
+            part_rows = rows[:o * m * pixels].reshape(o, m, ho, width)
+            part_rows[..., :wo] = grad[part].swapaxes(0, 1)
+            part_rows = part_rows.reshape(g, o // g, m * pixels)
+        else:
+            cols = columns(view[part], g)
+            if rows is None:
+                part_rows = grad[part]
+            else:
+                part_rows = rows[:m]
+                part_rows[..., :wo] = grad[part]
+            part_rows = part_rows.reshape(m, g, o // g, pixels)
+        # (K, out per group) = cols @ rows.T: the transposed operand the small one, which
+        # BLAS takes faster than the columns transposed
+        piece = np.matmul(cols, part_rows.swapaxes(-1, -2))
+        if not one_matmul:
+            piece = piece.sum(axis=0)
+        grad_w = piece if grad_w is None else np.add(grad_w, piece, out=grad_w)
+    return grad_w.swapaxes(1, 2).reshape(o, cg, kh, kw)
+
+
 def _input_grad(rows: Any, wmat: Any, padded: tuple[int, int, int, int], kernel: Pair,
                 stride: Pair, dilation: Pair, out_hw: Pair) -> Any:
     """A conv's input gradient (N, C, Hp, Wp), any stride: per batch chunk, the columns'
@@ -413,11 +455,16 @@ def _input_grad_stride_1(grad: Any, wmat: Any, padded: tuple[int, int, int, int]
     w_t = wmat.swapaxes(1, 2)  # (groups, cg * kh * kw, out per group)
     chunks = batch_chunks(n, c * kh * kw * block * grad.itemsize, 8 * CHUNK_BYTES)
     rows = np.zeros_like(grad, shape=(o, chunks[0].stop * block))  # zeros stay where unwritten
+    # one array for every chunk's columns: a fresh one per chunk (megabytes) would be a fresh
+    # mapping, page-faulted in, whenever malloc hands such sizes back to the system
+    cols_memory = np.empty_like(grad, dtype=dtype, shape=(c * kh * kw * chunks[0].stop * block,))
     for part in chunks:
         m = part.stop - part.start
         chunk_rows = rows[:, :m * block]
         chunk_rows.reshape(o, m, hp, wp)[:, :, :ho, :wo] = grad[part].swapaxes(0, 1)
-        cols = np.matmul(w_t, chunk_rows.reshape(groups, o // groups, m * block))
+        cols: Any = cols_memory[:c * kh * kw * m * block].reshape(groups, c // groups * kh * kw,
+                                                              m * block)
+        np.matmul(w_t, chunk_rows.reshape(groups, o // groups, m * block), out=cols)
         cols = cols.reshape(c, kh, kw, m * block)
         first = part.start * block
         for i in range(kh):  # a loop over kernel offsets
