@@ -691,4 +691,6 @@ def test_the_decay_term_lives_in_the_optimizers_scratch_and_the_step_stays_exact
     replay = next(e for e in jitted.replays.values() if callable(e))
     scratch = {id(a) for a in opt.scratch_arrays()}
     adopted = [b for b in replay.buffers if id(b) in scratch]
-    assert {b.shape for b in adopted} == {(200, 100), (100, 10)}
+    # both weights' decay terms; a bias-sized buffer dead at the step may take a bias's
+    # scratch too, depending on how the plan happened to share buffers in this process
+    assert {(200, 100), (100, 10)} <= {b.shape for b in adopted}
