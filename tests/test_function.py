@@ -261,6 +261,21 @@ def test_unbroadcast_examples():
     assert unbroadcast(g, (2, 2)) is g
 
 
+def test_unbroadcast_of_a_bias_row_sums_every_column_in_its_dtype(rng):
+    """The bias case (a row of ones times the gradient): float32 stays float32, sums agree
+    with float64 ones, inf and NaN propagate as in a sum, and no rows give zeros."""
+    g = rng.standard_normal((1000, 7)).astype(np.float32)
+    reduced = unbroadcast(g, (7,))
+    assert reduced.dtype == np.float32 and reduced.shape == (7,)
+    np.testing.assert_allclose(reduced, g.astype(np.float64).sum(axis=0), rtol=1e-5, atol=1e-4)
+    g[3, 1], g[5, 2], g[6, 2], g[9, 4] = np.inf, np.inf, -np.inf, np.nan
+    with np.errstate(invalid="ignore"):  # inf - inf, as numpy's sum would warn too
+        reduced = unbroadcast(g, (7,))
+    assert reduced[1] == np.inf and np.isnan(reduced[2]) and np.isnan(reduced[4])
+    assert np.isfinite(reduced[[0, 3, 5, 6]]).all()
+    np.testing.assert_array_equal(unbroadcast(np.ones((0, 3)), (3,)), [0.0, 0.0, 0.0])
+
+
 # -- what Function.apply does with a forward's errors and results (issue 12) -------------------
 class Inverse(Function):
     def forward(ctx, a):

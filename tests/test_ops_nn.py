@@ -45,6 +45,33 @@ def test_log_softmax_gradient(rng):
                                rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("shape", [(300, 10), (40, 2), (12, 10)])  # many rows or few
+def test_softmax_of_many_short_rows_matches_float64_and_keeps_nan_in_its_row(shape, rng):
+    """Many rows of few classes take the column-wise maximum and the BLAS row sum: the same
+    values as the float64 formula, a NaN only in its own row, -inf logits at probability 0."""
+    x = (rng.standard_normal(shape) * 5).astype(np.float32)
+    x[1, 0], x[2, :] = np.nan, -np.inf
+    x[2, 1] = 0.0
+    probs = tg.softmax(Tensor(x), axis=1).data
+    logs = tg.log_softmax(Tensor(x), axis=-1).data
+    ok = np.ones(shape[0], bool)
+    ok[1] = False
+    assert probs.dtype == np.float32 and np.isnan(probs[1]).all() and np.isnan(logs[1]).all()
+    np.testing.assert_allclose(probs[ok], _softmax(x[ok].astype(np.float64), axis=1),
+                               rtol=1e-5, atol=1e-7)
+    with np.errstate(divide="ignore"):  # row 2's zeros: log 0 = -inf, as log_softmax gives
+        expected_logs = np.log(_softmax(x[ok].astype(np.float64), axis=1))
+    np.testing.assert_allclose(logs[ok], expected_logs, rtol=1e-5, atol=1e-6)
+    assert probs[2, 1] == 1.0 and (probs[2, [0, *range(2, shape[1])]] == 0).all()
+    labels = rng.integers(0, shape[1], shape[0])
+    labels[2] = 1
+    ok[1] = False
+    loss = tg.softmax_cross_entropy(Tensor(x[ok]), labels[ok]).data
+    expected = -np.log(_softmax(x[ok].astype(np.float64), axis=1)[np.arange(ok.sum()),
+                                                                   labels[ok]]).mean()
+    np.testing.assert_allclose(loss, expected, rtol=1e-5)
+
+
 def test_softmax_and_log_softmax_are_stable_for_huge_logits():
     x = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]])
     with warnings.catch_warnings():

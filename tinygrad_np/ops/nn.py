@@ -7,18 +7,40 @@ from ..function import Function, OpError
 from ..tensor import Tensor
 
 
+def _max(x, axis):
+    """x.max(axis, keepdims=True). numpy reduces along the last axis one row at a time, about
+    50 ns a row; for many rows of few columns (a classifier's logits) one maximum of whole
+    columns per column is faster: 57 -> 12 us for 1024 rows of 10, 7 -> 4 us for 128."""
+    if x.ndim != 2 or axis not in (1, -1) or not x.shape[1] or x.shape[0] < 10 * x.shape[1]:
+        return x.max(axis=axis, keepdims=True)
+    out = x[:, :1].copy()
+    first = out[:, 0]  # a view: the maxima land in `out`
+    for j in range(1, x.shape[1]):
+        np.maximum(first, x[:, j], out=first)
+    return out
+
+
+def _sum(x, axis):
+    """x.sum(axis, keepdims=True); along the last axis of a 2-D float array as a matrix times a
+    column of ones, which BLAS does three to six times faster than numpy's reduction over
+    short rows (18 -> 3 us for 1024 rows of 10)."""
+    if x.ndim != 2 or axis not in (1, -1) or x.dtype.kind != "f":
+        return x.sum(axis=axis, keepdims=True)
+    return x @ np.ones_like(x, shape=(x.shape[1], 1))
+
+
 def _log_softmax(x, axis):
     """Stable log-softmax: shift by the max so exp never overflows."""
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted = x - _max(x, axis)
+    return shifted - np.log(_sum(np.exp(shifted), axis))
 
 
 class Softmax(Function):
     __slots__ = ("axis",)
 
     def forward(ctx, x, axis=-1):
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
-        out = e / e.sum(axis=axis, keepdims=True)
+        e = np.exp(x - _max(x, axis))
+        out = e / _sum(e, axis)
         ctx.axis = axis
         ctx.save_for_backward(out)
         return out
@@ -62,14 +84,14 @@ class SoftmaxCrossEntropy(Function):
         labels = _check_labels(logits, labels.data if isinstance(labels, Tensor) else labels)
         n = logits.shape[0]
         # One (N, C) buffer serves as shifted logits, then exp, then the softmax kept for backward.
-        shifted = logits - logits.max(axis=1, keepdims=True)
+        shifted = logits - _max(logits, 1)
         if labels.ndim == 1:
             ctx.rows = rows = np.arange(n)
             picked = shifted[rows, labels]
         else:
             picked = (labels * shifted).sum(axis=1)
         exp = np.exp(shifted, out=shifted)
-        total = exp.sum(axis=1, keepdims=True)
+        total = _sum(exp, 1)
         log_total = np.log(total[:, 0])
         if labels.ndim == 1:
             loss = (log_total - picked).sum() / n
