@@ -381,11 +381,11 @@ def _weight_grad(grad: Any, xp: Any, w_shape: tuple[int, int, int, int], stride:
     rows: Any
     cols: Any
     part_rows: Any
-    # the output gradient of a chunk as matrices (images, groups, out per group, pixels), or
-    # for one matmul (groups, out per group, images * pixels); on rows Wp wide, zeros meet
-    # the columns x >= Wo
-    if one_matmul:  # flat, so that a smaller last chunk is a contiguous prefix (the zeros of
-        # the columns x >= Wo stay where they are: every row is `width` long)
+    # The output gradient of a chunk as matrices (images, groups, out per group, pixels), or
+    # for one matmul (groups, out per group, images * pixels). On rows Wp wide, zeros meet the
+    # columns x >= Wo. For one matmul the array is flat, so that a smaller last chunk is a
+    # contiguous prefix; its zeros stay in place, since every row is `width` long either way.
+    if one_matmul:
         rows = np.zeros_like(grad, shape=(o * chunks[0].stop * pixels,))
     else:
         rows = np.zeros_like(grad, shape=(chunks[0].stop, o, ho, width)) if width != wo \
