@@ -695,3 +695,74 @@ def test_the_decay_term_lives_in_the_optimizers_scratch_and_the_step_stays_exact
     # both weights' decay terms; a bias-sized buffer dead at the step may take a bias's
     # scratch too, depending on how the plan happened to share buffers in this process
     assert {(200, 100), (100, 10)} <= {b.shape for b in adopted}
+
+
+class _Windows(Function):
+    """Sums of three neighbours along axis 1 (zero padded), plus 2x: its forward and backward
+    work through views of arrays they make (zeros_like, empty_like): slices written into, a
+    sliding_window_view, a transpose, and a reshape that has to copy."""
+
+    @staticmethod
+    def forward(ctx, x):
+        from numpy.lib.stride_tricks import sliding_window_view
+        n, m = x.shape
+        padded = np.zeros_like(x, shape=(n, m + 2))
+        padded[:, 1:-1] = x
+        out = sliding_window_view(padded, 3, axis=1).sum(axis=-1)
+        doubled = np.empty_like(x, shape=(m, n))
+        doubled.T[...] = x * 2
+        flat = doubled.T.reshape(-1)  # not a view: a transposed array flattens by copying
+        flat[...] = -1.0  # so this write must leave `doubled` alone
+        out += doubled.T
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        n, m = grad.shape
+        spread = np.zeros_like(grad, shape=(n, m + 2))
+        for k in range(3):
+            part = spread[:, k:k + m]
+            part += grad
+        return spread[:, 1:-1] + 2 * grad
+
+
+def test_views_of_the_replays_own_arrays_are_made_once_and_replay_exactly():
+    """A view of an array the replay owns, with constant arguments, is the same array on
+    every call: the replay makes it once instead of running numpy's Python for it each time
+    (sliding_window_view's, here). Results, gradients and results kept by the caller stay
+    exactly the eager ones."""
+    import sys
+
+    def step(x):
+        t = Tensor(x, requires_grad=True)
+        out = _Windows.apply(t) * 3.0
+        (out * out).sum().backward()
+        return out, t.grad
+
+    jitted = jit(step)
+    rng = np.random.default_rng(5)
+    batches = [rng.normal(size=(4, 7)) for _ in range(6)]
+    kept = []
+    for x in batches:
+        out, grad = jitted(x)
+        expected_out, expected_grad = step(x)
+        np.testing.assert_array_equal(out.data, expected_out.data)
+        np.testing.assert_array_equal(grad, expected_grad)
+        kept.append((out.data, out.data.copy()))
+    for data, snapshot in kept:  # no later replay wrote into a result handed out before
+        np.testing.assert_array_equal(data, snapshot)
+
+    called: list[str] = []
+
+    def watch(frame, event, arg):
+        if event == "call":
+            called.append(frame.f_code.co_name)
+
+    for fn in (step, jitted):
+        called.clear()
+        sys.setprofile(watch)
+        try:
+            fn(batches[0])
+        finally:
+            sys.setprofile(None)
+        assert ("sliding_window_view" in called) == (fn is step)

@@ -7,6 +7,7 @@ from sys import getrefcount
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ..memory import empty_aligned
 from ..tensor import Tensor
@@ -100,6 +101,11 @@ def _call(writer: _Writer, instr: Call, lines: list[str]) -> None:
         arguments = writer.arguments(args[1:], kwargs, "out=" + buffer)
         lines.append(f"{target}{r(args[0])}.{fn}({arguments})")
         return
+    if buffer is not None and instr.into in ("zeros", "empty"):
+        if instr.into == "zeros":
+            lines.append(f"copyto({buffer}, 0)")
+        lines.append(f"{target}{buffer}")
+        return
     if buffer is not None and instr.into == "copy":
         lines.append(f"copyto({buffer}, {r(args[0])})")
         lines.append(f"{target}{buffer}")
@@ -167,9 +173,13 @@ def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]
     local = [f"b{i}" for i, (_, _, escapes) in enumerate(slots) if not escapes]
     if local:
         early.append(f"{', '.join(local)}, = L")
+    buffers = [program.adopted[slot] if slot in program.adopted else empty_aligned(shape, dtype)
+               for slot, (shape, dtype, _) in enumerate(slots)]
     for instr in program.instrs:
         if instr is program.late_from:
             lines = late_lines
+        if isinstance(instr, Call) and _hoisted(program, instr, buffers):
+            continue
         if isinstance(instr, Read):
             if instr.source == "arg":
                 lines.append(f"v{instr.out.id} = a{instr.index}" + (
@@ -205,8 +215,6 @@ def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]
     body += ["    " + line for line in late_lines]
     body.append(f"    return wrap({result})")
     source = "\n".join(body)
-    buffers = [program.adopted[slot] if slot in program.adopted else empty_aligned(shape, dtype)
-               for slot, (shape, dtype, _) in enumerate(slots)]
     namespace = dict(writer.namespace, GuardFailed=GuardFailed, ReplayRaised=ReplayRaised,
                      late=_late, ndarray=np.ndarray, empty=empty_aligned, array=np.array,
                      copyto=np.copyto, getrefcount=getrefcount, wrap=wrap,
@@ -217,6 +225,68 @@ def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]
     replay.source = source
     replay.buffers = buffers
     return replay
+
+
+_VIEW_METHODS = frozenset(("reshape", "transpose", "swapaxes", "view", "squeeze"))
+_VIEW_FUNCTIONS = (sliding_window_view, np.moveaxis, np.swapaxes, np.transpose,
+                   np.broadcast_to, np.expand_dims, np.squeeze)
+
+
+def _hoisted(program: Program, instr: Call, buffers: list[Any]) -> bool:
+    """A view of memory the step owns (a local buffer, or a view of one), with constant
+    arguments, is the same array on every call: made once, here, and read as a constant by
+    the replay (a view costs microseconds of Python, sliding_window_view tens). True when
+    `instr` was so made; a call that turns out to copy (a reshape can) stays in the replay."""
+    kind, fn = instr.kind, instr.fn
+    if instr.out is None or instr.writes or not (
+            (kind == "method" and fn in _VIEW_METHODS) or (kind == "attr" and fn == "T")
+            or kind == "getitem" or (kind == "call" and fn in _VIEW_FUNCTIONS)):
+        return False
+
+    def owned(var: Var) -> Any:  # the array behind a Var that is the same on every call
+        if var in program.folded:
+            return program.folded[var]
+        slot = program.buffers.get(var)
+        if slot is None or program.slots[slot][2]:  # none, or handed out (may be replaced)
+            raise KeyError(var)
+        return buffers[slot]
+
+    try:
+        args, kwargs = _substitute(instr.args, owned), _substitute(instr.kwargs, owned)
+    except KeyError:
+        return False
+    base = args[0]
+    if type(base) is not np.ndarray:
+        return False
+    if kind == "method":
+        view = getattr(base, fn)(*args[1:], **kwargs)
+    elif kind == "attr":
+        view = base.T
+    elif kind == "getitem":
+        view = base[args[1]]
+    else:
+        view = fn(*args, **kwargs)
+    if type(view) is not np.ndarray or view.base is None or \
+            not np.may_share_memory(view, base):
+        return False
+    program.folded[instr.out] = view
+    return True
+
+
+def _substitute(obj: Any, value: Callable[[Var], Any]) -> Any:
+    """`obj` with each Var inside (tuples, lists, dicts, slices) replaced by value(var)."""
+    if isinstance(obj, Var):
+        return value(obj)
+    if isinstance(obj, tuple):
+        return tuple(_substitute(o, value) for o in obj)
+    if isinstance(obj, list):
+        return [_substitute(o, value) for o in obj]
+    if isinstance(obj, dict):
+        return {k: _substitute(v, value) for k, v in obj.items()}
+    if isinstance(obj, slice):
+        return slice(_substitute(obj.start, value), _substitute(obj.stop, value),
+                     _substitute(obj.step, value))
+    return obj
 
 
 def _get_generator() -> Any:

@@ -39,6 +39,9 @@ OPERATOR_UFUNCS = {operator.add: np.add, operator.sub: np.subtract,
 INPLACE_METHODS = frozenset(("fill", "sort", "partition", "put", "resize", "itemset",
                              "setfield"))
 OUT_METHODS = frozenset(("sum", "max", "min", "mean", "prod", "any", "all", "cumsum"))
+# new arrays that a replay takes from a buffer instead: "zeros" fills it with zeros, "empty"
+# leaves whatever it holds
+NEW_ARRAYS = {np.zeros_like: "zeros", np.empty_like: "empty"}
 
 
 class _Binding:
@@ -199,6 +202,8 @@ class Recorder:
                 into = "method"
             elif kind == "method" and fn == "copy" and not args[1:] and not kwargs:
                 into = "copy"
+            elif kind == "call" and fn in NEW_ARRAYS and result.flags.c_contiguous:
+                into = NEW_ARRAYS[fn]  # a buffer of its own, zeroed or as it is
         self.emit(Call(var, fn, op_args, op_kwargs, kind, (), into, elementwise))
         return traced
 
