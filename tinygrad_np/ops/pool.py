@@ -12,8 +12,8 @@ import numpy as np
 
 from ..function import Function, OpError
 from .adjoint import scatter_add
-from .conv import (Pair, _crop_tensor, _detail, _window_index, check_fits, check_ndim, crop,
-                   offsets, out_size, pad, pair)
+from .conv import (CHUNK_BYTES, Pair, _crop_tensor, _detail, _window_index, batch_chunks,
+                   check_fits, check_ndim, crop, offsets, out_size, pad, pair)
 
 
 def pool_args(op: str, x: Any, kernel_size: Any, stride: Any,
@@ -49,12 +49,7 @@ class MaxPool2d(Function):
                                                     padding)
         lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min  # integer images
         xp = pad(x, padding, lowest)
-        pieces = [xp[:, :, rows, cols] for _, _, rows, cols in
-                  offsets(kernel, stride, (1, 1), out_hw)]
-        out = pieces[0].copy(order="K") if len(pieces) == 1 else np.maximum(pieces[0],
-                                                                           pieces[1])
-        for piece in pieces[2:]:
-            np.maximum(out, piece, out=out)
+        out = _separable_max(xp, kernel, stride, out_hw)
         ctx.kernel, ctx.stride, ctx.padding, ctx.x_shape, ctx.out_hw = (
             kernel, stride, padding, x.shape, out_hw)
         ctx.save_for_backward(xp, out)
@@ -68,22 +63,12 @@ class MaxPool2d(Function):
         tiled = apart and ctx.stride == ctx.kernel and all(
             o * k == size for o, k, size in zip(ctx.out_hw, ctx.kernel, xp.shape[2:]))
         target = (np.empty_like if tiled else np.zeros_like)(grad, shape=xp.shape)
-        taken = None  # windows whose maximum already got the gradient
-        last = ctx.kernel[0] * ctx.kernel[1] - 1
-        for k, (_, _, rows, cols) in enumerate(offsets(ctx.kernel, ctx.stride, (1, 1),
-                                                       ctx.out_hw)):
-            hit = xp[:, :, rows, cols] == out
-            if taken is None:
-                taken = hit
-            else:
-                np.greater(hit, taken, out=hit)  # a hit, and not in a window already served
-                if k < last:
-                    taken |= hit
-            part = target[:, :, rows, cols]
-            if apart:
-                np.multiply(grad, hit, out=part)
-            else:
-                part += grad * hit
+        windows = list(offsets(ctx.kernel, ctx.stride, (1, 1), ctx.out_hw))
+        # A few batch chunks at a time (a loop over chunks, not images): every kernel offset
+        # reads the same cache lines of the input, which then are still in cache.
+        n, c, hp, wp = xp.shape
+        for part in batch_chunks(n, c * hp * wp * xp.itemsize, CHUNK_BYTES // 2):
+            _route_to_maxima(xp[part], out[part], grad[part], target[part], windows, apart)
         return crop(target, ctx.padding, ctx.x_shape[2:])
 
     def backward_graph(ctx, grad, out):
@@ -106,6 +91,47 @@ class MaxPool2d(Function):
 
     def viz_detail(ctx) -> str:
         return _detail(ctx.kernel, ctx.stride, ctx.padding)
+
+
+def _separable_max(xp: Any, kernel: Pair, stride: Pair, out_hw: Pair) -> Any:
+    """Each window's maximum as the maximum over its rows of the maximum over its columns:
+    kh + kw - 2 elementwise maxima instead of kh * kw - 1. The rows come first, on whole
+    rows of the input (contiguous, where numpy's vectorised loop runs), then the columns,
+    with stride, on the smaller result. Exact (a maximum does not round), and a NaN still
+    wins, since np.maximum propagates it."""
+    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_hw
+    last_row, width = (ho - 1) * sh + 1, (wo - 1) * sw + kw  # the rows and columns used
+    rows = [xp[:, :, i:i + last_row:sh, :width] for i in range(kh)]  # (N, C, Ho, width)
+    top = rows[0] if kh == 1 else np.maximum(rows[0], rows[1])
+    for row in rows[2:]:
+        np.maximum(top, row, out=top)
+    last_col = (wo - 1) * sw + 1
+    if kw == 1:
+        return top[..., :last_col:sw].copy()  # a fresh array, never a view of the input
+    out = np.maximum(top[..., 0:last_col:sw], top[..., 1:1 + last_col:sw])
+    for j in range(2, kw):
+        np.maximum(out, top[..., j:j + last_col:sw], out=out)
+    return out
+
+
+def _route_to_maxima(xp: Any, out: Any, grad: Any, target: Any,
+                     windows: list[tuple[int, int, slice, slice]], apart: bool) -> None:
+    """Add each window's gradient into `target` at the window's first maximum (row-major),
+    one pass per kernel offset; `apart`: the windows are disjoint, so assign instead."""
+    taken = None  # windows whose maximum already got the gradient
+    for k, (_, _, rows, cols) in enumerate(windows):
+        hit = xp[:, :, rows, cols] == out
+        if taken is None:
+            taken = hit
+        else:
+            np.greater(hit, taken, out=hit)  # a hit, and not in a window already served
+            if k < len(windows) - 1:
+                taken |= hit
+        part = target[:, :, rows, cols]
+        if apart:
+            np.multiply(grad, hit, out=part)
+        else:
+            part += grad * hit
 
 
 class AvgPool2d(Function):
