@@ -497,12 +497,15 @@ def test_threads_recording_and_replaying_at_once_each_get_their_own_step():
         expected.append((losses, [p.data.copy() for p in ps]))
     start = threading.Barrier(3)
     got: dict[int, tuple] = {}
+    # the batches drawn beforehand: a thread drawing from a numpy generator while another
+    # records makes that recording give up (it cannot tell whose draw it was; docs/jit.md)
+    batches = [data(call) for call in range(15)]
 
     def train(seed):
         step, ps = make(seed)
         jitted = jit(step)
         start.wait(10)
-        losses = [float(jitted(*data(call)).item()) for call in range(15)]
+        losses = [float(jitted(*batches[call]).item()) for call in range(15)]
         got[seed] = (losses, [p.data.copy() for p in ps], jitted.recordings)
 
     threads = [threading.Thread(target=train, args=(seed,)) for seed in range(3)]

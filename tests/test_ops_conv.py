@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from op_table import specs, table_tests
+from op_table import max_pool2d_ref, specs, table_tests
 
 import tinygrad_np as tg
 from tinygrad_np import OpError, Tensor
@@ -366,6 +366,69 @@ def test_input_gradient_is_the_naive_transposed_conv_of_the_output_gradient(
 
 def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
+
+
+@pytest.mark.parametrize("one_matmul_pixels", [0, 10 ** 9], ids=["per-image", "one-matmul"])
+@pytest.mark.parametrize("weight_grad, bias_grad", [(True, False), (False, True)],
+                         ids=["weight-only", "bias-only"])
+def test_a_frozen_weight_or_bias_still_gets_exactly_its_own_gradient(
+        one_matmul_pixels, weight_grad, bias_grad, rng, monkeypatch):
+    """The bias gradient comes out of the weight gradient's matmul (a row of ones) when both
+    are wanted; with only one of them wanted, each is still the naive sum."""
+    from tinygrad_np.ops import conv
+    monkeypatch.setattr(conv, "ONE_MATMUL_PIXELS", one_matmul_pixels)
+    monkeypatch.setattr(conv, "CHUNK_BYTES", 3000)
+    x = rng.standard_normal((5, 4, 7, 9))
+    w = Tensor(rng.standard_normal((6, 2, 3, 2)), requires_grad=weight_grad)
+    b = Tensor(rng.standard_normal(6), requires_grad=bias_grad)
+    out = tg.conv2d(x, w, b, padding=1, groups=2)
+    g = rng.standard_normal(out.shape)
+    out.backward(g)
+    if bias_grad:
+        assert w.grad is None
+        np.testing.assert_allclose(b.grad, g.sum(axis=(0, 2, 3)), rtol=1e-12, atol=1e-12)
+    else:
+        assert b.grad is None
+        full = Tensor(w.data, requires_grad=True)
+        tg.conv2d(x, full, padding=1, groups=2).backward(g)  # no bias at all
+        np.testing.assert_array_equal(w.grad, full.grad)
+
+
+def _max_pool_backward_ref(x, grad, kernel, stride, padding):
+    """Each window's gradient to its first maximum in row-major order, added up where windows
+    overlap; a window holding NaN passes nothing."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    target = np.zeros(xp.shape)
+    for n, c, y, xx in np.ndindex(grad.shape):
+        window = xp[n, c, y * sh:y * sh + kh, xx * sw:xx * sw + kw]
+        if np.isnan(window).any():
+            continue
+        i, j = np.unravel_index(np.argmax(window), window.shape)  # argmax: the first
+        target[n, c, y * sh + i, xx * sw + j] += grad[n, c, y, xx]
+    return target[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
+
+
+@pytest.mark.parametrize("kernel, stride, padding", [
+    ((2, 2), (2, 2), (0, 0)), ((3, 3), (2, 2), (1, 1)), ((2, 3), (1, 2), (1, 0)),
+    ((1, 2), (1, 2), (0, 1)), ((3, 1), (3, 1), (0, 0)), ((1, 1), (2, 1), (0, 0))])
+def test_max_pool_with_many_ties_and_nan_matches_a_naive_loop_over_several_chunks(
+        kernel, stride, padding, rng, monkeypatch):
+    """Small integers (so most windows tie), a NaN and an -inf, in float32 and float64, with a
+    chunk budget small enough that the backward runs over several batch chunks."""
+    from tinygrad_np.ops import pool
+    monkeypatch.setattr(pool, "CHUNK_BYTES", 2000)
+    for dtype in (np.float32, np.float64):
+        x = rng.integers(-2, 3, (5, 3, 7, 8)).astype(dtype)
+        x[1, 2, 3, 4], x[4, 0, 0, 0] = np.nan, -np.inf
+        t = Tensor(x, requires_grad=True)
+        out = tg.max_pool2d(t, kernel, stride, padding)
+        np.testing.assert_array_equal(out.data, max_pool2d_ref(x, kernel, stride, padding))
+        assert out.data.dtype == dtype and out.data.flags.c_contiguous
+        g = rng.standard_normal(out.shape).astype(dtype)
+        out.backward(g)
+        np.testing.assert_allclose(t.grad, _max_pool_backward_ref(x, g, kernel, stride,
+                                                                  padding), rtol=1e-6)
 
 
 @pytest.mark.parametrize("one_matmul_pixels", [0, 10 ** 9], ids=["per-image", "one-matmul"])
