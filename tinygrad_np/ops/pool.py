@@ -1,8 +1,9 @@
 """Pooling on NCHW arrays: max_pool2d, avg_pool2d, adaptive_avg_pool2d.
 
-Each is a loop over the kh * kw kernel offsets: offset (i, j) meets one strided slice of the
-padded input, the size of the output, so a 2x2 pool is three elementwise maxima (or sums) of
-whole arrays, never a loop over windows. The backward walks the same slices.
+Each is a loop over the kernel offsets, never over windows: offset (i, j) meets one strided
+slice of the padded input, the size of the output, so a 2x2 average is three elementwise
+sums of whole arrays. A maximum is separable: over each window's rows, then its columns
+(a 2x2 max-pool is two elementwise maxima). The backwards walk the kh * kw slices.
 """
 from __future__ import annotations
 
