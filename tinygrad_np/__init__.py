@@ -26,7 +26,7 @@ from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, c
                          unsqueeze, var, where)
 from .nn.loss import binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
 
-from . import datasets, hooks, metrics, nn, optim, random, viz  # noqa: E402
+from . import datasets, hooks, metrics, nn, optim, random, recycle, viz  # noqa: E402
 from .metrics import accuracy  # noqa: E402
 
 __all__ = [
@@ -53,6 +53,6 @@ __all__ = [
     "adaptive_avg_pool2d", "mse_loss", "l1_loss", "binary_cross_entropy_with_logits",
     "nll_loss", "cross_entropy", "accuracy",
     # subpackages
-    "nn", "optim", "datasets", "metrics", "viz", "random", "hooks",
+    "nn", "optim", "datasets", "metrics", "viz", "random", "hooks", "recycle",
 ]
 __version__ = "0.1.0"

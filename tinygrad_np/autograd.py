@@ -15,6 +15,7 @@ import numpy as np
 
 from . import hooks
 from .grad_mode import config
+from .recycle import HELD
 from .tensor import Tensor
 
 # The walk works in place on an array only it holds, told by getrefcount, where the counts
@@ -25,6 +26,7 @@ from .tensor import Tensor
 _EXACT_COUNTS = sys.version_info < (3, 14) and getattr(sys, "_is_gil_enabled", lambda: True)()
 _ONLY_THE_WALK = 2 if _EXACT_COUNTS else None  # in a local: the local and the call's argument
 _ONLY_THE_DICT = 3 if _EXACT_COUNTS else None  # in the gradient dict: that, and the two above
+# (An array that `recycle` keeps for reuse has one reference more, its pool's: not counted.)
 # Held while gradients are added into .grad: two threads calling backward() into one shared
 # leaf would otherwise both read the old .grad and one of the two additions would be lost.
 # The walk itself runs unlocked (each backward has its own dicts); only the final
@@ -81,7 +83,8 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                     grad = _observe(output, grad, fn in summed, handed_out)
             if checked_backward is None:
                 if fn.in_place_backward and grad.__class__ is np.ndarray and \
-                        grad.base is None and getrefcount(grad) == _ONLY_THE_WALK:
+                        grad.base is None and \
+                        getrefcount(grad) - (id(grad) in HELD) == _ONLY_THE_WALK:
                     input_grads = fn.backward_in_place(grad)
                 else:
                     input_grads = fn.backward(grad)
@@ -118,7 +121,8 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                 if key is parent:
                     leaves.append(parent)
             elif key in summed or (previous.__class__ is np.ndarray
-                                   and getrefcount(previous) == _ONLY_THE_DICT
+                                   and getrefcount(previous) - (id(previous) in HELD)
+                                   == _ONLY_THE_DICT
                                    and previous.base is None):
                 # We made it, or only this dict holds it: adding in place is invisible, and
                 # saves a parameter-sized allocation, which costs page faults on every step.

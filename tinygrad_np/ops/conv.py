@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .. import recycle
 from ..function import Function, OpError
 from .adjoint import scatter_add
 from .combine import Pad
@@ -92,7 +93,7 @@ def pad(x: Any, padding: Pair, value: float = 0.0) -> Any:
         return x
     n, c, h, w = x.shape
     shape = (n, c, h + 2 * ph, w + 2 * pw)
-    out = np.zeros_like(x, shape=shape) if value == 0 else np.full_like(x, value, shape=shape)
+    out = recycle.zeros(x, shape) if value == 0 else recycle.full(x, shape, value)
     out[:, :, ph:ph + h, pw:pw + w] = x
     return out
 
@@ -149,7 +150,7 @@ def wide_input(x: Any, padding: Pair, dilation: Pair) -> Any:
     that `wide_view` can see every kernel offset's windows as one run of the flat image."""
     n, c, h, w = x.shape
     (ph, pw), dh = padding, dilation[0]
-    out = np.zeros_like(x, shape=(n, c, h + 2 * ph + dh, w + 2 * pw))
+    out = recycle.zeros(x, (n, c, h + 2 * ph + dh, w + 2 * pw))
     out[:, :, ph:ph + h, pw:pw + w] = x
     return out
 
@@ -241,10 +242,10 @@ class Conv2d(Function):
         shape = (n, g, o // g, ho, wo)
         dtype = np.result_type(x, weight) if bias is None else np.result_type(x, weight, bias)
         if bias is None:
-            out = np.empty_like(x, dtype=dtype, shape=shape)
+            out = recycle.empty(x, shape, dtype)
         else:  # the bias first, each chunk's product added to it while still in cache
-            out = np.broadcast_to(bias.reshape(g, o // g, 1, 1).astype(dtype, copy=False),
-                                  shape).copy()
+            out = recycle.copy(np.broadcast_to(
+                bias.reshape(g, o // g, 1, 1).astype(dtype, copy=False), shape))
         # im2col and matmul a few batch chunks at a time (a loop over chunks, not images):
         # the column matrix of the whole batch would be many megabytes, out of cache
         view = column_view(xp, kernel, stride, dilation, out_hw)
@@ -257,6 +258,8 @@ class Conv2d(Function):
             else:
                 chunk = out[part]
                 chunk += product
+            # freed before the next chunk's are made, malloc hands back the same, warm, memory
+            del cols, product
         ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, g
         ctx.x_shape, ctx.w_shape, ctx.out_hw = x.shape, weight.shape, out_hw
         need_x, need_w = ctx.needs_input_grad[:2]
@@ -440,7 +443,7 @@ def _input_grad(rows: Any, wmat: Any, padded: tuple[int, int, int, int], kernel:
     gradient (one matmul) added back into the windows (col2im, kh * kw strided adds)."""
     n, c = padded[:2]
     (kh, kw), (ho, wo) = kernel, out_hw
-    target = np.zeros_like(rows, shape=padded)
+    target = recycle.zeros(rows, padded)
     w_t = wmat.swapaxes(1, 2)
     for part in batch_chunks(n, c * kh * kw * ho * wo * rows.itemsize):
         grad_cols = np.matmul(w_t, rows[part]).reshape(-1, c, kh, kw, ho, wo)
@@ -469,7 +472,7 @@ def _input_grad_stride_1(grad: Any, wmat: Any, padded: tuple[int, int, int, int]
     block = hp * wp
     tail = (kh - 1) * dh * wp + (kw - 1) * dw  # the largest shift
     dtype = np.result_type(grad, wmat)
-    tall = np.zeros_like(grad, dtype=dtype, shape=(c, n * block + tail))
+    tall = recycle.zeros(grad, (c, n * block + tail), dtype)
     w_t = wmat.swapaxes(1, 2)  # (groups, cg * kh * kw, out per group)
     chunks = batch_chunks(n, c * kh * kw * block * grad.itemsize, 8 * CHUNK_BYTES)
     rows = np.zeros_like(grad, shape=(o, chunks[0].stop * block))  # zeros stay where unwritten
@@ -491,7 +494,7 @@ def _input_grad_stride_1(grad: Any, wmat: Any, padded: tuple[int, int, int, int]
                 piece = tall[:, start:start + m * block]
                 piece += cols[:, i, j]
     # back to (N, C, Hp, Wp), contiguous, for the ops downstream
-    return tall[:, :n * block].reshape(c, n, hp, wp).swapaxes(0, 1).copy()
+    return recycle.copy(tall[:, :n * block].reshape(c, n, hp, wp).swapaxes(0, 1))
 
 
 def crop(target: Any, padding: Pair, size: Pair) -> Any:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import recycle
 from ..function import Function, unbroadcast
 from .adjoint import sum_to
 
@@ -195,7 +196,7 @@ class Relu(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.maximum(x, 0)
+        return np.maximum(x, 0, out=recycle.out(x))  # big ones recycled: no page faults
 
     def backward(ctx, grad):
         x, = ctx.saved_tensors
@@ -203,7 +204,7 @@ class Relu(Function):
 
     def backward_in_place(ctx, grad):  # grad is the walk's alone: masked where it lies
         x, = ctx.saved_tensors
-        return np.multiply(grad, x > 0, out=grad)
+        return np.multiply(grad, np.greater(x, 0, out=recycle.out(x, None, bool)), out=grad)
 
     def backward_graph(ctx, grad, out):
         return grad * (ctx.parents[0].data > 0)

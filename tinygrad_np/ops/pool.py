@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import recycle
 from ..function import Function, OpError
 from .adjoint import scatter_add
 from .conv import (CHUNK_BYTES, Pair, _crop_tensor, _detail, _window_index, batch_chunks,
@@ -63,7 +64,7 @@ class MaxPool2d(Function):
         apart = all(s >= k for s, k in zip(ctx.stride, ctx.kernel))
         tiled = apart and ctx.stride == ctx.kernel and all(
             o * k == size for o, k, size in zip(ctx.out_hw, ctx.kernel, xp.shape[2:]))
-        target = (np.empty_like if tiled else np.zeros_like)(grad, shape=xp.shape)
+        target = (recycle.empty if tiled else recycle.zeros)(grad, xp.shape)
         windows = list(offsets(ctx.kernel, ctx.stride, (1, 1), ctx.out_hw))
         # A few batch chunks at a time (a loop over chunks, not images): every kernel offset
         # reads the same cache lines of the input, which then are still in cache.
@@ -103,13 +104,14 @@ def _separable_max(xp: Any, kernel: Pair, stride: Pair, out_hw: Pair) -> Any:
     (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_hw
     last_row, width = (ho - 1) * sh + 1, (wo - 1) * sw + kw  # the rows and columns used
     rows = [xp[:, :, i:i + last_row:sh, :width] for i in range(kh)]  # (N, C, Ho, width)
-    top = rows[0] if kh == 1 else np.maximum(rows[0], rows[1])
+    top = rows[0] if kh == 1 else np.maximum(rows[0], rows[1], out=recycle.out(rows[0]))
     for row in rows[2:]:
         np.maximum(top, row, out=top)
     last_col = (wo - 1) * sw + 1
     if kw == 1:
-        return top[..., :last_col:sw].copy()  # a fresh array, never a view of the input
-    out = np.maximum(top[..., 0:last_col:sw], top[..., 1:1 + last_col:sw])
+        return recycle.copy(top[..., :last_col:sw])  # never a view of the input
+    first = top[..., 0:last_col:sw]
+    out = np.maximum(first, top[..., 1:1 + last_col:sw], out=recycle.out(first))
     for j in range(2, kw):
         np.maximum(out, top[..., j:j + last_col:sw], out=out)
     return out
@@ -154,7 +156,7 @@ class AvgPool2d(Function):
         share = grad / (kh * kw)
         n, c, h, w = ctx.x_shape
         ph, pw = ctx.padding
-        target = np.zeros_like(grad, shape=(n, c, h + 2 * ph, w + 2 * pw))
+        target = recycle.zeros(grad, (n, c, h + 2 * ph, w + 2 * pw))
         for _, _, rows, cols in offsets(ctx.kernel, ctx.stride, (1, 1), ctx.out_hw):
             part = target[:, :, rows, cols]
             part += share
@@ -179,7 +181,8 @@ def _avg_pool(ctx: Any, x: Any, kernel: Pair, stride: Pair, padding: Pair, out_h
     xp = pad(x, padding)
     pieces = [xp[:, :, rows, cols] for _, _, rows, cols in offsets(kernel, stride, (1, 1),
                                                                    out_hw)]
-    out = pieces[0].copy(order="K") if len(pieces) == 1 else pieces[0] + pieces[1]
+    out = pieces[0].copy(order="K") if len(pieces) == 1 else \
+        np.add(pieces[0], pieces[1], out=recycle.out(pieces[0]))
     for piece in pieces[2:]:
         out += piece
     if len(pieces) > 1:
