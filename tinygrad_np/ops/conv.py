@@ -12,6 +12,7 @@ backward.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -263,13 +264,13 @@ class Conv2d(Function):
         ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, g
         ctx.x_shape, ctx.w_shape, ctx.out_hw = x.shape, weight.shape, out_hw
         need_x, need_w = ctx.needs_input_grad[:2]
-        # the padded input, not its columns: backward rebuilds them chunk by chunk (cheap and
-        # in cache) rather than keeping a matrix kh * kw times the input's size alive
-        ctx.save_for_backward(xp if need_w else None, wmat if need_x else None)
+        # the padded input, seen as its columns (a view, made once: backward copies them chunk
+        # by chunk, in cache, rather than keeping a matrix kh * kw times the input's size alive)
+        ctx.save_for_backward(view if need_w else None, wmat if need_x else None)
         return out.reshape(n, o, ho, wo)
 
     def backward(ctx, grad):
-        xp, wmat = ctx.saved_tensors
+        view, wmat = ctx.saved_tensors
         n, c, h, w = ctx.x_shape
         o, cg, kh, kw = ctx.w_shape
         g, (ho, wo) = ctx.groups, ctx.out_hw
@@ -287,8 +288,7 @@ class Conv2d(Function):
         need_b = len(ctx.needs_input_grad) == 3 and ctx.needs_input_grad[2]
         grad_b = None
         if ctx.needs_input_grad[1]:
-            grad_w, grad_b = _weight_grad(grad, xp, (o, cg, kh, kw), ctx.stride, ctx.dilation,
-                                          g, need_b)
+            grad_w, grad_b = _weight_grad(grad, view, (o, cg, kh, kw), g, need_b)
         elif need_b:
             # the batch summed first (whole rows added), then each channel's pixels: two to
             # three times faster than numpy's one reduction over both axes
@@ -372,22 +372,21 @@ def _conv2d_backward_graph(ctx: Any, grad: Any, x: Any, weight: Any) -> Any:
 ONE_MATMUL_PIXELS = 512
 
 
-def _weight_grad(grad: Any, xp: Any, w_shape: tuple[int, int, int, int], stride: Pair,
-                 dilation: Pair, groups: int, with_bias: bool = False) -> tuple[Any, Any]:
+def _weight_grad(grad: Any, view: Any, w_shape: tuple[int, int, int, int], groups: int,
+                 with_bias: bool = False) -> tuple[Any, Any]:
     """A conv's weight gradient (O, C // groups, kh, kw) from its output gradient
-    (N, O, Ho, Wo) and the input it saved (`wide_input` for stride 1, else `pad`): per batch
-    chunk, the columns rebuilt (in cache) and multiplied by the output gradient. With
-    `with_bias`, also the bias gradient (O,), else None: the columns get one more row, of
-    ones, so that the same matmul sums each output channel's gradient."""
+    (N, O, Ho, Wo) and its input's `column_view` (N, C, kh, kw, pixels...): per batch chunk,
+    the columns copied (in cache) and multiplied by the output gradient. With `with_bias`,
+    also the bias gradient (O,), else None: the columns get one more row, of ones, so that
+    the same matmul sums each output channel's gradient."""
     o, cg, kh, kw = w_shape
     n, _, ho, wo = grad.shape
     g = groups
-    width = xp.shape[3] if stride == (1, 1) else wo
-    pixels = ho * width
+    pixels = math.prod(view.shape[4:])  # Ho * Wp on rows Wp wide (stride 1), else Ho * Wo
+    width = pixels // ho
     k = cg * kh * kw
-    view = column_view(xp, (kh, kw), stride, dilation, (ho, wo))
     view = view.reshape((n, g, cg) + view.shape[2:])  # (N, groups, cg, kh, kw, ...)
-    chunks = batch_chunks(n, k * pixels * xp.itemsize)
+    chunks = batch_chunks(n, k * pixels * view.itemsize)
     one_matmul = pixels <= ONE_MATMUL_PIXELS
     height = k + 1 if with_bias else k  # rows of a column matrix
     rows: Any
@@ -403,7 +402,7 @@ def _weight_grad(grad: Any, xp: Any, w_shape: tuple[int, int, int, int], stride:
     else:
         rows = np.zeros_like(grad, shape=(chunks[0].stop, o, ho, width)) if width != wo \
             else None
-    cols_memory = np.empty_like(xp, shape=(chunks[0].stop * g * height * pixels,))
+    cols_memory = np.empty_like(view, shape=(chunks[0].stop * g * height * pixels,))
     grad_w: Any = None
     for part in chunks:
         m = part.stop - part.start
