@@ -178,13 +178,6 @@ def column_view(xp: Any, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pai
     return windows(xp, kernel, stride, dilation, out_hw).transpose(0, 1, 4, 5, 2, 3)
 
 
-def columns(view: Any, groups: int) -> Any:
-    """A chunk of a `column_view` copied into its matrices (N, groups, K, columns). The copy
-    as .copy() (C order), not as a reshape: jit then reuses one buffer for it."""
-    n, c, kh, kw = view.shape[:4]
-    return view.copy().reshape(n, groups, c // groups * kh * kw, -1)
-
-
 # About a megabyte: half the L2 cache of a core, so that a chunk's column matrix is still in
 # cache when its matmul reads it, and small enough that malloc recycles it instead of mapping
 # fresh (page-faulting) memory for every call.
@@ -233,34 +226,38 @@ class Conv2d(Function):
         kernel = weight.shape[2:]
         padding = conv_padding(padding, kernel, stride, dilation, op)
         check_fits(op, x.shape, kernel, padding, dilation)
-        n, o = x.shape[0], weight.shape[0]
+        n, c, o = x.shape[0], x.shape[1], weight.shape[0]
         out_hw = ho, wo = tuple(out_size(size, k, s, p, d) for size, k, s, p, d in
                                 zip(x.shape[2:], kernel, stride, padding, dilation))
         wide = stride == (1, 1)  # columns Ho * Wp: see wide_view
         xp = wide_input(x, padding, dilation) if wide else pad(x, padding)
         width = xp.shape[3] if wide else wo
         wmat = weight.reshape(g, o // g, -1)  # (groups, out per group, cg * kh * kw)
-        shape = (n, g, o // g, ho, wo)
-        dtype = np.result_type(x, weight) if bias is None else np.result_type(x, weight, bias)
-        if bias is None:
-            out = recycle.empty(x, shape, dtype)
-        else:  # the bias first, each chunk's product added to it while still in cache
-            out = recycle.copy(np.broadcast_to(
-                bias.reshape(g, o // g, 1, 1).astype(dtype, copy=False), shape))
+        k, pixels = wmat.shape[2], ho * width
+        # With a bias, it is one more column of the weights, met by a row of ones in the
+        # columns: the matmul adds it, and each chunk's product is copied out once.
+        wmat_b = wmat if bias is None else np.concatenate([wmat, bias.reshape(g, o // g, 1)], 2)
+        height = wmat_b.shape[2]  # rows of a column matrix
+        out = recycle.empty(x, (n, g, o // g, ho, wo), np.result_type(x, wmat_b))
         # im2col and matmul a few batch chunks at a time (a loop over chunks, not images):
         # the column matrix of the whole batch would be many megabytes, out of cache
         view = column_view(xp, kernel, stride, dilation, out_hw)
-        for part in batch_chunks(n, wmat.shape[2] * ho * width * x.itemsize):
-            cols = columns(view[part], g)
-            product = np.matmul(wmat, cols)  # (chunk, groups, out per group, Ho * width)
-            product = product.reshape(product.shape[:3] + (ho, width))[..., :wo]
-            if bias is None:
-                out[part] = product
-            else:
-                chunk = out[part]
-                chunk += product
-            # freed before the next chunk's are made, malloc hands back the same, warm, memory
-            del cols, product
+        images = view.reshape((n, g, c // g) + view.shape[2:])  # (N, groups, cg, kh, kw, ...)
+        chunks = batch_chunks(n, height * pixels * x.itemsize)
+        # one array for every chunk's columns, one for its products: in cache for the next
+        cols_memory = np.empty_like(xp, shape=(chunks[0].stop * g * height * pixels,))
+        product_memory = np.empty_like(out, shape=(chunks[0].stop * o * pixels,))
+        for part in chunks:
+            m = part.stop - part.start
+            cols = cols_memory[:m * g * height * pixels].reshape(m, g, height, pixels)
+            source = images[part]
+            cols[:, :, :k].reshape(source.shape)[...] = source
+            if height > k and part.start == 0:  # once: a later chunk is never larger
+                cols[:, :, k] = 1
+            # (chunk, groups, out per group, Ho * width)
+            product = product_memory[:m * o * pixels].reshape(m, g, o // g, pixels)
+            np.matmul(wmat_b, cols, out=product)
+            out[part] = product.reshape(m, g, o // g, ho, width)[..., :wo]
         ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, g
         ctx.x_shape, ctx.w_shape, ctx.out_hw = x.shape, weight.shape, out_hw
         need_x, need_w = ctx.needs_input_grad[:2]
