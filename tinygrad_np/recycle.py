@@ -39,6 +39,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections import OrderedDict
+from math import prod
 from sys import getrefcount
 from typing import Any
 
@@ -94,10 +95,10 @@ def out(like: Any, shape: Any = None, dtype: Any = None) -> Any:
             return None
         return _take(like.shape, like.dtype)
     dtype = like.dtype if dtype is None else np.dtype(dtype)
-    shape = like.shape if shape is None else shape
-    if _nbytes(shape, dtype) < MIN_BYTES:
+    shape = like.shape if shape is None else tuple(shape)
+    if prod(shape) * dtype.itemsize < MIN_BYTES:
         return None
-    return _take(tuple(shape), dtype)
+    return _take(shape, dtype)
 
 
 def empty(like: Any, shape: Any, dtype: Any = None) -> Any:
@@ -154,17 +155,11 @@ def stats() -> dict[str, int]:
             "bytes": pool.nbytes, "made": pool.made, "reused": pool.reused}
 
 
-def _nbytes(shape: Any, dtype: np.dtype) -> int:
-    count = 1
-    for n in shape:
-        count *= n
-    return count * dtype.itemsize
-
-
 def _take(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     pool = _pool
+    shapes = pool.arrays
     key = (shape, dtype)
-    arrays = pool.arrays.get(key)
+    arrays = shapes.get(key)
     if arrays is not None:
         # the most recently used first: the one most likely still in cache
         for index in range(len(arrays) - 1, -1, -1):
@@ -173,8 +168,7 @@ def _take(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
                 pool.reused += 1
                 if index != len(arrays) - 1:
                     arrays.append(arrays.pop(index))
-                if len(pool.arrays) > 1:
-                    pool.arrays.move_to_end(key)
+                shapes.move_to_end(key)
                 return array
     array = np.empty(shape, dtype)
     if arrays is not None and len(arrays) >= PER_SHAPE:
