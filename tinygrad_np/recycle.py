@@ -4,12 +4,13 @@ A training step makes the same big arrays every time: a conv's padded input and 
 the ReLU after it, the pooling's, and their gradients. Each fresh one is memory that glibc's
 malloc maps from the system, and often gives back when it is freed (its trim threshold).
 The next step then page-faults it in again, one fault per 4 KiB page. At LeNet's batch 256 that
-was about 4,000 faults a step, a fifth of the step's time.
+was about 4,000 faults a step, a sixth of the step's time.
 
 So an op body asks here for such an array by shape and dtype. It gets one that an earlier
 call made, once nothing else holds it. The recycler keeps a reference to every array it
 made, and reuses one whose reference count says that its own is the only one left. Then no
-tensor, no saved-for-backward, no view and no caller can see the array being overwritten.
+tensor, no saved-for-backward, no view and no caller can see the array being overwritten
+(a weak reference does not count: keep the array itself, or a view of it).
 Arrays under `MIN_BYTES` (malloc recycles those by itself) and arrays of other libraries (a
 jit's stand-ins, CuPy) are made as usual.
 
