@@ -477,6 +477,49 @@ def test_an_optimizer_step_inside_replays_with_the_learning_rate_of_the_day():
     assert jitted.recordings == 1
 
 
+def test_recording_lets_go_of_every_object_before_it_runs_python_code(monkeypatch):
+    """The scan for optimizers and bit generators takes every object of the process
+    (gc.get_objects) and must let go of that list before running any Python code. While it
+    holds the list, another thread that resumes building a tuple from a generator fails with
+    SystemError (CPython's tuple resize needs the only reference: python/cpython#39117). Seen
+    in CI: a recording thread's own `tuple(gen)` failed while a second thread scanned."""
+    import gc as gc_module
+    import weakref
+
+    from tinygrad_np.jit import record
+
+    class Objects(list):  # a list that can be weakly referenced
+        pass
+
+    held = []
+    real = gc_module.get_objects
+    monkeypatch.setattr(record.gc, "get_objects",
+                        lambda: held.append(weakref.ref(o := Objects(real()))) or o)
+    alive_while_shadowing = []
+    shadow = record.Recorder._shadow
+
+    def checked_shadow(self, obj):
+        alive_while_shadowing.append(held[-1]() is not None)
+        return shadow(self, obj)
+
+    monkeypatch.setattr(record.Recorder, "_shadow", checked_shadow)
+    w = Tensor(np.ones((3, 2), np.float32), requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+
+    def step(x):
+        opt.zero_grad()
+        loss = (Tensor(x) @ w).sum()
+        loss.backward()
+        opt.step()
+        return loss
+
+    jitted = jit(step)
+    for call in range(3):
+        jitted(np.full((4, 3), call, np.float32))
+    assert held and alive_while_shadowing  # the scan ran, and found the optimizer
+    assert not any(alive_while_shadowing)
+
+
 def test_threads_recording_and_replaying_at_once_each_get_their_own_step():
     def make(seed):
         w, b = params(seed)

@@ -298,27 +298,28 @@ class Recorder:
         from ..optim import Optimizer
 
         found = reachable(fn, arguments)
+        kinds = _scanned_kinds(Optimizer)
+        wanted = frozenset(kinds).__contains__
         with _SCAN_LOCK:  # no thread checks for kept objects while this list holds them all
-            objects = gc.get_objects()
+            # Every object, held for as short a time as can be: filtered at once, in C. The
+            # list holds each tuple that another thread is still building (`tuple(gen)`), and
+            # CPython's tuple resize then fails with SystemError (python/cpython#39117).
             # By type(obj), not isinstance: isinstance also reads obj.__class__, which some
             # libraries' lazy objects answer with a deprecation warning (torch's reduce_op).
-            # Each type is sorted once: a process with PyTorch loaded holds ~170,000 objects.
-            kinds: dict[type, int] = {}
-            for obj in objects:
-                kind = kinds.get(type(obj))
-                if kind is None:
-                    kind = kinds[type(obj)] = _kind_of(type(obj), Optimizer)
-                if not kind:
-                    continue
-                if kind == _TENSOR:
-                    if obj.grad_fn is None and (found is None or id(obj) in found):
-                        self.before[id(obj)] = (obj, obj.data, obj.grad)
-                elif kind == _OPTIMIZER:
-                    if hasattr(obj, "__dict__"):
-                        self._shadow(obj)
-                else:
-                    self.draws.states[obj] = obj.state
-            del objects, obj
+            objects = gc.get_objects()
+            picked = list(itertools.compress(objects, map(wanted, map(type, objects))))
+            del objects
+        for obj in picked:
+            kind = kinds[type(obj)]
+            if kind == _TENSOR:
+                if obj.grad_fn is None and (found is None or id(obj) in found):
+                    self.before[id(obj)] = (obj, obj.data, obj.grad)
+            elif kind == _OPTIMIZER:
+                if hasattr(obj, "__dict__"):
+                    self._shadow(obj)
+            else:
+                self.draws.states[obj] = obj.state
+        del picked
 
     def _shadow(self, obj: Any) -> None:
         with _SHADOWS_LOCK:
@@ -428,15 +429,18 @@ class Recorder:
 _TENSOR, _OPTIMIZER, _BIT_GENERATOR = 1, 2, 3  # what the scan looks for
 
 
-def _kind_of(kind: type, optimizer: type) -> int:
-    """Which of the scan's kinds objects of type `kind` are (0: none)."""
-    if issubclass(kind, Tensor):
-        return _TENSOR
-    if issubclass(kind, optimizer):
-        return _OPTIMIZER
-    if issubclass(kind, np.random.BitGenerator):
-        return _BIT_GENERATOR
-    return 0
+def _scanned_kinds(optimizer: type) -> dict[type, int]:
+    """Each class the scan looks for (Tensor, the optimizers, numpy's bit generators, and
+    their subclasses defined so far), and which of its kinds it is."""
+    kinds: dict[type, int] = {}
+    for root, kind in ((np.random.BitGenerator, _BIT_GENERATOR), (optimizer, _OPTIMIZER),
+                       (Tensor, _TENSOR)):
+        classes = [root]
+        while classes:
+            cls = classes.pop()
+            kinds[cls] = kind
+            classes += type.__subclasses__(cls)
+    return kinds
 
 
 def _operands(obj: Any) -> Any:
