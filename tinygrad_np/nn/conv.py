@@ -130,7 +130,6 @@ class Conv1d(_ConvNd):
                       self.groups)
 
 
-
 class ConvTranspose2d(_ConvNd):
     """Transposed 2-D convolution, as `torch.nn.ConvTranspose2d` (same argument order).
 

@@ -261,13 +261,14 @@ class Conv2d(Function):
         ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, g
         ctx.x_shape, ctx.w_shape, ctx.out_hw = x.shape, weight.shape, out_hw
         need_x, need_w = ctx.needs_input_grad[:2]
-        # the padded input, seen as its columns (a view, made once: backward copies them chunk
-        # by chunk, in cache, rather than keeping a matrix kh * kw times the input's size alive)
-        ctx.save_for_backward(view if need_w else None, wmat if need_x else None)
+        # the padded input, seen as its columns by group (a view, made once: backward copies
+        # them chunk by chunk, in cache, rather than keeping a matrix kh * kw times the
+        # input's size alive)
+        ctx.save_for_backward(images if need_w else None, wmat if need_x else None)
         return out.reshape(n, o, ho, wo)
 
     def backward(ctx, grad):
-        view, wmat = ctx.saved_tensors
+        images, wmat = ctx.saved_tensors
         n, c, h, w = ctx.x_shape
         o, cg, kh, kw = ctx.w_shape
         g, (ho, wo) = ctx.groups, ctx.out_hw
@@ -285,7 +286,7 @@ class Conv2d(Function):
         need_b = len(ctx.needs_input_grad) == 3 and ctx.needs_input_grad[2]
         grad_b = None
         if ctx.needs_input_grad[1]:
-            grad_w, grad_b = _weight_grad(grad, view, (o, cg, kh, kw), g, need_b)
+            grad_w, grad_b = _weight_grad(grad, images, (o, cg, kh, kw), need_b)
         elif need_b:
             # the batch summed first (whole rows added), then each channel's pixels: two to
             # three times faster than numpy's one reduction over both axes
@@ -369,20 +370,19 @@ def _conv2d_backward_graph(ctx: Any, grad: Any, x: Any, weight: Any) -> Any:
 ONE_MATMUL_PIXELS = 512
 
 
-def _weight_grad(grad: Any, view: Any, w_shape: tuple[int, int, int, int], groups: int,
+def _weight_grad(grad: Any, view: Any, w_shape: tuple[int, int, int, int],
                  with_bias: bool = False) -> tuple[Any, Any]:
     """A conv's weight gradient (O, C // groups, kh, kw) from its output gradient
-    (N, O, Ho, Wo) and its input's `column_view` (N, C, kh, kw, pixels...): per batch chunk,
-    the columns copied (in cache) and multiplied by the output gradient. With `with_bias`,
-    also the bias gradient (O,), else None: the columns get one more row, of ones, so that
-    the same matmul sums each output channel's gradient."""
+    (N, O, Ho, Wo) and its input's `column_view` by group (N, groups, cg, kh, kw,
+    pixels...): per batch chunk, the columns copied (in cache) and multiplied by the output
+    gradient. With `with_bias`, also the bias gradient (O,), else None: the columns get one
+    more row, of ones, so that the same matmul sums each output channel's gradient."""
     o, cg, kh, kw = w_shape
-    n, _, ho, wo = grad.shape
-    g = groups
-    pixels = math.prod(view.shape[4:])  # Ho * Wp on rows Wp wide (stride 1), else Ho * Wo
+    n, g = view.shape[:2]
+    ho, wo = grad.shape[2:]
+    pixels = math.prod(view.shape[5:])  # Ho * Wp on rows Wp wide (stride 1), else Ho * Wo
     width = pixels // ho
     k = cg * kh * kw
-    view = view.reshape((n, g, cg) + view.shape[2:])  # (N, groups, cg, kh, kw, ...)
     chunks = batch_chunks(n, k * pixels * view.itemsize)
     one_matmul = pixels <= ONE_MATMUL_PIXELS
     height = k + 1 if with_bias else k  # rows of a column matrix
