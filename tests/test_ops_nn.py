@@ -47,9 +47,9 @@ def test_log_softmax_gradient(rng):
 
 @pytest.mark.parametrize("shape", [(600, 10), (120, 2), (300, 10), (12, 10)])
 def test_softmax_of_many_short_rows_matches_float64_and_keeps_nan_in_its_row(shape, rng):
-    """Many rows of few classes take the column-wise maximum (at least 10 rows a column) and
-    sum (at least 50), few rows numpy's reductions: the same values as the float64 formula,
-    a NaN only in its own row, -inf logits at probability 0."""
+    """Rows of few classes (at most 32, and at least as many rows) are reduced down the
+    columns of a transposed copy, fewer rows by numpy's reductions: the same values as the
+    float64 formula, a NaN only in its own row, -inf logits at probability 0."""
     x = (rng.standard_normal(shape) * 5).astype(np.float32)
     x[1, 0], x[2, :] = np.nan, -np.inf
     x[2, 1] = 0.0
@@ -71,6 +71,33 @@ def test_softmax_of_many_short_rows_matches_float64_and_keeps_nan_in_its_row(sha
     expected = -np.log(_softmax(x[ok].astype(np.float64), axis=1)[np.arange(ok.sum()),
                                                                    labels[ok]]).mean()
     np.testing.assert_allclose(loss, expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(128, 10), (1024, 10), (64, 32), (7, 1), (40, 33), (3, 10)])
+def test_row_max_and_sum_are_numpys_max_and_the_columns_added_in_order(shape, rng):
+    """The reductions behind softmax and cross-entropy: the max is exactly numpy's (NaN
+    included); on the few-columns path the sum adds the columns left to right, exactly,
+    otherwise it is numpy's own sum. Both are (N, 1) arrays of the input's dtype, and
+    writing into them leaves the input alone."""
+    from tinygrad_np.ops.nn import _max, _sum
+
+    x = rng.standard_normal(shape).astype(np.float32)
+    x[2, 0] = np.nan
+    kept = x.copy()
+    row_max, row_sum = _max(x, 1), _sum(x, -1)
+    assert row_max.shape == row_sum.shape == (shape[0], 1)
+    assert row_max.dtype == row_sum.dtype == np.float32
+    np.testing.assert_array_equal(row_max, x.max(axis=1, keepdims=True))
+    if shape[1] <= min(32, shape[0]):
+        in_order = x[:, :1].copy()
+        for j in range(1, shape[1]):
+            in_order[:, 0] += x[:, j]
+        np.testing.assert_array_equal(row_sum, in_order)
+    else:
+        np.testing.assert_array_equal(row_sum, x.sum(axis=1, keepdims=True))
+    row_max[...] = 7.0
+    row_sum[...] = 7.0
+    np.testing.assert_array_equal(x, kept)
 
 
 def test_softmax_and_log_softmax_are_stable_for_huge_logits():
