@@ -276,6 +276,24 @@ def test_unbroadcast_of_a_bias_row_sums_every_column_in_its_dtype(rng):
     np.testing.assert_array_equal(unbroadcast(np.ones((0, 3)), (3,)), [0.0, 0.0, 0.0])
 
 
+def test_unbroadcast_of_a_bias_row_hands_out_its_own_array_each_time(rng):
+    """The row of ones is made once per batch size and kept read-only; what unbroadcast
+    returns is a new array the caller may write, and the rows kept stay bounded."""
+    from tinygrad_np import function
+
+    g = rng.standard_normal((9, 4)).astype(np.float32)
+    first = unbroadcast(g, (4,))
+    second = unbroadcast(2 * g, (4,))
+    np.testing.assert_allclose(second, 2 * first, rtol=1e-6)
+    first[...] = 0.0
+    np.testing.assert_allclose(unbroadcast(g, (4,)), g.sum(axis=0), rtol=1e-5, atol=1e-6)
+    assert first.flags.writeable and not np.shares_memory(first, unbroadcast(g, (4,)))
+    for rows in range(1, 200):
+        assert unbroadcast(np.ones((rows, 2)), (2,)).tolist() == [rows, rows]
+    assert len(function._ONES) <= 64
+    assert not any(ones.flags.writeable for ones in function._ONES.values())
+
+
 # -- what Function.apply does with a forward's errors and results (issue 12) -------------------
 class Inverse(Function):
     def forward(ctx, a):

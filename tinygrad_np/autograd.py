@@ -149,7 +149,13 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                     summed.discard(leaf)  # the hook's array: never added into in place
     with _GRAD_LOCK:  # once per backward, uncontended in a single thread: ~0.1 us
         for leaf in leaves:
-            _accumulate(leaf, grads[leaf], leaf in summed, handed_out)
+            grad = grads[leaf]
+            if leaf.grad is None and grad.__class__ is np.ndarray and \
+                    (leaf in summed or (grad.base is None and id(grad) not in handed_out)):
+                handed_out.add(id(grad))  # the usual case of _accumulate, without the call
+                leaf.grad = grad
+            else:
+                _accumulate(leaf, grad, leaf in summed, handed_out)
 
 
 def _observe(output: Tensor, grad: Any, made_here: bool, handed_out: set[int]) -> Any:

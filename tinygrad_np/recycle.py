@@ -91,10 +91,15 @@ def out(like: Any, shape: Any = None, dtype: Any = None) -> Any:
     (the ufunc then makes its own) when `like` is small or not a numpy array."""
     if like.__class__ is not np.ndarray or not ENABLED:
         return None
-    if shape is None and dtype is None:
-        if like.nbytes < MIN_BYTES:
+    if shape is None:
+        if dtype is None:
+            if like.nbytes < MIN_BYTES:
+                return None
+            return _take(like.shape, like.dtype)
+        dtype = np.dtype(dtype)
+        if like.size * dtype.itemsize < MIN_BYTES:
             return None
-        return _take(like.shape, like.dtype)
+        return _take(like.shape, dtype)
     dtype = like.dtype if dtype is None else np.dtype(dtype)
     shape = like.shape if shape is None else tuple(shape)
     if prod(shape) * dtype.itemsize < MIN_BYTES:

@@ -8,6 +8,9 @@ from ..function import Function, unbroadcast
 from .adjoint import sum_to
 
 
+_BOOL = np.dtype(bool)
+
+
 class Add(Function):
     __slots__ = ("a_shape", "b_shape")
 
@@ -16,7 +19,9 @@ class Add(Function):
         return a + b
 
     def backward(ctx, grad):
-        return unbroadcast(grad, ctx.a_shape), unbroadcast(grad, ctx.b_shape)
+        shape, a_shape, b_shape = grad.shape, ctx.a_shape, ctx.b_shape
+        return (grad if a_shape == shape else unbroadcast(grad, a_shape),
+                grad if b_shape == shape else unbroadcast(grad, b_shape))
 
     def backward_graph(ctx, grad, out):  # the same, on Tensors (create_graph=True)
         need_a, need_b = ctx.needs_input_grad
@@ -204,7 +209,9 @@ class Relu(Function):
 
     def backward_in_place(ctx, grad):  # grad is the walk's alone: masked where it lies
         x, = ctx.saved_tensors
-        return np.multiply(grad, np.greater(x, 0, out=recycle.out(x, None, bool)), out=grad)
+        mask = recycle.out(x, None, _BOOL)
+        grad *= (x > 0) if mask is None else np.greater(x, 0, out=mask)
+        return grad
 
     def backward_graph(ctx, grad, out):
         return grad * (ctx.parents[0].data > 0)
