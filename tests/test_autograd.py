@@ -61,6 +61,31 @@ def test_chain_of_100000_ops_without_recursion():
 
 
 # -- accumulation ---------------------------------------------------------------------------------
+def test_a_leaf_takes_the_gradient_array_its_op_returned_without_a_copy():
+    """The walk copies a gradient only when another .grad (or the caller's seed) shares it.
+    The seed array it makes for a scalar loss dies early in the walk, and a later array
+    could be given its id: that must not pass for sharing (it did: the MNIST step copied its
+    bias gradient on 999 steps of 1000)."""
+    from tinygrad_np import Function
+
+    returned = []
+
+    class Twice(Function):
+        def forward(ctx, a):
+            return a * 2
+
+        def backward(ctx, grad):
+            returned.append(grad * 2)
+            return returned[-1]
+
+    w = Tensor(np.arange(10.0), requires_grad=True)
+    for _ in range(200):
+        w.grad = None
+        Twice.apply(w).l2().backward()  # l2 backward: grad * x, not a view of the seed
+        assert w.grad is returned[-1]
+        returned.clear()
+
+
 def test_tensor_used_twice_adds_both_contributions():
     x = Tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
     (x * x).sum().backward()

@@ -43,8 +43,11 @@ def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                            "(or it was computed under no_grad())")
     grad = _seed(root.data, grad)
     # Arrays already stored as some .grad in this walk (and the caller's own gradient):
-    # a leaf gets a copy of those, so no two .grad arrays share memory.
-    handed_out = {id(grad)}
+    # a leaf gets a copy of those, so no two .grad arrays share memory. Each stays alive
+    # while its id is here (the seed in `seed`), so that no new array can take its id and
+    # be copied for nothing.
+    seed = grad
+    handed_out = {id(seed)}
     root_fn = root.grad_fn
     if root_fn is None:
         if hooks.any_tensor_hooks:
