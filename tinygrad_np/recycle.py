@@ -168,7 +168,12 @@ def _take(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     arrays = shapes.get(key)
     if arrays is not None:
         # the most recently used first: the one most likely still in cache
-        for index in range(len(arrays) - 1, -1, -1):
+        array = arrays[-1]
+        if getrefcount(array) == _FREE:  # the usual case, without the loop
+            pool.reused += 1
+            shapes.move_to_end(key)
+            return array
+        for index in range(len(arrays) - 2, -1, -1):
             array = arrays[index]
             if getrefcount(array) == _FREE:
                 pool.reused += 1

@@ -1,6 +1,9 @@
 """Matrix product for 1-D, 2-D and batched (broadcast) operands, as numpy's `@`."""
 from __future__ import annotations
 
+import numpy as np
+
+from .. import recycle
 from ..function import Function, OpError, unbroadcast
 from .adjoint import sum_to
 
@@ -17,7 +20,14 @@ class MatMul(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         if a.ndim == 2 and b.ndim == 2:  # the common case, without reshaping
-            return (grad @ b.T if need_a else None), (a.T @ grad if need_b else None)
+            grad_b = None
+            if need_b:
+                # a big weight's gradient goes into a recycled array: the walk adds it into
+                # the weight's .grad, and the optimizer's update then reuses the array while
+                # it is still in cache (see SGD._plain_step)
+                target = recycle.out(b) if grad.dtype is b.dtype is a.dtype else None
+                grad_b = a.T @ grad if target is None else np.matmul(a.T, grad, out=target)
+            return (grad @ b.T if need_a else None), grad_b
         # Treat vectors as matrices (a row on the left, a column on the right), then undo.
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
