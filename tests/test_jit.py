@@ -637,6 +637,35 @@ def test_a_replay_reuses_its_buffers_and_allocates_no_arrays():
     assert peak_extra(jitted) <= 8192 * 8 + 4096
 
 
+def test_a_replayed_sgd_step_updates_big_weights_through_the_adopted_scratch():
+    """Eager, plain SGD updates a big weight through a recycled array; recorded and
+    replayed, through its scratch array, which the replay's plan adopts. The thread is
+    marked as replaying only while a replay runs, and the weights match the eager step's
+    bit for bit."""
+    from tinygrad_np.grad_mode import config
+
+    marks = []
+
+    class Spy(optim.SGD):
+        def step(self):
+            marks.append(config.replaying)
+            super().step()
+
+    eager, eager_ps, _ = whole_step(lambda ps: optim.SGD(ps, lr=0.1), "float32", (784, 100, 10))
+    step, ps, opt = whole_step(lambda ps: Spy(ps, lr=0.1), "float32", (784, 100, 10))
+    jitted = jit(step)
+    for call in range(5):
+        rng = np.random.default_rng(call)
+        x, y = rng.random((32, 784), dtype=np.float32), rng.integers(0, 10, 32)
+        eager(x, y)
+        jitted(x, y)
+        assert not config.replaying
+    assert marks == [False, False, True, True, True]
+    assert any(a.shape == (784, 100) for a in opt.scratch_arrays())
+    for p, q in zip(ps, eager_ps):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
 def test_a_gradient_the_caller_keeps_is_never_written_by_a_later_replay():
     step, ps, _ = whole_step(OPTIMIZERS["in-place sgd"], sizes=(12, 8, 5))
     jitted = jit(step)

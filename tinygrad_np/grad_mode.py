@@ -26,6 +26,9 @@ class _Config(threading.local):
         # The one hook between the engine and `jit`: this thread's recorder while it records
         # (Function.apply hands it each op), else None.
         self.recorder: Any = None
+        # True while a jit replay runs in this thread: an optimizer's step then writes into
+        # the scratch arrays the replay's plan adopted (still in cache), not recycled ones.
+        self.replaying = False
 
 
 config = _Config()

@@ -78,7 +78,11 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
                                   else "a tensor has a gradient hook")
             return self.fn(*args, **kwargs)
         try:
-            return entry(*flat)
+            config.replaying = True
+            try:
+                return entry(*flat)
+            finally:
+                config.replaying = False
         except GuardFailed:
             # a fact it relied on changed (a requires_grad, a value it branched on): as
             # written now, and recorded again next time (within max_recordings)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import recycle
+from ..grad_mode import config
 from ..memory import empty_aligned_like
 from .optimizer import Optimizer, check_flag, check_hyper
 
@@ -91,15 +92,18 @@ class SGD(Optimizer):
         recycled array, most often the one its gradient's matmul wrote, which the walk has
         just added up and so is still in cache (a scratch array of its own would have been
         last touched a whole step ago: 3% of the MNIST step at batch 128). A small one's goes
-        into its scratch array."""
+        into its scratch array, as do all of them under jit, whose replay plans its buffers
+        around the scratch arrays (`scratch_arrays`)."""
         scratch = self._scratch
+        recycled = config.recorder is None and not config.replaying
         for p in params:
             g = p.grad
             if g is not None:
                 data = p.data
                 if g.shape != data.shape:
                     self._grad(p, index)  # the shape check's error
-                update = recycle.out(data) if data.nbytes >= recycle.MIN_BYTES else None
+                update = recycle.out(data) if recycled and data.nbytes >= recycle.MIN_BYTES \
+                    else None
                 if update is None:
                     buffers = scratch.get(id(p))
                     update = buffers.get("update") if buffers is not None else None
