@@ -16,10 +16,10 @@ jit's stand-ins, CuPy) are made as usual.
 
 What goes through here: arrays the size of a layer's input or output (outputs, padded
 inputs, gradient targets, masks), and a matmul's weight gradient, which plain SGD's update
-takes back once the walk has added it up (still in cache then). Not the scratch of a batch chunk, bounded by the chunk
-size: malloc hands that back still warm in cache for the next chunk, where a pool keyed by
-shape gives memory last touched a whole step ago (measured on LeNet at batch 64: 3% slower
-with the chunks' scratch here, none without).
+takes back once the walk has added it up (still in cache then). Not the scratch of a
+batch chunk, bounded by the chunk size: malloc hands that back still warm in cache for the
+next chunk, where a pool keyed by shape gives memory last touched a whole step ago
+(measured on LeNet at batch 64: 3% slower with the chunks' scratch here, none without).
 
 >>> import numpy as np
 >>> x = np.ones((256, 6, 28, 28), np.float32)   # 4.8 MB
