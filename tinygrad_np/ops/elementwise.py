@@ -201,6 +201,8 @@ class Relu(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
+        if x.nbytes < recycle.MIN_BYTES:  # small: malloc reuses it, and no call to ask
+            return np.maximum(x, 0)
         return np.maximum(x, 0, out=recycle.out(x))  # big ones recycled: no page faults
 
     def backward(ctx, grad):
@@ -209,6 +211,9 @@ class Relu(Function):
 
     def backward_in_place(ctx, grad):  # grad is the walk's alone: masked where it lies
         x, = ctx.saved_tensors
+        if x.size < recycle.MIN_BYTES:  # a mask of fewer bytes: not recycled
+            grad *= x > 0
+            return grad
         mask = recycle.out(x, None, _BOOL)
         grad *= (x > 0) if mask is None else np.greater(x, 0, out=mask)
         return grad

@@ -61,10 +61,10 @@ class SGD(Optimizer):
             # np.float64 learning rate would make float64 arithmetic under numpy 2.
             lr, mu = float(group["lr"]), float(group["momentum"])
             wd, maximize = float(group["weight_decay"]), group["maximize"]
-            dampening, nesterov = float(group["dampening"]), group["nesterov"]
             if not mu and not wd and not maximize:  # plain SGD, the hot path: p -= lr * g
                 index = self._plain_step(group["params"], lr, index)
                 continue
+            dampening, nesterov = float(group["dampening"]), group["nesterov"]
             for p in group["params"]:
                 g = self._grad(p, index)
                 index += 1
