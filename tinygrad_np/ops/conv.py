@@ -151,7 +151,14 @@ def wide_input(x: Any, padding: Pair, dilation: Pair) -> Any:
     that `wide_view` can see every kernel offset's windows as one run of the flat image."""
     n, c, h, w = x.shape
     (ph, pw), dh = padding, dilation[0]
-    out = recycle.zeros(x, (n, c, h + 2 * ph + dh, w + 2 * pw))
+    out = recycle.empty(x, (n, c, h + 2 * ph + dh, w + 2 * pw))
+    # zeros only around x, which fills the rest (a recycled array holds its last use's data)
+    if ph:
+        out[:, :, :ph] = 0
+    out[:, :, ph + h:] = 0
+    if pw:
+        out[:, :, ph:ph + h, :pw] = 0
+        out[:, :, ph:ph + h, pw + w:] = 0
     out[:, :, ph:ph + h, pw:pw + w] = x
     return out
 
@@ -165,6 +172,15 @@ def wide_view(xw: Any, kernel: Pair, dilation: Pair, out_h: int) -> Any:
     n, c, rows, wp = xw.shape
     (kh, kw), (dh, dw) = kernel, dilation
     span = out_h * wp
+    if xw.__class__ is np.ndarray and xw.flags.c_contiguous:
+        # the same view, made directly: numpy's sliding_window_view and the slicing after it
+        # cost 60 us of Python a call, this about 2
+        item = xw.itemsize
+        view = np.ndarray((n, c, kh, kw, span), xw.dtype, xw, 0,
+                          (c * rows * wp * item, rows * wp * item, dh * wp * item, dw * item,
+                           item))
+        view.flags.writeable = False  # its windows overlap, as sliding_window_view's
+        return view
     runs = sliding_window_view(xw.reshape(n, c, rows * wp), span, axis=2)  # (N, C, start, span)
     runs = runs[:, :, :kh * dh * wp].reshape(n, c, kh, dh * wp, span)
     return runs[:, :, :, :(kw - 1) * dw + 1:dw]  # (N, C, kh, kw, span)
@@ -394,18 +410,24 @@ def _weight_grad(grad: Any, view: Any, w_shape: tuple[int, int, int, int],
     # columns x >= Wo (and the ones). For one matmul the arrays are flat, so that a smaller
     # last chunk is a contiguous prefix; the zeros stay in place, since every row is `width`
     # long either way.
+    # (Only the columns x >= Wo are zeroed: the output gradient fills the rest.)
     if one_matmul:
-        rows = np.zeros_like(grad, shape=(o * chunks[0].stop * pixels,))
+        rows = np.empty_like(grad, shape=(o * chunks[0].stop * pixels,))
+        if width != wo:
+            rows.reshape(-1, width)[:, wo:] = 0
+    elif width != wo:
+        rows = np.empty_like(grad, shape=(chunks[0].stop, o, ho, width))
+        rows[..., wo:] = 0
     else:
-        rows = np.zeros_like(grad, shape=(chunks[0].stop, o, ho, width)) if width != wo \
-            else None
+        rows = None
+    images_last = (1, 2, 3, 4, 0) + tuple(range(5, view.ndim))  # np.moveaxis(v, 0, 4)
     cols_memory = np.empty_like(view, shape=(chunks[0].stop * g * height * pixels,))
     grad_w: Any = None
     for part in chunks:
         m = part.stop - part.start
         if one_matmul:
             cols = cols_memory[:m * g * height * pixels].reshape(g, height, m, pixels)
-            source = np.moveaxis(view[part], 0, 4)  # (groups, cg, kh, kw, images, ...)
+            source = view[part].transpose(images_last)  # (groups, cg, kh, kw, images, ...)
             cols[:, :k].reshape(source.shape)[...] = source
             cols = cols.reshape(g, height, m * pixels)
             part_rows = rows[:o * m * pixels].reshape(o, m, ho, width)
@@ -471,7 +493,12 @@ def _input_grad_stride_1(grad: Any, wmat: Any, padded: tuple[int, int, int, int]
     tall = recycle.zeros(grad, (c, n * block + tail), dtype)
     w_t = wmat.swapaxes(1, 2)  # (groups, cg * kh * kw, out per group)
     chunks = batch_chunks(n, c * kh * kw * block * grad.itemsize, 8 * CHUNK_BYTES)
-    rows = np.zeros_like(grad, shape=(o, chunks[0].stop * block))  # zeros stay where unwritten
+    # zeros where the output gradient never lands (rows y >= Ho, columns x >= Wo of each
+    # image's block); they stay in place from chunk to chunk
+    rows = np.empty_like(grad, shape=(o, chunks[0].stop * block))
+    blocks = rows.reshape(o, chunks[0].stop, hp, wp)
+    blocks[:, :, ho:] = 0
+    blocks[:, :, :ho, wo:] = 0
     # one array for every chunk's columns: a fresh one per chunk (megabytes) would be a fresh
     # mapping, page-faulted in, whenever malloc hands such sizes back to the system
     cols_memory = np.empty_like(grad, dtype=dtype, shape=(c * kh * kw * chunks[0].stop * block,))
