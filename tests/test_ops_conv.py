@@ -463,3 +463,22 @@ def test_weight_and_bias_gradients_are_the_naive_sums_in_both_layouts(
                     expected[o, c, i, j] = (g[:, o] * patch).sum()
     np.testing.assert_allclose(w.grad, expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(b.grad, g.sum(axis=(0, 2, 3)), rtol=1e-12, atol=1e-12)
+
+
+def test_arguments_checked_once_are_checked_again_when_they_only_look_alike(rng):
+    """Checked geometry is kept for the same shapes and plain-int arguments: True, 1.0 or a
+    list in place of an int is still refused, after the int was accepted, and a wrong shape
+    still raises."""
+    x = Tensor(rng.standard_normal((2, 3, 8, 8)).astype(np.float32))
+    w = Tensor(rng.standard_normal((4, 3, 3, 3)).astype(np.float32))
+    for _ in range(2):  # the second call takes the kept geometry
+        assert tg.conv2d(x, w, stride=1, padding=1).shape == (2, 4, 8, 8)
+        assert tg.max_pool2d(x, 2, stride=2).shape == (2, 3, 4, 4)
+    for bad in (True, 1.0):
+        with pytest.raises(OpError, match="stride"):
+            tg.conv2d(x, w, stride=bad, padding=1)
+        with pytest.raises(OpError, match="kernel_size"):
+            tg.max_pool2d(x, bad if bad is True else 2.0, stride=2)
+    assert tg.conv2d(x, w, stride=[1, 1], padding=[1, 1]).shape == (2, 4, 8, 8)
+    with pytest.raises(OpError, match="channels"):
+        tg.conv2d(Tensor(np.zeros((2, 5, 8, 8), np.float32)), w, stride=1, padding=1)

@@ -228,6 +228,47 @@ def check_conv(op: str, x: Any, weight: Any, bias: Any, groups: Any, dims: int) 
     return int(groups)
 
 
+def conv_geometry(op: str, x: Any, weight: Any, bias: Any, stride: Any, padding: Any,
+                  dilation: Any, groups: Any) -> tuple[int, Pair, Pair, Pair, Pair]:
+    """A conv's checked arguments: (groups, stride, padding, dilation, output size), or an
+    OpError. The same shapes and plain-int arguments come back on every step of a training
+    loop, so their result is kept (checking them costs 15 us of Python a call)."""
+    key = (op, x.shape, weight.shape, None if bias is None else bias.shape, stride, padding,
+           dilation, groups) if _plain(stride, padding, dilation, groups) else None
+    known = _GEOMETRY.get(key) if key is not None else None
+    if known is not None:
+        return known
+    g = check_conv(op, x, weight, bias, groups, 2)
+    stride, dilation = pair(stride, "stride", op, 1), pair(dilation, "dilation", op, 1)
+    kernel = weight.shape[2:]
+    padding = conv_padding(padding, kernel, stride, dilation, op)
+    check_fits(op, x.shape, kernel, padding, dilation)
+    out_hw = (out_size(x.shape[2], kernel[0], stride[0], padding[0], dilation[0]),
+              out_size(x.shape[3], kernel[1], stride[1], padding[1], dilation[1]))
+    geometry = (g, stride, padding, dilation, out_hw)
+    if key is not None:
+        if len(_GEOMETRY) >= 256:  # a loop over ever new shapes must not grow it forever
+            _GEOMETRY.clear()
+        _GEOMETRY[key] = geometry
+    return geometry
+
+
+_GEOMETRY: dict[tuple[Any, ...], tuple[int, Pair, Pair, Pair, Pair]] = {}
+
+
+def _plain(*values: Any) -> bool:
+    """Whether each value is an int, a string or a tuple of ints, exactly: keys that cannot
+    pass for another argument (True == 1, but True is refused where 1 is not)."""
+    for value in values:
+        kind = value.__class__
+        if kind is tuple:
+            if any(item.__class__ is not int for item in value):
+                return False
+        elif kind is not int and kind is not str:
+            return False
+    return True
+
+
 class Conv2d(Function):
     """2-D cross-correlation (PyTorch's conv2d): out[n, o, y, x] = bias[o] + sum over c, i, j
     of weight[o, c, i, j] * x_padded[n, c, stride * y + dilation * i, stride * x + dilation * j]
@@ -237,14 +278,11 @@ class Conv2d(Function):
 
     def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
                 op="conv2d"):  # op: the name errors give (Conv1d runs this forward too)
-        g = check_conv(op, x, weight, bias, groups, 2)
-        stride, dilation = pair(stride, "stride", op, 1), pair(dilation, "dilation", op, 1)
+        g, stride, padding, dilation, out_hw = conv_geometry(op, x, weight, bias, stride,
+                                                             padding, dilation, groups)
         kernel = weight.shape[2:]
-        padding = conv_padding(padding, kernel, stride, dilation, op)
-        check_fits(op, x.shape, kernel, padding, dilation)
         n, c, o = x.shape[0], x.shape[1], weight.shape[0]
-        out_hw = ho, wo = tuple(out_size(size, k, s, p, d) for size, k, s, p, d in
-                                zip(x.shape[2:], kernel, stride, padding, dilation))
+        ho, wo = out_hw
         wide = stride == (1, 1)  # columns Ho * Wp: see wide_view
         xp = wide_input(x, padding, dilation) if wide else pad(x, padding)
         width = xp.shape[3] if wide else wo

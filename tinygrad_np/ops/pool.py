@@ -15,12 +15,30 @@ from .. import recycle
 from ..function import Function, OpError
 from .adjoint import scatter_add
 from .conv import (CHUNK_BYTES, Pair, _crop_tensor, _detail, _window_index, batch_chunks,
-                   check_fits, check_ndim, crop, offsets, out_size, pad, pair)
+                   _plain, check_fits, check_ndim, crop, offsets, out_size, pad, pair)
 
 
 def pool_args(op: str, x: Any, kernel_size: Any, stride: Any,
               padding: Any) -> tuple[Pair, Pair, Pair, Pair]:
-    """Checked (kernel, stride, padding, output size); stride None means the kernel size."""
+    """Checked (kernel, stride, padding, output size); stride None means the kernel size.
+    Kept for plain-int arguments and the input's shape, as a conv's (`conv_geometry`)."""
+    key = (op, x.shape, kernel_size, stride, padding) \
+        if _plain(kernel_size, padding) and (stride is None or _plain(stride)) else None
+    known = _POOLS.get(key) if key is not None else None
+    if known is None:
+        known = _pool_args(op, x, kernel_size, stride, padding)
+        if key is not None:
+            if len(_POOLS) >= 256:
+                _POOLS.clear()
+            _POOLS[key] = known
+    return known
+
+
+_POOLS: dict[tuple[Any, ...], tuple[Pair, Pair, Pair, Pair]] = {}
+
+
+def _pool_args(op: str, x: Any, kernel_size: Any, stride: Any,
+               padding: Any) -> tuple[Pair, Pair, Pair, Pair]:
     check_ndim(op, "input", x, 4, "(N, C, H, W)")
     kernel = pair(kernel_size, "kernel_size", op, 1)
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) \
