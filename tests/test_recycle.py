@@ -196,9 +196,9 @@ def test_after_its_first_step_an_eager_conv_step_makes_no_new_big_arrays():
 
 def _mlp_run(steps: int = 4):
     """The MNIST step (784-100-10, plain SGD): the weight's gradient from its matmul (its
-    .grad, the only share) and the update lr * grad go through recycled arrays. Returns the losses, the weights, the first
-    step's W1.grad as kept by the user and a copy of it, and the bytes `step()` allocated at
-    most in the last step."""
+    .grad, the only share) and the update lr * grad go through recycled arrays. Returns the
+    losses, the weights, the first step's W1.grad as the user kept it, and the most memory
+    `step()` allocated at once in the last step."""
     import tracemalloc
 
     rng = np.random.default_rng(0)
