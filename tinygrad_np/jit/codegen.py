@@ -12,7 +12,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..memory import empty_aligned
 from ..tensor import Tensor
 from .errors import GuardFailed, JitError, ReplayRaised
-from .ir import Call, Callback, Guard, Program, Read, Store, Var
+from .ir import Call, Callback, Guard, Program, Read, Store, Var, substitute
 from .traced import BINARY, COMPARE, UNARY
 
 _SYMBOLS = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
@@ -252,7 +252,7 @@ def _hoisted(program: Program, instr: Call, buffers: list[Any]) -> bool:
         return buffers[slot]
 
     try:
-        args, kwargs = _substitute(instr.args, owned), _substitute(instr.kwargs, owned)
+        args, kwargs = substitute(instr.args, Var, owned), substitute(instr.kwargs, Var, owned)
     except KeyError:
         return False
     base = args[0]
@@ -271,22 +271,6 @@ def _hoisted(program: Program, instr: Call, buffers: list[Any]) -> bool:
         return False
     program.folded[instr.out] = view
     return True
-
-
-def _substitute(obj: Any, value: Callable[[Var], Any]) -> Any:
-    """`obj` with each Var inside (tuples, lists, dicts, slices) replaced by value(var)."""
-    if isinstance(obj, Var):
-        return value(obj)
-    if isinstance(obj, tuple):
-        return tuple(_substitute(o, value) for o in obj)
-    if isinstance(obj, list):
-        return [_substitute(o, value) for o in obj]
-    if isinstance(obj, dict):
-        return {k: _substitute(v, value) for k, v in obj.items()}
-    if isinstance(obj, slice):
-        return slice(_substitute(obj.start, value), _substitute(obj.stop, value),
-                     _substitute(obj.step, value))
-    return obj
 
 
 def _get_generator() -> Any:

@@ -120,6 +120,23 @@ def operands(obj: Any) -> list[Var]:
     return found
 
 
+def substitute(obj: Any, kind: Any, value: Any) -> Any:
+    """`obj` with each instance of `kind` inside (tuples, lists, dicts, slices) replaced by
+    value(instance); everything else as it is."""
+    if isinstance(obj, kind):
+        return value(obj)
+    if isinstance(obj, tuple):
+        return tuple(substitute(o, kind, value) for o in obj)
+    if isinstance(obj, list):
+        return [substitute(o, kind, value) for o in obj]
+    if isinstance(obj, dict):
+        return {k: substitute(v, kind, value) for k, v in obj.items()}
+    if isinstance(obj, slice):
+        return slice(substitute(obj.start, kind, value), substitute(obj.stop, kind, value),
+                     substitute(obj.step, kind, value))
+    return obj
+
+
 def reads(instr: Any) -> list[Var]:
     """The Vars an instruction reads."""
     if isinstance(instr, Call):

@@ -25,7 +25,7 @@ from ..grad_mode import config
 from ..tensor import Tensor
 from .draw import DrawWatch
 from .errors import JitError
-from .ir import Call, Callback, Guard, Program, Read, Store, Var, operands
+from .ir import Call, Callback, Guard, Program, Read, Store, Var, operands, substitute
 from .reach import reachable
 from .traced import Traced, unwrap
 
@@ -445,20 +445,14 @@ def _scanned_kinds(optimizer: type) -> dict[type, int]:
 
 def _operands(obj: Any) -> Any:
     """Arguments as operands: each stand-in as its Var, the rest as they are."""
-    if isinstance(obj, Traced):
-        return obj._var
-    if isinstance(obj, tuple):
-        return tuple(_operands(o) for o in obj)
-    if isinstance(obj, list):
-        return [_operands(o) for o in obj]
-    if isinstance(obj, dict):
-        return {k: _operands(v) for k, v in obj.items()}
-    if isinstance(obj, slice):
-        return slice(_operands(obj.start), _operands(obj.stop), _operands(obj.step))
+    return substitute(obj, (Traced, Tensor), _operand)
+
+
+def _operand(obj: Any) -> Any:
     if isinstance(obj, Tensor):
         raise JitError("jit: a Tensor was passed to a numpy function while recording; pass "
                        "its .data, or use the Tensor's own operations")
-    return obj
+    return obj._var
 
 
 def _name(fn: Any) -> str:
