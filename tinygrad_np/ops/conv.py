@@ -92,10 +92,23 @@ def pad(x: Any, padding: Pair, value: float = 0.0) -> Any:
     ph, pw = padding
     if not ph and not pw:
         return x
+    return _surrounded(x, ph, ph, pw, value)
+
+
+def _surrounded(x: Any, top: int, bottom: int, side: int, value: float) -> Any:
+    """x (N, C, H, W) in a recycled array with `top` and `bottom` rows and `side` columns
+    on each side of `value` around it: only those are filled, x writes the rest (a recycled
+    array holds its last use's data)."""
     n, c, h, w = x.shape
-    shape = (n, c, h + 2 * ph, w + 2 * pw)
-    out = recycle.zeros(x, shape) if value == 0 else recycle.full(x, shape, value)
-    out[:, :, ph:ph + h, pw:pw + w] = x
+    out = recycle.empty(x, (n, c, h + top + bottom, w + 2 * side))
+    if top:
+        out[:, :, :top] = value
+    if bottom:
+        out[:, :, top + h:] = value
+    if side:
+        out[:, :, top:top + h, :side] = value
+        out[:, :, top:top + h, side + w:] = value
+    out[:, :, top:top + h, side:side + w] = x
     return out
 
 
@@ -149,18 +162,8 @@ def padded_im2col(xp: Any, kernel: Pair, stride: Pair, dilation: Pair, out_hw: P
 def wide_input(x: Any, padding: Pair, dilation: Pair) -> Any:
     """For a stride-1 conv: x padded, with `dh` more zero rows below (N, C, Hp + dh, Wp), so
     that `wide_view` can see every kernel offset's windows as one run of the flat image."""
-    n, c, h, w = x.shape
     (ph, pw), dh = padding, dilation[0]
-    out = recycle.empty(x, (n, c, h + 2 * ph + dh, w + 2 * pw))
-    # zeros only around x, which fills the rest (a recycled array holds its last use's data)
-    if ph:
-        out[:, :, :ph] = 0
-    out[:, :, ph + h:] = 0
-    if pw:
-        out[:, :, ph:ph + h, :pw] = 0
-        out[:, :, ph:ph + h, pw + w:] = 0
-    out[:, :, ph:ph + h, pw:pw + w] = x
-    return out
+    return _surrounded(x, ph, ph + dh, pw, 0)
 
 
 def wide_view(xw: Any, kernel: Pair, dilation: Pair, out_h: int) -> Any:
@@ -235,9 +238,12 @@ def conv_geometry(op: str, x: Any, weight: Any, bias: Any, stride: Any, padding:
     loop, so their result is kept (checking them costs 15 us of Python a call)."""
     key = (op, x.shape, weight.shape, None if bias is None else bias.shape, stride, padding,
            dilation, groups) if _plain(stride, padding, dilation, groups) else None
-    known = _GEOMETRY.get(key) if key is not None else None
-    if known is not None:
-        return known
+    return kept(_GEOMETRY, key, _conv_geometry, op, x, weight, bias, stride, padding,
+                dilation, groups)
+
+
+def _conv_geometry(op: str, x: Any, weight: Any, bias: Any, stride: Any, padding: Any,
+                   dilation: Any, groups: Any) -> tuple[int, Pair, Pair, Pair, Pair]:
     g = check_conv(op, x, weight, bias, groups, 2)
     stride, dilation = pair(stride, "stride", op, 1), pair(dilation, "dilation", op, 1)
     kernel = weight.shape[2:]
@@ -245,15 +251,25 @@ def conv_geometry(op: str, x: Any, weight: Any, bias: Any, stride: Any, padding:
     check_fits(op, x.shape, kernel, padding, dilation)
     out_hw = (out_size(x.shape[2], kernel[0], stride[0], padding[0], dilation[0]),
               out_size(x.shape[3], kernel[1], stride[1], padding[1], dilation[1]))
-    geometry = (g, stride, padding, dilation, out_hw)
-    if key is not None:
-        if len(_GEOMETRY) >= 256:  # a loop over ever new shapes must not grow it forever
-            _GEOMETRY.clear()
-        _GEOMETRY[key] = geometry
-    return geometry
+    return g, stride, padding, dilation, out_hw
 
 
 _GEOMETRY: dict[tuple[Any, ...], tuple[int, Pair, Pair, Pair, Pair]] = {}
+
+
+def kept(table: dict[Any, Any], key: Any, check: Callable[..., Any], *args: Any) -> Any:
+    """check(*args), kept in `table` under `key` for the next call with the same key (a
+    key of None: not kept). A check that raises keeps nothing. At most 256 are kept: a loop
+    over ever new shapes must not grow them forever."""
+    if key is None:
+        return check(*args)
+    known = table.get(key)
+    if known is None:
+        known = check(*args)
+        if len(table) >= 256:
+            table.clear()
+        table[key] = known
+    return known
 
 
 def _plain(*values: Any) -> bool:
@@ -445,10 +461,9 @@ def _weight_grad(grad: Any, view: Any, w_shape: tuple[int, int, int, int],
     part_rows: Any
     # The output gradient of a chunk as matrices (images, groups, out per group, pixels), or
     # for one matmul (groups, out per group, images * pixels). On rows Wp wide, zeros meet the
-    # columns x >= Wo (and the ones). For one matmul the arrays are flat, so that a smaller
-    # last chunk is a contiguous prefix; the zeros stay in place, since every row is `width`
-    # long either way.
-    # (Only the columns x >= Wo are zeroed: the output gradient fills the rest.)
+    # columns x >= Wo (and the ones); only they are zeroed, the output gradient fills the
+    # rest. For one matmul the arrays are flat, so that a smaller last chunk is a contiguous
+    # prefix; the zeros stay in place, since every row is `width` long either way.
     if one_matmul:
         rows = np.empty_like(grad, shape=(o * chunks[0].stop * pixels,))
         if width != wo:

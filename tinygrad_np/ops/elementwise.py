@@ -211,10 +211,8 @@ class Relu(Function):
 
     def backward_in_place(ctx, grad):  # grad is the walk's alone: masked where it lies
         x, = ctx.saved_tensors
-        if x.size < recycle.MIN_BYTES:  # a mask of fewer bytes: not recycled
-            grad *= x > 0
-            return grad
-        mask = recycle.out(x, None, _BOOL)
+        # a mask of fewer bytes than recycle keeps is made as usual, without asking it
+        mask = recycle.out(x, None, _BOOL) if x.size >= recycle.MIN_BYTES else None
         grad *= (x > 0) if mask is None else np.greater(x, 0, out=mask)
         return grad
 

@@ -15,7 +15,7 @@ from .. import recycle
 from ..function import Function, OpError
 from .adjoint import scatter_add
 from .conv import (CHUNK_BYTES, Pair, _crop_tensor, _detail, _window_index, batch_chunks,
-                   _plain, check_fits, check_ndim, crop, offsets, out_size, pad, pair)
+                   _plain, check_fits, check_ndim, crop, kept, offsets, out_size, pad, pair)
 
 
 def pool_args(op: str, x: Any, kernel_size: Any, stride: Any,
@@ -24,14 +24,7 @@ def pool_args(op: str, x: Any, kernel_size: Any, stride: Any,
     Kept for plain-int arguments and the input's shape, as a conv's (`conv_geometry`)."""
     key = (op, x.shape, kernel_size, stride, padding) \
         if _plain(kernel_size, padding) and (stride is None or _plain(stride)) else None
-    known = _POOLS.get(key) if key is not None else None
-    if known is None:
-        known = _pool_args(op, x, kernel_size, stride, padding)
-        if key is not None:
-            if len(_POOLS) >= 256:
-                _POOLS.clear()
-            _POOLS[key] = known
-    return known
+    return kept(_POOLS, key, _pool_args, op, x, kernel_size, stride, padding)
 
 
 _POOLS: dict[tuple[Any, ...], tuple[Pair, Pair, Pair, Pair]] = {}
