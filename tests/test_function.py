@@ -290,8 +290,8 @@ def test_unbroadcast_of_a_bias_row_hands_out_its_own_array_each_time(rng):
     assert first.flags.writeable and not np.shares_memory(first, unbroadcast(g, (4,)))
     for rows in range(1, 200):
         assert unbroadcast(np.ones((rows, 2)), (2,)).tolist() == [rows, rows]
-    assert len(function._CONSTANTS) <= 128
-    assert not any(ones.flags.writeable for ones in function._CONSTANTS.values())
+    assert len(function._ONES) <= 64
+    assert not any(ones.flags.writeable for ones in function._ONES.values())
 
 
 # -- what Function.apply does with a forward's errors and results (issue 12) -------------------

@@ -3,8 +3,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function, OpError, constant
+from ..function import Function, OpError
 from ..tensor import Tensor
+
+
+_ROWS: dict[int, np.ndarray] = {}
+
+
+def _rows(n):
+    """np.arange(n), shared and read-only (made once per batch size, at most 64 kept)."""
+    rows = _ROWS.get(n)
+    if rows is None:
+        if len(_ROWS) >= 64:
+            _ROWS.clear()
+        rows = _ROWS[n] = np.arange(n)
+        rows.flags.writeable = False
+    return rows
 
 
 def _max(x, axis):
@@ -88,7 +102,7 @@ class SoftmaxCrossEntropy(Function):
         # One (N, C) buffer serves as shifted logits, then exp, then the softmax kept for backward.
         shifted = logits - _max(logits, 1)
         if labels.ndim == 1:
-            ctx.rows = rows = constant(np.arange, n)  # shared, read-only
+            ctx.rows = rows = _rows(n)
             picked = shifted[rows, labels]
         else:
             picked = (labels * shifted).sum(axis=1)
