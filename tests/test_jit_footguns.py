@@ -599,3 +599,16 @@ def test_a_hook_registered_after_recording_still_runs():
         warnings.simplefilter("error")
         jitted(*data(4))  # replayed again: no warning
     assert len(seen) == 1
+
+
+def test_a_result_in_another_memory_layout_replays_in_that_layout():
+    # x.T * w is in F order, as numpy lays it out after its input; a replay writing it into
+    # a C-order buffer would sum its rows in another order (the bits differed from call 3)
+    rng = np.random.default_rng(0)
+    w = Tensor(rng.normal(size=(200,)).astype(np.float32))
+    jitted = jit(lambda x: Tensor(x).T * w)
+    for _ in range(5):
+        x = rng.normal(size=(200, 300)).astype(np.float32)
+        expected, got = (Tensor(x).T * w).data, jitted(x).data
+        assert got.strides == expected.strides
+        np.testing.assert_array_equal(got.sum(axis=1), expected.sum(axis=1))

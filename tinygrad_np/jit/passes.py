@@ -89,6 +89,11 @@ def plan_memory(program: Program) -> None:
         var = instr.out
         assert var is not None  # only calls with a result have `into`
         value = var.value
+        if not value.flags.c_contiguous:
+            # numpy laid it out after its inputs (`x.T * 2` is in F order); a buffer is in C
+            # order, and the layout decides what comes after (a sum adds in another order,
+            # BLAS rounds differently): it stays a new array, made as the call makes it
+            continue
         spec = (value.shape, value.dtype)
         # slots whose array was read for the last time before this call are free again
         for slot, held in list(holder.items()):
