@@ -99,6 +99,22 @@ class SoftmaxCrossEntropy(Function):
     def forward(ctx, logits, labels):
         labels = _check_labels(logits, labels.data if isinstance(labels, Tensor) else labels)
         n = logits.shape[0]
+        ctx.target = labels
+        if labels.ndim == 1 and _few_columns(logits, 1):
+            # A classifier's logits, rows of few columns: all of it on one transposed copy,
+            # where the max, the shift and the sum each are one vectorised pass (see _max);
+            # the softmax kept for backward is its transpose, a view. The same numbers as
+            # below, bit for bit, with one copy and one array less (1% of the MNIST step).
+            columns = logits.T.copy()
+            columns -= columns.max(axis=0)
+            ctx.rows = rows = _rows(n)
+            picked = columns[labels, rows]
+            np.exp(columns, out=columns)
+            total = columns.sum(axis=0)
+            loss = (np.log(total) - picked).sum() / n
+            columns /= total
+            ctx.save_for_backward(columns.T)
+            return loss
         # One (N, C) buffer serves as shifted logits, then exp, then the softmax kept for backward.
         shifted = logits - _max(logits, 1)
         if labels.ndim == 1:
@@ -113,7 +129,6 @@ class SoftmaxCrossEntropy(Function):
             loss = (log_total - picked).sum() / n
         else:  # -sum(t * (shifted - log total)) per row, for rows of t that need not sum to 1
             loss = (log_total * labels.sum(axis=1) - picked).sum() / n
-        ctx.target = labels
         exp /= total
         ctx.save_for_backward(exp)
         return loss
@@ -123,7 +138,7 @@ class SoftmaxCrossEntropy(Function):
         labels = ctx.target
         scale = grad / probs.shape[0]
         if labels.ndim == 1:
-            out = probs * scale
+            out = np.multiply(probs, scale, order="C")  # probs may be a transpose (forward)
             out[ctx.rows, labels] -= scale
             return out
         # d/dlogits of -sum(t * log_softmax) is softmax * sum(t) - t (rows of t need not sum to 1)
