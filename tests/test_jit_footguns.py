@@ -612,3 +612,20 @@ def test_a_result_in_another_memory_layout_replays_in_that_layout():
         expected, got = (Tensor(x).T * w).data, jitted(x).data
         assert got.strides == expected.strides
         np.testing.assert_array_equal(got.sum(axis=1), expected.sum(axis=1))
+
+
+def test_an_index_array_computed_in_the_step_replays():
+    # the jit makes a view of a buffer once, at compile time; an index array computed on
+    # every call also lives in a buffer, but what it holds changes: indexing with it is no
+    # such view (this crashed the compile with an IndexError on the buffer's leftovers)
+    def make():
+        w, _ = params()
+
+        def fn(x, y):
+            picks = np.arange(5) * 3 + y  # each row's label, as a flat index
+            loss = (Tensor(x) @ w).reshape(-1)[picks].sum()
+            loss.backward()
+            return loss
+        return fn, [w]
+
+    same_as_eager(make)

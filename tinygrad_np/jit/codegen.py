@@ -251,11 +251,21 @@ def _hoisted(program: Program, instr: Call, buffers: list[Any]) -> bool:
             raise KeyError(var)
         return buffers[slot]
 
+    def constant(var: Var) -> Any:  # a value that is the same on every call
+        if var not in program.folded:
+            raise KeyError(var)
+        return program.folded[var]
+
+    # Only the array viewed may be a buffer: the same memory on every call, whatever it
+    # holds. Every other operand (an index, a shape) must be a constant: a buffer's contents
+    # change from call to call (an index array computed in the step is no view at all).
     try:
-        args, kwargs = substitute(instr.args, Var, owned), substitute(instr.kwargs, Var, owned)
+        base = instr.args[0]
+        base = owned(base) if isinstance(base, Var) else base
+        args = (base,) + substitute(instr.args[1:], Var, constant)
+        kwargs = substitute(instr.kwargs, Var, constant)
     except KeyError:
         return False
-    base = args[0]
     if type(base) is not np.ndarray:
         return False
     if kind == "method":
