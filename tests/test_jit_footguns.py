@@ -629,3 +629,18 @@ def test_an_index_array_computed_in_the_step_replays():
         return fn, [w]
 
     same_as_eager(make)
+
+
+def test_an_argument_or_parameter_in_another_memory_layout_records_anew():
+    # numpy lays out x * w after x: F order for x.T. A replay recorded on C-order input
+    # wrote it into a C-order buffer, and the row sums after it differed in their last bits
+    rng = np.random.default_rng(0)
+    w = Tensor(rng.normal(size=(300,)).astype(np.float32))
+    jitted = jit(lambda x: (Tensor(x) * w).sum(axis=1))
+    for call in range(8):
+        x = rng.normal(size=(300, 200)).astype(np.float32).T  # (200, 300), F order
+        if call < 3:
+            x = np.ascontiguousarray(x)
+        if call == 6:  # the bound tensor's data, too
+            w.data = np.asfortranarray(w.data[None, :].repeat(2, 0))[0]
+        np.testing.assert_array_equal(jitted(x).data, (Tensor(x) * w).sum(axis=1).data)

@@ -18,7 +18,10 @@ from .record import Recorder
 from .traced import Traced
 
 _SEEN = object()  # a key called once, as written: the next call records
-_ARRAY = object()  # marks an array's (shape, dtype) in a key
+# marks an array's (shape, dtype, strides) in a key: the strides too, since numpy lays out
+# what it computes after its inputs (x.T * 2 is in F order), and what comes after depends on
+# the layout (a sum adds in another order), so another layout is another recording
+_ARRAY = object()
 
 
 class jit:  # noqa: N801 - used as a decorator, named like a function
@@ -48,7 +51,8 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
         flat = args + tuple(kwargs.values()) if kwargs else args
         try:
             key = (config.grad_enabled, tuple(kwargs) if kwargs else None,
-                   *[(_ARRAY, a.shape, a.dtype) if a.__class__ is np.ndarray else _key_of(a)
+                   *[(_ARRAY, a.shape, a.dtype, a.strides) if a.__class__ is np.ndarray
+                     else _key_of(a)
                      for a in flat])
             entry = self.replays.get(key)
         except TypeError:  # an unhashable Python argument: nothing to key a recording on
@@ -163,7 +167,7 @@ def _key_of(arg: Any) -> Any:
                            "passed to it")
         if type(arg.data) is not np.ndarray:
             raise TypeError("an array subclass: not recorded")
-        return Tensor, arg.data.shape, arg.data.dtype
+        return Tensor, arg.data.shape, arg.data.dtype, arg.data.strides
     if isinstance(arg, np.ndarray):
         raise TypeError("an array subclass: not recorded")
     hash(arg)

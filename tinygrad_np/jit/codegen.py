@@ -141,7 +141,7 @@ def _call(writer: _Writer, instr: Call, lines: list[str]) -> None:
 
 
 def _guard(writer: _Writer, guard: Guard, late: bool) -> list[str]:
-    what = {"array": "the shape or dtype of a tensor's data or grad",
+    what = {"array": "the shape, dtype or layout of a tensor's data or grad",
             "none": "whether a tensor's .grad is None",
             "requires_grad": "a tensor's requires_grad",
             "bool": "a value the function branches on",
@@ -149,9 +149,9 @@ def _guard(writer: _Writer, guard: Guard, late: bool) -> list[str]:
     fail = f"late({what!r})" if late else "raise GuardFailed"
     name = writer.render(guard.var) if guard.var is not None else None
     if guard.kind == "array":
-        shape, dtype = guard.expected
+        shape, dtype, strides = guard.expected
         test = (f"{name}.__class__ is not ndarray or {name}.shape != {shape!r} or "
-                f"{name}.dtype is not {writer.const(dtype)}")
+                f"{name}.dtype is not {writer.const(dtype)} or {name}.strides != {strides!r}")
     elif guard.kind == "none":
         test = f"{name} is not None"
     elif guard.kind == "requires_grad":

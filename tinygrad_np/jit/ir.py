@@ -58,7 +58,7 @@ class Call:
 @dataclass(eq=False)
 class Guard:
     """A fact checked on every call. kind: "bool" (bool(var) is expected), "equal" (the
-    array equals expected), "array" (var is an ndarray of expected = (shape, dtype)),
+    array equals expected), "array" (var is an ndarray of expected = (shape, dtype, strides)),
     "none" (var is None), "requires_grad" (tensor.requires_grad is expected)."""
     var: Var | None
     kind: str

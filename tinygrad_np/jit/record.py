@@ -118,8 +118,8 @@ class Recorder:
         if source == "grad":
             self.grad_vars.add(var)
         self.emit(Read(var, source, index, tensor))
-        if source != "arg":  # arguments are keyed by shape and dtype
-            self.guard(Guard(var, "array", (value.shape, value.dtype)))
+        if source != "arg":  # arguments are keyed by shape, dtype and strides
+            self.guard(Guard(var, "array", (value.shape, value.dtype, value.strides)))
         return traced
 
     def guard(self, guard: Guard) -> None:
