@@ -644,3 +644,18 @@ def test_an_argument_or_parameter_in_another_memory_layout_records_anew():
         if call == 6:  # the bound tensor's data, too
             w.data = np.asfortranarray(w.data[None, :].repeat(2, 0))[0]
         np.testing.assert_array_equal(jitted(x).data, (Tensor(x) * w).sum(axis=1).data)
+
+
+def test_python_arguments_equal_but_of_another_type_record_anew():
+    # 4 == 4.0 and True == 1, so they were one key: the replay recorded for 4 ran for 4.0
+    def fn(x, n):
+        return Tensor(x) * (n // 4 if isinstance(n, int) else n)
+
+    def in_tuple(x, sizes):
+        return fn(x, sizes[0])
+
+    jitted, jitted_in_tuple = jit(fn), jit(in_tuple)
+    x = np.arange(6.0)
+    for n in (4, 4, 4, 4.0, 4.0, True, True, 4, 4.0):
+        np.testing.assert_array_equal(jitted(x, n).data, fn(x, n).data)
+        np.testing.assert_array_equal(jitted_in_tuple(x, (n,)).data, fn(x, n).data)

@@ -170,8 +170,17 @@ def _key_of(arg: Any) -> Any:
         return Tensor, arg.data.shape, arg.data.dtype, arg.data.strides
     if isinstance(arg, np.ndarray):
         raise TypeError("an array subclass: not recorded")
-    hash(arg)
-    return arg
+    return _typed(arg)
+
+
+def _typed(value: Any) -> Any:
+    """A hashable value with its type, and a tuple's items with theirs: 4 == 4.0 ==
+    np.float32(4) and True == 1, but the function may tell them apart (isinstance, integer
+    division, numpy's dtype of a result). TypeError when it cannot be hashed."""
+    if value.__class__ is tuple:
+        return tuple, tuple([_typed(item) for item in value])
+    hash(value)
+    return value.__class__, value
 
 
 def _describe(result: Any) -> Any:
