@@ -659,3 +659,36 @@ def test_python_arguments_equal_but_of_another_type_record_anew():
     for n in (4, 4, 4, 4.0, 4.0, True, True, 4, 4.0):
         np.testing.assert_array_equal(jitted(x, n).data, fn(x, n).data)
         np.testing.assert_array_equal(jitted_in_tuple(x, (n,)).data, fn(x, n).data)
+
+
+REBOUND = Tensor(np.ones((4, 3)), requires_grad=True)  # a global the function names
+
+
+def test_a_parameter_object_replaced_after_recording_is_the_one_read():
+    # a replay reads the tensors it recorded; the function as written reads whatever
+    # net.w (or the global, or the closure variable, or the list item) is by then
+    rng = np.random.default_rng(0)
+    net = tinygrad_np.nn.Linear(4, 3)
+    layers = [Tensor(rng.normal(size=(3, 3)), requires_grad=True)]
+    scale = Tensor(np.full(3, 2.0), requires_grad=True)
+
+    def fn(x):
+        return (net(Tensor(x)) @ layers[0] * scale + Tensor(x) @ REBOUND).sum()
+
+    jitted = jit(fn)
+    global REBOUND
+    saved = REBOUND
+    try:
+        for call in range(14):
+            if call == 4:
+                net.weight = Tensor(rng.normal(size=(4, 3)), requires_grad=True)
+            if call == 7:
+                layers[0] = Tensor(rng.normal(size=(3, 3)), requires_grad=True)
+            if call == 9:
+                scale = Tensor(np.full(3, -1.0), requires_grad=True)
+            if call == 11:
+                REBOUND = Tensor(np.full((4, 3), 3.0), requires_grad=True)
+            x = rng.normal(size=(5, 4))
+            np.testing.assert_array_equal(jitted(x).data, fn(x).data)
+    finally:
+        REBOUND = saved

@@ -144,6 +144,7 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
             value = _unwrap_result(result)
         del result, traced_args, traced_kwargs
         rec.check_escapes()
+        rec.locate(self.fn, (*args, *kwargs.values()))
         if rec.unreplayable:
             self._give_up(key, rec.unreplayable)
             return value, False

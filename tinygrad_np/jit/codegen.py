@@ -163,6 +163,31 @@ def _guard(writer: _Writer, guard: Guard, late: bool) -> list[str]:
     return [f"if {test}: {fail}"]
 
 
+def _places(writer: _Writer, places: list) -> list[str]:
+    """Lines that check each bound tensor is still where it was kept when recorded (the
+    attribute, item or variable the function finds it through); a lookup that fails or finds
+    another object runs the call as written, and the next call records anew."""
+    tests = []
+    for tensor, root, steps in places:
+        kind = root[0]
+        if kind == "arg":
+            where = f"a{root[1]}"
+        elif kind == "cell":
+            where = f"{writer.const(root[1])}.cell_contents"
+        elif kind in ("global", "item"):
+            where = f"{writer.const(root[1])}[{root[2]!r}]"
+        else:  # "object"
+            where = writer.const(root[1])
+        for step, key in steps:
+            where += f".__dict__[{key!r}]" if step == "attr" else \
+                f".{key}" if step == "slot" else f"[{key!r}]"
+        tests.append(f"{where} is not {writer.const(tensor)}")
+    if not tests:
+        return []
+    return ["try:", f"    moved = {' or '.join(tests)}", "except Exception:", "    moved = True",
+            "if moved: raise GuardFailed"]
+
+
 def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]:
     """The replay: the program's lines, then its result through `wrap`."""
     writer = _Writer(program)
@@ -173,6 +198,7 @@ def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]
     local = [f"b{i}" for i, (_, _, escapes) in enumerate(slots) if not escapes]
     if local:
         early.append(f"{', '.join(local)}, = L")
+    early += _places(writer, program.places)
     buffers = [program.adopted[slot] if slot in program.adopted else empty_aligned(shape, dtype)
                for slot, (shape, dtype, _) in enumerate(slots)]
     for instr in program.instrs:

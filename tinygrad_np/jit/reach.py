@@ -1,16 +1,64 @@
 """What a function can reach: the objects behind its arguments, closure, defaults, bound
 object and the globals it names. The recorder snapshots the tensors among them, so that an
-assignment made by the function is told apart from another thread's training."""
+assignment made by the function is told apart from another thread's training; and it finds
+where each tensor a recording reads is kept (`paths`), so that a replay can check that the
+same tensor is still there (`net.w = Tensor(...)` after recording must not replay the old
+one)."""
 from __future__ import annotations
 
 import functools
 import gc
 import types
+from collections import deque
 from typing import Any
 
 import numpy as np
 
 REACH_LIMIT = 200_000  # objects looked at to find what a function can reach
+PATH_LIMIT = 50_000  # objects looked at to find where the recorded tensors are kept
+
+# A root: how a replay finds the object again. ("arg", index) an argument of the call,
+# ("cell", cell) a closure variable, ("global", namespace, name) a global the code names,
+# ("item", container, index) a default, ("object", obj) a bound object or callable itself.
+Root = tuple
+# A step from an object to one it holds: ("attr", name) in its __dict__, ("slot", name) a
+# __slots__ member, ("item", index) of a list, tuple or dict.
+Step = tuple
+
+
+def roots(fn: Any, arguments: Any = ()) -> list[tuple[Root, Any]]:
+    """Where `fn` starts from, each with the object there now."""
+    found: list[tuple[Root, Any]] = [(("arg", i), a) for i, a in enumerate(arguments)]
+    stack = [fn]
+    while stack:
+        f = stack.pop()
+        if isinstance(f, functools.partial):
+            found += [(("item", f.args, i), a) for i, a in enumerate(f.args)]
+            found += [(("item", f.keywords, k), v) for k, v in f.keywords.items()]
+            stack.append(f.func)
+            continue
+        self_ = getattr(f, "__self__", None)
+        if self_ is not None and not isinstance(self_, types.ModuleType):
+            found.append((("object", self_), self_))
+        f = getattr(f, "__func__", f)
+        code = getattr(f, "__code__", None)
+        if code is None:
+            found.append((("object", f), f))  # a callable object: its attributes
+            continue
+        found += [(("cell", c), c.cell_contents) for c in (f.__closure__ or ())
+                  if _has_contents(c)]
+        defaults = f.__defaults__ or ()
+        found += [(("item", defaults, i), d) for i, d in enumerate(defaults)]
+        keywords = f.__kwdefaults__ or {}
+        found += [(("item", keywords, k), v) for k, v in keywords.items()]
+        codes = [code]
+        namespace = f.__globals__
+        while codes:
+            c = codes.pop()
+            found += [(("global", namespace, n), namespace[n]) for n in c.co_names
+                      if n in namespace]
+            codes += [k for k in c.co_consts if isinstance(k, types.CodeType)]
+    return [(root, obj) for root, obj in found if not isinstance(obj, (types.ModuleType, type))]
 
 
 def reachable(fn: Any, arguments: Any = ()) -> set[int] | None:
@@ -18,32 +66,9 @@ def reachable(fn: Any, arguments: Any = ()) -> set[int] | None:
     object and the globals it names (None when there are too many to look at: then every
     tensor counts).
     Another thread's model is not among them, so its training is not taken for this one's."""
-    roots: list[Any] = list(arguments)
-    stack = [fn]
-    while stack:
-        f = stack.pop()
-        if isinstance(f, functools.partial):
-            roots += [*f.args, *f.keywords.values()]
-            stack.append(f.func)
-            continue
-        self_ = getattr(f, "__self__", None)
-        if self_ is not None and not isinstance(self_, types.ModuleType):
-            roots.append(self_)
-        f = getattr(f, "__func__", f)
-        code = getattr(f, "__code__", None)
-        if code is None:
-            roots.append(f)  # a callable object: its attributes
-            continue
-        roots += [c.cell_contents for c in (f.__closure__ or ()) if _has_contents(c)]
-        roots += list(f.__defaults__ or ()) + list((f.__kwdefaults__ or {}).values())
-        codes = [code]
-        while codes:
-            c = codes.pop()
-            roots += [f.__globals__[n] for n in c.co_names if n in f.__globals__]
-            codes += [k for k in c.co_consts if isinstance(k, types.CodeType)]
     seen: set[int] = set()
     skip = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType, np.ndarray)
-    queue = [r for r in roots if not isinstance(r, (types.ModuleType, type))]
+    queue = [obj for _, obj in roots(fn, arguments)]
     while queue:
         obj = queue.pop()
         if id(obj) in seen:
@@ -58,6 +83,63 @@ def reachable(fn: Any, arguments: Any = ()) -> set[int] | None:
         if not isinstance(obj, skip):
             queue += gc.get_referents(obj)
     return seen
+
+
+def paths(fn: Any, arguments: Any, wanted: list[Any]) -> dict[int, tuple[Root, tuple]]:
+    """{id of each wanted object found: (root, steps)}, the fewest steps from a root of
+    `fn` through attributes, slots and items (breadth first, at most PATH_LIMIT objects).
+    An object kept only elsewhere (behind a property, in a closure deeper down) has none."""
+    left = {id(obj) for obj in wanted}
+    found: dict[int, tuple[Root, tuple]] = {}
+    seen: set[int] = set()
+    queue: deque[tuple[Any, Root, tuple]] = deque(
+        (obj, root, ()) for root, obj in roots(fn, arguments))
+    while queue and left and len(seen) < PATH_LIMIT:
+        obj, root, steps = queue.popleft()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if id(obj) in left:
+            left.discard(id(obj))
+            found[id(obj)] = (root, steps)
+            continue  # a tensor: what it holds is read afresh anyway
+        for step, child in _children(obj):
+            if id(child) not in seen:
+                queue.append((child, root, steps + (step,)))
+    return found
+
+
+def _children(obj: Any) -> list[tuple[Step, Any]]:
+    """The objects `obj` holds where a plain lookup finds them again (no property, no
+    __getattr__): dict and list items, instance __dict__ entries and __slots__ members."""
+    # Each container is copied in one C call (list(...)) before it is looked at: under the
+    # GIL no other thread changes it meanwhile, where a Python loop over it could fail with
+    # "dictionary changed size during iteration"
+    kind = type(obj)
+    if kind is dict:
+        return [(("item", k), v) for k, v in list(obj.items()) if type(k) in (str, int)]
+    if kind in (list, tuple):
+        return [(("item", i), v) for i, v in enumerate(list(obj))]
+    if isinstance(obj, (types.ModuleType, type, types.FunctionType, np.ndarray, str, bytes)) \
+            or kind.__getattribute__ is not object.__getattribute__:  # lookups run its code
+        return []
+    children: list[tuple[Step, Any]] = []
+    try:
+        attributes = object.__getattribute__(obj, "__dict__")
+    except AttributeError:
+        attributes = None
+    if type(attributes) is dict:
+        children += [(("attr", k), v) for k, v in list(attributes.items()) if type(k) is str]
+    for cls in kind.__mro__:
+        slots = cls.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            member = cls.__dict__.get(name)
+            if type(member) is types.MemberDescriptorType:
+                try:
+                    children.append((("slot", name), member.__get__(obj, kind)))
+                except AttributeError:  # a slot never set
+                    pass
+    return children
 
 
 def _has_contents(cell: Any) -> bool:

@@ -26,7 +26,7 @@ from ..tensor import Tensor
 from .draw import DrawWatch
 from .errors import JitError
 from .ir import Call, Callback, Guard, Program, Read, Store, Var, operands, substitute
-from .reach import reachable
+from .reach import paths, reachable
 from .traced import Traced, unwrap
 
 SHAPE_ONLY = (np.ones_like, np.zeros_like, np.empty_like)  # results fixed by shape and dtype
@@ -408,6 +408,18 @@ class Recorder:
                 self.give_up("it assigns to .data or .grad of a tensor no op of it reads")
                 break
         self.before = {}
+
+    def locate(self, fn: Any, arguments: Any) -> None:
+        """Where each bound tensor is kept, for the replay to check it is still there: a
+        replay reads the tensors it recorded, where the function as written would read
+        whatever `net.w` is by then."""
+        bound: dict[int, Tensor] = {}
+        for instr in self.program.instrs:
+            tensor = getattr(instr, "tensor", None)
+            if type(tensor) is Tensor:
+                bound.setdefault(id(tensor), tensor)
+        found = paths(fn, arguments, list(bound.values()))
+        self.program.places = [(bound[key], *found[key]) for key in bound if key in found]
 
     def check_escapes(self) -> None:
         with _SCAN_LOCK:  # another thread's scan holds every object for a moment
