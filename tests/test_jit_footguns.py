@@ -692,3 +692,33 @@ def test_a_parameter_object_replaced_after_recording_is_the_one_read():
             np.testing.assert_array_equal(jitted(x).data, fn(x).data)
     finally:
         REBOUND = saved
+
+
+def test_an_optimizer_replaced_after_recording_is_the_one_stepped():
+    # the replay stepped the optimizer it recorded; as written, the step uses the new one
+    def make():
+        w, b = params()
+        state = {"opt": optim.SGD([w, b], lr=0.1)}
+
+        def fn(x, y):
+            opt = state["opt"]
+            opt.zero_grad()
+            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        def replace(call):
+            if call == 3:
+                state["opt"] = optim.SGD([w, b], lr=0.5, momentum=0.9)
+            return data(call)
+        return fn, [w, b], replace
+
+    eager_fn, eager_ps, eager_args = make()
+    jit_fn, jit_ps, jit_args = make()
+    jitted = jit(jit_fn)
+    for call in range(8):
+        expected, got = eager_fn(*eager_args(call)), jitted(*jit_args(call))
+        np.testing.assert_array_equal(got.data, expected.data)
+        for p, q in zip(jit_ps, eager_ps):
+            np.testing.assert_array_equal(p.data, q.data)

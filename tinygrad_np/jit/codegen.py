@@ -164,11 +164,11 @@ def _guard(writer: _Writer, guard: Guard, late: bool) -> list[str]:
 
 
 def _places(writer: _Writer, places: list) -> list[str]:
-    """Lines that check each bound tensor is still where it was kept when recorded (the
-    attribute, item or variable the function finds it through); a lookup that fails or finds
-    another object runs the call as written, and the next call records anew."""
+    """Lines that check each bound tensor and optimizer is still where it was kept when
+    recorded (the attribute, item or variable the function finds it through); a lookup that
+    fails or finds another object runs the call as written, and the next call records anew."""
     tests = []
-    for tensor, root, steps in places:
+    for kept, root, steps in places:
         kind = root[0]
         if kind == "arg":
             where = f"a{root[1]}"
@@ -179,9 +179,10 @@ def _places(writer: _Writer, places: list) -> list[str]:
         else:  # "object"
             where = writer.const(root[1])
         for step, key in steps:
-            where += f".__dict__[{key!r}]" if step == "attr" else \
-                f".{key}" if step == "slot" else f"[{key!r}]"
-        tests.append(f"{where} is not {writer.const(tensor)}")
+            where += {"attr": f".__dict__[{key!r}]", "slot": f".{key}", "item": f"[{key!r}]",
+                      "closure": f".__closure__[{key}].cell_contents",
+                      "global": f".__globals__[{key!r}]"}[step]
+        tests.append(f"{where} is not {writer.const(kept)}")
     if not tests:
         return []
     return ["try:", f"    moved = {' or '.join(tests)}", "except Exception:", "    moved = True",

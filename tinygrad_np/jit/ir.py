@@ -97,8 +97,8 @@ class Program:
     buffers: dict = field(default_factory=dict)  # Var -> buffer slot number
     slots: list = field(default_factory=list)  # (shape, dtype, escapes) per buffer slot
     adopted: dict = field(default_factory=dict)  # local slot -> an optimizer's scratch array
-    # (tensor, root, steps): where each tensor the recording binds is kept (reach.paths), so
-    # a replay checks first that the same tensor is still there
+    # (object, root, steps): where each tensor the recording binds and each optimizer it
+    # steps is kept (reach.paths), so a replay checks first that it is still there
     places: list = field(default_factory=list)
     # the first instruction that running the function as written would do a second time (a
     # write into a tensor's data, an optimizer's step): from it on, a failure cannot fall

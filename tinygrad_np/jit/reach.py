@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor import Tensor
+
 REACH_LIMIT = 200_000  # objects looked at to find what a function can reach
 PATH_LIMIT = 50_000  # objects looked at to find where the recorded tensors are kept
 
@@ -22,7 +24,8 @@ PATH_LIMIT = 50_000  # objects looked at to find where the recorded tensors are 
 # ("item", container, index) a default, ("object", obj) a bound object or callable itself.
 Root = tuple
 # A step from an object to one it holds: ("attr", name) in its __dict__, ("slot", name) a
-# __slots__ member, ("item", index) of a list, tuple or dict.
+# __slots__ member, ("item", index) of a list, tuple or dict; from a function, ("closure",
+# index) a closure variable and ("global", name) a global its code names.
 Step = tuple
 
 
@@ -51,13 +54,9 @@ def roots(fn: Any, arguments: Any = ()) -> list[tuple[Root, Any]]:
         found += [(("item", defaults, i), d) for i, d in enumerate(defaults)]
         keywords = f.__kwdefaults__ or {}
         found += [(("item", keywords, k), v) for k, v in keywords.items()]
-        codes = [code]
         namespace = f.__globals__
-        while codes:
-            c = codes.pop()
-            found += [(("global", namespace, n), namespace[n]) for n in c.co_names
-                      if n in namespace]
-            codes += [k for k in c.co_consts if isinstance(k, types.CodeType)]
+        found += [(("global", namespace, n), namespace[n]) for c in _codes(code)
+                  for n in c.co_names if n in namespace]
     return [(root, obj) for root, obj in found if not isinstance(obj, (types.ModuleType, type))]
 
 
@@ -102,7 +101,8 @@ def paths(fn: Any, arguments: Any, wanted: list[Any]) -> dict[int, tuple[Root, t
         if id(obj) in left:
             left.discard(id(obj))
             found[id(obj)] = (root, steps)
-            continue  # a tensor: what it holds is read afresh anyway
+            if isinstance(obj, Tensor):
+                continue  # what it holds is read afresh anyway
         for step, child in _children(obj):
             if id(child) not in seen:
                 queue.append((child, root, steps + (step,)))
@@ -120,7 +120,12 @@ def _children(obj: Any) -> list[tuple[Step, Any]]:
         return [(("item", k), v) for k, v in list(obj.items()) if type(k) in (str, int)]
     if kind in (list, tuple):
         return [(("item", i), v) for i, v in enumerate(list(obj))]
-    if isinstance(obj, (types.ModuleType, type, types.FunctionType, np.ndarray, str, bytes)) \
+    if kind is types.FunctionType:  # a helper the function calls: what it reads in turn
+        cells = obj.__closure__ or ()
+        named = [n for c in _codes(obj.__code__) for n in c.co_names if n in obj.__globals__]
+        return [(("closure", i), c.cell_contents) for i, c in enumerate(cells)
+                if _has_contents(c)] + [(("global", n), obj.__globals__[n]) for n in named]
+    if isinstance(obj, (types.ModuleType, type, np.ndarray, str, bytes)) \
             or kind.__getattribute__ is not object.__getattribute__:  # lookups run its code
         return []
     children: list[tuple[Step, Any]] = []
@@ -140,6 +145,16 @@ def _children(obj: Any) -> list[tuple[Step, Any]]:
                 except AttributeError:  # a slot never set
                     pass
     return children
+
+
+def _codes(code: types.CodeType) -> list[types.CodeType]:
+    """A function's code and the code of every function and class defined inside it."""
+    codes, stack = [], [code]
+    while stack:
+        c = stack.pop()
+        codes.append(c)
+        stack += [k for k in c.co_consts if isinstance(k, types.CodeType)]
+    return codes
 
 
 def _has_contents(cell: Any) -> bool:

@@ -410,14 +410,14 @@ class Recorder:
         self.before = {}
 
     def locate(self, fn: Any, arguments: Any) -> None:
-        """Where each bound tensor is kept, for the replay to check it is still there: a
-        replay reads the tensors it recorded, where the function as written would read
-        whatever `net.w` is by then."""
-        bound: dict[int, Tensor] = {}
+        """Where each bound tensor and each optimizer stepped is kept, for the replay to
+        check it is still there: a replay reads the tensors and steps the optimizers it
+        recorded, where the function as written would use whatever `net.w` is by then."""
+        bound: dict[int, Any] = {}
         for instr in self.program.instrs:
-            tensor = getattr(instr, "tensor", None)
-            if type(tensor) is Tensor:
-                bound.setdefault(id(tensor), tensor)
+            kept = instr.obj if isinstance(instr, Callback) else getattr(instr, "tensor", None)
+            if type(kept) is Tensor or isinstance(instr, Callback):
+                bound.setdefault(id(kept), kept)
         found = paths(fn, arguments, list(bound.values()))
         self.program.places = [(bound[key], *found[key]) for key in bound if key in found]
 
