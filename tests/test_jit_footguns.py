@@ -722,3 +722,23 @@ def test_an_optimizer_replaced_after_recording_is_the_one_stepped():
         np.testing.assert_array_equal(got.data, expected.data)
         for p, q in zip(jit_ps, eager_ps):
             np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_train_and_eval_mode_each_replay_their_own_recording():
+    # dropout's branch on `self.training` is Python: a replay recorded in training mode
+    # kept dropping units after model.eval(). The modules' modes are guarded, and the
+    # recording for the other mode is kept for when it comes back
+    tinygrad_np.manual_seed(0)
+    model = tinygrad_np.nn.Sequential(tinygrad_np.nn.Linear(4, 8), tinygrad_np.nn.ReLU(),
+                                      tinygrad_np.nn.Dropout(0.5), tinygrad_np.nn.Linear(8, 2))
+    jitted = jit(lambda x: model(Tensor(x)))
+    x = np.random.default_rng(0).normal(size=(16, 4))
+    for epoch in range(4):
+        model.train()
+        for _ in range(3):
+            trained = jitted(x).data
+        model.eval()
+        for _ in range(3):
+            np.testing.assert_array_equal(jitted(x).data, model(Tensor(x)).data)
+        assert not np.array_equal(trained, model(Tensor(x)).data)  # dropout was on
+    assert jitted.recordings == 2  # one per mode, whatever the number of switches

@@ -40,6 +40,7 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
         self.max_recordings = max_recordings
         self.recordings = 0
         self.replays: dict[Any, Any] = {}  # key -> _SEEN, False (as written) or the replay
+        self.earlier: dict[Any, list] = {}  # key -> replays recorded before, for other facts
         self._warned_limit = False
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
@@ -65,16 +66,10 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
             else:
                 self._limit_reached()
             return self.fn(*args, **kwargs)
-        if entry is _SEEN:
-            if self.recordings >= self.max_recordings:
-                self.replays[key] = False
-                self._limit_reached()
-                return self.fn(*args, **kwargs)
-            self.recordings += 1
-            result, self.replays[key] = self.record(key, args, kwargs)
-            return result
         if entry is False:
             return self.fn(*args, **kwargs)
+        if entry is _SEEN and not self.earlier.get(key):
+            return self._record(key, args, kwargs)
         if config.anomaly or live_tensor_hooks():
             # A replay runs no op and no walk, so anomaly checks and tensor hooks would be
             # skipped: run as written while either is in play.
@@ -82,29 +77,65 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
                                   else "a tensor has a gradient hook")
             return self.fn(*args, **kwargs)
         try:
-            config.replaying = True
-            try:
-                return entry(*flat)
-            finally:
-                config.replaying = False
-        except GuardFailed:
-            # a fact it relied on changed (a requires_grad, a value it branched on): as
-            # written now, and recorded again next time (within max_recordings)
-            self.replays[key] = _SEEN
-            return self.fn(*args, **kwargs)
+            if entry is not _SEEN:
+                try:
+                    return _replay(entry, flat)
+                except GuardFailed:
+                    # a fact it relied on changed (a module's mode, a requires_grad, a value
+                    # it branched on): a recording kept for the facts of another day may fit
+                    result = self._earlier_replay(key, flat, entry)
+                    if result is not _NONE_FITS:
+                        return result
+                    # else as written now, and recorded next time (within max_recordings)
+                    self.replays[key] = _SEEN
+                    return self.fn(*args, **kwargs)
+            result = self._earlier_replay(key, flat, None)
         except ReplayRaised:
             # a call failed (bad labels, say): as written, the op raises its own clear error
             result = self.fn(*args, **kwargs)
             self._give_up(key, "its replay raised where running it as written did not")
             return result
+        if result is not _NONE_FITS:
+            return result
+        return self._record(key, args, kwargs)
 
-    def _limit_reached(self) -> None:
+    def _record(self, key: Any, args: tuple, kwargs: dict) -> Any:
+        """Record the call (within max_recordings; else as written from now on)."""
+        if self.recordings >= self.max_recordings:
+            self.replays[key] = False
+            self._limit_reached(4)
+            return self.fn(*args, **kwargs)
+        self.recordings += 1
+        result, self.replays[key] = self.record(key, args, kwargs)
+        return result
+
+    def _earlier_replay(self, key: Any, flat: tuple, failed: Any) -> Any:
+        """The result of an earlier recording for `key` whose guards hold now (it becomes the
+        one tried first), or _NONE_FITS; `failed`, the replay whose guards just failed, is
+        kept among them (train and eval mode, say, each keep theirs)."""
+        earlier = self.earlier.setdefault(key, [])
+        if failed is not None:
+            earlier.append(failed)
+            del earlier[:-self.max_recordings]
+        for index, replay in enumerate(earlier):
+            if replay is failed:
+                continue
+            try:
+                result = _replay(replay, flat)
+            except GuardFailed:
+                continue
+            earlier.pop(index)
+            self.replays[key] = replay
+            return result
+        return _NONE_FITS
+
+    def _limit_reached(self, stacklevel: int = 3) -> None:  # 3: the caller of __call__
         if not self._warned_limit:
             self._warned_limit = True
             warnings.warn(f"jit: {self._name()} has been recorded {self.recordings} times "
                           f"(max_recordings={self.max_recordings}): calls with new argument "
                           f"values or shapes run as written from now on (pass values that "
-                          f"change on every call as arrays)", RuntimeWarning, stacklevel=3)
+                          f"change on every call as arrays)", RuntimeWarning, stacklevel=stacklevel)
 
     def _warn_as_written(self, why: str) -> None:
         warnings.warn(f"jit: {self._name()} runs as written while {why}: a replay would not run "
@@ -113,10 +144,10 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
     def _name(self) -> str:
         return getattr(self.fn, "__name__", "the function")
 
-    def _give_up(self, key: Any, why: str) -> None:
+    def _give_up(self, key: Any, why: str, stacklevel: int = 3) -> None:
         self.replays[key] = False
         warnings.warn(f"jit: {self._name()} runs as written from now on for these argument "
-                      f"shapes: {why}", RuntimeWarning, stacklevel=4)
+                      f"shapes: {why}", RuntimeWarning, stacklevel=stacklevel)
 
     def record(self, key: Any, args: tuple, kwargs: dict) -> tuple[Any, Any]:
         """Run the function with stand-ins, then compile what it did."""
@@ -146,7 +177,7 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
         rec.check_escapes()
         rec.locate(self.fn, (*args, *kwargs.values()))
         if rec.unreplayable:
-            self._give_up(key, rec.unreplayable)
+            self._give_up(key, rec.unreplayable, 5)  # from record, from _record
             return value, False
         return value, codegen.generate(passes.run(program), codegen.wrap_result(value))
 
@@ -157,6 +188,17 @@ def _trace_argument(rec: Recorder, arg: Any, index: int) -> Any:
     if type(arg) is Tensor:
         return Tensor(rec.read(arg.data, "arg", index, tensor=True))
     return arg
+
+
+_NONE_FITS = object()  # no replay kept for a key has guards that hold now
+
+
+def _replay(replay: Any, flat: tuple) -> Any:
+    config.replaying = True
+    try:
+        return replay(*flat)
+    finally:
+        config.replaying = False
 
 
 def _key_of(arg: Any) -> Any:

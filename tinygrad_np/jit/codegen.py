@@ -183,6 +183,9 @@ def _places(writer: _Writer, places: list) -> list[str]:
                       "closure": f".__closure__[{key}].cell_contents",
                       "global": f".__globals__[{key!r}]"}[step]
         tests.append(f"{where} is not {writer.const(kept)}")
+        training = getattr(kept, "training", None) if not isinstance(kept, Tensor) else None
+        if type(training) is bool:  # a module: its mode picked the branches recorded
+            tests.append(f"{writer.const(kept)}.training is not {training!r}")
     if not tests:
         return []
     return ["try:", f"    moved = {' or '.join(tests)}", "except Exception:", "    moved = True",

@@ -84,25 +84,27 @@ def reachable(fn: Any, arguments: Any = ()) -> set[int] | None:
     return seen
 
 
-def paths(fn: Any, arguments: Any, wanted: list[Any]) -> dict[int, tuple[Root, tuple]]:
-    """{id of each wanted object found: (root, steps)}, the fewest steps from a root of
-    `fn` through attributes, slots and items (breadth first, at most PATH_LIMIT objects).
-    An object kept only elsewhere (behind a property, in a closure deeper down) has none."""
+def paths(fn: Any, arguments: Any, wanted: list[Any], kind: type | None = None
+          ) -> dict[int, tuple[Any, Root, tuple]]:
+    """{id: (object, root, steps)} for each wanted object found, and for every object of
+    `kind` met on the way: the fewest steps from a root of `fn` through attributes, slots
+    and items (breadth first, at most PATH_LIMIT objects; never into a tensor). An object
+    kept only elsewhere (behind a property, a computed name) has none."""
     left = {id(obj) for obj in wanted}
-    found: dict[int, tuple[Root, tuple]] = {}
+    found: dict[int, tuple[Any, Root, tuple]] = {}
     seen: set[int] = set()
     queue: deque[tuple[Any, Root, tuple]] = deque(
         (obj, root, ()) for root, obj in roots(fn, arguments))
-    while queue and left and len(seen) < PATH_LIMIT:
+    while queue and (left or kind is not None) and len(seen) < PATH_LIMIT:
         obj, root, steps = queue.popleft()
         if id(obj) in seen:
             continue
         seen.add(id(obj))
-        if id(obj) in left:
+        if id(obj) in left or (kind is not None and isinstance(obj, kind)):
             left.discard(id(obj))
-            found[id(obj)] = (root, steps)
-            if isinstance(obj, Tensor):
-                continue  # what it holds is read afresh anyway
+            found[id(obj)] = (obj, root, steps)
+        if isinstance(obj, Tensor):
+            continue  # its arrays and graph: what a replay reads afresh anyway
         for step, child in _children(obj):
             if id(child) not in seen:
                 queue.append((child, root, steps + (step,)))

@@ -410,16 +410,18 @@ class Recorder:
         self.before = {}
 
     def locate(self, fn: Any, arguments: Any) -> None:
-        """Where each bound tensor and each optimizer stepped is kept, for the replay to
-        check it is still there: a replay reads the tensors and steps the optimizers it
-        recorded, where the function as written would use whatever `net.w` is by then."""
+        """Where each bound tensor, each optimizer stepped and each module is kept, for the
+        replay to check it is still there (and each module's train or eval mode): a replay
+        reads the tensors and steps the optimizers it recorded and follows the mode's branches
+        taken then, where the function as written would use whatever `net.w` is by then."""
+        from ..nn import Module
+
         bound: dict[int, Any] = {}
         for instr in self.program.instrs:
             kept = instr.obj if isinstance(instr, Callback) else getattr(instr, "tensor", None)
             if type(kept) is Tensor or isinstance(instr, Callback):
                 bound.setdefault(id(kept), kept)
-        found = paths(fn, arguments, list(bound.values()))
-        self.program.places = [(bound[key], *found[key]) for key in bound if key in found]
+        self.program.places = list(paths(fn, arguments, list(bound.values()), Module).values())
 
     def check_escapes(self) -> None:
         with _SCAN_LOCK:  # another thread's scan holds every object for a moment
