@@ -194,6 +194,21 @@ def test_a_draw_from_another_generator_runs_as_written_with_a_warning():
             float((x * check.random(x.shape) @ w.data).sum()))
 
 
+@pytest.mark.parametrize("generator", ["module", "instance"])
+def test_a_draw_from_pythons_random_runs_as_written_with_a_warning(generator):
+    # random.random() was frozen at its recorded number on every replay, silently
+    import random
+
+    draw = random.random if generator == "module" else random.Random(0).random
+    jitted = jit(lambda x: Tensor(x) * draw())
+    x = np.ones(3)
+    jitted(x)
+    with pytest.warns(RuntimeWarning, match="numpy's or Python's random"):
+        jitted(x)
+    results = {float(jitted(x).data[0]) for _ in range(4)}
+    assert len(results) == 4  # fresh numbers on every call
+
+
 def test_seeding_inside_the_function_runs_as_written_with_a_warning():
     w, _ = params()
 

@@ -3,6 +3,7 @@ so that each replay draws afresh from `tinygrad_np.random.get_generator()`; a dr
 other numpy generator, which a replay would freeze, is caught."""
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import numpy as np
@@ -86,12 +87,17 @@ class DrawWatch:
             state.generator = self.real_generator
             self.before_draw()
         for bits, then in self.states.items():
-            if bits is not self.framework_bits and not same_state(bits.state, then):
-                give_up("it draws random numbers from a numpy generator other than "
-                        "tinygrad_np.random.get_generator(); a replay would repeat the "
-                        "numbers of the recording")
+            if bits is not self.framework_bits and not same_state(state_of(bits), then):
+                give_up("it draws random numbers from a generator other than "
+                        "tinygrad_np.random.get_generator() (numpy's or Python's random); "
+                        "a replay would repeat the numbers of the recording")
                 break
         self.states = {}
+
+
+def state_of(generator: Any) -> Any:
+    """A numpy bit generator's state, or a Python `random.Random`'s."""
+    return generator.getstate() if isinstance(generator, random.Random) else generator.state
 
 
 def same_state(a: Any, b: Any) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import itertools
 import operator
+import random
 import threading
 import weakref
 from typing import Any
@@ -23,7 +24,7 @@ import numpy as np
 
 from ..grad_mode import config
 from ..tensor import Tensor
-from .draw import DrawWatch
+from .draw import DrawWatch, state_of
 from .errors import JitError
 from .ir import Call, Callback, Guard, Program, Read, Store, Var, operands, substitute
 from .reach import paths, reachable
@@ -318,7 +319,7 @@ class Recorder:
                 if hasattr(obj, "__dict__"):
                     self._shadow(obj)
             else:
-                self.draws.states[obj] = obj.state
+                self.draws.states[obj] = state_of(obj)
         del picked
 
     def _shadow(self, obj: Any) -> None:
@@ -444,15 +445,18 @@ _TENSOR, _OPTIMIZER, _BIT_GENERATOR = 1, 2, 3  # what the scan looks for
 
 
 def _scanned_kinds(optimizer: type) -> dict[type, int]:
-    """Each class the scan looks for (Tensor, the optimizers, numpy's bit generators, and
-    their subclasses defined so far), and which of its kinds it is."""
+    """Each class the scan looks for (Tensor, the optimizers, numpy's bit generators and
+    Python's `random.Random`, and their subclasses defined so far), and which of its kinds
+    it is. (`random.SystemRandom` has no state to compare: its draws are not caught.)"""
     kinds: dict[type, int] = {}
-    for root, kind in ((np.random.BitGenerator, _BIT_GENERATOR), (optimizer, _OPTIMIZER),
+    for root, kind in ((np.random.BitGenerator, _BIT_GENERATOR),
+                       (random.Random, _BIT_GENERATOR), (optimizer, _OPTIMIZER),
                        (Tensor, _TENSOR)):
         classes = [root]
         while classes:
             cls = classes.pop()
-            kinds[cls] = kind
+            if cls is not random.SystemRandom:
+                kinds[cls] = kind
             classes += type.__subclasses__(cls)
     return kinds
 
