@@ -757,3 +757,33 @@ def test_train_and_eval_mode_each_replay_their_own_recording():
             np.testing.assert_array_equal(jitted(x).data, model(Tensor(x)).data)
         assert not np.array_equal(trained, model(Tensor(x)).data)  # dropout was on
     assert jitted.recordings == 2  # one per mode, whatever the number of switches
+
+
+@pytest.mark.parametrize("make_scheduler", [
+    lambda opt: tinygrad_np.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5),
+    lambda opt: tinygrad_np.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=10)])
+def test_a_scheduler_stepped_inside_steps_on_every_replay(make_scheduler):
+    # its step() is Python: a replay skipped it, and the learning rate stopped changing
+    def make():
+        w, b = params()
+        opt = optim.SGD([w, b], lr=0.1, momentum=0.9)
+        scheduler = make_scheduler(opt)
+
+        def fn(x, y):
+            opt.zero_grad()
+            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
+            loss.backward()
+            opt.step()
+            scheduler.step()
+            return loss
+        return fn, [w, b], opt
+
+    eager_fn, eager_ps, eager_opt = make()
+    jit_fn, jit_ps, jit_opt = make()
+    jitted = jit(jit_fn)
+    for call in range(9):
+        x, y = data(call)
+        np.testing.assert_array_equal(jitted(x, y).data, eager_fn(x, y).data)
+        assert jit_opt.param_groups[0]["lr"] == eager_opt.param_groups[0]["lr"]
+        for p, q in zip(jit_ps, eager_ps):
+            np.testing.assert_array_equal(p.data, q.data)

@@ -69,7 +69,8 @@ class Guard:
 @dataclass(eq=False)
 class Callback:
     """A method run as written, on real arrays, at this point of the replay (an optimizer's
-    `step()` or `zero_grad()`): its Python reads the hyperparameters and state of the day."""
+    `step()` or `zero_grad()`, a learning-rate scheduler's `step()`): its Python reads the
+    hyperparameters and state of the day."""
     obj: Any
     name: str
     args: tuple = ()

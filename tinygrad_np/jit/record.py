@@ -6,9 +6,10 @@ reads (their `.data` and `.grad` become stand-ins, read afresh on every replay a
 shape, dtype, `requires_grad`). Everything else follows from the stand-ins: numpy calls on
 them are written down as instructions.
 
-An optimizer's `step()` and `zero_grad()` are not traced: they are run as written, on real
-arrays, at their place in the replay (a `Callback`), so hyperparameters, step counts and
-state made on a first step are those of the day.
+An optimizer's `step()` and `zero_grad()`, and a learning-rate scheduler's `step()`, are not
+traced: they are run as written, on real arrays, at their place in the replay (a
+`Callback`), so hyperparameters, step counts and state made on a first step are those of
+the day.
 """
 from __future__ import annotations
 
@@ -57,9 +58,10 @@ class _Binding:
 
 
 class _Shadow:
-    """Stands in for an optimizer's `step`/`zero_grad` on the instance while any thread
-    records: the calling thread's recorder, if it records, runs it as a callback; any other
-    call is the method itself. Shared by concurrent recordings (`users`)."""
+    """Stands in for an optimizer's `step`/`zero_grad` (a scheduler's `step`) on the
+    instance while any thread records: the calling thread's recorder, if it records, runs
+    it as a callback; any other call is the method itself. Shared by concurrent recordings
+    (`users`)."""
 
     def __init__(self, obj: Any, name: str) -> None:
         self.obj, self.name, self.users = obj, name, 0
@@ -297,9 +299,10 @@ class Recorder:
         replayed) and every numpy bit generator's state (a draw the replay would freeze is
         caught)."""
         from ..optim import Optimizer
+        from ..optim.lr_scheduler import LRScheduler
 
         found = reachable(fn, arguments)
-        kinds = _scanned_kinds(Optimizer)
+        kinds = _scanned_kinds((Optimizer, LRScheduler))
         wanted = frozenset(kinds).__contains__
         with _SCAN_LOCK:  # no thread checks for kept objects while this list holds them all
             # Every object, held for as short a time as can be: filtered at once, in C. The
@@ -325,6 +328,8 @@ class Recorder:
     def _shadow(self, obj: Any) -> None:
         with _SHADOWS_LOCK:
             for name in ("step", "zero_grad"):
+                if getattr(type(obj), name, None) is None:  # a scheduler has no zero_grad
+                    continue
                 shadow = obj.__dict__.get(name)
                 if shadow is None:
                     shadow = obj.__dict__[name] = _Shadow(obj, name)
@@ -444,13 +449,14 @@ class Recorder:
 _TENSOR, _OPTIMIZER, _BIT_GENERATOR = 1, 2, 3  # what the scan looks for
 
 
-def _scanned_kinds(optimizer: type) -> dict[type, int]:
-    """Each class the scan looks for (Tensor, the optimizers, numpy's bit generators and
-    Python's `random.Random`, and their subclasses defined so far), and which of its kinds
-    it is. (`random.SystemRandom` has no state to compare: its draws are not caught.)"""
+def _scanned_kinds(stepped: tuple[type, ...]) -> dict[type, int]:
+    """Each class the scan looks for (Tensor; the optimizers and learning-rate schedulers,
+    whose `step()` a replay runs as written; numpy's bit generators and Python's
+    `random.Random`; and their subclasses defined so far), and which of its kinds it is.
+    (`random.SystemRandom` has no state to compare: its draws are not caught.)"""
     kinds: dict[type, int] = {}
     for root, kind in ((np.random.BitGenerator, _BIT_GENERATOR),
-                       (random.Random, _BIT_GENERATOR), (optimizer, _OPTIMIZER),
+                       (random.Random, _BIT_GENERATOR), *((c, _OPTIMIZER) for c in stepped),
                        (Tensor, _TENSOR)):
         classes = [root]
         while classes:
