@@ -787,3 +787,40 @@ def test_a_scheduler_stepped_inside_steps_on_every_replay(make_scheduler):
         assert jit_opt.param_groups[0]["lr"] == eager_opt.param_groups[0]["lr"]
         for p, q in zip(jit_ps, eager_ps):
             np.testing.assert_array_equal(p.data, q.data)
+
+
+SCALE = 2.0  # a global number the function reads
+CALLS = 0  # a global number the function assigns
+
+
+def test_python_numbers_the_function_reads_are_checked_and_assigned_ones_run_as_written():
+    # SCALE and the dropout's p were frozen at their recorded values; CALLS += 1 ran only
+    # while recording
+    global SCALE, CALLS
+    x = np.ones((2, 3))
+    scaled = jit(lambda x: Tensor(x) * SCALE)
+    model = tinygrad_np.nn.Sequential(tinygrad_np.nn.Linear(3, 4), tinygrad_np.nn.Dropout(0.0))
+    dropped = jit(lambda x: model(Tensor(x)))
+
+    def counted(x):
+        global CALLS
+        CALLS += 1
+        return Tensor(x) * 3
+
+    jitted_count = jit(counted)
+    try:
+        for call in range(7):
+            if call == 4:
+                SCALE, model[1].p = 5.0, 0.9
+            np.testing.assert_array_equal(scaled(x).data, x * SCALE)
+            tinygrad_np.manual_seed(call)
+            got = dropped(x).data
+            tinygrad_np.manual_seed(call)
+            np.testing.assert_array_equal(got, model(Tensor(x)).data)
+            before = CALLS
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # the give-up's, once
+                jitted_count(x)
+            assert CALLS == before + 1
+    finally:
+        SCALE, CALLS = 2.0, 0

@@ -13,6 +13,7 @@ from ..memory import empty_aligned
 from ..tensor import Tensor
 from .errors import GuardFailed, JitError, ReplayRaised
 from .ir import Call, Callback, Guard, Program, Read, Store, Var, substitute
+from .reach import same_value
 from .traced import BINARY, COMPARE, UNARY
 
 _SYMBOLS = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
@@ -163,33 +164,41 @@ def _guard(writer: _Writer, guard: Guard, late: bool) -> list[str]:
     return [f"if {test}: {fail}"]
 
 
-def _places(writer: _Writer, places: list) -> list[str]:
-    """Lines that check each bound tensor and optimizer is still where it was kept when
-    recorded (the attribute, item or variable the function finds it through); a lookup that
-    fails or finds another object runs the call as written, and the next call records anew."""
+def _places(writer: _Writer, program: Program) -> list[str]:
+    """Lines that check each bound tensor, optimizer and module is still where it was kept
+    when recorded (the attribute, item or variable the function finds it through), each
+    module's mode, and each Python value the function may read; a lookup that fails or finds
+    another object or value runs the call as written, and the next call records anew."""
     tests = []
-    for kept, root, steps in places:
-        kind = root[0]
-        if kind == "arg":
-            where = f"a{root[1]}"
-        elif kind == "cell":
-            where = f"{writer.const(root[1])}.cell_contents"
-        elif kind in ("global", "item"):
-            where = f"{writer.const(root[1])}[{root[2]!r}]"
-        else:  # "object"
-            where = writer.const(root[1])
-        for step, key in steps:
-            where += {"attr": f".__dict__[{key!r}]", "slot": f".{key}", "item": f"[{key!r}]",
-                      "closure": f".__closure__[{key}].cell_contents",
-                      "global": f".__globals__[{key!r}]"}[step]
-        tests.append(f"{where} is not {writer.const(kept)}")
+    for kept, root, steps in program.places:
+        tests.append(f"{_where(writer, root, steps)} is not {writer.const(kept)}")
         training = getattr(kept, "training", None) if not isinstance(kept, Tensor) else None
         if type(training) is bool:  # a module: its mode picked the branches recorded
             tests.append(f"{writer.const(kept)}.training is not {training!r}")
+    for root, steps, value in program.values:
+        tests.append(f"not same_value({_where(writer, root, steps)}, {writer.const(value)})")
     if not tests:
         return []
     return ["try:", f"    moved = {' or '.join(tests)}", "except Exception:", "    moved = True",
             "if moved: raise GuardFailed"]
+
+
+def _where(writer: _Writer, root: tuple, steps: tuple) -> str:
+    """The expression that finds the object at `root` and `steps` (reach.follow's lookups)."""
+    kind = root[0]
+    if kind == "arg":
+        where = f"a{root[1]}"
+    elif kind == "cell":
+        where = f"{writer.const(root[1])}.cell_contents"
+    elif kind in ("global", "item"):
+        where = f"{writer.const(root[1])}[{root[2]!r}]"
+    else:  # "object"
+        where = writer.const(root[1])
+    for step, key in steps:
+        where += {"attr": f".__dict__[{key!r}]", "slot": f".{key}", "item": f"[{key!r}]",
+                  "closure": f".__closure__[{key}].cell_contents",
+                  "global": f".__globals__[{key!r}]"}[step]
+    return where
 
 
 def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]:
@@ -202,7 +211,7 @@ def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]
     local = [f"b{i}" for i, (_, _, escapes) in enumerate(slots) if not escapes]
     if local:
         early.append(f"{', '.join(local)}, = L")
-    early += _places(writer, program.places)
+    early += _places(writer, program)
     buffers = [program.adopted[slot] if slot in program.adopted else empty_aligned(shape, dtype)
                for slot, (shape, dtype, _) in enumerate(slots)]
     for instr in program.instrs:
@@ -248,7 +257,7 @@ def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]
     namespace = dict(writer.namespace, GuardFailed=GuardFailed, ReplayRaised=ReplayRaised,
                      late=_late, ndarray=np.ndarray, empty=empty_aligned, array=np.array,
                      copyto=np.copyto, getrefcount=getrefcount, wrap=wrap,
-                     get_generator=_get_generator, B=buffers,
+                     get_generator=_get_generator, B=buffers, same_value=same_value,
                      L=tuple(b for b, (_, _, e) in zip(buffers, slots) if not e))
     exec(source, namespace)  # noqa: S102 - code generated from our own recording
     replay = namespace["replay"]

@@ -101,6 +101,9 @@ class Program:
     # (object, root, steps): where each tensor the recording binds and each optimizer it
     # steps is kept (reach.paths), so a replay checks first that it is still there
     places: list = field(default_factory=list)
+    # (root, steps, value): the plain Python values the function may read (its globals,
+    # closure variables, its modules' number attributes), checked unchanged on every replay
+    values: list = field(default_factory=list)
     # the first instruction that running the function as written would do a second time (a
     # write into a tensor's data, an optimizer's step): from it on, a failure cannot fall
     # back to running the function as written

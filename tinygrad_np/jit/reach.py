@@ -111,6 +111,54 @@ def paths(fn: Any, arguments: Any, wanted: list[Any], kind: type | None = None
     return found
 
 
+# Python values a function reads and a replay would freeze: numbers, strings, None
+SCALARS = (int, float, bool, complex, str, bytes, type(None))
+
+
+def python_values(fn: Any, arguments: Any, modules: list[tuple[Any, Root, tuple]]
+                  ) -> list[tuple[Root, tuple, Any]]:
+    """(root, steps, value) for each plain Python value the function may read and a replay
+    would not: its globals, closure variables and defaults that are numbers or strings, and
+    each such attribute of the modules it reaches (`modules`: their (object, root, steps))."""
+    found = [(root, (), obj) for root, obj in roots(fn, arguments)
+             if root[0] != "arg" and type(obj) in SCALARS]  # arguments are in the key
+    for module, root, steps in modules:
+        found += [(root, steps + (("attr", name),), value)
+                  for name, value in list(vars(module).items())
+                  if type(name) is str and type(value) in SCALARS]
+    return found
+
+
+def follow(root: Root, steps: tuple, arguments: Any) -> Any:
+    """The object at `root` and `steps` now (LookupError or AttributeError if none)."""
+    kind = root[0]
+    if kind == "arg":
+        obj = arguments[root[1]]
+    elif kind == "cell":
+        obj = root[1].cell_contents
+    elif kind in ("global", "item"):
+        obj = root[1][root[2]]
+    else:
+        obj = root[1]
+    for step, key in steps:
+        if step == "attr":
+            obj = object.__getattribute__(obj, "__dict__")[key]
+        elif step == "slot":
+            obj = getattr(obj, key)
+        elif step == "item":
+            obj = obj[key]
+        elif step == "closure":
+            obj = obj.__closure__[key].cell_contents
+        else:  # "global"
+            obj = obj.__globals__[key]
+    return obj
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """The same Python value: the same type and equal (or the very object, for NaN)."""
+    return a is b or (type(a) is type(b) and a == b)
+
+
 def _children(obj: Any) -> list[tuple[Step, Any]]:
     """The objects `obj` holds where a plain lookup finds them again (no property, no
     __getattr__): dict and list items, instance __dict__ entries and __slots__ members."""

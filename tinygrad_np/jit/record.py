@@ -28,7 +28,7 @@ from ..tensor import Tensor
 from .draw import DrawWatch, state_of
 from .errors import JitError
 from .ir import Call, Callback, Guard, Program, Read, Store, Var, operands, substitute
-from .reach import paths, reachable
+from .reach import follow, paths, python_values, reachable, same_value
 from .traced import Traced, unwrap
 
 SHAPE_ONLY = (np.ones_like, np.zeros_like, np.empty_like)  # results fixed by shape and dtype
@@ -98,6 +98,7 @@ class Recorder:
         self.shadows: list[_Shadow] = []
         self.draws = DrawWatch(self)
         self.before: dict[int, tuple] = {}  # id -> (leaf tensor, its data, its grad) at start
+        self.python_before: list[tuple] = []  # (root, steps, value) of Python values at start
 
     # -- values ---------------------------------------------------------------------------
     def new(self, value: Any, computed: bool = True) -> Traced:
@@ -302,6 +303,12 @@ class Recorder:
         from ..optim.lr_scheduler import LRScheduler
 
         found = reachable(fn, arguments)
+        from ..nn import Module
+
+        # the Python values it may read, as they are before it runs: compared afterwards
+        # (the function's own assignments a replay would not redo) and guarded by the replay
+        modules = list(paths(fn, arguments, [], Module).values())
+        self.python_before = python_values(fn, arguments, modules)
         kinds = _scanned_kinds((Optimizer, LRScheduler))
         wanted = frozenset(kinds).__contains__
         with _SCAN_LOCK:  # no thread checks for kept objects while this list holds them all
@@ -428,6 +435,17 @@ class Recorder:
             if type(kept) is Tensor or isinstance(instr, Callback):
                 bound.setdefault(id(kept), kept)
         self.program.places = list(paths(fn, arguments, list(bound.values()), Module).values())
+        for root, steps, value in self.python_before:
+            try:
+                now = follow(root, steps, arguments)
+            except (LookupError, AttributeError):
+                now = _GONE
+            if not same_value(now, value):
+                where = root[2] if root[0] == "global" else "a closure variable or attribute"
+                self.give_up(f"it assigns to {where!s} (a Python value), which a replay "
+                             f"would not do again")
+                return
+        self.program.values = self.python_before
 
     def check_escapes(self) -> None:
         with _SCAN_LOCK:  # another thread's scan holds every object for a moment
@@ -447,6 +465,7 @@ class Recorder:
 
 
 _TENSOR, _OPTIMIZER, _BIT_GENERATOR = 1, 2, 3  # what the scan looks for
+_GONE = object()  # a Python value no longer where it was
 
 
 def _scanned_kinds(stepped: tuple[type, ...]) -> dict[type, int]:
