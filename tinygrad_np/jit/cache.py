@@ -134,8 +134,10 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
             self._warned_limit = True
             warnings.warn(f"jit: {self._name()} has been recorded {self.recordings} times "
                           f"(max_recordings={self.max_recordings}): calls with new argument "
-                          f"values or shapes run as written from now on (pass values that "
-                          f"change on every call as arrays)", RuntimeWarning, stacklevel=stacklevel)
+                          f"values or shapes, or with a Python value, mode or requires_grad "
+                          f"of no recording yet, run as written from now on (pass values "
+                          f"that change on every call as arrays)", RuntimeWarning,
+                          stacklevel=stacklevel)
 
     def _warn_as_written(self, why: str) -> None:
         warnings.warn(f"jit: {self._name()} runs as written while {why}: a replay would not run "
