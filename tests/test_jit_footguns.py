@@ -824,3 +824,13 @@ def test_python_numbers_the_function_reads_are_checked_and_assigned_ones_run_as_
             assert CALLS == before + 1
     finally:
         SCALE, CALLS = 2.0, 0
+
+
+def test_a_returned_tensor_the_recording_did_not_compute_is_refused_clearly():
+    # np.asarray of a recorded value hands numpy its numbers: the Tensor made from them is
+    # no recorded result, and the error says so (it said "not Tensor")
+    jitted = jit(lambda x: Tensor(np.asarray((Tensor(x) * 2).data.sum())))
+    x = np.ones(3)
+    jitted(x)
+    with pytest.raises(JitError, match="returns a Tensor whose array the recording did not"):
+        jitted(x)

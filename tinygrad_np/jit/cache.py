@@ -237,6 +237,11 @@ def _describe(result: Any) -> Any:
     value = result.data if isinstance(result, Tensor) else result
     if isinstance(value, Traced):
         return value._var
+    if isinstance(result, Tensor):
+        raise JitError("jit: the function returns a Tensor whose array the recording did not "
+                       "compute (made from Python numbers, or through np.asarray/np.array of a "
+                       "recorded value, which hand numpy the numbers); return tensors or "
+                       "arrays computed from its inputs by tensor ops or numpy calls")
     raise JitError(f"jit: the function must return tensors or arrays computed from its "
                    f"inputs (or None, or a tuple of those), not {type(result).__name__}")
 
