@@ -1,9 +1,10 @@
 """What a function can reach: the objects behind its arguments, closure, defaults, bound
 object and the globals it names. The recorder snapshots the tensors among them, so that an
-assignment made by the function is told apart from another thread's training; and it finds
-where each tensor a recording reads is kept (`paths`), so that a replay can check that the
-same tensor is still there (`net.w = Tensor(...)` after recording must not replay the old
-one)."""
+assignment made by the function is told apart from another thread's training. It finds
+where each tensor, optimizer and module a recording uses is kept (`paths`), so that a
+replay can check that the same one is still there (`net.w = Tensor(...)` after recording
+must not replay the old one), and which plain Python values the function may read
+(`python_values`: `SCALE = 5.0` after recording must not replay the old number)."""
 from __future__ import annotations
 
 import functools
