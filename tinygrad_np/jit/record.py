@@ -167,7 +167,7 @@ class Recorder:
             result = None
         else:  # "draw"
             result = getattr(self.draws.real_generator, fn)(*values, **kw)
-        written_vars = tuple(t._var for t in written)
+        written_vars = tuple([t._var for t in written])
         self._invalidate(written_vars)
         op_args, op_kwargs = _operands(args), _operands(kwargs)
         if kind == "setitem" or outs or writes_first or (
@@ -311,7 +311,10 @@ class Recorder:
         self.python_before = python_values(fn, arguments, modules)
         kinds = _scanned_kinds((Optimizer, LRScheduler))
         wanted = frozenset(kinds).__contains__
-        with _SCAN_LOCK:  # no thread checks for kept objects while this list holds them all
+        # No thread checks for kept objects while these lists hold them: `picked` holds
+        # every tensor of the process, other threads' recordings' ones too, which would then
+        # look kept after their function returned (a recording given up for nothing)
+        with _SCAN_LOCK:
             # Every object, held for as short a time as can be: filtered at once, in C. The
             # list holds each tuple that another thread is still building (`tuple(gen)`), and
             # CPython's tuple resize then fails with SystemError (python/cpython#39117).
@@ -320,17 +323,18 @@ class Recorder:
             objects = gc.get_objects()
             picked = list(itertools.compress(objects, map(wanted, map(type, objects))))
             del objects
-        for obj in picked:
-            kind = kinds[type(obj)]
-            if kind == _TENSOR:
-                if obj.grad_fn is None and (found is None or id(obj) in found):
-                    self.before[id(obj)] = (obj, obj.data, obj.grad)
-            elif kind == _OPTIMIZER:
-                if hasattr(obj, "__dict__"):
-                    self._shadow(obj)
-            else:
-                self.draws.states[obj] = state_of(obj)
-        del picked
+            obj = None
+            for obj in picked:
+                kind = kinds[type(obj)]
+                if kind == _TENSOR:
+                    if obj.grad_fn is None and (found is None or id(obj) in found):
+                        self.before[id(obj)] = (obj, obj.data, obj.grad)
+                elif kind == _OPTIMIZER:
+                    if hasattr(obj, "__dict__"):
+                        self._shadow(obj)
+                else:
+                    self.draws.states[obj] = state_of(obj)
+            del picked, obj
 
     def _shadow(self, obj: Any) -> None:
         with _SHADOWS_LOCK:
