@@ -261,7 +261,7 @@ def _forward_error(cls: type, inputs: tuple[Any, ...], out: Tensor,
     if node is None:  # no graph was recorded: make one node, only for drawing the error
         node = cls()
         node.parents, node.saved_tensors, node.output_ref = tensors, None, None
-        node.needs_input_grad = tuple(t.requires_grad for t in tensors)
+        node.needs_input_grad = tuple([t.requires_grad for t in tensors])
         shown = Tensor(out.data, name=out.name)
         shown.grad_fn = node
     return AnomalyError("\n".join(lines), kind="forward", node=node, tensor=shown, site=site)
@@ -289,8 +289,8 @@ def _describe(array: Any) -> str:
 def _fingerprints(node: Any, out: Tensor, params: dict[str, Any]
                   ) -> tuple[tuple[Any, str, Any], ...]:
     """(where, what it is, fingerprint) for every ndarray the node keeps for backward."""
-    return tuple((where, _what_is(node, where, array, out, params), _fingerprint(array))
-                 for where, array in _kept_arrays(node))
+    return tuple([(where, _what_is(node, where, array, out, params), _fingerprint(array))
+                 for where, array in _kept_arrays(node)])
 
 
 def _kept_arrays(node: Any) -> list[tuple[Any, Any]]:

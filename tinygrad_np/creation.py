@@ -31,7 +31,7 @@ def _shape(args: tuple[Any, ...], op: str) -> tuple[int, ...]:
     for n in shape:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise OpError(f"{op}: shape {shape!r} must be non-negative ints")
-    return tuple(int(n) for n in shape)
+    return tuple([int(n) for n in shape])
 
 
 def _made(data: np.ndarray, requires_grad: bool) -> Tensor:

@@ -248,7 +248,7 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
         return grad.sum(axis=0)
     if extra:
         grad = grad.sum(axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    stretched = tuple([i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1])
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     return grad

@@ -304,7 +304,7 @@ def squeeze(x: Any, axis: Axis = None) -> Tensor:
         if wide:
             raise OpError(f"squeeze: input of shape {shape}: axis {wide[0]} has size "
                           f"{shape[wide[0]]}, not 1")
-    return Reshape.apply(x, shape=tuple(n for i, n in enumerate(shape) if i not in drop))
+    return Reshape.apply(x, shape=tuple([n for i, n in enumerate(shape) if i not in drop]))
 
 
 def unsqueeze(x: Any, axis: int | tuple[int, ...]) -> Tensor:
@@ -320,8 +320,8 @@ def unsqueeze(x: Any, axis: int | tuple[int, ...]) -> Tensor:
     if len(positions) != len(axes):
         raise OpError(f"unsqueeze: axis {axis!r} repeats an axis")
     rest = iter(x.shape)
-    return Reshape.apply(x, shape=tuple(1 if i in positions else next(rest)
-                                        for i in range(ndim)))
+    return Reshape.apply(x, shape=tuple([1 if i in positions else next(rest)
+                                        for i in range(ndim)]))
 
 
 def broadcast_to(x: Any, shape: Any) -> Tensor:
@@ -335,8 +335,8 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     offset = len(shape) - x.ndim
     if offset >= 0 and -1 in shape:
-        shape = tuple(x.shape[i - offset] if n == -1 and i >= offset else n
-                      for i, n in enumerate(shape))
+        shape = tuple([x.shape[i - offset] if n == -1 and i >= offset else n
+                      for i, n in enumerate(shape)])
     return BroadcastTo.apply(x, shape=shape)
 
 
@@ -417,7 +417,7 @@ def layer_norm(x: Any, normalized_shape: Any, weight: Any = None, bias: Any = No
     shape = ((normalized_shape,) if isinstance(normalized_shape, (int, np.integer))
              else tuple(normalized_shape))
     affine = [t for t in (weight, bias) if t is not None]
-    return LayerNorm.apply(x, *affine, normalized_shape=tuple(int(n) for n in shape), eps=eps,
+    return LayerNorm.apply(x, *affine, normalized_shape=tuple([int(n) for n in shape]), eps=eps,
                            has_weight=weight is not None, has_bias=bias is not None)
 
 

@@ -122,7 +122,7 @@ def _parse(stream: _Reader, name: str, compressed: bool, max_bytes: int) -> np.n
             f"{name}: truncated header: magic says {ndim} dims ({header_len} header bytes), "
             f"{what} has {4 + len(dims_raw)} bytes"
         )
-    shape = tuple(int.from_bytes(dims_raw[i : i + 4], "big") for i in range(0, 4 * ndim, 4))
+    shape = tuple([int.from_bytes(dims_raw[i : i + 4], "big") for i in range(0, 4 * ndim, 4)])
 
     dtype = IDX_DTYPES[code]
     nbytes = math.prod(shape) * dtype.itemsize  # Python ints: no overflow on absurd headers

@@ -233,7 +233,7 @@ def _describe(result: Any) -> Any:
     if result is None:
         return None
     if isinstance(result, tuple):
-        return tuple(_describe(r) for r in result)
+        return tuple([_describe(r) for r in result])
     value = result.data if isinstance(result, Tensor) else result
     if isinstance(value, Traced):
         return value._var
@@ -248,7 +248,7 @@ def _describe(result: Any) -> Any:
 
 def _unwrap_result(result: Any) -> Any:
     if isinstance(result, tuple):
-        return tuple(_unwrap_result(r) for r in result)
+        return tuple([_unwrap_result(r) for r in result])
     if isinstance(result, Tensor):
         data = result.data
         return Tensor(data.value if isinstance(data, Traced) else data)

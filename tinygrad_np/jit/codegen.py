@@ -258,7 +258,7 @@ def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]
                      late=_late, ndarray=np.ndarray, empty=empty_aligned, array=np.array,
                      copyto=np.copyto, getrefcount=getrefcount, wrap=wrap,
                      get_generator=_get_generator, B=buffers, same_value=same_value,
-                     L=tuple(b for b, (_, _, e) in zip(buffers, slots) if not e))
+                     L=tuple([b for b, (_, _, e) in zip(buffers, slots) if not e]))
     exec(source, namespace)  # noqa: S102 - code generated from our own recording
     replay = namespace["replay"]
     replay.source = source
@@ -334,7 +334,7 @@ def wrap_result(recorded: Any) -> Callable[[Any], Any]:
         return Tensor
     if isinstance(recorded, tuple):
         def wrap(values: Any) -> Any:
-            return tuple(Tensor(v) if isinstance(r, Tensor) else v
-                         for v, r in zip(values, recorded))
+            return tuple([Tensor(v) if isinstance(r, Tensor) else v
+                         for v, r in zip(values, recorded)])
         return wrap
     return lambda value: value

@@ -133,7 +133,7 @@ def substitute(obj: Any, kind: Any, value: Any) -> Any:
     if isinstance(obj, kind):
         return value(obj)
     if isinstance(obj, tuple):
-        return tuple(substitute(o, kind, value) for o in obj)
+        return tuple([substitute(o, kind, value) for o in obj])
     if isinstance(obj, list):
         return [substitute(o, kind, value) for o in obj]
     if isinstance(obj, dict):

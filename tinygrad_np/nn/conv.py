@@ -36,7 +36,7 @@ def _tuple(value: Any, n: int, what: str, layer: str) -> tuple[int, ...]:
     if len(values) != n or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                                    for v in values):
         raise ValueError(f"{layer}: {what} must be an int or {n} ints, got {value!r}")
-    return tuple(int(v) for v in values)
+    return tuple([int(v) for v in values])
 
 
 def _positive(value: Any, what: str, layer: str) -> int:

@@ -143,8 +143,8 @@ class LayerNorm(Module):
                  dtype: Any = np.float32) -> None:
         shape = ((normalized_shape,) if isinstance(normalized_shape, (int, np.integer))
                  else tuple(normalized_shape))
-        self.normalized_shape = tuple(_positive_int(n, "normalized_shape", "LayerNorm")
-                                      for n in shape)
+        self.normalized_shape = tuple([_positive_int(n, "normalized_shape", "LayerNorm")
+                                      for n in shape])
         if not self.normalized_shape:
             raise ValueError("LayerNorm: normalized_shape must name at least one axis")
         self.eps = float(eps)

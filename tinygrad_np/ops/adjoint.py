@@ -91,4 +91,4 @@ def expand_reduced(grad, shape, axis, keepdims):
     axes = range(ndim) if axis is None else (axis,) if isinstance(axis, (int, np.integer)) \
         else axis
     reduced = {int(a) % ndim for a in axes}
-    return grad.reshape(tuple(1 if i in reduced else n for i, n in enumerate(shape)))
+    return grad.reshape(tuple([1 if i in reduced else n for i, n in enumerate(shape)]))

@@ -46,8 +46,8 @@ class Cat(Function):
     def backward_graph(ctx, grad, out):
         lead = (slice(None),) * ctx.axis
         starts = [0, *ctx.ends[:-1]]
-        pieces = tuple(grad[lead + (slice(start, end),)]
-                       for start, end in zip(starts, ctx.ends))
+        pieces = tuple([grad[lead + (slice(start, end),)]
+                       for start, end in zip(starts, ctx.ends)])
         return pieces if len(pieces) > 1 else pieces[0]
 
 
@@ -68,12 +68,12 @@ class Stack(Function):
 
     def backward(ctx, grad):
         lead = (slice(None),) * ctx.axis
-        pieces = tuple(grad[lead + (i,)] for i in range(grad.shape[ctx.axis]))
+        pieces = tuple([grad[lead + (i,)] for i in range(grad.shape[ctx.axis])])
         return pieces if len(pieces) > 1 else pieces[0]
 
     def backward_graph(ctx, grad, out):  # the same indexing, on the Tensor
         lead = (slice(None),) * ctx.axis
-        pieces = tuple(grad[lead + (i,)] for i in range(grad.shape[ctx.axis]))
+        pieces = tuple([grad[lead + (i,)] for i in range(grad.shape[ctx.axis])])
         return pieces if len(pieces) > 1 else pieces[0]
 
 
@@ -136,7 +136,7 @@ class Pad(Function):
             raise OpError(f"pad: input of shape {x.shape}: pad_width {pad_width!r} has a "
                           f"negative width")
         widths = [(int(b), int(a)) for b, a in widths]
-        ctx.inner = tuple(slice(b, b + n) for (b, _), n in zip(widths, x.shape))
+        ctx.inner = tuple([slice(b, b + n) for (b, _), n in zip(widths, x.shape)])
         return np.pad(x, widths, mode="constant", constant_values=value)
 
     def backward(ctx, grad):

@@ -57,12 +57,12 @@ def conv_padding(padding: Any, kernel: tuple[int, ...], stride: tuple[int, ...],
                       f"got {padding!r}")
     if any(s != 1 for s in stride):
         raise OpError(f"{op}: padding='same' needs stride 1, got stride {stride}")
-    total = tuple(d * (k - 1) for k, d in zip(kernel, dilation))
+    total = tuple([d * (k - 1) for k, d in zip(kernel, dilation)])
     if any(t % 2 for t in total):
         raise OpError(f"{op}: padding='same' for kernel {tuple(kernel)} with dilation "
                       f"{dilation} needs more padding on one side than on the other, which is "
                       f"not supported: use an odd kernel size or pad explicitly")
-    return tuple(t // 2 for t in total)
+    return tuple([t // 2 for t in total])
 
 
 def out_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -615,14 +615,14 @@ class Conv1d(Conv2d):
 
     def backward(ctx, grad):
         grads = Conv2d.backward(ctx, grad[:, :, None])
-        return tuple(g if g is None or g.ndim == 1 else g[:, :, 0] for g in grads)
+        return tuple([g if g is None or g.ndim == 1 else g[:, :, 0] for g in grads])
 
     def backward_graph(ctx, grad, out):  # conv2d's, on the inputs seen as (N, C, 1, L)
         x, weight = ctx.parents[:2]
         grads = _conv2d_backward_graph(ctx, grad.reshape(grad.shape[:2] + (1,) + grad.shape[2:]),
                                        x.reshape(ctx.x_shape), weight.reshape(ctx.w_shape))
-        return tuple(g if g is None or g.ndim == 1 else g.reshape(g.shape[:2] + g.shape[3:])
-                     for g in grads)
+        return tuple([g if g is None or g.ndim == 1 else g.reshape(g.shape[:2] + g.shape[3:])
+                     for g in grads])
 
     def viz_detail(ctx) -> str:
         return _detail(ctx.w_shape[3:], ctx.stride[1:], ctx.padding[1:], ctx.dilation[1:],

@@ -213,7 +213,7 @@ class AdaptiveAvgPool2d(AvgPool2d):
         op = "adaptive_avg_pool2d"
         check_ndim(op, "input", x, 4, "(N, C, H, W)")
         if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
-            wanted = tuple(x.shape[2 + a] if s is None else s for a, s in enumerate(output_size))
+            wanted = tuple([x.shape[2 + a] if s is None else s for a, s in enumerate(output_size)])
         else:
             wanted = output_size
         size = pair(wanted, "output_size", op, 1)

@@ -14,7 +14,7 @@ def _expand(grad, shape, axis, keepdims):
     if axis is None:
         return grad.reshape((1,) * len(shape))
     axes = (axis,) if isinstance(axis, int) else axis
-    return np.expand_dims(grad, tuple(a % len(shape) for a in axes))
+    return np.expand_dims(grad, tuple([a % len(shape) for a in axes]))
 
 
 def _axis_of_0d(axis):

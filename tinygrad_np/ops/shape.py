@@ -29,7 +29,7 @@ class Transpose(Function):
 
     def forward(ctx, x, axes=None):
         out = x.transpose(axes)  # numpy validates the axes first
-        ctx.axes = None if axes is None else tuple(a % x.ndim for a in axes)
+        ctx.axes = None if axes is None else tuple([a % x.ndim for a in axes])
         return out
 
     def backward(ctx, grad):
@@ -40,7 +40,7 @@ class Transpose(Function):
     def backward_graph(ctx, grad, out):
         if ctx.axes is None:
             return grad.transpose()
-        return grad.transpose(tuple(int(a) for a in np.argsort(ctx.axes)))
+        return grad.transpose(tuple([int(a) for a in np.argsort(ctx.axes)]))
 
 
 def _is_basic(index) -> bool:
@@ -77,5 +77,5 @@ class GetItem(Function):
 def _unwrap(index):
     """Tensors used as indices stand for their arrays."""
     if isinstance(index, tuple):
-        return tuple(p.data if isinstance(p, Tensor) else p for p in index)
+        return tuple([p.data if isinstance(p, Tensor) else p for p in index])
     return index.data if isinstance(index, Tensor) else index

@@ -92,7 +92,7 @@ class Prod(Function):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         axes = _axes(ctx.axis, x.ndim, "prod")
-        kept = tuple(a for a in range(x.ndim) if a not in axes)
+        kept = tuple([a for a in range(x.ndim) if a not in axes])
         order = kept + axes
         moved = x.transpose(order)
         rows = moved.reshape(moved.shape[:len(kept)] + (-1,))  # reduced elements last
@@ -109,7 +109,7 @@ class Prod(Function):
         # d out / d x_i. O(n^2) memory per result, only when create_graph=True.
         x = ctx.parents[0]
         axes = _axes(ctx.axis, x.ndim, "prod")
-        kept = tuple(a for a in range(x.ndim) if a not in axes)
+        kept = tuple([a for a in range(x.ndim) if a not in axes])
         order = kept + axes
         moved = x.transpose(order) if x.ndim else x
         lead = moved.shape[:len(kept)]
@@ -119,7 +119,7 @@ class Prod(Function):
         others = Where.apply(np.eye(n, dtype=bool), 1.0, square).prod(axis=-1)
         others = others.reshape(moved.shape)
         if x.ndim:
-            others = others.transpose(tuple(int(a) for a in np.argsort(order)))
+            others = others.transpose(tuple([int(a) for a in np.argsort(order)]))
         return expand_reduced(grad, x.shape, ctx.axis, ctx.keepdims) * others
 
 

@@ -108,7 +108,7 @@ def state_from_arrays(arrays: Mapping[str, np.ndarray], prefix: str = "") -> Any
                     raise CheckpointError(f"state_from_arrays: array {name!r} is missing")
                 return arrays[name]
             if tag == "tuple" and isinstance(body, list):
-                return tuple(decode(item) for item in body)
+                return tuple([decode(item) for item in body])
             if tag == "dict" and isinstance(body, list) and all(
                     isinstance(pair, list) and len(pair) == 2 and
                     isinstance(pair[0], (str, int)) for pair in body):
