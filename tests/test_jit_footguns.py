@@ -812,10 +812,14 @@ def test_python_numbers_the_function_reads_are_checked_and_assigned_ones_run_as_
         return Tensor(x) * 3
 
     jitted_count = jit(counted)
+    conv = tinygrad_np.nn.Conv2d(1, 2, 3)
+    convolved = jit(lambda x: conv(Tensor(x)))
+    images = np.random.default_rng(0).normal(size=(1, 1, 8, 8)).astype(np.float32)
     try:
         for call in range(7):
             if call == 4:
-                SCALE, model[1].p = 5.0, 0.9
+                SCALE, model[1].p, conv.stride = 5.0, 0.9, (2, 2)
+            np.testing.assert_array_equal(convolved(images).data, conv(Tensor(images)).data)
             np.testing.assert_array_equal(scaled(x).data, x * SCALE)
             tinygrad_np.manual_seed(call)
             got = dropped(x).data

@@ -119,15 +119,22 @@ SCALARS = (int, float, bool, complex, str, bytes, type(None))
 def python_values(fn: Any, arguments: Any, modules: list[tuple[Any, Root, tuple]]
                   ) -> list[tuple[Root, tuple, Any]]:
     """(root, steps, value) for each plain Python value the function may read and a replay
-    would not: its globals, closure variables and defaults that are numbers or strings, and
-    each such attribute of the modules it reaches (`modules`: their (object, root, steps))."""
+    would not: its globals, closure variables and defaults that are numbers, strings or
+    tuples of them, and each such attribute of the modules it reaches (`modules`: their
+    (object, root, steps))."""
     found = [(root, (), obj) for root, obj in roots(fn, arguments)
-             if root[0] != "arg" and type(obj) in SCALARS]  # arguments are in the key
+             if root[0] != "arg" and _plain(obj)]  # arguments are in the key
     for module, root, steps in modules:
         found += [(root, steps + (("attr", name),), value)
                   for name, value in list(vars(module).items())
-                  if type(name) is str and type(value) in SCALARS]
+                  if type(name) is str and _plain(value)]
     return found
+
+
+def _plain(value: Any) -> bool:
+    """A number, string or None, or a tuple of them (a conv's stride)."""
+    kind = type(value)
+    return kind in SCALARS or (kind is tuple and all(type(v) in SCALARS for v in value))
 
 
 def follow(root: Root, steps: tuple, arguments: Any) -> Any:
