@@ -99,6 +99,7 @@ class Recorder:
         self.draws = DrawWatch(self)
         self.before: dict[int, tuple] = {}  # id -> (leaf tensor, its data, its grad) at start
         self.python_before: list[tuple] = []  # (root, steps, value) of Python values at start
+        self.modules: list[tuple] = []  # (module, root, steps) of each module it can reach
 
     # -- values ---------------------------------------------------------------------------
     def new(self, value: Any, computed: bool = True) -> Traced:
@@ -297,18 +298,19 @@ class Recorder:
     def scan(self, fn: Any, arguments: Any = ()) -> None:
         """Shadow every optimizer's `step` and `zero_grad`; snapshot the slots of every leaf
         tensor the function can reach (an assignment before any op reads the tensor is
-        replayed) and every numpy bit generator's state (a draw the replay would freeze is
-        caught)."""
+        replayed), every numpy bit generator's and `random.Random`'s state (a draw the replay
+        would freeze is caught), and where the modules are kept and the Python values it may
+        read (checked by `locate` and by every replay)."""
+        from ..nn import Module
         from ..optim import Optimizer
         from ..optim.lr_scheduler import LRScheduler
 
         found = reachable(fn, arguments)
-        from ..nn import Module
-
-        # the Python values it may read, as they are before it runs: compared afterwards
-        # (the function's own assignments a replay would not redo) and guarded by the replay
-        modules = list(paths(fn, arguments, [], Module).values())
-        self.python_before = python_values(fn, arguments, modules)
+        # the modules and the Python values it may read, as they are before it runs: the
+        # values compared afterwards (the function's own assignments a replay would not
+        # redo), both checked by the replay
+        self.modules = list(paths(fn, arguments, [], Module).values())
+        self.python_before = python_values(fn, arguments, self.modules)
         kinds = _scanned_kinds((Optimizer, LRScheduler))
         wanted = frozenset(kinds).__contains__
         # No thread checks for kept objects while these lists hold them: `picked` holds
@@ -430,15 +432,15 @@ class Recorder:
         """Where each bound tensor, each optimizer stepped and each module is kept, for the
         replay to check it is still there (and each module's train or eval mode): a replay
         reads the tensors and steps the optimizers it recorded and follows the mode's branches
-        taken then, where the function as written would use whatever `net.w` is by then."""
-        from ..nn import Module
-
+        taken then, where the function as written would use whatever `net.w` is by then.
+        The modules are those `scan` found."""
         bound: dict[int, Any] = {}
         for instr in self.program.instrs:
             kept = instr.obj if isinstance(instr, Callback) else getattr(instr, "tensor", None)
             if type(kept) is Tensor or isinstance(instr, Callback):
                 bound.setdefault(id(kept), kept)
-        self.program.places = list(paths(fn, arguments, list(bound.values()), Module).values())
+        found = paths(fn, arguments, list(bound.values()))
+        self.program.places = list(found.values()) + self.modules
         for root, steps, value in self.python_before:
             try:
                 now = follow(root, steps, arguments)
@@ -446,7 +448,7 @@ class Recorder:
                 now = _GONE
             if not same_value(now, value):
                 where = root[2] if root[0] == "global" else "a closure variable or attribute"
-                self.give_up(f"it assigns to {where!s} (a Python value), which a replay "
+                self.give_up(f"it assigns to {where} (a Python value), which a replay "
                              f"would not do again")
                 return
         self.program.values = self.python_before
