@@ -94,7 +94,6 @@ class SGD(Optimizer):
         last touched a whole step ago: 3% of the MNIST step at batch 128). A small one's goes
         into its scratch array, as do all of them under jit, whose replay plans its buffers
         around the scratch arrays (`scratch_arrays`)."""
-        scratch = self._scratch
         recycled = config.recorder is None and not config.replaying
         for p in params:
             g = p.grad
@@ -105,11 +104,7 @@ class SGD(Optimizer):
                 update = recycle.out(data) if recycled and data.nbytes >= recycle.MIN_BYTES \
                     else None
                 if update is None:
-                    buffers = scratch.get(id(p))
-                    update = buffers.get("update") if buffers is not None else None
-                    if update is None or update.shape != data.shape or \
-                            update.dtype != data.dtype:
-                        update = self._buffer(p, "update")
+                    update = self._buffer(p, "update")
                 np.multiply(g, lr, out=update)
                 data -= update
             index += 1
