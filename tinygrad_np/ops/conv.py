@@ -334,7 +334,9 @@ class Conv2d(Function):
         # the padded input, seen as its columns by group (a view, made once: backward copies
         # them chunk by chunk, in cache, rather than keeping a matrix kh * kw times the
         # input's size alive)
-        ctx.save_for_backward(images if need_w else None, wmat if need_x else None)
+        # (a stride-1 conv on small images keeps the wide input itself: see _batch_last)
+        ctx.save_for_backward((xp if _batch_last(ctx) else images) if need_w else None,
+                              wmat if need_x else None)
         return out.reshape(n, o, ho, wo)
 
     def backward(ctx, grad):
@@ -356,7 +358,11 @@ class Conv2d(Function):
         need_b = len(ctx.needs_input_grad) == 3 and ctx.needs_input_grad[2]
         grad_b = None
         if ctx.needs_input_grad[1]:
-            grad_w, grad_b = _weight_grad(grad, images, (o, cg, kh, kw), need_b)
+            if _batch_last(ctx):
+                grad_w, grad_b = _weight_grad_batch_last(grad, images, (o, cg, kh, kw),
+                                                         ctx.dilation, need_b)
+            else:
+                grad_w, grad_b = _weight_grad(grad, images, (o, cg, kh, kw), need_b)
         elif need_b:
             # the batch summed first (whole rows added), then each channel's pixels: two to
             # three times faster than numpy's one reduction over both axes
@@ -503,6 +509,58 @@ def _weight_grad(grad: Any, view: Any, w_shape: tuple[int, int, int, int],
         piece = np.matmul(cols, part_rows.swapaxes(-1, -2))
         if not one_matmul:
             piece = piece.sum(axis=0)
+        grad_w = piece if grad_w is None else np.add(grad_w, piece, out=grad_w)
+    grad_b = grad_w[:, k].reshape(o) if with_bias else None
+    return grad_w[:, :k].swapaxes(1, 2).reshape(o, cg, kh, kw), grad_b
+
+
+def _batch_last(ctx: Any) -> bool:
+    """Whether the weight gradient is taken with the batch innermost: for stride 1, when each
+    image has few output pixels (as one matmul, see ONE_MATMUL_PIXELS). There the wide rows
+    would carry Wp - Wo columns of zeros in every Wp (40% of LeNet's second conv)."""
+    (ho, wo), (kw, dw) = ctx.out_hw, (ctx.w_shape[3], ctx.dilation[1])
+    return bool(ctx.stride == (1, 1) and ho * (wo + (kw - 1) * dw) <= ONE_MATMUL_PIXELS)
+
+
+def _weight_grad_batch_last(grad: Any, xp: Any, w_shape: tuple[int, int, int, int],
+                            dilation: Pair, with_bias: bool = False) -> tuple[Any, Any]:
+    """`_weight_grad` for a stride-1 conv from its wide input `xp` (N, C, rows, Wp): per batch
+    chunk of m images, the images copied batch-innermost (C, Hp, Wp, m), where kernel offset
+    (i, j)'s window rows are runs Wo * m long, and the output gradient likewise (O, Ho, Wo,
+    m); the columns are then Ho * Wo * m, none of them zero, and one matmul per chunk takes
+    them (LeNet's second conv, that function alone: 0.73 -> 0.62 ms at batch 64)."""
+    o, cg, kh, kw = w_shape
+    n, c = xp.shape[:2]
+    g = c // cg
+    ho, wo = grad.shape[2:]
+    dh, dw = dilation
+    hp, wp = ho + (kh - 1) * dh, wo + (kw - 1) * dw  # the input's rows and columns met
+    k = cg * kh * kw
+    height = k + 1 if with_bias else k  # rows of a column matrix (the last of ones)
+    pixels = ho * wo
+    chunks = batch_chunks(n, g * height * pixels * xp.itemsize, 2 * CHUNK_BYTES)
+    first = chunks[0].stop
+    images_memory = np.empty_like(xp, shape=(c * hp * wp * first,))
+    cols_memory = np.empty_like(xp, shape=(g * height * pixels * first,))
+    rows_memory = np.empty_like(grad, shape=(o * pixels * first,))
+    grad_w: Any = None
+    for part in chunks:
+        m = part.stop - part.start
+        images = images_memory[:c * hp * wp * m].reshape(c, hp, wp, m)
+        images[...] = xp[part, :, :hp, :wp].transpose(1, 2, 3, 0)
+        runs = images.reshape(g, cg, hp, wp * m)
+        cols = cols_memory[:g * height * pixels * m].reshape(g, height, pixels * m)
+        windows = cols[:, :k].reshape(g, cg, kh, kw, ho, wo * m)
+        for i in range(kh):  # a loop over kernel offsets
+            for j in range(kw):
+                windows[:, :, i, j] = runs[:, :, i * dh:i * dh + ho,
+                                           j * dw * m:(j * dw + wo) * m]
+        if with_bias:
+            cols[:, k] = 1
+        rows = rows_memory[:o * pixels * m].reshape(o, ho, wo, m)
+        rows[...] = grad[part].transpose(1, 2, 3, 0)
+        # (K, out per group) = cols @ rows.T, as _weight_grad
+        piece = np.matmul(cols, rows.reshape(g, o // g, pixels * m).swapaxes(-1, -2))
         grad_w = piece if grad_w is None else np.add(grad_w, piece, out=grad_w)
     grad_b = grad_w[:, k].reshape(o) if with_bias else None
     return grad_w[:, :k].swapaxes(1, 2).reshape(o, cg, kh, kw), grad_b
