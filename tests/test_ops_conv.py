@@ -340,12 +340,19 @@ def test_integer_images_pool_with_their_lowest_value_as_padding():
 @pytest.mark.parametrize("stride, padding, dilation, groups", [
     (1, 0, 1, 1), (1, 2, 1, 1), (1, (1, 2), (2, 1), 2), (1, 1, 2, 1), (2, 1, 1, 1),
     ((2, 1), (0, 2), 2, 2)])
+@pytest.mark.parametrize("two_per_chunk", [False, True], ids=["one-chunk", "chunks-of-two"])
 def test_input_gradient_is_the_naive_transposed_conv_of_the_output_gradient(
-        stride, padding, dilation, groups, rng):
+        stride, padding, dilation, groups, two_per_chunk, rng, monkeypatch):
     """d<conv2d(x, w), g>/dx is conv_transpose2d(g, w), here the naive scatter loop of the op
-    table: for the stride-1 path (one flat add per kernel offset) and the strided one."""
+    table: for the stride-1 path (one flat add per kernel offset, batch innermost) and the
+    strided one; in one batch chunk, and in chunks of two images (the last one smaller)."""
     from op_table import conv_transpose2d_ref
-    x = Tensor(rng.standard_normal((2, 4, 7, 9)), requires_grad=True)
+
+    from tinygrad_np.ops import conv
+    if two_per_chunk:
+        monkeypatch.setattr(conv, "batch_chunks", lambda n, per_image, budget=None: [
+            slice(start, min(start + 2, n)) for start in range(0, n, 2)])
+    x = Tensor(rng.standard_normal((5, 4, 7, 9)), requires_grad=True)
     w = rng.standard_normal((6, 4 // groups, 3, 2))
     out = tg.conv2d(x, w, stride=stride, padding=padding, dilation=dilation, groups=groups)
     g = rng.standard_normal(out.shape)
@@ -437,8 +444,8 @@ def test_max_pool_with_many_ties_and_nan_matches_a_naive_loop_over_several_chunk
 def test_weight_and_bias_gradients_are_the_naive_sums_in_both_layouts(
         one_matmul_pixels, stride, padding, dilation, groups, rng, monkeypatch):
     """dL/dw[o, c, i, j] = sum over n, y, x of g[n, o, y, x] * x_padded[n, c, s*y + d*i, ...],
-    by either matmul layout, over batch chunks (a small chunk budget: several chunks, the
-    last one smaller)."""
+    by either matmul layout (for stride 1 with few pixels, "one-matmul" is the batch-innermost
+    one), over batch chunks (a small chunk budget: several chunks)."""
     from tinygrad_np.ops import conv
     monkeypatch.setattr(conv, "ONE_MATMUL_PIXELS", one_matmul_pixels)
     monkeypatch.setattr(conv, "CHUNK_BYTES", 3000)
