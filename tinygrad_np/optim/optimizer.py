@@ -255,10 +255,10 @@ class Optimizer:
         >>> from tinygrad_np import Tensor
         >>> from tinygrad_np.optim import SGD
         >>> w = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
-        >>> opt = SGD([w], lr=0.1)
+        >>> opt = SGD([w], lr=0.1, weight_decay=0.01)
         >>> w.grad = np.ones(3, dtype=np.float32)
         >>> opt.step()
-        >>> [a.shape for a in opt.scratch_arrays()]
+        >>> [a.shape for a in opt.scratch_arrays()]   # g + weight_decay * p
         [(3,)]
         """
         return [array for buffers in self._scratch.values() for array in buffers.values()]
