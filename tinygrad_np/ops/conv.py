@@ -551,10 +551,7 @@ def _weight_grad_batch_last(grad: Any, xp: Any, w_shape: tuple[int, int, int, in
         runs = images.reshape(g, cg, hp, wp * m)
         cols = cols_memory[:g * height * pixels * m].reshape(g, height, pixels * m)
         windows = cols[:, :k].reshape(g, cg, kh, kw, ho, wo * m)
-        for i in range(kh):  # a loop over kernel offsets
-            for j in range(kw):
-                windows[:, :, i, j] = runs[:, :, i * dh:i * dh + ho,
-                                           j * dw * m:(j * dw + wo) * m]
+        windows[...] = _offset_rows(runs, (kh, kw), dilation, ho, wo * m, m)
         if with_bias:
             cols[:, k] = 1
         rows = rows_memory[:o * pixels * m].reshape(o, ho, wo, m)
@@ -564,6 +561,25 @@ def _weight_grad_batch_last(grad: Any, xp: Any, w_shape: tuple[int, int, int, in
         grad_w = piece if grad_w is None else np.add(grad_w, piece, out=grad_w)
     grad_b = grad_w[:, k].reshape(o) if with_bias else None
     return grad_w[:, :k].swapaxes(1, 2).reshape(o, cg, kh, kw), grad_b
+
+
+def _offset_rows(runs: Any, kernel: Pair, dilation: Pair, out_h: int, length: int,
+                 m: int) -> Any:
+    """Every kernel offset's window rows of batch-innermost images `runs` (G, Cg, Hp, Wp * m)
+    as one view (G, Cg, kh, kw, Ho, length): entry (i, j, y) is the run from row i * dh + y,
+    column j * dw on. Made directly for numpy arrays (one copy of it then replaces kh * kw
+    slice copies, each 1-2 us of numpy's Python); through sliding_window_view otherwise."""
+    (kh, kw), (dh, dw) = kernel, dilation
+    if runs.__class__ is np.ndarray and runs.flags.c_contiguous:
+        item = runs.itemsize
+        row = runs.shape[3] * item
+        view = np.ndarray(runs.shape[:2] + (kh, kw, out_h, length), runs.dtype, runs, 0,
+                          runs.strides[:2] + (dh * row, dw * m * item, row, item))
+        view.flags.writeable = False  # its windows overlap
+        return view
+    span = (dh * (kh - 1) + out_h, dw * m * (kw - 1) + length)
+    view = sliding_window_view(runs, span, axis=(2, 3))[:, :, 0, 0]  # (G, Cg, rows, cols)
+    return sliding_window_view(view, (out_h, length), axis=(2, 3))[:, :, ::dh, ::dw * m]
 
 
 def _input_grad(rows: Any, wmat: Any, padded: tuple[int, int, int, int], kernel: Pair,
