@@ -131,15 +131,23 @@ def _separable_max(xp: Any, kernel: Pair, stride: Pair, out_hw: Pair) -> Any:
 def _route_to_maxima(xp: Any, out: Any, grad: Any, target: Any,
                      windows: list[tuple[int, int, slice, slice]], apart: bool) -> None:
     """Add each window's gradient into `target` at the window's first maximum (row-major),
-    one pass per kernel offset; `apart`: the windows are disjoint, so assign instead."""
-    taken = None  # windows whose maximum already got the gradient
+    one pass per kernel offset; `apart`: the windows are disjoint, so assign instead.
+    Without a NaN, a window no earlier offset served has its maximum at the last offset:
+    that offset's comparison (a strided pass over the input) is skipped."""
+    # a NaN among the maxima makes their sum NaN (so may inf + -inf: then it is compared)
+    nan_free = out.dtype.kind != "f" or not np.isnan(out.sum())
+    taken: Any = None  # windows whose maximum already got the gradient
+    last = len(windows) - 1
     for k, (_, _, rows, cols) in enumerate(windows):
-        hit = xp[:, :, rows, cols] == out
+        if k == last and k and nan_free:
+            hit = np.logical_not(taken, out=taken)  # every window not yet served
+        else:
+            hit = xp[:, :, rows, cols] == out
         if taken is None:
             taken = hit
-        else:
+        elif hit is not taken:
             np.greater(hit, taken, out=hit)  # a hit, and not in a window already served
-            if k < len(windows) - 1:
+            if k < last:
                 taken |= hit
         part = target[:, :, rows, cols]
         if apart:
