@@ -102,12 +102,12 @@ class SGD(Optimizer):
                 data = p.data
                 if g.shape != data.shape:
                     self._grad(p, index)  # the shape check's error
-                if recycled and data.__class__ is np.ndarray:
-                    if data.nbytes < recycle.MIN_BYTES and g.dtype is data.dtype:
+                if recycled and data.__class__ is np.ndarray and g.dtype is data.dtype:
+                    if data.nbytes < recycle.MIN_BYTES:
                         data -= lr * g  # small: malloc reuses the temporary, still in cache
                     else:  # (recycle.out is None when recycling is off: a new array)
                         data -= np.multiply(g, lr, out=recycle.out(data))
-                else:
+                else:  # (a gradient of another dtype: lr * g rounded to the parameter's)
                     update = self._buffer(p, "update")
                     np.multiply(g, lr, out=update)
                     data -= update
