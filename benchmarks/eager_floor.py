@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import argparse
 import timeit
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -260,7 +261,7 @@ def main() -> None:
         bench.check_agreement(impls, problem, "float32")
         x, y = problem["x"], problem["y"]
         times, _ = bench.time_interleaved(
-            {name: (lambda f=v[0]: f(x, y)) for name, v in impls.items()}, rounds, 0.04)
+            {name: (lambda f=v[0], x=x, y=y: f(x, y)) for name, v in impls.items()}, rounds, 0.04)
         s = bench.summarize(times)
         ratios = [f"{s[n]['ratio']:.3f} ({s[n]['ratio_low']:.2f}-{s[n]['ratio_high']:.2f})"
                   for n in engines]

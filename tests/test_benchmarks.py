@@ -21,7 +21,8 @@ import train_step  # noqa: E402
 @pytest.mark.parametrize("batch, dtype", train_step.CONFIGS)
 def test_tinygrad_jitted_and_handwritten_numpy_agree(batch, dtype):
     problem = train_step.make_problem(batch, dtype)
-    impls = {"numpy": train_step.numpy_step(problem), "tinygrad_np": train_step.tinygrad_step(problem),
+    impls = {"numpy": train_step.numpy_step(problem),
+             "tinygrad_np": train_step.tinygrad_step(problem),
              "tinygrad_np jit": train_step.tinygrad_jit_step(problem)}
     train_step.check_agreement(impls, problem, dtype, steps=5)  # jit: eager, record, replays
 

@@ -137,7 +137,8 @@ def test_bad_split_value() -> None:
 @pytest.fixture(scope="module")
 def fashion() -> Dataset:
     fashion_dir()  # a clear failure, naming the Debian package, if it is not installed
-    # Found through the default search (empty HOME, no env var), which proves the system dir is used.
+    # Found through the default search (empty HOME, no env var), which proves the system dir
+    # is used.
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HOME", "/nonexistent-home-for-tests")
         mp.delenv("TINYGRAD_NP_DATA", raising=False)

@@ -248,7 +248,7 @@ def test_gradcheck_tolerances_are_the_stated_ones():
         gradcheck(lambda t: op.apply(t).sum(), x, rtol=1e-4)
 
 
-# -- the large-input path ---------------------------------------------------------------------------
+# -- the large-input path ------------------------------------------------------------------------
 N_LARGE = ELEMENTWISE_LIMIT + 500  # past the element-by-element limit
 
 

@@ -752,7 +752,7 @@ def test_train_and_eval_mode_each_replay_their_own_recording():
                                       tinygrad_np.nn.Dropout(0.5), tinygrad_np.nn.Linear(8, 2))
     jitted = jit(lambda x: model(Tensor(x)))
     x = np.random.default_rng(0).normal(size=(16, 4))
-    for epoch in range(4):
+    for _ in range(4):  # epochs
         model.train()
         for _ in range(3):
             trained = jitted(x).data

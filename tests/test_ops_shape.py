@@ -50,7 +50,7 @@ def test_transpose_with_negative_axes(axes, rng):
     np.testing.assert_array_equal(t.grad, g.transpose(np.argsort(positive)))
 
 
-def test_T_reverses_axes(rng):
+def test_T_reverses_axes(rng):  # noqa: N802 - named after Tensor.T
     x = rng.standard_normal((2, 3, 4))
     t = Tensor(x, requires_grad=True)
     assert t.T.shape == (4, 3, 2)
