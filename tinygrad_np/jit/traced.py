@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .ir import Var
+from .ir import Var, substitute
 
 # Binary and unary operators are recorded as the operators themselves and replayed as
 # `a + b`: on numpy scalars (a loss, a norm) that takes numpy's scalar fast path, as the eager
@@ -33,16 +33,12 @@ INPLACE = {"iadd": operator.iadd, "isub": operator.isub, "imul": operator.imul,
 
 
 def unwrap(obj: Any) -> Any:
-    """`obj` with every Traced replaced by its value (in tuples, lists and dicts too)."""
-    if isinstance(obj, Traced):
-        return obj.value
-    if isinstance(obj, (tuple, list)):
-        return type(obj)(unwrap(o) for o in obj)
-    if isinstance(obj, dict):
-        return {k: unwrap(v) for k, v in obj.items()}
-    if isinstance(obj, slice):
-        return slice(unwrap(obj.start), unwrap(obj.stop), unwrap(obj.step))
-    return obj
+    """`obj` with every Traced replaced by its value (in tuples, lists, dicts and slices too)."""
+    return substitute(obj, Traced, _value_of)
+
+
+def _value_of(traced: Traced) -> Any:
+    return traced.value
 
 
 def owner(objects: Any) -> Any:
