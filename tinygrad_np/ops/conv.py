@@ -468,14 +468,13 @@ def _weight_grad(grad: Any, view: Any, w_shape: tuple[int, int, int, int],
     cols: Any
     part_rows: Any
     # The output gradient of a chunk as matrices (images, groups, out per group, pixels), or
-    # for one matmul (groups, out per group, images * pixels). On rows Wp wide, zeros meet the
-    # columns x >= Wo (and the ones); only they are zeroed, the output gradient fills the
-    # rest. For one matmul the arrays are flat, so that a smaller last chunk is a contiguous
-    # prefix; the zeros stay in place, since every row is `width` long either way.
+    # for one matmul (groups, out per group, images * pixels), flat, so that a smaller last
+    # chunk is a contiguous prefix. One matmul is never on rows Wp wide: stride 1 with few
+    # pixels takes `_weight_grad_batch_last`. On rows Wp wide (stride 1, one matmul per
+    # image), zeros meet the columns x >= Wo (and the ones); only they are zeroed, the output
+    # gradient fills the rest.
     if one_matmul:
         rows = np.empty_like(grad, shape=(o * chunks[0].stop * pixels,))
-        if width != wo:
-            rows.reshape(-1, width)[:, wo:] = 0
     elif width != wo:
         rows = np.empty_like(grad, shape=(chunks[0].stop, o, ho, width))
         rows[..., wo:] = 0
@@ -491,8 +490,8 @@ def _weight_grad(grad: Any, view: Any, w_shape: tuple[int, int, int, int],
             source = view[part].transpose(images_last)  # (groups, cg, kh, kw, images, ...)
             cols[:, :k].reshape(source.shape)[...] = source
             cols = cols.reshape(g, height, m * pixels)
-            part_rows = rows[:o * m * pixels].reshape(o, m, ho, width)
-            part_rows[..., :wo] = grad[part].swapaxes(0, 1)
+            part_rows = rows[:o * m * pixels].reshape(o, m, ho, wo)
+            part_rows[...] = grad[part].swapaxes(0, 1)
             part_rows = part_rows.reshape(g, o // g, m * pixels)
         else:
             cols = cols_memory[:m * g * height * pixels].reshape(m, g, height, pixels)

@@ -134,12 +134,13 @@ def _route_to_maxima(xp: Any, out: Any, grad: Any, target: Any,
     one pass per kernel offset; `apart`: the windows are disjoint, so assign instead.
     Without a NaN, a window no earlier offset served has its maximum at the last offset:
     that offset's comparison (a strided pass over the input) is skipped."""
-    # a NaN among the maxima makes their sum NaN (so may inf + -inf: then it is compared)
-    nan_free = out.dtype.kind != "f" or not np.isnan(out.sum())
-    taken: Any = None  # windows whose maximum already got the gradient
     last = len(windows) - 1
+    # a NaN among the maxima makes their sum NaN (so may inf + -inf: then it is compared);
+    # a 1x1 window has no earlier offset, and nothing to skip
+    skip_last = last > 0 and (out.dtype.kind != "f" or not np.isnan(out.sum()))
+    taken: Any = None  # windows whose maximum already got the gradient
     for k, (_, _, rows, cols) in enumerate(windows):
-        if k == last and k and nan_free:
+        if k == last and skip_last:
             hit = np.logical_not(taken, out=taken)  # every window not yet served
         else:
             hit = xp[:, :, rows, cols] == out
