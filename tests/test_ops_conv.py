@@ -287,6 +287,11 @@ def _x(*shape):
     (lambda: tg.avg_pool2d(_x(4, 4), 2), r"avg_pool2d: input must be 4-D"),
     (lambda: tg.adaptive_avg_pool2d(_x(1, 1, 7, 8), 3),
      r"adaptive_avg_pool2d: output size \(3, 3\) must divide the input size \(7, 8\)"),
+    (lambda: tg.conv2d(_x(1, 3, 5, 5), _x(0, 3, 3, 3)),
+     r"conv2d: weight \(0, 3, 3, 3\) has an empty axis"),
+    (lambda: tg.conv1d(_x(1, 3, 5), _x(2, 3, 0)), r"conv1d: weight \(2, 3, 0\) has an empty axis"),
+    (lambda: tg.conv_transpose2d(_x(1, 2, 4, 4), _x(2, 0, 3, 3)),
+     r"conv_transpose2d: weight \(2, 0, 3, 3\) has an empty axis"),
 ])
 def test_bad_input_raises_an_op_error_naming_the_op_and_shapes(call, message):
     with pytest.raises(OpError, match=message):
@@ -470,6 +475,42 @@ def test_weight_and_bias_gradients_are_the_naive_sums_in_both_layouts(
                     expected[o, c, i, j] = (g[:, o] * patch).sum()
     np.testing.assert_allclose(w.grad, expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(b.grad, g.sum(axis=(0, 2, 3)), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("call, in_shape, w_shape, out_shape", [
+    # stride 1 on small images (batch-innermost gradients), on large ones (per-image
+    # matmuls), stride 2 (channel-major columns), grouped
+    (lambda x, w, b: tg.conv2d(x, w, b), (0, 6, 14, 14), (16, 6, 5, 5), (0, 16, 10, 10)),
+    (lambda x, w, b: tg.conv2d(x, w, b, padding=2), (0, 1, 28, 28), (6, 1, 5, 5),
+     (0, 6, 28, 28)),
+    (lambda x, w, b: tg.conv2d(x, w, b, stride=2, groups=2), (0, 4, 9, 9), (6, 2, 3, 3),
+     (0, 6, 4, 4)),
+    (lambda x, w, b: tg.conv1d(x, w, b, padding=1), (0, 2, 7), (3, 2, 3), (0, 3, 7)),
+    (lambda x, w, b: tg.conv_transpose2d(x, w, b, stride=2), (0, 3, 4, 4), (3, 5, 3, 3),
+     (0, 5, 9, 9)),
+])
+def test_an_empty_batch_gives_an_empty_output_and_zero_parameter_gradients(
+        call, in_shape, w_shape, out_shape, rng):
+    """As PyTorch: a batch of no images is valid input (a data set's empty last batch)."""
+    x = Tensor(np.zeros(in_shape, np.float32), requires_grad=True)
+    w = Tensor(rng.standard_normal(w_shape).astype(np.float32), requires_grad=True)
+    b = Tensor(np.ones(out_shape[1], np.float32), requires_grad=True)
+    out = call(x, w, b)
+    assert out.shape == out_shape and out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.shape == in_shape and x.grad.dtype == np.float32
+    np.testing.assert_array_equal(w.grad, np.zeros(w_shape, np.float32))
+    np.testing.assert_array_equal(b.grad, np.zeros(out_shape[1], np.float32))
+
+
+@pytest.mark.parametrize("pool", [lambda x: tg.max_pool2d(x, 2), lambda x: tg.avg_pool2d(x, 2),
+                                  lambda x: tg.adaptive_avg_pool2d(x, 4)])
+def test_pools_of_an_empty_batch_are_empty(pool):
+    x = Tensor(np.zeros((0, 3, 8, 8), np.float32), requires_grad=True)
+    out = pool(x)
+    assert out.shape == (0, 3, 4, 4)
+    out.sum().backward()
+    assert x.grad.shape == (0, 3, 8, 8)
 
 
 def test_arguments_checked_once_are_checked_again_when_they_only_look_alike(rng):

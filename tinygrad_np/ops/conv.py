@@ -206,7 +206,9 @@ CHUNK_BYTES = 1 << 20
 def batch_chunks(n: int, bytes_per_image: int, budget: int | None = None) -> list[slice]:
     """The batch 0..n cut into runs of images whose per-image intermediates (bytes_per_image
     each) fill about `budget` bytes: the convs loop over these few chunks, never over
-    images."""
+    images. An empty batch is one empty chunk (the convs size their buffers by the first)."""
+    if n == 0:
+        return [slice(0, 0)]
     size = max(1, (budget or CHUNK_BYTES) // max(1, bytes_per_image))
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
@@ -218,6 +220,7 @@ def check_conv(op: str, x: Any, weight: Any, bias: Any, groups: Any, dims: int) 
                + ("kh, kw)" if dims == 2 else "k)"))
     if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
         raise OpError(f"{op}: groups must be an int >= 1, got {groups!r}")
+    check_weight_size(op, weight, "out_channels, in_channels // groups")
     c, o, cg = x.shape[1], weight.shape[0], weight.shape[1]
     if c % groups or o % groups:
         raise OpError(f"{op}: groups={groups} must divide both the input channels ({c}) and "
@@ -229,6 +232,13 @@ def check_conv(op: str, x: Any, weight: Any, bias: Any, groups: Any, dims: int) 
         raise OpError(f"{op}: bias must have shape ({o},), one per output channel of weight "
                       f"{weight.shape}, got {bias.shape}")
     return int(groups)
+
+
+def check_weight_size(op: str, weight: Any, channels: str) -> None:
+    """Every axis of a conv's weight is at least 1: an empty one has no conv to compute."""
+    if 0 in weight.shape:
+        raise OpError(f"{op}: weight {weight.shape} has an empty axis; its ({channels}) and "
+                      f"kernel sizes must all be at least 1")
 
 
 def conv_geometry(op: str, x: Any, weight: Any, bias: Any, stride: Any, padding: Any,
@@ -734,6 +744,7 @@ class ConvTranspose2d(Function):
         check_ndim(op, "weight", weight, 4, "(in_channels, out_channels // groups, kh, kw)")
         if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
             raise OpError(f"{op}: groups must be an int >= 1, got {groups!r}")
+        check_weight_size(op, weight, "in_channels, out_channels // groups")
         n, c, h, w = x.shape
         ci, og, kh, kw = weight.shape
         g = int(groups)
