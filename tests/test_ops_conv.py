@@ -84,6 +84,18 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum_in_row_major_order
                                              [0, 0, 0, 0]]]])
 
 
+def test_max_pool_of_infinities_raises_no_floating_point_error():
+    """Windows of inf and of -inf (a -inf window's maximum is -inf, and sums of both would be
+    invalid) pool and route their gradient as PyTorch does, even under errstate raise."""
+    x = Tensor(np.array([[[[np.inf, 1, -np.inf, -np.inf], [2, 3, -np.inf, -np.inf]]]],
+                        dtype=np.float32), requires_grad=True)
+    with np.errstate(all="raise"):
+        out = tg.max_pool2d(x, 2)
+        out.backward(np.array([[[[1.0, 2.0]]]], dtype=np.float32))
+    np.testing.assert_array_equal(out.data, [[[[np.inf, -np.inf]]]])
+    np.testing.assert_array_equal(x.grad, [[[[1, 0, 2, 0], [0, 0, 0, 0]]]])
+
+
 def test_max_pool_ties_in_overlapping_padded_windows_add_up_as_in_pytorch():
     """torch: F.max_pool2d(ones(1, 1, 3, 3), 2, 1, 1).sum().backward(): each of the 16
     windows sends its 1 to its first real element (padding is -inf, never the maximum)."""

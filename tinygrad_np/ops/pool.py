@@ -135,9 +135,11 @@ def _route_to_maxima(xp: Any, out: Any, grad: Any, target: Any,
     Without a NaN, a window no earlier offset served has its maximum at the last offset:
     that offset's comparison (a strided pass over the input) is skipped."""
     last = len(windows) - 1
-    # a NaN among the maxima makes their sum NaN (so may inf + -inf: then it is compared);
-    # a 1x1 window has no earlier offset, and nothing to skip
-    skip_last = last > 0 and (out.dtype.kind != "f" or not np.isnan(out.sum()))
+    # a NaN among the maxima makes their maximum NaN (numpy's max propagates it, and unlike a
+    # sum of inf and -inf raises no floating-point warning); a 1x1 window has no earlier
+    # offset and nothing to skip, an empty chunk no maximum to take
+    skip_last = last > 0 and out.size > 0 and (out.dtype.kind != "f"
+                                               or not np.isnan(out.max()))
     taken: Any = None  # windows whose maximum already got the gradient
     for k, (_, _, rows, cols) in enumerate(windows):
         if k == last and skip_last:
