@@ -354,6 +354,18 @@ def test_integer_images_pool_with_their_lowest_value_as_padding():
     np.testing.assert_array_equal(out.data, [[[[0, 3, 3], [2, 3, 3], [2, 2, 1]]]])
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64, bool])
+def test_integer_images_average_to_floats_as_numpys_mean(dtype):
+    x = Tensor((np.arange(16) % 5).reshape(1, 1, 4, 4).astype(dtype))
+    out = tg.avg_pool2d(x, 2, padding=1)
+    assert out.dtype == np.float64
+    expected = (np.pad(x.data.astype(np.float64), ((0, 0), (0, 0), (1, 1), (1, 1)))
+                .reshape(1, 1, 3, 2, 3, 2).mean(axis=(3, 5)))
+    np.testing.assert_array_equal(out.data, expected)
+    np.testing.assert_array_equal(tg.adaptive_avg_pool2d(x, 1).data,
+                                  [[[[x.data.astype(np.float64).mean()]]]])
+
+
 @pytest.mark.parametrize("stride, padding, dilation, groups", [
     (1, 0, 1, 1), (1, 2, 1, 1), (1, (1, 2), (2, 1), 2), (1, 1, 2, 1), (2, 1, 1, 1),
     ((2, 1), (0, 2), 2, 2)])

@@ -161,7 +161,8 @@ def _route_to_maxima(xp: Any, out: Any, grad: Any, target: Any,
 
 class AvgPool2d(Function):
     """Mean of each window; zero padding counts in the mean (PyTorch's default,
-    count_include_pad=True), so every window divides by kh * kw."""
+    count_include_pad=True), so every window divides by kh * kw. Integer images average in
+    float64, as numpy's mean does."""
 
     __slots__ = ("kernel", "stride", "padding", "x_shape", "out_hw")
     kernel: Pair  # set by _avg_pool, which AdaptiveAvgPool2d shares
@@ -200,6 +201,8 @@ class AvgPool2d(Function):
 
 
 def _avg_pool(ctx: Any, x: Any, kernel: Pair, stride: Pair, padding: Pair, out_hw: Pair) -> Any:
+    if x.dtype.kind in "biu":  # the mean of integers is a float, as numpy's (and .mean()) is
+        x = x.astype(np.float64)
     xp = pad(x, padding)
     pieces = [xp[:, :, rows, cols] for _, _, rows, cols in offsets(kernel, stride, (1, 1),
                                                                    out_hw)]
