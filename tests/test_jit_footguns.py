@@ -382,6 +382,51 @@ def test_assigning_to_a_tensor_no_op_reads_runs_as_written_with_a_warning():
     assert unused.grad is None
 
 
+@pytest.mark.parametrize("by_hand", ["write data", "zero grad", "new data", "new data, then step"])
+def test_plain_numpy_on_a_tensor_before_any_op_reads_it_runs_as_written_with_a_warning(by_hand):
+    """Writes into .data or .grad with plain numpy, and a new array given to .data, before
+    any op of the step reads the tensor: a replay would not redo them (it froze the write,
+    kept adding into the old gradient, or kept the recorded array, which the optimizer had
+    since updated), so such a step runs as written."""
+    def make():
+        w, b = params()
+        w.grad = np.zeros_like(w.data)
+        opt = optim.SGD([w, b], lr=0.1)
+
+        def step(x, y):
+            if by_hand == "write data":
+                w.data[0, 0] += 1.0
+            elif by_hand == "zero grad":
+                w.grad[...] = 0.0
+            else:
+                w.data = np.full((4, 3), 0.5) if by_hand.endswith("step") else w.data * 0.5
+            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
+            loss.backward()
+            if by_hand == "new data, then step":
+                opt.step()
+            return loss
+        return step, [w, b]
+
+    with pytest.warns(RuntimeWarning, match="before any op reads it"):
+        same_as_eager(make, reset=False)
+
+
+def test_writing_into_a_tensor_no_op_reads_runs_as_written_with_a_warning():
+    w, _ = params()
+    counter = Tensor(np.zeros(1))
+
+    def fn(x):
+        counter.data += 1  # plain numpy on a tensor the function's ops never read
+        return (Tensor(x) @ w).sum()
+
+    jitted = jit(fn)
+    jitted(data(0)[0])
+    with pytest.warns(RuntimeWarning, match="no op of it reads"):
+        jitted(data(1)[0])  # the recording, which gives up
+    jitted(data(2)[0])
+    assert counter.data[0] == 3  # every call wrote, as written
+
+
 class MadeByHand(Function):
     """A backward that writes a value computed from its inputs into an array it made with
     np.zeros (numpy takes the value's numbers: np.asarray on a stand-in)."""

@@ -14,6 +14,7 @@ the day.
 from __future__ import annotations
 
 import gc
+import hashlib
 import itertools
 import operator
 import random
@@ -44,6 +45,22 @@ OUT_METHODS = frozenset(("sum", "max", "min", "mean", "prod", "any", "all", "cum
 # new arrays that a replay takes from a buffer instead: "zeros" fills it with zeros, "empty"
 # leaves whatever it holds
 NEW_ARRAYS = {np.zeros_like: "zeros", np.empty_like: "empty"}
+
+
+def fingerprint(array: Any) -> bytes | None:
+    """A digest of a numpy array's bytes (None for anything else): whether plain numpy
+    wrote into a tensor's arrays while the function ran, which the recording does not see.
+    SHA-1 for its speed (half a millisecond a megabyte here), on each recording only; the
+    collisions that matter are accidental ones."""
+    if type(array) is not np.ndarray:
+        return None
+    return hashlib.sha1(np.ascontiguousarray(array).reshape(-1).view(np.uint8).data).digest()
+
+
+def _snapshot(tensor: Tensor) -> tuple:
+    """A leaf as the function finds it: (tensor, data, grad, and their fingerprints)."""
+    data, grad = tensor.data, tensor.grad
+    return tensor, data, grad, fingerprint(data), fingerprint(grad)
 
 
 class _Binding:
@@ -97,7 +114,8 @@ class Recorder:
         self.grad_vars: set[Var] = set()
         self.shadows: list[_Shadow] = []
         self.draws = DrawWatch(self)
-        self.before: dict[int, tuple] = {}  # id -> (leaf tensor, its data, its grad) at start
+        # id -> (leaf tensor, its data, its grad, their contents' fingerprint) at start
+        self.before: dict[int, tuple] = {}
         self.python_before: list[tuple] = []  # (root, steps, value) of Python values at start
         self.modules: list[tuple] = []  # (module, root, steps) of each module it can reach
 
@@ -273,10 +291,22 @@ class Recorder:
             return
         binding = self.bindings[id(tensor)] = _Binding(tensor)
         seen = self.before.pop(id(tensor), None)
-        if seen is not None:  # assigned to before any op read it (`w.grad = None`)
-            for slot, then in (("data", seen[1]), ("grad", seen[2])):
-                if getattr(tensor, slot) is not then:
-                    self.emit(Store(tensor, slot, getattr(tensor, slot)))
+        if seen is not None:
+            _, data, grad, data_print, grad_print = seen
+            if tensor.data is not data:
+                # an array the function made with plain numpy (`w.data = w.data * 2`, or a
+                # fresh `np.ones(...)` that the optimizer then updates): a replay cannot
+                # make it again
+                self.give_up("it assigns a new array to .data of a tensor before any op "
+                             "reads it")
+            elif fingerprint(data) != data_print or (
+                    tensor.grad is grad and fingerprint(grad) != grad_print):
+                # written into with plain numpy (`w.data[0] += 1`, `w.grad[...] = 0`): a
+                # replay would not write it again
+                self.give_up("it writes into .data or .grad of a tensor before any op "
+                             "reads it")
+            if tensor.grad is not grad:  # `w.grad = None` at the top: replayed
+                self.emit(Store(tensor, "grad", tensor.grad))
         self.emit(Guard(None, "requires_grad", tensor.requires_grad, tensor))
         binding.data = tensor.data = self.read(tensor.data, "data", tensor=tensor)
         self._bind_grad(binding)
@@ -330,7 +360,7 @@ class Recorder:
                 kind = kinds[type(obj)]
                 if kind == _TENSOR:
                     if obj.grad_fn is None and (found is None or id(obj) in found):
-                        self.before[id(obj)] = (obj, obj.data, obj.grad)
+                        self.before[id(obj)] = _snapshot(obj)
                 elif kind == _OPTIMIZER:
                     if hasattr(obj, "__dict__"):
                         self._shadow(obj)
@@ -364,6 +394,7 @@ class Recorder:
         if shadow.name != "zero_grad" or self._grads_used():
             self.late = True  # running it as written after a replay failed would do it twice
         self.materialize()
+        self.check_unread("before any op reads it")  # the function's doing, not this call's
         self.emit(Callback(shadow.obj, shadow.name, args, kwargs))
         self.inside_op += 1
         try:
@@ -372,7 +403,7 @@ class Recorder:
             self.inside_op -= 1
             self.rebind()
             # what it did to tensors no op has read is its own doing, on every replay too
-            self.before = {k: (t, t.data, t.grad) for k, (t, _, _) in self.before.items()}
+            self.before = {k: _snapshot(seen[0]) for k, seen in self.before.items()}
         if result is not None:
             self.give_up(f"it uses the result of {type(shadow.obj).__name__}.{shadow.name}()")
         return result
@@ -420,13 +451,18 @@ class Recorder:
         made while recording outlives it."""
         self.materialize()
         self.bindings = {}
-        for tensor, data, grad in self.before.values():
-            if tensor.data is not data or tensor.grad is not grad:
-                # assigned to, but never read by an op: by this function (which a replay
-                # would not redo), or by another thread meanwhile (which it must not redo)
-                self.give_up("it assigns to .data or .grad of a tensor no op of it reads")
-                break
+        self.check_unread("no op of it reads")
         self.before = {}
+
+    def check_unread(self, where: str) -> None:
+        """Give up if a tensor no op has read yet was assigned to or written into since its
+        snapshot: by the function's plain Python (which a replay would not redo), or by
+        another thread meanwhile (which it must not redo)."""
+        for tensor, data, grad, data_print, grad_print in self.before.values():
+            if tensor.data is not data or tensor.grad is not grad or \
+                    fingerprint(data) != data_print or fingerprint(grad) != grad_print:
+                self.give_up(f"it assigns to or writes into .data or .grad of a tensor {where}")
+                return
 
     def locate(self, fn: Any, arguments: Any) -> None:
         """Where each bound tensor, each optimizer stepped and each module is kept, for the
