@@ -6,6 +6,8 @@ the replays.
 """
 from __future__ import annotations
 
+from collections import deque
+
 import doctest
 import importlib
 import warnings
@@ -79,8 +81,10 @@ def replaying(fn, *args):
 
 
 def counting(fn):
-    """fn, and a list that grows each time fn's Python body runs."""
-    runs = []
+    """fn, and a deque that grows each time fn's Python body runs. A deque, not a list: the
+    jit gives up on a function that changes plain values in the lists, dicts and attributes
+    it can reach (a replay would not change them again), and does not look into a deque."""
+    runs: deque = deque()
 
     def wrapped(*args):
         runs.append(1)

@@ -96,31 +96,35 @@ def test_a_changed_requires_grad_is_guarded():
 def test_recording_is_per_thread_and_undone_in_finally():
     w, b = params()
     x, y = data(0)
-    recording, release = threading.Event(), threading.Event()
-    seen = {}
+    # locks, not Events: an Event's flag is a plain attribute, and a function that sets one
+    # has a Python side effect, on which its recording gives up (a lock's state is not seen)
+    recording, release = threading.Lock(), threading.Lock()
+    recording.acquire()
+    release.acquire()
+    pause = threading.Lock()  # held: the recording thread pauses inside the function
 
     def fn(x, y):
         h = Tensor(x) @ w  # w is bound now: its .data is a stand-in while recording
-        if seen.get("pause"):
-            recording.set()
-            release.wait(10)
+        if pause.locked():
+            recording.release()
+            assert release.acquire(timeout=10)
         loss = (h + b).softmax_cross_entropy(y)
         loss.backward()
         return loss
 
     jitted = jit(fn)
     jitted(x, y)
-    seen["pause"] = True
+    pause.acquire()
     thread = threading.Thread(target=jitted, args=(x, y))
     thread.start()
-    assert recording.wait(10)
+    assert recording.acquire(timeout=10)
     # this thread, meanwhile: its ops run eagerly and nothing of them is recorded
     assert config.recorder is None
     other = (Tensor(x * 2.0) @ w).sum()
     assert float(other.item()) == pytest.approx(float((x * 2.0 @ w.data.value).sum()))
-    release.set()
+    release.release()
     thread.join(10)
-    seen["pause"] = False
+    pause.release()
     assert type(w.data) is np.ndarray and type(b.data) is np.ndarray
     w.grad = b.grad = None
     expected = fn(x, y).data
@@ -409,6 +413,48 @@ def test_plain_numpy_on_a_tensor_before_any_op_reads_it_runs_as_written_with_a_w
 
     with pytest.warns(RuntimeWarning, match="before any op reads it"):
         same_as_eager(make, reset=False)
+
+
+@pytest.mark.parametrize("by_hand", ["learning rate", "counter", "list", "batches", "array"])
+def test_a_python_value_assigned_in_an_object_it_reaches_runs_as_written_with_a_warning(
+        by_hand):
+    """A learning rate set by hand in param_groups, a counter on an object, a number added
+    to a list, the next batch taken from an iterator of one's own, a count kept in an array
+    by plain numpy: Python a replay would not run, so the step would keep its recorded
+    learning rate or batch. It runs as written."""
+    class Batches:  # an iterator of one's own, as a data loader is
+        def __init__(self):
+            self.at = 0
+
+        def next(self):
+            self.at += 1
+            return data(self.at)
+
+    def make():
+        w, b = params()
+        opt = optim.SGD([w, b], lr=0.5)
+        box, history, batches, seen = Batches(), [], Batches(), np.zeros(3)
+
+        def step(x, y):
+            if by_hand == "batches":
+                x, y = batches.next()
+            opt.zero_grad()
+            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
+            loss.backward()
+            opt.step()
+            if by_hand == "learning rate":
+                opt.param_groups[0]["lr"] *= 0.5
+            elif by_hand == "counter":
+                box.at += 1
+            elif by_hand == "list":
+                history.append(len(history))
+            elif by_hand == "array":
+                seen[1] += 1
+            return loss
+        return step, [w, b]
+
+    with pytest.warns(RuntimeWarning, match="Python value held in an object it can reach"):
+        same_as_eager(make)
 
 
 def test_writing_into_a_tensor_no_op_reads_runs_as_written_with_a_warning():

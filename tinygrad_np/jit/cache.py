@@ -162,7 +162,7 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
         previous = config.recorder
         config.recorder = rec
         try:
-            rec.scan(self.fn, (*args, *kwargs.values()))
+            rec.scan(self.fn, (*args, *kwargs.values()), opaque=(jit,))
             rec.draws.start()
             result = self.fn(*traced_args, **traced_kwargs)
         finally:

@@ -131,6 +131,40 @@ def python_values(fn: Any, arguments: Any, modules: list[tuple[Any, Root, tuple]
     return found
 
 
+def plain_values(fn: Any, arguments: Any, opaque: tuple[type, ...] = (),
+                 fingerprint: Any = None) -> dict[tuple[int, Step], Any]:
+    """Every plain Python value (`_plain`) held inside the objects the function can reach
+    by plain lookups (`_children`: attributes, slots, dict and list items), keyed by the id
+    of the object holding it and the lookup: an optimizer's learning rate in its
+    param_groups, a counter on an object; and `fingerprint(array)` of every numpy array so
+    held or named (a global running total), but not of the arguments, whose writes are
+    recorded. Compared before and after the function runs, a difference is an assignment or
+    write the function made, which a replay would not make again. Breadth first, at most
+    PATH_LIMIT objects; never into tensors or `opaque` objects (the jit's own)."""
+    values: dict[tuple[int, Step], Any] = {}
+    seen: set[int] = set()
+    found = roots(fn, arguments)
+    if fingerprint is not None:
+        for root, obj in found:
+            if type(obj) is np.ndarray and root[0] != "arg":
+                values[(id(obj), ("root", 0))] = fingerprint(obj)
+    queue = deque(obj for _, obj in found)
+    while queue and len(seen) < PATH_LIMIT:
+        obj = queue.popleft()
+        if id(obj) in seen or isinstance(obj, (Tensor, *opaque)):
+            continue
+        seen.add(id(obj))
+        for step, child in _children(obj):
+            if _plain(child):
+                values[(id(obj), step)] = child
+            elif type(child) is np.ndarray:
+                if fingerprint is not None:
+                    values[(id(obj), step)] = fingerprint(child)
+            elif id(child) not in seen:
+                queue.append(child)
+    return values
+
+
 def _plain(value: Any) -> bool:
     """A number, string or None, or a tuple of them (a conv's stride)."""
     kind = type(value)

@@ -29,7 +29,7 @@ from ..tensor import Tensor
 from .draw import DrawWatch, state_of
 from .errors import JitError
 from .ir import Call, Callback, Guard, Program, Read, Store, Var, operands, substitute
-from .reach import follow, paths, python_values, reachable, same_value
+from .reach import follow, paths, plain_values, python_values, reachable, same_value
 from .traced import Traced, unwrap
 
 SHAPE_ONLY = (np.ones_like, np.zeros_like, np.empty_like)  # results fixed by shape and dtype
@@ -117,6 +117,10 @@ class Recorder:
         # id -> (leaf tensor, its data, its grad, their contents' fingerprint) at start
         self.before: dict[int, tuple] = {}
         self.python_before: list[tuple] = []  # (root, steps, value) of Python values at start
+        # every plain value inside what the function can reach, and how to look again
+        self.plain_before: dict[tuple, Any] = {}
+        self.reach_from: tuple[Any, Any] = (None, ())
+        self.opaque: tuple[type, ...] = ()
         self.modules: list[tuple] = []  # (module, root, steps) of each module it can reach
 
     # -- values ---------------------------------------------------------------------------
@@ -325,7 +329,7 @@ class Recorder:
         binding.grad = tensor.grad = self.read(grad, "grad", tensor=tensor)
 
     # -- what the function may touch without an op: found once, by the garbage collector ---
-    def scan(self, fn: Any, arguments: Any = ()) -> None:
+    def scan(self, fn: Any, arguments: Any = (), opaque: tuple[type, ...] = ()) -> None:
         """Shadow every optimizer's `step` and `zero_grad`; snapshot the slots of every leaf
         tensor the function can reach (an assignment before any op reads the tensor is
         replayed), every numpy bit generator's and `random.Random`'s state (a draw the replay
@@ -367,6 +371,26 @@ class Recorder:
                 else:
                     self.draws.states[obj] = state_of(obj)
             del picked, obj
+        self.reach_from = (fn, arguments)
+        self.opaque = (_Shadow, Recorder, type(config), *opaque)  # the jit's own state
+        self.plain_before = self.plain_now()
+
+    def plain_now(self) -> dict[tuple, Any]:
+        """The plain values inside what the function can reach (not inside the jit's own
+        objects: its shadows' and jitted functions' counters are not the function's)."""
+        return plain_values(*self.reach_from, opaque=self.opaque, fingerprint=fingerprint)
+
+    def check_plain(self) -> None:
+        """Give up if a plain value inside what the function can reach changed since the
+        snapshot (outside an optimizer's or scheduler's call, whose effects are replayed)."""
+        now = self.plain_now()
+        before = self.plain_before
+        if now.keys() != before.keys() or any(not same_value(now[k], v)
+                                               for k, v in before.items()):
+            self.give_up("it assigns to a Python value held in an object it can reach (an "
+                         "attribute, a dict or list item: a counter, a learning rate set by "
+                         "hand), or writes into an array there with plain numpy, which a "
+                         "replay would not do again")
 
     def _shadow(self, obj: Any) -> None:
         with _SHADOWS_LOCK:
@@ -395,6 +419,7 @@ class Recorder:
             self.late = True  # running it as written after a replay failed would do it twice
         self.materialize()
         self.check_unread("before any op reads it")  # the function's doing, not this call's
+        self.check_plain()
         self.emit(Callback(shadow.obj, shadow.name, args, kwargs))
         self.inside_op += 1
         try:
@@ -404,6 +429,7 @@ class Recorder:
             self.rebind()
             # what it did to tensors no op has read is its own doing, on every replay too
             self.before = {k: _snapshot(seen[0]) for k, seen in self.before.items()}
+            self.plain_before = self.plain_now()  # the call's own changes: replayed
         if result is not None:
             self.give_up(f"it uses the result of {type(shadow.obj).__name__}.{shadow.name}()")
         return result
@@ -453,6 +479,8 @@ class Recorder:
         self.bindings = {}
         self.check_unread("no op of it reads")
         self.before = {}
+        if self.reach_from[0] is not None:
+            self.check_plain()
 
     def check_unread(self, where: str) -> None:
         """Give up if a tensor no op has read yet was assigned to or written into since its
