@@ -457,6 +457,27 @@ def test_a_python_value_assigned_in_an_object_it_reaches_runs_as_written_with_a_
         same_as_eager(make)
 
 
+SCALE_ARRAY = np.array(2.0)
+
+
+def test_a_global_array_rebound_after_recording_records_anew():
+    """A numpy array from outside is a constant of the recording, read by reference (its
+    numbers may change); given another array, the replay used to read the old one."""
+    global SCALE_ARRAY
+    w, _ = params()
+
+    def fn(x):
+        return (Tensor(x) @ w * SCALE_ARRAY).sum()
+
+    jitted = jit(fn)
+    x = data(0)[0]
+    for scale in (2.0, 2.0, 2.0, 3.0, 3.0, 3.0):
+        SCALE_ARRAY = np.array(scale)
+        np.testing.assert_array_equal(jitted(x).data, fn(x).data)
+    SCALE_ARRAY[...] = 5.0  # its numbers changed in place: read as they are now
+    np.testing.assert_array_equal(jitted(x).data, fn(x).data)
+
+
 def test_writing_into_a_tensor_no_op_reads_runs_as_written_with_a_warning():
     w, _ = params()
     counter = Tensor(np.zeros(1))

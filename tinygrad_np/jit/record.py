@@ -57,6 +57,22 @@ def fingerprint(array: Any) -> bytes | None:
     return hashlib.sha1(np.ascontiguousarray(array).reshape(-1).view(np.uint8).data).digest()
 
 
+def _constant_arrays(obj: Any) -> list[np.ndarray]:
+    """The numpy arrays inside a call's operands (tuples, lists, dicts, slices): constants,
+    since the recording's own values are Vars there."""
+    found: list[np.ndarray] = []
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if type(item) is np.ndarray:
+            found.append(item)
+        elif isinstance(item, (tuple, list)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return found
+
+
 def _snapshot(tensor: Tensor) -> tuple:
     """A leaf as the function finds it: (tensor, data, grad, and their fingerprints)."""
     data, grad = tensor.data, tensor.grad
@@ -497,12 +513,17 @@ class Recorder:
         replay to check it is still there (and each module's train or eval mode): a replay
         reads the tensors and steps the optimizers it recorded and follows the mode's branches
         taken then, where the function as written would use whatever `net.w` is by then.
-        The modules are those `scan` found."""
+        The modules are those `scan` found. So is each numpy array from outside that a call
+        took as a constant (`x * scale` with a global array `scale`): rebound to another
+        array, the replay would still read the recorded one."""
         bound: dict[int, Any] = {}
         for instr in self.program.instrs:
             kept = instr.obj if isinstance(instr, Callback) else getattr(instr, "tensor", None)
             if type(kept) is Tensor or isinstance(instr, Callback):
                 bound.setdefault(id(kept), kept)
+            elif isinstance(instr, Call):
+                for constant in _constant_arrays((instr.args, instr.kwargs)):
+                    bound.setdefault(id(constant), constant)
         found = paths(fn, arguments, list(bound.values()))
         self.program.places = list(found.values()) + self.modules
         for root, steps, value in self.python_before:
