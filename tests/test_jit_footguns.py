@@ -457,6 +457,26 @@ def test_a_python_value_assigned_in_an_object_it_reaches_runs_as_written_with_a_
         same_as_eager(make)
 
 
+def test_requires_grad_changed_by_the_function_itself_runs_as_written_with_a_warning():
+    """Freezing a weight on alternate calls inside the step: the guard on requires_grad is
+    read where the replay finds the tensor, and a replay would not flip it again."""
+    def make():
+        w, b = params()
+        opt = optim.SGD([w, b], lr=0.5)
+
+        def step(x, y):
+            w.requires_grad_(not w.requires_grad)
+            opt.zero_grad()
+            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, [w, b]
+
+    with pytest.warns(RuntimeWarning, match="changes requires_grad"):
+        same_as_eager(make, reset=False, calls=7)
+
+
 SCALE_ARRAY = np.array(2.0)
 
 

@@ -132,6 +132,9 @@ class Recorder:
         self.draws = DrawWatch(self)
         # id -> (leaf tensor, its data, its grad, their contents' fingerprint) at start
         self.before: dict[int, tuple] = {}
+        # id -> (tensor, its requires_grad) as the function found it: a change the function
+        # makes (freezing a layer on alternate calls) is Python a replay would not run
+        self.flags: dict[int, tuple[Tensor, bool]] = {}
         self.python_before: list[tuple] = []  # (root, steps, value) of Python values at start
         # every plain value inside what the function can reach, and how to look again
         self.plain_before: dict[tuple, Any] = {}
@@ -310,6 +313,7 @@ class Recorder:
                 type(tensor.data) is not np.ndarray:
             return
         binding = self.bindings[id(tensor)] = _Binding(tensor)
+        self.flags.setdefault(id(tensor), (tensor, tensor.requires_grad))
         seen = self.before.pop(id(tensor), None)
         if seen is not None:
             _, data, grad, data_print, grad_print = seen
@@ -381,6 +385,7 @@ class Recorder:
                 if kind == _TENSOR:
                     if obj.grad_fn is None and (found is None or id(obj) in found):
                         self.before[id(obj)] = _snapshot(obj)
+                        self.flags[id(obj)] = (obj, obj.requires_grad)
                 elif kind == _OPTIMIZER:
                     if hasattr(obj, "__dict__"):
                         self._shadow(obj)
@@ -495,6 +500,10 @@ class Recorder:
         self.bindings = {}
         self.check_unread("no op of it reads")
         self.before = {}
+        if any(tensor.requires_grad != flag for tensor, flag in self.flags.values()):
+            self.give_up("it changes requires_grad of a tensor (requires_grad_()), which a "
+                         "replay would not do again")
+        self.flags = {}
         if self.reach_from[0] is not None:
             self.check_plain()
 
