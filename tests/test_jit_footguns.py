@@ -415,13 +415,14 @@ def test_plain_numpy_on_a_tensor_before_any_op_reads_it_runs_as_written_with_a_w
         same_as_eager(make, reset=False)
 
 
-@pytest.mark.parametrize("by_hand", ["learning rate", "counter", "list", "batches", "array"])
+@pytest.mark.parametrize("by_hand", ["learning rate", "counter", "list", "batches", "array",
+                                     "new object"])
 def test_a_python_value_assigned_in_an_object_it_reaches_runs_as_written_with_a_warning(
         by_hand):
     """A learning rate set by hand in param_groups, a counter on an object, a number added
     to a list, the next batch taken from an iterator of one's own, a count kept in an array
-    by plain numpy: Python a replay would not run, so the step would keep its recorded
-    learning rate or batch. It runs as written."""
+    by plain numpy, an object made anew: Python a replay would not run, so the step would
+    keep its recorded learning rate, batch or layer. It runs as written."""
     class Batches:  # an iterator of one's own, as a data loader is
         def __init__(self):
             self.at = 0
@@ -450,6 +451,8 @@ def test_a_python_value_assigned_in_an_object_it_reaches_runs_as_written_with_a_
                 history.append(len(history))
             elif by_hand == "array":
                 seen[1] += 1
+            elif by_hand == "new object":
+                box.helper = Batches()  # made anew on every call, as a layer rebuilt inside
             return loss
         return step, [w, b]
 

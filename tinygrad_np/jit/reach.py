@@ -136,7 +136,8 @@ def plain_values(fn: Any, arguments: Any, opaque: tuple[type, ...] = (),
     """Every plain Python value (`_plain`) held inside the objects the function can reach
     by plain lookups (`_children`: attributes, slots, dict and list items), keyed by the id
     of the object holding it and the lookup: an optimizer's learning rate in its
-    param_groups, a counter on an object; and `fingerprint(array)` of every numpy array so
+    param_groups, a counter on an object; which object every other such place holds (a
+    layer made anew); and `fingerprint(array)` of every numpy array so
     held or named (a global running total), but not of the arguments, whose writes are
     recorded. Compared before and after the function runs, a difference is an assignment or
     write the function made, which a replay would not make again. Breadth first, at most
@@ -160,8 +161,11 @@ def plain_values(fn: Any, arguments: Any, opaque: tuple[type, ...] = (),
             elif type(child) is np.ndarray:
                 if fingerprint is not None:
                     values[(id(obj), step)] = fingerprint(child)
-            elif id(child) not in seen:
-                queue.append(child)
+            elif not isinstance(child, opaque):
+                # which object is there: a layer made anew, another function put in place
+                values[(id(obj), step)] = ("object", id(child))
+                if id(child) not in seen:
+                    queue.append(child)
     return values
 
 

@@ -410,8 +410,8 @@ class Recorder:
                                                for k, v in before.items()):
             self.give_up("it assigns to a Python value held in an object it can reach (an "
                          "attribute, a dict or list item: a counter, a learning rate set by "
-                         "hand), or writes into an array there with plain numpy, which a "
-                         "replay would not do again")
+                         "hand, a layer made anew), or writes into an array there with plain "
+                         "numpy, which a replay would not do again")
 
     def _shadow(self, obj: Any) -> None:
         with _SHADOWS_LOCK:
@@ -504,8 +504,6 @@ class Recorder:
             self.give_up("it changes requires_grad of a tensor (requires_grad_()), which a "
                          "replay would not do again")
         self.flags = {}
-        if self.reach_from[0] is not None:
-            self.check_plain()
 
     def check_unread(self, where: str) -> None:
         """Give up if a tensor no op has read yet was assigned to or written into since its
@@ -525,6 +523,8 @@ class Recorder:
         The modules are those `scan` found. So is each numpy array from outside that a call
         took as a constant (`x * scale` with a global array `scale`): rebound to another
         array, the replay would still read the recorded one."""
+        if self.reach_from[0] is not None:  # after check_escapes: its reason comes first
+            self.check_plain()
         bound: dict[int, Any] = {}
         for instr in self.program.instrs:
             kept = instr.obj if isinstance(instr, Callback) else getattr(instr, "tensor", None)
