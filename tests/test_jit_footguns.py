@@ -65,6 +65,20 @@ def test_nested_jit_records_through_and_drops_nothing():
     assert len(jitted.replays) == 1
 
 
+def optimizer_step(w, b, opt, first=None):
+    """The softmax regression step over w, b with the optimizer's zero_grad and step
+    inside; `first()`, if given, runs at its top."""
+    def step(x, y):
+        if first is not None:
+            first()
+        opt.zero_grad()
+        loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
 def plain_step():
     """A fresh world: the softmax regression step over new parameters w, b."""
     w, b = params()
@@ -465,16 +479,8 @@ def test_requires_grad_changed_by_the_function_itself_runs_as_written_with_a_war
     read where the replay finds the tensor, and a replay would not flip it again."""
     def make():
         w, b = params()
-        opt = optim.SGD([w, b], lr=0.5)
-
-        def step(x, y):
-            w.requires_grad_(not w.requires_grad)
-            opt.zero_grad()
-            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
-            loss.backward()
-            opt.step()
-            return loss
-        return step, [w, b]
+        return optimizer_step(w, b, optim.SGD([w, b], lr=0.5),
+                              first=lambda: w.requires_grad_(not w.requires_grad)), [w, b]
 
     with pytest.warns(RuntimeWarning, match="changes requires_grad"):
         same_as_eager(make, reset=False, calls=7)
@@ -673,15 +679,7 @@ def test_recording_lets_go_of_every_object_before_it_runs_python_code(monkeypatc
 def test_threads_recording_and_replaying_at_once_each_get_their_own_step():
     def make(seed):
         w, b = params(seed)
-        opt = optim.Adam([w, b], lr=1e-2)
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
-            loss.backward()
-            opt.step()
-            return loss
-        return step, [w, b]
+        return optimizer_step(w, b, optim.Adam([w, b], lr=1e-2)), [w, b]
 
     expected = []
     for seed in range(3):  # each thread's training, run alone and as written
