@@ -486,6 +486,36 @@ def test_requires_grad_changed_by_the_function_itself_runs_as_written_with_a_war
         same_as_eager(make, reset=False, calls=7)
 
 
+COEF, CONFIG = [1.0], {"scale": 1.0}
+
+
+class Options:
+    scale = 1.0
+
+
+OPTIONS = Options()
+
+
+def test_python_numbers_held_in_lists_dicts_and_objects_are_checked_on_every_replay():
+    """A number read from a list item, a dict item or an object's attribute and changed
+    between calls: the replay kept the recorded number. Only attributes some code of the
+    function names are checked, so a loop's own step counter on the same object does not
+    make every call record anew."""
+    w, _ = params()
+
+    def fn(x):
+        h = Tensor(x) @ w
+        return h.sum() * COEF[0] + h.mean() * CONFIG["scale"] + h.max() * OPTIONS.scale
+
+    jitted = jit(fn)
+    x = data(0)[0]
+    for call in range(8):
+        COEF[0] = CONFIG["scale"] = OPTIONS.scale = 1.0 + (call >= 4)
+        OPTIONS.steps = call  # a counter no code of fn names
+        np.testing.assert_array_equal(jitted(x).data, fn(x).data)
+    assert jitted.recordings == 2  # once for each setting, not once per step
+
+
 SCALE_ARRAY = np.array(2.0)
 
 

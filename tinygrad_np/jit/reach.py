@@ -131,6 +131,53 @@ def python_values(fn: Any, arguments: Any, modules: list[tuple[Any, Root, tuple]
     return found
 
 
+def held_values(fn: Any, arguments: Any, skip: tuple[type, ...], own: type
+                ) -> list[tuple[Root, tuple, Any]]:
+    """(root, steps, value) for each plain value held below the function's roots: in the
+    dict and list items and the attributes of the objects it reaches (`coef[0]`,
+    `cfg["scale"]`, `opts.scale`), which a replay would otherwise keep as recorded. Not
+    inside tensors and arrays, nor `skip` objects (optimizers and schedulers, whose calls
+    run as written and read their values as they are; the jit's own); an `own` object's
+    direct attributes are `python_values`' (a module's). Breadth first, at most PATH_LIMIT
+    objects."""
+    found: list[tuple[Root, tuple, Any]] = []
+    seen: set[int] = set()
+    start = roots(fn, arguments)
+    named = _names_read(fn, [obj for _, obj in start])
+    queue: deque[tuple[Any, Root, tuple]] = deque((obj, root, ()) for root, obj in start)
+    while queue and len(seen) < PATH_LIMIT:
+        obj, root, steps = queue.popleft()
+        if id(obj) in seen or isinstance(obj, (Tensor, *skip)):
+            continue
+        seen.add(id(obj))
+        listed = isinstance(obj, own)
+        for step, child in _children(obj):
+            if step[0] in ("attr", "slot") and step[1] not in named:
+                continue  # an attribute no code of it names: not read (a loop's counter)
+            if _plain(child):
+                if not listed:
+                    found.append((root, steps + (step,), child))
+            elif type(child) is not np.ndarray and id(child) not in seen:
+                queue.append((child, root, steps + (step,)))
+    return found
+
+
+def _names_read(fn: Any, objects: list[Any]) -> set[str]:
+    """The attribute and global names the function's code may read: those of the function
+    and of the functions among `objects` (the helpers it names). Not those of the methods
+    of the objects it reaches: a trainer's fit() loop counts its steps in an attribute the
+    step never reads, and guarding it would record every step anew."""
+    codes: list[types.CodeType] = []
+    for f in [fn, *objects]:
+        f = getattr(f, "__func__", f)
+        if isinstance(f, functools.partial):
+            f = f.func
+        code = getattr(f, "__code__", None)
+        if isinstance(code, types.CodeType):
+            codes += _codes(code)
+    return {name for code in codes for name in code.co_names}
+
+
 def plain_values(fn: Any, arguments: Any, opaque: tuple[type, ...] = (),
                  fingerprint: Any = None) -> dict[tuple[int, Step], Any]:
     """Every plain Python value (`_plain`) held inside the objects the function can reach

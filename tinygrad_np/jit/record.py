@@ -29,7 +29,8 @@ from ..tensor import Tensor
 from .draw import DrawWatch, state_of
 from .errors import JitError
 from .ir import Call, Callback, Guard, Program, Read, Store, Var, operands, substitute
-from .reach import follow, paths, plain_values, python_values, reachable, same_value
+from .reach import (follow, held_values, paths, plain_values, python_values, reachable,
+                    same_value)
 from .traced import Traced, unwrap
 
 SHAPE_ONLY = (np.ones_like, np.zeros_like, np.empty_like)  # results fixed by shape and dtype
@@ -364,7 +365,9 @@ class Recorder:
         # values compared afterwards (the function's own assignments a replay would not
         # redo), both checked by the replay
         self.modules = list(paths(fn, arguments, [], Module).values())
-        self.python_before = python_values(fn, arguments, self.modules)
+        self.python_before = python_values(fn, arguments, self.modules) + held_values(
+            fn, arguments, (Optimizer, LRScheduler, _Shadow, Recorder, type(config), *opaque),
+            Module)
         kinds = _scanned_kinds((Optimizer, LRScheduler))
         wanted = frozenset(kinds).__contains__
         # No thread checks for kept objects while these lists hold them: `picked` holds
