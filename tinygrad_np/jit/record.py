@@ -59,8 +59,8 @@ def fingerprint(array: Any) -> bytes | None:
 
 
 def _constant_arrays(obj: Any) -> list[np.ndarray]:
-    """The numpy arrays inside a call's operands (tuples, lists, dicts, slices): constants,
-    since the recording's own values are Vars there."""
+    """The numpy arrays inside a call's operands (in tuples, lists and dicts too):
+    constants, since the recording's own values are Vars there."""
     found: list[np.ndarray] = []
     stack = [obj]
     while stack:
@@ -353,9 +353,11 @@ class Recorder:
     def scan(self, fn: Any, arguments: Any = (), opaque: tuple[type, ...] = ()) -> None:
         """Shadow every optimizer's `step` and `zero_grad`; snapshot the slots of every leaf
         tensor the function can reach (an assignment before any op reads the tensor is
-        replayed), every numpy bit generator's and `random.Random`'s state (a draw the replay
-        would freeze is caught), and where the modules are kept and the Python values it may
-        read (checked by `locate` and by every replay)."""
+        replayed) with their arrays' fingerprints and `requires_grad`, every numpy bit
+        generator's and `random.Random`'s state (a draw the replay would freeze is caught),
+        where the modules are kept and the Python values it may read (checked by `locate`
+        and by every replay), and every plain value, object and array inside what it can
+        reach (`check_plain`: what its own Python changes there, a replay would not)."""
         from ..nn import Module
         from ..optim import Optimizer
         from ..optim.lr_scheduler import LRScheduler
