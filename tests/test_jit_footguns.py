@@ -516,6 +516,29 @@ def test_python_numbers_held_in_lists_dicts_and_objects_are_checked_on_every_rep
     assert jitted.recordings == 2  # once for each setting, not once per step
 
 
+def test_python_numbers_a_modules_forward_reads_from_its_containers_are_checked():
+    """A module keeping a number in a dict or list it reads in forward (or in a helper
+    method): changed between calls, the replay kept the recorded number."""
+    class Scaled(tinygrad_np.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = Tensor(np.random.default_rng(0).normal(size=(4, 3)), requires_grad=True)
+            self.cfg, self.factors = {"t": 1.0}, [1.0]
+
+        def forward(self, x):
+            return (Tensor(x) @ self.w).sum() * self.cfg["t"] * self._factor()
+
+        def _factor(self):
+            return self.factors[0]
+
+    model = Scaled()
+    jitted = jit(lambda x: model(x))
+    x = data(0)[0]
+    for call in range(8):
+        model.cfg["t"], model.factors[0] = 1.0 + (call >= 3), 1.0 + (call >= 5)
+        np.testing.assert_array_equal(jitted(x).data, model(x).data)
+
+
 SCALE_ARRAY = np.array(2.0)
 
 

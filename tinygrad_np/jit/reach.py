@@ -138,12 +138,14 @@ def held_values(fn: Any, arguments: Any, skip: tuple[type, ...], own: type
     `cfg["scale"]`, `opts.scale`), which a replay would otherwise keep as recorded. Not
     inside tensors and arrays, nor `skip` objects (optimizers and schedulers, whose calls
     run as written and read their values as they are; the jit's own); an `own` object's
-    direct attributes are `python_values`' (a module's). Breadth first, at most PATH_LIMIT
-    objects."""
+    direct attributes are `python_values`' (a module's). An attribute counts where the
+    function's code, or a method of a module it reaches, names it. Breadth first, at most
+    PATH_LIMIT objects."""
     found: list[tuple[Root, tuple, Any]] = []
     seen: set[int] = set()
     start = roots(fn, arguments)
     named = _names_read(fn, [obj for _, obj in start])
+    classes: set[type] = set()
     queue: deque[tuple[Any, Root, tuple]] = deque((obj, root, ()) for root, obj in start)
     while queue and len(seen) < PATH_LIMIT:
         obj, root, steps = queue.popleft()
@@ -151,6 +153,9 @@ def held_values(fn: Any, arguments: Any, skip: tuple[type, ...], own: type
             continue
         seen.add(id(obj))
         listed = isinstance(obj, own)
+        if listed and type(obj) not in classes:  # a module: what its forward reads
+            classes.add(type(obj))
+            named |= _method_names(type(obj), own)
         for step, child in _children(obj):
             if step[0] in ("attr", "slot") and step[1] not in named:
                 continue  # an attribute no code of it names: not read (a loop's counter)
@@ -160,6 +165,19 @@ def held_values(fn: Any, arguments: Any, skip: tuple[type, ...], own: type
             elif type(child) is not np.ndarray and id(child) not in seen:
                 queue.append((child, root, steps + (step,)))
     return found
+
+
+def _method_names(cls: type, base: type) -> set[str]:
+    """The names the methods of `cls` read, those `base` and object define aside."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if klass is base or klass is object:
+            break
+        for member in list(vars(klass).values()):
+            member = getattr(member, "__func__", member)
+            if isinstance(member, types.FunctionType):
+                names.update(n for code in _codes(member.__code__) for n in code.co_names)
+    return names
 
 
 def _names_read(fn: Any, objects: list[Any]) -> set[str]:
