@@ -44,14 +44,15 @@ def _function_classes() -> list[type]:
     import pkgutil
 
     import tinygrad_np.ops as ops_package
-    from tinygrad_np.ops.compare import _Compare
+    from tinygrad_np.ops.compare import GraphConstant
 
     found = []
     for info in pkgutil.iter_modules(ops_package.__path__):
         module = importlib.import_module(f"tinygrad_np.ops.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Function) and value is not Function \
-                    and value.__module__ == module.__name__ and not issubclass(value, _Compare) \
+            if isinstance(value, type) and issubclass(value, Function) \
+                    and value is not Function and value.__module__ == module.__name__ \
+                    and not issubclass(value, GraphConstant) \
                     and value.backward is not Function.backward:  # a base class (_Elementwise)
                 found.append(value)
     return found

@@ -1,11 +1,12 @@
-"""ops/reduce.py: sum, mean, max, min over all axes, one (negative too) or several, keepdims."""
+"""ops/reduce.py: sum, mean, max, min over all axes, one (negative too) or several, keepdims;
+argmax and argmin."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from op_table import specs, table_tests
 
-from tinygrad_np import Tensor
+from tinygrad_np import Tensor, jit
 
 SPECS = specs("reduce")
 
@@ -113,3 +114,33 @@ def test_reductions_of_a_0d_tensor_along_axis_0_go_back_too(op, axis, keepdims):
     assert out.shape == () and out.item() == 3.0
     (out * 2.0).backward()
     assert t.grad.shape == () and t.grad == 2.0
+
+
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+def test_argmax_and_argmin_are_numpys_with_ties_to_the_first_and_no_gradient(axis, keepdims):
+    x = np.array([[1.0, 3.0, 3.0, 0.0], [5.0, 0.0, 5.0, 0.0], [2.0, 2.0, 2.0, 2.0]])
+    t = Tensor(x, requires_grad=True)
+    pairs = [(t.argmax(axis=axis, keepdims=keepdims), x.argmax(axis, keepdims=keepdims)),
+             (t.argmin(axis=axis, keepdims=keepdims), x.argmin(axis, keepdims=keepdims))]
+    for ours, theirs in pairs:
+        assert ours.data.dtype == np.int64 and ours.shape == np.shape(theirs)
+        np.testing.assert_array_equal(ours.data, theirs)
+        assert not ours.requires_grad and ours.grad_fn is None
+
+
+def test_an_accuracy_taken_with_argmax_replays_under_jit():
+    """argmax is an op, so a jitted step records it: it was numpy taking the recorded
+    numbers, a constant checked on every call, so each new batch recorded anew."""
+    w = Tensor(np.random.default_rng(0).normal(size=(4, 3)), requires_grad=True)
+
+    def accuracy(x, labels):
+        return ((Tensor(x) @ w).argmax(axis=1) == Tensor(labels)).mean()
+
+    jitted = jit(accuracy)
+    rng = np.random.default_rng(1)
+    for _ in range(6):
+        x, labels = rng.normal(size=(16, 4)), rng.integers(0, 3, 16)
+        assert jitted(x, labels).item() == accuracy(x, labels).item()
+    assert jitted.recordings == 1
+

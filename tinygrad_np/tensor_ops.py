@@ -26,6 +26,7 @@ from .ops.combine import BroadcastTo, Cat, Flip, Pad, Stack
 from .ops.normalization import BatchNorm, Dropout, Embedding, LayerNorm
 from .ops.pointwise import Clip, Cos, Expm1, Log1p, Maximum, Minimum, Sin, Square, Where
 from .ops.shape import GetItem, Reshape
+from .ops.reduce import ArgMax, ArgMin
 from .ops.statistics import Cumsum, LogSumExp, Norm, Prod, Std, Var
 from .tensor import Axis, Tensor
 
@@ -196,13 +197,14 @@ def cumsum(x: Any, axis: int | None = None) -> Tensor:
 
 def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the largest value (of the flattened input when axis is None); int64, no
-    gradient."""
-    return Tensor(np.asarray(_tensor(x).data.argmax(axis=axis, keepdims=keepdims)))
+    gradient. An op like any other, so a jitted step replays it (it was computed once, by
+    numpy taking the recorded numbers)."""
+    return ArgMax.apply(_tensor(x), axis=axis, keepdims=keepdims)
 
 
 def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the smallest value; int64, no gradient."""
-    return Tensor(np.asarray(_tensor(x).data.argmin(axis=axis, keepdims=keepdims)))
+    return ArgMin.apply(_tensor(x), axis=axis, keepdims=keepdims)
 
 
 # -- shape ------------------------------------------------------------------------------------

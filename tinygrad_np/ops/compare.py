@@ -26,9 +26,10 @@ def comparable(other: Any) -> bool:
     return isinstance(other, (Tensor, int, float, list, tuple)) or hasattr(other, "dtype")
 
 
-class _Compare(Function):
-    """A comparison: its result is a constant of the graph (a step function's derivative is
-    0 wherever it exists), so it never records a node, even when an input requires grad."""
+class GraphConstant(Function):
+    """An op whose result is a constant of the graph (a comparison, an argmax: a step
+    function's derivative is 0 wherever it exists), so it never records a node, even when an
+    input requires grad."""
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
@@ -39,34 +40,34 @@ class _Compare(Function):
         return out
 
     def backward(ctx, grad):  # never reached: the result has no grad_fn
-        return None, None
+        return (None,) * len(ctx.needs_input_grad)
 
 
-class Equal(_Compare):
+class Equal(GraphConstant):
     def forward(ctx, a, b):
         return a == b
 
 
-class NotEqual(_Compare):
+class NotEqual(GraphConstant):
     def forward(ctx, a, b):
         return a != b
 
 
-class Less(_Compare):
+class Less(GraphConstant):
     def forward(ctx, a, b):
         return a < b
 
 
-class LessEqual(_Compare):
+class LessEqual(GraphConstant):
     def forward(ctx, a, b):
         return a <= b
 
 
-class Greater(_Compare):
+class Greater(GraphConstant):
     def forward(ctx, a, b):
         return a > b
 
 
-class GreaterEqual(_Compare):
+class GreaterEqual(GraphConstant):
     def forward(ctx, a, b):
         return a >= b

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..function import Function
 from .adjoint import expand_reduced
+from .compare import GraphConstant
 
 
 def _expand(grad, shape, axis, keepdims):
@@ -90,3 +91,17 @@ class Max(_Extreme):
 
 class Min(_Extreme):
     method = "min"
+
+
+class ArgMax(GraphConstant):
+    """Index of the largest value (the first, on ties); int64, no gradient."""
+
+    def forward(ctx, x, axis=None, keepdims=False):
+        return x.argmax(axis=axis, keepdims=keepdims)  # a number for axis=None: made 0-d
+
+
+class ArgMin(GraphConstant):
+    """Index of the smallest value (the first, on ties); int64, no gradient."""
+
+    def forward(ctx, x, axis=None, keepdims=False):
+        return x.argmin(axis=axis, keepdims=keepdims)
