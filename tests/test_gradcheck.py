@@ -120,6 +120,14 @@ def test_gradcheck_passes_a_correct_backward_and_returns_true(rng):
     assert a.grad is None and b.grad is None  # it works on copies
 
 
+def test_gradcheck_takes_the_inputs_as_one_tuple_too_as_pytorchs_does(rng):
+    a, b = Tensor(rng.standard_normal((3, 4))), Tensor(rng.standard_normal(4))
+    assert gradcheck(lambda a, b: (a * b).tanh().sum(), (a, b)) is True
+    op = scaled_square(1.01)
+    with pytest.raises(GradcheckError, match="input 1"):
+        gradcheck(lambda a, b: a.sum() + op.apply(b).sum(), (a, b))
+
+
 def test_gradcheck_checks_float64_copies_and_warns_on_float32(rng):
     x32 = rng.standard_normal(5).astype(np.float32)
     t = Tensor(x32)

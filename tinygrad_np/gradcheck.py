@@ -69,7 +69,8 @@ def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: floa
     """Check `backward()` of `f(*inputs)` against `numgrad`, in float64.
 
     Every floating-point Tensor among `inputs` is copied to float64 and checked; other inputs
-    (integer labels, numbers) pass through. A non-scalar output is reduced with fixed random
+    (integer labels, numbers) pass through. The inputs may also come as one tuple, as
+    PyTorch's `gradcheck(f, (x, w))` takes them. A non-scalar output is reduced with fixed random
     weights. Inputs of more than 2,000 elements are checked along three random directions.
     Returns True, or raises GradcheckError naming the input, the worst element's index, the
     analytic and numeric values and the tolerance (|a - n| <= atol + rtol * |n|).
@@ -78,6 +79,8 @@ def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: floa
     >>> gradcheck(lambda x: (x * x).sum(), Tensor([1.0, 2.0]))
     True
     """
+    if len(inputs) == 1 and type(inputs[0]) is tuple:  # gradcheck(f, (x, w)), as PyTorch's
+        inputs = inputs[0]
     rng = np.random.default_rng(seed)
     checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.dtype.kind == "f"]
     if not checked:
