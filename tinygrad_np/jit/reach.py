@@ -11,6 +11,7 @@ import functools
 import gc
 import types
 from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -85,6 +86,28 @@ def reachable(fn: Any, arguments: Any = ()) -> set[int] | None:
     return seen
 
 
+def _walk(fn: Any, arguments: Any, closed: tuple[type, ...] = ()
+          ) -> Iterator[tuple[Any, Root, tuple, list[tuple[Step, Any]]]]:
+    """Breadth first over the objects `fn` reaches by plain lookups (`_children`), at most
+    PATH_LIMIT: yields (object, root, steps, children), by the fewest steps from a root of
+    `fn`. The walk goes on below the children the caller leaves in the list (it may prune
+    it). Tensors and `closed` objects come with no children: never walked into."""
+    seen: set[int] = set()
+    queue: deque[tuple[Any, Root, tuple]] = deque(
+        (obj, root, ()) for root, obj in roots(fn, arguments))
+    while queue and len(seen) < PATH_LIMIT:
+        obj, root, steps = queue.popleft()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        # a tensor's arrays and graph: what a replay reads afresh anyway
+        children = [] if isinstance(obj, (Tensor, *closed)) else _children(obj)
+        yield obj, root, steps, children
+        for step, child in children:
+            if id(child) not in seen:
+                queue.append((child, root, steps + (step,)))
+
+
 def paths(fn: Any, arguments: Any, wanted: list[Any], kind: type | None = None
           ) -> dict[int, tuple[Any, Root, tuple]]:
     """{id: (object, root, steps)} for each wanted object found, and for every object of
@@ -93,22 +116,14 @@ def paths(fn: Any, arguments: Any, wanted: list[Any], kind: type | None = None
     kept only elsewhere (behind a property, a computed name) has none."""
     left = {id(obj) for obj in wanted}
     found: dict[int, tuple[Any, Root, tuple]] = {}
-    seen: set[int] = set()
-    queue: deque[tuple[Any, Root, tuple]] = deque(
-        (obj, root, ()) for root, obj in roots(fn, arguments))
-    while queue and (left or kind is not None) and len(seen) < PATH_LIMIT:
-        obj, root, steps = queue.popleft()
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
+    if not left and kind is None:
+        return found
+    for obj, root, steps, _ in _walk(fn, arguments):
         if id(obj) in left or (kind is not None and isinstance(obj, kind)):
             left.discard(id(obj))
             found[id(obj)] = (obj, root, steps)
-        if isinstance(obj, Tensor):
-            continue  # its arrays and graph: what a replay reads afresh anyway
-        for step, child in _children(obj):
-            if id(child) not in seen:
-                queue.append((child, root, steps + (step,)))
+            if not left and kind is None:
+                break
     return found
 
 
@@ -142,28 +157,23 @@ def held_values(fn: Any, arguments: Any, skip: tuple[type, ...], own: type
     function's code, or a method of a module it reaches, names it. Breadth first, at most
     PATH_LIMIT objects."""
     found: list[tuple[Root, tuple, Any]] = []
-    seen: set[int] = set()
-    start = roots(fn, arguments)
-    named = _names_read(fn, [obj for _, obj in start])
+    named = _names_read(fn, [obj for _, obj in roots(fn, arguments)])
     classes: set[type] = set()
-    queue: deque[tuple[Any, Root, tuple]] = deque((obj, root, ()) for root, obj in start)
-    while queue and len(seen) < PATH_LIMIT:
-        obj, root, steps = queue.popleft()
-        if id(obj) in seen or isinstance(obj, (Tensor, *skip)):
-            continue
-        seen.add(id(obj))
+    for obj, root, steps, children in _walk(fn, arguments, skip):
         listed = isinstance(obj, own)
         if listed and type(obj) not in classes:  # a module: what its forward reads
             classes.add(type(obj))
             named |= _method_names(type(obj), own)
-        for step, child in _children(obj):
+        below = []
+        for step, child in children:
             if step[0] in ("attr", "slot") and step[1] not in named:
                 continue  # an attribute no code of it names: not read (a loop's counter)
             if _plain(child):
                 if not listed:
                     found.append((root, steps + (step,), child))
-            elif type(child) is not np.ndarray and id(child) not in seen:
-                queue.append((child, root, steps + (step,)))
+            elif type(child) is not np.ndarray:
+                below.append((step, child))
+        children[:] = below
     return found
 
 
@@ -208,19 +218,13 @@ def plain_values(fn: Any, arguments: Any, opaque: tuple[type, ...] = (),
     write the function made, which a replay would not make again. Breadth first, at most
     PATH_LIMIT objects; never into tensors or `opaque` objects (the jit's own)."""
     values: dict[tuple[int, Step], Any] = {}
-    seen: set[int] = set()
-    found = roots(fn, arguments)
     if fingerprint is not None:
-        for root, obj in found:
+        for root, obj in roots(fn, arguments):
             if type(obj) is np.ndarray and root[0] != "arg":
                 values[(id(obj), ("root", 0))] = fingerprint(obj)
-    queue = deque(obj for _, obj in found)
-    while queue and len(seen) < PATH_LIMIT:
-        obj = queue.popleft()
-        if id(obj) in seen or isinstance(obj, (Tensor, *opaque)):
-            continue
-        seen.add(id(obj))
-        for step, child in _children(obj):
+    for obj, _, _, children in _walk(fn, arguments, opaque):
+        below = []
+        for step, child in children:
             if _plain(child):
                 values[(id(obj), step)] = child
             elif type(child) is np.ndarray:
@@ -229,8 +233,8 @@ def plain_values(fn: Any, arguments: Any, opaque: tuple[type, ...] = (),
             elif not isinstance(child, opaque):
                 # which object is there: a layer made anew, another function put in place
                 values[(id(obj), step)] = ("object", id(child))
-                if id(child) not in seen:
-                    queue.append(child)
+                below.append((step, child))
+        children[:] = below
     return values
 
 

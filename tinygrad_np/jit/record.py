@@ -363,13 +363,13 @@ class Recorder:
         from ..optim.lr_scheduler import LRScheduler
 
         found = reachable(fn, arguments)
+        self.opaque = (_Shadow, Recorder, type(config), *opaque)  # the jit's own state
         # the modules and the Python values it may read, as they are before it runs: the
         # values compared afterwards (the function's own assignments a replay would not
         # redo), both checked by the replay
         self.modules = list(paths(fn, arguments, [], Module).values())
         self.python_before = python_values(fn, arguments, self.modules) + held_values(
-            fn, arguments, (Optimizer, LRScheduler, _Shadow, Recorder, type(config), *opaque),
-            Module)
+            fn, arguments, (Optimizer, LRScheduler, *self.opaque), Module)
         kinds = _scanned_kinds((Optimizer, LRScheduler))
         wanted = frozenset(kinds).__contains__
         # No thread checks for kept objects while these lists hold them: `picked` holds
@@ -398,7 +398,6 @@ class Recorder:
                     self.draws.states[obj] = state_of(obj)
             del picked, obj
         self.reach_from = (fn, arguments)
-        self.opaque = (_Shadow, Recorder, type(config), *opaque)  # the jit's own state
         self.plain_before = self.plain_now()
 
     def plain_now(self) -> dict[tuple, Any]:
