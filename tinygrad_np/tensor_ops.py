@@ -25,8 +25,8 @@ from .ops.activation import Elu, Erf, Gelu, LeakyRelu, Silu, Softplus
 from .ops.combine import BroadcastTo, Cat, Flip, Pad, Stack
 from .ops.normalization import BatchNorm, Dropout, Embedding, LayerNorm
 from .ops.pointwise import Clip, Cos, Expm1, Log1p, Maximum, Minimum, Sin, Square, Where
-from .ops.shape import GetItem, Reshape
 from .ops.reduce import ArgMax, ArgMin
+from .ops.shape import GetItem, Reshape
 from .ops.statistics import Cumsum, LogSumExp, Norm, Prod, Std, Var
 from .tensor import Axis, Tensor
 
@@ -197,8 +197,8 @@ def cumsum(x: Any, axis: int | None = None) -> Tensor:
 
 def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the largest value (of the flattened input when axis is None); int64, no
-    gradient. An op like any other, so a jitted step replays it (it was computed once, by
-    numpy taking the recorded numbers)."""
+    gradient. An op like any other, so a jitted step replays it (not numpy's own argmax of
+    the data, whose numbers a recording could only take as they were)."""
     return ArgMax.apply(_tensor(x), axis=axis, keepdims=keepdims)
 
 

@@ -7,7 +7,7 @@ dicts and slices of those are looked into.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, overload
 
 
 class Var:
@@ -102,7 +102,8 @@ class Program:
     # steps is kept (reach.paths), so a replay checks first that it is still there
     places: list = field(default_factory=list)
     # (root, steps, value): the plain Python values the function may read (its globals,
-    # closure variables, its modules' number attributes), checked unchanged on every replay
+    # closure variables, its modules' number attributes, and those held in the lists, dicts
+    # and attributes below them: reach.held_values), checked unchanged on every replay
     values: list = field(default_factory=list)
     # the first instruction that running the function as written would do a second time (a
     # write into a tensor's data, an optimizer's step): from it on, a failure cannot fall
@@ -110,13 +111,25 @@ class Program:
     late_from: Any = None
 
 
-def operands(obj: Any) -> list[Var]:
-    """The Vars inside an operand (looking into tuples, lists, dicts and slices)."""
-    found: list[Var] = []
+T = TypeVar("T")
+
+
+@overload
+def operands(obj: Any) -> list[Var]: ...
+
+
+@overload
+def operands(obj: Any, kind: type[T]) -> list[T]: ...
+
+
+def operands(obj: Any, kind: type = Var) -> list[Any]:
+    """The Vars (or other `kind`: a call's constant arrays) inside an operand, looking into
+    tuples, lists, dicts and slices."""
+    found: list[Any] = []
     stack = [obj]
     while stack:
         item = stack.pop()
-        if isinstance(item, Var):
+        if isinstance(item, kind):
             found.append(item)
         elif isinstance(item, (tuple, list)):
             stack.extend(item)

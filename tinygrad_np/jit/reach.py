@@ -4,7 +4,9 @@ assignment made by the function is told apart from another thread's training. It
 where each tensor, optimizer and module a recording uses is kept (`paths`), so that a
 replay can check that the same one is still there (`net.w = Tensor(...)` after recording
 must not replay the old one), and which plain Python values the function may read
-(`python_values`: `SCALE = 5.0` after recording must not replay the old number)."""
+(`python_values`, `held_values`: `SCALE = 5.0` after recording must not replay the old
+number). `plain_values` is what its own Python may change there, compared before and after
+it runs."""
 from __future__ import annotations
 
 import functools

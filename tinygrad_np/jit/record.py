@@ -58,22 +58,6 @@ def fingerprint(array: Any) -> bytes | None:
     return hashlib.sha1(np.ascontiguousarray(array).reshape(-1).view(np.uint8).data).digest()
 
 
-def _constant_arrays(obj: Any) -> list[np.ndarray]:
-    """The numpy arrays inside a call's operands (in tuples, lists and dicts too):
-    constants, since the recording's own values are Vars there."""
-    found: list[np.ndarray] = []
-    stack = [obj]
-    while stack:
-        item = stack.pop()
-        if type(item) is np.ndarray:
-            found.append(item)
-        elif isinstance(item, (tuple, list)):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-    return found
-
-
 def _snapshot(tensor: Tensor) -> tuple:
     """A leaf as the function finds it: (tensor, data, grad, and their fingerprints)."""
     data, grad = tensor.data, tensor.grad
@@ -535,7 +519,7 @@ class Recorder:
             if type(kept) is Tensor or isinstance(instr, Callback):
                 bound.setdefault(id(kept), kept)
             elif isinstance(instr, Call):
-                for constant in _constant_arrays((instr.args, instr.kwargs)):
+                for constant in operands((instr.args, instr.kwargs), np.ndarray):
                     bound.setdefault(id(constant), constant)
         found = paths(fn, arguments, list(bound.values()))
         self.program.places = list(found.values()) + self.modules
