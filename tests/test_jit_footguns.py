@@ -1020,11 +1020,62 @@ def test_python_numbers_the_function_reads_are_checked_and_assigned_ones_run_as_
         SCALE, CALLS = 2.0, 0
 
 
-def test_a_returned_tensor_the_recording_did_not_compute_is_refused_clearly():
+def test_a_returned_tensor_the_recording_did_not_compute_runs_as_written_with_a_warning():
     # np.asarray of a recorded value hands numpy its numbers: the Tensor made from them is
-    # no recorded result, and the error says so (it said "not Tensor")
+    # no recorded result; the call runs as written (its result is kept), and the warning
+    # says why (it used to raise a JitError after the call had run)
     jitted = jit(lambda x: Tensor(np.asarray((Tensor(x) * 2).data.sum())))
-    x = np.ones(3)
-    jitted(x)
-    with pytest.raises(JitError, match="returns a Tensor whose array the recording did not"):
-        jitted(x)
+    jitted(np.ones(3))
+    with pytest.warns(RuntimeWarning, match="returns a Tensor whose array the recording did"):
+        assert jitted(np.ones(3)).item() == 6.0
+    for value in (2.0, 3.0):
+        assert jitted(np.full(3, value)).item() == 6.0 * value
+
+
+def test_a_result_no_replay_can_hand_back_runs_as_written_and_keeps_the_calls_result():
+    w = Tensor(np.array([2.0, -1.0]), requires_grad=True)
+
+    class Report:
+        def __init__(self, loss):
+            self.loss = loss
+
+    def fn(x):
+        loss = (Tensor(x) * w).sum()
+        loss.backward()
+        return Report(loss)
+
+    jitted = jit(fn)
+    jitted(np.array([1.0, 4.0]))
+    for call in range(3):
+        w.grad = None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            report = jitted(np.array([1.0, 4.0 + call]))
+        assert report.loss.item() == 2.0 - 4.0 - call  # the call's own result, every time
+        np.testing.assert_array_equal(w.grad, [1.0, 4.0 + call])
+        # the recording warns once; later calls run as written without asking again
+        assert [c.category for c in caught] == ([RuntimeWarning] if call == 0 else [])
+        assert call or "of type Report" in str(caught[0].message)
+
+
+def test_results_in_lists_dicts_and_nested_tuples_come_back_as_tensors():
+    from collections import namedtuple
+    Out = namedtuple("Out", "loss extra")
+    w = Tensor(np.array([2.0, -1.0]), requires_grad=True)
+
+    def fn(x):
+        t = Tensor(x) * w
+        return Out(t.sum(), {"t": t, "pair": (t * 2, [t.data + 1])})
+
+    jitted = jit(fn)
+    for call in range(4):
+        x = np.array([1.0, 2.0 + call])
+        got, want = jitted(x), fn(x)
+        assert type(got) is Out and type(got.extra) is dict
+        assert type(got.loss) is Tensor and got.loss.item() == want.loss.item()
+        assert type(got.extra["t"]) is Tensor and type(got.extra["pair"]) is tuple
+        assert type(got.extra["pair"][0]) is Tensor  # a nested tuple's tensors stay tensors
+        assert type(got.extra["pair"][1]) is list
+        assert type(got.extra["pair"][1][0]) is np.ndarray
+        np.testing.assert_array_equal(got.extra["pair"][0].data, want.extra["pair"][0].data)
+        np.testing.assert_array_equal(got.extra["pair"][1][0], want.extra["pair"][1][0])

@@ -171,15 +171,18 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
             rec.draws.stop()
             rec.finish()
             rec.active = False
+        value = _unwrap_result(result)
+        why = rec.unreplayable
         try:
             program.result = _describe(result)
-        finally:
-            value = _unwrap_result(result)
+        except _Undescribable as odd:
+            why = why or str(odd)
         del result, traced_args, traced_kwargs
         rec.check_escapes()
         rec.locate(self.fn, (*args, *kwargs.values()))
-        if rec.unreplayable:
-            self._give_up(key, rec.unreplayable, 5)  # from record, from _record
+        why = why or rec.unreplayable
+        if why:
+            self._give_up(key, why, 5)  # from record, from _record
             return value, False
         return value, codegen.generate(passes.run(program), codegen.wrap_result(value))
 
@@ -228,27 +231,49 @@ def _typed(value: Any) -> Any:
     return value.__class__, value
 
 
+# Python values a result may hold as they are: immutable, so a replay hands back the recorded
+# one. A number the function computed from an array (`loss.item()`) is one too: reading it
+# guarded the array's value, so a replay whose guards hold would compute the same number.
+_SCALARS = (bool, int, float, complex, str, bytes, np.generic)
+
+
+class _Undescribable(Exception):
+    """A result no replay can hand back: the call runs as written instead (why: the text)."""
+
+
 def _describe(result: Any) -> Any:
-    """The result with each array as its Var."""
-    if result is None:
-        return None
-    if isinstance(result, tuple):
-        return tuple([_describe(r) for r in result])
+    """The result with each array as its Var: tensors and arrays, inside tuples (named ones
+    too), lists and dicts, and Python scalars as constants."""
+    if result is None or isinstance(result, _SCALARS):
+        return result
+    if isinstance(result, (tuple, list)):
+        items = [_describe(r) for r in result]
+        return tuple(items) if isinstance(result, tuple) else items
+    if type(result) is dict:
+        return {key: _describe(item) for key, item in result.items()}
     value = result.data if isinstance(result, Tensor) else result
     if isinstance(value, Traced):
         return value._var
     if isinstance(result, Tensor):
-        raise JitError("jit: the function returns a Tensor whose array the recording did not "
-                       "compute (made from Python numbers, or through np.asarray/np.array of a "
-                       "recorded value, which hand numpy the numbers); return tensors or "
-                       "arrays computed from its inputs by tensor ops or numpy calls")
-    raise JitError(f"jit: the function must return tensors or arrays computed from its "
-                   f"inputs (or None, or a tuple of those), not {type(result).__name__}")
+        raise _Undescribable(
+            "it returns a Tensor whose array the recording did not compute (made from Python "
+            "numbers, or through np.asarray/np.array of a recorded value, which hand numpy "
+            "the numbers); return tensors or arrays computed from its inputs by tensor ops or "
+            "numpy calls")
+    raise _Undescribable(
+        f"its result, of type {type(result).__name__}, is not one a replay can hand back: "
+        f"return tensors, arrays or Python numbers, alone or in tuples, lists and dicts")
 
 
 def _unwrap_result(result: Any) -> Any:
+    """The recording's result with real arrays in place of stand-ins."""
     if isinstance(result, tuple):
-        return tuple([_unwrap_result(r) for r in result])
+        items = [_unwrap_result(r) for r in result]
+        return type(result)(*items) if hasattr(result, "_fields") else tuple(items)
+    if isinstance(result, list):
+        return [_unwrap_result(r) for r in result]
+    if type(result) is dict:
+        return {key: _unwrap_result(item) for key, item in result.items()}
     if isinstance(result, Tensor):
         data = result.data
         return Tensor(data.value if isinstance(data, Traced) else data)

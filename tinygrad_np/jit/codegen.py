@@ -329,12 +329,23 @@ def _get_generator() -> Any:
 
 
 def wrap_result(recorded: Any) -> Callable[[Any], Any]:
-    """How a replay hands back the function's result: tensors as tensors (with no graph)."""
+    """How a replay hands back the function's result, shaped as `recorded` (the recording's
+    own): tensors as tensors (with no graph), at any depth of tuples, lists and dicts."""
     if isinstance(recorded, Tensor):
         return Tensor
-    if isinstance(recorded, tuple):
-        def wrap(values: Any) -> Any:
-            return tuple([Tensor(v) if isinstance(r, Tensor) else v
-                         for v, r in zip(values, recorded)])
-        return wrap
-    return lambda value: value
+    if isinstance(recorded, (tuple, list)):
+        parts = [wrap_result(r) for r in recorded]
+        if isinstance(recorded, list):
+            return lambda values: [part(v) for part, v in zip(parts, values)]
+        if hasattr(recorded, "_fields"):  # a named tuple
+            kind = type(recorded)
+            return lambda values: kind(*[part(v) for part, v in zip(parts, values)])
+        return lambda values: tuple([part(v) for part, v in zip(parts, values)])
+    if type(recorded) is dict:
+        parts_of = {key: wrap_result(item) for key, item in recorded.items()}
+        return lambda values: {key: part(values[key]) for key, part in parts_of.items()}
+    return _as_it_is
+
+
+def _as_it_is(value: Any) -> Any:
+    return value

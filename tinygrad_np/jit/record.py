@@ -155,9 +155,10 @@ class Recorder:
 
     def guard(self, guard: Guard) -> None:
         if self.late and guard.kind in ("bool", "equal"):
-            self.give_up("it branches on an array value after it wrote into a tensor's data "
-                         "or stepped an optimizer, so a different value could not fall back "
-                         "to running it as written")
+            self.give_up("it branches on an array value, or reads it as a Python number "
+                         "(.item(), float()), after it wrote into a tensor's data or stepped "
+                         "an optimizer, so a different value could not fall back to running "
+                         "it as written (return the tensor, and read .item() outside)")
         self.emit(guard)
 
     def give_up(self, why: str) -> None:
