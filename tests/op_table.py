@@ -524,9 +524,15 @@ def avg_pool2d_ref(x: np.ndarray, kernel_size: Any, stride: Any = None,
 
 
 def adaptive_avg_pool2d_ref(x: np.ndarray, output_size: Any) -> np.ndarray:
+    """PyTorch's windows: rows floor(i * H / oh) to ceil((i + 1) * H / oh), likewise columns."""
     oh, ow = _two(output_size)
-    oh, ow = oh or x.shape[2], ow or x.shape[3]
-    return avg_pool2d_ref(x, (x.shape[2] // oh, x.shape[3] // ow))
+    (h, w), oh, ow = x.shape[2:], oh or x.shape[2], ow or x.shape[3]
+    out = np.zeros(x.shape[:2] + (oh, ow), dtype=x.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            window = x[:, :, i * h // oh:-(-(i + 1) * h // oh), j * w // ow:-(-(j + 1) * w // ow)]
+            out[:, :, i, j] = window.sum(axis=(2, 3)) / (window.shape[2] * window.shape[3])
+    return out
 
 
 def _int_or_pair(draw: Any, lo: int, hi: int) -> Any:
@@ -604,7 +610,10 @@ def pool_case(draw: Any, elements: st.SearchStrategy[float], unique: bool) -> Ca
 @st.composite
 def adaptive_case(draw: Any) -> Case:
     oh, ow = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    h, w = oh * draw(st.integers(1, 3)), ow * draw(st.integers(1, 3))
+    if draw(st.booleans()):  # windows side by side
+        h, w = oh * draw(st.integers(1, 3)), ow * draw(st.integers(1, 3))
+    else:  # PyTorch's uneven (and overlapping, or repeated) windows
+        h, w = draw(st.integers(1, 7)), draw(st.integers(1, 7))
     size = draw(st.sampled_from([(oh, ow), (None, ow), (oh, None)] + ([oh] if oh == ow else [])))
     return Case((draw(arrays((draw(st.integers(1, 2)), 2, h, w), CONV_GRID)),),
                 {"output_size": size})

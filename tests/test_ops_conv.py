@@ -9,6 +9,7 @@ from op_table import max_pool2d_ref, specs, table_tests
 
 import tinygrad_np as tg
 from tinygrad_np import OpError, Tensor
+from tinygrad_np.ops.conv import Conv2d
 
 SPECS = specs("conv")
 
@@ -297,8 +298,6 @@ def _x(*shape):
      r"max_pool2d: padding \(2, 2\) must be at most half the kernel size \(2, 2\)"),
     (lambda: tg.max_pool2d(_x(1, 1, 2, 2), 3), r"max_pool2d: kernel \(3, 3\) .* larger"),
     (lambda: tg.avg_pool2d(_x(4, 4), 2), r"avg_pool2d: input must be 4-D"),
-    (lambda: tg.adaptive_avg_pool2d(_x(1, 1, 7, 8), 3),
-     r"adaptive_avg_pool2d: output size \(3, 3\) must divide the input size \(7, 8\)"),
     (lambda: tg.conv2d(_x(1, 3, 5, 5), _x(0, 3, 3, 3)),
      r"conv2d: weight \(0, 3, 3, 3\) has an empty axis"),
     (lambda: tg.conv1d(_x(1, 3, 5), _x(2, 3, 0)), r"conv1d: weight \(2, 3, 0\) has an empty axis"),
@@ -336,15 +335,49 @@ def nn_same_shape(k):
 @pytest.mark.parametrize("call, message", [
     (lambda: tg.conv2d(_x(1, 1, 6, 6), _x(1, 1, 3, 3), padding="same", stride=2),
      r"conv2d: padding='same' needs stride 1, got stride \(2, 2\)"),
-    (lambda: tg.conv2d(_x(1, 1, 6, 6), _x(1, 1, 2, 3), padding="same"),
-     r"conv2d: padding='same' for kernel \(2, 3\) .* not supported"),
     (lambda: tg.conv2d(_x(1, 1, 6, 6), _x(1, 1, 3, 3), padding="full"),
      r"conv2d: padding must be an int, a pair of ints, 'valid' or 'same', got 'full'"),
-    (lambda: tg.conv1d(_x(1, 1, 6), _x(1, 1, 4), padding="same"), r"conv1d: padding='same'"),
 ])
 def test_bad_string_padding(call, message):
     with pytest.raises(OpError, match=message):
         call()
+
+
+def test_padding_same_for_an_even_kernel_puts_the_extra_below_and_right_as_pytorch(rng):
+    # kernel (2, 3): one row of padding in all, below (PyTorch's side); columns one each side
+    x = Tensor(rng.standard_normal((2, 3, 6, 5)), requires_grad=True)
+    w = Tensor(rng.standard_normal((4, 3, 2, 3)), requires_grad=True)
+    same = tg.conv2d(x, w, padding="same")
+    padded = np.pad(x.data, ((0, 0), (0, 0), (0, 1), (1, 1)))
+    np.testing.assert_array_equal(same.data, tg.conv2d(padded, w.data).data)
+    assert same.shape == (2, 4, 6, 5)
+    same.sum().backward()
+    assert x.grad.shape == x.shape
+    # x[:, :, 0, 0] meets kernel row 0, columns 0 and 1 (column 2 would need an output at -1)
+    np.testing.assert_allclose(x.grad[:, :, 0, 0],
+                               np.broadcast_to(w.data[:, :, 0, :2].sum(axis=(0, 2)), (2, 3)))
+    # dilation 3 on a kernel of 4: 9 in all, 4 above and 5 below
+    seq = rng.standard_normal((1, 2, 11))
+    w1 = rng.standard_normal((3, 2, 4))
+    np.testing.assert_array_equal(tg.conv1d(seq, w1, padding="same", dilation=3).data,
+                                  tg.conv1d(np.pad(seq, ((0, 0), (0, 0), (4, 5))), w1,
+                                            dilation=3).data)
+    assert nn_same_shape((2, 4)) == (1, 2, 6, 6)
+    # the op itself, without the functional's pad, says what it cannot do
+    with pytest.raises(OpError, match=r"conv2d: padding='same' for kernel \(2, 3\) .* not"):
+        Conv2d.apply(x, w, padding="same")
+
+
+def test_adaptive_pool_to_sizes_that_do_not_divide_uses_pytorchs_windows():
+    x = Tensor(np.arange(7.0).reshape(1, 1, 1, 7), requires_grad=True)
+    out = tg.adaptive_avg_pool2d(x, (1, 3))  # windows 0-2, 2-4, 4-6: they overlap
+    np.testing.assert_array_equal(out.data[0, 0, 0], [1.0, 3.0, 5.0])
+    out.sum().backward()
+    third = 1 / 3
+    np.testing.assert_array_equal(x.grad[0, 0, 0], [third, third, third + third, third,
+                                                    third + third, third, third])
+    grown = tg.adaptive_avg_pool2d(np.arange(4.0).reshape(1, 1, 2, 2), 3)  # 2 -> 3: repeats
+    np.testing.assert_array_equal(grown.data[0, 0], [[0, 0.5, 1], [1, 1.5, 2], [2, 2.5, 3]])
 
 
 def test_integer_images_pool_with_their_lowest_value_as_padding():

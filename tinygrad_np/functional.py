@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .ops.combine import Pad
 from .ops.conv import Conv1d, Conv2d, ConvTranspose2d
 from .ops.elementwise import Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 from .ops.linalg import MatMul
@@ -76,7 +77,8 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
            dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-D convolution (cross-correlation, as PyTorch's) of x (N, C, H, W) with weight
     (out_channels, C // groups, kh, kw), plus bias (out_channels,). stride, padding and
-    dilation are an int or a pair; padding may also be "valid" (0) or "same" (stride 1).
+    dilation are an int or a pair; padding may also be "valid" (0) or "same" (stride 1; for
+    an even kernel the extra row and column go below and to the right, as in PyTorch).
 
     >>> import numpy as np
     >>> from tinygrad_np import Tensor, conv2d
@@ -85,6 +87,7 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
     array([[10., 18.],
            [42., 50.]], dtype=float32)
     """
+    x, padding = _same_padding(x, weight, stride, padding, dilation, 2)
     if bias is None:
         return Conv2d.apply(x, weight, stride=stride, padding=padding, dilation=dilation,
                             groups=groups)
@@ -101,9 +104,32 @@ def conv1d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
     >>> conv1d(Tensor([[[1.0, 2.0, 3.0, 4.0]]]), Tensor([[[1.0, -1.0]]])).data
     array([[[-1., -1., -1.]]], dtype=float32)
     """
+    x, padding = _same_padding(x, weight, stride, padding, dilation, 1)
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return Conv1d.apply(*inputs, stride=stride, padding=padding, dilation=dilation,
                         groups=groups)
+
+
+def _same_padding(x: Any, weight: Any, stride: Any, padding: Any, dilation: Any,
+                  dims: int) -> tuple[Any, Any]:
+    """padding="same" where a side needs one more than the other (an even kernel with
+    dilation 1): the extra row or column goes below or to the right, as PyTorch puts it,
+    by a Pad before the conv, which then pads both sides alike. Anything else is left to
+    the conv itself (which also gives the errors)."""
+    if not (isinstance(padding, str) and padding == "same") or \
+            getattr(x, "ndim", None) != dims + 2 or len(getattr(weight, "shape", ())) != dims + 2:
+        return x, padding
+    steps = stride if isinstance(stride, (tuple, list)) else (stride,) * dims
+    spread = dilation if isinstance(dilation, (tuple, list)) else (dilation,) * dims
+    if len(steps) != dims or len(spread) != dims or any(s != 1 for s in steps) or \
+            not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in spread):
+        return x, padding
+    totals = [d * (k - 1) for d, k in zip(spread, weight.shape[2:])]
+    if not any(t % 2 for t in totals):
+        return x, padding
+    x = Pad.apply(x, pad_width=[(0, 0), (0, 0)] + [(0, t % 2) for t in totals])
+    sides = tuple([t // 2 for t in totals])
+    return x, sides if dims > 1 else sides[0]
 
 
 def conv_transpose2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
@@ -153,7 +179,9 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -
 
 def adaptive_avg_pool2d(x: Any, output_size: Any) -> Tensor:
     """Average pooling of x (N, C, H, W) to output_size (an int or a pair; None keeps that
-    size), which must divide (H, W).
+    size). Window i covers rows floor(i * H / oh) to ceil((i + 1) * H / oh), and so for the
+    columns, as in PyTorch: side by side where the size divides (H, W), else uneven (and
+    overlapping).
 
     >>> import numpy as np
     >>> from tinygrad_np import Tensor, adaptive_avg_pool2d

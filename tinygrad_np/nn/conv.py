@@ -192,8 +192,8 @@ class AvgPool2d(MaxPool2d):
 
 
 class AdaptiveAvgPool2d(Module):
-    """Average pooling to a fixed output size, which must divide the input's, as
-    `torch.nn.AdaptiveAvgPool2d` for that case (`None` keeps an input size).
+    """Average pooling to a fixed output size, as `torch.nn.AdaptiveAvgPool2d` (`None` keeps
+    an input size; sizes that do not divide the input's take PyTorch's uneven windows).
 
     >>> AdaptiveAvgPool2d(1)(np.zeros((2, 16, 7, 7), dtype=np.float32)).shape
     (2, 16, 1, 1)

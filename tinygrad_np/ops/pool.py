@@ -218,10 +218,13 @@ def _avg_pool(ctx: Any, x: Any, kernel: Pair, stride: Pair, padding: Pair, out_h
 
 
 class AdaptiveAvgPool2d(AvgPool2d):
-    """Average pooling to a given output size (oh, ow), for output sizes that divide the
-    input's: windows of (H // oh, W // ow), side by side. `None` keeps that input size."""
+    """Average pooling to a given output size (oh, ow); `None` keeps that input size. Where
+    the output size divides the input's, windows of (H // oh, W // ow), side by side; else
+    PyTorch's windows, rows floor(i * H / oh) to ceil((i + 1) * H / oh) (and so for columns),
+    which may overlap: each window's sum, as 0/1 matrices on both sides of the image (two
+    matmuls), divided by its size."""
 
-    __slots__ = ()
+    __slots__ = ("sums",)
 
     def forward(ctx, x, output_size):
         op = "adaptive_avg_pool2d"
@@ -233,7 +236,47 @@ class AdaptiveAvgPool2d(AvgPool2d):
         size = pair(wanted, "output_size", op, 1)
         h, w = x.shape[2:]
         if h % size[0] or w % size[1]:
-            raise OpError(f"{op}: output size {size} must divide the input size ({h}, {w}) of "
-                          f"input {x.shape} (uneven windows are not supported)")
+            return _uneven_average(ctx, x, size)
+        ctx.sums = None
         kernel = (h // size[0], w // size[1])
         return _avg_pool(ctx, x, kernel, kernel, (0, 0), size)
+
+    def backward(ctx, grad):
+        if ctx.sums is None:
+            return AvgPool2d.backward(ctx, grad)
+        rows, cols, counts = ctx.sums  # the window sums' adjoint: the share of each, spread
+        return rows.T @ (grad / counts) @ cols
+
+    def backward_graph(ctx, grad, out):
+        if ctx.sums is None:
+            return AvgPool2d.backward_graph(ctx, grad, out)
+        rows, cols, counts = ctx.sums
+        return rows.T @ (grad / counts) @ cols
+
+    def viz_detail(ctx) -> str:
+        if ctx.sums is None:
+            return AvgPool2d.viz_detail(ctx)
+        rows, cols, _ = ctx.sums
+        return f"output {rows.shape[0]}x{cols.shape[0]}, windows of uneven size"
+
+
+def _window_matrix(size: int, out: int, dtype: Any) -> tuple[Any, Any]:
+    """(out, size) 0/1 rows marking PyTorch's adaptive windows along one axis, and their
+    lengths."""
+    index = np.arange(out)
+    starts, ends = index * size // out, -(-(index + 1) * size // out)
+    at = np.arange(size)
+    inside = (at >= starts[:, None]) & (at < ends[:, None])
+    return inside.astype(dtype), (ends - starts).astype(dtype)
+
+
+def _uneven_average(ctx: Any, x: Any, size: Pair) -> Any:
+    if x.dtype.kind in "biu":  # as _avg_pool: the mean of integers is a float
+        x = x.astype(np.float64)
+    h, w = x.shape[2:]
+    rows, row_lengths = _window_matrix(h, size[0], x.dtype)
+    cols, col_lengths = _window_matrix(w, size[1], x.dtype)
+    counts = row_lengths[:, None] * col_lengths  # each window's size, (oh, ow)
+    ctx.sums = (rows, cols, counts)
+    ctx.x_shape = x.shape
+    return rows @ x @ cols.T / counts
