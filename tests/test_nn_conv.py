@@ -107,6 +107,11 @@ def test_repr_reads_like_pytorchs():
      r"Conv2d: groups=4 must divide in_channels \(4\) and out_channels \(6\)"),
     (lambda: nn.Conv2d(4, 6, (3, 3, 3)), r"Conv2d: kernel_size must be an int or 2 ints"),
     (lambda: nn.Conv1d(4, 6, 0), r"Conv1d: kernel_size must be positive"),
+    # string padding is checked when the layer is made, as PyTorch does (it was at the first call)
+    (lambda: nn.Conv2d(3, 4, 3, padding="full"),
+     r"Conv2d: padding must be an int, 2 ints, 'valid' or 'same', got 'full'"),
+    (lambda: nn.Conv1d(3, 4, 3, stride=2, padding="same"),
+     r"Conv1d: padding='same' needs stride 1, got stride \(2,\)"),
 ])
 def test_bad_layer_settings_are_refused(make, message):
     with pytest.raises(ValueError, match=message):

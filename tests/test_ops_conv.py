@@ -292,6 +292,8 @@ def _x(*shape):
     (lambda: tg.conv1d(_x(1, 2, 9), _x(2, 3, 3)), r"conv1d: input \(1, 2, 9\) has 2 channels"),
     (lambda: tg.conv_transpose2d(_x(1, 3, 4, 4), _x(2, 3, 3, 3)),
      r"conv_transpose2d: input \(1, 3, 4, 4\) has 3 channels; weight \(2, 3, 3, 3\) expects 2"),
+    (lambda: tg.conv_transpose2d(_x(1, 3, 4, 4), _x(3, 2, 3, 3), groups=2),
+     r"conv_transpose2d: groups=2 must divide the input channels \(3\)"),
     (lambda: tg.conv_transpose2d(_x(1, 2, 4, 4), _x(2, 3, 3, 3), stride=2, output_padding=2),
      r"conv_transpose2d: output_padding \(2, 2\) must be smaller than the stride"),
     (lambda: tg.max_pool2d(_x(1, 1, 4, 4), 2, padding=2),

@@ -66,6 +66,13 @@ class _ConvNd(Module):
         self.padding = padding if isinstance(padding, str) and not transposed else _tuple(
             padding, dims, "padding", layer)
         self.dilation = _tuple(dilation, dims, "dilation", layer)
+        if isinstance(self.padding, str):  # refused here, as PyTorch does, not at the first call
+            if self.padding not in ("same", "valid"):
+                raise ValueError(f"{layer}: padding must be an int, {dims} ints, 'valid' or "
+                                 f"'same', got {padding!r}")
+            if self.padding == "same" and any(s != 1 for s in self.stride):
+                raise ValueError(f"{layer}: padding='same' needs stride 1, got stride "
+                                 f"{self.stride}")
         if transposed:
             shape = (self.in_channels, self.out_channels // groups, *self.kernel_size)
         else:

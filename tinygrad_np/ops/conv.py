@@ -748,9 +748,12 @@ class ConvTranspose2d(Function):
         n, c, h, w = x.shape
         ci, og, kh, kw = weight.shape
         g = int(groups)
-        if c != ci or c % g:
+        if c != ci:
             raise OpError(f"{op}: input {x.shape} has {c} channels; weight {weight.shape} "
-                          f"expects {ci} (in_channels first), divisible by groups={g}")
+                          f"expects {ci} (in_channels first)")
+        if c % g:
+            raise OpError(f"{op}: groups={g} must divide the input channels ({c}); input "
+                          f"{x.shape}, weight {weight.shape}")
         o = og * g
         if bias is not None and bias.shape != (o,):
             raise OpError(f"{op}: bias must have shape ({o},), one per output channel, got "
