@@ -98,6 +98,18 @@ def test_index_given_as_a_tensor():
     np.testing.assert_array_equal(t.grad, [0, 0, 2])
 
 
+@pytest.mark.parametrize("index, message", [
+    (5, r"tensor of shape \(2, 3\)\[5\]: index 5 is out of bounds for axis 0 with size 2"),
+    ((slice(None), 9), r"tensor of shape \(2, 3\)\[:, 9\]: index 9 is out of bounds for axis 1"),
+    ((Ellipsis, slice(1, None, 2), 0, 0), r"\[\.\.\., 1::2, 0, 0\]: too many indices"),
+    (np.array([0, 4]), r"\[<int64 array \(2,\)>\]: index 4 is out of bounds"),
+])
+def test_a_bad_index_is_an_index_error_that_names_the_shape_and_the_index(index, message):
+    with pytest.raises(IndexError, match=message):
+        Tensor(np.ones((2, 3)), requires_grad=True)[index]
+    assert [t.item() for t in Tensor([1.0, 2.0])] == [1.0, 2.0]  # iteration ends on IndexError
+
+
 def test_boolean_mask():
     x = np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]])
     t = Tensor(x, requires_grad=True)

@@ -149,6 +149,7 @@ def test_float32_stays_float32(name, config) -> None:
     ("Adagrad", {"initial_accumulator_value": -1}, "initial_accumulator_value must be >= 0"),
     ("AdamW", {"betas": (0.9, 1.5)}, r"AdamW: beta2 must be \[0.0, 1.0\), got 1.5"),
     ("AdamW", {"eps": "small"}, "AdamW: eps must be a number"),
+    ("Adam", {"lr": "0.1"}, "Adam: lr must be a number, got '0.1'"),  # float() would take it
 ])
 def test_bad_hyperparameters_are_refused(name, config, message) -> None:
     with pytest.raises((ValueError, TypeError), match=message):

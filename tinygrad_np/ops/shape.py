@@ -59,7 +59,11 @@ class GetItem(Function):
         index = _unwrap(index)
         ctx.index = index
         ctx.save_for_backward(x)
-        return x[index]
+        try:
+            return x[index]
+        except IndexError as err:  # still an IndexError (iteration stops on it), with the shape
+            raise IndexError(f"getitem: tensor of shape {x.shape}[{_show(index)}]: {err}") \
+                from None
 
     def backward(ctx, grad):
         x, = ctx.saved_tensors
@@ -72,6 +76,23 @@ class GetItem(Function):
 
     def backward_graph(ctx, grad, out):
         return scatter_add(grad, ctx.index, ctx.parents[0].data.shape, _is_basic(ctx.index))
+
+
+def _show(index):
+    """An index as it was written: t[1, ::2] reads 1, ::2."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return ", ".join(_part(p) for p in parts)
+
+
+def _part(p):
+    if isinstance(p, slice):
+        return ":".join("" if v is None else str(v) for v in (p.start, p.stop)) + (
+            "" if p.step is None else f":{p.step}")
+    if p is Ellipsis:
+        return "..."
+    if hasattr(p, "shape") and getattr(p, "ndim", 0):
+        return f"<{p.dtype} array {p.shape}>"
+    return repr(p)
 
 
 def _unwrap(index):

@@ -394,6 +394,8 @@ def check_hyper(owner: str, name: str, value: Any, low: float = 0.0,
     """`value` as a Python float (so float32 arithmetic stays float32), checked to lie in
     [low, high) (or [low, inf))."""
     try:
+        if isinstance(value, (str, bytes)):  # float("0.1") would take it: a mistake, as in PyTorch
+            raise TypeError
         number = float(value)
     except (TypeError, ValueError):
         raise TypeError(f"{owner}: {name} must be a number, got {value!r}") from None
