@@ -496,31 +496,55 @@ def conv_transpose2d_ref(x: np.ndarray, w: np.ndarray, b: Any = None, stride: An
     return out.astype(x.dtype)
 
 
-def _pool_ref(x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, value: float,
-              reduce: Callable[[np.ndarray], Any]) -> np.ndarray:
+def _pool_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """PyTorch's pooled length: floor (or ceil) mode; in ceil mode the last window must
+    start inside the input or its left padding."""
+    room = size + 2 * p - d * (k - 1) - 1
+    count = (room + s - 1) // s + 1 if ceil_mode else room // s + 1
+    return count - 1 if ceil_mode and (count - 1) * s >= size + p else count
+
+
+def max_pool2d_ref(x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                   dilation: Any = 1, ceil_mode: bool = False) -> np.ndarray:
+    """Every window's maximum, element by element (padding and beyond are -inf)."""
+    (kh, kw), (ph, pw), (dh, dw) = _two(kernel_size), _two(padding), _two(dilation)
+    sh, sw = (kh, kw) if stride is None else _two(stride)
+    h, w = x.shape[2:]
+    ho, wo = (_pool_size(h, kh, sh, ph, dh, ceil_mode), _pool_size(w, kw, sw, pw, dw, ceil_mode))
+    out = np.full(x.shape[:2] + (ho, wo), -np.inf)
+    for y in range(ho):
+        for xx in range(wo):
+            for i in range(kh):
+                for j in range(kw):
+                    r, c = y * sh - ph + i * dh, xx * sw - pw + j * dw
+                    if 0 <= r < h and 0 <= c < w:
+                        out[:, :, y, xx] = np.maximum(out[:, :, y, xx], x[:, :, r, c])
+    return out.astype(x.dtype)
+
+
+def avg_pool2d_ref(x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                   ceil_mode: bool = False, count_include_pad: bool = True,
+                   divisor_override: Any = None) -> np.ndarray:
+    """Every window's sum over the input it covers, then one division by PyTorch's divisor:
+    the window clipped to the padded input (count_include_pad) or to the input itself."""
     (kh, kw), (ph, pw) = _two(kernel_size), _two(padding)
     sh, sw = (kh, kw) if stride is None else _two(stride)
-    xp = _padded(x, ph, pw, value)
-    ho = (xp.shape[2] - kh) // sh + 1
-    wo = (xp.shape[3] - kw) // sw + 1
+    h, w = x.shape[2:]
+    ho, wo = (_pool_size(h, kh, sh, ph, 1, ceil_mode), _pool_size(w, kw, sw, pw, 1, ceil_mode))
     out = np.zeros(x.shape[:2] + (ho, wo), dtype=x.dtype)
     for y in range(ho):
         for xx in range(wo):
-            window = xp[:, :, y * sh:y * sh + kh, xx * sw:xx * sw + kw]
-            out[:, :, y, xx] = reduce(window.reshape(window.shape[:2] + (-1,)))
+            r0, c0 = y * sh - ph, xx * sw - pw
+            r1, c1 = min(r0 + kh, h + ph), min(c0 + kw, w + pw)
+            inside = x[:, :, max(r0, 0):min(r1, h), max(c0, 0):min(c1, w)]
+            if divisor_override:
+                divisor = divisor_override
+            elif count_include_pad:
+                divisor = (r1 - r0) * (c1 - c0)
+            else:
+                divisor = inside.shape[2] * inside.shape[3]
+            out[:, :, y, xx] = inside.sum(axis=(2, 3)) / divisor
     return out
-
-
-def max_pool2d_ref(x: np.ndarray, kernel_size: Any, stride: Any = None,
-                   padding: Any = 0) -> np.ndarray:
-    return _pool_ref(x, kernel_size, stride, padding, -np.inf, lambda w: w.max(axis=-1))
-
-
-def avg_pool2d_ref(x: np.ndarray, kernel_size: Any, stride: Any = None,
-                   padding: Any = 0) -> np.ndarray:
-    # the sum is exact on the grid values, then one division, as the engine does
-    return _pool_ref(x, kernel_size, stride, padding, 0.0,
-                     lambda w: w.sum(axis=-1) / w.shape[-1])
 
 
 def adaptive_avg_pool2d_ref(x: np.ndarray, output_size: Any) -> np.ndarray:
@@ -594,17 +618,28 @@ def conv_transpose2d_case(draw: Any) -> Case:
 
 
 @st.composite
-def pool_case(draw: Any, elements: st.SearchStrategy[float], unique: bool) -> Case:
+def pool_case(draw: Any, elements: st.SearchStrategy[float], unique: bool,
+              kind: str = "max") -> Case:
     kernel = _int_or_pair(draw, 1, 3)
     kh, kw = _two(kernel)
     stride = None if draw(st.booleans()) else _int_or_pair(draw, 1, 3)
     ph, pw = draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2))
     padding = ph if ph == pw else (ph, pw)
-    h = draw(st.integers(max(1, kh - 2 * ph), 6))
-    w = draw(st.integers(max(1, kw - 2 * pw), 6))
+    params = {"kernel_size": kernel, "stride": stride, "padding": padding}
+    dh, dw = 1, 1
+    if draw(st.booleans()):  # PyTorch's further settings
+        params["ceil_mode"] = draw(st.booleans())
+        if kind == "max":
+            if not ph and not pw:  # (padded, a dilated window may hold only padding: -inf)
+                params["dilation"] = _int_or_pair(draw, 1, 2)
+                dh, dw = _two(params["dilation"])
+        else:
+            params["count_include_pad"] = draw(st.booleans())
+            params["divisor_override"] = draw(st.sampled_from([None, 3]))
+    h = draw(st.integers(max(1, dh * (kh - 1) + 1 - 2 * ph), 6))
+    w = draw(st.integers(max(1, dw * (kw - 1) + 1 - 2 * pw), 6))
     shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)), h, w)
-    return Case((draw(arrays(shape, elements, unique)),),
-                {"kernel_size": kernel, "stride": stride, "padding": padding})
+    return Case((draw(arrays(shape, elements, unique)),), params)
 
 
 @st.composite
@@ -631,7 +666,7 @@ CONV = [
     _spec("max_pool2d", lambda x, **p: tg.max_pool2d(x, **p), max_pool2d_ref,
           pool_case(DISTINCT, unique=True)),
     _spec("avg_pool2d", lambda x, **p: tg.avg_pool2d(x, **p), avg_pool2d_ref,
-          pool_case(CONV_GRID, unique=False)),
+          pool_case(CONV_GRID, unique=False, kind="avg")),
     _spec("adaptive_avg_pool2d", lambda x, **p: tg.adaptive_avg_pool2d(x, **p),
           adaptive_avg_pool2d_ref, adaptive_case()),
 ]

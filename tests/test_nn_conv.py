@@ -98,7 +98,10 @@ def test_repr_reads_like_pytorchs():
         "Conv2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), bias=False)"
     assert repr(nn.ConvTranspose2d(4, 2, 3, stride=2)) == \
         "ConvTranspose2d(4, 2, kernel_size=(3, 3), stride=(2, 2))"
-    assert repr(nn.MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0)"
+    assert repr(nn.MaxPool2d(2)) == \
+        "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
+    assert repr(nn.AvgPool2d(3, 2, 1, ceil_mode=True)) == \
+        "AvgPool2d(kernel_size=3, stride=2, padding=1)"
 
 
 @pytest.mark.parametrize("make, message", [

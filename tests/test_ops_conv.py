@@ -123,6 +123,68 @@ def test_avg_pool_counts_the_padding_as_pytorch_does_by_default():
                                                    [1, 2, 1, 1]]]]) / 9, rtol=1e-15)
 
 
+def test_ceil_mode_keeps_the_windows_that_run_off_the_end():
+    x = Tensor(np.arange(25.0).reshape(1, 1, 5, 5), requires_grad=True)
+    np.testing.assert_array_equal(tg.max_pool2d(x, 2, ceil_mode=True).data[0, 0],
+                                  [[6, 8, 9], [16, 18, 19], [21, 23, 24]])
+    out = tg.avg_pool2d(x, 2, ceil_mode=True)  # a window divides by what lies in the input
+    np.testing.assert_array_equal(out.data[0, 0], [[3, 5, 6.5], [13, 15, 16.5], [20.5, 22.5, 24]])
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad[0, 0, 4], [0.5, 0.5, 0.5, 0.5, 1])
+    # the last window must start inside the input or its left padding (PyTorch's rule): 5
+    # rows padded by 1 take 3 windows of 2 at stride 2, not 4 (a 4th would start at row 6)
+    assert tg.max_pool2d(np.zeros((1, 1, 5, 5)), 2, 2, 1, ceil_mode=True).shape == (1, 1, 3, 3)
+    assert tg.max_pool2d(np.zeros((1, 1, 6, 6)), 3, 2, 1, ceil_mode=True).shape == (1, 1, 4, 4)
+
+
+def test_count_include_pad_false_and_divisor_override_divide_as_pytorch():
+    x = np.arange(25.0).reshape(1, 1, 5, 5)
+    corner = tg.avg_pool2d(x, 3, 2, 1, count_include_pad=False).data[0, 0, 0, 0]
+    assert corner == (0 + 1 + 5 + 6) / 4  # only the four input elements count
+    assert tg.avg_pool2d(x, 3, 2, 1).data[0, 0, 0, 0] == 12 / 9  # the default counts padding
+    np.testing.assert_array_equal(tg.avg_pool2d(x, 2, divisor_override=2).data[0, 0],
+                                  [[6, 10], [26, 30]])
+
+
+def test_dilated_max_pool_takes_every_other_element():
+    x = Tensor(np.arange(25.0).reshape(1, 1, 5, 5), requires_grad=True)
+    out = tg.max_pool2d(x, 2, stride=1, dilation=2)  # window (y, x): rows y, y + 2; cols x, x + 2
+    np.testing.assert_array_equal(out.data[0, 0], np.arange(25.0).reshape(5, 5)[2:, 2:])
+    out.sum().backward()
+    expected = np.zeros((5, 5))
+    expected[2:, 2:] = 1
+    np.testing.assert_array_equal(x.grad[0, 0], expected)
+    assert tg.max_pool2d(x, 2, stride=1, dilation=2).grad_fn.viz_detail() == \
+        "kernel 2x2, stride 1, padding 0, dilation 2"
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: tg.max_pool2d(_x(1, 1, 4, 4), 2, ceil_mode="yes"),
+     r"max_pool2d: ceil_mode must be True or False, got 'yes'"),
+    (lambda: tg.avg_pool2d(_x(1, 1, 4, 4), 2, divisor_override=0),
+     r"avg_pool2d: divisor_override must be None or an int >= 1, got 0"),
+    (lambda: tg.avg_pool2d(_x(1, 1, 4, 4), 2, count_include_pad=None),
+     r"avg_pool2d: count_include_pad must be True or False"),
+    (lambda: tg.max_pool2d(_x(1, 1, 4, 4), 2, dilation=4),
+     r"max_pool2d: kernel \(2, 2\) \(dilation \(4, 4\), spanning 5\) is larger"),
+])
+def test_bad_pooling_settings(call, message):
+    with pytest.raises(OpError, match=message):
+        call()
+
+
+def test_pool_layers_take_pytorchs_settings():
+    from tinygrad_np import nn
+    x = np.arange(50.0).reshape(2, 1, 5, 5)
+    np.testing.assert_array_equal(nn.MaxPool2d(2, ceil_mode=True, dilation=1)(x).data,
+                                  tg.max_pool2d(x, 2, ceil_mode=True).data)
+    np.testing.assert_array_equal(
+        nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False)(x).data,
+        tg.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False).data)
+    with pytest.raises(ValueError, match="return_indices=True is not supported"):
+        nn.MaxPool2d(2, return_indices=True)
+
+
 def test_adaptive_avg_pool_is_the_mean_over_equal_windows(rng):
     x = rng.standard_normal((2, 3, 6, 8))
     np.testing.assert_allclose(tg.adaptive_avg_pool2d(Tensor(x), 1).data,

@@ -150,10 +150,13 @@ def conv_transpose2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, pad
                                  dilation=dilation)
 
 
-def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
     """Largest value of each window of x (N, C, H, W); stride defaults to kernel_size,
-    padding counts as -inf. On ties the gradient goes to the first largest element of the
-    window in row-major order, as in PyTorch.
+    padding counts as -inf; `dilation` spaces a window's elements, `ceil_mode` keeps the
+    last windows that run off the bottom or the right (PyTorch's output size). On ties the
+    gradient goes to the first largest element of the window in row-major order, as in
+    PyTorch.
 
     >>> import numpy as np
     >>> from tinygrad_np import Tensor, max_pool2d
@@ -161,12 +164,17 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -
     array([[ 5.,  7.],
            [13., 15.]], dtype=float32)
     """
-    return MaxPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
+    return MaxPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding,
+                           dilation=dilation, ceil_mode=ceil_mode)
 
 
-def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """Mean of each window of x (N, C, H, W); zero padding counts in the mean (PyTorch's
-    default count_include_pad=True).
+def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean of each window of x (N, C, H, W), with PyTorch's arguments and meanings: zero
+    padding counts in the mean unless count_include_pad=False; `ceil_mode` keeps the last
+    windows that run off the bottom or the right; `divisor_override` divides every sum by
+    that number.
 
     >>> import numpy as np
     >>> from tinygrad_np import Tensor, avg_pool2d
@@ -174,7 +182,9 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -
     array([[ 2.5,  4.5],
            [10.5, 12.5]], dtype=float32)
     """
-    return AvgPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
+    return AvgPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding,
+                           ceil_mode=ceil_mode, count_include_pad=count_include_pad,
+                           divisor_override=divisor_override)
 
 
 def adaptive_avg_pool2d(x: Any, output_size: Any) -> Tensor:

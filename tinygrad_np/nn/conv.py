@@ -168,34 +168,59 @@ def _nondefault(**settings: tuple[Any, Any]) -> str:
 
 
 class MaxPool2d(Module):
-    """Largest value of each window, as `torch.nn.MaxPool2d`; stride defaults to kernel_size.
-    Ties: the gradient goes to the window's first largest element in row-major order.
+    """Largest value of each window, as `torch.nn.MaxPool2d` (same arguments; stride defaults
+    to kernel_size). Ties: the gradient goes to the window's first largest element in
+    row-major order. `return_indices=True` is not supported.
 
     >>> MaxPool2d(2)(np.zeros((1, 3, 8, 8), dtype=np.float32)).shape
     (1, 3, 4, 4)
     """
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 dilation: Any = 1, return_indices: bool = False,
+                 ceil_mode: bool = False) -> None:
+        if return_indices:
+            raise ValueError("MaxPool2d: return_indices=True is not supported (the gradient "
+                             "of max_pool2d finds each window's maximum itself)")
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
+        self.dilation = dilation
+        self.ceil_mode = ceil_mode
 
     def forward(self, x: Any) -> Tensor:
-        return max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                          self.ceil_mode)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
-class AvgPool2d(MaxPool2d):
-    """Mean of each window, as `torch.nn.AvgPool2d` (padding counts in the mean).
+class AvgPool2d(Module):
+    """Mean of each window, as `torch.nn.AvgPool2d` (same arguments: padding counts in the
+    mean unless count_include_pad=False).
 
     >>> AvgPool2d(3, stride=1, padding=1)(np.zeros((1, 3, 8, 8), dtype=np.float32)).shape
     (1, 3, 8, 8)
     """
 
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None) -> None:
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
     def forward(self, x: Any) -> Tensor:
-        return avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self) -> str:  # PyTorch's: the three main settings only
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AdaptiveAvgPool2d(Module):

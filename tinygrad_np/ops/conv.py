@@ -95,18 +95,21 @@ def pad(x: Any, padding: Pair, value: float = 0.0) -> Any:
     return _surrounded(x, ph, ph, pw, value)
 
 
-def _surrounded(x: Any, top: int, bottom: int, side: int, value: float) -> Any:
+def _surrounded(x: Any, top: int, bottom: int, side: int, value: float,
+                right: int | None = None) -> Any:
     """x (N, C, H, W) in a recycled array with `top` and `bottom` rows and `side` columns
-    on each side of `value` around it: only those are filled, x writes the rest (a recycled
-    array holds its last use's data)."""
+    on the left (and `right` on the right, `side` when None) of `value` around it: only
+    those are filled, x writes the rest (a recycled array holds its last use's data)."""
     n, c, h, w = x.shape
-    out = recycle.empty(x, (n, c, h + top + bottom, w + 2 * side))
+    right = side if right is None else right
+    out = recycle.empty(x, (n, c, h + top + bottom, w + side + right))
     if top:
         out[:, :, :top] = value
     if bottom:
         out[:, :, top + h:] = value
     if side:
         out[:, :, top:top + h, :side] = value
+    if right:
         out[:, :, top:top + h, side + w:] = value
     out[:, :, top:top + h, side:side + w] = x
     return out
@@ -406,7 +409,9 @@ def _pad_tensor(t: Any, padding: Pair) -> Any:
 
 def _crop_tensor(t: Any, padding: Pair, size: Pair) -> Any:
     ph, pw = padding
-    return t[:, :, ph:ph + size[0], pw:pw + size[1]] if ph or pw else t
+    if not ph and not pw and tuple(t.shape[2:]) == tuple(size):
+        return t
+    return t[:, :, ph:ph + size[0], pw:pw + size[1]]
 
 
 def _im2col_tensor(x: Any, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair,
@@ -665,9 +670,10 @@ def _input_grad_stride_1(grad: Any, wmat: Any, padded: tuple[int, int, int, int]
 
 
 def crop(target: Any, padding: Pair, size: Pair) -> Any:
-    """target (N, C, Hp, Wp) without its `padding` border."""
+    """target (N, C, Hp, Wp) without its `padding` border (and any rows and columns past
+    `size` below and to the right: a ceil-mode pool's)."""
     ph, pw = padding
-    if not ph and not pw:
+    if not ph and not pw and target.shape[2:] == tuple(size):
         return target
     return target[:, :, ph:ph + size[0], pw:pw + size[1]]
 

@@ -14,40 +14,65 @@ import numpy as np
 from .. import recycle
 from ..function import Function, OpError
 from .adjoint import scatter_add
-from .conv import (CHUNK_BYTES, Pair, _crop_tensor, _detail, _window_index, batch_chunks,
-                   _plain, check_fits, check_ndim, crop, kept, offsets, out_size, pad, pair)
+from .conv import (CHUNK_BYTES, Pair, _crop_tensor, _detail, _surrounded, _window_index,
+                   batch_chunks, _plain, check_fits, check_ndim, crop, kept, offsets, pad, pair)
 
 
-def pool_args(op: str, x: Any, kernel_size: Any, stride: Any,
-              padding: Any) -> tuple[Pair, Pair, Pair, Pair]:
-    """Checked (kernel, stride, padding, output size); stride None means the kernel size.
-    Kept for plain-int arguments and the input's shape, as a conv's (`conv_geometry`)."""
-    key = (op, x.shape, kernel_size, stride, padding) \
-        if _plain(kernel_size, padding) and (stride is None or _plain(stride)) else None
-    return kept(_POOLS, key, _pool_args, op, x, kernel_size, stride, padding)
+def pool_args(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any = 1,
+              ceil_mode: bool = False) -> tuple[Pair, Pair, Pair, Pair, Pair, Pair]:
+    """Checked (kernel, stride, padding, dilation, output size, extra); stride None means the
+    kernel size; `extra` is the rows and columns of padding that ceil_mode's last windows
+    need below and to the right. Kept for plain-int arguments and the input's shape, as a
+    conv's (`conv_geometry`)."""
+    key = (op, x.shape, kernel_size, stride, padding, dilation, ceil_mode) \
+        if _plain(kernel_size, padding, dilation) and (stride is None or _plain(stride)) and \
+        isinstance(ceil_mode, bool) else None
+    return kept(_POOLS, key, _pool_args, op, x, kernel_size, stride, padding, dilation,
+                ceil_mode)
 
 
-_POOLS: dict[tuple[Any, ...], tuple[Pair, Pair, Pair, Pair]] = {}
+_POOLS: dict[tuple[Any, ...], tuple[Pair, Pair, Pair, Pair, Pair, Pair]] = {}
 
 
-def _pool_args(op: str, x: Any, kernel_size: Any, stride: Any,
-               padding: Any) -> tuple[Pair, Pair, Pair, Pair]:
+def _pool_args(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+               ceil_mode: Any) -> tuple[Pair, Pair, Pair, Pair, Pair, Pair]:
     check_ndim(op, "input", x, 4, "(N, C, H, W)")
     kernel = pair(kernel_size, "kernel_size", op, 1)
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) \
         else pair(stride, "stride", op, 1)
     padding = pair(padding, "padding", op, 0)
-    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+    dilation = pair(dilation, "dilation", op, 1)
+    if not isinstance(ceil_mode, (bool, np.bool_)):
+        raise OpError(f"{op}: ceil_mode must be True or False, got {ceil_mode!r}")
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:  # PyTorch's rule
         raise OpError(f"{op}: padding {padding} must be at most half the kernel size "
                       f"{kernel} (input {x.shape})")
-    check_fits(op, x.shape, kernel, padding, (1, 1))
-    out_hw = (out_size(x.shape[2], kernel[0], stride[0], padding[0], 1),
-              out_size(x.shape[3], kernel[1], stride[1], padding[1], 1))
-    return kernel, stride, padding, out_hw
+    spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    check_fits(op, x.shape, kernel, padding, dilation)
+    out_hw: list[int] = []
+    extra: list[int] = []
+    for size, span, s, p in zip(x.shape[2:], spans, stride, padding):
+        room = size + 2 * p - span
+        count = (-(-room // s) if ceil_mode else room // s) + 1
+        if ceil_mode and (count - 1) * s >= size + p:  # PyTorch: the last window must start
+            count -= 1                                 # inside the input or its left padding
+        out_hw.append(count)
+        extra.append(max(0, (count - 1) * s + span - (size + 2 * p)))
+    return kernel, stride, padding, dilation, (out_hw[0], out_hw[1]), (extra[0], extra[1])
+
+
+def pool_pad(x: Any, padding: Pair, extra: Pair, value: float) -> Any:
+    """x padded by `value` on every side, and `extra` more below and to the right."""
+    (ph, pw), (eh, ew) = padding, extra
+    if not eh and not ew:
+        return pad(x, padding, value)
+    return _surrounded(x, ph, ph + eh, pw, value, pw + ew)
 
 
 class MaxPool2d(Function):
-    """Largest value of each window; padding counts as -inf.
+    """Largest value of each window; padding counts as -inf. With `dilation`, a window's
+    elements are that far apart; with `ceil_mode`, windows that run off the bottom or the
+    right of the padded input still count (as long as they start inside it), as in PyTorch.
 
     Ties: the whole gradient of a window goes to its first largest element in row-major
     order within the window (top row first, then left to right), as PyTorch's CPU kernel
@@ -55,28 +80,29 @@ class MaxPool2d(Function):
     passes no gradient back.
     """
 
-    __slots__ = ("kernel", "stride", "padding", "x_shape", "out_hw")
+    __slots__ = ("kernel", "stride", "padding", "dilation", "x_shape", "out_hw")
 
-    def forward(ctx, x, kernel_size, stride=None, padding=0):
-        kernel, stride, padding, out_hw = pool_args("max_pool2d", x, kernel_size, stride,
-                                                    padding)
+    def forward(ctx, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+        kernel, stride, padding, dilation, out_hw, extra = pool_args(
+            "max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
         lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min  # integer images
-        xp = pad(x, padding, lowest)
-        out = _separable_max(xp, kernel, stride, out_hw)
-        ctx.kernel, ctx.stride, ctx.padding, ctx.x_shape, ctx.out_hw = (
-            kernel, stride, padding, x.shape, out_hw)
+        xp = pool_pad(x, padding, extra, lowest)
+        out = _separable_max(xp, kernel, stride, dilation, out_hw)
+        ctx.kernel, ctx.stride, ctx.padding, ctx.dilation, ctx.x_shape, ctx.out_hw = (
+            kernel, stride, padding, dilation, x.shape, out_hw)
         ctx.save_for_backward(xp, out)
         return out
 
     def backward(ctx, grad):
         xp, out = ctx.saved_tensors
-        # windows side by side (stride >= kernel) meet disjoint slices: assign, don't add;
+        # windows side by side (stride >= span) meet disjoint slices: assign, don't add;
         # when they also tile the whole input, every element is assigned and none need zeroing
-        apart = all(s >= k for s, k in zip(ctx.stride, ctx.kernel))
-        tiled = apart and ctx.stride == ctx.kernel and all(
+        spans = [d * (k - 1) + 1 for k, d in zip(ctx.kernel, ctx.dilation)]
+        apart = all(s >= span for s, span in zip(ctx.stride, spans))
+        tiled = apart and ctx.stride == ctx.kernel and ctx.dilation == (1, 1) and all(
             o * k == size for o, k, size in zip(ctx.out_hw, ctx.kernel, xp.shape[2:]))
         target = (recycle.empty if tiled else recycle.zeros)(grad, xp.shape)
-        windows = list(offsets(ctx.kernel, ctx.stride, (1, 1), ctx.out_hw))
+        windows = list(offsets(ctx.kernel, ctx.stride, ctx.dilation, ctx.out_hw))
         # A few batch chunks at a time (a loop over chunks, not images): every kernel offset
         # reads the same cache lines of the input, which then are still in cache.
         n, c, hp, wp = xp.shape
@@ -91,9 +117,10 @@ class MaxPool2d(Function):
         n, c, ho, wo = top.shape
         row, col = np.zeros(top.shape, dtype=np.intp), np.zeros(top.shape, dtype=np.intp)
         found = np.zeros(top.shape, dtype=bool)
-        for i, j, rows, cols in offsets(ctx.kernel, ctx.stride, (1, 1), ctx.out_hw):
+        (dh, dw) = ctx.dilation
+        for i, j, rows, cols in offsets(ctx.kernel, ctx.stride, ctx.dilation, ctx.out_hw):
             hit = (xp[:, :, rows, cols] == top) & ~found  # the first maximum, as backward
-            row[hit], col[hit] = i, j
+            row[hit], col[hit] = i * dh, j * dw
             found |= hit
         row += (np.arange(ho) * ctx.stride[0])[:, None]
         col += np.arange(wo) * ctx.stride[1]
@@ -103,18 +130,19 @@ class MaxPool2d(Function):
         return _crop_tensor(scatter_add(grad, index, xp.shape), ctx.padding, ctx.x_shape[2:])
 
     def viz_detail(ctx) -> str:
-        return _detail(ctx.kernel, ctx.stride, ctx.padding)
+        return _detail(ctx.kernel, ctx.stride, ctx.padding, ctx.dilation)
 
 
-def _separable_max(xp: Any, kernel: Pair, stride: Pair, out_hw: Pair) -> Any:
+def _separable_max(xp: Any, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair) -> Any:
     """Each window's maximum as the maximum over its rows of the maximum over its columns:
     kh + kw - 2 elementwise maxima instead of kh * kw - 1. The rows come first, on whole
     rows of the input (contiguous, where numpy's vectorised loop runs), then the columns,
     with stride, on the smaller result. Exact (a maximum does not round), and a NaN still
     wins, since np.maximum propagates it."""
-    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_hw
-    last_row, width = (ho - 1) * sh + 1, (wo - 1) * sw + kw  # the rows and columns used
-    rows = [xp[:, :, i:i + last_row:sh, :width] for i in range(kh)]  # (N, C, Ho, width)
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
+    last_row = (ho - 1) * sh + 1  # the rows and columns used
+    width = (wo - 1) * sw + (kw - 1) * dw + 1
+    rows = [xp[:, :, i * dh:i * dh + last_row:sh, :width] for i in range(kh)]  # (N, C, Ho, width)
     top = rows[0] if kh == 1 else np.maximum(rows[0], rows[1], out=recycle.out(rows[0]))
     for row in rows[2:]:
         np.maximum(top, row, out=top)
@@ -122,9 +150,9 @@ def _separable_max(xp: Any, kernel: Pair, stride: Pair, out_hw: Pair) -> Any:
     if kw == 1:
         return recycle.copy(top[..., :last_col:sw])  # never a view of the input
     first = top[..., 0:last_col:sw]
-    out = np.maximum(first, top[..., 1:1 + last_col:sw], out=recycle.out(first))
+    out = np.maximum(first, top[..., dw:dw + last_col:sw], out=recycle.out(first))
     for j in range(2, kw):
-        np.maximum(out, top[..., j:j + last_col:sw], out=out)
+        np.maximum(out, top[..., j * dw:j * dw + last_col:sw], out=out)
     return out
 
 
@@ -160,26 +188,50 @@ def _route_to_maxima(xp: Any, out: Any, grad: Any, target: Any,
 
 
 class AvgPool2d(Function):
-    """Mean of each window; zero padding counts in the mean (PyTorch's default,
-    count_include_pad=True), so every window divides by kh * kw. Integer images average in
-    float64, as numpy's mean does."""
+    """Mean of each window. As PyTorch's defaults, zero padding counts in the mean
+    (count_include_pad=True), so a window divides by kh * kw; with count_include_pad=False
+    it divides by the input elements it holds. With `ceil_mode`, windows that run off the
+    bottom or the right still count (as long as they start inside the input or its padding)
+    and divide by the part that lies within the padded input, as in PyTorch;
+    `divisor_override` divides every window by that number instead. Integer images average
+    in float64, as numpy's mean does."""
 
-    __slots__ = ("kernel", "stride", "padding", "x_shape", "out_hw")
+    __slots__ = ("kernel", "stride", "padding", "x_shape", "out_hw", "divisor", "extra")
     kernel: Pair  # set by _avg_pool, which AdaptiveAvgPool2d shares
     stride: Pair
     padding: Pair
     x_shape: tuple[int, ...]
     out_hw: Pair
+    divisor: Any  # what each window's sum is divided by: a number, or one per window (Ho, Wo)
+    extra: Pair
 
-    def forward(ctx, x, kernel_size, stride=None, padding=0):
-        return _avg_pool(ctx, x, *pool_args("avg_pool2d", x, kernel_size, stride, padding))
+    def forward(ctx, x, kernel_size, stride=None, padding=0, ceil_mode=False,
+                count_include_pad=True, divisor_override=None):
+        op = "avg_pool2d"
+        kernel, stride, padding, _, out_hw, extra = pool_args(op, x, kernel_size, stride,
+                                                              padding, 1, ceil_mode)
+        if not isinstance(count_include_pad, (bool, np.bool_)):
+            raise OpError(f"{op}: count_include_pad must be True or False, got "
+                          f"{count_include_pad!r}")
+        if divisor_override is not None and (
+                not isinstance(divisor_override, (int, np.integer)) or
+                isinstance(divisor_override, bool) or divisor_override < 1):
+            raise OpError(f"{op}: divisor_override must be None or an int >= 1, got "
+                          f"{divisor_override!r}")
+        if divisor_override is not None:
+            divisor: Any = int(divisor_override)
+        elif count_include_pad and extra == (0, 0):
+            divisor = kernel[0] * kernel[1]
+        else:
+            divisor = _window_sizes(x.shape[2:], kernel, stride, padding, out_hw,
+                                    bool(count_include_pad))
+        return _avg_pool(ctx, x, kernel, stride, padding, out_hw, extra, divisor)
 
     def backward(ctx, grad):
-        kh, kw = ctx.kernel
-        share = grad / (kh * kw)
+        share = _divided(grad, ctx.divisor)
         n, c, h, w = ctx.x_shape
-        ph, pw = ctx.padding
-        target = recycle.zeros(grad, (n, c, h + 2 * ph, w + 2 * pw))
+        (ph, pw), (eh, ew) = ctx.padding, ctx.extra
+        target = recycle.zeros(grad, (n, c, h + 2 * ph + eh, w + 2 * pw + ew))
         for _, _, rows, cols in offsets(ctx.kernel, ctx.stride, (1, 1), ctx.out_hw):
             part = target[:, :, rows, cols]
             part += share
@@ -189,31 +241,57 @@ class AvgPool2d(Function):
         kh, kw = ctx.kernel
         n, c, h, w = ctx.x_shape
         ho, wo = ctx.out_hw
-        ph, pw = ctx.padding
-        share = (grad / (kh * kw)).reshape(n, c, ho, wo, 1, 1).broadcast_to(
+        (ph, pw), (eh, ew) = ctx.padding, ctx.extra
+        share = _divided(grad, ctx.divisor).reshape(n, c, ho, wo, 1, 1).broadcast_to(
             (n, c, ho, wo, kh, kw))
         full = scatter_add(share, _window_index(ctx.kernel, ctx.stride, (1, 1), ctx.out_hw),
-                           (n, c, h + 2 * ph, w + 2 * pw))
+                           (n, c, h + 2 * ph + eh, w + 2 * pw + ew))
         return _crop_tensor(full, ctx.padding, (h, w))
 
     def viz_detail(ctx) -> str:
         return _detail(ctx.kernel, ctx.stride, ctx.padding)
 
 
-def _avg_pool(ctx: Any, x: Any, kernel: Pair, stride: Pair, padding: Pair, out_hw: Pair) -> Any:
+def _divided(grad: Any, divisor: Any) -> Any:
+    return grad / divisor if isinstance(divisor, int) else grad / divisor.astype(grad.dtype)
+
+
+def _window_sizes(size: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair,
+                  out_hw: Pair, with_padding: bool) -> Any:
+    """(Ho, Wo): how many elements each window divides by, PyTorch's way: the window clipped
+    to the padded input, or (without the padding) to the input itself."""
+    lengths = []
+    for n, k, s, p, o in zip(size, kernel, stride, padding, out_hw):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        if not with_padding:
+            start, end = np.maximum(start, 0), np.minimum(end, n)
+        lengths.append(end - start)
+    return (lengths[0][:, None] * lengths[1]).astype(np.float64)
+
+
+def _avg_pool(ctx: Any, x: Any, kernel: Pair, stride: Pair, padding: Pair, out_hw: Pair,
+              extra: Pair = (0, 0), divisor: Any = None) -> Any:
+    """Each window's sum, divided by `divisor` (a number or one per window; None: the number
+    of kernel offsets)."""
     if x.dtype.kind in "biu":  # the mean of integers is a float, as numpy's (and .mean()) is
         x = x.astype(np.float64)
-    xp = pad(x, padding)
+    xp = pool_pad(x, padding, extra, 0.0)
     pieces = [xp[:, :, rows, cols] for _, _, rows, cols in offsets(kernel, stride, (1, 1),
                                                                    out_hw)]
     out = pieces[0].copy(order="K") if len(pieces) == 1 else \
         np.add(pieces[0], pieces[1], out=recycle.out(pieces[0]))
     for piece in pieces[2:]:
         out += piece
-    if len(pieces) > 1:
-        out /= len(pieces)
+    divisor = len(pieces) if divisor is None else divisor
+    if isinstance(divisor, int):
+        if divisor != 1:
+            out /= divisor
+    else:
+        out /= divisor.astype(out.dtype)
     ctx.kernel, ctx.stride, ctx.padding, ctx.x_shape, ctx.out_hw = (
         kernel, stride, padding, x.shape, out_hw)
+    ctx.divisor, ctx.extra = divisor, extra
     return out
 
 
