@@ -559,6 +559,22 @@ def adaptive_avg_pool2d_ref(x: np.ndarray, output_size: Any) -> np.ndarray:
     return out
 
 
+def max_pool1d_ref(x: np.ndarray, kernel_size: int, stride: Any = None, padding: int = 0,
+                   dilation: int = 1, ceil_mode: bool = False) -> np.ndarray:
+    return max_pool2d_ref(x[:, :, None], (1, kernel_size), None if stride is None else
+                          (1, stride), (0, padding), (1, dilation), ceil_mode)[:, :, 0]
+
+
+def avg_pool1d_ref(x: np.ndarray, kernel_size: int, stride: Any = None, padding: int = 0,
+                   ceil_mode: bool = False, count_include_pad: bool = True) -> np.ndarray:
+    return avg_pool2d_ref(x[:, :, None], (1, kernel_size), None if stride is None else
+                          (1, stride), (0, padding), ceil_mode, count_include_pad)[:, :, 0]
+
+
+def adaptive_avg_pool1d_ref(x: np.ndarray, output_size: int) -> np.ndarray:
+    return adaptive_avg_pool2d_ref(x[:, :, None], (1, output_size))[:, :, 0]
+
+
 def _int_or_pair(draw: Any, lo: int, hi: int) -> Any:
     a, b = draw(st.integers(lo, hi)), draw(st.integers(lo, hi))
     return draw(st.sampled_from([a, (a, b)]))
@@ -643,6 +659,30 @@ def pool_case(draw: Any, elements: st.SearchStrategy[float], unique: bool,
 
 
 @st.composite
+def pool1d_case(draw: Any, elements: st.SearchStrategy[float], unique: bool,
+                kind: str) -> Case:
+    k = draw(st.integers(1, 3))
+    params: dict[str, Any] = {"kernel_size": k, "stride": draw(st.sampled_from([None, 1, 2])),
+                              "padding": draw(st.integers(0, k // 2)),
+                              "ceil_mode": draw(st.booleans())}
+    span = k
+    if kind == "max" and not params["padding"]:
+        params["dilation"] = draw(st.integers(1, 2))
+        span = params["dilation"] * (k - 1) + 1
+    if kind == "avg":
+        params["count_include_pad"] = draw(st.booleans())
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)),
+             draw(st.integers(max(1, span - 2 * params["padding"]), 8)))
+    return Case((draw(arrays(shape, elements, unique)),), params)
+
+
+@st.composite
+def adaptive1d_case(draw: Any) -> Case:
+    shape = (draw(st.integers(1, 2)), 2, draw(st.integers(1, 8)))
+    return Case((draw(arrays(shape, CONV_GRID)),), {"output_size": draw(st.integers(1, 4))})
+
+
+@st.composite
 def adaptive_case(draw: Any) -> Case:
     oh, ow = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     if draw(st.booleans()):  # windows side by side
@@ -669,6 +709,12 @@ CONV = [
           pool_case(CONV_GRID, unique=False, kind="avg")),
     _spec("adaptive_avg_pool2d", lambda x, **p: tg.adaptive_avg_pool2d(x, **p),
           adaptive_avg_pool2d_ref, adaptive_case()),
+    _spec("max_pool1d", lambda x, **p: tg.max_pool1d(x, **p), max_pool1d_ref,
+          pool1d_case(DISTINCT, unique=True, kind="max")),
+    _spec("avg_pool1d", lambda x, **p: tg.avg_pool1d(x, **p), avg_pool1d_ref,
+          pool1d_case(CONV_GRID, unique=False, kind="avg")),
+    _spec("adaptive_avg_pool1d", lambda x, **p: tg.adaptive_avg_pool1d(x, **p),
+          adaptive_avg_pool1d_ref, adaptive1d_case()),
 ]
 
 

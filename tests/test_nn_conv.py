@@ -164,3 +164,16 @@ def test_rng_none_draws_from_the_framework_generator():
     np.testing.assert_array_equal(a.weight.data, b.weight.data)
     np.testing.assert_array_equal(a.bias.data, b.bias.data)
     assert not np.array_equal(nn.Conv2d(2, 3, 3).weight.data, b.weight.data)
+
+
+def test_the_1d_pool_layers_are_the_functions_and_read_like_pytorchs():
+    x = np.arange(30.0).reshape(2, 3, 5)
+    np.testing.assert_array_equal(nn.MaxPool1d(2, ceil_mode=True)(x).data,
+                                  tg.max_pool1d(x, 2, ceil_mode=True).data)
+    np.testing.assert_array_equal(nn.AvgPool1d(3, 2, 1, count_include_pad=False)(x).data,
+                                  tg.avg_pool1d(x, 3, 2, 1, count_include_pad=False).data)
+    np.testing.assert_array_equal(nn.AdaptiveAvgPool1d(2)(x).data[0, 0], [1.0, 3.0])
+    assert repr(nn.MaxPool1d(3, 2, 1)) == \
+        "MaxPool1d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=False)"
+    assert repr(nn.AvgPool1d(3, 2, 1)) == "AvgPool1d(kernel_size=(3,), stride=(2,), padding=(1,))"
+    assert repr(nn.AdaptiveAvgPool1d(3)) == "AdaptiveAvgPool1d(output_size=3)"

@@ -167,6 +167,13 @@ def test_dilated_max_pool_takes_every_other_element():
      r"avg_pool2d: count_include_pad must be True or False"),
     (lambda: tg.max_pool2d(_x(1, 1, 4, 4), 2, dilation=4),
      r"max_pool2d: kernel \(2, 2\) \(dilation \(4, 4\), spanning 5\) is larger"),
+    # the 1-D pools speak of the 1-D input and settings, not of the (N, C, 1, L) view
+    (lambda: tg.max_pool1d(_x(1, 1, 4, 4), 2), r"max_pool1d: input must be 3-D \(N, C, L\)"),
+    (lambda: tg.avg_pool1d(_x(1, 1, 4), 2, padding=2),
+     r"avg_pool1d: padding 2 must be at most half the kernel size 2 \(input \(1, 1, 4\)\)"),
+    (lambda: tg.max_pool1d(_x(1, 1, 4), (2, 2)), r"max_pool1d: kernel_size must be an int"),
+    (lambda: tg.adaptive_avg_pool1d(_x(1, 1, 4), 0),
+     r"adaptive_avg_pool1d: output_size must be an int >= 1, got 0"),
 ])
 def test_bad_pooling_settings(call, message):
     with pytest.raises(OpError, match=message):

@@ -11,7 +11,8 @@ from .ops.conv import Conv1d, Conv2d, ConvTranspose2d
 from .ops.elementwise import Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 from .ops.linalg import MatMul
 from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy
-from .ops.pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .ops.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
+                       MaxPool2d)
 from .tensor import Tensor
 
 
@@ -199,3 +200,40 @@ def adaptive_avg_pool2d(x: Any, output_size: Any) -> Tensor:
     (2, 3, 1, 1)
     """
     return AdaptiveAvgPool2d.apply(x, output_size=output_size)
+
+
+def max_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
+    """`max_pool2d` for x (N, C, L), with the same meanings.
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, max_pool1d
+    >>> max_pool1d(Tensor([[[1.0, 3.0, 2.0, 5.0, 4.0]]]), 2, ceil_mode=True).data
+    array([[[3., 5., 4.]]], dtype=float32)
+    """
+    return MaxPool1d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding,
+                           dilation=dilation, ceil_mode=ceil_mode)
+
+
+def avg_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """`avg_pool2d` for x (N, C, L), with the same meanings.
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, avg_pool1d
+    >>> avg_pool1d(Tensor([[[1.0, 3.0, 2.0, 6.0]]]), 2).data
+    array([[[2., 4.]]], dtype=float32)
+    """
+    return AvgPool1d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding,
+                           ceil_mode=ceil_mode, count_include_pad=count_include_pad)
+
+
+def adaptive_avg_pool1d(x: Any, output_size: Any) -> Tensor:
+    """`adaptive_avg_pool2d` for x (N, C, L): PyTorch's windows, of any output size.
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, adaptive_avg_pool1d
+    >>> adaptive_avg_pool1d(Tensor([[[1.0, 3.0, 2.0, 6.0, 4.0]]]), 2).data
+    array([[[2., 4.]]], dtype=float32)
+    """
+    return AdaptiveAvgPool1d.apply(x, output_size=output_size)

@@ -10,7 +10,8 @@ from . import init
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, SiLU, Softmax, Softplus
 from .checkpoint import CheckpointError, load_state, save_state
 from .containers import ModuleDict, ModuleList
-from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
+from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, Conv1d, Conv2d,
+                   ConvTranspose2d, MaxPool1d, MaxPool2d)
 from .layers import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
@@ -26,5 +27,5 @@ __all__ += ["ELU", "GELU", "BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "
 # ops branch: layers with a training mode, and the lookup table
 __all__ += ["BatchNorm1d", "BatchNorm2d", "Dropout", "Embedding", "LayerNorm"]
 # conv branch: convolution and pooling layers
-__all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d",
-            "MaxPool2d"]
+__all__ += ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "Conv1d",
+            "Conv2d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d"]

@@ -19,15 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from ..functional import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d,
-                          max_pool2d)
+from ..functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,
+                          conv1d, conv2d, conv_transpose2d, max_pool1d, max_pool2d)
 from ..memory import aligned
 from ..tensor import Tensor
 from .init import RngLike, as_rng
 from .module import Module
 
-__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d",
-           "MaxPool2d"]
+__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "Conv1d",
+           "Conv2d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d"]
 
 
 def _tuple(value: Any, n: int, what: str, layer: str) -> tuple[int, ...]:
@@ -239,3 +239,51 @@ class AdaptiveAvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
+
+
+class MaxPool1d(MaxPool2d):
+    """`torch.nn.MaxPool1d`: `MaxPool2d` over (N, C, L).
+
+    >>> MaxPool1d(2)(np.zeros((1, 3, 9), dtype=np.float32)).shape
+    (1, 3, 4)
+    """
+
+    def forward(self, x: Any) -> Tensor:
+        return max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                          self.ceil_mode)
+
+
+class AvgPool1d(Module):
+    """`torch.nn.AvgPool1d`: `AvgPool2d` over (N, C, L) (settings kept as 1-tuples, as PyTorch
+    keeps them).
+
+    >>> AvgPool1d(3, stride=1, padding=1)(np.zeros((1, 3, 9), dtype=np.float32)).shape
+    (1, 3, 9)
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True) -> None:
+        self.kernel_size = _tuple(kernel_size, 1, "kernel_size", "AvgPool1d")
+        self.stride = self.kernel_size if stride is None else _tuple(stride, 1, "stride",
+                                                                      "AvgPool1d")
+        self.padding = _tuple(padding, 1, "padding", "AvgPool1d")
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, x: Any) -> Tensor:
+        return avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+    """`torch.nn.AdaptiveAvgPool1d`: average pooling of (N, C, L) to `output_size` windows.
+
+    >>> AdaptiveAvgPool1d(4)(np.zeros((2, 3, 10), dtype=np.float32)).shape
+    (2, 3, 4)
+    """
+
+    def forward(self, x: Any) -> Tensor:
+        return adaptive_avg_pool1d(x, self.output_size)

@@ -14,8 +14,9 @@ import numpy as np
 from .. import recycle
 from ..function import Function, OpError
 from .adjoint import scatter_add
-from .conv import (CHUNK_BYTES, Pair, _crop_tensor, _detail, _surrounded, _window_index,
-                   batch_chunks, _plain, check_fits, check_ndim, crop, kept, offsets, pad, pair)
+from .conv import (CHUNK_BYTES, Pair, _crop_tensor, _detail, _single, _surrounded,
+                   _window_index, batch_chunks, _plain, check_fits, check_ndim, crop, kept,
+                   offsets, pad, pair)
 
 
 def pool_args(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any = 1,
@@ -358,3 +359,89 @@ def _uneven_average(ctx: Any, x: Any, size: Pair) -> Any:
     ctx.sums = (rows, cols, counts)
     ctx.x_shape = x.shape
     return rows @ x @ cols.T / counts
+
+
+# -- the 1-D pools: the 2-D ones on (N, C, 1, L), as conv1d is conv2d's ----------------------
+def _pool1d_args(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any,
+                 dilation: Any = 1) -> tuple[int, int, int, int]:
+    """Checked (kernel, stride, padding, dilation) of a 1-D pool, so that errors speak of
+    the 1-D input and settings rather than the (N, C, 1, L) view."""
+    check_ndim(op, "input", x, 3, "(N, C, L)")
+    kernel = _single(kernel_size, "kernel_size", op, 1)
+    step = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) \
+        else _single(stride, "stride", op, 1)
+    pad_, spread = _single(padding, "padding", op, 0), _single(dilation, "dilation", op, 1)
+    if pad_ > kernel // 2:
+        raise OpError(f"{op}: padding {pad_} must be at most half the kernel size {kernel} "
+                      f"(input {x.shape})")
+    check_fits(op, x.shape, (kernel,), (pad_,), (spread,))
+    return kernel, step, pad_, spread
+
+
+class MaxPool1d(MaxPool2d):
+    """`MaxPool2d` on (N, C, L): the largest value of each window, ties as there."""
+
+    __slots__ = ()
+
+    def forward(ctx, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+        k, s, p, d = _pool1d_args("max_pool1d", x, kernel_size, stride, padding, dilation)
+        return MaxPool2d.forward(ctx, x[:, :, None], (1, k), (1, s), (0, p), (1, d),
+                                 ceil_mode)[:, :, 0]
+
+    def backward(ctx, grad):
+        return MaxPool2d.backward(ctx, grad[:, :, None])[:, :, 0]
+
+    def backward_graph(ctx, grad, out):
+        return _flat(MaxPool2d.backward_graph(ctx, _tall(grad), out))
+
+    def viz_detail(ctx) -> str:
+        return _detail(ctx.kernel[1:], ctx.stride[1:], ctx.padding[1:], ctx.dilation[1:])
+
+
+class AvgPool1d(AvgPool2d):
+    """`AvgPool2d` on (N, C, L)."""
+
+    __slots__ = ()
+
+    def forward(ctx, x, kernel_size, stride=None, padding=0, ceil_mode=False,
+                count_include_pad=True):
+        k, s, p, _ = _pool1d_args("avg_pool1d", x, kernel_size, stride, padding)
+        return AvgPool2d.forward(ctx, x[:, :, None], (1, k), (1, s), (0, p), ceil_mode,
+                                 count_include_pad)[:, :, 0]
+
+    def backward(ctx, grad):
+        return AvgPool2d.backward(ctx, grad[:, :, None])[:, :, 0]
+
+    def backward_graph(ctx, grad, out):
+        return _flat(AvgPool2d.backward_graph(ctx, _tall(grad), out))
+
+    def viz_detail(ctx) -> str:
+        return _detail(ctx.kernel[1:], ctx.stride[1:], ctx.padding[1:])
+
+
+class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+    """`AdaptiveAvgPool2d` on (N, C, L), PyTorch's windows."""
+
+    __slots__ = ()
+
+    def forward(ctx, x, output_size):
+        op = "adaptive_avg_pool1d"
+        check_ndim(op, "input", x, 3, "(N, C, L)")
+        size = x.shape[2] if output_size is None or output_size == (None,) else \
+            _single(output_size, "output_size", op, 1)
+        return AdaptiveAvgPool2d.forward(ctx, x[:, :, None], (1, size))[:, :, 0]
+
+    def backward(ctx, grad):
+        return AdaptiveAvgPool2d.backward(ctx, grad[:, :, None])[:, :, 0]
+
+    def backward_graph(ctx, grad, out):
+        return _flat(AdaptiveAvgPool2d.backward_graph(ctx, _tall(grad), out))
+
+
+def _tall(t: Any) -> Any:
+    """(N, C, L) as (N, C, 1, L), for tensors and arrays alike."""
+    return t.reshape(t.shape[:2] + (1,) + t.shape[2:])
+
+
+def _flat(t: Any) -> Any:
+    return t.reshape(t.shape[:2] + t.shape[3:])
