@@ -75,8 +75,8 @@ def check_ndim(op: str, what: str, array: Any, ndim: int, layout: str) -> None:
         raise OpError(f"{op}: {what} must be {ndim}-D {layout}, got shape {array.shape}")
 
 
-def check_fits(op: str, x_shape: tuple[int, ...], kernel: Pair, padding: Pair,
-               dilation: Pair) -> None:
+def check_fits(op: str, x_shape: tuple[int, ...], kernel: tuple[int, ...],
+               padding: tuple[int, ...], dilation: tuple[int, ...]) -> None:
     """The (dilated) kernel must fit inside the padded input."""
     for axis, (size, k, p, d) in enumerate(zip(x_shape[2:], kernel, padding, dilation)):
         span = d * (k - 1) + 1
@@ -678,8 +678,8 @@ def crop(target: Any, padding: Pair, size: Pair) -> Any:
     return target[:, :, ph:ph + size[0], pw:pw + size[1]]
 
 
-def _detail(kernel: Any, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
-            groups: int = 1) -> str:
+def _detail(kernel: Any, stride: tuple[int, ...], padding: tuple[int, ...],
+            dilation: tuple[int, ...] = (1, 1), groups: int = 1) -> str:
     """How viz labels a conv or pool node: kernel 5x5, stride 1, padding 2 (and the rest)."""
     def show(p: Any) -> str:
         return "x".join(str(v) for v in p) if len(set(p)) > 1 else str(p[0])
