@@ -253,9 +253,9 @@ class MaxPool1d(MaxPool2d):
                           self.ceil_mode)
 
 
-class AvgPool1d(Module):
+class AvgPool1d(AvgPool2d):
     """`torch.nn.AvgPool1d`: `AvgPool2d` over (N, C, L) (settings kept as 1-tuples, as PyTorch
-    keeps them).
+    keeps them; no divisor_override, as in PyTorch).
 
     >>> AvgPool1d(3, stride=1, padding=1)(np.zeros((1, 3, 9), dtype=np.float32)).shape
     (1, 3, 9)
@@ -263,19 +263,14 @@ class AvgPool1d(Module):
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True) -> None:
-        self.kernel_size = _tuple(kernel_size, 1, "kernel_size", "AvgPool1d")
-        self.stride = self.kernel_size if stride is None else _tuple(stride, 1, "stride",
-                                                                      "AvgPool1d")
-        self.padding = _tuple(padding, 1, "padding", "AvgPool1d")
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
+        super().__init__(_tuple(kernel_size, 1, "kernel_size", "AvgPool1d"),
+                         None if stride is None else _tuple(stride, 1, "stride", "AvgPool1d"),
+                         _tuple(padding, 1, "padding", "AvgPool1d"), ceil_mode,
+                         count_include_pad)
 
     def forward(self, x: Any) -> Tensor:
         return avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                           self.count_include_pad)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
