@@ -1072,11 +1072,25 @@ def flip_case(draw: Any) -> Case:
 @st.composite
 def pad_case(draw: Any) -> Case:
     shape = draw(ND_SHAPES)
-    width = st.integers(0, 2)
+    mode = draw(st.sampled_from(["constant", "constant", "reflect", "replicate", "circular"]))
+    # reflect pads less than an axis is long, circular at most as long (PyTorch's limits)
+    widest = {"reflect": min(shape) - 1, "circular": min(shape)}.get(mode, 2)
+    width = st.integers(0, max(0, min(2, widest)))
     pad_width = draw(st.one_of(
         width, st.tuples(width, width),
         st.tuples(*[st.tuples(width, width) for _ in shape])))
-    return Case((draw(arrays(shape)),), {"pad_width": pad_width, "value": draw(REAL)})
+    value = draw(REAL) if mode == "constant" else 0.0
+    return Case((draw(arrays(shape)),), {"pad_width": pad_width, "value": value, "mode": mode})
+
+
+_NUMPY_PAD = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
+              "circular": "wrap"}
+
+
+def pad_ref(a: np.ndarray, pad_width: Any, value: float, mode: str) -> np.ndarray:
+    if mode == "constant":
+        return np.pad(a, pad_width, constant_values=value)
+    return np.pad(a, pad_width, mode=_NUMPY_PAD[mode])
 
 
 COMBINE = [
@@ -1101,8 +1115,8 @@ COMBINE = [
     _spec("expand", lambda x, shape: x.expand(*shape), lambda a, shape: np.broadcast_to(a, shape),
           broadcast_case()),
     _spec("flip", lambda x, axis: x.flip(axis), lambda a, axis: np.flip(a, axis), flip_case()),
-    _spec("pad", lambda x, pad_width, value: tg.pad(x, pad_width, value),
-          lambda a, pad_width, value: np.pad(a, pad_width, constant_values=value), pad_case()),
+    _spec("pad", lambda x, pad_width, value, mode: tg.pad(x, pad_width, value, mode), pad_ref,
+          pad_case()),
 ]
 
 

@@ -177,3 +177,31 @@ def test_the_1d_pool_layers_are_the_functions_and_read_like_pytorchs():
         "MaxPool1d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=False)"
     assert repr(nn.AvgPool1d(3, 2, 1)) == "AvgPool1d(kernel_size=(3,), stride=(2,), padding=(1,))"
     assert repr(nn.AdaptiveAvgPool1d(3)) == "AdaptiveAvgPool1d(output_size=3)"
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_padding_mode_pads_the_input_that_way_before_the_conv(mode, rng):
+    conv = nn.Conv2d(2, 3, 3, padding=(1, 2), padding_mode=mode, rng=0, dtype=np.float64)
+    x = rng.standard_normal((2, 2, 5, 6))
+    numpy_mode = {"replicate": "edge", "circular": "wrap"}.get(mode, mode)
+    expected = tg.conv2d(np.pad(x, ((0, 0), (0, 0), (1, 1), (2, 2)), numpy_mode), conv.weight,
+                         conv.bias)
+    np.testing.assert_allclose(conv(x).data, expected.data, rtol=1e-13)
+    same = nn.Conv1d(2, 3, 4, padding="same", padding_mode=mode, rng=0, dtype=np.float64)
+    seq = rng.standard_normal((1, 2, 7))
+    np.testing.assert_allclose(  # kernel 4: 1 before, 2 after, as PyTorch splits it
+        same(seq).data, tg.conv1d(np.pad(seq, ((0, 0), (0, 0), (1, 2)), numpy_mode),
+                                  same.weight, same.bias).data, rtol=1e-13)
+    assert repr(conv) == (f"Conv2d(2, 3, kernel_size=(3, 3), stride=(1, 1), padding=(1, 2), "
+                          f"padding_mode={mode})")
+
+
+def test_conv_layer_reprs_show_the_stride_and_order_settings_as_pytorch():
+    assert repr(nn.Conv2d(3, 8, 3)) == "Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1))"
+    assert repr(nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=1, dilation=2)) == (
+        "ConvTranspose2d(3, 4, kernel_size=(3, 3), stride=(2, 2), dilation=(2, 2), "
+        "output_padding=(1, 1))")
+    with pytest.raises(ValueError, match="padding_mode must be 'zeros', 'reflect'"):
+        nn.Conv2d(3, 4, 3, padding_mode="mirror")
+    with pytest.raises(ValueError, match="ConvTranspose2d: padding_mode must be 'zeros'"):
+        nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect")

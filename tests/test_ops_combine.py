@@ -90,7 +90,38 @@ def test_shape_ops_keep_float32():
     (lambda: tg.pad(Tensor(np.ones(3)), -1), r"pad: .*negative"),
     (lambda: tg.pad(Tensor(np.ones((2, 2))), ((1, 1), (1, 1), (1, 1))), r"pad: .*pad_width"),
     (lambda: tg.chunk(Tensor(np.ones(3)), 0), r"chunk: chunks must be a positive int"),
+    (lambda: tg.pad(Tensor(np.ones((2, 3))), 2, mode="reflect"),
+     r"pad: input of shape \(2, 3\): mode 'reflect' pads axis 0 by \(2, 2\), which must be "
+     r"less than its size 2"),
+    (lambda: tg.pad(Tensor(np.ones(3)), 4, mode="circular"), r"must be at most its size 3"),
+    (lambda: tg.pad(Tensor(np.ones(3)), 1, mode="mirror"), r"pad: mode must be 'constant'"),
+    (lambda: tg.pad(Tensor(np.ones(3)), 1, value=1.0, mode="replicate"),
+     r"pad: a value \(1.0\) is only for mode 'constant'"),
 ])
 def test_bad_input_is_refused_naming_the_op_and_shapes(call, message):
     with pytest.raises(OpError, match=message):
         call()
+
+
+@pytest.mark.parametrize("mode, padded, grad", [
+    # [1, 2, 3] padded by (2, 1); the gradient of the sum counts each element's copies
+    ("reflect", [3, 2, 1, 2, 3, 2], [1, 3, 2]),
+    ("replicate", [1, 1, 1, 2, 3, 3], [3, 1, 2]),
+    ("circular", [2, 3, 1, 2, 3, 1], [2, 2, 2]),
+    ("edge", [1, 1, 1, 2, 3, 3], [3, 1, 2]),  # numpy's names work too
+    ("wrap", [2, 3, 1, 2, 3, 1], [2, 2, 2]),
+])
+def test_pad_modes_copy_the_input_and_send_each_copys_gradient_back(mode, padded, grad):
+    x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    out = tg.pad(x, (2, 1), mode=mode)
+    np.testing.assert_array_equal(out.data, padded)
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, grad)
+
+
+def test_pad_modes_on_two_axes_fold_the_corners_back():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    out = tg.pad(x, ((1, 1), (1, 1)), mode="replicate")
+    np.testing.assert_array_equal(out.data, np.pad(np.arange(6.0).reshape(2, 3), 1, "edge"))
+    out.sum().backward()  # a corner element is copied into 3 more places, an edge one into 1
+    np.testing.assert_array_equal(x.grad, [[4, 2, 4], [4, 2, 4]])

@@ -354,13 +354,17 @@ def flip(x: Any, axis: Axis = None) -> Tensor:
     return Flip.apply(x, axis=axis)
 
 
-def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
-    """Pad with `value`; `pad_width` as numpy's `pad` takes it.
+def pad(x: Any, pad_width: Any, value: float = 0.0, mode: str = "constant") -> Tensor:
+    """Pad with `value`, `pad_width` as numpy's `pad` takes it; or, with `mode` "reflect",
+    "replicate" or "circular", with the input's own elements, as PyTorch's F.pad (numpy's
+    names "edge" and "wrap" work too).
 
     >>> pad(Tensor([[1.0]]), ((0, 1), (2, 0))).tolist()
     [[0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
+    >>> pad(Tensor([1.0, 2.0, 3.0]), (2, 1), mode="reflect").tolist()
+    [3.0, 2.0, 1.0, 2.0, 3.0, 2.0]
     """
-    return Pad.apply(x, pad_width=pad_width, value=value)
+    return Pad.apply(x, pad_width=pad_width, value=value, mode=mode)
 
 
 # -- layers -----------------------------------------------------------------------------------

@@ -22,12 +22,19 @@ import numpy as np
 from ..functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,
                           conv1d, conv2d, conv_transpose2d, max_pool1d, max_pool2d)
 from ..memory import aligned
+from ..ops.combine import PAD_MODES
+from ..tensor_ops import pad
 from ..tensor import Tensor
 from .init import RngLike, as_rng
 from .module import Module
 
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "Conv1d",
            "Conv2d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d"]
+
+
+# a conv layer's padding_mode: PyTorch's names (PAD_MODES also takes numpy's)
+PADDING_MODES = ("zeros",) + tuple(m for m in PAD_MODES if m in ("reflect", "replicate",
+                                                                   "circular"))
 
 
 def _tuple(value: Any, n: int, what: str, layer: str) -> tuple[int, ...]:
@@ -51,7 +58,8 @@ class _ConvNd(Module):
 
     def __init__(self, layer: str, in_channels: int, out_channels: int, kernel_size: Any,
                  dims: int, stride: Any, padding: Any, dilation: Any, groups: int, bias: bool,
-                 transposed: bool, rng: RngLike, dtype: Any) -> None:
+                 transposed: bool, rng: RngLike, dtype: Any,
+                 padding_mode: str = "zeros") -> None:
         self.in_channels = _positive(in_channels, "in_channels", layer)
         self.out_channels = _positive(out_channels, "out_channels", layer)
         self.groups = _positive(groups, "groups", layer)
@@ -73,6 +81,13 @@ class _ConvNd(Module):
             if self.padding == "same" and any(s != 1 for s in self.stride):
                 raise ValueError(f"{layer}: padding='same' needs stride 1, got stride "
                                  f"{self.stride}")
+        modes = ("zeros",) if transposed else PADDING_MODES
+        if padding_mode not in modes:
+            raise ValueError(f"{layer}: padding_mode must be "
+                             + ("'zeros'" if transposed else "'zeros', 'reflect', 'replicate' "
+                                                             "or 'circular'")
+                             + f", got {padding_mode!r}")
+        self.padding_mode = padding_mode
         if transposed:
             shape = (self.in_channels, self.out_channels // groups, *self.kernel_size)
         else:
@@ -86,17 +101,30 @@ class _ConvNd(Module):
         self.bias = (Tensor(aligned(generator.uniform(-bound, bound, size=self.out_channels)
                             .astype(dtype)), requires_grad=True, name="bias") if bias else None)
 
-    def _settings(self) -> str:
+    def extra_repr(self) -> str:  # PyTorch's, setting for setting
         ones, zeros = (1,) * len(self.kernel_size), (0,) * len(self.kernel_size)
-        return _nondefault(stride=(self.stride, ones), padding=(self.padding, zeros),
-                           dilation=(self.dilation, ones))
-
-    def extra_repr(self) -> str:
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
-                + self._settings())
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        text += _nondefault(padding=(self.padding, zeros), dilation=(self.dilation, ones),
+                            output_padding=(getattr(self, "output_padding", zeros), zeros))
         if self.groups != 1:
             text += f", groups={self.groups}"
-        return text + ("" if self.bias is not None else ", bias=False")
+        text += "" if self.bias is not None else ", bias=False"
+        return text + _nondefault(padding_mode=(self.padding_mode, "zeros"))
+
+    def _padded(self, x: Any) -> tuple[Any, Any]:
+        """The input and the padding the conv itself adds: with a padding_mode other than
+        zeros, the input padded that way (by a Pad, differentiable) and none."""
+        if self.padding_mode == "zeros":
+            return x, self.padding
+        if isinstance(self.padding, str):  # "same": PyTorch's split, the extra after
+            totals = [0 if self.padding == "valid" else d * (k - 1)
+                      for k, d in zip(self.kernel_size, self.dilation)]
+            sides = [(t // 2, t - t // 2) for t in totals]
+        else:
+            sides = [(p, p) for p in self.padding]
+        return pad(x, [(0, 0), (0, 0), *sides], mode=self.padding_mode), \
+            (0,) * len(self.kernel_size)
 
 
 class Conv2d(_ConvNd):
@@ -109,12 +137,14 @@ class Conv2d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 rng: RngLike = None, dtype: Any = np.float32) -> None:
+                 padding_mode: str = "zeros", rng: RngLike = None,
+                 dtype: Any = np.float32) -> None:
         super().__init__("Conv2d", in_channels, out_channels, kernel_size, 2, stride, padding,
-                         dilation, groups, bias, False, rng, dtype)
+                         dilation, groups, bias, False, rng, dtype, padding_mode)
 
     def forward(self, x: Any) -> Tensor:
-        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        x, padding = self._padded(x)
+        return conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
                       self.groups)
 
 
@@ -127,12 +157,14 @@ class Conv1d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: int = 1,
                  padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True,
-                 rng: RngLike = None, dtype: Any = np.float32) -> None:
+                 padding_mode: str = "zeros", rng: RngLike = None,
+                 dtype: Any = np.float32) -> None:
         super().__init__("Conv1d", in_channels, out_channels, kernel_size, 1, stride, padding,
-                         dilation, groups, bias, False, rng, dtype)
+                         dilation, groups, bias, False, rng, dtype, padding_mode)
 
     def forward(self, x: Any) -> Tensor:
-        padding = self.padding if isinstance(self.padding, str) else self.padding[0]
+        x, padding = self._padded(x)
+        padding = padding if isinstance(padding, str) else padding[0]
         return conv1d(x, self.weight, self.bias, self.stride[0], padding, self.dilation[0],
                       self.groups)
 
@@ -147,19 +179,15 @@ class ConvTranspose2d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, rng: RngLike = None, dtype: Any = np.float32) -> None:
+                 dilation: Any = 1, padding_mode: str = "zeros", rng: RngLike = None,
+                 dtype: Any = np.float32) -> None:
         super().__init__("ConvTranspose2d", in_channels, out_channels, kernel_size, 2, stride,
-                         padding, dilation, groups, bias, True, rng, dtype)
+                         padding, dilation, groups, bias, True, rng, dtype, padding_mode)
         self.output_padding = _tuple(output_padding, 2, "output_padding", "ConvTranspose2d")
 
     def forward(self, x: Any) -> Tensor:
         return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
                                 self.output_padding, self.groups, self.dilation)
-
-    def _settings(self) -> str:
-        return _nondefault(stride=(self.stride, (1, 1)), padding=(self.padding, (0, 0)),
-                           output_padding=(self.output_padding, (0, 0)),
-                           dilation=(self.dilation, (1, 1)))
 
 
 def _nondefault(**settings: tuple[Any, Any]) -> str:

@@ -120,13 +120,21 @@ class Flip(Function):
         return grad.flip(ctx.axis)
 
 
+# PyTorch's names for the ways to pad, and numpy's (np.pad takes the latter)
+PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "edge": "edge",
+             "circular": "wrap", "wrap": "wrap"}
+
+
 class Pad(Function):
-    """Pad with a constant, `pad_width` as numpy's `pad` takes it: an int, (before, after),
-    or one (before, after) per axis."""
+    """Pad, `pad_width` as numpy's `pad` takes it: an int, (before, after), or one (before,
+    after) per axis. `mode`: "constant" (`value`), "reflect" (mirrored, the edge not
+    repeated), "replicate" (the edge repeated; numpy's "edge") or "circular" (wrapped
+    around; numpy's "wrap"), as PyTorch's F.pad pads. A padded element's gradient goes back
+    to the element it copies."""
 
-    __slots__ = ("inner",)
+    __slots__ = ("inner", "widths", "mode")
 
-    def forward(ctx, x, pad_width, value=0.0):
+    def forward(ctx, x, pad_width, value=0.0, mode="constant"):
         try:
             widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
         except (ValueError, TypeError):
@@ -136,11 +144,88 @@ class Pad(Function):
             raise OpError(f"pad: input of shape {x.shape}: pad_width {pad_width!r} has a "
                           f"negative width")
         widths = [(int(b), int(a)) for b, a in widths]
+        np_mode = PAD_MODES.get(mode) if isinstance(mode, str) else None
+        if np_mode is None:
+            raise OpError(f"pad: mode must be 'constant', 'reflect', 'replicate' or "
+                          f"'circular', got {mode!r}")
+        if np_mode != "constant":
+            _check_widths(x.shape, widths, mode, np_mode)
+            if value != 0:
+                raise OpError(f"pad: a value ({value!r}) is only for mode 'constant', not "
+                              f"{mode!r}")
         ctx.inner = tuple([slice(b, b + n) for (b, _), n in zip(widths, x.shape)])
-        return np.pad(x, widths, mode="constant", constant_values=value)
+        ctx.widths, ctx.mode = widths, np_mode
+        if np_mode == "constant":
+            return np.pad(x, widths, mode="constant", constant_values=value)
+        return np.pad(x, widths, mode=np_mode)
 
     def backward(ctx, grad):
-        return grad[ctx.inner]
+        if ctx.mode == "constant":
+            return grad[ctx.inner]
+        # np.pad pads one axis after another, so the gradient folds back the same way, last
+        # axis first: each padded row or column is added into the one it copies.
+        for axis in reversed(range(grad.ndim)):
+            before, after = ctx.widths[axis]
+            if before or after:
+                grad = _fold(grad, axis, before, after, ctx.mode)
+        return grad
 
     def backward_graph(ctx, grad, out):
-        return grad[ctx.inner]
+        if ctx.mode == "constant":
+            return grad[ctx.inner]
+        for axis in reversed(range(grad.ndim)):
+            before, after = ctx.widths[axis]
+            if before or after:
+                grad = _fold_tensor(grad, axis, before, after, ctx.mode)
+        return grad
+
+
+def _check_widths(shape, widths, mode, np_mode):
+    """PyTorch's limits: reflect pads less than the axis is long, circular at most as long;
+    replicate needs an element to repeat."""
+    for axis, ((before, after), n) in enumerate(zip(widths, shape)):
+        if not before and not after:
+            continue
+        if (np_mode == "reflect" and max(before, after) >= n) or \
+                (np_mode == "wrap" and max(before, after) > n) or n == 0:
+            limit = "less than" if np_mode == "reflect" else "at most"
+            raise OpError(f"pad: input of shape {shape}: mode {mode!r} pads axis {axis} by "
+                          f"({before}, {after}), which must be {limit} its size {n}")
+
+
+def _sources(n, before, after, np_mode):
+    """For each position of an axis padded to n + before + after, the input position it
+    copies."""
+    return np.pad(np.arange(n), (before, after), mode=np_mode)
+
+
+def _fold(grad, axis, before, after, np_mode):
+    """The gradient along one padded axis: the inner part, plus each padded position's
+    gradient added where it was copied from (a loop over the few padded positions)."""
+    n = grad.shape[axis] - before - after
+    sources = _sources(n, before, after, np_mode)
+    take = [slice(None)] * grad.ndim
+    take[axis] = slice(before, before + n)
+    out = grad[tuple(take)].copy()
+    for position in [*range(before), *range(before + n, before + n + after)]:
+        take[axis], put = position, [slice(None)] * grad.ndim
+        put[axis] = int(sources[position])
+        out[tuple(put)] += grad[tuple(take)]
+    return out
+
+
+def _fold_tensor(grad, axis, before, after, np_mode):
+    """`_fold` with Tensor ops (create_graph=True): each padded slice is padded back, with
+    zeros, to the place it was copied from, and added."""
+    n = grad.shape[axis] - before - after
+    sources = _sources(n, before, after, np_mode)
+    take = [slice(None)] * grad.ndim
+    take[axis] = slice(before, before + n)
+    out = grad[tuple(take)]
+    for position in [*range(before), *range(before + n, before + n + after)]:
+        take[axis] = slice(position, position + 1)
+        source = int(sources[position])
+        widths = [(0, 0)] * grad.ndim
+        widths[axis] = (source, n - 1 - source)
+        out = out + Pad.apply(grad[tuple(take)], pad_width=widths)
+    return out
