@@ -617,6 +617,20 @@ def test_conv_and_pool_nodes_show_kernel_stride_and_padding():
     assert "Relu" in labels  # other ops keep their one-line label
 
 
+def test_1d_pools_and_padding_modes_label_their_nodes_in_1d_terms():
+    from tinygrad_np import nn
+    x = Tensor(np.random.default_rng(0).standard_normal((2, 2, 9)).astype(np.float32),
+               requires_grad=True)
+    model = nn.Sequential(nn.Conv1d(2, 4, 3, padding=1, padding_mode="reflect", rng=0),
+                          nn.MaxPool1d(2, ceil_mode=True), nn.AdaptiveAvgPool1d(2))
+    nodes, _ = parse(viz.dot_source(model(x).sum()))
+    labels = {n["label"] for n in nodes.values()}
+    assert "Pad\nreflect, widths (0, 0), (0, 0), (1, 1)" in labels
+    assert "Conv1d\nkernel 3, stride 1, padding 0" in labels  # the Pad did the padding
+    assert "MaxPool1d\nkernel 2, stride 2, padding 0" in labels
+    assert "AdaptiveAvgPool1d\noutput 2, windows of uneven size" in labels  # 5 -> 2
+
+
 # -- highlight (anomaly branch: where detect_anomaly stopped) -------------------------------------
 def test_highlight_marks_exactly_one_op_and_one_tensor():
     a, b, c, loss = abc()

@@ -170,6 +170,10 @@ class Pad(Function):
                 grad = _fold(grad, axis, before, after, ctx.mode)
         return grad
 
+    def viz_detail(ctx) -> str:  # e.g. "reflect, widths (0, 0), (0, 0), (1, 1)"
+        name = {"edge": "replicate", "wrap": "circular"}.get(ctx.mode, ctx.mode)
+        return f"{name}, widths " + ", ".join(str(pair) for pair in ctx.widths)
+
     def backward_graph(ctx, grad, out):
         if ctx.mode == "constant":
             return grad[ctx.inner]

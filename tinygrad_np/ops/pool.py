@@ -437,6 +437,11 @@ class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
     def backward_graph(ctx, grad, out):
         return _flat(AdaptiveAvgPool2d.backward_graph(ctx, _tall(grad), out))
 
+    def viz_detail(ctx) -> str:
+        if ctx.sums is None:
+            return _detail(ctx.kernel[1:], ctx.stride[1:], ctx.padding[1:])
+        return f"output {ctx.sums[1].shape[0]}, windows of uneven size"
+
 
 def _tall(t: Any) -> Any:
     """(N, C, L) as (N, C, 1, L), for tensors and arrays alike."""
