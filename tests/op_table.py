@@ -1120,9 +1120,17 @@ COMBINE = [
 ]
 
 
-def _dropout_ref(a: np.ndarray, p: float, seed: int) -> np.ndarray:
-    keep = np.random.default_rng(seed).random(a.shape) >= p
+def _dropout_ref(a: np.ndarray, p: float, seed: int, channels: bool = False) -> np.ndarray:
+    shape = a.shape[:2] + (1,) * (a.ndim - 2) if channels else a.shape
+    keep = np.random.default_rng(seed).random(shape) >= p
     return a * (keep.astype(a.dtype) * (1 / (1 - p)))
+
+
+@st.composite
+def channel_dropout_case(draw: Any, ndim: int) -> Case:
+    shape = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
+    return Case((draw(arrays(shape)),), {"p": draw(st.sampled_from([0.1, 0.5, 0.9])),
+                                         "seed": draw(st.integers(0, 2 ** 32))})
 
 
 @st.composite
@@ -1178,6 +1186,10 @@ def embedding_case(draw: Any) -> Case:
 NORMALIZATION = [
     _spec("dropout", lambda x, p, seed: (tg.manual_seed(seed), tg.dropout(x, p))[1],
           _dropout_ref, dropout_case()),
+    _spec("dropout1d", lambda x, p, seed: (tg.manual_seed(seed), tg.dropout1d(x, p))[1],
+          lambda a, p, seed: _dropout_ref(a, p, seed, channels=True), channel_dropout_case(3)),
+    _spec("dropout2d", lambda x, p, seed: (tg.manual_seed(seed), tg.dropout2d(x, p))[1],
+          lambda a, p, seed: _dropout_ref(a, p, seed, channels=True), channel_dropout_case(4)),
     _spec("batch_norm_train", lambda x, w, b: tg.batch_norm(x, None, None, w, b, training=True),
           _bn_ref, batch_norm_case(), exact=False),
     _spec("batch_norm_eval", lambda x, w, b, mean, var: tg.batch_norm(x, mean, var, w, b),

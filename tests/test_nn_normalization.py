@@ -178,3 +178,15 @@ def test_a_small_model_with_every_layer_trains(rng):
     model.eval()
     accuracy = np.mean(model(tokens).data.argmax(axis=1) == labels)
     assert losses[-1] < 0.5 * losses[0] and accuracy > 0.9
+
+
+def test_channel_dropout_layers_follow_train_and_eval():
+    x = np.ones((2, 8, 3, 3), dtype=np.float32)
+    drop = nn.Dropout2d(0.5)
+    tg.manual_seed(0)
+    trained = drop(x).data
+    tg.manual_seed(0)
+    np.testing.assert_array_equal(trained, tg.dropout2d(x, 0.5).data)
+    np.testing.assert_array_equal(drop.eval()(x).data, x)
+    seq = np.ones((2, 8, 5), dtype=np.float32)
+    np.testing.assert_array_equal(nn.Dropout1d(0.3).eval()(seq).data, seq)

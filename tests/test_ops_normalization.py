@@ -55,6 +55,29 @@ def test_dropout_off_when_not_training_or_p_zero_and_all_off_at_p_one():
             tg.dropout(x, bad)
 
 
+def test_channel_dropout_zeroes_whole_channels_at_rate_p():
+    tg.manual_seed(3)
+    x = Tensor(np.ones((100, 200, 3, 3), dtype=np.float32), requires_grad=True)
+    out = tg.dropout2d(x, p=0.25)
+    per_channel = out.data.reshape(100, 200, 9)
+    assert (per_channel.min(axis=2) == per_channel.max(axis=2)).all()  # all or nothing
+    dropped = np.mean(per_channel[:, :, 0] == 0)
+    assert abs(dropped - 0.25) < 0.015  # 5 standard deviations (0.003)
+    np.testing.assert_array_equal(np.unique(out.data), np.float32([0, 1 / 0.75]))
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, out.data)
+    seq = tg.dropout1d(np.ones((4, 50, 7)), p=0.5).data
+    assert (seq.min(axis=2) == seq.max(axis=2)).all()
+    for call, message in ((lambda: tg.dropout2d(np.ones((2, 3, 4)), 0.5),
+                           r"dropout2d: input must be 4-D \(N, C, H, W\), got shape \(2, 3, 4\)"),
+                          (lambda: tg.dropout1d(np.ones((2, 3)), 0.5),
+                           r"dropout1d: input must be 3-D \(N, C, L\)"),
+                          (lambda: tg.dropout2d(np.ones((1, 1, 2, 2)), 2.0),
+                           r"dropout2d: p must be a probability")):
+        with pytest.raises(OpError, match=message):
+            call()
+
+
 # -- batch_norm ----------------------------------------------------------------------------------
 # PyTorch 2.13.0+cpu, float64:
 #   xb = torch.arange(24, dtype=torch.float64).reshape(4, 3, 2).sin() * 3

@@ -21,7 +21,8 @@ from .functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, a
                          softmax_cross_entropy, sqrt, tanh)
 from .creation import arange, eye, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, clamp, clip,
-                         concatenate, cos, cumsum, dropout, elu, embedding, erf, expand, expm1,
+                         concatenate, cos, cumsum, dropout, dropout1d, dropout2d, elu,
+                         embedding, erf, expand, expm1,
                          flip, gelu, layer_norm, leaky_relu, log1p, logsumexp, maximum, minimum,
                          norm, pad, prod, silu, sin, softplus, split, square, squeeze, stack, std,
                          unsqueeze, var, where)
@@ -49,7 +50,8 @@ __all__ = [
     "l2", "cat", "concatenate", "stack", "split", "chunk", "squeeze", "unsqueeze",
     "broadcast_to", "expand", "flip", "pad",
     # neural-net layers as functions, losses
-    "softmax", "log_softmax", "softmax_cross_entropy", "dropout", "batch_norm", "layer_norm",
+    "softmax", "log_softmax", "softmax_cross_entropy", "dropout", "dropout1d", "dropout2d",
+    "batch_norm", "layer_norm",
     "embedding", "conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "mse_loss",
     "l1_loss", "binary_cross_entropy_with_logits",

@@ -375,12 +375,41 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
     >>> dropout(Tensor([1.0, 2.0]), p=0.5, training=False).tolist()
     [1.0, 2.0]
     """
+    return _dropout("dropout", x, p, training, None)
+
+
+def dropout1d(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
+    """`dropout` of whole channels of x (N, C, L): each channel is zeroed with probability p
+    (all its L elements together), the others scaled by 1 / (1 - p), as PyTorch's.
+
+    >>> dropout1d(Tensor(np.ones((1, 2, 3))), p=0.5, training=False).shape
+    (1, 2, 3)
+    """
+    return _dropout("dropout1d", x, p, training, 3)
+
+
+def dropout2d(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
+    """`dropout` of whole channels of x (N, C, H, W), as PyTorch's (a feature map is dropped
+    all at once: neighbouring pixels are too alike for element-wise dropout to regularise).
+
+    >>> dropout2d(Tensor(np.ones((1, 2, 3, 3))), p=0.5, training=False).shape
+    (1, 2, 3, 3)
+    """
+    return _dropout("dropout2d", x, p, training, 4)
+
+
+def _dropout(op: str, x: Any, p: Any, training: bool, ndim: int | None) -> Tensor:
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-        raise OpError(f"dropout: p must be a probability in [0, 1], got {p!r}")
+        raise OpError(f"{op}: p must be a probability in [0, 1], got {p!r}")
     x = _tensor(x)
+    if ndim is not None and x.ndim != ndim:
+        layout = "(N, C, L)" if ndim == 3 else "(N, C, H, W)"
+        raise OpError(f"{op}: input must be {ndim}-D {layout}, got shape {x.shape}")
     if not training or p == 0:
         return x
-    return Dropout.apply(x, p=float(p))
+    if ndim is None:
+        return Dropout.apply(x, p=float(p))
+    return Dropout.apply(x, p=float(p), channels=True)
 
 
 def _stat(array: Any, what: str) -> Any:

@@ -22,11 +22,12 @@ import numpy as np
 from ..function import OpError
 from ..memory import aligned
 from ..tensor import Tensor
-from ..tensor_ops import batch_norm, dropout, embedding, layer_norm
+from ..tensor_ops import batch_norm, dropout, dropout1d, dropout2d, embedding, layer_norm
 from .init import RngLike, as_rng
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "Dropout", "Embedding", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d", "Embedding",
+           "LayerNorm"]
 
 
 def _positive_int(value: Any, what: str, owner: str) -> int:
@@ -55,6 +56,30 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+class Dropout1d(Dropout):
+    """`torch.nn.Dropout1d`: while training, zero whole channels of (N, C, L), each with
+    probability p, and scale the rest by 1 / (1 - p).
+
+    >>> Dropout1d(0.5).eval()(np.ones((1, 2, 3), dtype=np.float32)).shape
+    (1, 2, 3)
+    """
+
+    def forward(self, x: Any) -> Tensor:
+        return dropout1d(x, self.p, training=self.training)
+
+
+class Dropout2d(Dropout):
+    """`torch.nn.Dropout2d`: while training, zero whole feature maps of (N, C, H, W), each
+    with probability p, and scale the rest by 1 / (1 - p).
+
+    >>> Dropout2d(0.5).eval()(np.ones((1, 2, 3, 3), dtype=np.float32)).shape
+    (1, 2, 3, 3)
+    """
+
+    def forward(self, x: Any) -> Tensor:
+        return dropout2d(x, self.p, training=self.training)
 
 
 class _BatchNorm(Module):

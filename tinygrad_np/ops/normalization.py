@@ -10,11 +10,13 @@ from .adjoint import scatter_add
 
 class Dropout(Function):
     """Inverted dropout: zero each element with probability p and scale the rest by
-    1 / (1 - p), so the expected value is unchanged. The mask comes from the framework
-    generator (`tinygrad_np.manual_seed` makes it repeat)."""
+    1 / (1 - p), so the expected value is unchanged. With `channels`, whole channels (axis 1
+    of (N, C, ...)) are zeroed together, as PyTorch's dropout1d / dropout2d do. The mask comes
+    from the framework generator (`tinygrad_np.manual_seed` makes it repeat)."""
 
-    def forward(ctx, x, p=0.5):
-        keep = get_generator().random(x.shape) >= p
+    def forward(ctx, x, p=0.5, channels=False):
+        shape = x.shape[:2] + (1,) * (x.ndim - 2) if channels else x.shape
+        keep = get_generator().random(shape) >= p
         mask = keep.astype(x.dtype)
         if p < 1:
             mask *= 1 / (1 - p)
