@@ -559,6 +559,22 @@ def adaptive_avg_pool2d_ref(x: np.ndarray, output_size: Any) -> np.ndarray:
     return out
 
 
+def adaptive_max_pool2d_ref(x: np.ndarray, output_size: Any) -> np.ndarray:
+    """PyTorch's adaptive windows, each one's maximum."""
+    oh, ow = _two(output_size)
+    (h, w), oh, ow = x.shape[2:], oh or x.shape[2], ow or x.shape[3]
+    out = np.zeros(x.shape[:2] + (oh, ow), dtype=x.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            window = x[:, :, i * h // oh:-(-(i + 1) * h // oh), j * w // ow:-(-(j + 1) * w // ow)]
+            out[:, :, i, j] = window.max(axis=(2, 3))
+    return out
+
+
+def adaptive_max_pool1d_ref(x: np.ndarray, output_size: int) -> np.ndarray:
+    return adaptive_max_pool2d_ref(x[:, :, None], (1, output_size))[:, :, 0]
+
+
 def max_pool1d_ref(x: np.ndarray, kernel_size: int, stride: Any = None, padding: int = 0,
                    dilation: int = 1, ceil_mode: bool = False) -> np.ndarray:
     return max_pool2d_ref(x[:, :, None], (1, kernel_size), None if stride is None else
@@ -677,9 +693,16 @@ def pool1d_case(draw: Any, elements: st.SearchStrategy[float], unique: bool,
 
 
 @st.composite
-def adaptive1d_case(draw: Any) -> Case:
+def adaptive1d_case(draw: Any, elements: Any = CONV_GRID, unique: bool = False) -> Case:
     shape = (draw(st.integers(1, 2)), 2, draw(st.integers(1, 8)))
-    return Case((draw(arrays(shape, CONV_GRID)),), {"output_size": draw(st.integers(1, 4))})
+    return Case((draw(arrays(shape, elements, unique)),), {"output_size": draw(st.integers(1, 4))})
+
+
+@st.composite
+def adaptive_max_case(draw: Any) -> Case:
+    shape = (draw(st.integers(1, 2)), 2, draw(st.integers(1, 6)), draw(st.integers(1, 6)))
+    size = (draw(st.integers(1, 4)), draw(st.sampled_from([None, 1, 2, 3])))
+    return Case((draw(arrays(shape, DISTINCT, True)),), {"output_size": size})
 
 
 @st.composite
@@ -715,6 +738,11 @@ CONV = [
           pool1d_case(CONV_GRID, unique=False, kind="avg")),
     _spec("adaptive_avg_pool1d", lambda x, **p: tg.adaptive_avg_pool1d(x, **p),
           adaptive_avg_pool1d_ref, adaptive1d_case()),
+    # distinct values, as max_pool2d's: no two elements of a window tie
+    _spec("adaptive_max_pool2d", lambda x, **p: tg.adaptive_max_pool2d(x, **p),
+          adaptive_max_pool2d_ref, adaptive_max_case()),
+    _spec("adaptive_max_pool1d", lambda x, **p: tg.adaptive_max_pool1d(x, **p),
+          adaptive_max_pool1d_ref, adaptive1d_case(DISTINCT, unique=True)),
 ]
 
 

@@ -205,3 +205,13 @@ def test_conv_layer_reprs_show_the_stride_and_order_settings_as_pytorch():
         nn.Conv2d(3, 4, 3, padding_mode="mirror")
     with pytest.raises(ValueError, match="ConvTranspose2d: padding_mode must be 'zeros'"):
         nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect")
+
+
+def test_adaptive_max_pool_layers():
+    x = np.arange(70.0).reshape(2, 1, 5, 7)
+    np.testing.assert_array_equal(nn.AdaptiveMaxPool2d((2, 3))(x).data,
+                                  tg.adaptive_max_pool2d(x, (2, 3)).data)
+    np.testing.assert_array_equal(nn.AdaptiveMaxPool1d(3)(x[:, :, 0]).data[0, 0], [2, 4, 6])
+    assert repr(nn.AdaptiveMaxPool2d((2, 3))) == "AdaptiveMaxPool2d(output_size=(2, 3))"
+    with pytest.raises(ValueError, match="return_indices=True is not supported"):
+        nn.AdaptiveMaxPool2d(2, return_indices=True)

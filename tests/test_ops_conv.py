@@ -439,6 +439,25 @@ def test_padding_same_for_an_even_kernel_puts_the_extra_below_and_right_as_pytor
         Conv2d.apply(x, w, padding="same")
 
 
+def test_adaptive_max_pool_takes_pytorchs_windows_and_the_first_maximum():
+    # 5 columns to 2: windows 0-2 and 2-4 share column 2
+    x = Tensor(np.array([[[[1.0, 7.0, 9.0, 2.0, 9.0], [9.0, 0.0, 0.0, 0.0, 0.0]]]]),
+               requires_grad=True)
+    out = tg.adaptive_max_pool2d(x, (1, 2))
+    np.testing.assert_array_equal(out.data[0, 0], [[9.0, 9.0]])
+    out.sum().backward()  # both windows' first maximum in row-major order is (0, 2)
+    np.testing.assert_array_equal(x.grad[0, 0], [[0, 0, 2, 0, 0], [0, 0, 0, 0, 0]])
+    seq = Tensor(np.array([[[3.0, 1.0, 3.0, np.nan, 2.0]]]), requires_grad=True)
+    pooled = tg.adaptive_max_pool1d(seq, 2)  # the window holding NaN passes no gradient
+    np.testing.assert_array_equal(pooled.data[0, 0], [3.0, np.nan])
+    pooled.sum().backward()
+    np.testing.assert_array_equal(seq.grad[0, 0], [1, 0, 0, 0, 0])
+    with pytest.raises(OpError, match=r"adaptive_max_pool2d: input must be 4-D"):
+        tg.adaptive_max_pool2d(np.ones((2, 3, 4)), 2)
+    with pytest.raises(OpError, match=r"adaptive_max_pool2d: input \(1, 1, 0, 3\) has an empty"):
+        tg.adaptive_max_pool2d(np.ones((1, 1, 0, 3)), 2)
+
+
 def test_adaptive_pool_to_sizes_that_do_not_divide_uses_pytorchs_windows():
     x = Tensor(np.arange(7.0).reshape(1, 1, 1, 7), requires_grad=True)
     out = tg.adaptive_avg_pool2d(x, (1, 3))  # windows 0-2, 2-4, 4-6: they overlap

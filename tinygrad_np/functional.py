@@ -11,8 +11,8 @@ from .ops.conv import Conv1d, Conv2d, ConvTranspose2d
 from .ops.elementwise import Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 from .ops.linalg import MatMul
 from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy
-from .ops.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
-                       MaxPool2d)
+from .ops.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
+                       AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
 from .tensor import Tensor
 
 
@@ -237,3 +237,27 @@ def adaptive_avg_pool1d(x: Any, output_size: Any) -> Tensor:
     array([[[2., 4.]]], dtype=float32)
     """
     return AdaptiveAvgPool1d.apply(x, output_size=output_size)
+
+
+def adaptive_max_pool2d(x: Any, output_size: Any) -> Tensor:
+    """The largest value of each of PyTorch's adaptive windows of x (N, C, H, W), to
+    output_size (an int or a pair; None keeps that size); ties as `max_pool2d`.
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, adaptive_max_pool2d
+    >>> adaptive_max_pool2d(Tensor(np.arange(9.0).reshape(1, 1, 3, 3)), 2).data[0, 0]
+    array([[4., 5.],
+           [7., 8.]])
+    """
+    return AdaptiveMaxPool2d.apply(x, output_size=output_size)
+
+
+def adaptive_max_pool1d(x: Any, output_size: Any) -> Tensor:
+    """`adaptive_max_pool2d` for x (N, C, L).
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, adaptive_max_pool1d
+    >>> adaptive_max_pool1d(Tensor([[[1.0, 3.0, 2.0, 6.0, 4.0]]]), 2).data
+    array([[[3., 6.]]], dtype=float32)
+    """
+    return AdaptiveMaxPool1d.apply(x, output_size=output_size)

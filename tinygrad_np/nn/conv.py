@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from ..functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,
-                          conv1d, conv2d, conv_transpose2d, max_pool1d, max_pool2d)
+from ..functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
+                          adaptive_max_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d,
+                          conv_transpose2d, max_pool1d, max_pool2d)
 from ..memory import aligned
 from ..ops.combine import PAD_MODES
 from ..tensor_ops import pad
@@ -28,8 +29,9 @@ from ..tensor import Tensor
 from .init import RngLike, as_rng
 from .module import Module
 
-__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "Conv1d",
-           "Conv2d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d"]
+__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+           "AvgPool1d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool1d",
+           "MaxPool2d"]
 
 
 # a conv layer's padding_mode: PyTorch's names (PAD_MODES also takes numpy's)
@@ -310,3 +312,31 @@ class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
 
     def forward(self, x: Any) -> Tensor:
         return adaptive_avg_pool1d(x, self.output_size)
+
+
+class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
+    """`torch.nn.AdaptiveMaxPool2d`: the largest value of each of PyTorch's adaptive windows.
+    `return_indices=True` is not supported.
+
+    >>> AdaptiveMaxPool2d((2, 3))(np.zeros((1, 4, 5, 7), dtype=np.float32)).shape
+    (1, 4, 2, 3)
+    """
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        if return_indices:
+            raise ValueError(f"{type(self).__name__}: return_indices=True is not supported")
+        super().__init__(output_size)
+
+    def forward(self, x: Any) -> Tensor:
+        return adaptive_max_pool2d(x, self.output_size)
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    """`torch.nn.AdaptiveMaxPool1d`, over (N, C, L).
+
+    >>> AdaptiveMaxPool1d(3)(np.zeros((1, 4, 10), dtype=np.float32)).shape
+    (1, 4, 3)
+    """
+
+    def forward(self, x: Any) -> Tensor:
+        return adaptive_max_pool1d(x, self.output_size)

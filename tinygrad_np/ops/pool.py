@@ -361,6 +361,109 @@ def _uneven_average(ctx: Any, x: Any, size: Pair) -> Any:
     return rows @ x @ cols.T / counts
 
 
+def _adaptive_windows(size: int, out: int) -> tuple[Any, Any]:
+    """PyTorch's adaptive windows along one axis: starts floor(i * size / out), lengths up to
+    ceil((i + 1) * size / out)."""
+    index = np.arange(out)
+    starts = index * size // out
+    return starts, -(-(index + 1) * size // out) - starts
+
+
+def _gathered(x: Any, axis: int, starts: Any, lengths: Any, lowest: Any) -> Any:
+    """x with `axis` replaced by (windows, longest window): each window's elements in order,
+    and `lowest` after the end of a shorter one (it never wins a maximum)."""
+    longest = int(lengths.max())
+    at = starts[:, None] + np.arange(longest)  # (windows, longest)
+    inside = np.arange(longest) < lengths[:, None]
+    picked = np.take(x, np.minimum(at, x.shape[axis] - 1).reshape(-1), axis=axis)
+    picked = picked.reshape(x.shape[:axis] + at.shape + x.shape[axis + 1:])
+    shape = (1,) * axis + inside.shape + (1,) * (x.ndim - axis - 1)
+    return np.where(inside.reshape(shape), picked, lowest)
+
+
+class AdaptiveMaxPool2d(Function):
+    """The largest value of each of PyTorch's adaptive windows (floor(i * H / oh) to
+    ceil((i + 1) * H / oh), and so for columns; they may differ in size and overlap). Ties
+    and NaN as `MaxPool2d`: the gradient goes to the window's first largest element in
+    row-major order, and a window holding NaN passes none."""
+
+    __slots__ = ("rows", "cols", "x_shape")
+
+    def forward(ctx, x, output_size):
+        op = "adaptive_max_pool2d"
+        check_ndim(op, "input", x, 4, "(N, C, H, W)")
+        if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
+            wanted = tuple([x.shape[2 + a] if s is None else s for a, s in enumerate(output_size)])
+        else:
+            wanted = output_size
+        oh, ow = pair(wanted, "output_size", op, 1)
+        h, w = x.shape[2:]
+        if 0 in (h, w):
+            raise OpError(f"{op}: input {x.shape} has an empty image; every window needs an "
+                          f"element")
+        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        (row_starts, row_lengths), (col_starts, col_lengths) = (_adaptive_windows(h, oh),
+                                                                _adaptive_windows(w, ow))
+        # columns first, then rows: the first maximum of the first row holding the window's
+        # maximum is the first in row-major order
+        by_cols = _gathered(x, 3, col_starts, col_lengths, lowest)  # (N, C, H, ow, longest)
+        col_best = by_cols.max(axis=4)
+        col_pick = by_cols.argmax(axis=4)  # (N, C, H, ow)
+        by_rows = _gathered(col_best, 2, row_starts, row_lengths, lowest)  # (N, C, oh, L, ow)
+        out = by_rows.max(axis=3)
+        row_pick = by_rows.argmax(axis=3)  # (N, C, oh, ow)
+        rows = row_starts[:, None] + row_pick
+        cols = col_starts + np.take_along_axis(col_pick, rows, axis=2)
+        ctx.rows, ctx.cols, ctx.x_shape = rows, cols, x.shape
+        ctx.save_for_backward(out)
+        return out
+
+    def _index(ctx) -> tuple[Any, ...]:
+        n, c = ctx.x_shape[:2]
+        return (np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None],
+                ctx.rows, ctx.cols)
+
+    def _passing(ctx, grad: Any) -> Any:
+        out, = ctx.saved_tensors
+        if out.dtype.kind == "f" and np.isnan(out.max() if out.size else 0.0):
+            grad = grad * ~np.isnan(out)  # a window holding NaN passes no gradient
+        return grad
+
+    def backward(ctx, grad):
+        grad = ctx._passing(grad)
+        target = np.zeros_like(grad, shape=ctx.x_shape)
+        np.add.at(target, ctx._index(), grad)  # adaptive windows may overlap: add
+        return target
+
+    def backward_graph(ctx, grad, out):
+        return scatter_add(ctx._passing(grad), ctx._index(), ctx.x_shape)
+
+    def viz_detail(ctx) -> str:
+        return f"output {ctx.rows.shape[2]}x{ctx.rows.shape[3]}"
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    """`AdaptiveMaxPool2d` on (N, C, L)."""
+
+    __slots__ = ()
+
+    def forward(ctx, x, output_size):
+        op = "adaptive_max_pool1d"
+        check_ndim(op, "input", x, 3, "(N, C, L)")
+        size = x.shape[2] if output_size is None or output_size == (None,) else \
+            _single(output_size, "output_size", op, 1)
+        return AdaptiveMaxPool2d.forward(ctx, x[:, :, None], (1, size))[:, :, 0]
+
+    def backward(ctx, grad):
+        return AdaptiveMaxPool2d.backward(ctx, grad[:, :, None])[:, :, 0]
+
+    def backward_graph(ctx, grad, out):
+        return _flat(AdaptiveMaxPool2d.backward_graph(ctx, _tall(grad), out))
+
+    def viz_detail(ctx) -> str:
+        return f"output {ctx.rows.shape[3]}"
+
+
 # -- the 1-D pools: the 2-D ones on (N, C, 1, L), as conv1d is conv2d's ----------------------
 def _pool1d_args(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any,
                  dilation: Any = 1) -> tuple[int, int, int, int]:
