@@ -424,6 +424,7 @@ class AdaptiveMaxPool2d(Function):
                 ctx.rows, ctx.cols)
 
     def _passing(ctx, grad: Any) -> Any:
+        assert ctx.saved_tensors is not None  # the walk checked it before calling backward
         out, = ctx.saved_tensors
         if out.dtype.kind == "f" and np.isnan(out.max() if out.size else 0.0):
             grad = grad * ~np.isnan(out)  # a window holding NaN passes no gradient
