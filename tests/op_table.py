@@ -38,7 +38,8 @@ FORWARD_RTOL = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-5}
 FORWARD_ATOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6}
 
 MODULES = ("elementwise", "linalg", "reduce", "shape", "nn",
-           "pointwise", "activation", "statistics", "combine", "normalization", "loss", "conv")
+           "pointwise", "activation", "statistics", "combine", "normalization", "loss", "conv",
+           "resample")
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,67 @@ def _spec(name: str, fn: Callable[..., Tensor], ref: Callable[..., Any],
           domains: tuple[st.SearchStrategy[float], ...] = ()) -> OpSpec:
     """A row; `_in_module` fills in which test_ops_<module>.py runs it."""
     return OpSpec(name, "", fn, ref, case, exact, domains)
+
+
+def interpolate_ref(a: np.ndarray, size: Any = None, scale_factor: Any = None,
+                    mode: str = "nearest", align_corners: Any = None) -> np.ndarray:
+    """Output element by output element, with PyTorch's formulas: nearest takes input
+    floor(i * scale); linear weighs inputs floor(s) and floor(s) + 1 by s's fraction, where
+    s = (i + 0.5) * scale - 0.5 (at least 0), or i * (in - 1) / (out - 1) with align_corners;
+    scale is in / out for a size, 1 / factor for a scale_factor. Bilinear weighs the row
+    pair inside each column pair, as PyTorch does."""
+    spatial = a.shape[2:]
+    if size is not None:
+        outs = tuple(size) if isinstance(size, tuple) else (size,) * len(spatial)
+        scales = [n / o for n, o in zip(spatial, outs)]
+    else:
+        factors = scale_factor if isinstance(scale_factor, tuple) else (scale_factor,) * len(
+            spatial)
+        outs = tuple(int(np.floor(n * f)) for n, f in zip(spatial, factors))
+        scales = [1 / f for f in factors]
+
+    def taps(i: int, n: int, o: int, scale: float) -> list[tuple[int, float]]:
+        if mode == "nearest":
+            return [(min(int(np.floor(i * scale)), n - 1), 1.0)]
+        if align_corners:
+            s = i * (n - 1) / (o - 1) if o > 1 else 0.0
+        else:
+            s = max((i + 0.5) * scale - 0.5, 0.0)
+        low = min(int(s), n - 1)
+        return [(low, 1 - (s - low)), (min(low + 1, n - 1), s - low)]
+
+    out = np.zeros(a.shape[:2] + outs, dtype=a.dtype)
+    for index in np.ndindex(*outs):
+        per_axis = [taps(i, n, o, sc) for i, n, o, sc in zip(index, spatial, outs, scales)]
+        if len(per_axis) == 1:
+            value = sum(a[:, :, j] * w for j, w in per_axis[0])
+        else:
+            value = sum(wh * sum(a[:, :, jh, jw] * ww for jw, ww in per_axis[1])
+                        for jh, wh in per_axis[0])
+        out[(slice(None), slice(None)) + index] = value
+    return out
+
+
+@st.composite
+def interpolate_case(draw: Any) -> Case:
+    dims = draw(st.integers(1, 2))
+    spatial = tuple(draw(st.integers(1, 5)) for _ in range(dims))
+    mode = draw(st.sampled_from(["nearest", "linear" if dims == 1 else "bilinear"]))
+    params: dict[str, Any] = {"mode": mode}
+    if draw(st.booleans()):
+        params["size"] = tuple(draw(st.integers(1, 7)) for _ in range(dims))
+    else:  # whole factors: the scale is the size ratio, and PyTorch's kernels all agree
+        params["scale_factor"] = tuple(float(draw(st.integers(1, 3))) for _ in range(dims))
+    if mode != "nearest":
+        params["align_corners"] = draw(st.booleans())
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) + spatial
+    return Case((draw(arrays(shape)),), params)
+
+
+RESAMPLE = [
+    _spec("interpolate", lambda x, **p: tg.interpolate(x, **p), interpolate_ref,
+          interpolate_case(), exact=False),
+]
 
 
 def _in_module(module: str, rows: list[OpSpec]) -> list[OpSpec]:
@@ -1238,7 +1300,7 @@ TABLE: tuple[OpSpec, ...] = tuple(
     + _in_module("pointwise", POINTWISE) + _in_module("activation", ACTIVATION)
     + _in_module("statistics", STATISTICS) + _in_module("combine", COMBINE)
     + _in_module("normalization", NORMALIZATION) + _in_module("loss", LOSS)
-    + _in_module("conv", CONV))
+    + _in_module("conv", CONV) + _in_module("resample", RESAMPLE))
 assert len({s.name for s in TABLE}) == len(TABLE), "op names in the table must be unique"
 
 

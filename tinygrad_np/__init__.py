@@ -16,7 +16,7 @@ from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detec
 from .hooks import RemovableHandle
 from .random import manual_seed
 from .functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
-                         adaptive_max_pool2d, avg_pool1d, avg_pool2d,
+                         adaptive_max_pool2d, avg_pool1d, avg_pool2d, interpolate,
                          conv1d, conv2d, conv_transpose2d, dot, exp, l2, log, log_softmax,
                          matmul, max_pool1d, max_pool2d, relu, sigmoid, softmax,
                          softmax_cross_entropy, sqrt, tanh)
@@ -55,7 +55,7 @@ __all__ = [
     "batch_norm", "layer_norm",
     "embedding", "conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
-    "adaptive_max_pool2d", "adaptive_max_pool1d", "mse_loss",
+    "adaptive_max_pool2d", "adaptive_max_pool1d", "interpolate", "mse_loss",
     "l1_loss", "binary_cross_entropy_with_logits",
     "nll_loss", "cross_entropy", "accuracy",
     # subpackages

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from .function import OpError
 from .ops.combine import Pad
 from .ops.conv import Conv1d, Conv2d, ConvTranspose2d
 from .ops.elementwise import Exp, Log, Relu, Sigmoid, Sqrt, Tanh
@@ -13,6 +16,7 @@ from .ops.linalg import MatMul
 from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy
 from .ops.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                        AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
+from .ops.resample import Interpolate
 from .tensor import Tensor
 
 
@@ -261,3 +265,34 @@ def adaptive_max_pool1d(x: Any, output_size: Any) -> Tensor:
     array([[[3., 6.]]], dtype=float32)
     """
     return AdaptiveMaxPool1d.apply(x, output_size=output_size)
+
+
+def interpolate(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
+    """Resample x (N, C, L) or (N, C, H, W) to `size`, or by `scale_factor` (each output size
+    then floor(size * factor)), as PyTorch's F.interpolate: mode "nearest" (PyTorch's, the
+    floor of the scaled index), "nearest-exact", "linear" (3-D input) or "bilinear" (4-D),
+    with `align_corners` as PyTorch's. With recompute_scale_factor=True the scale comes from
+    the sizes, not the factor. Differentiable; the gradient folds each output back onto the
+    inputs it took.
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, interpolate
+    >>> interpolate(Tensor([[[1.0, 2.0]]]), scale_factor=2).data
+    array([[[1., 1., 2., 2.]]], dtype=float32)
+    >>> interpolate(Tensor([[[0.0, 4.0]]]), size=4, mode="linear").data
+    array([[[0., 1., 3., 4.]]], dtype=float32)
+    """
+    if antialias:
+        raise OpError("interpolate: antialias=True is not supported")
+    if recompute_scale_factor and scale_factor is not None:
+        data = x.data if isinstance(x, Tensor) else x
+        spatial = getattr(data, "shape", ())[2:]
+        factors = scale_factor if isinstance(scale_factor, (tuple, list)) else \
+            (scale_factor,) * len(spatial)
+        if len(factors) == len(spatial):
+            size = tuple([int(np.floor(n * float(f))) for n, f in zip(spatial, factors)])
+            scale_factor = None
+    return Interpolate.apply(x, size=size, scale_factor=scale_factor, mode=mode,
+                             align_corners=align_corners)

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                           adaptive_max_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d,
-                          conv_transpose2d, max_pool1d, max_pool2d)
+                          conv_transpose2d, interpolate, max_pool1d, max_pool2d)
 from ..memory import aligned
 from ..ops.combine import PAD_MODES
 from ..tensor_ops import pad
@@ -31,7 +31,7 @@ from .module import Module
 
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
            "AvgPool1d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool1d",
-           "MaxPool2d"]
+           "MaxPool2d", "Upsample"]
 
 
 # a conv layer's padding_mode: PyTorch's names (PAD_MODES also takes numpy's)
@@ -340,3 +340,32 @@ class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
 
     def forward(self, x: Any) -> Tensor:
         return adaptive_max_pool1d(x, self.output_size)
+
+
+class Upsample(Module):
+    """`torch.nn.Upsample`: `interpolate` to `size` or by `scale_factor` (kept as a float, as
+    PyTorch keeps it).
+
+    >>> Upsample(scale_factor=2)(np.zeros((1, 3, 4, 4), dtype=np.float32)).shape
+    (1, 3, 8, 8)
+    """
+
+    def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                 align_corners: bool | None = None,
+                 recompute_scale_factor: bool | None = None) -> None:
+        self.size = size
+        self.scale_factor = (tuple(float(f) for f in scale_factor)
+                             if isinstance(scale_factor, (tuple, list))
+                             else float(scale_factor) if scale_factor else None)
+        self.mode = mode
+        self.align_corners = align_corners
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, x: Any) -> Tensor:
+        return interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners,
+                           self.recompute_scale_factor)
+
+    def extra_repr(self) -> str:  # PyTorch's
+        what = (f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None
+                else f"size={self.size!r}")
+        return f"{what}, mode={self.mode!r}"
