@@ -609,28 +609,27 @@ def avg_pool2d_ref(x: np.ndarray, kernel_size: Any, stride: Any = None, padding:
     return out
 
 
-def adaptive_avg_pool2d_ref(x: np.ndarray, output_size: Any) -> np.ndarray:
-    """PyTorch's windows: rows floor(i * H / oh) to ceil((i + 1) * H / oh), likewise columns."""
+def _adaptive_ref(x: np.ndarray, output_size: Any,
+                  reduce: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """PyTorch's windows: rows floor(i * H / oh) to ceil((i + 1) * H / oh), likewise columns;
+    each window reduced to one value."""
     oh, ow = _two(output_size)
     (h, w), oh, ow = x.shape[2:], oh or x.shape[2], ow or x.shape[3]
     out = np.zeros(x.shape[:2] + (oh, ow), dtype=x.dtype)
     for i in range(oh):
         for j in range(ow):
             window = x[:, :, i * h // oh:-(-(i + 1) * h // oh), j * w // ow:-(-(j + 1) * w // ow)]
-            out[:, :, i, j] = window.sum(axis=(2, 3)) / (window.shape[2] * window.shape[3])
+            out[:, :, i, j] = reduce(window)
     return out
+
+
+def adaptive_avg_pool2d_ref(x: np.ndarray, output_size: Any) -> np.ndarray:
+    return _adaptive_ref(x, output_size,
+                         lambda w: w.sum(axis=(2, 3)) / (w.shape[2] * w.shape[3]))
 
 
 def adaptive_max_pool2d_ref(x: np.ndarray, output_size: Any) -> np.ndarray:
-    """PyTorch's adaptive windows, each one's maximum."""
-    oh, ow = _two(output_size)
-    (h, w), oh, ow = x.shape[2:], oh or x.shape[2], ow or x.shape[3]
-    out = np.zeros(x.shape[:2] + (oh, ow), dtype=x.dtype)
-    for i in range(oh):
-        for j in range(ow):
-            window = x[:, :, i * h // oh:-(-(i + 1) * h // oh), j * w // ow:-(-(j + 1) * w // ow)]
-            out[:, :, i, j] = window.max(axis=(2, 3))
-    return out
+    return _adaptive_ref(x, output_size, lambda w: w.max(axis=(2, 3)))
 
 
 def adaptive_max_pool1d_ref(x: np.ndarray, output_size: int) -> np.ndarray:

@@ -160,28 +160,23 @@ class Pad(Function):
         return np.pad(x, widths, mode=np_mode)
 
     def backward(ctx, grad):
-        if ctx.mode == "constant":
-            return grad[ctx.inner]
+        return grad[ctx.inner] if ctx.mode == "constant" else ctx._folded(grad, _fold)
+
+    def backward_graph(ctx, grad, out):
+        return grad[ctx.inner] if ctx.mode == "constant" else ctx._folded(grad, _fold_tensor)
+
+    def _folded(ctx, grad, fold):
         # np.pad pads one axis after another, so the gradient folds back the same way, last
         # axis first: each padded row or column is added into the one it copies.
         for axis in reversed(range(grad.ndim)):
             before, after = ctx.widths[axis]
             if before or after:
-                grad = _fold(grad, axis, before, after, ctx.mode)
+                grad = fold(grad, axis, before, after, ctx.mode)
         return grad
 
     def viz_detail(ctx) -> str:  # e.g. "reflect, widths (0, 0), (0, 0), (1, 1)"
         name = {"edge": "replicate", "wrap": "circular"}.get(ctx.mode, ctx.mode)
         return f"{name}, widths " + ", ".join(str(pair) for pair in ctx.widths)
-
-    def backward_graph(ctx, grad, out):
-        if ctx.mode == "constant":
-            return grad[ctx.inner]
-        for axis in reversed(range(grad.ndim)):
-            before, after = ctx.widths[axis]
-            if before or after:
-                grad = _fold_tensor(grad, axis, before, after, ctx.mode)
-        return grad
 
 
 def _check_widths(shape, widths, mode, np_mode):

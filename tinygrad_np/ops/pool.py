@@ -361,6 +361,26 @@ def _uneven_average(ctx: Any, x: Any, size: Pair) -> Any:
     return rows @ x @ cols.T / counts
 
 
+class _OnLines:
+    """What a 1-D pool adds to its 2-D one: its (N, C, L) gradient goes in as (N, C, 1, L),
+    and comes back out as (N, C, L) (forward does the same to the input)."""
+
+    __slots__ = ()
+
+    def backward(ctx, grad):
+        return super().backward(grad[:, :, None])[:, :, 0]
+
+    def backward_graph(ctx, grad, out):
+        return _flat(super().backward_graph(_tall(grad), out))
+
+
+def _size1d(op: str, x: Any, output_size: Any) -> int:
+    """An adaptive 1-D pool's output size: an int (or a 1-tuple), None keeping the input's."""
+    if output_size is None or output_size == (None,):
+        return int(x.shape[2])
+    return _single(output_size, "output_size", op, 1)
+
+
 def _adaptive_windows(size: int, out: int) -> tuple[Any, Any]:
     """PyTorch's adaptive windows along one axis: starts floor(i * size / out), lengths up to
     ceil((i + 1) * size / out)."""
@@ -443,7 +463,7 @@ class AdaptiveMaxPool2d(Function):
         return f"output {ctx.rows.shape[2]}x{ctx.rows.shape[3]}"
 
 
-class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+class AdaptiveMaxPool1d(_OnLines, AdaptiveMaxPool2d):
     """`AdaptiveMaxPool2d` on (N, C, L)."""
 
     __slots__ = ()
@@ -451,15 +471,9 @@ class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
     def forward(ctx, x, output_size):
         op = "adaptive_max_pool1d"
         check_ndim(op, "input", x, 3, "(N, C, L)")
-        size = x.shape[2] if output_size is None or output_size == (None,) else \
-            _single(output_size, "output_size", op, 1)
-        return AdaptiveMaxPool2d.forward(ctx, x[:, :, None], (1, size))[:, :, 0]
+        return AdaptiveMaxPool2d.forward(ctx, x[:, :, None], (1, _size1d(op, x, output_size)))[
+            :, :, 0]
 
-    def backward(ctx, grad):
-        return AdaptiveMaxPool2d.backward(ctx, grad[:, :, None])[:, :, 0]
-
-    def backward_graph(ctx, grad, out):
-        return _flat(AdaptiveMaxPool2d.backward_graph(ctx, _tall(grad), out))
 
     def viz_detail(ctx) -> str:
         return f"output {ctx.rows.shape[3]}"
@@ -482,7 +496,7 @@ def _pool1d_args(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any,
     return kernel, step, pad_, spread
 
 
-class MaxPool1d(MaxPool2d):
+class MaxPool1d(_OnLines, MaxPool2d):
     """`MaxPool2d` on (N, C, L): the largest value of each window, ties as there."""
 
     __slots__ = ()
@@ -492,17 +506,12 @@ class MaxPool1d(MaxPool2d):
         return MaxPool2d.forward(ctx, x[:, :, None], (1, k), (1, s), (0, p), (1, d),
                                  ceil_mode)[:, :, 0]
 
-    def backward(ctx, grad):
-        return MaxPool2d.backward(ctx, grad[:, :, None])[:, :, 0]
-
-    def backward_graph(ctx, grad, out):
-        return _flat(MaxPool2d.backward_graph(ctx, _tall(grad), out))
 
     def viz_detail(ctx) -> str:
         return _detail(ctx.kernel[1:], ctx.stride[1:], ctx.padding[1:], ctx.dilation[1:])
 
 
-class AvgPool1d(AvgPool2d):
+class AvgPool1d(_OnLines, AvgPool2d):
     """`AvgPool2d` on (N, C, L)."""
 
     __slots__ = ()
@@ -513,17 +522,12 @@ class AvgPool1d(AvgPool2d):
         return AvgPool2d.forward(ctx, x[:, :, None], (1, k), (1, s), (0, p), ceil_mode,
                                  count_include_pad)[:, :, 0]
 
-    def backward(ctx, grad):
-        return AvgPool2d.backward(ctx, grad[:, :, None])[:, :, 0]
-
-    def backward_graph(ctx, grad, out):
-        return _flat(AvgPool2d.backward_graph(ctx, _tall(grad), out))
 
     def viz_detail(ctx) -> str:
         return _detail(ctx.kernel[1:], ctx.stride[1:], ctx.padding[1:])
 
 
-class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+class AdaptiveAvgPool1d(_OnLines, AdaptiveAvgPool2d):
     """`AdaptiveAvgPool2d` on (N, C, L), PyTorch's windows."""
 
     __slots__ = ()
@@ -531,15 +535,9 @@ class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
     def forward(ctx, x, output_size):
         op = "adaptive_avg_pool1d"
         check_ndim(op, "input", x, 3, "(N, C, L)")
-        size = x.shape[2] if output_size is None or output_size == (None,) else \
-            _single(output_size, "output_size", op, 1)
-        return AdaptiveAvgPool2d.forward(ctx, x[:, :, None], (1, size))[:, :, 0]
+        return AdaptiveAvgPool2d.forward(ctx, x[:, :, None], (1, _size1d(op, x, output_size)))[
+            :, :, 0]
 
-    def backward(ctx, grad):
-        return AdaptiveAvgPool2d.backward(ctx, grad[:, :, None])[:, :, 0]
-
-    def backward_graph(ctx, grad, out):
-        return _flat(AdaptiveAvgPool2d.backward_graph(ctx, _tall(grad), out))
 
     def viz_detail(ctx) -> str:
         if ctx.sums is None:
