@@ -220,7 +220,7 @@ class AvgPool2d(Function):
             raise OpError(f"{op}: divisor_override must be None or an int >= 1, got "
                           f"{divisor_override!r}")
         if divisor_override is not None:
-            divisor: Any = int(divisor_override)
+            divisor = int(divisor_override)
         elif count_include_pad and extra == (0, 0):
             divisor = kernel[0] * kernel[1]
         else:

@@ -83,7 +83,7 @@ class Interpolate(Function):
         spatial = x.shape[2:]
         if size is not None:
             sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,) * dims
-            factors: tuple[Any, ...] = (None,) * dims
+            factors = (None,) * dims
             what = "size"
         else:
             factors = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) \
