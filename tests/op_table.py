@@ -1265,6 +1265,24 @@ def layer_norm_case(draw: Any) -> Case:
 
 
 @st.composite
+def group_norm_case(draw: Any) -> Case:
+    groups, per_group = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    positions = tuple(draw(st.integers(1, 3)) for _ in range(draw(st.integers(0, 2))))
+    channels = groups * per_group
+    # at least two elements per group, or its variance is 0 and the gradient all noise
+    shape = (draw(st.integers(1, 2)), channels) + (positions or (2,))
+    return Case((draw(arrays(shape, DISTINCT, unique=True)), draw(arrays((channels,))),
+                 draw(arrays((channels,)))), {"num_groups": groups})
+
+
+def _group_norm_ref(a: np.ndarray, w: np.ndarray, b: np.ndarray, num_groups: int) -> np.ndarray:
+    grouped = a.reshape(a.shape[0], num_groups, -1)
+    normal = _normalize_ref(grouped, (2,)).reshape(a.shape)
+    per_channel = (-1,) + (1,) * (a.ndim - 2)
+    return normal * w.reshape(per_channel) + b.reshape(per_channel)
+
+
+@st.composite
 def embedding_case(draw: Any) -> Case:
     rows, dim = draw(st.integers(1, 5)), draw(st.integers(1, 4))
     index_shape = draw(hnp.array_shapes(min_dims=1, max_dims=2, max_side=5))
@@ -1288,6 +1306,8 @@ NORMALIZATION = [
           lambda a, w, b, normalized_shape: _normalize_ref(
               a, tuple(range(a.ndim - len(normalized_shape), a.ndim))) * w + b,
           layer_norm_case(), exact=False),
+    _spec("group_norm", lambda x, w, b, num_groups: tg.group_norm(x, num_groups, w, b),
+          _group_norm_ref, group_norm_case(), exact=False),
     _spec("embedding", lambda w, indices: tg.embedding(indices, w),
           lambda w, indices: w[indices], embedding_case()),
 ]

@@ -190,3 +190,20 @@ def test_channel_dropout_layers_follow_train_and_eval():
     np.testing.assert_array_equal(drop.eval()(x).data, x)
     seq = np.ones((2, 8, 5), dtype=np.float32)
     np.testing.assert_array_equal(nn.Dropout1d(0.3).eval()(seq).data, seq)
+
+
+def test_group_norm_layer_normalises_each_group_and_reads_like_pytorchs():
+    x = np.arange(24.0).reshape(2, 4, 3) ** 2
+    norm = nn.GroupNorm(2, 4, dtype=np.float64)
+    out = norm(x).data
+    for n in range(2):
+        for group in (slice(0, 2), slice(2, 4)):
+            part = out[n, group]
+            assert abs(part.mean()) < 1e-12 and abs(part.var() - 1) < 1e-4
+    assert [p.shape for p in norm.parameters()] == [(4,), (4,)]
+    assert repr(norm) == "GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)"
+    assert nn.GroupNorm(2, 4, affine=False).parameters() == []
+    with pytest.raises(ValueError, match=r"GroupNorm: num_channels \(6\) must be divisible"):
+        nn.GroupNorm(4, 6)
+    with pytest.raises(OpError, match=r"group_norm: input of shape \(2, 6\) must be"):
+        tg.group_norm(np.ones((2, 6)), 4)

@@ -22,11 +22,10 @@ from .functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_
                          softmax_cross_entropy, sqrt, tanh)
 from .creation import arange, eye, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, clamp, clip,
-                         concatenate, cos, cumsum, dropout, dropout1d, dropout2d, elu,
-                         embedding, erf, expand, expm1,
-                         flip, gelu, layer_norm, leaky_relu, log1p, logsumexp, maximum, minimum,
-                         norm, pad, prod, silu, sin, softplus, split, square, squeeze, stack, std,
-                         unsqueeze, var, where)
+                         concatenate, cos, cumsum, dropout, dropout1d, dropout2d, elu, embedding,
+                         erf, expand, expm1, flip, gelu, group_norm, layer_norm, leaky_relu,
+                         log1p, logsumexp, maximum, minimum, norm, pad, prod, silu, sin, softplus,
+                         split, square, squeeze, stack, std, unsqueeze, var, where)
 from .nn.loss import binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
 
 from . import datasets, hooks, metrics, nn, optim, random, recycle, viz  # noqa: E402
@@ -52,7 +51,7 @@ __all__ = [
     "broadcast_to", "expand", "flip", "pad",
     # neural-net layers as functions, losses
     "softmax", "log_softmax", "softmax_cross_entropy", "dropout", "dropout1d", "dropout2d",
-    "batch_norm", "layer_norm",
+    "batch_norm", "layer_norm", "group_norm",
     "embedding", "conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "adaptive_max_pool2d", "adaptive_max_pool1d", "interpolate", "mse_loss",

@@ -23,7 +23,7 @@ import numpy as np
 from .function import OpError
 from .ops.activation import Elu, Erf, Gelu, LeakyRelu, Silu, Softplus
 from .ops.combine import BroadcastTo, Cat, Flip, Pad, Stack
-from .ops.normalization import BatchNorm, Dropout, Embedding, LayerNorm
+from .ops.normalization import BatchNorm, Dropout, Embedding, GroupNorm, LayerNorm
 from .ops.pointwise import Clip, Cos, Expm1, Log1p, Maximum, Minimum, Sin, Square, Where
 from .ops.reduce import ArgMax, ArgMin
 from .ops.shape import GetItem, Reshape
@@ -453,6 +453,20 @@ def layer_norm(x: Any, normalized_shape: Any, weight: Any = None, bias: Any = No
              else tuple(normalized_shape))
     affine = [t for t in (weight, bias) if t is not None]
     return LayerNorm.apply(x, *affine, normalized_shape=tuple([int(n) for n in shape]), eps=eps,
+                           has_weight=weight is not None, has_bias=bias is not None)
+
+
+def group_norm(x: Any, num_groups: int, weight: Any = None, bias: Any = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise x (N, C, ...) over each group of C // num_groups channels (and all their
+    positions), then scale and shift each channel by `weight` and `bias` (C,), as PyTorch's
+    F.group_norm.
+
+    >>> np.round(group_norm(Tensor([[[1.0], [3.0], [5.0], [9.0]]]), 2).data[0, :, 0], 4).tolist()
+    [-1.0, 1.0, -1.0, 1.0]
+    """
+    affine = [t for t in (weight, bias) if t is not None]
+    return GroupNorm.apply(x, *affine, num_groups=num_groups, eps=eps,
                            has_weight=weight is not None, has_bias=bias is not None)
 
 

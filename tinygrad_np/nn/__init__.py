@@ -17,7 +17,7 @@ from .layers import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
 from .normalization import (BatchNorm1d, BatchNorm2d, Dropout, Dropout1d, Dropout2d, Embedding,
-                            LayerNorm)
+                            GroupNorm, LayerNorm)
 from .utils import clip_grad_norm_
 
 __all__ = ["CheckpointError", "Linear", "LoadResult", "Module", "ReLU", "Sequential", "Sigmoid",
@@ -28,7 +28,7 @@ __all__ += ["ELU", "GELU", "BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "
             "Parameter", "SiLU", "Softmax", "Softplus", "is_parameter"]
 # ops branch: layers with a training mode, and the lookup table
 __all__ += ["BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d", "Embedding",
-            "LayerNorm"]
+            "GroupNorm", "LayerNorm"]
 # conv branch: convolution and pooling layers
 __all__ += ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
             "AvgPool1d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool1d",

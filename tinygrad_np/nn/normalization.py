@@ -22,12 +22,13 @@ import numpy as np
 from ..function import OpError
 from ..memory import aligned
 from ..tensor import Tensor
-from ..tensor_ops import batch_norm, dropout, dropout1d, dropout2d, embedding, layer_norm
+from ..tensor_ops import (batch_norm, dropout, dropout1d, dropout2d, embedding, group_norm,
+                          layer_norm)
 from .init import RngLike, as_rng
 from .module import Module
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d", "Embedding",
-           "LayerNorm"]
+           "GroupNorm", "LayerNorm"]
 
 
 def _positive_int(value: Any, what: str, owner: str) -> int:
@@ -187,6 +188,35 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}")
+
+
+class GroupNorm(Module):
+    """`torch.nn.GroupNorm`: normalise (N, C, ...) over groups of C // num_groups channels,
+    then scale and shift each channel by `weight` (ones) and `bias` (zeros).
+
+    >>> GroupNorm(2, 4)(np.arange(16.0, dtype=np.float32).reshape(2, 4, 2)).shape
+    (2, 4, 2)
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, bias: bool = True, dtype: Any = np.float32) -> None:
+        self.num_groups = _positive_int(num_groups, "num_groups", "GroupNorm")
+        self.num_channels = _positive_int(num_channels, "num_channels", "GroupNorm")
+        if self.num_channels % self.num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
+        self.eps, self.affine, self.has_bias = float(eps), bool(affine), bool(bias)
+        self.weight = (Tensor(aligned(np.ones(self.num_channels, dtype=dtype)),
+                              requires_grad=True, name="weight") if affine else None)
+        self.bias = (Tensor(aligned(np.zeros(self.num_channels, dtype=dtype)),
+                            requires_grad=True, name="bias") if affine and bias else None)
+
+    def forward(self, x: Any) -> Tensor:
+        return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:  # PyTorch's
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
+                f"affine={self.affine}, bias={self.has_bias}")
 
 
 class Embedding(Module):

@@ -205,6 +205,75 @@ class LayerNorm(Function):
         return tuple(grads) if len(grads) > 1 else grads[0]
 
 
+class GroupNorm(Function):
+    """Normalise x (N, C, ...) over each group of C // num_groups channels and all their
+    positions, then scale and shift each channel by `weight` and `bias` (optional inputs
+    of shape (C,)), as PyTorch's group_norm: layer norm's formulas on the (N, groups, rest)
+    view."""
+
+    __slots__ = ("xhat", "inv_std", "groups", "has_weight", "has_bias", "eps")
+
+    def forward(ctx, x, *affine, num_groups=1, eps=1e-5, has_weight=False, has_bias=False):
+        groups = num_groups
+        if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+            raise OpError(f"group_norm: num_groups must be an int >= 1, got {num_groups!r}")
+        if x.ndim < 2 or x.shape[1] % groups:
+            raise OpError(f"group_norm: input of shape {x.shape} must be (N, C, ...) with C "
+                          f"divisible by num_groups={groups}")
+        weight = affine[0] if has_weight else None
+        bias = affine[-1] if has_bias else None
+        c = x.shape[1]
+        for what, array in (("weight", weight), ("bias", bias)):
+            if array is not None and array.shape != (c,):
+                raise OpError(f"group_norm: {what} must have shape ({c},), one per channel "
+                              f"of input {x.shape}, got {array.shape}")
+        grouped = x.reshape(x.shape[0], int(groups), -1)
+        centred = grouped - grouped.mean(axis=2, keepdims=True)
+        inv_std = 1 / np.sqrt((centred * centred).mean(axis=2, keepdims=True) + eps)
+        xhat = (centred * inv_std).reshape(x.shape)
+        ctx.xhat, ctx.inv_std, ctx.groups = xhat, inv_std, int(groups)
+        ctx.has_weight, ctx.has_bias, ctx.eps = has_weight, has_bias, eps
+        ctx.save_for_backward(weight)
+        out = xhat if weight is None else xhat * _per_channel(weight, x.ndim)
+        return out if bias is None else out + _per_channel(bias, x.ndim)
+
+    def backward(ctx, grad):
+        weight, = ctx.saved_tensors
+        return _group_norm_grads(ctx, grad, ctx.xhat, ctx.inv_std, weight)
+
+    def backward_graph(ctx, grad, out):  # backward's formulas, xhat recomputed from x
+        x = ctx.parents[0]
+        weight = ctx.parents[1] if ctx.has_weight else None
+        grouped = x.reshape(x.shape[0], ctx.groups, -1)
+        centred = grouped - grouped.mean(axis=2, keepdims=True)
+        inv_std = 1 / ((centred * centred).mean(axis=2, keepdims=True) + ctx.eps).sqrt()
+        return _group_norm_grads(ctx, grad, (centred * inv_std).reshape(x.shape), inv_std,
+                                 weight)
+
+
+def _per_channel(array, ndim):
+    """A (C,) array (or Tensor) shaped to meet (N, C, ...)."""
+    return array.reshape((-1,) + (1,) * (ndim - 2))
+
+
+def _group_norm_grads(ctx, grad, xhat, inv_std, weight):
+    """GroupNorm's gradients, on arrays or on Tensors alike."""
+    needs = ctx.needs_input_grad
+    shape = xhat.shape
+    others = (0,) + tuple(range(2, len(shape)))  # the axes a channel's weight is shared over
+    grads = [None]
+    if needs[0]:
+        scaled = grad if weight is None else grad * _per_channel(weight, len(shape))
+        grouped = _normalized_backward(scaled.reshape(shape[0], ctx.groups, -1),
+                                       xhat.reshape(shape[0], ctx.groups, -1), inv_std, (2,))
+        grads[0] = grouped.reshape(shape)
+    if ctx.has_weight:
+        grads.append((grad * xhat).sum(axis=others) if needs[1] else None)
+    if ctx.has_bias:
+        grads.append(grad.sum(axis=others) if needs[-1] else None)
+    return tuple(grads) if len(grads) > 1 else grads[0]
+
+
 class Embedding(Function):
     """Rows of `weight` picked by integer `indices`: out[..., :] = weight[indices[...], :].
     The backward adds the gradients of repeated indices into their row; the row
