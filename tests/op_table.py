@@ -829,6 +829,27 @@ def pred_target_case(draw: Any, apart: bool = False) -> Case:
 
 
 @st.composite
+def smooth_case(draw: Any, name: str) -> Case:
+    """|pred - target| kept 0.2 or more from the width, where the second derivative jumps."""
+    shape = draw(SHAPES)
+    width = draw(st.sampled_from([0.5, 1.0, 2.0]))
+    pred = draw(arrays(shape))
+    offset = draw(arrays(shape, REAL))
+    offset = np.where(np.abs(np.abs(offset) - width) < 0.2, offset + 0.5, offset)
+    return Case((pred, pred + offset), {"reduction": draw(REDUCTION), name: width})
+
+
+def _smooth_l1_ref(a: np.ndarray, b: np.ndarray, reduction: str, beta: float) -> np.ndarray:
+    d = np.abs(a - b)
+    return _reduce_ref(np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+
+
+def _huber_ref(a: np.ndarray, b: np.ndarray, reduction: str, delta: float) -> np.ndarray:
+    d = np.abs(a - b)
+    return _reduce_ref(np.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
+
+
+@st.composite
 def bce_case(draw: Any, with_pos_weight: bool = False) -> Case:
     shape = draw(ND_SHAPES)
     logits, target = draw(arrays(shape, WIDE)), draw(arrays(shape, _floats(0.0, 1.0)))
@@ -906,6 +927,9 @@ LOSS = [
           pred_target_case(apart=True), exact=False),
     _spec("bce_with_logits", tg.binary_cross_entropy_with_logits, _bce_ref, bce_case(),
           exact=False),
+    _spec("smooth_l1_loss", tg.smooth_l1_loss, _smooth_l1_ref, smooth_case("beta"),
+          exact=False),
+    _spec("huber_loss", tg.huber_loss, _huber_ref, smooth_case("delta"), exact=False),
     _spec("bce_with_logits_pos_weight",
           lambda x, t, w, reduction: tg.binary_cross_entropy_with_logits(
               x, t, pos_weight=w, reduction=reduction), _bce_ref, bce_case(True), exact=False),

@@ -631,3 +631,29 @@ def test_bad_weights_are_refused() -> None:
                                       r"values from -1 to 3 \(rows labelled ignore_index=-100 "
                                       r"are skipped\)"):
         tg.nll_loss(Tensor(Z), np.array([-1, -100, 3]))
+
+
+# PyTorch 2.13.0+cpu: d = [-3, -1, -0.25, 0, 0.5, 1, 2.5] (pred - target, target 0)
+#   F.smooth_l1_loss(d, 0 * d, reduction="none", beta=1.0)
+#   F.huber_loss(d, 0 * d, reduction="none", delta=1.5), and the gradients of their sums
+SMOOTH_D = np.array([-3.0, -1.0, -0.25, 0.0, 0.5, 1.0, 2.5])
+
+
+@pytest.mark.parametrize("loss, expected, slope", [
+    (lambda p: tg.smooth_l1_loss(p, np.zeros(7), "none", beta=1.0),
+     [2.5, 0.5, 0.03125, 0.0, 0.125, 0.5, 2.0], [-1, -1, -0.25, 0, 0.5, 1, 1]),
+    (lambda p: tg.huber_loss(p, np.zeros(7), "none", delta=1.5),
+     [3.375, 0.5, 0.03125, 0.0, 0.125, 0.5, 2.625], [-1.5, -1, -0.25, 0, 0.5, 1, 1.5]),
+    (lambda p: tg.nn.SmoothL1Loss("none", beta=0.0)(p, np.zeros(7)),  # beta 0: L1
+     np.abs(SMOOTH_D), np.sign(SMOOTH_D)),
+])
+def test_smooth_l1_and_huber_match_pytorch(loss, expected, slope) -> None:
+    pred = Tensor(SMOOTH_D, requires_grad=True)
+    out = loss(pred)
+    np.testing.assert_array_equal(out.data, expected)
+    out.sum().backward()
+    np.testing.assert_array_equal(pred.grad, slope)
+    with pytest.raises(OpError, match=r"smooth_l1_loss: beta must be a number >= 0"):
+        tg.smooth_l1_loss(Tensor(SMOOTH_D), np.zeros(7), beta=-1.0)
+    with pytest.raises(OpError, match=r"huber_loss: delta must be a number > 0"):
+        tg.huber_loss(Tensor(SMOOTH_D), np.zeros(7), delta=0.0)

@@ -26,7 +26,8 @@ from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, c
                          erf, expand, expm1, flip, gelu, group_norm, layer_norm, leaky_relu,
                          log1p, logsumexp, maximum, minimum, norm, pad, prod, silu, sin, softplus,
                          split, square, squeeze, stack, std, unsqueeze, var, where)
-from .nn.loss import binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
+from .nn.loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
+                      mse_loss, nll_loss, smooth_l1_loss)
 
 from . import datasets, hooks, metrics, nn, optim, random, recycle, viz  # noqa: E402
 from .metrics import accuracy  # noqa: E402
@@ -56,7 +57,7 @@ __all__ = [
     "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "adaptive_max_pool2d", "adaptive_max_pool1d", "interpolate", "mse_loss",
     "l1_loss", "binary_cross_entropy_with_logits",
-    "nll_loss", "cross_entropy", "accuracy",
+    "nll_loss", "cross_entropy", "smooth_l1_loss", "huber_loss", "accuracy",
     # subpackages
     "nn", "optim", "datasets", "metrics", "viz", "random", "hooks", "recycle",
 ]

@@ -14,7 +14,8 @@ from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, Adap
                    AvgPool1d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool1d, MaxPool2d,
                    Upsample)
 from .layers import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
-from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
+                   SmoothL1Loss)
 from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
 from .normalization import (BatchNorm1d, BatchNorm2d, Dropout, Dropout1d, Dropout2d, Embedding,
                             GroupNorm, LayerNorm)
@@ -33,3 +34,5 @@ __all__ += ["BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d", "
 __all__ += ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
             "AvgPool1d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool1d",
             "MaxPool2d", "Upsample"]
+# the robust regression losses
+__all__ += ["HuberLoss", "SmoothL1Loss"]

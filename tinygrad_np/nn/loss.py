@@ -24,9 +24,9 @@ from ..ops.nn import SoftmaxCrossEntropy
 from ..tensor import Tensor
 from .module import Module
 
-__all__ = ["BCEWithLogitsLoss", "CrossEntropyLoss", "L1Loss", "MSELoss", "NLLLoss",
-           "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss", "mse_loss",
-           "nll_loss"]
+__all__ = ["BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "MSELoss", "NLLLoss",
+           "SmoothL1Loss", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss",
+           "l1_loss", "mse_loss", "nll_loss", "smooth_l1_loss"]
 
 
 # -- functions ----------------------------------------------------------------------------------
@@ -46,6 +46,27 @@ def l1_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
     3.0
     """
     return ops.L1Loss.apply(pred, target, reduction=reduction)
+
+
+def smooth_l1_loss(pred: Any, target: Any, reduction: str = "mean", beta: float = 1.0
+                   ) -> Tensor:
+    """PyTorch's smooth L1: 0.5 * d**2 / beta where |d| < beta, else |d| - 0.5 * beta, for
+    d = pred - target (beta 0: the L1 loss). Shapes must be equal.
+
+    >>> smooth_l1_loss(Tensor([0.5, 3.0]), Tensor([0.0, 0.0]), reduction="none").tolist()
+    [0.125, 2.5]
+    """
+    return ops.SmoothL1Loss.apply(pred, target, reduction=reduction, width=beta,
+                                  kind="smooth_l1")
+
+
+def huber_loss(pred: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """PyTorch's Huber loss: 0.5 * d**2 where |d| < delta, else delta * (|d| - 0.5 * delta).
+
+    >>> huber_loss(Tensor([0.5, 3.0]), Tensor([0.0, 0.0]), reduction="none", delta=2.0).tolist()
+    [0.125, 4.0]
+    """
+    return ops.SmoothL1Loss.apply(pred, target, reduction=reduction, width=delta, kind="huber")
 
 
 def binary_cross_entropy_with_logits(logits: Any, target: Any, pos_weight: Any = None,
@@ -136,6 +157,28 @@ class L1Loss(_Loss):
 
     def forward(self, pred: Any, target: Any) -> Tensor:
         return l1_loss(pred, target, reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """`smooth_l1_loss` as a module."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, pred: Any, target: Any) -> Tensor:
+        return smooth_l1_loss(pred, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    """`huber_loss` as a module."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, pred: Any, target: Any) -> Tensor:
+        return huber_loss(pred, target, reduction=self.reduction, delta=self.delta)
 
 
 class BCEWithLogitsLoss(_Loss):

@@ -122,6 +122,53 @@ class L1Loss(_Elementwise):
         return ctx._graph_grads(_grad_scale(grad, sign.size, ctx.reduction) * sign)
 
 
+class SmoothL1Loss(_Elementwise):
+    """PyTorch's smooth_l1_loss (`kind` "smooth_l1", width `beta`: 0.5 * d**2 / beta inside,
+    |d| - 0.5 * beta outside) and huber_loss (`kind` "huber", width delta: 0.5 * d**2
+    inside, delta * (|d| - 0.5 * delta) outside), with |d| < width inside."""
+
+    __slots__ = ("width", "kind")
+
+    def forward(ctx, pred, target, reduction="mean", width=1.0, kind="smooth_l1"):
+        op = f"{kind}_loss"
+        name = "beta" if kind == "smooth_l1" else "delta"
+        if isinstance(width, bool) or not isinstance(width, (int, float)) or \
+                not (width >= 0 if kind == "smooth_l1" else width > 0):
+            raise OpError(f"{op}: {name} must be a number "
+                          f"{'>= 0' if kind == 'smooth_l1' else '> 0'}, got {width!r}")
+        diff = ctx._prepare(op, pred, target, reduction)
+        ctx.width, ctx.kind = float(width), kind
+        ctx.save_for_backward(diff)
+        size = np.abs(diff)
+        inside = size < width
+        if kind == "smooth_l1":
+            loss = size if not width else np.where(inside, 0.5 * diff * diff / width,
+                                                   size - 0.5 * width)
+        else:
+            loss = np.where(inside, 0.5 * diff * diff, width * (size - 0.5 * width))
+        return _reduce(loss, reduction)
+
+    def _slopes(ctx, diff):
+        """d(loss)/d(diff) = diff * inner + outer: inner the slope's factor inside the width,
+        outer its constant outside (both constants where the derivative exists)."""
+        inside = np.abs(diff) < ctx.width
+        outer = np.sign(diff) * ~inside * (1.0 if ctx.kind == "smooth_l1" else ctx.width)
+        inner = inside * (1.0 / ctx.width if ctx.kind == "smooth_l1" and ctx.width else 1.0)
+        return inner.astype(diff.dtype), outer.astype(diff.dtype)
+
+    def backward(ctx, grad):
+        diff, = ctx.saved_tensors
+        inner, outer = ctx._slopes(diff)
+        return ctx._grads((diff * inner + outer) * _grad_scale(grad, diff.size, ctx.reduction))
+
+    def backward_graph(ctx, grad, out):
+        pred, target = ctx.parents
+        diff = pred - cast_like(target, pred.dtype)
+        inner, outer = ctx._slopes(diff.data)
+        return ctx._graph_grads((diff * inner + outer)
+                                * _grad_scale(grad, diff.size, ctx.reduction))
+
+
 def _softplus_neg(x):
     """log(1 + exp(-x)), finite for every x: max(-x, 0) + log1p(exp(-|x|))."""
     return np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
