@@ -39,7 +39,7 @@ FORWARD_ATOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6}
 
 MODULES = ("elementwise", "linalg", "reduce", "shape", "nn",
            "pointwise", "activation", "statistics", "combine", "normalization", "loss", "conv",
-           "resample")
+           "resample", "hard")
 
 
 @dataclass(frozen=True)
@@ -1021,6 +1021,23 @@ POINTWISE = [
           lambda a, min, max: np.clip(a, min, max), clip_case("both")),
 ]
 
+def _AWAY_FROM(*kinks: float) -> st.SearchStrategy[float]:  # noqa: N802 - a strategy, as REAL
+    """Values in [-8, 8] at least 0.1 from each kink."""
+    return _floats(-8.0, 8.0).filter(lambda v: all(abs(v - k) >= 0.1 for k in kinks))
+
+
+def _slopes(w: np.ndarray, ndim: int) -> Any:
+    return w[0] if w.size == 1 else w.reshape((-1,) + (1,) * (ndim - 2))
+
+
+@st.composite
+def prelu_case(draw: Any) -> Case:
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    per_channel = len(shape) >= 2 and draw(st.booleans())
+    weight = draw(arrays((shape[1],) if per_channel else (1,)))
+    return Case((draw(arrays(shape, AWAY_FROM_ZERO)), weight), {})
+
+
 ACTIVATION = [
     _spec("erf", lambda x: x.erf(), _erf_ref, unary(WIDE), exact=False),
     _spec("fn_erf", tg.erf, _erf_ref, unary(), exact=False),
@@ -1042,6 +1059,22 @@ ACTIVATION = [
     _spec("gelu", tg.gelu, _gelu_ref, unary(WIDE), exact=False),
     _spec("gelu_tanh", lambda x: tg.gelu(x, approximate="tanh"), _gelu_tanh_ref, unary(WIDE),
           exact=False),
+    _spec("mish", tg.mish, lambda a: a * np.tanh(np.log1p(np.exp(a))), unary(WIDE),
+          exact=False),
+    _spec("logsigmoid", tg.logsigmoid, lambda a: -np.log1p(np.exp(-a)), unary(WIDE),
+          exact=False),
+    _spec("prelu", tg.prelu, lambda a, w: np.where(a > 0, a, a * _slopes(w, a.ndim)),
+          prelu_case()),
+]
+
+# the bounded and hard activations (ops/hard.py), on values 0.1 or more from their kinks
+HARD = [
+    _spec("hardtanh", tg.hardtanh, lambda a: np.clip(a, -1, 1), unary(_AWAY_FROM(-1, 1))),
+    _spec("relu6", tg.relu6, lambda a: np.clip(a, 0, 6), unary(_AWAY_FROM(0, 6))),
+    _spec("hardsigmoid", tg.hardsigmoid, lambda a: np.clip(a / 6 + 0.5, 0, 1),
+          unary(_AWAY_FROM(-3, 3)), exact=False),
+    _spec("hardswish", tg.hardswish, lambda a: a * np.clip(a + 3, 0, 6) / 6,
+          unary(_AWAY_FROM(-3, 3)), exact=False),
 ]
 
 
@@ -1343,7 +1376,7 @@ TABLE: tuple[OpSpec, ...] = tuple(
     + _in_module("pointwise", POINTWISE) + _in_module("activation", ACTIVATION)
     + _in_module("statistics", STATISTICS) + _in_module("combine", COMBINE)
     + _in_module("normalization", NORMALIZATION) + _in_module("loss", LOSS)
-    + _in_module("conv", CONV) + _in_module("resample", RESAMPLE))
+    + _in_module("conv", CONV) + _in_module("resample", RESAMPLE) + _in_module("hard", HARD))
 assert len({s.name for s in TABLE}) == len(TABLE), "op names in the table must be unique"
 
 

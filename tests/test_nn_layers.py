@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tinygrad_np as tg
-from tinygrad_np import Tensor, nn, numgrad, relu, sigmoid, tanh
+from tinygrad_np import OpError, Tensor, nn, numgrad, relu, sigmoid, tanh
 from tinygrad_np.nn import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh, init
 
 
@@ -187,6 +187,13 @@ ACTIVATIONS = [
      "Softplus(beta=2.0, threshold=5.0)"),
     (nn.Softmax(axis=0), lambda x: tg.softmax(x, axis=0), "Softmax(axis=0)"),
     (nn.LogSoftmax(), lambda x: tg.log_softmax(x, axis=-1), "LogSoftmax(axis=-1)"),
+    (nn.Hardtanh(-2.0, 2.0), lambda x: tg.hardtanh(x, -2.0, 2.0),
+     "Hardtanh(min_val=-2.0, max_val=2.0)"),
+    (nn.ReLU6(), tg.relu6, "ReLU6()"),
+    (nn.Hardsigmoid(), tg.hardsigmoid, "Hardsigmoid()"),
+    (nn.Hardswish(), tg.hardswish, "Hardswish()"),
+    (nn.Mish(), tg.mish, "Mish()"),
+    (nn.LogSigmoid(), tg.logsigmoid, "LogSigmoid()"),
 ]
 
 
@@ -234,3 +241,19 @@ def test_activation_modules_compose_in_sequential_with_eval() -> None:
     assert model.eval() is model and not model[1].training
     with pytest.raises(ValueError, match="GELU: approximate must be 'none' or 'tanh'"):
         nn.GELU("erf")
+
+
+def test_prelu_learns_its_slopes() -> None:
+    x = Tensor(np.array([[-2.0, 1.0, -4.0], [3.0, -1.0, 2.0]]), requires_grad=True)
+    one = nn.PReLU(dtype=np.float64)
+    out = one(x)
+    np.testing.assert_array_equal(out.data, [[-0.5, 1.0, -1.0], [3.0, -0.25, 2.0]])
+    out.sum().backward()
+    assert one.weight.grad.tolist() == [-7.0]  # the negative inputs' sum
+    per_channel = nn.PReLU(3, init=0.1, dtype=np.float64)
+    per_channel(x).sum().backward()
+    assert per_channel.weight.grad.tolist() == [-2.0, -1.0, -4.0]
+    assert repr(per_channel) == "PReLU(num_parameters=3)"
+    assert [p.name for p in per_channel.parameters()] == ["weight"]
+    with pytest.raises(OpError, match=r"prelu: weight of shape \(2,\) must be \(1,\) or one"):
+        tg.prelu(x, np.ones(2))

@@ -23,9 +23,10 @@ from .functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_
 from .creation import arange, eye, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, clamp, clip,
                          concatenate, cos, cumsum, dropout, dropout1d, dropout2d, elu, embedding,
-                         erf, expand, expm1, flip, gelu, group_norm, layer_norm, leaky_relu,
-                         log1p, logsumexp, maximum, minimum, norm, pad, prod, silu, sin, softplus,
-                         split, square, squeeze, stack, std, unsqueeze, var, where)
+                         erf, expand, expm1, flip, gelu, group_norm, hardsigmoid, hardswish,
+                         hardtanh, layer_norm, leaky_relu, log1p, logsigmoid, logsumexp, maximum,
+                         minimum, mish, norm, pad, prelu, prod, relu6, silu, sin, softplus, split,
+                         square, squeeze, stack, std, unsqueeze, var, where)
 from .nn.loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
                       mse_loss, nll_loss, smooth_l1_loss)
 
@@ -45,7 +46,8 @@ __all__ = [
     # elementwise and activations
     "exp", "log", "sqrt", "relu", "sigmoid", "tanh", "sin", "cos", "log1p", "expm1", "square",
     "erf", "maximum", "minimum", "where", "clip", "clamp", "leaky_relu", "elu", "softplus",
-    "silu", "gelu",
+    "silu", "gelu", "hardtanh", "relu6", "hardsigmoid", "hardswish", "mish", "logsigmoid",
+    "prelu",
     # reductions, linear algebra, shapes
     "var", "std", "prod", "logsumexp", "norm", "cumsum", "argmax", "argmin", "matmul", "dot",
     "l2", "cat", "concatenate", "stack", "split", "chunk", "squeeze", "unsqueeze",

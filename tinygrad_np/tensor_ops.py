@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from .function import OpError
-from .ops.activation import Elu, Erf, Gelu, LeakyRelu, Silu, Softplus
+from .ops.activation import Elu, Erf, Gelu, LeakyRelu, LogSigmoid, Mish, PRelu, Silu, Softplus
+from .ops.hard import Hardsigmoid, Hardswish, Hardtanh
 from .ops.combine import BroadcastTo, Cat, Flip, Pad, Stack
 from .ops.normalization import BatchNorm, Dropout, Embedding, GroupNorm, LayerNorm
 from .ops.pointwise import Clip, Cos, Expm1, Log1p, Maximum, Minimum, Sin, Square, Where
@@ -135,6 +136,57 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 def silu(x: Any) -> Tensor:
     """x * sigmoid(x)."""
     return Silu.apply(x)
+
+
+def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """x clipped to [min_val, max_val]; the gradient passes strictly inside (PyTorch's).
+
+    >>> hardtanh(Tensor([-2.0, 0.5, 3.0])).tolist()
+    [-1.0, 0.5, 1.0]
+    """
+    return Hardtanh.apply(x, min_val=min_val, max_val=max_val)
+
+
+def relu6(x: Any) -> Tensor:
+    """min(max(x, 0), 6): `hardtanh(x, 0, 6)`."""
+    return Hardtanh.apply(x, min_val=0.0, max_val=6.0)
+
+
+def hardsigmoid(x: Any) -> Tensor:
+    """relu6(x + 3) / 6, PyTorch's piecewise-linear sigmoid.
+
+    >>> hardsigmoid(Tensor([-4.0, 0.0, 1.5])).tolist()
+    [0.0, 0.5, 0.75]
+    """
+    return Hardsigmoid.apply(x)
+
+
+def hardswish(x: Any) -> Tensor:
+    """x * relu6(x + 3) / 6 (MobileNetV3's).
+
+    >>> hardswish(Tensor([-4.0, 1.0, 4.0])).tolist()
+    [0.0, 0.6666666865348816, 4.0]
+    """
+    return Hardswish.apply(x)
+
+
+def mish(x: Any) -> Tensor:
+    """x * tanh(softplus(x))."""
+    return Mish.apply(x)
+
+
+def logsigmoid(x: Any) -> Tensor:
+    """log(sigmoid(x)), finite for any x.
+
+    >>> logsigmoid(Tensor([-1000.0, 0.0])).tolist()
+    [-1000.0, -0.6931471824645996]
+    """
+    return LogSigmoid.apply(x)
+
+
+def prelu(x: Any, weight: Any) -> Tensor:
+    """x for x > 0, weight * x otherwise; weight (1,) or one learned slope per channel."""
+    return PRelu.apply(x, weight)
 
 
 def gelu(x: Any, approximate: str = "none") -> Tensor:

@@ -7,7 +7,8 @@
 (2, 3)
 """
 from . import init
-from .activation import ELU, GELU, LeakyReLU, LogSoftmax, SiLU, Softmax, Softplus
+from .activation import (ELU, GELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid,
+                         LogSoftmax, Mish, PReLU, ReLU6, SiLU, Softmax, Softplus)
 from .checkpoint import CheckpointError, load_state, save_state
 from .containers import ModuleDict, ModuleList
 from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
@@ -34,5 +35,6 @@ __all__ += ["BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d", "
 __all__ += ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
             "AvgPool1d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool1d",
             "MaxPool2d", "Upsample"]
-# the robust regression losses
-__all__ += ["HuberLoss", "SmoothL1Loss"]
+# the robust regression losses, and more activations
+__all__ += ["HuberLoss", "SmoothL1Loss", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid",
+            "Mish", "PReLU", "ReLU6"]

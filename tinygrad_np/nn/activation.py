@@ -15,10 +15,15 @@ from typing import Any
 
 from ..functional import log_softmax, softmax
 from ..tensor import Tensor
-from ..tensor_ops import elu, gelu, leaky_relu, silu, softplus
+import numpy as np
+
+from ..memory import aligned
+from ..tensor_ops import (elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid, mish,
+                          prelu, relu6, silu, softplus)
 from .module import Module
 
-__all__ = ["ELU", "GELU", "LeakyReLU", "LogSoftmax", "SiLU", "Softmax", "Softplus"]
+__all__ = ["ELU", "GELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid",
+           "LogSoftmax", "Mish", "PReLU", "ReLU6", "SiLU", "Softmax", "Softplus"]
 
 
 class LeakyReLU(Module):
@@ -109,3 +114,76 @@ class LogSoftmax(Module):
 
     def extra_repr(self) -> str:
         return f"axis={self.axis}"
+
+
+class Hardtanh(Module):
+    """x clipped to [min_val, max_val] (`hardtanh`)."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0) -> None:
+        self.min_val, self.max_val = float(min_val), float(max_val)
+
+    def forward(self, x: Any) -> Tensor:
+        return hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class ReLU6(Module):
+    """min(max(x, 0), 6) (`relu6`)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return relu6(x)
+
+
+class Hardsigmoid(Module):
+    """relu6(x + 3) / 6 (`hardsigmoid`)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return hardsigmoid(x)
+
+
+class Hardswish(Module):
+    """x * relu6(x + 3) / 6 (`hardswish`)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return hardswish(x)
+
+
+class Mish(Module):
+    """x * tanh(softplus(x)) (`mish`)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return mish(x)
+
+
+class LogSigmoid(Module):
+    """log(sigmoid(x)) (`logsigmoid`)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return logsigmoid(x)
+
+
+class PReLU(Module):
+    """x for x > 0, weight * x otherwise, with `num_parameters` learned slopes (1, or one per
+    channel), each starting at `init`, as `torch.nn.PReLU`.
+
+    >>> PReLU()(np.array([-2.0, 3.0], dtype=np.float32)).tolist()
+    [-0.5, 3.0]
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25,
+                 dtype: Any = np.float32) -> None:
+        if isinstance(num_parameters, bool) or not isinstance(num_parameters, int) or \
+                num_parameters < 1:
+            raise ValueError(f"PReLU: num_parameters must be a positive int, got "
+                             f"{num_parameters!r}")
+        self.num_parameters = num_parameters
+        self.weight = Tensor(aligned(np.full(num_parameters, init, dtype=dtype)),
+                             requires_grad=True, name="weight")
+
+    def forward(self, x: Any) -> Tensor:
+        return prelu(x, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"

@@ -204,4 +204,89 @@ class Erf(Function):
         return grad * ((-(x * x)).exp() * (2 * _ONE_OVER_SQRT_PI))
 
 
+class Mish(Function):
+    """x * tanh(softplus(x)), with softplus in its stable form."""
+
+    def forward(ctx, x):
+        soft = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+        t = np.tanh(soft)
+        ctx.save_for_backward(x, t)
+        return x * t
+
+    def backward(ctx, grad):  # PyTorch's: tanh(sp) + x * sigmoid(x) * (1 - tanh(sp) ** 2)
+        x, t = ctx.saved_tensors
+        return grad * (t + x * _sigmoid(x) * (1 - t * t))
+
+    def backward_graph(ctx, grad, out):
+        x = ctx.parents[0]
+        t = Softplus.apply(x).tanh()
+        return grad * (t + x * x.sigmoid() * (1 - t * t))
+
+
+class LogSigmoid(Function):
+    """log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|)), finite for any x."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * _sigmoid(-x)
+
+    def backward_graph(ctx, grad, out):
+        return grad * (-ctx.parents[0]).sigmoid()
+
+
+class PRelu(Function):
+    """x for x > 0, weight * x otherwise, weight (a learned slope) one for all or one per
+    channel (axis 1), as PyTorch's prelu."""
+
+    __slots__ = ("shape",)
+
+    def forward(ctx, x, weight):
+        if weight.ndim != 1 or (weight.size != 1 and (x.ndim < 2 or x.shape[1] != weight.size)):
+            raise OpError(f"prelu: weight of shape {weight.shape} must be (1,) or one slope per "
+                          f"channel (axis 1) of input {x.shape}")
+        ctx.shape = (1,) if weight.size == 1 else (-1,) + (1,) * (x.ndim - 2)
+        ctx.save_for_backward(x, weight)
+        slope = weight.reshape(ctx.shape) if weight.size != 1 else weight[0]
+        return np.where(x > 0, x, slope * x)
+
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        below = x <= 0
+        slope = weight.reshape(ctx.shape) if weight.size != 1 else weight[0]
+        need_x, need_w = ctx.needs_input_grad
+        grad_x = np.where(below, grad * slope, grad) if need_x else None
+        grad_w = _per_slope(grad * x * below, weight) if need_w else None
+        return grad_x, grad_w
+
+    def backward_graph(ctx, grad, out):
+        x, weight = ctx.parents
+        below = (x.data <= 0).astype(x.data.dtype)
+        single = weight.data.size == 1
+        slope = weight.reshape(()) if single else weight.reshape(ctx.shape)
+        need_x, need_w = ctx.needs_input_grad
+        grad_x = grad * (1 - below) + grad * slope * below if need_x else None
+        grad_w = None
+        if need_w:
+            per = grad * x * below
+            axes = tuple(i for i in range(per.ndim) if single or i != 1)
+            grad_w = per.sum(axis=axes).reshape(weight.shape)
+        return grad_x, grad_w
+
+
+def _per_slope(terms, weight):
+    """Sum `terms` to one value per slope: over everything, or over all but axis 1."""
+    if weight.size == 1:
+        return terms.sum().reshape(1)
+    return terms.sum(axis=tuple(i for i in range(terms.ndim) if i != 1))
+
+
+def _sigmoid(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
 from .pointwise import Where  # noqa: E402
