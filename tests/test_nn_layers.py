@@ -257,3 +257,18 @@ def test_prelu_learns_its_slopes() -> None:
     assert [p.name for p in per_channel.parameters()] == ["weight"]
     with pytest.raises(OpError, match=r"prelu: weight of shape \(2,\) must be \(1,\) or one"):
         tg.prelu(x, np.ones(2))
+
+
+def test_unflatten_undoes_flatten_and_identity_passes_through() -> None:
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    flat = Flatten()(x)
+    back = nn.Unflatten(1, (3, -1))(flat)
+    np.testing.assert_array_equal(back.data, x.data)
+    (back * back).sum().backward()
+    np.testing.assert_array_equal(x.grad, 2 * x.data)
+    assert repr(nn.Unflatten(1, (3, 4))) == "Unflatten(dim=1, unflattened_size=(3, 4))"
+    with pytest.raises(ValueError, match=r"Unflatten: axis 1 of an input of shape \(2, 12\) "
+                                         r"\(size 12\) cannot be split into \(5, -1\)"):
+        nn.Unflatten(1, (5, -1))(np.zeros((2, 12)))
+    shortcut = nn.Identity(64, bias=False)  # PyTorch's Identity ignores its arguments
+    assert shortcut(x) is x and shortcut.parameters() == [] and repr(shortcut) == "Identity()"

@@ -14,7 +14,7 @@ from .containers import ModuleDict, ModuleList
 from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                    AvgPool1d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool1d, MaxPool2d,
                    Upsample)
-from .layers import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
+from .layers import Flatten, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh, Unflatten
 from .loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
                    SmoothL1Loss)
 from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
@@ -37,4 +37,4 @@ __all__ += ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "Adap
             "MaxPool2d", "Upsample"]
 # the robust regression losses, and more activations
 __all__ += ["HuberLoss", "SmoothL1Loss", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid",
-            "Mish", "PReLU", "ReLU6"]
+            "Mish", "PReLU", "ReLU6", "Identity", "Unflatten"]

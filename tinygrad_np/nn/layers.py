@@ -20,7 +20,7 @@ from ..tensor import Tensor
 from .init import Initializer, RngLike, as_rng, get_initializer, zeros
 from .module import Module, Parameter, _adopt
 
-__all__ = ["Flatten", "Linear", "ReLU", "Sequential", "Sigmoid", "Tanh"]
+__all__ = ["Flatten", "Identity", "Linear", "ReLU", "Sequential", "Sigmoid", "Tanh", "Unflatten"]
 
 
 class Linear(Module):
@@ -162,6 +162,52 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_axis={self.start_axis}, end_axis={self.end_axis}"
+
+
+class Unflatten(Module):
+    """Split axis `axis` into `unflattened_size` (one entry may be -1), as PyTorch's
+    `Unflatten(dim, unflattened_size)`: the inverse of `Flatten`.
+
+    >>> Unflatten(1, (3, 4))(np.zeros((2, 12))).shape
+    (2, 3, 4)
+    """
+
+    def __init__(self, axis: int, unflattened_size: Any) -> None:
+        self.axis = int(axis)
+        self.unflattened_size = tuple(int(n) for n in unflattened_size)
+
+    def forward(self, x: Any) -> Tensor:
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        shape = x.shape
+        if not -len(shape) <= self.axis < len(shape):
+            raise ValueError(f"Unflatten: axis {self.axis} is out of range for an input of "
+                             f"shape {shape}")
+        axis = self.axis % len(shape)
+        sizes = self.unflattened_size
+        known = math.prod(n for n in sizes if n != -1)
+        if sizes.count(-1) > 1 or (-1 not in sizes and known != shape[axis]) or \
+                (-1 in sizes and (known == 0 or shape[axis] % known)):
+            raise ValueError(f"Unflatten: axis {self.axis} of an input of shape {shape} "
+                             f"(size {shape[axis]}) cannot be split into {sizes}")
+        return x.reshape(shape[:axis] + sizes + shape[axis + 1:])
+
+    def extra_repr(self) -> str:  # PyTorch's
+        return f"dim={self.axis}, unflattened_size={self.unflattened_size}"
+
+
+class Identity(Module):
+    """Its input, unchanged (as a Tensor): a placeholder, or a residual block's shortcut, as
+    PyTorch's `Identity` (which also takes and ignores any arguments).
+
+    >>> Identity(54, unused="x")(np.ones(2)).tolist()
+    [1.0, 1.0]
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def forward(self, x: Any) -> Tensor:
+        return x if isinstance(x, Tensor) else Tensor(x)
 
 
 class ReLU(Module):
