@@ -207,3 +207,20 @@ def test_group_norm_layer_normalises_each_group_and_reads_like_pytorchs():
         nn.GroupNorm(4, 6)
     with pytest.raises(OpError, match=r"group_norm: input of shape \(2, 6\) must be"):
         tg.group_norm(np.ones((2, 6)), 4)
+
+
+def test_instance_norm_normalises_each_channel_of_each_sample():
+    x = np.arange(48.0).reshape(2, 3, 2, 4) ** 2
+    out = nn.InstanceNorm2d(3, dtype=np.float64)(x).data
+    np.testing.assert_allclose(out.mean(axis=(2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(out.var(axis=(2, 3)), 1, rtol=1e-4)
+    np.testing.assert_array_equal(out, tg.group_norm(x, 3).data)
+    affine = nn.InstanceNorm1d(4, affine=True)
+    assert [p.shape for p in affine.parameters()] == [(4,), (4,)]
+    assert repr(nn.InstanceNorm2d(3)) == ("InstanceNorm2d(3, eps=1e-05, momentum=0.1, "
+                                          "affine=False, bias=False, track_running_stats=False)")
+    with pytest.raises(OpError, match=r"InstanceNorm2d: input of shape \(2, 3, 4\) must be "
+                                      r"\(N, C, H, W\) with C = 3"):
+        nn.InstanceNorm2d(3)(np.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match="track_running_stats=True is not supported"):
+        nn.InstanceNorm2d(3, track_running_stats=True)

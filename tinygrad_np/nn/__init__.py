@@ -19,7 +19,7 @@ from .loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELo
                    SmoothL1Loss)
 from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
 from .normalization import (BatchNorm1d, BatchNorm2d, Dropout, Dropout1d, Dropout2d, Embedding,
-                            GroupNorm, LayerNorm)
+                            GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm)
 from .utils import clip_grad_norm_
 
 __all__ = ["CheckpointError", "Linear", "LoadResult", "Module", "ReLU", "Sequential", "Sigmoid",
@@ -37,4 +37,5 @@ __all__ += ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "Adap
             "MaxPool2d", "Upsample"]
 # the robust regression losses, and more activations
 __all__ += ["HuberLoss", "SmoothL1Loss", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid",
-            "Mish", "PReLU", "ReLU6", "Identity", "Unflatten"]
+            "Mish", "PReLU", "ReLU6", "Identity", "Unflatten", "InstanceNorm1d",
+            "InstanceNorm2d"]

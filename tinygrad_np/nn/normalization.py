@@ -28,7 +28,7 @@ from .init import RngLike, as_rng
 from .module import Module
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d", "Embedding",
-           "GroupNorm", "LayerNorm"]
+           "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm"]
 
 
 def _positive_int(value: Any, what: str, owner: str) -> int:
@@ -217,6 +217,60 @@ class GroupNorm(Module):
     def extra_repr(self) -> str:  # PyTorch's
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
                 f"affine={self.affine}, bias={self.has_bias}")
+
+
+class _InstanceNorm(Module):
+    """Normalise each channel of each sample over its positions (a GroupNorm with one
+    channel per group), then, with `affine`, scale and shift each channel; PyTorch's
+    defaults (affine=False, no running statistics)."""
+
+    ndim = 0
+    layout = ""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = False, track_running_stats: bool = False,
+                 dtype: Any = np.float32) -> None:
+        name = type(self).__name__
+        self.num_features = _positive_int(num_features, "num_features", name)
+        if track_running_stats:
+            raise ValueError(f"{name}: track_running_stats=True is not supported (each "
+                             f"sample is normalised by its own statistics)")
+        self.eps, self.momentum, self.affine = float(eps), momentum, bool(affine)
+        self.weight = (Tensor(aligned(np.ones(self.num_features, dtype=dtype)),
+                              requires_grad=True, name="weight") if affine else None)
+        self.bias = (Tensor(aligned(np.zeros(self.num_features, dtype=dtype)),
+                            requires_grad=True, name="bias") if affine else None)
+
+    def forward(self, x: Any) -> Tensor:
+        shape: tuple[int, ...] = tuple(getattr(getattr(x, "data", x), "shape", ()))
+        if len(shape) != self.ndim or shape[1] != self.num_features:
+            raise OpError(f"{type(self).__name__}: input of shape {tuple(shape)} must be "
+                          f"{self.layout} with C = {self.num_features}")
+        return group_norm(x, self.num_features, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:  # PyTorch's
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.affine}, track_running_stats=False")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """`torch.nn.InstanceNorm1d` over (N, C, L).
+
+    >>> InstanceNorm1d(2)(np.arange(8.0, dtype=np.float32).reshape(1, 2, 4)).shape
+    (1, 2, 4)
+    """
+
+    ndim, layout = 3, "(N, C, L)"
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """`torch.nn.InstanceNorm2d` over (N, C, H, W).
+
+    >>> InstanceNorm2d(3)(np.ones((2, 3, 4, 4), dtype=np.float32)).shape
+    (2, 3, 4, 4)
+    """
+
+    ndim, layout = 4, "(N, C, H, W)"
 
 
 class Embedding(Module):
