@@ -92,3 +92,52 @@ def test_bounds_hold_for_any_shape(fan_in: int, fan_out: int, seed: int) -> None
     assert np.abs(w).max() <= np.float32(np.sqrt(6 / (fan_in + fan_out)))
     assert np.abs(init.he_uniform((fan_in, fan_out), rng=seed)).max() <= np.float32(
         np.sqrt(6 / fan_in))
+
+
+# -- PyTorch's in-place initialisers ---------------------------------------------------------
+def test_gains_and_fans_are_pytorchs():
+    # torch.nn.init.calculate_gain(...) in PyTorch 2.13
+    assert init.calculate_gain("relu") == np.sqrt(2.0)
+    assert init.calculate_gain("leaky_relu", 0.2) == np.sqrt(2 / 1.04)
+    assert init.calculate_gain("tanh") == 5 / 3 and init.calculate_gain("selu") == 0.75
+    assert init.calculate_gain("conv2d") == init.calculate_gain("sigmoid") == 1.0
+    assert init.fans((784, 100)) == (784, 100)  # (in, out) here: x @ W
+    assert init.fans((16, 6, 5, 5)) == (150, 400)  # a conv's (out, in, kh, kw), as PyTorch
+    with pytest.raises(ValueError, match="unsupported nonlinearity 'swish'"):
+        init.calculate_gain("swish")
+    with pytest.raises(ValueError, match=r"fewer than 2 axes"):
+        init.fans((5,))
+
+
+@pytest.mark.parametrize("fill, kwargs, std", [
+    (init.kaiming_normal_, {"mode": "fan_out", "nonlinearity": "relu"}, np.sqrt(2 / (128 * 9))),
+    (init.kaiming_uniform_, {"a": np.sqrt(5)}, np.sqrt(1 / 3) / np.sqrt(64 * 9)),
+    (init.xavier_uniform_, {"gain": 2.0}, 2 * np.sqrt(2 / (64 * 9 + 128 * 9))),
+    (init.xavier_normal_, {}, np.sqrt(2 / (64 * 9 + 128 * 9))),
+    (init.normal_, {"std": 0.5}, 0.5),
+    (init.uniform_, {"a": -1.0, "b": 1.0}, np.sqrt(1 / 3)),
+])
+def test_in_place_initialisers_draw_pytorchs_distributions(fill, kwargs, std):
+    from tinygrad_np import Tensor, manual_seed
+    manual_seed(0)
+    weight = Tensor(np.zeros((128, 64, 3, 3), dtype=np.float32), requires_grad=True)
+    array = weight.data
+    assert fill(weight, **kwargs) is weight and weight.data is array  # filled where it lies
+    assert weight.data.dtype == np.float32
+    assert abs(weight.data.mean()) < 0.01 * std * 10
+    assert abs(weight.data.std() / std - 1) < 0.01  # 73,728 draws: within 1%
+
+
+def test_truncated_normal_stays_in_its_range_with_pytorchs_moments():
+    from tinygrad_np import manual_seed
+    manual_seed(0)
+    values = init.trunc_normal_(np.zeros(200_000), mean=0.0, std=1.0, a=-1.0, b=0.5)
+    assert values.min() >= -1.0 and values.max() <= 0.5
+    # the moments of N(0, 1) truncated to [-1, 0.5] (PyTorch 2.13 drew -0.2058 and 0.4159)
+    assert abs(values.mean() - (-0.2047)) < 0.005 and abs(values.std() - 0.4163) < 0.005
+    for fill in (init.zeros_, init.ones_, lambda t: init.constant_(t, 3.0)):
+        assert len(set(fill(np.empty(4)).tolist())) == 1
+    with pytest.raises(ValueError, match="mode must be 'fan_in' or 'fan_out'"):
+        init.kaiming_normal_(np.zeros((4, 4)), mode="fan")
+    with pytest.raises(TypeError, match="expected a floating-point Tensor or ndarray"):
+        init.normal_(np.zeros(3, dtype=np.int64))

@@ -25,11 +25,23 @@ Initializer = Callable[..., np.ndarray]
 __all__ = [
     "INITIALIZERS",
     "as_rng",
+    "calculate_gain",
+    "constant_",
+    "fans",
     "get_initializer",
     "glorot_uniform",
     "he_normal",
     "he_uniform",
+    "kaiming_normal_",
+    "kaiming_uniform_",
+    "normal_",
+    "ones_",
+    "trunc_normal_",
+    "uniform_",
+    "xavier_normal_",
+    "xavier_uniform_",
     "zeros",
+    "zeros_",
 ]
 
 
@@ -139,3 +151,147 @@ def get_initializer(init: str | Initializer) -> Initializer:
                              f"{sorted(INITIALIZERS)} or a callable (shape, rng, dtype)") from None
     raise TypeError(f"init must be a name or a callable (shape, rng, dtype), "
                     f"got {type(init).__name__}")
+
+
+# -- PyTorch's in-place initialisers: torch.nn.init's names and formulas ---------------------
+# Each fills a Tensor's array (or an ndarray) where it lies, from the framework generator, and
+# returns it, so `model.apply(...)` recipes written for PyTorch read the same here.
+_GAINS = {"linear": 1.0, "identity": 1.0, "conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0,
+          "conv_transpose1d": 1.0, "conv_transpose2d": 1.0, "conv_transpose3d": 1.0,
+          "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": float(np.sqrt(2.0)), "selu": 3.0 / 4}
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """PyTorch's recommended gain for a nonlinearity: 1 for linear, convs and sigmoid, 5/3
+    for tanh, sqrt(2) for relu, sqrt(2 / (1 + slope**2)) for leaky_relu (slope `param`,
+    0.01 by default), 3/4 for selu.
+
+    >>> round(calculate_gain("leaky_relu", 0.2), 6)
+    1.38675
+    """
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        if isinstance(slope, bool) or not isinstance(slope, (int, float)):
+            raise ValueError(f"calculate_gain: negative slope {param!r} is not a number")
+        return float(np.sqrt(2.0 / (1 + slope ** 2)))
+    if nonlinearity not in _GAINS:
+        raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; "
+                         f"expected one of {sorted(_GAINS) + ['leaky_relu']}")
+    return _GAINS[nonlinearity]
+
+
+def _array(tensor: Any, name: str) -> np.ndarray:
+    """The array a Tensor holds, or an ndarray itself (whose own `.data` is a buffer)."""
+    data = tensor if isinstance(tensor, np.ndarray) else getattr(tensor, "data", None)
+    if not isinstance(data, np.ndarray) or data.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point Tensor or ndarray, got "
+                        f"{type(tensor).__name__}")
+    return data
+
+
+def _fill(tensor: Any, values: Any) -> Any:
+    _array(tensor, "init")[...] = values
+    return tensor
+
+
+def fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight: a 2-D one is laid out (in, out) here (`x @ W`), so
+    fan_in is its first axis; a conv weight (out, in // groups, *kernel) has fan_in
+    in // groups * kernel and fan_out out * kernel, as PyTorch computes them.
+
+    >>> fans((784, 100)), fans((16, 6, 5, 5))
+    ((784, 100), (150, 400))
+    """
+    if len(shape) < 2:
+        raise ValueError(f"fan in and fan out cannot be computed for a weight of shape "
+                         f"{tuple(shape)} (fewer than 2 axes)")
+    if len(shape) == 2:
+        return int(shape[0]), int(shape[1])
+    field = int(np.prod(shape[2:]))
+    return int(shape[1]) * field, int(shape[0]) * field
+
+
+def _fan(shape: tuple[int, ...], mode: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = fans(shape)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0) -> Any:
+    """Fill with U(a, b)."""
+    return _fill(tensor, get_generator().uniform(a, b, _array(tensor, "uniform_").shape))
+
+
+def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0) -> Any:
+    """Fill with N(mean, std)."""
+    shape = _array(tensor, "normal_").shape
+    return _fill(tensor, get_generator().standard_normal(shape) * std + mean)
+
+
+def trunc_normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0) -> Any:
+    """Fill with N(mean, std) truncated to [a, b] (by inverting the normal CDF on the
+    truncated range, as PyTorch does)."""
+    from ..ops.activation import erf
+
+    shape = _array(tensor, "trunc_normal_").shape
+    low, high = (np.array(v, np.float64) for v in ((a - mean) / std, (b - mean) / std))
+    cdf_low, cdf_high = (0.5 * (1 + erf(v / np.sqrt(2))) for v in (low, high))
+    u = get_generator().uniform(2 * cdf_low - 1, 2 * cdf_high - 1, shape)
+    # erfinv by Newton steps on erf (no scipy): erf' = 2 / sqrt(pi) exp(-x**2)
+    x = np.clip(u, -0.999999, 0.999999) * 1.0
+    for _ in range(60):
+        x = x - (erf(x) - u) / (2 / np.sqrt(np.pi) * np.exp(-x * x))
+    return _fill(tensor, np.clip(x * std * np.sqrt(2) + mean, a, b))
+
+
+def constant_(tensor: Any, val: float) -> Any:
+    """Fill with `val`."""
+    return _fill(tensor, val)
+
+
+def zeros_(tensor: Any) -> Any:
+    """Fill with zeros."""
+    return _fill(tensor, 0.0)
+
+
+def ones_(tensor: Any) -> Any:
+    """Fill with ones."""
+    return _fill(tensor, 1.0)
+
+
+def xavier_uniform_(tensor: Any, gain: float = 1.0) -> Any:
+    """Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))."""
+    fan_in, fan_out = fans(_array(tensor, "xavier_uniform_").shape)
+    bound = gain * np.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound)
+
+
+def xavier_normal_(tensor: Any, gain: float = 1.0) -> Any:
+    """Glorot normal: N(0, std), std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = fans(_array(tensor, "xavier_normal_").shape)
+    return normal_(tensor, 0.0, gain * np.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def kaiming_uniform_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu") -> Any:
+    """He uniform: U(-bound, bound), bound = gain * sqrt(3 / fan), the gain of
+    `nonlinearity` (with negative slope `a` for leaky_relu), fan the fan_in or fan_out."""
+    fan = _fan(_array(tensor, "kaiming_uniform_").shape, mode)
+    bound = calculate_gain(nonlinearity, a) * np.sqrt(3.0 / fan)
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu") -> Any:
+    """He normal: N(0, std), std = gain / sqrt(fan).
+
+    >>> from tinygrad_np import Tensor
+    >>> w = Tensor(np.zeros((64, 3, 3, 3)), requires_grad=True)
+    >>> std = kaiming_normal_(w, mode="fan_out", nonlinearity="relu").data.std()
+    >>> bool(abs(std - np.sqrt(2 / (64 * 9))) < 0.01)
+    True
+    """
+    fan = _fan(_array(tensor, "kaiming_normal_").shape, mode)
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / np.sqrt(fan))
