@@ -11,6 +11,7 @@ array([[0.25, 0.25, 0.25, 0.25]])
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..functional import log_softmax, softmax
@@ -116,6 +117,15 @@ class LogSoftmax(Module):
         return f"axis={self.axis}"
 
 
+class _Pointwise(Module):
+    """An activation with no settings: the module calls `function` on its input."""
+
+    function: Callable[[Any], Tensor]
+
+    def forward(self, x: Any) -> Tensor:
+        return type(self).function(x)
+
+
 class Hardtanh(Module):
     """x clipped to [min_val, max_val] (`hardtanh`)."""
 
@@ -129,39 +139,34 @@ class Hardtanh(Module):
         return f"min_val={self.min_val}, max_val={self.max_val}"
 
 
-class ReLU6(Module):
+class ReLU6(_Pointwise):
     """min(max(x, 0), 6) (`relu6`)."""
 
-    def forward(self, x: Any) -> Tensor:
-        return relu6(x)
+    function = staticmethod(relu6)
 
 
-class Hardsigmoid(Module):
+class Hardsigmoid(_Pointwise):
     """relu6(x + 3) / 6 (`hardsigmoid`)."""
 
-    def forward(self, x: Any) -> Tensor:
-        return hardsigmoid(x)
+    function = staticmethod(hardsigmoid)
 
 
-class Hardswish(Module):
+class Hardswish(_Pointwise):
     """x * relu6(x + 3) / 6 (`hardswish`)."""
 
-    def forward(self, x: Any) -> Tensor:
-        return hardswish(x)
+    function = staticmethod(hardswish)
 
 
-class Mish(Module):
+class Mish(_Pointwise):
     """x * tanh(softplus(x)) (`mish`)."""
 
-    def forward(self, x: Any) -> Tensor:
-        return mish(x)
+    function = staticmethod(mish)
 
 
-class LogSigmoid(Module):
+class LogSigmoid(_Pointwise):
     """log(sigmoid(x)) (`logsigmoid`)."""
 
-    def forward(self, x: Any) -> Tensor:
-        return logsigmoid(x)
+    function = staticmethod(logsigmoid)
 
 
 class PReLU(Module):
