@@ -27,6 +27,7 @@ from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, c
                          hardtanh, layer_norm, leaky_relu, log1p, logsigmoid, logsumexp, maximum,
                          minimum, mish, norm, pad, prelu, prod, relu6, silu, sin, softplus, split,
                          square, squeeze, stack, std, unsqueeze, var, where)
+from .selection import gather, one_hot, sort, topk
 from .nn.loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
                       mse_loss, nll_loss, smooth_l1_loss)
 
@@ -51,7 +52,7 @@ __all__ = [
     # reductions, linear algebra, shapes
     "var", "std", "prod", "logsumexp", "norm", "cumsum", "argmax", "argmin", "matmul", "dot",
     "l2", "cat", "concatenate", "stack", "split", "chunk", "squeeze", "unsqueeze",
-    "broadcast_to", "expand", "flip", "pad",
+    "broadcast_to", "expand", "flip", "pad", "gather", "sort", "topk", "one_hot",
     # neural-net layers as functions, losses
     "softmax", "log_softmax", "softmax_cross_entropy", "dropout", "dropout1d", "dropout2d",
     "batch_norm", "layer_norm", "group_norm",

@@ -470,6 +470,19 @@ class Tensor:
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return _ops.argmin(self, axis, keepdims)
 
+    def gather(self, axis: int, index: Any) -> Tensor:
+        """PyTorch's `x.gather(dim, index)` (see `tinygrad_np.gather`)."""
+        return _selection.gather(self, axis, index)
+
+    def sort(self, axis: int = -1, descending: bool = False) -> tuple[Tensor, Tensor]:
+        """(values, indices) along `axis` (see `tinygrad_np.sort`)."""
+        return _selection.sort(self, axis, descending)
+
+    def topk(self, k: int, axis: int = -1, largest: bool = True,
+             sorted: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002 - PyTorch's name
+        """The k largest values along `axis` and their indices (see `tinygrad_np.topk`)."""
+        return _selection.topk(self, k, axis, largest, sorted)
+
     def split(self, sections_or_indices: Any, axis: int = 0) -> list[Tensor]:
         """numpy's split (an int is the number of equal parts; see `tinygrad_np.split`)."""
         return _ops.split(self, sections_or_indices, axis)
@@ -494,7 +507,7 @@ class Tensor:
         return _ops.flip(self, axis)
 
 # The ops import Tensor from this module, so they come in after the class exists.
-from . import hooks as _hooks, tensor_ops as _ops  # noqa: E402
+from . import hooks as _hooks, selection as _selection, tensor_ops as _ops  # noqa: E402
 from .autograd import run_backward  # noqa: E402
 from .higher_order import backward_create_graph as _backward_create_graph  # noqa: E402
 from .ops.compare import (Equal, Greater, GreaterEqual, Less, LessEqual,  # noqa: E402

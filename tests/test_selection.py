@@ -1,0 +1,78 @@
+"""selection.py: gather, sort, topk, one_hot (PyTorch's torch.gather, torch.sort, torch.topk,
+F.one_hot), with their gradients."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+from tinygrad_np import OpError, Tensor, gradcheck, gradgradcheck, jit
+
+
+def test_gather_picks_along_the_axis_and_adds_gradients_of_repeats():
+    x = Tensor(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), requires_grad=True)
+    out = x.gather(1, np.array([[2, 2], [0, 1]]))  # shorter than x on axis 1: allowed
+    np.testing.assert_array_equal(out.data, [[3.0, 3.0], [4.0, 5.0]])
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0, 0, 2], [1, 1, 0]])
+    np.testing.assert_array_equal(tg.gather(x, 0, np.array([[1, 0, 1]])).data, [[4, 2, 6]])
+    index = np.array([[0, 1], [1, 1]])
+    assert gradcheck(lambda t: tg.gather(t, 1, index), Tensor(np.ones((2, 3)), requires_grad=True))
+    assert gradgradcheck(lambda t: tg.gather(t * t, 1, index),
+                         Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True))
+
+
+def test_sort_and_topk_give_values_and_indices_and_route_gradients():
+    x = Tensor(np.array([[3.0, 1.0, 2.0, 1.0]]), requires_grad=True)
+    values, indices = x.sort()
+    np.testing.assert_array_equal(values.data, [[1, 1, 2, 3]])
+    np.testing.assert_array_equal(indices.data, [[1, 3, 2, 0]])  # ties keep their order
+    assert indices.data.dtype == np.int64 and not indices.requires_grad
+    top, where = x.topk(2)
+    np.testing.assert_array_equal(top.data, [[3, 2]])
+    np.testing.assert_array_equal(where.data, [[0, 2]])
+    (top * Tensor([[10.0, 1.0]])).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[10, 0, 1, 0]])
+    low, _ = tg.topk(x, 1, largest=False)
+    np.testing.assert_array_equal(low.data, [[1]])
+    descending, _ = tg.sort(Tensor([[1.0, 5.0], [4.0, 2.0]]), axis=0, descending=True)
+    np.testing.assert_array_equal(descending.data, [[4, 5], [1, 2]])
+
+
+def test_a_jitted_top_k_accuracy_replays():
+    w = Tensor(np.eye(4), requires_grad=True)
+
+    def top2_hits(x, y):
+        _, best = (Tensor(x) @ w).topk(2)
+        return (best.data == y[:, None]).any(axis=1).sum()
+
+    run = jit(top2_hits)
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # replayed, never run as written
+        for _ in range(4):
+            x, y = rng.standard_normal((8, 4)), rng.integers(0, 4, 8)
+            assert int(run(x, y)) == top2_hits(x, y)
+    assert sum(callable(replay) for replay in run.replays.values()) == 1
+
+
+def test_one_hot_rows():
+    np.testing.assert_array_equal(tg.one_hot(np.array([[0, 2], [1, 1]])).data,
+                                  [[[1, 0, 0], [0, 0, 1]], [[0, 1, 0], [0, 1, 0]]])
+    assert tg.one_hot([1], 4).data.dtype == np.int64 and tg.one_hot([1], 4).shape == (1, 4)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: tg.gather(np.ones((2, 3)), 1, np.array([[3]])),
+     r"gather: index values must be in \[0, 3\) for axis 1 of input \(2, 3\), got 3 to 3"),
+    (lambda: tg.gather(np.ones((2, 3)), 1, np.array([0, 1])), r"gather: index of shape \(2,\)"),
+    (lambda: tg.gather(np.ones((2, 3)), 2, np.zeros((2, 3), int)), r"gather: axis 2 is out"),
+    (lambda: tg.topk(np.ones((2, 3)), 4), r"topk: k must be an int in \[0, 3\]"),
+    (lambda: tg.one_hot(np.array([0, 3]), 3), r"one_hot: labels of shape \(2,\) must be in"),
+    (lambda: tg.one_hot(np.array([0.5])), r"one_hot: labels must be integers"),
+])
+def test_bad_input(call, message):
+    with pytest.raises(OpError, match=message):
+        call()

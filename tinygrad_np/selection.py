@@ -1,0 +1,121 @@
+"""Picking elements along an axis: `gather`, `sort`, `topk`, and `one_hot` labels.
+
+The picking is one `GetItem` (numpy's advanced indexing) with an index made for the axis, so
+gradients, double backward and jit come from that op: each picked element's gradient goes
+back to where it was picked (added, where one was picked twice).
+
+>>> from tinygrad_np import Tensor
+>>> values, indices = topk(Tensor([[1.0, 5.0, 3.0]]), 2)
+>>> values.tolist(), indices.tolist()
+([[5.0, 3.0]], [[1, 2]])
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .function import OpError
+from .ops.shape import GetItem
+from .tensor import Tensor
+
+__all__ = ["gather", "one_hot", "sort", "topk"]
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _axis(axis: Any, ndim: int, op: str, shape: tuple[int, ...]) -> int:
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or \
+            not -max(ndim, 1) <= axis < max(ndim, 1):
+        raise OpError(f"{op}: axis {axis!r} is out of range for an input of shape {shape}")
+    return int(axis) % max(ndim, 1)
+
+
+def _along(index: Any, axis: int) -> tuple[Any, ...]:
+    """The advanced index that takes `index` (an int array) along `axis` and every other
+    axis as it is, over index's shape."""
+    shape = index.shape
+    grids = [np.arange(n).reshape((1,) * d + (n,) + (1,) * (len(shape) - d - 1))
+             for d, n in enumerate(shape)]
+    grids[axis] = index
+    return tuple(grids)
+
+
+def gather(x: Any, axis: int, index: Any) -> Tensor:
+    """out[i][j][k] = x[index[i][j][k]][j][k] for axis 0 (and so on), as PyTorch's
+    `torch.gather(x, dim, index)`: index has x's number of axes, is no longer than x on the
+    others, and its values lie in [0, x.shape[axis]).
+
+    >>> gather(Tensor([[1.0, 2.0], [3.0, 4.0]]), 1, [[0, 0], [1, 0]]).tolist()
+    [[1.0, 1.0], [4.0, 3.0]]
+    """
+    x = _tensor(x)
+    index = np.asarray(index.data if isinstance(index, Tensor) else index)
+    shape = x.shape
+    axis = _axis(axis, x.ndim, "gather", shape)
+    if index.dtype.kind not in "iu" or index.ndim != x.ndim or any(
+            i > n for d, (i, n) in enumerate(zip(index.shape, shape)) if d != axis):
+        raise OpError(f"gather: index of shape {index.shape} and dtype {index.dtype} must be "
+                      f"integers with the {x.ndim} axes of input {shape}, none longer than "
+                      f"the input's but axis {axis}")
+    if index.size and (index.min() < 0 or index.max() >= shape[axis]):
+        raise OpError(f"gather: index values must be in [0, {shape[axis]}) for axis {axis} of "
+                      f"input {shape}, got {index.min()} to {index.max()}")
+    return GetItem.apply(x, index=_along(index, axis))
+
+
+def sort(x: Any, axis: int = -1, descending: bool = False) -> tuple[Tensor, Tensor]:
+    """(values, indices) along `axis`, as PyTorch's `torch.sort`; the values are
+    differentiable, the indices (int64) are not. Equal values keep their order (a stable
+    sort, PyTorch's stable=True; its default makes no promise for ties).
+
+    >>> values, indices = sort(Tensor([3.0, 1.0, 2.0]), descending=True)
+    >>> values.tolist(), indices.tolist()
+    ([3.0, 2.0, 1.0], [0, 2, 1])
+    """
+    x = _tensor(x)
+    axis = _axis(axis, x.ndim, "sort", x.shape)
+    if x.ndim == 0:
+        return GetItem.apply(x, index=()), Tensor(np.zeros((), np.int64))
+    data = x.data
+    order = np.argsort(-data if descending else data, axis=axis, kind="stable")
+    return GetItem.apply(x, index=_along(order, axis)), Tensor(order.astype(np.int64))
+
+
+def topk(x: Any, k: int, axis: int = -1, largest: bool = True,
+         sorted: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002 - PyTorch's name
+    """The k largest (or smallest) values along `axis` and their indices, as PyTorch's
+    `torch.topk`, largest first (ties in index order); `sorted` is accepted, and the result
+    is always sorted."""
+    x = _tensor(x)
+    axis = _axis(axis, x.ndim, "topk", x.shape)
+    size = x.shape[axis] if x.ndim else 1
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= size:
+        raise OpError(f"topk: k must be an int in [0, {size}] for axis {axis} of input "
+                      f"{x.shape}, got {k!r}")
+    values, indices = sort(x, axis, descending=largest)
+    if x.ndim == 0:
+        return values, indices
+    keep = (slice(None),) * axis + (slice(0, int(k)),)
+    return values[keep], Tensor(indices.data[keep])
+
+
+def one_hot(labels: Any, num_classes: int = -1) -> Tensor:
+    """Integer labels of any shape as rows of 0s and a 1, shape labels.shape + (classes,),
+    int64, as PyTorch's F.one_hot (classes: the largest label + 1 when num_classes is -1).
+
+    >>> one_hot([0, 2], 3).tolist()
+    [[1, 0, 0], [0, 0, 1]]
+    """
+    values = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    if values.dtype.kind not in "iu":
+        raise OpError(f"one_hot: labels must be integers, got {values.dtype}")
+    classes = int(values.max()) + 1 if num_classes == -1 and values.size else num_classes
+    if isinstance(classes, bool) or not isinstance(classes, (int, np.integer)) or classes < 0:
+        raise OpError(f"one_hot: num_classes must be -1 or an int >= 0, got {num_classes!r}")
+    if values.size and (values.min() < 0 or values.max() >= classes):
+        raise OpError(f"one_hot: labels of shape {values.shape} must be in [0, {classes}), "
+                      f"got {values.min()} to {values.max()}")
+    return Tensor((values[..., None] == np.arange(classes)).astype(np.int64))
