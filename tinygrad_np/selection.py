@@ -88,7 +88,12 @@ def topk(x: Any, k: int, axis: int = -1, largest: bool = True,
          sorted: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002 - PyTorch's name
     """The k largest (or smallest) values along `axis` and their indices, as PyTorch's
     `torch.topk`, largest first (ties in index order); `sorted` is accepted, and the result
-    is always sorted."""
+    is always sorted.
+
+    >>> values, indices = topk(Tensor([2.0, 7.0, 7.0, 1.0]), 2, largest=True)
+    >>> values.tolist(), indices.tolist()
+    ([7.0, 7.0], [1, 2])
+    """
     x = _tensor(x)
     axis = _axis(axis, x.ndim, "topk", x.shape)
     size = x.shape[axis] if x.ndim else 1

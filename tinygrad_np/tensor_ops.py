@@ -148,7 +148,11 @@ def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
 
 
 def relu6(x: Any) -> Tensor:
-    """min(max(x, 0), 6): `hardtanh(x, 0, 6)`."""
+    """min(max(x, 0), 6): `hardtanh(x, 0, 6)`.
+
+    >>> relu6(Tensor([-1.0, 3.0, 9.0])).tolist()
+    [0.0, 3.0, 6.0]
+    """
     return Hardtanh.apply(x, min_val=0.0, max_val=6.0)
 
 
@@ -171,7 +175,11 @@ def hardswish(x: Any) -> Tensor:
 
 
 def mish(x: Any) -> Tensor:
-    """x * tanh(softplus(x))."""
+    """x * tanh(softplus(x)).
+
+    >>> round(mish(Tensor([1.0], dtype="float64")).item(), 6)
+    0.865098
+    """
     return Mish.apply(x)
 
 
@@ -185,7 +193,11 @@ def logsigmoid(x: Any) -> Tensor:
 
 
 def prelu(x: Any, weight: Any) -> Tensor:
-    """x for x > 0, weight * x otherwise; weight (1,) or one learned slope per channel."""
+    """x for x > 0, weight * x otherwise; weight (1,) or one learned slope per channel.
+
+    >>> prelu(Tensor([[-2.0, -2.0]]), Tensor([0.5, 0.25])).tolist()
+    [[-1.0, -0.5]]
+    """
     return PRelu.apply(x, weight)
 
 

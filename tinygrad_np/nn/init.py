@@ -219,7 +219,11 @@ def _fan(shape: tuple[int, ...], mode: str) -> int:
 
 
 def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0) -> Any:
-    """Fill with U(a, b)."""
+    """Fill with U(a, b).
+
+    >>> bool((uniform_(np.zeros(100), -1.0, 1.0) != 0).all())
+    True
+    """
     return _fill(tensor, get_generator().uniform(a, b, _array(tensor, "uniform_").shape))
 
 
@@ -247,7 +251,11 @@ def trunc_normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, a: float = -
 
 
 def constant_(tensor: Any, val: float) -> Any:
-    """Fill with `val`."""
+    """Fill with `val` (`zeros_` and `ones_` fill with 0 and 1).
+
+    >>> constant_(np.empty(3), 0.5).tolist()
+    [0.5, 0.5, 0.5]
+    """
     return _fill(tensor, val)
 
 
@@ -262,7 +270,11 @@ def ones_(tensor: Any) -> Any:
 
 
 def xavier_uniform_(tensor: Any, gain: float = 1.0) -> Any:
-    """Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))."""
+    """Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)).
+
+    >>> bool(np.abs(xavier_uniform_(np.zeros((30, 20)))).max() <= np.sqrt(6 / 50))
+    True
+    """
     fan_in, fan_out = fans(_array(tensor, "xavier_uniform_").shape)
     bound = gain * np.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound)
@@ -277,7 +289,13 @@ def xavier_normal_(tensor: Any, gain: float = 1.0) -> Any:
 def kaiming_uniform_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu") -> Any:
     """He uniform: U(-bound, bound), bound = gain * sqrt(3 / fan), the gain of
-    `nonlinearity` (with negative slope `a` for leaky_relu), fan the fan_in or fan_out."""
+    `nonlinearity` (with negative slope `a` for leaky_relu), fan the fan_in or fan_out.
+    PyTorch's conv and linear layers start from this with a = sqrt(5).
+
+    >>> w = kaiming_uniform_(np.zeros((16, 6, 5, 5)), a=np.sqrt(5))
+    >>> bool(np.abs(w).max() <= 1 / np.sqrt(150))
+    True
+    """
     fan = _fan(_array(tensor, "kaiming_uniform_").shape, mode)
     bound = calculate_gain(nonlinearity, a) * np.sqrt(3.0 / fan)
     return uniform_(tensor, -bound, bound)
