@@ -31,8 +31,8 @@ def _axis_plan(mode: str, size: int, out: int, factor: Any, align_corners: bool,
             return np.arange(out) >> 1, None, None
         # compute_scales_value<float>: 1 / scale_factor in double, then float
         scale = np.float32(1.0 / factor) if factor is not None else np.float32(size) / out
-        at = dst.astype(np.float32) * scale + (np.float32(0.5) * scale if mode != "nearest"
-                                               else np.float32(0))
+        steps = dst.astype(np.float32)  # (i + 0.5) * scale for nearest-exact, in float
+        at = (steps + np.float32(0.5)) * scale if mode != "nearest" else steps * scale
         return np.minimum(np.floor(at).astype(np.intp), size - 1), None, None
     if size == out:  # the linear kernels copy an axis whose size stays, whatever the factor
         return np.arange(out), None, None
