@@ -28,6 +28,7 @@ from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, c
                          minimum, mish, norm, pad, prelu, prod, relu6, silu, sin, softplus, split,
                          square, squeeze, stack, std, unsqueeze, var, where)
 from .selection import gather, one_hot, sort, topk
+from .composite import cosine_similarity, normalize, tile, tril, triu
 from .nn.loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
                       mse_loss, nll_loss, smooth_l1_loss)
 
@@ -52,7 +53,8 @@ __all__ = [
     # reductions, linear algebra, shapes
     "var", "std", "prod", "logsumexp", "norm", "cumsum", "argmax", "argmin", "matmul", "dot",
     "l2", "cat", "concatenate", "stack", "split", "chunk", "squeeze", "unsqueeze",
-    "broadcast_to", "expand", "flip", "pad", "gather", "sort", "topk", "one_hot",
+    "broadcast_to", "expand", "flip", "pad", "gather", "sort", "topk", "one_hot", "tile",
+    "tril", "triu", "normalize", "cosine_similarity",
     # neural-net layers as functions, losses
     "softmax", "log_softmax", "softmax_cross_entropy", "dropout", "dropout1d", "dropout2d",
     "batch_norm", "layer_norm", "group_norm",

@@ -470,6 +470,14 @@ class Tensor:
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return _ops.argmin(self, axis, keepdims)
 
+    def repeat(self, *reps: int) -> Tensor:
+        """PyTorch's `x.repeat(*sizes)`: numpy's `tile` (see `tinygrad_np.tile`)."""
+        return _composite.tile(self, reps[0] if len(reps) == 1 and not isinstance(
+            reps[0], int) else reps)
+
+    def tile(self, reps: Any) -> Tensor:
+        return _composite.tile(self, reps)
+
     def gather(self, axis: int, index: Any) -> Tensor:
         """PyTorch's `x.gather(dim, index)` (see `tinygrad_np.gather`)."""
         return _selection.gather(self, axis, index)
@@ -507,7 +515,8 @@ class Tensor:
         return _ops.flip(self, axis)
 
 # The ops import Tensor from this module, so they come in after the class exists.
-from . import hooks as _hooks, selection as _selection, tensor_ops as _ops  # noqa: E402
+from . import composite as _composite, hooks as _hooks, selection as _selection  # noqa: E402
+from . import tensor_ops as _ops  # noqa: E402
 from .autograd import run_backward  # noqa: E402
 from .higher_order import backward_create_graph as _backward_create_graph  # noqa: E402
 from .ops.compare import (Equal, Greater, GreaterEqual, Less, LessEqual,  # noqa: E402

@@ -1,0 +1,99 @@
+"""Functions made of other ops, with no `Function` of their own: `tile` (and the method
+`Tensor.repeat`, PyTorch's name for it), `tril`, `triu`, `normalize`, `cosine_similarity`.
+Their gradients, double backward and jit come from the ops they are made of.
+
+>>> from tinygrad_np import Tensor
+>>> tile(Tensor([1.0, 2.0]), (2, 2)).tolist()
+[[1.0, 2.0, 1.0, 2.0], [1.0, 2.0, 1.0, 2.0]]
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .function import OpError
+from .tensor import Tensor
+
+__all__ = ["cosine_similarity", "normalize", "tile", "tril", "triu"]
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def tile(x: Any, reps: Any) -> Tensor:
+    """x repeated `reps` times along each axis, as numpy's `tile` (and PyTorch's
+    `x.repeat(*reps)`): a reshape that puts a size-1 axis before each, a broadcast, and a
+    reshape back, so each copy's gradient adds into the original.
+    """
+    x = _tensor(x)
+    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+    if not all(isinstance(r, (int, np.integer)) and not isinstance(r, bool) and r >= 0
+               for r in reps):
+        raise OpError(f"tile: reps must be ints >= 0, got {reps!r} (input {x.shape})")
+    shape = (1,) * (len(reps) - x.ndim) + x.shape  # more reps than axes: new leading axes
+    reps = (1,) * (len(shape) - len(reps)) + reps
+    spread = x.reshape(tuple(v for n in shape for v in (1, n)))
+    wide = spread.broadcast_to(tuple(v for r, n in zip(reps, shape) for v in (r, n)))
+    return wide.reshape(tuple(r * n for r, n in zip(reps, shape)))
+
+
+def _triangle(x: Any, k: int, op: str, keep: Any) -> Tensor:
+    x = _tensor(x)
+    if x.ndim < 2:
+        raise OpError(f"{op}: input of shape {x.shape} must have at least 2 axes")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise OpError(f"{op}: diagonal must be an int, got {k!r}")
+    mask = keep(np.ones(x.shape[-2:], dtype=bool), int(k))
+    return x * mask.astype(x.dtype if x.dtype.kind == "f" else np.float64)
+
+
+def tril(x: Any, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two axes (above `diagonal` zeroed), as PyTorch's.
+
+    >>> tril(Tensor([[1.0, 2.0], [3.0, 4.0]])).tolist()
+    [[1.0, 0.0], [3.0, 4.0]]
+    """
+    return _triangle(x, diagonal, "tril", np.tril)
+
+
+def triu(x: Any, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two axes (below `diagonal` zeroed), as PyTorch's.
+
+    >>> triu(Tensor([[1.0, 2.0], [3.0, 4.0]]), 1).tolist()
+    [[0.0, 2.0], [0.0, 0.0]]
+    """
+    return _triangle(x, diagonal, "triu", np.triu)
+
+
+def normalize(x: Any, p: float = 2.0, axis: int = 1, eps: float = 1e-12) -> Tensor:
+    """x / max(||x||_p, eps) along `axis`, as PyTorch's F.normalize (dim=1 by default).
+
+    >>> normalize(Tensor([[3.0, 4.0]])).tolist()
+    [[0.6000000238418579, 0.800000011920929]]
+    """
+    from .tensor_ops import maximum
+
+    x = _tensor(x)
+    if p == 2:
+        size = x.norm(axis=axis, keepdims=True)
+    elif isinstance(p, (int, float)) and not isinstance(p, bool) and p > 0:
+        size = (x.abs() ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
+    else:
+        raise OpError(f"normalize: p must be a positive number, got {p!r}")
+    return x / maximum(size, eps)
+
+
+def cosine_similarity(x1: Any, x2: Any, axis: int = 1, eps: float = 1e-8) -> Tensor:
+    """x1 . x2 / max(||x1|| * ||x2||, eps) along `axis`, as PyTorch's F.cosine_similarity
+    (which clamps the product of the norms since 2.0).
+
+    >>> round(cosine_similarity(Tensor([[1.0, 0.0]]), Tensor([[1.0, 1.0]])).item(), 6)
+    0.707107
+    """
+    from .tensor_ops import maximum
+
+    a, b = _tensor(x1), _tensor(x2)
+    dot = (a * b).sum(axis=axis)
+    return dot / maximum(a.norm(axis=axis) * b.norm(axis=axis), eps)
