@@ -1079,3 +1079,25 @@ def test_results_in_lists_dicts_and_nested_tuples_come_back_as_tensors():
         assert type(got.extra["pair"][1][0]) is np.ndarray
         np.testing.assert_array_equal(got.extra["pair"][0].data, want.extra["pair"][0].data)
         np.testing.assert_array_equal(got.extra["pair"][1][0], want.extra["pair"][1][0])
+
+
+def test_the_limit_warning_says_when_a_number_read_from_an_array_kept_changing():
+    # loss.item() checks the loss's value on every replay: each new batch fails it, records
+    # anew, and when the recordings run out the warning names that as the reason
+    w = Tensor(np.ones(3), requires_grad=True)
+
+    def step(x):
+        loss = (Tensor(x) * w).sum()
+        if loss.item() > 1e9:
+            raise RuntimeError("diverged")
+        return loss
+
+    jitted = jit(step, max_recordings=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for call in range(8):
+            assert jitted(np.full(3, float(call))).item() == 3.0 * call
+    messages = [str(c.message) for c in caught]
+    assert len(messages) == 1 and "recorded 2 times" in messages[0]
+    assert "a value the function reads changed (an array's value read as a Python number" \
+        in messages[0]

@@ -42,6 +42,7 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
         self.replays: dict[Any, Any] = {}  # key -> _SEEN, False (as written) or the replay
         self.earlier: dict[Any, list] = {}  # key -> replays recorded before, for other facts
         self._warned_limit = False
+        self._changed: str | None = None  # what the latest failed replay found changed
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         return self if obj is None else functools.partial(self.__call__, obj)
@@ -80,9 +81,10 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
             if entry is not _SEEN:
                 try:
                     return _replay(entry, flat)
-                except GuardFailed:
+                except GuardFailed as failed:
                     # a fact it relied on changed (a module's mode, a requires_grad, a value
                     # it branched on): a recording kept for the facts of another day may fit
+                    self._changed = str(failed)
                     result = self._earlier_replay(key, flat, entry)
                     if result is not _NONE_FITS:
                         return result
@@ -132,11 +134,17 @@ class jit:  # noqa: N801 - used as a decorator, named like a function
     def _limit_reached(self, stacklevel: int = 3) -> None:  # 3: the caller of __call__
         if not self._warned_limit:
             self._warned_limit = True
+            last = self._changed
+            why = "" if last is None else (
+                f"; the last replay stopped because {last} changed"
+                + (" (an array's value read as a Python number: .item(), float(), "
+                   "np.asarray; read it outside the jitted function instead)"
+                   if last == "a value the function reads" else ""))
             warnings.warn(f"jit: {self._name()} has been recorded {self.recordings} times "
                           f"(max_recordings={self.max_recordings}): calls with new argument "
                           f"values or shapes, or with a Python value, mode or requires_grad "
                           f"of no recording yet, run as written from now on (pass values "
-                          f"that change on every call as arrays)", RuntimeWarning,
+                          f"that change on every call as arrays){why}", RuntimeWarning,
                           stacklevel=stacklevel)
 
     def _warn_as_written(self, why: str) -> None:

@@ -147,7 +147,7 @@ def _guard(writer: _Writer, guard: Guard, late: bool) -> list[str]:
             "requires_grad": "a tensor's requires_grad",
             "bool": "a value the function branches on",
             "equal": "a value the function reads"}[guard.kind]
-    fail = f"late({what!r})" if late else "raise GuardFailed"
+    fail = f"late({what!r})" if late else f"raise GuardFailed({what!r})"
     name = writer.render(guard.var) if guard.var is not None else None
     if guard.kind == "array":
         shape, dtype, strides = guard.expected
@@ -180,7 +180,8 @@ def _places(writer: _Writer, program: Program) -> list[str]:
     if not tests:
         return []
     return ["try:", f"    moved = {' or '.join(tests)}", "except Exception:", "    moved = True",
-            "if moved: raise GuardFailed"]
+            "if moved: raise GuardFailed('where a tensor, module or Python value it reads "
+            "is kept, or what it holds')"]
 
 
 def _where(writer: _Writer, root: tuple, steps: tuple) -> str:

@@ -8,7 +8,8 @@ class JitError(RuntimeError):
 
 class GuardFailed(Exception):
     """A fact the recording relied on (a shape, a value branched on, a `requires_grad`)
-    differs on this call: run the function as written instead."""
+    differs on this call: run the function as written instead. Its text says which kind of
+    fact, for the warning when recordings run out."""
 
 
 class ReplayRaised(Exception):
