@@ -86,8 +86,7 @@ class MaxPool2d(Function):
     def forward(ctx, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
         kernel, stride, padding, dilation, out_hw, extra = pool_args(
             "max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
-        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min  # integer images
-        xp = pool_pad(x, padding, extra, lowest)
+        xp = pool_pad(x, padding, extra, _lowest(x.dtype))
         out = _separable_max(xp, kernel, stride, dilation, out_hw)
         ctx.kernel, ctx.stride, ctx.padding, ctx.dilation, ctx.x_shape, ctx.out_hw = (
             kernel, stride, padding, dilation, x.shape, out_hw)
@@ -132,6 +131,11 @@ class MaxPool2d(Function):
 
     def viz_detail(ctx) -> str:
         return _detail(ctx.kernel, ctx.stride, ctx.padding, ctx.dilation)
+
+
+def _lowest(dtype: Any) -> Any:
+    """What never wins a maximum: -inf, or an integer image's smallest value."""
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
 def _separable_max(xp: Any, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair) -> Any:
@@ -271,12 +275,17 @@ def _window_sizes(size: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pa
     return (lengths[0][:, None] * lengths[1]).astype(np.float64)
 
 
+def _averageable(x: Any) -> Any:
+    """x, or integer and bool images in float64: their mean is a float, as numpy's (and
+    .mean()) is."""
+    return x.astype(np.float64) if x.dtype.kind in "biu" else x
+
+
 def _avg_pool(ctx: Any, x: Any, kernel: Pair, stride: Pair, padding: Pair, out_hw: Pair,
               extra: Pair = (0, 0), divisor: Any = None) -> Any:
     """Each window's sum, divided by `divisor` (a number or one per window; None: the number
     of kernel offsets)."""
-    if x.dtype.kind in "biu":  # the mean of integers is a float, as numpy's (and .mean()) is
-        x = x.astype(np.float64)
+    x = _averageable(x)
     xp = pool_pad(x, padding, extra, 0.0)
     pieces = [xp[:, :, rows, cols] for _, _, rows, cols in offsets(kernel, stride, (1, 1),
                                                                    out_hw)]
@@ -296,6 +305,16 @@ def _avg_pool(ctx: Any, x: Any, kernel: Pair, stride: Pair, padding: Pair, out_h
     return out
 
 
+def _adaptive_size(op: str, x: Any, output_size: Any) -> Pair:
+    """An adaptive pool's checked output size (an int or a pair, None keeping that input
+    size) for its (N, C, H, W) input."""
+    check_ndim(op, "input", x, 4, "(N, C, H, W)")
+    if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
+        output_size = tuple([x.shape[2 + a] if s is None else s
+                             for a, s in enumerate(output_size)])
+    return pair(output_size, "output_size", op, 1)
+
+
 class AdaptiveAvgPool2d(AvgPool2d):
     """Average pooling to a given output size (oh, ow); `None` keeps that input size. Where
     the output size divides the input's, windows of (H // oh, W // ow), side by side; else
@@ -306,13 +325,7 @@ class AdaptiveAvgPool2d(AvgPool2d):
     __slots__ = ("sums",)
 
     def forward(ctx, x, output_size):
-        op = "adaptive_avg_pool2d"
-        check_ndim(op, "input", x, 4, "(N, C, H, W)")
-        if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
-            wanted = tuple([x.shape[2 + a] if s is None else s for a, s in enumerate(output_size)])
-        else:
-            wanted = output_size
-        size = pair(wanted, "output_size", op, 1)
+        size = _adaptive_size("adaptive_avg_pool2d", x, output_size)
         h, w = x.shape[2:]
         if h % size[0] or w % size[1]:
             return _uneven_average(ctx, x, size)
@@ -342,16 +355,14 @@ class AdaptiveAvgPool2d(AvgPool2d):
 def _window_matrix(size: int, out: int, dtype: Any) -> tuple[Any, Any]:
     """(out, size) 0/1 rows marking PyTorch's adaptive windows along one axis, and their
     lengths."""
-    index = np.arange(out)
-    starts, ends = index * size // out, -(-(index + 1) * size // out)
+    starts, lengths = _adaptive_windows(size, out)
     at = np.arange(size)
-    inside = (at >= starts[:, None]) & (at < ends[:, None])
-    return inside.astype(dtype), (ends - starts).astype(dtype)
+    inside = (at >= starts[:, None]) & (at < (starts + lengths)[:, None])
+    return inside.astype(dtype), lengths.astype(dtype)
 
 
 def _uneven_average(ctx: Any, x: Any, size: Pair) -> Any:
-    if x.dtype.kind in "biu":  # as _avg_pool: the mean of integers is a float
-        x = x.astype(np.float64)
+    x = _averageable(x)
     h, w = x.shape[2:]
     rows, row_lengths = _window_matrix(h, size[0], x.dtype)
     cols, col_lengths = _window_matrix(w, size[1], x.dtype)
@@ -411,17 +422,12 @@ class AdaptiveMaxPool2d(Function):
 
     def forward(ctx, x, output_size):
         op = "adaptive_max_pool2d"
-        check_ndim(op, "input", x, 4, "(N, C, H, W)")
-        if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
-            wanted = tuple([x.shape[2 + a] if s is None else s for a, s in enumerate(output_size)])
-        else:
-            wanted = output_size
-        oh, ow = pair(wanted, "output_size", op, 1)
+        oh, ow = _adaptive_size(op, x, output_size)
         h, w = x.shape[2:]
         if 0 in (h, w):
             raise OpError(f"{op}: input {x.shape} has an empty image; every window needs an "
                           f"element")
-        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        lowest = _lowest(x.dtype)
         (row_starts, row_lengths), (col_starts, col_lengths) = (_adaptive_windows(h, oh),
                                                                 _adaptive_windows(w, ow))
         # columns first, then rows: the first maximum of the first row holding the window's
@@ -474,7 +480,6 @@ class AdaptiveMaxPool1d(_OnLines, AdaptiveMaxPool2d):
         return AdaptiveMaxPool2d.forward(ctx, x[:, :, None], (1, _size1d(op, x, output_size)))[
             :, :, 0]
 
-
     def viz_detail(ctx) -> str:
         return f"output {ctx.rows.shape[3]}"
 
@@ -506,7 +511,6 @@ class MaxPool1d(_OnLines, MaxPool2d):
         return MaxPool2d.forward(ctx, x[:, :, None], (1, k), (1, s), (0, p), (1, d),
                                  ceil_mode)[:, :, 0]
 
-
     def viz_detail(ctx) -> str:
         return _detail(ctx.kernel[1:], ctx.stride[1:], ctx.padding[1:], ctx.dilation[1:])
 
@@ -522,7 +526,6 @@ class AvgPool1d(_OnLines, AvgPool2d):
         return AvgPool2d.forward(ctx, x[:, :, None], (1, k), (1, s), (0, p), ceil_mode,
                                  count_include_pad)[:, :, 0]
 
-
     def viz_detail(ctx) -> str:
         return _detail(ctx.kernel[1:], ctx.stride[1:], ctx.padding[1:])
 
@@ -537,7 +540,6 @@ class AdaptiveAvgPool1d(_OnLines, AdaptiveAvgPool2d):
         check_ndim(op, "input", x, 3, "(N, C, L)")
         return AdaptiveAvgPool2d.forward(ctx, x[:, :, None], (1, _size1d(op, x, output_size)))[
             :, :, 0]
-
 
     def viz_detail(ctx) -> str:
         if ctx.sums is None:
