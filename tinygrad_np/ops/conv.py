@@ -407,13 +407,6 @@ def _pad_tensor(t: Any, padding: Pair) -> Any:
     return Pad.apply(t, pad_width=((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else t
 
 
-def _crop_tensor(t: Any, padding: Pair, size: Pair) -> Any:
-    ph, pw = padding
-    if not ph and not pw and tuple(t.shape[2:]) == tuple(size):
-        return t
-    return t[:, :, ph:ph + size[0], pw:pw + size[1]]
-
-
 def _im2col_tensor(x: Any, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair,
                    out_hw: Pair, groups: int) -> Any:
     """`im2col` on a Tensor: (N, groups, C // groups * kh * kw, Ho * Wo)."""
@@ -443,7 +436,7 @@ def _conv2d_backward_graph(ctx: Any, grad: Any, x: Any, weight: Any) -> Any:
         grad_cols = (_swap_last(weight.reshape(g, o // g, -1)) @ rows).reshape(
             n, c, kh, kw, ho, wo)
         ph, pw = ctx.padding
-        grad_x = _crop_tensor(_col2im_tensor(grad_cols, (n, c, h + 2 * ph, w + 2 * pw),
+        grad_x = crop(_col2im_tensor(grad_cols, (n, c, h + 2 * ph, w + 2 * pw),
                                              (kh, kw), ctx.stride, ctx.dilation, (ho, wo)),
                               ctx.padding, (h, w))
     if needs[1]:
@@ -670,8 +663,8 @@ def _input_grad_stride_1(grad: Any, wmat: Any, padded: tuple[int, int, int, int]
 
 
 def crop(target: Any, padding: Pair, size: Pair) -> Any:
-    """target (N, C, Hp, Wp) without its `padding` border (and any rows and columns past
-    `size` below and to the right: a ceil-mode pool's)."""
+    """target (N, C, Hp, Wp), an array or a Tensor, without its `padding` border (and any
+    rows and columns past `size` below and to the right: a ceil-mode pool's)."""
     ph, pw = padding
     if not ph and not pw and target.shape[2:] == tuple(size):
         return target

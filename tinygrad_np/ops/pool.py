@@ -14,7 +14,7 @@ import numpy as np
 from .. import recycle
 from ..function import Function, OpError
 from .adjoint import scatter_add
-from .conv import (CHUNK_BYTES, Pair, _crop_tensor, _detail, _single, _surrounded,
+from .conv import (CHUNK_BYTES, Pair, _detail, _single, _surrounded,
                    _window_index, batch_chunks, _plain, check_fits, check_ndim, crop, kept,
                    offsets, pad, pair)
 
@@ -127,7 +127,7 @@ class MaxPool2d(Function):
         index = (np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], row, col)
         if not found.all():  # a window holding NaN passes no gradient
             grad = grad * found
-        return _crop_tensor(scatter_add(grad, index, xp.shape), ctx.padding, ctx.x_shape[2:])
+        return crop(scatter_add(grad, index, xp.shape), ctx.padding, ctx.x_shape[2:])
 
     def viz_detail(ctx) -> str:
         return _detail(ctx.kernel, ctx.stride, ctx.padding, ctx.dilation)
@@ -251,7 +251,7 @@ class AvgPool2d(Function):
             (n, c, ho, wo, kh, kw))
         full = scatter_add(share, _window_index(ctx.kernel, ctx.stride, (1, 1), ctx.out_hw),
                            (n, c, h + 2 * ph + eh, w + 2 * pw + ew))
-        return _crop_tensor(full, ctx.padding, (h, w))
+        return crop(full, ctx.padding, (h, w))
 
     def viz_detail(ctx) -> str:
         return _detail(ctx.kernel, ctx.stride, ctx.padding)
