@@ -192,39 +192,39 @@ def _check_widths(shape, widths, mode, np_mode):
                           f"({before}, {after}), which must be {limit} its size {n}")
 
 
-def _sources(n, before, after, np_mode):
-    """For each position of an axis padded to n + before + after, the input position it
-    copies."""
-    return np.pad(np.arange(n), (before, after), mode=np_mode)
+def _copies(grad, axis, before, after, np_mode):
+    """Along one padded axis of `grad`: the input's length n, the index of the inner part,
+    and (padded position, the input position it copies) for each padded position."""
+    n = grad.shape[axis] - before - after
+    sources = np.pad(np.arange(n), (before, after), mode=np_mode)
+    inner = [slice(None)] * grad.ndim
+    inner[axis] = slice(before, before + n)
+    padded = [*range(before), *range(before + n, before + n + after)]
+    return n, tuple(inner), [(position, int(sources[position])) for position in padded]
+
+
+def _at(ndim, axis, where):
+    return (slice(None),) * axis + (where,) + (slice(None),) * (ndim - axis - 1)
 
 
 def _fold(grad, axis, before, after, np_mode):
     """The gradient along one padded axis: the inner part, plus each padded position's
     gradient added where it was copied from (a loop over the few padded positions)."""
-    n = grad.shape[axis] - before - after
-    sources = _sources(n, before, after, np_mode)
-    take = [slice(None)] * grad.ndim
-    take[axis] = slice(before, before + n)
-    out = grad[tuple(take)].copy()
-    for position in [*range(before), *range(before + n, before + n + after)]:
-        take[axis], put = position, [slice(None)] * grad.ndim
-        put[axis] = int(sources[position])
-        out[tuple(put)] += grad[tuple(take)]
+    _, inner, copies = _copies(grad, axis, before, after, np_mode)
+    out = grad[inner].copy()
+    for position, source in copies:
+        out[_at(grad.ndim, axis, source)] += grad[_at(grad.ndim, axis, position)]
     return out
 
 
 def _fold_tensor(grad, axis, before, after, np_mode):
     """`_fold` with Tensor ops (create_graph=True): each padded slice is padded back, with
     zeros, to the place it was copied from, and added."""
-    n = grad.shape[axis] - before - after
-    sources = _sources(n, before, after, np_mode)
-    take = [slice(None)] * grad.ndim
-    take[axis] = slice(before, before + n)
-    out = grad[tuple(take)]
-    for position in [*range(before), *range(before + n, before + n + after)]:
-        take[axis] = slice(position, position + 1)
-        source = int(sources[position])
+    n, inner, copies = _copies(grad, axis, before, after, np_mode)
+    out = grad[inner]
+    for position, source in copies:
         widths = [(0, 0)] * grad.ndim
         widths[axis] = (source, n - 1 - source)
-        out = out + Pad.apply(grad[tuple(take)], pad_width=widths)
+        out = out + Pad.apply(grad[_at(grad.ndim, axis, slice(position, position + 1))],
+                              pad_width=widths)
     return out
