@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from .function import OpError
 from .ops.combine import Pad
 from .ops.conv import Conv1d, Conv2d, ConvTranspose2d
@@ -286,13 +284,6 @@ def interpolate(x: Any, size: Any = None, scale_factor: Any = None, mode: str = 
     """
     if antialias:
         raise OpError("interpolate: antialias=True is not supported")
-    if recompute_scale_factor and scale_factor is not None:
-        data = x.data if isinstance(x, Tensor) else x
-        spatial = getattr(data, "shape", ())[2:]
-        factors = scale_factor if isinstance(scale_factor, (tuple, list)) else \
-            (scale_factor,) * len(spatial)
-        if len(factors) == len(spatial):
-            size = tuple([int(np.floor(n * float(f))) for n, f in zip(spatial, factors)])
-            scale_factor = None
     return Interpolate.apply(x, size=size, scale_factor=scale_factor, mode=mode,
-                             align_corners=align_corners)
+                             align_corners=align_corners,
+                             recompute_scale_factor=recompute_scale_factor)

@@ -62,11 +62,14 @@ class Interpolate(Function):
     """Resampling of (N, C, L) or (N, C, H, W) to `size` or by `scale_factor`, as PyTorch's
     F.interpolate: "nearest" (PyTorch's: floor of the scaled index), "nearest-exact", and
     "linear" / "bilinear" (align_corners as PyTorch's). Each spatial axis in turn, the last
-    first, as PyTorch's kernels weigh them; the backward folds each axis back."""
+    first, as PyTorch's kernels weigh them; the backward folds each axis back. With
+    `recompute_scale_factor`, a scale_factor gives the output sizes, and the sizes the
+    scale, as PyTorch's."""
 
-    __slots__ = ("plans", "x_shape")
+    __slots__ = ("plans",)
 
-    def forward(ctx, x, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    def forward(ctx, x, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None):
         op = "interpolate"
         dims = x.ndim - 2
         if mode not in _MODES:
@@ -98,34 +101,38 @@ class Interpolate(Function):
                 raise OpError(f"{op}: scale_factor must be positive numbers, got "
                               f"{scale_factor!r}")
             sizes = tuple([int(np.floor(n * float(f))) for n, f in zip(spatial, factors)])
+            if recompute_scale_factor:
+                factors = (None,) * dims
         if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1
                    for n in sizes) or 0 in spatial:
             raise OpError(f"{op}: input {x.shape} to size {sizes}: every size must be an "
                           f"int >= 1, and the input not empty")
-        ctx.x_shape = x.shape
+        # per axis: (axis, input length, index taken, next index and its weight for linear),
+        # the weight in the result's dtype, shaped to meet the axes after `axis`
         ctx.plans = []
         out = x
+        real = x.dtype if x.dtype.kind == "f" else np.float64
         for axis in reversed(range(2, x.ndim)):  # the last axis first
             k = axis - 2
             low, high, weight = _axis_plan(mode, spatial[k], int(sizes[k]),
                                            None if factors[k] is None else float(factors[k]),
                                            bool(align_corners), x.dtype, dims)
+            if weight is not None:
+                weight = weight.astype(real).reshape((-1,) + (1,) * (x.ndim - 1 - axis))
             ctx.plans.append((axis, spatial[k], low, high, weight))
-            picked = np.take(out, low, axis=axis)
+            source = out
+            out = np.take(source, low, axis=axis)  # a new array: np.take copies
             if high is not None:
-                shape = (-1,) + (1,) * (x.ndim - 1 - axis)
-                w = weight.astype(x.dtype if x.dtype.kind == "f" else np.float64).reshape(shape)
-                picked = picked * (1 - w) + np.take(out, high, axis=axis) * w
-            out = picked
-        return out if out is not x else x.copy()
+                out = out * (1 - weight) + np.take(source, high, axis=axis) * weight
+        return out
 
     def backward(ctx, grad):
         for axis, size, low, high, weight in reversed(ctx.plans):
             if high is None:
                 grad = _fold(grad, axis, low, size)
             else:
-                w = weight.astype(grad.dtype).reshape((-1,) + (1,) * (grad.ndim - 1 - axis))
-                grad = _fold(grad * (1 - w), axis, low, size) + _fold(grad * w, axis, high, size)
+                grad = _fold(grad * (1 - weight), axis, low, size) + \
+                    _fold(grad * weight, axis, high, size)
         return grad
 
     def backward_graph(ctx, grad, out):
@@ -135,9 +142,8 @@ class Interpolate(Function):
             if high is None:
                 grad = scatter_add(grad, at + (low,), shape)
             else:
-                w = weight.astype(grad.data.dtype).reshape((-1,) + (1,) * (grad.ndim - 1 - axis))
-                grad = scatter_add(grad * (1 - w), at + (low,), shape) + \
-                    scatter_add(grad * w, at + (high,), shape)
+                grad = scatter_add(grad * (1 - weight), at + (low,), shape) + \
+                    scatter_add(grad * weight, at + (high,), shape)
         return grad
 
     def viz_detail(ctx) -> str:
