@@ -73,3 +73,11 @@ def test_upsample_layer_reads_like_pytorchs():
 def test_bad_input(call, message):
     with pytest.raises(OpError, match=message):
         call()
+
+
+def test_the_graph_names_the_mode_even_where_an_axis_keeps_its_size():
+    x = Tensor(np.ones((1, 1, 4, 5)), requires_grad=True)
+    # the columns keep their size (a copy, as PyTorch's kernel): still a bilinear node
+    assert tg.interpolate(x, size=(8, 5), mode="bilinear").grad_fn.viz_detail() == \
+        "bilinear to 8x5"
+    assert tg.interpolate(x, scale_factor=2).grad_fn.viz_detail() == "nearest to 8x10"

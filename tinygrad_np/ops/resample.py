@@ -66,7 +66,7 @@ class Interpolate(Function):
     `recompute_scale_factor`, a scale_factor gives the output sizes, and the sizes the
     scale, as PyTorch's."""
 
-    __slots__ = ("plans",)
+    __slots__ = ("plans", "mode")
 
     def forward(ctx, x, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None):
@@ -109,7 +109,7 @@ class Interpolate(Function):
                           f"int >= 1, and the input not empty")
         # per axis: (axis, input length, index taken, next index and its weight for linear),
         # the weight in the result's dtype, shaped to meet the axes after `axis`
-        ctx.plans = []
+        ctx.plans, ctx.mode = [], mode
         out = x
         real = x.dtype if x.dtype.kind == "f" else np.float64
         for axis in reversed(range(2, x.ndim)):  # the last axis first
@@ -148,5 +148,4 @@ class Interpolate(Function):
 
     def viz_detail(ctx) -> str:
         sizes = [len(plan[2]) for plan in reversed(ctx.plans)]
-        kind = "linear" if ctx.plans[0][3] is not None else "nearest"
-        return f"{kind} to {'x'.join(str(s) for s in sizes)}"
+        return f"{ctx.mode} to {'x'.join(str(s) for s in sizes)}"
