@@ -32,6 +32,17 @@ _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _ONE_OVER_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
 
+def sigmoid_of(x):
+    """1 / (1 + exp(-x)) of an array without overflow: exp of a non-positive number only."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1, e) / (1 + e)
+
+
+def softplus_neg(x):
+    """log(1 + exp(-x)), finite for every x: max(-x, 0) + log1p(exp(-|x|))."""
+    return np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
 def erf(x):
     """The error function of an array, elementwise, in its own float dtype.
 
@@ -121,9 +132,7 @@ class Softplus(Function):
 
     def backward(ctx, grad):
         scaled, = ctx.saved_tensors
-        e = np.exp(-np.abs(scaled))  # sigmoid(scaled) without overflow
-        sig = np.where(scaled >= 0, 1 / (1 + e), e / (1 + e))
-        return np.where(ctx.linear, grad, grad * sig)
+        return np.where(ctx.linear, grad, grad * sigmoid_of(scaled))
 
     def backward_graph(ctx, grad, out):
         sig = (ctx.parents[0] * ctx.beta).sigmoid()
@@ -134,8 +143,7 @@ class Silu(Function):
     """x * sigmoid(x) (also called swish)."""
 
     def forward(ctx, x):
-        e = np.exp(-np.abs(x))
-        sig = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        sig = sigmoid_of(x)
         ctx.save_for_backward(x, sig)
         return x * sig
 
@@ -208,14 +216,13 @@ class Mish(Function):
     """x * tanh(softplus(x)), with softplus in its stable form."""
 
     def forward(ctx, x):
-        soft = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
-        t = np.tanh(soft)
+        t = np.tanh(softplus_neg(-x))  # softplus(x), stable
         ctx.save_for_backward(x, t)
         return x * t
 
     def backward(ctx, grad):  # PyTorch's: tanh(sp) + x * sigmoid(x) * (1 - tanh(sp) ** 2)
         x, t = ctx.saved_tensors
-        return grad * (t + x * _sigmoid(x) * (1 - t * t))
+        return grad * (t + x * sigmoid_of(x) * (1 - t * t))
 
     def backward_graph(ctx, grad, out):
         x = ctx.parents[0]
@@ -228,11 +235,11 @@ class LogSigmoid(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+        return -softplus_neg(x)
 
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        return grad * _sigmoid(-x)
+        return grad * sigmoid_of(-x)
 
     def backward_graph(ctx, grad, out):
         return grad * (-ctx.parents[0]).sigmoid()
@@ -248,45 +255,33 @@ class PRelu(Function):
         if weight.ndim != 1 or (weight.size != 1 and (x.ndim < 2 or x.shape[1] != weight.size)):
             raise OpError(f"prelu: weight of shape {weight.shape} must be (1,) or one slope per "
                           f"channel (axis 1) of input {x.shape}")
-        ctx.shape = (1,) if weight.size == 1 else (-1,) + (1,) * (x.ndim - 2)
+        # the slopes shaped to meet x: one number (0-d), or one per channel along axis 1
+        ctx.shape = () if weight.size == 1 else (-1,) + (1,) * (x.ndim - 2)
         ctx.save_for_backward(x, weight)
-        slope = weight.reshape(ctx.shape) if weight.size != 1 else weight[0]
-        return np.where(x > 0, x, slope * x)
+        return np.where(x > 0, x, weight.reshape(ctx.shape) * x)
 
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         below = x <= 0
-        slope = weight.reshape(ctx.shape) if weight.size != 1 else weight[0]
         need_x, need_w = ctx.needs_input_grad
-        grad_x = np.where(below, grad * slope, grad) if need_x else None
-        grad_w = _per_slope(grad * x * below, weight) if need_w else None
+        grad_x = np.where(below, grad * weight.reshape(ctx.shape), grad) if need_x else None
+        grad_w = ctx._per_slope(grad * x * below, weight.shape) if need_w else None
         return grad_x, grad_w
 
     def backward_graph(ctx, grad, out):
         x, weight = ctx.parents
         below = (x.data <= 0).astype(x.data.dtype)
-        single = weight.data.size == 1
-        slope = weight.reshape(()) if single else weight.reshape(ctx.shape)
         need_x, need_w = ctx.needs_input_grad
-        grad_x = grad * (1 - below) + grad * slope * below if need_x else None
-        grad_w = None
-        if need_w:
-            per = grad * x * below
-            axes = tuple(i for i in range(per.ndim) if single or i != 1)
-            grad_w = per.sum(axis=axes).reshape(weight.shape)
+        grad_x = grad * (1 - below) + grad * weight.reshape(ctx.shape) * below \
+            if need_x else None
+        grad_w = ctx._per_slope(grad * x * below, weight.shape) if need_w else None
         return grad_x, grad_w
 
-
-def _per_slope(terms, weight):
-    """Sum `terms` to one value per slope: over everything, or over all but axis 1."""
-    if weight.size == 1:
-        return terms.sum().reshape(1)
-    return terms.sum(axis=tuple(i for i in range(terms.ndim) if i != 1))
-
-
-def _sigmoid(x):
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    def _per_slope(ctx, terms, shape):
+        """`terms` (an array or a Tensor) summed to one value per slope: over every axis, or
+        over all but axis 1."""
+        axes = tuple(i for i in range(terms.ndim) if not ctx.shape or i != 1)
+        return terms.sum(axis=axes).reshape(shape)
 
 
 from .pointwise import Where  # noqa: E402

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..function import Function, OpError, unbroadcast
 from ..tensor import Tensor
+from .activation import sigmoid_of as _sigmoid, softplus_neg as _softplus_neg
 from .adjoint import cast_like, sum_to
 from .nn import _check_labels
 
@@ -167,17 +168,6 @@ class SmoothL1Loss(_Elementwise):
         inner, outer = ctx._slopes(diff.data)
         return ctx._graph_grads((diff * inner + outer)
                                 * _grad_scale(grad, diff.size, ctx.reduction))
-
-
-def _softplus_neg(x):
-    """log(1 + exp(-x)), finite for every x: max(-x, 0) + log1p(exp(-|x|))."""
-    return np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
-
-
-def _sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow: exp of a non-positive number only."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1, e) / (1 + e)
 
 
 class SoftplusNeg(Function):
