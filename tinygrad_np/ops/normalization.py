@@ -1,10 +1,11 @@
-"""Layer ops: dropout, batch norm, layer norm, embedding lookup."""
+"""Layer ops: dropout, batch norm, layer norm, group norm, embedding lookup."""
 from __future__ import annotations
 
 import numpy as np
 
 from ..function import Function, OpError
 from ..random import get_generator
+from ..tensor import Tensor
 from .adjoint import scatter_add
 
 
@@ -30,6 +31,17 @@ class Dropout(Function):
     def backward_graph(ctx, grad, out):  # the mask is a constant: it never depends on x
         mask, = ctx.saved_tensors
         return grad * mask
+
+
+def _standardize(x, axes, eps):
+    """x's mean and (biased) variance over `axes`, and x standardised by them:
+    (xhat, inv_std, mean, var), for arrays (the forwards) and Tensors (the differentiable
+    backwards, which recompute them from x) alike."""
+    mean = x.mean(axis=axes, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(axis=axes, keepdims=True)
+    inv_std = 1 / ((var + eps).sqrt() if isinstance(var, Tensor) else np.sqrt(var + eps))
+    return centred * inv_std, inv_std, mean, var
 
 
 def _normalized_backward(grad_xhat, xhat, inv_std, axes):
@@ -70,11 +82,7 @@ class BatchNorm(Function):
             if count <= 1:
                 raise OpError(f"batch_norm: input of shape {x.shape}: training needs more "
                               f"than one value per channel")
-            mean = x.mean(axis=axes, keepdims=True)
-            centred = x - mean
-            var = (centred * centred).mean(axis=axes, keepdims=True)
-            inv_std = 1 / np.sqrt(var + eps)
-            xhat = centred * inv_std
+            xhat, inv_std, mean, var = _standardize(x, axes, eps)
             if running_mean is not None:
                 running_mean *= 1 - momentum
                 running_mean += momentum * mean.reshape(channels)
@@ -124,9 +132,7 @@ class BatchNorm(Function):
         axes, shape = ctx.axes, ctx.channel_shape
         needs = ctx.needs_input_grad
         if ctx.training:
-            centred = x - x.mean(axis=axes, keepdims=True)
-            inv_std = 1 / ((centred * centred).mean(axis=axes, keepdims=True) + ctx.eps).sqrt()
-            xhat = centred * inv_std
+            xhat, inv_std, _, _ = _standardize(x, axes, ctx.eps)
         else:
             inv_std = ctx.inv_std
             xhat = (x - ctx.shift) * inv_std
@@ -163,11 +169,7 @@ class LayerNorm(Function):
                 raise OpError(f"layer_norm: {what} has shape {array.shape}, expected "
                               f"normalized_shape {normalized_shape}")
         axes = tuple(range(x.ndim - k, x.ndim))
-        mean = x.mean(axis=axes, keepdims=True)
-        centred = x - mean
-        var = (centred * centred).mean(axis=axes, keepdims=True)
-        inv_std = 1 / np.sqrt(var + eps)
-        xhat = centred * inv_std
+        xhat, inv_std, _, _ = _standardize(x, axes, eps)
         ctx.xhat, ctx.inv_std, ctx.axes = xhat, inv_std, axes
         ctx.has_weight, ctx.has_bias, ctx.eps = has_weight, has_bias, eps
         ctx.save_for_backward(weight)
@@ -192,9 +194,7 @@ class LayerNorm(Function):
         weight = ctx.parents[1] if ctx.has_weight else None
         axes = ctx.axes
         needs = ctx.needs_input_grad
-        centred = x - x.mean(axis=axes, keepdims=True)
-        inv_std = 1 / ((centred * centred).mean(axis=axes, keepdims=True) + ctx.eps).sqrt()
-        xhat = centred * inv_std
+        xhat, inv_std, _, _ = _standardize(x, axes, ctx.eps)
         lead = tuple(range(x.ndim - len(axes)))
         grads = [None if not needs[0] else _normalized_backward(
             grad if weight is None else grad * weight, xhat, inv_std, axes)]
@@ -227,10 +227,8 @@ class GroupNorm(Function):
             if array is not None and array.shape != (c,):
                 raise OpError(f"group_norm: {what} must have shape ({c},), one per channel "
                               f"of input {x.shape}, got {array.shape}")
-        grouped = x.reshape(x.shape[0], int(groups), -1)
-        centred = grouped - grouped.mean(axis=2, keepdims=True)
-        inv_std = 1 / np.sqrt((centred * centred).mean(axis=2, keepdims=True) + eps)
-        xhat = (centred * inv_std).reshape(x.shape)
+        xhat, inv_std, _, _ = _standardize(x.reshape(x.shape[0], int(groups), -1), (2,), eps)
+        xhat = xhat.reshape(x.shape)
         ctx.xhat, ctx.inv_std, ctx.groups = xhat, inv_std, int(groups)
         ctx.has_weight, ctx.has_bias, ctx.eps = has_weight, has_bias, eps
         ctx.save_for_backward(weight)
@@ -244,11 +242,9 @@ class GroupNorm(Function):
     def backward_graph(ctx, grad, out):  # backward's formulas, xhat recomputed from x
         x = ctx.parents[0]
         weight = ctx.parents[1] if ctx.has_weight else None
-        grouped = x.reshape(x.shape[0], ctx.groups, -1)
-        centred = grouped - grouped.mean(axis=2, keepdims=True)
-        inv_std = 1 / ((centred * centred).mean(axis=2, keepdims=True) + ctx.eps).sqrt()
-        return _group_norm_grads(ctx, grad, (centred * inv_std).reshape(x.shape), inv_std,
-                                 weight)
+        xhat, inv_std, _, _ = _standardize(x.reshape(x.shape[0], ctx.groups, -1), (2,),
+                                           ctx.eps)
+        return _group_norm_grads(ctx, grad, xhat.reshape(x.shape), inv_std, weight)
 
 
 def _per_channel(array, ndim):
