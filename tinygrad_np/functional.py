@@ -8,7 +8,7 @@ from typing import Any
 
 from .function import OpError
 from .ops.combine import Pad
-from .ops.conv import Conv1d, Conv2d, ConvTranspose2d
+from .ops.conv import Conv1d, Conv2d, ConvTranspose2d, same_sides
 from .ops.elementwise import Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 from .ops.linalg import MatMul
 from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy
@@ -127,12 +127,12 @@ def _same_padding(x: Any, weight: Any, stride: Any, padding: Any, dilation: Any,
     if len(steps) != dims or len(spread) != dims or any(s != 1 for s in steps) or \
             not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in spread):
         return x, padding
-    totals = [d * (k - 1) for d, k in zip(spread, weight.shape[2:])]
-    if not any(t % 2 for t in totals):
+    sides = same_sides(weight.shape[2:], tuple(spread))
+    if all(before == after for before, after in sides):
         return x, padding
-    x = Pad.apply(x, pad_width=[(0, 0), (0, 0)] + [(0, t % 2) for t in totals])
-    sides = tuple([t // 2 for t in totals])
-    return x, sides if dims > 1 else sides[0]
+    x = Pad.apply(x, pad_width=[(0, 0), (0, 0)] + [(0, after - before) for before, after in sides])
+    both = tuple([before for before, _ in sides])
+    return x, both if dims > 1 else both[0]
 
 
 def conv_transpose2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,

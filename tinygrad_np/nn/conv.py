@@ -23,7 +23,7 @@ from ..functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max
                           adaptive_max_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d,
                           conv_transpose2d, interpolate, max_pool1d, max_pool2d)
 from ..memory import aligned
-from ..ops.combine import PAD_MODES
+from ..ops.conv import same_sides
 from ..tensor_ops import pad
 from ..tensor import Tensor
 from .init import RngLike, as_rng
@@ -34,9 +34,8 @@ __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "Adapt
            "MaxPool2d", "Upsample"]
 
 
-# a conv layer's padding_mode: PyTorch's names (PAD_MODES also takes numpy's)
-PADDING_MODES = ("zeros",) + tuple(m for m in PAD_MODES if m in ("reflect", "replicate",
-                                                                   "circular"))
+# a conv layer's padding_mode: PyTorch's names (pad takes numpy's too)
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _tuple(value: Any, n: int, what: str, layer: str) -> tuple[int, ...]:
@@ -83,12 +82,12 @@ class _ConvNd(Module):
             if self.padding == "same" and any(s != 1 for s in self.stride):
                 raise ValueError(f"{layer}: padding='same' needs stride 1, got stride "
                                  f"{self.stride}")
-        modes = ("zeros",) if transposed else PADDING_MODES
+        modes = PADDING_MODES[:1] if transposed else PADDING_MODES
         if padding_mode not in modes:
+            names = ", ".join(repr(m) for m in modes[:-1])
             raise ValueError(f"{layer}: padding_mode must be "
-                             + ("'zeros'" if transposed else "'zeros', 'reflect', 'replicate' "
-                                                             "or 'circular'")
-                             + f", got {padding_mode!r}")
+                             + (f"{names} or " if names else "") + f"{modes[-1]!r}, got "
+                             f"{padding_mode!r}")
         self.padding_mode = padding_mode
         if transposed:
             shape = (self.in_channels, self.out_channels // groups, *self.kernel_size)
@@ -119,12 +118,13 @@ class _ConvNd(Module):
         zeros, the input padded that way (by a Pad, differentiable) and none."""
         if self.padding_mode == "zeros":
             return x, self.padding
-        if isinstance(self.padding, str):  # "same": PyTorch's split, the extra after
-            totals = [0 if self.padding == "valid" else d * (k - 1)
-                      for k, d in zip(self.kernel_size, self.dilation)]
-            sides = [(t // 2, t - t // 2) for t in totals]
+        sides: list[tuple[int, int]]
+        if self.padding == "same":  # PyTorch's split, the extra after
+            sides = same_sides(self.kernel_size, self.dilation)
+        elif self.padding == "valid":
+            sides = [(0, 0)] * len(self.kernel_size)
         else:
-            sides = [(p, p) for p in self.padding]
+            sides = [(int(p), int(p)) for p in self.padding]
         return pad(x, [(0, 0), (0, 0), *sides], mode=self.padding_mode), \
             (0,) * len(self.kernel_size)
 

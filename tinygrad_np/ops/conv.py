@@ -57,12 +57,18 @@ def conv_padding(padding: Any, kernel: tuple[int, ...], stride: tuple[int, ...],
                       f"got {padding!r}")
     if any(s != 1 for s in stride):
         raise OpError(f"{op}: padding='same' needs stride 1, got stride {stride}")
-    total = tuple([d * (k - 1) for k, d in zip(kernel, dilation)])
-    if any(t % 2 for t in total):
+    sides = same_sides(kernel, dilation)
+    if any(before != after for before, after in sides):
         raise OpError(f"{op}: padding='same' for kernel {tuple(kernel)} with dilation "
                       f"{dilation} needs more padding on one side than on the other, which is "
                       f"not supported: use an odd kernel size or pad explicitly")
-    return tuple([t // 2 for t in total])
+    return tuple([before for before, _ in sides])
+
+
+def same_sides(kernel: tuple[int, ...], dilation: tuple[int, ...]) -> list[tuple[int, int]]:
+    """PyTorch's padding="same" along each axis: (before, after), the dilated kernel's span
+    less one split in two, the odd one out after (below, to the right)."""
+    return [(d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation)]
 
 
 def out_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
