@@ -83,6 +83,15 @@ class Dropout2d(Dropout):
         return dropout2d(x, self.p, training=self.training)
 
 
+def _scale_and_shift(shape: Any, weight: bool, bias: bool, dtype: Any
+                     ) -> tuple[Tensor | None, Tensor | None]:
+    """A normalisation layer's learned scale (ones) and shift (zeros), each only if asked."""
+    return (Tensor(aligned(np.ones(shape, dtype=dtype)), requires_grad=True, name="weight")
+            if weight else None,
+            Tensor(aligned(np.zeros(shape, dtype=dtype)), requires_grad=True, name="bias")
+            if bias else None)
+
+
 class _BatchNorm(Module):
     """BatchNorm over axis 1 (the features / channels); subclasses say which input ranks."""
 
@@ -101,10 +110,7 @@ class _BatchNorm(Module):
         self.momentum, self.eps = momentum, float(eps)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         n = self.num_features
-        self.weight = (Tensor(aligned(np.ones(n, dtype=dtype)), requires_grad=True, name="weight")
-                       if affine else None)
-        self.bias = (Tensor(aligned(np.zeros(n, dtype=dtype)), requires_grad=True, name="bias")
-                     if affine else None)
+        self.weight, self.bias = _scale_and_shift(n, affine, affine, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", np.zeros(n, dtype=dtype))
             self.register_buffer("running_var", np.ones(n, dtype=dtype))
@@ -175,12 +181,8 @@ class LayerNorm(Module):
             raise ValueError("LayerNorm: normalized_shape must name at least one axis")
         self.eps = float(eps)
         self.elementwise_affine = bool(elementwise_affine)
-        self.weight = (Tensor(aligned(np.ones(self.normalized_shape, dtype=dtype)),
-                              requires_grad=True,
-                              name="weight") if elementwise_affine else None)
-        self.bias = (Tensor(aligned(np.zeros(self.normalized_shape, dtype=dtype)),
-                            requires_grad=True,
-                            name="bias") if elementwise_affine and bias else None)
+        self.weight, self.bias = _scale_and_shift(self.normalized_shape, elementwise_affine,
+                                                  elementwise_affine and bias, dtype)
 
     def forward(self, x: Any) -> Tensor:
         return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -206,10 +208,8 @@ class GroupNorm(Module):
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
                              f"num_groups ({num_groups})")
         self.eps, self.affine, self.has_bias = float(eps), bool(affine), bool(bias)
-        self.weight = (Tensor(aligned(np.ones(self.num_channels, dtype=dtype)),
-                              requires_grad=True, name="weight") if affine else None)
-        self.bias = (Tensor(aligned(np.zeros(self.num_channels, dtype=dtype)),
-                            requires_grad=True, name="bias") if affine and bias else None)
+        self.weight, self.bias = _scale_and_shift(self.num_channels, affine, affine and bias,
+                                                  dtype)
 
     def forward(self, x: Any) -> Tensor:
         return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
@@ -236,10 +236,7 @@ class _InstanceNorm(Module):
             raise ValueError(f"{name}: track_running_stats=True is not supported (each "
                              f"sample is normalised by its own statistics)")
         self.eps, self.momentum, self.affine = float(eps), momentum, bool(affine)
-        self.weight = (Tensor(aligned(np.ones(self.num_features, dtype=dtype)),
-                              requires_grad=True, name="weight") if affine else None)
-        self.bias = (Tensor(aligned(np.zeros(self.num_features, dtype=dtype)),
-                            requires_grad=True, name="bias") if affine else None)
+        self.weight, self.bias = _scale_and_shift(self.num_features, affine, affine, dtype)
 
     def forward(self, x: Any) -> Tensor:
         shape: tuple[int, ...] = tuple(getattr(getattr(x, "data", x), "shape", ()))
