@@ -189,8 +189,10 @@ def _array(tensor: Any, name: str) -> np.ndarray:
     return data
 
 
-def _fill(tensor: Any, values: Any) -> Any:
-    _array(tensor, "init")[...] = values
+def _fill(tensor: Any, name: str, values: Callable[[tuple[int, ...]], Any]) -> Any:
+    """Write values(shape) into the tensor's array where it lies; return the tensor."""
+    array = _array(tensor, name)
+    array[...] = values(array.shape)
     return tensor
 
 
@@ -224,13 +226,13 @@ def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0) -> Any:
     >>> bool((uniform_(np.zeros(100), -1.0, 1.0) != 0).all())
     True
     """
-    return _fill(tensor, get_generator().uniform(a, b, _array(tensor, "uniform_").shape))
+    return _fill(tensor, "uniform_", lambda shape: get_generator().uniform(a, b, shape))
 
 
 def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0) -> Any:
     """Fill with N(mean, std)."""
-    shape = _array(tensor, "normal_").shape
-    return _fill(tensor, get_generator().standard_normal(shape) * std + mean)
+    return _fill(tensor, "normal_",
+                 lambda shape: get_generator().standard_normal(shape) * std + mean)
 
 
 def trunc_normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
@@ -239,15 +241,18 @@ def trunc_normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, a: float = -
     truncated range, as PyTorch does)."""
     from ..ops.activation import erf
 
-    shape = _array(tensor, "trunc_normal_").shape
     low, high = (np.array(v, np.float64) for v in ((a - mean) / std, (b - mean) / std))
     cdf_low, cdf_high = (0.5 * (1 + erf(v / np.sqrt(2))) for v in (low, high))
-    u = get_generator().uniform(2 * cdf_low - 1, 2 * cdf_high - 1, shape)
-    # erfinv by Newton steps on erf (no scipy): erf' = 2 / sqrt(pi) exp(-x**2)
-    x = np.clip(u, -0.999999, 0.999999) * 1.0
-    for _ in range(60):
-        x = x - (erf(x) - u) / (2 / np.sqrt(np.pi) * np.exp(-x * x))
-    return _fill(tensor, np.clip(x * std * np.sqrt(2) + mean, a, b))
+
+    def draw(shape: tuple[int, ...]) -> Any:
+        u = get_generator().uniform(2 * cdf_low - 1, 2 * cdf_high - 1, shape)
+        # erfinv by Newton steps on erf (no scipy): erf' = 2 / sqrt(pi) exp(-x**2)
+        x = np.clip(u, -0.999999, 0.999999)
+        for _ in range(60):
+            x = x - (erf(x) - u) / (2 / np.sqrt(np.pi) * np.exp(-x * x))
+        return np.clip(x * std * np.sqrt(2) + mean, a, b)
+
+    return _fill(tensor, "trunc_normal_", draw)
 
 
 def constant_(tensor: Any, val: float) -> Any:
@@ -256,17 +261,17 @@ def constant_(tensor: Any, val: float) -> Any:
     >>> constant_(np.empty(3), 0.5).tolist()
     [0.5, 0.5, 0.5]
     """
-    return _fill(tensor, val)
+    return _fill(tensor, "constant_", lambda shape: val)
 
 
 def zeros_(tensor: Any) -> Any:
     """Fill with zeros."""
-    return _fill(tensor, 0.0)
+    return _fill(tensor, "zeros_", lambda shape: 0.0)
 
 
 def ones_(tensor: Any) -> Any:
     """Fill with ones."""
-    return _fill(tensor, 1.0)
+    return _fill(tensor, "ones_", lambda shape: 1.0)
 
 
 def xavier_uniform_(tensor: Any, gain: float = 1.0) -> Any:
