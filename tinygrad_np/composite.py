@@ -14,12 +14,9 @@ import numpy as np
 
 from .function import OpError
 from .tensor import Tensor
+from .tensor_ops import _tensor, maximum
 
 __all__ = ["cosine_similarity", "normalize", "tile", "tril", "triu"]
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def tile(x: Any, reps: Any) -> Tensor:
@@ -73,8 +70,6 @@ def normalize(x: Any, p: float = 2.0, axis: int = 1, eps: float = 1e-12) -> Tens
     >>> normalize(Tensor([[3.0, 4.0]])).tolist()
     [[0.6000000238418579, 0.800000011920929]]
     """
-    from .tensor_ops import maximum
-
     x = _tensor(x)
     if p == 2:
         size = x.norm(axis=axis, keepdims=True)
@@ -92,8 +87,6 @@ def cosine_similarity(x1: Any, x2: Any, axis: int = 1, eps: float = 1e-8) -> Ten
     >>> round(cosine_similarity(Tensor([[1.0, 0.0]]), Tensor([[1.0, 1.0]])).item(), 6)
     0.707107
     """
-    from .tensor_ops import maximum
-
     a, b = _tensor(x1), _tensor(x2)
     dot = (a * b).sum(axis=axis)
     return dot / maximum(a.norm(axis=axis) * b.norm(axis=axis), eps)

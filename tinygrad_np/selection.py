@@ -18,19 +18,9 @@ import numpy as np
 from .function import OpError
 from .ops.shape import GetItem
 from .tensor import Tensor
+from .tensor_ops import _axis, _data, _tensor
 
 __all__ = ["gather", "one_hot", "sort", "topk"]
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def _axis(axis: Any, ndim: int, op: str, shape: tuple[int, ...]) -> int:
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or \
-            not -max(ndim, 1) <= axis < max(ndim, 1):
-        raise OpError(f"{op}: axis {axis!r} is out of range for an input of shape {shape}")
-    return int(axis) % max(ndim, 1)
 
 
 def _along(index: Any, axis: int) -> tuple[Any, ...]:
@@ -52,9 +42,9 @@ def gather(x: Any, axis: int, index: Any) -> Tensor:
     [[1.0, 1.0], [4.0, 3.0]]
     """
     x = _tensor(x)
-    index = np.asarray(index.data if isinstance(index, Tensor) else index)
+    index = np.asarray(_data(index))
     shape = x.shape
-    axis = _axis(axis, x.ndim, "gather", shape)
+    axis = _axis(axis, max(x.ndim, 1), "gather", shape)
     if index.dtype.kind not in "iu" or index.ndim != x.ndim or any(
             i > n for d, (i, n) in enumerate(zip(index.shape, shape)) if d != axis):
         raise OpError(f"gather: index of shape {index.shape} and dtype {index.dtype} must be "
@@ -76,7 +66,7 @@ def sort(x: Any, axis: int = -1, descending: bool = False) -> tuple[Tensor, Tens
     ([3.0, 2.0, 1.0], [0, 2, 1])
     """
     x = _tensor(x)
-    axis = _axis(axis, x.ndim, "sort", x.shape)
+    axis = _axis(axis, max(x.ndim, 1), "sort", x.shape)  # a 0-d input sorts as one value
     if x.ndim == 0:
         return GetItem.apply(x, index=()), Tensor(np.zeros((), np.int64))
     data = x.data
@@ -95,7 +85,7 @@ def topk(x: Any, k: int, axis: int = -1, largest: bool = True,
     ([7.0, 7.0], [1, 2])
     """
     x = _tensor(x)
-    axis = _axis(axis, x.ndim, "topk", x.shape)
+    axis = _axis(axis, max(x.ndim, 1), "topk", x.shape)
     size = x.shape[axis] if x.ndim else 1
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= size:
         raise OpError(f"topk: k must be an int in [0, {size}] for axis {axis} of input "
@@ -114,7 +104,7 @@ def one_hot(labels: Any, num_classes: int = -1) -> Tensor:
     >>> one_hot([0, 2], 3).tolist()
     [[1, 0, 0], [0, 0, 1]]
     """
-    values = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    values = np.asarray(_data(labels))
     if values.dtype.kind not in "iu":
         raise OpError(f"one_hot: labels must be integers, got {values.dtype}")
     classes = int(values.max()) + 1 if num_classes == -1 and values.size else num_classes

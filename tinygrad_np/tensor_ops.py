@@ -471,9 +471,7 @@ def _dropout(op: str, x: Any, p: Any, training: bool, ndim: int | None) -> Tenso
         raise OpError(f"{op}: input must be {ndim}-D {layout}, got shape {x.shape}")
     if not training or p == 0:
         return x
-    if ndim is None:
-        return Dropout.apply(x, p=float(p))
-    return Dropout.apply(x, p=float(p), channels=True)
+    return Dropout.apply(x, p=float(p), channels=ndim is not None)
 
 
 def _stat(array: Any, what: str) -> Any:
