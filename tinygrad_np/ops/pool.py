@@ -386,7 +386,9 @@ class _OnLines:
 
 
 def _size1d(op: str, x: Any, output_size: Any) -> int:
-    """An adaptive 1-D pool's output size: an int (or a 1-tuple), None keeping the input's."""
+    """An adaptive 1-D pool's checked output size for its (N, C, L) input: an int (or a
+    1-tuple), None keeping the input's."""
+    check_ndim(op, "input", x, 3, "(N, C, L)")
     if output_size is None or output_size == (None,):
         return int(x.shape[2])
     return _single(output_size, "output_size", op, 1)
@@ -475,10 +477,8 @@ class AdaptiveMaxPool1d(_OnLines, AdaptiveMaxPool2d):
     __slots__ = ()
 
     def forward(ctx, x, output_size):
-        op = "adaptive_max_pool1d"
-        check_ndim(op, "input", x, 3, "(N, C, L)")
-        return AdaptiveMaxPool2d.forward(ctx, x[:, :, None], (1, _size1d(op, x, output_size)))[
-            :, :, 0]
+        size = _size1d("adaptive_max_pool1d", x, output_size)
+        return AdaptiveMaxPool2d.forward(ctx, x[:, :, None], (1, size))[:, :, 0]
 
     def viz_detail(ctx) -> str:
         return f"output {ctx.rows.shape[3]}"
@@ -536,10 +536,8 @@ class AdaptiveAvgPool1d(_OnLines, AdaptiveAvgPool2d):
     __slots__ = ()
 
     def forward(ctx, x, output_size):
-        op = "adaptive_avg_pool1d"
-        check_ndim(op, "input", x, 3, "(N, C, L)")
-        return AdaptiveAvgPool2d.forward(ctx, x[:, :, None], (1, _size1d(op, x, output_size)))[
-            :, :, 0]
+        size = _size1d("adaptive_avg_pool1d", x, output_size)
+        return AdaptiveAvgPool2d.forward(ctx, x[:, :, None], (1, size))[:, :, 0]
 
     def viz_detail(ctx) -> str:
         if ctx.sums is None:
