@@ -2,11 +2,10 @@
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/conv_parts.py --batch 64
     python benchmarks/conv_parts.py --batch 256 --steps 20
-    python benchmarks/conv_parts.py --input-grad-budgets      # the 6->16 conv's input
-                                                              # gradient per chunk budget
 
 Every `forward`, `backward` and `backward_in_place` of the engine's ops (and the convs'
-weight and input gradients inside their backward) is wrapped with a timer, so the step runs
+weight and input gradients inside their backward, and the banded form's forward and
+backward: the 6->16 conv's) is wrapped with a timer, so the step runs
 a little slower than in `conv_step.py`; the shares are what to read. The eager step only:
 a jit replay runs none of these bodies.
 """
@@ -20,7 +19,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import conv_step  # noqa: E402 - the step itself, as conv_step.py times it
@@ -62,10 +60,11 @@ def time_ops(batch: int, steps: int) -> tuple[float, dict[str, float]]:
                 setattr(cls, name, _timed(cls.__dict__[name],
                                           lambda *a, _k=f"{cls.__name__}.{name}": _k, totals))
     for name in ("_weight_grad", "_weight_grad_batch_last", "_input_grad_stride_1",
-                 "_input_grad"):
+                 "_input_grad", "banded_forward", "banded_backward"):
+        where = "forward" if name == "banded_forward" else "backward"
         originals.append((conv, name, getattr(conv, name)))
         setattr(conv, name, _timed(getattr(conv, name),
-                                   lambda *a, _n=name: f"  conv {_n} (in Conv2d.backward)",
+                                   lambda *a, _n=name, _w=where: f"  conv {_n} (in Conv2d.{_w})",
                                    totals))
     try:
         problem = conv_step.make_problem(batch)
@@ -83,44 +82,12 @@ def time_ops(batch: int, steps: int) -> tuple[float, dict[str, float]]:
     return total, {k: v / steps * 1e3 for k, v in totals.items()}
 
 
-def time_input_grad_budgets(batch: int, budgets_mb: list[float]) -> dict[float, float]:
-    """The 6->16 conv's input gradient (ms) with each chunk budget, best of 7 rounds."""
-    rng = np.random.default_rng(0)
-    grad = rng.standard_normal((batch, 16, 10, 10)).astype(np.float32)
-    wmat = rng.standard_normal((1, 16, 150)).astype(np.float32)
-    chunks = conv.batch_chunks
-    result = {}
-    try:
-        for mb in budgets_mb:
-            def budgeted(n: int, per_image: int, budget: int | None = None,
-                         _bytes: int = int(mb * (1 << 20))) -> list[slice]:
-                return chunks(n, per_image, _bytes)
-            conv.batch_chunks = budgeted  # type: ignore[assignment]
-            rounds = []
-            for _ in range(7):
-                start = time.perf_counter()
-                for _ in range(10):
-                    conv._input_grad_stride_1(grad, wmat, (batch, 6, 14, 14), (5, 5), (1, 1), 1)
-                rounds.append((time.perf_counter() - start) / 10 * 1e3)
-            result[mb] = min(rounds)
-    finally:
-        conv.batch_chunks = chunks
-    return result
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--steps", type=int, default=40, help="timed steps")
-    parser.add_argument("--input-grad-budgets", action="store_true",
-                        help="time the 6->16 conv's input gradient for chunk budgets of "
-                             "0.5 to 16 MB instead")
     args = parser.parse_args(argv)
-    if args.input_grad_budgets:
-        for mb, ms in time_input_grad_budgets(args.batch, [0.5, 1, 2, 4, 8, 16]).items():
-            print(f"budget {mb:>4} MB: {ms:.2f} ms")
-        return
     total, parts = time_ops(args.batch, args.steps)
     print(f"batch {args.batch}: {total:.2f} ms a step with the timers")
     for name, ms in sorted(parts.items(), key=lambda item: -item[1]):

@@ -24,6 +24,7 @@ from .. import recycle
 from ..function import Function, OpError
 from .adjoint import scatter_add
 from .combine import Pad
+from .conv_banded import banded_backward, banded_fits, banded_forward
 from .linalg import _swap_last
 
 Pair = tuple[int, int]
@@ -309,7 +310,8 @@ class Conv2d(Function):
     of weight[o, c, i, j] * x_padded[n, c, stride * y + dilation * i, stride * x + dilation * j]
     (c within o's group)."""
 
-    __slots__ = ("stride", "padding", "dilation", "groups", "x_shape", "w_shape", "out_hw")
+    __slots__ = ("stride", "padding", "dilation", "groups", "x_shape", "w_shape", "out_hw",
+                 "banded")
 
     def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
                 op="conv2d"):  # op: the name errors give (Conv1d runs this forward too)
@@ -318,6 +320,16 @@ class Conv2d(Function):
         kernel = weight.shape[2:]
         n, c, o = x.shape[0], x.shape[1], weight.shape[0]
         ho, wo = out_hw
+        ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, g
+        ctx.x_shape, ctx.w_shape, ctx.out_hw = x.shape, weight.shape, out_hw
+        need_x, need_w = ctx.needs_input_grad[:2]
+        ctx.banded = banded_fits(x.shape, weight.shape, g, stride, dilation, out_hw, x.itemsize)
+        if ctx.banded:  # small images: see conv_banded
+            xp = pad(x, padding)
+            out, band = banded_forward(xp, weight, bias, stride, dilation, out_hw)
+            k = band.shape[0] - (bias is not None)
+            ctx.save_for_backward(xp if need_w else None, band[:k] if need_x else None)
+            return out
         wide = stride == (1, 1)  # columns Ho * Wp: see wide_view
         xp = wide_input(x, padding, dilation) if wide else pad(x, padding)
         width = xp.shape[3] if wide else wo
@@ -347,9 +359,6 @@ class Conv2d(Function):
             product = product_memory[:m * o * pixels].reshape(m, g, o // g, pixels)
             np.matmul(wmat_b, cols, out=product)
             out[part] = product.reshape(m, g, o // g, ho, width)[..., :wo]
-        ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, g
-        ctx.x_shape, ctx.w_shape, ctx.out_hw = x.shape, weight.shape, out_hw
-        need_x, need_w = ctx.needs_input_grad[:2]
         # the padded input, seen as its columns by group (a view, made once: backward copies
         # them chunk by chunk, in cache, rather than keeping a matrix kh * kw times the
         # input's size alive)
@@ -364,6 +373,16 @@ class Conv2d(Function):
         o, cg, kh, kw = ctx.w_shape
         g, (ho, wo) = ctx.groups, ctx.out_hw
         rows = grad.reshape(n, g, o // g, ho * wo)
+        need_b = len(ctx.needs_input_grad) == 3 and ctx.needs_input_grad[2]
+        if ctx.banded:
+            need_x, need_w = ctx.needs_input_grad[:2]
+            grad_x, grad_w, grad_b = banded_backward(
+                grad, images, wmat, ctx.w_shape, ctx.stride, ctx.dilation, ctx.padding, (h, w),
+                need_x, need_w, need_b and need_w)
+            if need_b and not need_w:
+                grad_b = rows.sum(axis=0).sum(axis=-1).reshape(o)
+            return (grad_x, grad_w) if len(ctx.needs_input_grad) == 2 else (grad_x, grad_w,
+                                                                             grad_b)
         grad_x = grad_w = None
         if ctx.needs_input_grad[0]:
             ph, pw = ctx.padding
@@ -374,7 +393,6 @@ class Conv2d(Function):
                 grad_x = _input_grad(rows, wmat, padded, (kh, kw), ctx.stride, ctx.dilation,
                                      (ho, wo))
             grad_x = crop(grad_x, ctx.padding, (h, w))
-        need_b = len(ctx.needs_input_grad) == 3 and ctx.needs_input_grad[2]
         grad_b = None
         if ctx.needs_input_grad[1]:
             if _batch_last(ctx):
