@@ -1101,3 +1101,71 @@ def test_the_limit_warning_says_when_a_number_read_from_an_array_kept_changing()
     assert len(messages) == 1 and "recorded 2 times" in messages[0]
     assert "a value the function reads changed (an array's value read as a Python number" \
         in messages[0]
+
+
+class _PositivePart(Function):
+    """max(x, 0) written the way a custom op might: zeros, then np.copyto where positive."""
+
+    def forward(ctx, x):
+        out = np.zeros_like(x)
+        np.copyto(out, x, where=x > 0)
+        return out
+
+    def backward(ctx, grad):
+        return grad
+
+
+class _PositivePartIntoOwnZeros(_PositivePart):
+    def forward(ctx, x):
+        out = np.zeros(x.shape, x.dtype)  # not made from x: the recording cannot see it
+        np.putmask(out, x > 0, x)
+        return out
+
+
+def test_np_copyto_into_an_array_the_op_made_replays_the_write():
+    """np.copyto (putmask, place, put, put_along_axis, fill_diagonal) writes into its first
+    argument: recorded as a write, the replay makes a fresh zeros and writes into it. Before,
+    the write was not seen and every replay from the third call on returned the recording's
+    values."""
+    jitted = jit(lambda x: _PositivePart.apply(Tensor(x)) * 2.0)
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(5):
+            x = rng.standard_normal(6)
+            np.testing.assert_array_equal(jitted(x).data, np.where(x > 0, x, 0) * 2.0)
+
+
+def test_np_putmask_into_an_array_not_made_from_the_step_is_refused():
+    jitted = jit(lambda x: _PositivePartIntoOwnZeros.apply(Tensor(x)) * 2.0)
+    jitted(np.ones(3))
+    with pytest.raises(JitError, match="putmask writes into an array the recording did not "
+                                       "make .*np.zeros\\(shape\\) rather than np.zeros_like"):
+        jitted(np.ones(3))
+
+
+class _TakeNext(Function):
+    """(2x).flat[i + 1]: an index computed in the step (into a buffer), then reshaped, picks
+    from another buffer's view."""
+
+    def forward(ctx, x, i):
+        ctx.where = (i + 1).reshape(-1)  # a view of the sum's buffer
+        return (x * 2.0).reshape(-1)[ctx.where]
+
+    def backward(ctx, grad):
+        return None, None
+
+
+def test_an_index_computed_in_the_step_is_read_afresh_even_as_a_view_of_a_buffer():
+    """The replay makes views of its buffers once (a reshape of a buffer is the same memory
+    on every call); an index array that is such a view still holds new values on every
+    call, so an indexing with it is done in the replay. Before, it was made once from the
+    buffer's contents at code generation: uninitialised memory (an IndexError, or values
+    from nowhere)."""
+    jitted = jit(lambda x, i: _TakeNext.apply(Tensor(x), Tensor(i)) * 1.0)
+    x = np.arange(10.0) * 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for call in range(5):
+            i = np.array([call, 2 * call % 8, 1])
+            np.testing.assert_array_equal(jitted(x, i).data, 2 * x[i + 1])

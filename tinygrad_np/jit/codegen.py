@@ -292,8 +292,8 @@ def _hoisted(program: Program, instr: Call, buffers: list[Any]) -> bool:
         return buffers[slot]
 
     def constant(var: Var) -> Any:  # a value that is the same on every call
-        if var not in program.folded:
-            raise KeyError(var)
+        if var not in program.folded or var in program.hoisted:  # a hoisted view is the
+            raise KeyError(var)  # same memory on every call, not the same values
         return program.folded[var]
 
     # Only the array viewed may be a buffer: the same memory on every call, whatever it
@@ -320,6 +320,7 @@ def _hoisted(program: Program, instr: Call, buffers: list[Any]) -> bool:
             not np.may_share_memory(view, base):
         return False
     program.folded[instr.out] = view
+    program.hoisted.add(instr.out)
     return True
 
 

@@ -95,6 +95,7 @@ class Program:
     result: Any = None  # the function's result, Vars in place of arrays
     params: int = 0  # how many (flattened) arguments the replay takes
     folded: dict = field(default_factory=dict)  # Var -> value computed once
+    hoisted: set = field(default_factory=set)  # the folded Vars that view a buffer
     buffers: dict = field(default_factory=dict)  # Var -> buffer slot number
     slots: list = field(default_factory=list)  # (shape, dtype, escapes) per buffer slot
     adopted: dict = field(default_factory=dict)  # local slot -> an optimizer's scratch array

@@ -177,8 +177,10 @@ class Recorder:
         for target in written:
             if not isinstance(target, Traced):
                 raise JitError(f"jit: {_name(fn)} writes into an array the recording did not "
-                               f"make (an optimizer's state, say); write into it outside the "
-                               f"jitted function, or from an optimizer's step()")
+                               f"make (an optimizer's state, say, or one an op made with "
+                               f"np.zeros(shape) rather than np.zeros_like(x)); write into it "
+                               f"outside the jitted function, or from an optimizer's step(), "
+                               f"or make it from an array the step computes")
         values, kw = unwrap(args), unwrap(kwargs)
         if kind == "call":
             result = fn(*values, **kw)

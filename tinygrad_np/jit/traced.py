@@ -32,6 +32,13 @@ INPLACE = {"iadd": operator.iadd, "isub": operator.isub, "imul": operator.imul,
            "iand": operator.iand, "ior": operator.ior, "ixor": operator.ixor}
 
 
+# Array functions that write into their first argument: recorded as writes (the memory
+# plan, constant folding and the guards must know that array changes), and refused into an
+# array the recording did not make.
+WRITES_FIRST = frozenset((np.copyto, np.putmask, np.place, np.put, np.put_along_axis,
+                          np.fill_diagonal))
+
+
 def unwrap(obj: Any) -> Any:
     """`obj` with every Traced replaced by its value (in tuples, lists, dicts and slices too)."""
     return substitute(obj, Traced, _value_of)
@@ -144,7 +151,7 @@ class Traced:
         rec = owner((args, kwargs))
         if rec is None:
             return _eager(func, args, kwargs)
-        return rec.call(func, args, kwargs, "call")
+        return rec.call(func, args, kwargs, "call", writes_first=func in WRITES_FIRST)
 
     def __getitem__(self, index: Any) -> Any:
         rec = owner((self, index))
