@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -39,7 +40,7 @@ FORWARD_ATOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6}
 
 MODULES = ("elementwise", "linalg", "reduce", "shape", "nn",
            "pointwise", "activation", "statistics", "combine", "normalization", "loss", "conv",
-           "resample", "hard")
+           "resample", "hard", "unpool")
 
 
 @dataclass(frozen=True)
@@ -1347,6 +1348,44 @@ def embedding_case(draw: Any) -> Case:
     return Case((draw(arrays((rows, dim))),), {"indices": indices})
 
 
+def max_unpool2d_ref(a: np.ndarray, indices: np.ndarray, kernel_size: int,
+                     stride: Any = None, padding: int = 0) -> np.ndarray:
+    """Zeros, then each input written at its index, in C order (the last of equal ones
+    stays)."""
+    k, p = _two(kernel_size), _two(padding)
+    s = k if stride is None else _two(stride)
+    n, c, h, w = a.shape
+    size = ((h - 1) * s[0] - 2 * p[0] + k[0], (w - 1) * s[1] - 2 * p[1] + k[1])
+    out = np.zeros((n, c) + size, dtype=a.dtype)
+    for b, ch, i, j in np.ndindex(a.shape):
+        out[b, ch, indices[b, ch, i, j] // size[1], indices[b, ch, i, j] % size[1]] = \
+            a[b, ch, i, j]
+    return out
+
+
+@st.composite
+def unpool_case(draw: Any) -> Case:
+    k = draw(st.integers(1, 3))
+    stride = draw(st.sampled_from([None, 1, 2, 3]))
+    padding = draw(st.integers(0, k // 2))
+    step = k if stride is None else stride
+    h, w = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    size = ((h - 1) * step - 2 * padding + k) * ((w - 1) * step - 2 * padding + k)
+    assume(size >= h * w)  # distinct positions in every image (a repeated one is the
+    # last input's, and its gradient, as PyTorch's, every input's: tests/test_ops_unpool.py)
+    shape = (draw(st.integers(1, 2)), 2, h, w)
+    planes = [draw(st.permutations(range(size)))[:h * w] for _ in range(shape[0] * 2)]
+    indices = np.array(planes, dtype=np.int64).reshape(shape)
+    return Case((draw(arrays(shape)),), {"indices": indices, "kernel_size": k,
+                                         "stride": stride, "padding": padding})
+
+
+UNPOOL = [
+    _spec("max_unpool2d", lambda x, **p: tg.max_unpool2d(x, **p), max_unpool2d_ref,
+          unpool_case()),
+]
+
+
 NORMALIZATION = [
     _spec("dropout", lambda x, p, seed: (tg.manual_seed(seed), tg.dropout(x, p))[1],
           _dropout_ref, dropout_case()),
@@ -1376,7 +1415,8 @@ TABLE: tuple[OpSpec, ...] = tuple(
     + _in_module("pointwise", POINTWISE) + _in_module("activation", ACTIVATION)
     + _in_module("statistics", STATISTICS) + _in_module("combine", COMBINE)
     + _in_module("normalization", NORMALIZATION) + _in_module("loss", LOSS)
-    + _in_module("conv", CONV) + _in_module("resample", RESAMPLE) + _in_module("hard", HARD))
+    + _in_module("conv", CONV) + _in_module("resample", RESAMPLE) + _in_module("hard", HARD)
+    + _in_module("unpool", UNPOOL))
 assert len({s.name for s in TABLE}) == len(TABLE), "op names in the table must be unique"
 
 

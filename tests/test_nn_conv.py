@@ -213,5 +213,9 @@ def test_adaptive_max_pool_layers():
                                   tg.adaptive_max_pool2d(x, (2, 3)).data)
     np.testing.assert_array_equal(nn.AdaptiveMaxPool1d(3)(x[:, :, 0]).data[0, 0], [2, 4, 6])
     assert repr(nn.AdaptiveMaxPool2d((2, 3))) == "AdaptiveMaxPool2d(output_size=(2, 3))"
-    with pytest.raises(ValueError, match="return_indices=True is not supported"):
-        nn.AdaptiveMaxPool2d(2, return_indices=True)
+    out, indices = nn.AdaptiveMaxPool2d((2, 3), return_indices=True)(x)
+    np.testing.assert_array_equal(out.data, tg.adaptive_max_pool2d(x, (2, 3)).data)
+    # each maximum sits at its index in its 5x7 image
+    np.testing.assert_array_equal(np.take_along_axis(x.reshape(2, 1, 35),
+                                                     indices.data.reshape(2, 1, 6), 2),
+                                  out.data.reshape(2, 1, 6))

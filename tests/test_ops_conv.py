@@ -188,8 +188,9 @@ def test_pool_layers_take_pytorchs_settings():
     np.testing.assert_array_equal(
         nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False)(x).data,
         tg.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False).data)
-    with pytest.raises(ValueError, match="return_indices=True is not supported"):
-        nn.MaxPool2d(2, return_indices=True)
+    out, indices = nn.MaxPool2d(2, return_indices=True)(x)  # (tests/test_ops_unpool.py)
+    np.testing.assert_array_equal(out.data, tg.max_pool2d(x, 2).data)
+    assert indices.shape == out.shape and indices.dtype == np.int64
 
 
 def test_adaptive_avg_pool_is_the_mean_over_equal_windows(rng):

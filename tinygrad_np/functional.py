@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .function import OpError
 from .ops.combine import Pad
 from .ops.conv import Conv1d, Conv2d, ConvTranspose2d, same_sides
@@ -14,7 +16,10 @@ from .ops.linalg import MatMul
 from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy
 from .ops.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                        AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
+from .ops.pool import _pool1d_args
 from .ops.resample import Interpolate
+from .ops.unpool import (MaxUnpool2d, adaptive_max_pool_indices, max_pool_indices,
+                         unpool_args, unpool_size)
 from .tensor import Tensor
 
 
@@ -154,21 +159,100 @@ def conv_transpose2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, pad
 
 
 def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
+               dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
     """Largest value of each window of x (N, C, H, W); stride defaults to kernel_size,
     padding counts as -inf; `dilation` spaces a window's elements, `ceil_mode` keeps the
     last windows that run off the bottom or the right (PyTorch's output size). On ties the
     gradient goes to the first largest element of the window in row-major order, as in
-    PyTorch.
+    PyTorch. With `return_indices`, (output, indices): where each maximum is in its image,
+    row * W + column (int64, not differentiable), as `max_unpool2d` takes them.
 
     >>> import numpy as np
     >>> from tinygrad_np import Tensor, max_pool2d
     >>> max_pool2d(Tensor(np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)), 2).data[0, 0]
     array([[ 5.,  7.],
            [13., 15.]], dtype=float32)
+    >>> max_pool2d(Tensor([[[[1.0, 4.0], [3.0, 2.0]]]]), 2, return_indices=True)[1].tolist()
+    [[[[1]]]]
     """
-    return MaxPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding,
-                           dilation=dilation, ceil_mode=ceil_mode)
+    out = MaxPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding,
+                          dilation=dilation, ceil_mode=ceil_mode)
+    if not _indices_wanted("max_pool2d", return_indices):
+        return out
+    return out, Tensor(max_pool_indices(_data(x), kernel_size, stride, padding, dilation,
+                                        ceil_mode))
+
+
+def _indices_wanted(op: str, return_indices: Any) -> bool:
+    if not isinstance(return_indices, (bool, np.bool_)):
+        raise OpError(f"{op}: return_indices must be True or False, got {return_indices!r}")
+    return bool(return_indices)
+
+
+def _data(x: Any) -> Any:
+    return _tensor_of(x).data
+
+
+def max_unpool2d(x: Any, indices: Any, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """The inverse of `max_pool2d(..., return_indices=True)`, as PyTorch's: zeros of the
+    pooled input's size, (H - 1) * stride - 2 * padding + kernel_size per axis (or
+    `output_size`), with each value of x put back where `indices` says; differentiable in x.
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, max_pool2d, max_unpool2d
+    >>> out, indices = max_pool2d(Tensor([[[[1.0, 4.0], [3.0, 2.0]]]]), 2, return_indices=True)
+    >>> max_unpool2d(out, indices, 2).tolist()
+    [[[[0.0, 4.0], [0.0, 0.0]]]]
+    """
+    op = "max_unpool2d"
+    kernel, step, pad_ = unpool_args(op, kernel_size, stride, padding)
+    data = _data(x)
+    if data.ndim != 4:
+        raise OpError(f"{op}: input must be 4-D (N, C, H, W), got shape {data.shape}")
+    size = unpool_size(op, data.shape, kernel, step, pad_, output_size)
+    return MaxUnpool2d.apply(x, _index_tensor(indices), out_hw=size)
+
+
+def _index_tensor(indices: Any) -> Tensor:
+    return indices if isinstance(indices, Tensor) else Tensor(indices)
+
+
+def max_unpool1d(x: Any, indices: Any, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """`max_unpool2d` for x (N, C, L), the inverse of `max_pool1d(..., return_indices=True)`.
+
+    >>> from tinygrad_np import Tensor, max_pool1d, max_unpool1d
+    >>> out, indices = max_pool1d(Tensor([[[1.0, 5.0, 2.0, 7.0]]]), 2, return_indices=True)
+    >>> max_unpool1d(out, indices, 2).tolist()
+    [[[0.0, 5.0, 0.0, 7.0]]]
+    """
+    op = "max_unpool1d"
+    kernel, step, pad_ = (_one(kernel_size, "kernel_size", op, 1),
+                          None if stride is None else _one(stride, "stride", op, 1),
+                          _one(padding, "padding", op, 0))
+    data = _data(x)
+    if data.ndim != 3:
+        raise OpError(f"{op}: input must be 3-D (N, C, L), got shape {data.shape}")
+    step = kernel if step is None else step
+    size = unpool_size(op, data.shape, (kernel,), (step,), (pad_,), output_size)
+    index = _index_tensor(indices)
+    out = MaxUnpool2d.apply(_tensor_of(x)[:, :, None], index[:, :, None] if index.ndim == 3
+                            else index, out_hw=(1,) + size)
+    return out[:, :, 0]
+
+
+def _one(value: Any, name: str, op: str, minimum: int) -> int:
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise OpError(f"{op}: {name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _tensor_of(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -205,16 +289,23 @@ def adaptive_avg_pool2d(x: Any, output_size: Any) -> Tensor:
 
 
 def max_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
-    """`max_pool2d` for x (N, C, L), with the same meanings.
+               dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
+    """`max_pool2d` for x (N, C, L), with the same meanings; indices are positions in L.
 
     >>> import numpy as np
     >>> from tinygrad_np import Tensor, max_pool1d
     >>> max_pool1d(Tensor([[[1.0, 3.0, 2.0, 5.0, 4.0]]]), 2, ceil_mode=True).data
     array([[[3., 5., 4.]]], dtype=float32)
     """
-    return MaxPool1d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding,
-                           dilation=dilation, ceil_mode=ceil_mode)
+    out = MaxPool1d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding,
+                          dilation=dilation, ceil_mode=ceil_mode)
+    if not _indices_wanted("max_pool1d", return_indices):
+        return out
+    data = _data(x)
+    k, s, p, d = _pool1d_args("max_pool1d", data, kernel_size, stride, padding, dilation)
+    index = max_pool_indices(data[:, :, None], (1, k), (1, s), (0, p), (1, d), ceil_mode)
+    return out, Tensor(index[:, :, 0])
 
 
 def avg_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -241,9 +332,10 @@ def adaptive_avg_pool1d(x: Any, output_size: Any) -> Tensor:
     return AdaptiveAvgPool1d.apply(x, output_size=output_size)
 
 
-def adaptive_max_pool2d(x: Any, output_size: Any) -> Tensor:
+def adaptive_max_pool2d(x: Any, output_size: Any, return_indices: bool = False) -> Any:
     """The largest value of each of PyTorch's adaptive windows of x (N, C, H, W), to
-    output_size (an int or a pair; None keeps that size); ties as `max_pool2d`.
+    output_size (an int or a pair; None keeps that size); ties and `return_indices` as
+    `max_pool2d`.
 
     >>> import numpy as np
     >>> from tinygrad_np import Tensor, adaptive_max_pool2d
@@ -251,18 +343,26 @@ def adaptive_max_pool2d(x: Any, output_size: Any) -> Tensor:
     array([[4., 5.],
            [7., 8.]])
     """
-    return AdaptiveMaxPool2d.apply(x, output_size=output_size)
+    out = AdaptiveMaxPool2d.apply(x, output_size=output_size)
+    if not _indices_wanted("adaptive_max_pool2d", return_indices):
+        return out
+    return out, Tensor(adaptive_max_pool_indices(_data(x), output_size))
 
 
-def adaptive_max_pool1d(x: Any, output_size: Any) -> Tensor:
-    """`adaptive_max_pool2d` for x (N, C, L).
+def adaptive_max_pool1d(x: Any, output_size: Any, return_indices: bool = False) -> Any:
+    """`adaptive_max_pool2d` for x (N, C, L); indices are positions in L.
 
     >>> import numpy as np
     >>> from tinygrad_np import Tensor, adaptive_max_pool1d
     >>> adaptive_max_pool1d(Tensor([[[1.0, 3.0, 2.0, 6.0, 4.0]]]), 2).data
     array([[[3., 6.]]], dtype=float32)
     """
-    return AdaptiveMaxPool1d.apply(x, output_size=output_size)
+    out = AdaptiveMaxPool1d.apply(x, output_size=output_size)
+    if not _indices_wanted("adaptive_max_pool1d", return_indices):
+        return out
+    size = output_size[0] if isinstance(output_size, (tuple, list)) and len(output_size) == 1 \
+        else output_size
+    return out, Tensor(adaptive_max_pool_indices(_data(x)[:, :, None], (1, size))[:, :, 0])
 
 
 def interpolate(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",

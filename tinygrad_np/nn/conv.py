@@ -21,7 +21,8 @@ import numpy as np
 
 from ..functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                           adaptive_max_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d,
-                          conv_transpose2d, interpolate, max_pool1d, max_pool2d)
+                          conv_transpose2d, interpolate, max_pool1d, max_pool2d, max_unpool1d,
+                          max_unpool2d)
 from ..memory import aligned
 from ..ops.conv import same_sides
 from ..tensor_ops import pad
@@ -200,7 +201,8 @@ def _nondefault(**settings: tuple[Any, Any]) -> str:
 class MaxPool2d(Module):
     """Largest value of each window, as `torch.nn.MaxPool2d` (same arguments; stride defaults
     to kernel_size). Ties: the gradient goes to the window's first largest element in
-    row-major order. `return_indices=True` is not supported.
+    row-major order. With `return_indices=True` it returns (output, indices), as
+    `max_pool2d`, for `MaxUnpool2d`.
 
     >>> MaxPool2d(2)(np.zeros((1, 3, 8, 8), dtype=np.float32)).shape
     (1, 3, 4, 4)
@@ -209,18 +211,16 @@ class MaxPool2d(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  dilation: Any = 1, return_indices: bool = False,
                  ceil_mode: bool = False) -> None:
-        if return_indices:
-            raise ValueError("MaxPool2d: return_indices=True is not supported (the gradient "
-                             "of max_pool2d finds each window's maximum itself)")
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
         self.dilation = dilation
+        self.return_indices = _flag(return_indices, "return_indices", type(self).__name__)
         self.ceil_mode = ceil_mode
 
-    def forward(self, x: Any) -> Tensor:
+    def forward(self, x: Any) -> Any:
         return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
-                          self.ceil_mode)
+                          self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -278,9 +278,9 @@ class MaxPool1d(MaxPool2d):
     (1, 3, 4)
     """
 
-    def forward(self, x: Any) -> Tensor:
+    def forward(self, x: Any) -> Any:
         return max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation,
-                          self.ceil_mode)
+                          self.ceil_mode, self.return_indices)
 
 
 class AvgPool1d(AvgPool2d):
@@ -315,20 +315,19 @@ class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
 
 
 class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
-    """`torch.nn.AdaptiveMaxPool2d`: the largest value of each of PyTorch's adaptive windows.
-    `return_indices=True` is not supported.
+    """`torch.nn.AdaptiveMaxPool2d`: the largest value of each of PyTorch's adaptive windows;
+    with `return_indices=True`, (output, indices).
 
     >>> AdaptiveMaxPool2d((2, 3))(np.zeros((1, 4, 5, 7), dtype=np.float32)).shape
     (1, 4, 2, 3)
     """
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
-        if return_indices:
-            raise ValueError(f"{type(self).__name__}: return_indices=True is not supported")
         super().__init__(output_size)
+        self.return_indices = _flag(return_indices, "return_indices", type(self).__name__)
 
-    def forward(self, x: Any) -> Tensor:
-        return adaptive_max_pool2d(x, self.output_size)
+    def forward(self, x: Any) -> Any:
+        return adaptive_max_pool2d(x, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
@@ -338,8 +337,52 @@ class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
     (1, 4, 3)
     """
 
-    def forward(self, x: Any) -> Tensor:
-        return adaptive_max_pool1d(x, self.output_size)
+    def forward(self, x: Any) -> Any:
+        return adaptive_max_pool1d(x, self.output_size, self.return_indices)
+
+
+def _flag(value: Any, what: str, layer: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{layer}: {what} must be True or False, got {value!r}")
+    return bool(value)
+
+
+class MaxUnpool2d(Module):
+    """`torch.nn.MaxUnpool2d`: the inverse of `MaxPool2d(..., return_indices=True)`, zeros with
+    each value put back where its maximum was (`max_unpool2d`); called as
+    `unpool(x, indices, output_size=None)`.
+
+    >>> pool, unpool = MaxPool2d(2, return_indices=True), MaxUnpool2d(2)
+    >>> out, indices = pool(np.arange(16.0).reshape(1, 1, 4, 4))
+    >>> unpool(out, indices).shape
+    (1, 1, 4, 4)
+    """
+
+    dims = 2
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        name = type(self).__name__
+        self.kernel_size = _tuple(kernel_size, self.dims, "kernel_size", name)
+        self.stride = self.kernel_size if stride is None else _tuple(stride, self.dims,
+                                                                     "stride", name)
+        self.padding = _tuple(padding, self.dims, "padding", name)
+
+    def forward(self, x: Any, indices: Any, output_size: Any = None) -> Tensor:
+        unpool = max_unpool2d if self.dims == 2 else max_unpool1d
+        return unpool(x, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(MaxUnpool2d):
+    """`torch.nn.MaxUnpool1d`, over (N, C, L).
+
+    >>> MaxUnpool1d(2)
+    MaxUnpool1d(kernel_size=(2,), stride=(2,), padding=(0,))
+    """
+
+    dims = 1
 
 
 class Upsample(Module):
