@@ -140,8 +140,10 @@ def interpolate_ref(a: np.ndarray, size: Any = None, scale_factor: Any = None,
     """Output element by output element, with PyTorch's formulas: nearest takes input
     floor(i * scale); linear weighs inputs floor(s) and floor(s) + 1 by s's fraction, where
     s = (i + 0.5) * scale - 0.5 (at least 0), or i * (in - 1) / (out - 1) with align_corners;
-    scale is in / out for a size, 1 / factor for a scale_factor. Bilinear weighs the row
-    pair inside each column pair, as PyTorch does."""
+    scale is in / out for a size, 1 / factor for a scale_factor. Bicubic weighs the four
+    inputs around floor(s) (s not clipped at 0; inputs past the border are the border's) by
+    Keys' cubic convolution (a = -0.75). Bilinear and bicubic weigh the rows inside each
+    column tap, as PyTorch does."""
     spatial = a.shape[2:]
     if size is not None:
         outs = tuple(size) if isinstance(size, tuple) else (size,) * len(spatial)
@@ -158,7 +160,18 @@ def interpolate_ref(a: np.ndarray, size: Any = None, scale_factor: Any = None,
         if align_corners:
             s = i * (n - 1) / (o - 1) if o > 1 else 0.0
         else:
-            s = max((i + 0.5) * scale - 0.5, 0.0)
+            s = (i + 0.5) * scale - 0.5
+        if mode == "bicubic":  # Keys' cubic convolution, a = -0.75, taps clamped
+            start = min(int(np.floor(s)), n - 1)
+            t = min(max(s - start, 0.0), 1.0)
+
+            def kernel(d: float) -> float:
+                d, a = abs(d), -0.75
+                if d <= 1:
+                    return (a + 2) * d ** 3 - (a + 3) * d ** 2 + 1
+                return a * d ** 3 - 5 * a * d ** 2 + 8 * a * d - 4 * a
+            return [(min(max(start - 1 + j, 0), n - 1), kernel(t + 1 - j)) for j in range(4)]
+        s = max(s, 0.0)
         low = min(int(s), n - 1)
         return [(low, 1 - (s - low)), (min(low + 1, n - 1), s - low)]
 
@@ -178,7 +191,8 @@ def interpolate_ref(a: np.ndarray, size: Any = None, scale_factor: Any = None,
 def interpolate_case(draw: Any) -> Case:
     dims = draw(st.integers(1, 2))
     spatial = tuple(draw(st.integers(1, 5)) for _ in range(dims))
-    mode = draw(st.sampled_from(["nearest", "linear" if dims == 1 else "bilinear"]))
+    mode = draw(st.sampled_from(["nearest"] + (["linear"] if dims == 1
+                                               else ["bilinear", "bicubic"])))
     params: dict[str, Any] = {"mode": mode}
     if draw(st.booleans()):
         params["size"] = tuple(draw(st.integers(1, 7)) for _ in range(dims))

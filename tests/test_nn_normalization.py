@@ -222,5 +222,42 @@ def test_instance_norm_normalises_each_channel_of_each_sample():
     with pytest.raises(OpError, match=r"InstanceNorm2d: input of shape \(2, 3, 4\) must be "
                                       r"\(N, C, H, W\) with C = 3"):
         nn.InstanceNorm2d(3)(np.ones((2, 3, 4)))
-    with pytest.raises(ValueError, match="track_running_stats=True is not supported"):
-        nn.InstanceNorm2d(3, track_running_stats=True)
+    with pytest.raises(ValueError, match="expected more than 1 spatial element when "
+                                         "training, got input of shape"):
+        nn.InstanceNorm1d(3)(np.ones((2, 3, 1)))  # as PyTorch: no variance to normalise by
+
+
+def test_instance_norm_running_statistics_are_pytorchs():
+    """torch 2.13, float64: InstanceNorm1d(3, track_running_stats=True, affine=True) on
+    x = arange(30).reshape(2, 3, 5) ** 1.5 % 7, then on 2x; eval mode then normalises by
+    the running statistics."""
+    x = np.arange(30.0).reshape(2, 3, 5) ** 1.5 % 7
+    norm = nn.InstanceNorm1d(3, track_running_stats=True, affine=True, dtype=np.float64)
+    training = norm(x).data
+    np.testing.assert_array_equal(training, tg.group_norm(x, 3, norm.weight, norm.bias).data)
+    np.testing.assert_allclose(norm.running_mean, [0.2539873767, 0.4377054262, 0.3613271427],
+                               rtol=1e-9)
+    np.testing.assert_allclose(norm.running_var, [1.5179045304, 1.1396654847, 1.4885675045],
+                               rtol=1e-9)
+    norm(2 * x)
+    np.testing.assert_allclose(norm.running_mean, [0.7365633925, 1.2693457360, 1.0478487137],
+                               rtol=1e-9)
+    np.testing.assert_allclose(norm.running_var, [3.8377321992, 1.9843608752, 3.6939807720],
+                               rtol=1e-9)
+    assert norm.num_batches_tracked.item() == 0  # as PyTorch's: instance norm counts none
+    norm.eval()
+    np.testing.assert_allclose(norm(x).data[0, :, :3],
+                               [[-0.3759864827, 0.1344739699, 1.0678137075],
+                                [2.0664738351, -0.4063438826, 2.3077777616],
+                                [1.3397296464, 0.2263420758, 2.8727577216]], rtol=1e-9)
+    assert norm(np.ones((2, 3, 1))).shape == (2, 3, 1)  # eval: one position is fine
+    assert repr(norm) == ("InstanceNorm1d(3, eps=1e-05, momentum=0.1, affine=True, "
+                          "bias=True, track_running_stats=True)")
+    assert set(norm.state_dict()) >= {"running_mean", "running_var", "num_batches_tracked"}
+    still = nn.InstanceNorm2d(2, track_running_stats=True, momentum=None)
+    still(np.arange(36.0).reshape(2, 2, 3, 3) ** 1.3)  # momentum None: nothing moves
+    assert still.running_mean.tolist() == [0.0, 0.0] and still.running_var.tolist() == [1, 1]
+    untracked = nn.InstanceNorm2d(2)
+    untracked.eval()  # without running statistics, eval mode uses each sample's own
+    x4 = np.arange(36.0).reshape(2, 2, 3, 3) ** 1.3
+    np.testing.assert_array_equal(untracked(x4).data, tg.group_norm(x4, 2).data)

@@ -33,6 +33,46 @@ def test_interpolate_matches_pytorchs_numbers(kwargs, expected):
     np.testing.assert_allclose(out.data[0, 0], expected, atol=5e-5)
 
 
+# PyTorch 2.13.0+cpu, float64, x = torch.arange(9.).reshape(1, 1, 3, 3) ** 1.5:
+#   F.interpolate(x, size=(4, 5), mode="bicubic"), then with align_corners=True, then
+#   F.interpolate(x, scale_factor=1.5, mode="bicubic"); the gradient of the first with
+#   grad_output arange(20.).reshape(1, 1, 4, 5)
+BICUBIC = {
+    (False, None): [[-0.4565363814, -0.1598625791, 0.4975585938, 1.6198473014, 2.3951624915],
+                    [2.0839079906, 2.8855741923, 4.3217488697, 6.0546681984, 7.1618714857],
+                    [8.8671801487, 10.2342414334, 12.5600348012, 15.0442926912,
+                     16.5745137431],
+                    [15.0048160454, 16.590214881, 19.2753754368, 22.1102167321,
+                     23.8497312922]],
+    (True, None): [[0.0, 0.3285849571, 1.0, 2.0079635624, 2.8284271247],
+                   [2.5046837673, 3.3174288807, 4.6273786099, 6.152260227, 7.279136561],
+                   [8.7644908878, 10.0875077646, 12.0897112225, 14.2126148452, 15.7120396552],
+                   [14.6969384567, 16.2235527714, 18.5202591775, 20.9322744053,
+                    22.627416998]],
+    (False, 1.5): [[-0.524268093, -0.1897600421, 0.7111450525, 1.8725065903],
+                   [1.5505764632, 2.3839115184, 4.0174819636, 5.6156250345],
+                   [6.7410633448, 8.2424895134, 10.8795438804, 13.1097661377],
+                   [13.1017075537, 14.9029966038, 18.027569584, 20.6201970703]],
+}
+
+
+@pytest.mark.parametrize("align_corners, factor", list(BICUBIC))
+def test_bicubic_matches_pytorchs_numbers(align_corners, factor):
+    """Cubic convolution with a = -0.75 (negative weights: it overshoots below the smallest
+    input), taps past the border clamped to it, the source index unclamped."""
+    x = Tensor(np.arange(9.0).reshape(1, 1, 3, 3) ** 1.5, requires_grad=True)
+    size = None if factor else (4, 5)
+    out = tg.interpolate(x, size=size, scale_factor=factor, mode="bicubic",
+                         align_corners=align_corners)
+    np.testing.assert_allclose(out.data[0, 0], BICUBIC[align_corners, factor], atol=1e-9)
+    if factor is None and not align_corners:
+        out.backward(np.arange(20.0).reshape(1, 1, 4, 5))
+        np.testing.assert_allclose(x.grad[0, 0], [[1.6739296875, 5.78475, 9.2796015625],
+                                                  [17.1683671875, 22.251375, 24.9650234375],
+                                                  [31.821703125, 37.627875, 39.427375]],
+                                   atol=1e-9)
+
+
 def test_bilinear_upsampling_and_its_gradient():
     x = Tensor(np.array([[[[0.0, 2.0], [4.0, 6.0]]]]), requires_grad=True)
     out = tg.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
@@ -68,6 +108,8 @@ def test_upsample_layer_reads_like_pytorchs():
      r"interpolate: scale_factor must be positive"),
     (lambda: tg.interpolate(np.ones((1, 1, 4)), size=0), r"every size must be an int >= 1"),
     (lambda: tg.interpolate(np.ones((1, 1, 4)), size=2, mode="cubic"), r"mode must be"),
+    (lambda: tg.interpolate(np.ones((1, 1, 4)), size=2, mode="bicubic"),
+     r"mode 'bicubic' needs a 4-D \(N, C, H, W\) input"),
     (lambda: tg.interpolate(np.ones((1, 1, 4)), size=2, antialias=True), r"antialias"),
 ])
 def test_bad_input(call, message):

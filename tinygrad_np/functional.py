@@ -370,10 +370,10 @@ def interpolate(x: Any, size: Any = None, scale_factor: Any = None, mode: str = 
                 antialias: bool = False) -> Tensor:
     """Resample x (N, C, L) or (N, C, H, W) to `size`, or by `scale_factor` (each output size
     then floor(size * factor)), as PyTorch's F.interpolate: mode "nearest" (PyTorch's, the
-    floor of the scaled index), "nearest-exact", "linear" (3-D input) or "bilinear" (4-D),
-    with `align_corners` as PyTorch's. With recompute_scale_factor=True the scale comes from
-    the sizes, not the factor. Differentiable; the gradient folds each output back onto the
-    inputs it took.
+    floor of the scaled index), "nearest-exact", "linear" (3-D input), "bilinear" or
+    "bicubic" (4-D), with `align_corners` as PyTorch's. With recompute_scale_factor=True
+    the scale comes from the sizes, not the factor. Differentiable; the gradient folds each
+    output back onto the inputs it took.
 
     >>> import numpy as np
     >>> from tinygrad_np import Tensor, interpolate

@@ -222,32 +222,57 @@ class GroupNorm(Module):
 class _InstanceNorm(Module):
     """Normalise each channel of each sample over its positions (a GroupNorm with one
     channel per group), then, with `affine`, scale and shift each channel; PyTorch's
-    defaults (affine=False, no running statistics)."""
+    defaults (affine=False, no running statistics). With `track_running_stats`, training
+    also keeps running statistics, as PyTorch's: r = (1 - momentum) r + momentum * (each
+    sample's channel mean, and unbiased variance, averaged over the batch), unchanged for
+    momentum=None; eval mode then normalises by them."""
 
     ndim = 0
     layout = ""
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = False, track_running_stats: bool = False,
                  dtype: Any = np.float32) -> None:
         name = type(self).__name__
         self.num_features = _positive_int(num_features, "num_features", name)
-        if track_running_stats:
-            raise ValueError(f"{name}: track_running_stats=True is not supported (each "
-                             f"sample is normalised by its own statistics)")
+        if momentum is not None and not 0 <= momentum <= 1:
+            raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
         self.eps, self.momentum, self.affine = float(eps), momentum, bool(affine)
+        self.track_running_stats = bool(track_running_stats)
         self.weight, self.bias = _scale_and_shift(self.num_features, affine, affine, dtype)
+        if self.track_running_stats:
+            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
+            self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
+        else:
+            self.running_mean = self.running_var = self.num_batches_tracked = None
 
     def forward(self, x: Any) -> Tensor:
-        shape: tuple[int, ...] = tuple(getattr(getattr(x, "data", x), "shape", ()))
+        data = (x if isinstance(x, Tensor) else Tensor(x)).data
+        shape: tuple[int, ...] = tuple(data.shape)
+        name = type(self).__name__
         if len(shape) != self.ndim or shape[1] != self.num_features:
-            raise OpError(f"{type(self).__name__}: input of shape {tuple(shape)} must be "
-                          f"{self.layout} with C = {self.num_features}")
+            raise OpError(f"{name}: input of shape {tuple(shape)} must be {self.layout} with "
+                          f"C = {self.num_features}")
+        if not self.training and self.running_mean is not None:
+            return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                              training=False, eps=self.eps)
+        if int(np.prod(shape[2:])) <= 1:  # PyTorch's check: one position has no variance
+            raise ValueError(f"{name}: expected more than 1 spatial element when training, "
+                             f"got input of shape {shape}")
+        if self.running_mean is not None and self.momentum:
+            axes = tuple(range(2, len(shape)))
+            m = self.momentum
+            self.running_mean[...] = ((1 - m) * self.running_mean
+                                      + m * data.mean(axis=axes).mean(axis=0))
+            self.running_var[...] = ((1 - m) * self.running_var
+                                     + m * data.var(axis=axes, ddof=1).mean(axis=0))
         return group_norm(x, self.num_features, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:  # PyTorch's
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.affine}, track_running_stats=False")
+                f"affine={self.affine}, bias={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class InstanceNorm1d(_InstanceNorm):

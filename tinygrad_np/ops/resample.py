@@ -1,6 +1,7 @@
 """Resampling (N, C, L) and (N, C, H, W) arrays: `interpolate` (PyTorch's F.interpolate),
-nearest and linear, one spatial axis at a time. Forward is a gather (and for linear a
-weighted sum of two); backward folds each output back onto the inputs it took.
+nearest, linear and bicubic, one spatial axis at a time. Forward is a gather (for linear a
+weighted sum of two, for bicubic of four); backward folds each output back onto the inputs
+it took.
 """
 from __future__ import annotations
 
@@ -11,14 +12,42 @@ import numpy as np
 from ..function import Function, OpError
 from .adjoint import scatter_add
 
-_MODES = {"nearest": 0, "nearest-exact": 0, "linear": 1, "bilinear": 2}  # mode: its spatial dims
+# mode: the spatial dims it needs (0: either)
+_MODES = {"nearest": 0, "nearest-exact": 0, "linear": 1, "bilinear": 2, "bicubic": 2}
+_CUBIC = -0.75  # PyTorch's (and OpenCV's) cubic convolution coefficient
+
+
+def _cubic_weights(t: Any) -> list[Any]:
+    """The four taps' weights of cubic convolution at fraction t, as PyTorch's
+    get_cubic_upsample_coefficients computes them (in t's dtype)."""
+    a = t.dtype.type(_CUBIC)
+
+    def near(x: Any) -> Any:  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x: Any) -> Any:  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    rest = 1 - t
+    return [far(t + 1), near(t), near(rest), far(rest + 1)]
 
 
 def _axis_plan(mode: str, size: int, out: int, factor: Any, align_corners: bool,
-               dtype: Any, dims: int) -> tuple[Any, Any, Any]:
-    """For one axis: the input index each output takes (and, for linear, the next one and
-    its weight, else None), computed as PyTorch's CPU kernels compute them, in float32 for
-    float32 input (their "opmath") and float64 otherwise."""
+               dtype: Any, dims: int) -> tuple[list[Any], list[Any] | None]:
+    """For one axis: the input indices each output takes, one array per tap, and their
+    weights (None for nearest: one tap, taken as it is), computed as PyTorch's CPU kernels
+    compute them, in float32 for float32 input (their "opmath") and float64 otherwise."""
+    low, high, weight = _two_taps(mode, size, out, factor, align_corners, dtype, dims)
+    if high is None:
+        return [low], None
+    if mode == "bicubic":
+        return high, weight
+    return [low, high], [1 - weight, weight]
+
+
+def _two_taps(mode: str, size: int, out: int, factor: Any, align_corners: bool,
+              dtype: Any, dims: int) -> tuple[Any, Any, Any]:
+    """`_axis_plan`'s arithmetic: (index, None, None) for nearest; (low, high, weight of
+    high) for linear; (None, the four taps, their weights) for bicubic."""
     real = np.float32 if dtype == np.float32 else np.float64
     dst = np.arange(out).astype(real)
     if mode == "nearest" or mode == "nearest-exact":
@@ -34,14 +63,22 @@ def _axis_plan(mode: str, size: int, out: int, factor: Any, align_corners: bool,
         steps = dst.astype(np.float32)  # (i + 0.5) * scale for nearest-exact, in float
         at = (steps + np.float32(0.5)) * scale if mode != "nearest" else steps * scale
         return np.minimum(np.floor(at).astype(np.intp), size - 1), None, None
-    if size == out:  # the linear kernels copy an axis whose size stays, whatever the factor
+    cubic = mode == "bicubic"
+    if size == out and not cubic:  # the linear kernels copy an axis whose size stays
         return np.arange(out), None, None
     if align_corners:
         scale = real((size - 1) / (out - 1)) if out > 1 else real(0)
         src = scale * dst
     else:
         scale = real(1.0 / factor) if factor is not None else real(size) / real(out)
-        src = np.maximum(scale * (dst + real(0.5)) - real(0.5), real(0))
+        src = scale * (dst + real(0.5)) - real(0.5)
+        if not cubic:  # cubic keeps a source before the first pixel (its taps clamp)
+            src = np.maximum(src, real(0))
+    if cubic:  # PyTorch's guard_index_and_lambda, then four taps clamped to the axis
+        start = np.minimum(np.floor(src).astype(np.intp), size - 1)
+        t = np.minimum(np.maximum(src - start, real(0)), real(1))
+        taps = [np.clip(start - 1 + j, 0, size - 1) for j in range(4)]
+        return None, taps, _cubic_weights(t)
     low = np.minimum(src.astype(np.intp), size - 1)
     high = np.minimum(low + 1, size - 1)
     return low, high, src - low
@@ -60,8 +97,9 @@ def _fold(grad: Any, axis: int, index: Any, size: int) -> Any:
 
 class Interpolate(Function):
     """Resampling of (N, C, L) or (N, C, H, W) to `size` or by `scale_factor`, as PyTorch's
-    F.interpolate: "nearest" (PyTorch's: floor of the scaled index), "nearest-exact", and
-    "linear" / "bilinear" (align_corners as PyTorch's). Each spatial axis in turn, the last
+    F.interpolate: "nearest" (PyTorch's: floor of the scaled index), "nearest-exact",
+    "linear" / "bilinear", and "bicubic" (cubic convolution with a = -0.75, taps beyond the
+    border clamped to it; align_corners as PyTorch's). Each spatial axis in turn, the last
     first, as PyTorch's kernels weigh them; the backward folds each axis back. With
     `recompute_scale_factor`, a scale_factor gives the output sizes, and the sizes the
     scale, as PyTorch's."""
@@ -73,10 +111,11 @@ class Interpolate(Function):
         op = "interpolate"
         dims = x.ndim - 2
         if mode not in _MODES:
-            raise OpError(f"{op}: mode must be 'nearest', 'nearest-exact', 'linear' or "
-                          f"'bilinear', got {mode!r}")
+            raise OpError(f"{op}: mode must be 'nearest', 'nearest-exact', 'linear', "
+                          f"'bilinear' or 'bicubic', got {mode!r}")
         if dims not in (1, 2) or (_MODES[mode] and _MODES[mode] != dims):
-            wanted = {"linear": "3-D (N, C, L)", "bilinear": "4-D (N, C, H, W)"}.get(
+            wanted = {"linear": "3-D (N, C, L)", "bilinear": "4-D (N, C, H, W)",
+                      "bicubic": "4-D (N, C, H, W)"}.get(
                 mode, "3-D (N, C, L) or 4-D (N, C, H, W)")
             raise OpError(f"{op}: mode {mode!r} needs a {wanted} input, got shape {x.shape}")
         if align_corners is not None and not _MODES[mode]:
@@ -114,38 +153,45 @@ class Interpolate(Function):
         real = x.dtype if x.dtype.kind == "f" else np.float64
         for axis in reversed(range(2, x.ndim)):  # the last axis first
             k = axis - 2
-            low, high, weight = _axis_plan(mode, spatial[k], int(sizes[k]),
-                                           None if factors[k] is None else float(factors[k]),
-                                           bool(align_corners), x.dtype, dims)
-            if weight is not None:
-                weight = weight.astype(real).reshape((-1,) + (1,) * (x.ndim - 1 - axis))
-            ctx.plans.append((axis, spatial[k], low, high, weight))
+            taps, weights = _axis_plan(mode, spatial[k], int(sizes[k]),
+                                       None if factors[k] is None else float(factors[k]),
+                                       bool(align_corners), x.dtype, dims)
+            if weights is not None:  # shaped to meet the axes after `axis`
+                weights = [w.astype(real).reshape((-1,) + (1,) * (x.ndim - 1 - axis))
+                           for w in weights]
+            ctx.plans.append((axis, spatial[k], taps, weights))
             source = out
-            out = np.take(source, low, axis=axis)  # a new array: np.take copies
-            if high is not None:
-                out = out * (1 - weight) + np.take(source, high, axis=axis) * weight
+            out = np.take(source, taps[0], axis=axis)  # a new array: np.take copies
+            if weights is not None:  # left to right, as PyTorch's kernels add them
+                out = out * weights[0]
+                for tap, weight in zip(taps[1:], weights[1:]):
+                    out = out + np.take(source, tap, axis=axis) * weight
         return out
 
     def backward(ctx, grad):
-        for axis, size, low, high, weight in reversed(ctx.plans):
-            if high is None:
-                grad = _fold(grad, axis, low, size)
-            else:
-                grad = _fold(grad * (1 - weight), axis, low, size) + \
-                    _fold(grad * weight, axis, high, size)
+        for axis, size, taps, weights in reversed(ctx.plans):
+            if weights is None:
+                grad = _fold(grad, axis, taps[0], size)
+                continue
+            folded = _fold(grad * weights[0], axis, taps[0], size)
+            for tap, weight in zip(taps[1:], weights[1:]):
+                folded = folded + _fold(grad * weight, axis, tap, size)
+            grad = folded
         return grad
 
     def backward_graph(ctx, grad, out):
-        for axis, size, low, high, weight in reversed(ctx.plans):
+        for axis, size, taps, weights in reversed(ctx.plans):
             shape = grad.shape[:axis] + (size,) + grad.shape[axis + 1:]
             at = (slice(None),) * axis
-            if high is None:
-                grad = scatter_add(grad, at + (low,), shape)
-            else:
-                grad = scatter_add(grad * (1 - weight), at + (low,), shape) + \
-                    scatter_add(grad * weight, at + (high,), shape)
+            if weights is None:
+                grad = scatter_add(grad, at + (taps[0],), shape)
+                continue
+            folded = scatter_add(grad * weights[0], at + (taps[0],), shape)
+            for tap, weight in zip(taps[1:], weights[1:]):
+                folded = folded + scatter_add(grad * weight, at + (tap,), shape)
+            grad = folded
         return grad
 
     def viz_detail(ctx) -> str:
-        sizes = [len(plan[2]) for plan in reversed(ctx.plans)]
+        sizes = [len(plan[2][0]) for plan in reversed(ctx.plans)]
         return f"{ctx.mode} to {'x'.join(str(s) for s in sizes)}"
