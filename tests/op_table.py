@@ -40,7 +40,7 @@ FORWARD_ATOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6}
 
 MODULES = ("elementwise", "linalg", "reduce", "shape", "nn",
            "pointwise", "activation", "statistics", "combine", "normalization", "loss", "conv",
-           "resample", "hard", "unpool")
+           "resample", "hard", "unpool", "fold")
 
 
 @dataclass(frozen=True)
@@ -1394,6 +1394,77 @@ def unpool_case(draw: Any) -> Case:
                                          "stride": stride, "padding": padding})
 
 
+def unfold_ref(a: np.ndarray, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+               stride: Any = 1) -> np.ndarray:
+    """Block by block: column l holds block l's values, (channel, row, column) order."""
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = (_two(v) for v in
+                                              (kernel_size, dilation, padding, stride))
+    n, c, h, w = a.shape
+    xp = _padded(a, ph, pw)
+    ho = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    wo = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((n, c * kh * kw, ho * wo), dtype=a.dtype)
+    for y in range(ho):
+        for x in range(wo):
+            block = xp[:, :, y * sh:y * sh + dh * (kh - 1) + 1:dh,
+                       x * sw:x * sw + dw * (kw - 1) + 1:dw]
+            out[:, :, y * wo + x] = block.reshape(n, -1)
+    return out
+
+
+def fold_ref(a: np.ndarray, output_size: Any, kernel_size: Any, dilation: Any = 1,
+             padding: Any = 0, stride: Any = 1) -> np.ndarray:
+    """Each column's values added where its block lies, then the padding cropped."""
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = (_two(v) for v in
+                                              (kernel_size, dilation, padding, stride))
+    h, w = _two(output_size)
+    n = a.shape[0]
+    c = a.shape[1] // (kh * kw)
+    wo = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=a.dtype)
+    for block in range(a.shape[2]):
+        y, x = divmod(block, wo)
+        out[:, :, y * sh:y * sh + dh * (kh - 1) + 1:dh,
+            x * sw:x * sw + dw * (kw - 1) + 1:dw] += a[:, :, block].reshape(n, c, kh, kw)
+    return out[:, :, ph:ph + h, pw:pw + w]
+
+
+@st.composite
+def fold_settings(draw: Any, size: tuple[int, int]) -> dict[str, Any]:
+    """kernel, dilation, padding and stride with at least one block on an image of `size`."""
+    settings = {"kernel_size": (draw(st.integers(1, 3)), draw(st.integers(1, 3))),
+                "dilation": draw(st.sampled_from([1, (1, 2), 2])),
+                "padding": draw(st.sampled_from([0, 1, (0, 2)])),
+                "stride": draw(st.sampled_from([1, 2, (2, 1)]))}
+    k, d, p = (_two(settings[n]) for n in ("kernel_size", "dilation", "padding"))
+    assume(all(dd * (kk - 1) + 1 <= s + 2 * pp for kk, dd, pp, s in zip(k, d, p, size)))
+    return settings
+
+
+@st.composite
+def unfold_case(draw: Any) -> Case:
+    size = (draw(st.integers(1, 5)), draw(st.integers(1, 5)))
+    settings = draw(fold_settings(size))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) + size
+    return Case((draw(arrays(shape)),), settings)
+
+
+@st.composite
+def fold_case(draw: Any) -> Case:
+    size = (draw(st.integers(1, 5)), draw(st.integers(1, 5)))
+    settings = draw(fold_settings(size))
+    blocks = unfold_ref(np.zeros((1, 1) + size), **settings).shape[2]
+    k = _two(settings["kernel_size"])
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)) * k[0] * k[1], blocks)
+    return Case((draw(arrays(shape)),), dict(settings, output_size=size))
+
+
+FOLD = [
+    _spec("unfold", lambda x, **p: tg.unfold(x, **p), unfold_ref, unfold_case()),
+    _spec("fold", lambda x, **p: tg.fold(x, **p), fold_ref, fold_case(), exact=False),
+]
+
+
 UNPOOL = [
     _spec("max_unpool2d", lambda x, **p: tg.max_unpool2d(x, **p), max_unpool2d_ref,
           unpool_case()),
@@ -1430,7 +1501,7 @@ TABLE: tuple[OpSpec, ...] = tuple(
     + _in_module("statistics", STATISTICS) + _in_module("combine", COMBINE)
     + _in_module("normalization", NORMALIZATION) + _in_module("loss", LOSS)
     + _in_module("conv", CONV) + _in_module("resample", RESAMPLE) + _in_module("hard", HARD)
-    + _in_module("unpool", UNPOOL))
+    + _in_module("unpool", UNPOOL) + _in_module("fold", FOLD))
 assert len({s.name for s in TABLE}) == len(TABLE), "op names in the table must be unique"
 
 

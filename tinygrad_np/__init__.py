@@ -19,7 +19,7 @@ from .functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_
                          adaptive_max_pool2d, avg_pool1d, avg_pool2d, interpolate,
                          conv1d, conv2d, conv_transpose2d, dot, exp, l2, log, log_softmax,
                          matmul, max_pool1d, max_pool2d, max_unpool1d, max_unpool2d, relu,
-                         sigmoid, softmax,
+                         sigmoid, softmax, fold, unfold,
                          softmax_cross_entropy, sqrt, tanh)
 from .creation import arange, eye, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, clamp, clip,
@@ -62,7 +62,7 @@ __all__ = [
     "embedding", "conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "adaptive_max_pool2d", "adaptive_max_pool1d", "max_unpool2d", "max_unpool1d",
-    "interpolate", "mse_loss",
+    "unfold", "fold", "interpolate", "mse_loss",
     "l1_loss", "binary_cross_entropy_with_logits",
     "nll_loss", "cross_entropy", "smooth_l1_loss", "huber_loss", "accuracy",
     # subpackages

@@ -12,6 +12,7 @@ from .function import OpError
 from .ops.combine import Pad
 from .ops.conv import Conv1d, Conv2d, ConvTranspose2d, same_sides
 from .ops.elementwise import Exp, Log, Relu, Sigmoid, Sqrt, Tanh
+from .ops.fold import Fold, Unfold
 from .ops.linalg import MatMul
 from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy
 from .ops.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
@@ -363,6 +364,43 @@ def adaptive_max_pool1d(x: Any, output_size: Any, return_indices: bool = False) 
     size = output_size[0] if isinstance(output_size, (tuple, list)) and len(output_size) == 1 \
         else output_size
     return out, Tensor(adaptive_max_pool_indices(_data(x)[:, :, None], (1, size))[:, :, 0])
+
+
+def unfold(x: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+           stride: Any = 1) -> Tensor:
+    """PyTorch's F.unfold (im2col): every kh x kw block of x (N, C, H, W), or (C, H, W), as a
+    column, (N, C * kh * kw, L) with rows (channel, kernel row, kernel column) and the L
+    blocks row-major. A conv is `weight.reshape(O, -1) @ unfold(x, ...)`.
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, unfold
+    >>> unfold(Tensor(np.arange(9.0).reshape(1, 1, 3, 3)), 2).tolist()
+    [[[0.0, 1.0, 3.0, 4.0], [1.0, 2.0, 4.0, 5.0], [3.0, 4.0, 6.0, 7.0], [4.0, 5.0, 7.0, 8.0]]]
+    """
+    t = _tensor_of(x)
+    if t.ndim == 3:
+        return Unfold.apply(t[None], kernel_size=kernel_size, dilation=dilation,
+                            padding=padding, stride=stride)[0]
+    return Unfold.apply(t, kernel_size=kernel_size, dilation=dilation, padding=padding,
+                        stride=stride)
+
+
+def fold(x: Any, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+         stride: Any = 1) -> Tensor:
+    """PyTorch's F.fold (col2im), the adjoint of `unfold`: columns (N, C * kh * kw, L), or
+    (C * kh * kw, L), added back into images (N, C, *output_size), overlaps summed.
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, fold
+    >>> fold(Tensor(np.ones((1, 4, 4))), (3, 3), 2).tolist()   # how many blocks meet a pixel
+    [[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]
+    """
+    t = _tensor_of(x)
+    if t.ndim == 2:
+        return Fold.apply(t[None], output_size=output_size, kernel_size=kernel_size,
+                          dilation=dilation, padding=padding, stride=stride)[0]
+    return Fold.apply(t, output_size=output_size, kernel_size=kernel_size,
+                      dilation=dilation, padding=padding, stride=stride)
 
 
 def interpolate(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",

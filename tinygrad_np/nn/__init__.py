@@ -13,7 +13,7 @@ from .checkpoint import CheckpointError, load_state, save_state
 from .containers import ModuleDict, ModuleList
 from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                    AvgPool1d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool1d, MaxPool2d,
-                   MaxUnpool1d, MaxUnpool2d, Upsample)
+                   Fold, MaxUnpool1d, MaxUnpool2d, Unfold, Upsample)
 from .layers import Flatten, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh, Unflatten
 from .loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
                    SmoothL1Loss)
@@ -34,7 +34,7 @@ __all__ += ["BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d", "
 # conv branch: convolution and pooling layers
 __all__ += ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
             "AvgPool1d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool1d",
-            "MaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "Upsample"]
+            "Fold", "MaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "Unfold", "Upsample"]
 # the robust regression losses, and more activations
 __all__ += ["HuberLoss", "SmoothL1Loss", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid",
             "Mish", "PReLU", "ReLU6", "Identity", "Unflatten", "InstanceNorm1d",

@@ -21,8 +21,8 @@ import numpy as np
 
 from ..functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                           adaptive_max_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d,
-                          conv_transpose2d, interpolate, max_pool1d, max_pool2d, max_unpool1d,
-                          max_unpool2d)
+                          conv_transpose2d, fold, interpolate, max_pool1d, max_pool2d,
+                          max_unpool1d, max_unpool2d, unfold)
 from ..memory import aligned
 from ..ops.conv import same_sides
 from ..tensor_ops import pad
@@ -383,6 +383,46 @@ class MaxUnpool1d(MaxUnpool2d):
     """
 
     dims = 1
+
+
+class Unfold(Module):
+    """`torch.nn.Unfold`: `unfold` (im2col) with these settings.
+
+    >>> Unfold(2)(np.zeros((1, 3, 4, 4), dtype=np.float32)).shape
+    (1, 12, 9)
+    """
+
+    def __init__(self, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+                 stride: Any = 1) -> None:
+        self.kernel_size, self.dilation = kernel_size, dilation
+        self.padding, self.stride = padding, stride
+
+    def forward(self, x: Any) -> Tensor:
+        return unfold(x, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:  # PyTorch's: the settings as given
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")
+
+
+class Fold(Unfold):
+    """`torch.nn.Fold`: `fold` (col2im) into images of `output_size`.
+
+    >>> Fold((4, 4), 2)(np.zeros((1, 12, 9), dtype=np.float32)).shape
+    (1, 3, 4, 4)
+    """
+
+    def __init__(self, output_size: Any, kernel_size: Any, dilation: Any = 1,
+                 padding: Any = 0, stride: Any = 1) -> None:
+        super().__init__(kernel_size, dilation, padding, stride)
+        self.output_size = output_size
+
+    def forward(self, x: Any) -> Tensor:
+        return fold(x, self.output_size, self.kernel_size, self.dilation, self.padding,
+                    self.stride)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}, " + super().extra_repr()
 
 
 class Upsample(Module):
