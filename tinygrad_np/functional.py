@@ -10,7 +10,7 @@ import numpy as np
 
 from .function import OpError
 from .ops.combine import Pad
-from .ops.conv import Conv1d, Conv2d, ConvTranspose2d, same_sides
+from .ops.conv import Conv1d, Conv2d, ConvTranspose2d, _single, same_sides
 from .ops.elementwise import Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 from .ops.fold import Fold, Unfold
 from .ops.linalg import MatMul
@@ -22,6 +22,7 @@ from .ops.resample import Interpolate
 from .ops.unpool import (MaxUnpool2d, adaptive_max_pool_indices, max_pool_indices,
                          unpool_args, unpool_size)
 from .tensor import Tensor
+from .tensor_ops import _tensor
 
 
 def relu(x: Any) -> Tensor:
@@ -192,7 +193,7 @@ def _indices_wanted(op: str, return_indices: Any) -> bool:
 
 
 def _data(x: Any) -> Any:
-    return _tensor_of(x).data
+    return _tensor(x).data
 
 
 def max_unpool2d(x: Any, indices: Any, kernel_size: Any, stride: Any = None,
@@ -230,30 +231,18 @@ def max_unpool1d(x: Any, indices: Any, kernel_size: Any, stride: Any = None,
     [[[0.0, 5.0, 0.0, 7.0]]]
     """
     op = "max_unpool1d"
-    kernel, step, pad_ = (_one(kernel_size, "kernel_size", op, 1),
-                          None if stride is None else _one(stride, "stride", op, 1),
-                          _one(padding, "padding", op, 0))
+    kernel, step, pad_ = (_single(kernel_size, "kernel_size", op, 1),
+                          None if stride is None else _single(stride, "stride", op, 1),
+                          _single(padding, "padding", op, 0))
     data = _data(x)
     if data.ndim != 3:
         raise OpError(f"{op}: input must be 3-D (N, C, L), got shape {data.shape}")
     step = kernel if step is None else step
     size = unpool_size(op, data.shape, (kernel,), (step,), (pad_,), output_size)
     index = _index_tensor(indices)
-    out = MaxUnpool2d.apply(_tensor_of(x)[:, :, None], index[:, :, None] if index.ndim == 3
+    out = MaxUnpool2d.apply(_tensor(x)[:, :, None], index[:, :, None] if index.ndim == 3
                             else index, out_hw=(1,) + size)
     return out[:, :, 0]
-
-
-def _one(value: Any, name: str, op: str, minimum: int) -> int:
-    if isinstance(value, (tuple, list)) and len(value) == 1:
-        value = value[0]
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise OpError(f"{op}: {name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _tensor_of(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -377,7 +366,7 @@ def unfold(x: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     >>> unfold(Tensor(np.arange(9.0).reshape(1, 1, 3, 3)), 2).tolist()
     [[[0.0, 1.0, 3.0, 4.0], [1.0, 2.0, 4.0, 5.0], [3.0, 4.0, 6.0, 7.0], [4.0, 5.0, 7.0, 8.0]]]
     """
-    t = _tensor_of(x)
+    t = _tensor(x)
     if t.ndim == 3:
         return Unfold.apply(t[None], kernel_size=kernel_size, dilation=dilation,
                             padding=padding, stride=stride)[0]
@@ -395,7 +384,7 @@ def fold(x: Any, output_size: Any, kernel_size: Any, dilation: Any = 1, padding:
     >>> fold(Tensor(np.ones((1, 4, 4))), (3, 3), 2).tolist()   # how many blocks meet a pixel
     [[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]
     """
-    t = _tensor_of(x)
+    t = _tensor(x)
     if t.ndim == 2:
         return Fold.apply(t[None], output_size=output_size, kernel_size=kernel_size,
                           dilation=dilation, padding=padding, stride=stride)[0]
