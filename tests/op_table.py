@@ -136,7 +136,8 @@ def _spec(name: str, fn: Callable[..., Tensor], ref: Callable[..., Any],
 
 
 def interpolate_ref(a: np.ndarray, size: Any = None, scale_factor: Any = None,
-                    mode: str = "nearest", align_corners: Any = None) -> np.ndarray:
+                    mode: str = "nearest", align_corners: Any = None,
+                    antialias: bool = False) -> np.ndarray:
     """Output element by output element, with PyTorch's formulas: nearest takes input
     floor(i * scale); linear weighs inputs floor(s) and floor(s) + 1 by s's fraction, where
     s = (i + 0.5) * scale - 0.5 (at least 0), or i * (in - 1) / (out - 1) with align_corners;
@@ -157,6 +158,8 @@ def interpolate_ref(a: np.ndarray, size: Any = None, scale_factor: Any = None,
     def taps(i: int, n: int, o: int, scale: float) -> list[tuple[int, float]]:
         if mode == "nearest":
             return [(min(int(np.floor(i * scale)), n - 1), 1.0)]
+        if antialias and n != o:
+            return _antialias_taps(i, n, o, scale)
         if align_corners:
             s = i * (n - 1) / (o - 1) if o > 1 else 0.0
         else:
@@ -174,6 +177,29 @@ def interpolate_ref(a: np.ndarray, size: Any = None, scale_factor: Any = None,
         s = max(s, 0.0)
         low = min(int(s), n - 1)
         return [(low, 1 - (s - low)), (min(low + 1, n - 1), s - low)]
+
+    def _antialias_taps(i: int, n: int, o: int, scale: float) -> list[tuple[int, float]]:
+        """PIL's filter, stretched by the scale when shrinking, over the inputs it covers,
+        normalised to sum to 1."""
+        if align_corners:
+            scale = (n - 1) / (o - 1) if o > 1 else 0.0
+        reach = 1.0 if mode == "bilinear" else 2.0
+        support, stretch = (reach * scale, 1 / scale) if scale >= 1 else (reach, 1.0)
+        center = scale * (i + 0.5)
+        first = max(int(center - support + 0.5), 0)
+        last = min(int(center + support + 0.5), n)
+
+        def kernel(d: float) -> float:
+            d = abs(d)
+            if mode == "bilinear":
+                return max(0.0, 1 - d)
+            a = -0.5
+            if d < 1:
+                return (a + 2) * d ** 3 - (a + 3) * d ** 2 + 1
+            return a * d ** 3 - 5 * a * d ** 2 + 8 * a * d - 4 * a if d < 2 else 0.0
+        weights = [kernel((j - center + 0.5) * stretch) for j in range(first, last)]
+        total = sum(weights) or 1.0
+        return [(j, w / total) for j, w in zip(range(first, last), weights)]
 
     out = np.zeros(a.shape[:2] + outs, dtype=a.dtype)
     for index in np.ndindex(*outs):
@@ -200,6 +226,8 @@ def interpolate_case(draw: Any) -> Case:
         params["scale_factor"] = tuple(float(draw(st.integers(1, 3))) for _ in range(dims))
     if mode != "nearest":
         params["align_corners"] = draw(st.booleans())
+    if mode in ("bilinear", "bicubic") and draw(st.booleans()):
+        params["antialias"] = True
     shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) + spatial
     return Case((draw(arrays(shape)),), params)
 

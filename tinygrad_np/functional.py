@@ -398,7 +398,8 @@ def interpolate(x: Any, size: Any = None, scale_factor: Any = None, mode: str = 
     """Resample x (N, C, L) or (N, C, H, W) to `size`, or by `scale_factor` (each output size
     then floor(size * factor)), as PyTorch's F.interpolate: mode "nearest" (PyTorch's, the
     floor of the scaled index), "nearest-exact", "linear" (3-D input), "bilinear" or
-    "bicubic" (4-D), with `align_corners` as PyTorch's. With recompute_scale_factor=True
+    "bicubic" (4-D), with `align_corners` as PyTorch's; `antialias=True` (bilinear and
+    bicubic) filters as PyTorch's (PIL's) when shrinking. With recompute_scale_factor=True
     the scale comes from the sizes, not the factor. Differentiable; the gradient folds each
     output back onto the inputs it took.
 
@@ -409,8 +410,7 @@ def interpolate(x: Any, size: Any = None, scale_factor: Any = None, mode: str = 
     >>> interpolate(Tensor([[[0.0, 4.0]]]), size=4, mode="linear").data
     array([[[0., 1., 3., 4.]]], dtype=float32)
     """
-    if antialias:
-        raise OpError("interpolate: antialias=True is not supported")
     return Interpolate.apply(x, size=size, scale_factor=scale_factor, mode=mode,
                              align_corners=align_corners,
-                             recompute_scale_factor=recompute_scale_factor)
+                             recompute_scale_factor=recompute_scale_factor,
+                             antialias=antialias)

@@ -5,6 +5,7 @@ it took.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,38 @@ def _axis_plan(mode: str, size: int, out: int, factor: Any, align_corners: bool,
     if mode == "bicubic":
         return high, weight
     return [low, high], [1 - weight, weight]
+
+
+def _antialiased(mode: str, size: int, out: int, factor: Any, align_corners: bool,
+                 dtype: Any) -> tuple[list[Any], list[Any] | None]:
+    """`_axis_plan` for antialias=True (PyTorch's, after PIL): each output averages the inputs
+    under a filter (triangle for bilinear, Keys' cubic with a = -0.5 for bicubic) stretched
+    by the scale when shrinking, its weights normalised to sum to 1. An axis whose size
+    stays is left as it is."""
+    if size == out:
+        return [np.arange(out)], None
+    real = np.float32 if dtype == np.float32 else np.float64
+    if align_corners:
+        scale = real((size - 1) / (out - 1)) if out > 1 else real(0)
+    else:
+        scale = real(1.0 / factor) if factor is not None else real(size) / real(out)
+    reach = real(1 if mode == "bilinear" else 2)  # half the filter's width, unstretched
+    support, stretch = (reach * scale, 1 / scale) if scale >= 1 else (reach, real(1))
+    center = scale * (np.arange(out).astype(real) + real(0.5))
+    first = np.maximum((center - support + real(0.5)).astype(np.intp), 0)
+    count = np.minimum((center + support + real(0.5)).astype(np.intp), size) - first
+    j = np.arange(int(np.ceil(support)) * 2 + 1)[:, None]  # (taps, out)
+    x = np.abs((j + first - center + real(0.5)) * stretch)
+    if mode == "bilinear":
+        weights = np.maximum(real(0), 1 - x)
+    else:
+        a = real(-0.5)
+        weights = np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
+                           np.where(x < 2, ((a * x - 5 * a) * x + 8 * a) * x - 4 * a, 0))
+    weights = np.where(j < count, weights, 0).astype(real)
+    total = weights.sum(axis=0)
+    weights = np.where(total != 0, weights / np.where(total != 0, total, 1), weights)
+    return [np.minimum(first + k, size - 1) for k in range(len(j))], list(weights)
 
 
 def _two_taps(mode: str, size: int, out: int, factor: Any, align_corners: bool,
@@ -107,9 +140,12 @@ class Interpolate(Function):
     __slots__ = ("plans", "mode")
 
     def forward(ctx, x, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None):
+                recompute_scale_factor=None, antialias=False):
         op = "interpolate"
         dims = x.ndim - 2
+        if antialias and (mode not in ("bilinear", "bicubic") or x.ndim != 4):
+            raise OpError(f"{op}: antialias=True is for the bilinear and bicubic modes on a "
+                          f"4-D (N, C, H, W) input, got mode {mode!r} and shape {x.shape}")
         if mode not in _MODES:
             raise OpError(f"{op}: mode must be 'nearest', 'nearest-exact', 'linear', "
                           f"'bilinear' or 'bicubic', got {mode!r}")
@@ -153,9 +189,10 @@ class Interpolate(Function):
         real = x.dtype if x.dtype.kind == "f" else np.float64
         for axis in reversed(range(2, x.ndim)):  # the last axis first
             k = axis - 2
-            taps, weights = _axis_plan(mode, spatial[k], int(sizes[k]),
-                                       None if factors[k] is None else float(factors[k]),
-                                       bool(align_corners), x.dtype, dims)
+            plan = _antialiased if antialias else partial(_axis_plan, dims=dims)
+            taps, weights = plan(mode, spatial[k], int(sizes[k]),
+                                 None if factors[k] is None else float(factors[k]),
+                                 bool(align_corners), x.dtype)
             if weights is not None:  # shaped to meet the axes after `axis`
                 weights = [w.astype(real).reshape((-1,) + (1,) * (x.ndim - 1 - axis))
                            for w in weights]
