@@ -219,3 +219,15 @@ def test_jit_replays_a_pool_unpool_step_exactly():
     eager, jitted = run(False), run(True)
     assert eager[0] == jitted[0]
     np.testing.assert_array_equal(eager[1], jitted[1])
+
+
+def test_an_empty_batch_pools_and_unpools_to_empty_shapes():
+    x = Tensor(np.zeros((0, 2, 4, 4), np.float32), requires_grad=True)
+    out, indices = tg.max_pool2d(x, 2, return_indices=True)
+    assert out.shape == indices.shape == (0, 2, 2, 2)
+    back = tg.max_unpool2d(out, indices, 2)
+    assert back.shape == (0, 2, 4, 4)
+    back.sum().backward()
+    assert x.grad.shape == (0, 2, 4, 4)
+    assert tg.adaptive_max_pool2d(Tensor(np.zeros((0, 2, 5, 5))), 2,
+                                  return_indices=True)[1].shape == (0, 2, 2, 2)

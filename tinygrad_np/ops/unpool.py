@@ -125,7 +125,7 @@ class MaxUnpool2d(Function):
                           f"gives them), got {indices.dtype}")
         n, c = x.shape[:2]
         plane = out_hw[0] * out_hw[1]
-        flat = indices.reshape(n, c, -1)
+        flat = indices.reshape(n, c, x.shape[2] * x.shape[3])  # (not -1: an empty batch)
         if flat.size and (flat.min() < 0 or flat.max() >= plane):
             bad = flat.min() if flat.min() < 0 else flat.max()
             raise OpError(f"{op}: found an invalid max index {int(bad)} (the output images "
