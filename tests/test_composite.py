@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tinygrad_np as tg
-from tinygrad_np import OpError, Tensor, gradcheck, gradgradcheck, jit
+from tinygrad_np import OpError, Tensor, gradcheck, gradgradcheck, jit, nn
 
 
 def test_tile_and_repeat_copy_and_add_the_copies_gradients():
@@ -50,3 +50,23 @@ def test_a_jitted_normalised_embedding_replays():
     for seed in range(4):
         x = np.random.default_rng(seed).standard_normal((5, 3))
         np.testing.assert_array_equal(run(x).data, tg.normalize(Tensor(x) @ w, axis=1).data)
+
+
+def test_pixel_shuffle_is_pytorchs_and_unshuffle_inverts_it():
+    """torch 2.13: F.pixel_shuffle(arange(96.).reshape(2, 8, 2, 3), 2)[0, 0]."""
+    x = Tensor(np.arange(96.0).reshape(2, 8, 2, 3), requires_grad=True)
+    out = tg.pixel_shuffle(x, 2)
+    assert out.shape == (2, 2, 4, 6)
+    np.testing.assert_array_equal(out.data[0, 0], [[0, 6, 1, 7, 2, 8], [12, 18, 13, 19, 14, 20],
+                                                   [3, 9, 4, 10, 5, 11],
+                                                   [15, 21, 16, 22, 17, 23]])
+    np.testing.assert_array_equal(tg.pixel_unshuffle(out, 2).data, x.data)
+    (out * Tensor(np.arange(96.0).reshape(out.shape))).sum().backward()  # a permutation
+    np.testing.assert_array_equal(np.sort(x.grad.ravel()), np.arange(96.0))
+    assert tg.pixel_shuffle(np.ones((4, 3, 3)), 2).shape == (1, 6, 6)  # unbatched
+    assert repr(nn.PixelShuffle(2)) == "PixelShuffle(upscale_factor=2)"
+    assert repr(nn.PixelUnshuffle(3)) == "PixelUnshuffle(downscale_factor=3)"
+    with pytest.raises(OpError, match=r"pixel_shuffle: input \(1, 3, 2, 2\) needs"):
+        tg.pixel_shuffle(np.ones((1, 3, 2, 2)), 2)
+    with pytest.raises(OpError, match=r"pixel_unshuffle: input \(1, 3, 3, 2\) needs"):
+        tg.pixel_unshuffle(np.ones((1, 3, 3, 2)), 2)

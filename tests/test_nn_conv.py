@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tinygrad_np as tg
-from tinygrad_np import Tensor, nn
+from tinygrad_np import OpError, Tensor, nn
 
 
 @pytest.mark.parametrize("make, shape, fan_in", [
@@ -219,3 +219,40 @@ def test_adaptive_max_pool_layers():
     np.testing.assert_array_equal(np.take_along_axis(x.reshape(2, 1, 35),
                                                      indices.data.reshape(2, 1, 6), 2),
                                   out.data.reshape(2, 1, 6))
+
+
+def test_conv_transpose1d_is_the_adjoint_of_conv1d(rng):
+    """<conv1d(y, w), x> = <y, conv_transpose1d(x, w)> for every stride, padding, dilation
+    and groups (output_padding fills the last positions no window of y reaches)."""
+    for stride, padding, dilation, groups in [(1, 0, 1, 1), (2, 1, 1, 1), (3, 2, 2, 2)]:
+        w = rng.standard_normal((4, 6 // groups, 3))  # conv1d's (out, in/groups, k): 6 -> 4
+        y = rng.standard_normal((2, 6, 11))
+        x = rng.standard_normal(tg.conv1d(y, w, stride=stride, padding=padding,
+                                          dilation=dilation, groups=groups).shape)
+        back = tg.conv_transpose1d(x, w, stride=stride, padding=padding, dilation=dilation,
+                                   groups=groups)
+        full = np.zeros(y.shape)
+        full[:, :, :back.shape[2]] = back.data
+        forward = tg.conv1d(y, w, stride=stride, padding=padding, dilation=dilation,
+                            groups=groups).data
+        np.testing.assert_allclose((forward * x).sum(), (y * full).sum(), rtol=1e-12)
+
+
+def test_conv_transpose_layers_take_an_output_size_and_read_like_pytorchs():
+    layer = nn.ConvTranspose1d(2, 3, 3, stride=2, padding=1, output_padding=1, rng=0)
+    assert repr(layer) == ("ConvTranspose1d(2, 3, kernel_size=(3,), stride=(2,), "
+                           "padding=(1,), output_padding=(1,))")
+    assert layer.weight.shape == (2, 3, 3)
+    assert layer(np.ones((1, 2, 5), np.float32)).shape == (1, 3, 10)
+    plain = nn.ConvTranspose1d(2, 3, 3, stride=2, padding=1, rng=0)
+    assert plain(np.ones((1, 2, 5), np.float32), output_size=[10]).shape == (1, 3, 10)
+    up = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, rng=0)
+    assert up(np.ones((1, 2, 4, 4), np.float32)).shape == (1, 3, 7, 7)
+    assert up(np.ones((1, 2, 4, 4), np.float32), output_size=[8, 8]).shape == (1, 3, 8, 8)
+    assert up(np.ones((1, 2, 4, 4), np.float32), output_size=(1, 3, 8, 7)).shape == (1, 3, 8, 7)
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: requested an output size of "
+                                         r"\[10, 10\], but valid sizes range from \[7, 7\] to "
+                                         r"\[8, 8\] \(for an input of \(4, 4\)\)"):
+        up(np.ones((1, 2, 4, 4), np.float32), output_size=[10, 10])
+    with pytest.raises(OpError, match="conv_transpose1d: input must be 3-D"):
+        tg.conv_transpose1d(np.ones((1, 2, 2, 2)), np.ones((2, 1, 2)))

@@ -17,7 +17,8 @@ from .hooks import RemovableHandle
 from .random import manual_seed
 from .functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                          adaptive_max_pool2d, avg_pool1d, avg_pool2d, interpolate,
-                         conv1d, conv2d, conv_transpose2d, dot, exp, l2, log, log_softmax,
+                         conv1d, conv2d, conv_transpose1d, conv_transpose2d, dot, exp, l2, log,
+                         log_softmax,
                          matmul, max_pool1d, max_pool2d, max_unpool1d, max_unpool2d, relu,
                          sigmoid, softmax, fold, unfold,
                          softmax_cross_entropy, sqrt, tanh)
@@ -29,7 +30,8 @@ from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, c
                          minimum, mish, norm, pad, prelu, prod, relu6, silu, sin, softplus, split,
                          square, squeeze, stack, std, unsqueeze, var, where)
 from .selection import gather, one_hot, sort, topk
-from .composite import cosine_similarity, normalize, tile, tril, triu
+from .composite import (cosine_similarity, normalize, pixel_shuffle, pixel_unshuffle, tile,
+                        tril, triu)
 from .nn.loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
                       mse_loss, nll_loss, smooth_l1_loss)
 
@@ -55,11 +57,12 @@ __all__ = [
     "var", "std", "prod", "logsumexp", "norm", "cumsum", "argmax", "argmin", "matmul", "dot",
     "l2", "cat", "concatenate", "stack", "split", "chunk", "squeeze", "unsqueeze",
     "broadcast_to", "expand", "flip", "pad", "gather", "sort", "topk", "one_hot", "tile",
-    "tril", "triu", "normalize", "cosine_similarity",
+    "tril", "triu", "normalize", "cosine_similarity", "pixel_shuffle", "pixel_unshuffle",
     # neural-net layers as functions, losses
     "softmax", "log_softmax", "softmax_cross_entropy", "dropout", "dropout1d", "dropout2d",
     "batch_norm", "layer_norm", "group_norm",
-    "embedding", "conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
+    "embedding", "conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "max_pool2d",
+    "avg_pool2d",
     "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "adaptive_max_pool2d", "adaptive_max_pool1d", "max_unpool2d", "max_unpool1d",
     "unfold", "fold", "interpolate", "mse_loss",

@@ -1,5 +1,6 @@
 """Functions made of other ops, with no `Function` of their own: `tile` (and the method
-`Tensor.repeat`, PyTorch's name for it), `tril`, `triu`, `normalize`, `cosine_similarity`.
+`Tensor.repeat`, PyTorch's name for it), `tril`, `triu`, `normalize`, `cosine_similarity`,
+`pixel_shuffle`, `pixel_unshuffle`.
 Their gradients, double backward and jit come from the ops they are made of.
 
 >>> from tinygrad_np import Tensor
@@ -16,7 +17,8 @@ from .function import OpError
 from .tensor import Tensor
 from .tensor_ops import _tensor, maximum
 
-__all__ = ["cosine_similarity", "normalize", "tile", "tril", "triu"]
+__all__ = ["cosine_similarity", "normalize", "pixel_shuffle", "pixel_unshuffle", "tile", "tril",
+           "triu"]
 
 
 def tile(x: Any, reps: Any) -> Tensor:
@@ -90,3 +92,49 @@ def cosine_similarity(x1: Any, x2: Any, axis: int = 1, eps: float = 1e-8) -> Ten
     a, b = _tensor(x1), _tensor(x2)
     dot = (a * b).sum(axis=axis)
     return dot / maximum(a.norm(axis=axis) * b.norm(axis=axis), eps)
+
+
+def _factor(value: Any, op: str, name: str) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise OpError(f"{op}: {name} must be an int >= 1, got {value!r}")
+    return int(value)
+
+
+def pixel_shuffle(x: Any, upscale_factor: int) -> Tensor:
+    """PyTorch's F.pixel_shuffle: (*, C * r * r, H, W) to (*, C, H * r, W * r), each group of
+    r * r channels laid out as an r x r block of pixels (a reshape, a transpose, a reshape).
+
+    >>> import numpy as np
+    >>> pixel_shuffle(Tensor(np.arange(4.0).reshape(1, 4, 1, 1)), 2).tolist()
+    [[[[0.0, 1.0], [2.0, 3.0]]]]
+    """
+    x = _tensor(x)
+    r = _factor(upscale_factor, "pixel_shuffle", "upscale_factor")
+    if x.ndim < 3 or x.shape[-3] % (r * r):
+        raise OpError(f"pixel_shuffle: input {x.shape} needs (*, C * r * r, H, W) with its "
+                      f"channels divisible by upscale_factor ** 2 = {r * r}")
+    *lead, c, h, w = x.shape
+    blocks = x.reshape((*lead, c // (r * r), r, r, h, w))
+    n = len(lead)
+    order = tuple(range(n)) + tuple(n + i for i in (0, 3, 1, 4, 2))  # (C, H, r, W, r)
+    return blocks.transpose(order).reshape((*lead, c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(x: Any, downscale_factor: int) -> Tensor:
+    """PyTorch's F.pixel_unshuffle, the inverse of `pixel_shuffle`: (*, C, H * r, W * r) to
+    (*, C * r * r, H, W).
+
+    >>> import numpy as np
+    >>> pixel_unshuffle(Tensor(np.arange(4.0).reshape(1, 1, 2, 2)), 2).reshape(-1).tolist()
+    [0.0, 1.0, 2.0, 3.0]
+    """
+    x = _tensor(x)
+    r = _factor(downscale_factor, "pixel_unshuffle", "downscale_factor")
+    if x.ndim < 3 or x.shape[-2] % r or x.shape[-1] % r:
+        raise OpError(f"pixel_unshuffle: input {x.shape} needs (*, C, H, W) with H and W "
+                      f"divisible by downscale_factor = {r}")
+    *lead, c, h, w = x.shape
+    pixels = x.reshape((*lead, c, h // r, r, w // r, r))
+    n = len(lead)
+    order = tuple(range(n)) + tuple(n + i for i in (0, 2, 4, 1, 3))  # (C, r, r, H, W)
+    return pixels.transpose(order).reshape((*lead, c * r * r, h // r, w // r))

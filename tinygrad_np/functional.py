@@ -160,6 +160,30 @@ def conv_transpose2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, pad
                                  dilation=dilation)
 
 
+def conv_transpose1d(x: Any, weight: Any, bias: Any = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """Transposed 1-D convolution of x (N, C, L) with weight (in_channels, out_channels //
+    groups, k): `conv_transpose2d` on the input seen as (N, C, 1, L).
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, conv_transpose1d
+    >>> conv_transpose1d(Tensor([[[1.0, 2.0]]]), Tensor([[[1.0, 1.0, 1.0]]]), stride=2).tolist()
+    [[[1.0, 1.0, 3.0, 2.0, 2.0]]]
+    """
+    op = "conv_transpose1d"
+    x, weight = _tensor(x), _tensor(weight)
+    if x.ndim != 3 or weight.ndim != 3:
+        raise OpError(f"{op}: input must be 3-D (N, C, L) and weight 3-D (in_channels, "
+                      f"out_channels // groups, k), got {x.shape} and {weight.shape}")
+    s, p, o, d = (_single(v, name, op, low) for v, name, low in (
+        (stride, "stride", 1), (padding, "padding", 0), (output_padding, "output_padding", 0),
+        (dilation, "dilation", 1)))
+    out = conv_transpose2d(x[:, :, None], weight[:, :, None], bias, (1, s), (0, p), (0, o),
+                           groups, (1, d))
+    return out[:, :, 0]
+
+
 def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False,
                return_indices: bool = False) -> Any:

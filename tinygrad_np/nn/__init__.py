@@ -12,12 +12,16 @@ from .activation import (ELU, GELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
 from .checkpoint import CheckpointError, load_state, save_state
 from .containers import ModuleDict, ModuleList
 from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
-                   AvgPool1d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool1d, MaxPool2d,
-                   Fold, MaxUnpool1d, MaxUnpool2d, Unfold, Upsample)
-from .layers import Flatten, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh, Unflatten
+                   AvgPool1d, AvgPool2d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d,
+                   Fold, MaxPool1d, MaxPool2d, MaxUnpool1d, MaxUnpool2d, Unfold, Upsample)
+from .layers import (Flatten, Identity, Linear, PixelShuffle, PixelUnshuffle, ReLU, Sequential,
+                     Sigmoid, Tanh, Unflatten)
 from .loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
                    SmoothL1Loss)
 from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
+from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
+                      ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
+                      ZeroPad1d, ZeroPad2d)
 from .normalization import (BatchNorm1d, BatchNorm2d, Dropout, Dropout1d, Dropout2d, Embedding,
                             GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm)
 from .utils import clip_grad_norm_
@@ -39,3 +43,7 @@ __all__ += ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "Adap
 __all__ += ["HuberLoss", "SmoothL1Loss", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid",
             "Mish", "PReLU", "ReLU6", "Identity", "Unflatten", "InstanceNorm1d",
             "InstanceNorm2d"]
+# padding, pixel shuffling and 1-D transposed convolution layers
+__all__ += ["CircularPad1d", "CircularPad2d", "ConstantPad1d", "ConstantPad2d", "ConvTranspose1d",
+            "PixelShuffle", "PixelUnshuffle", "ReflectionPad1d", "ReflectionPad2d",
+            "ReplicationPad1d", "ReplicationPad2d", "ZeroPad1d", "ZeroPad2d"]

@@ -21,8 +21,8 @@ import numpy as np
 
 from ..functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                           adaptive_max_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d,
-                          conv_transpose2d, fold, interpolate, max_pool1d, max_pool2d,
-                          max_unpool1d, max_unpool2d, unfold)
+                          conv_transpose1d, conv_transpose2d, fold, interpolate, max_pool1d,
+                          max_pool2d, max_unpool1d, max_unpool2d, unfold)
 from ..memory import aligned
 from ..ops.conv import same_sides
 from ..tensor_ops import pad
@@ -188,9 +188,51 @@ class ConvTranspose2d(_ConvNd):
                          padding, dilation, groups, bias, True, rng, dtype, padding_mode)
         self.output_padding = _tuple(output_padding, 2, "output_padding", "ConvTranspose2d")
 
-    def forward(self, x: Any) -> Tensor:
-        return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
-                                self.output_padding, self.groups, self.dilation)
+    def forward(self, x: Any, output_size: Any = None) -> Tensor:
+        extra = self._output_padding(x, output_size)
+        return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, extra,
+                                self.groups, self.dilation)
+
+    def _output_padding(self, x: Any, output_size: Any) -> tuple[int, ...]:
+        """The output_padding that gives `output_size` (PyTorch's: its last axes, each between
+        the smallest output and that plus stride - 1), or the layer's own without one."""
+        if output_size is None:
+            return self.output_padding
+        dims = len(self.kernel_size)
+        spatial = tuple((x if isinstance(x, Tensor) else Tensor(x)).shape[-dims:])
+        sizes = [int(v) for v in tuple(output_size)[-dims:]]
+        padding = [int(p) for p in self.padding]  # numbers: a transposed conv's
+        smallest = [(n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in
+                    zip(spatial, self.stride, padding, self.dilation, self.kernel_size)]
+        largest = [m + s - 1 for m, s in zip(smallest, self.stride)]
+        if len(sizes) != dims or not all(lo <= v <= hi for v, lo, hi in
+                                         zip(sizes, smallest, largest)):
+            raise ValueError(f"{type(self).__name__}: requested an output size of "
+                             f"{list(output_size)}, but valid sizes range from {smallest} to "
+                             f"{largest} (for an input of {spatial})")
+        return tuple(v - m for v, m in zip(sizes, smallest))
+
+
+class ConvTranspose1d(ConvTranspose2d):
+    """Transposed 1-D convolution over (N, in_channels, L), as `torch.nn.ConvTranspose1d`.
+
+    >>> ConvTranspose1d(4, 2, 3, stride=2, rng=0)(np.zeros((1, 4, 5), dtype=np.float32)).shape
+    (1, 2, 11)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", rng: RngLike = None,
+                 dtype: Any = np.float32) -> None:
+        _ConvNd.__init__(self, "ConvTranspose1d", in_channels, out_channels, kernel_size, 1,
+                         stride, padding, dilation, groups, bias, True, rng, dtype,
+                         padding_mode)
+        self.output_padding = _tuple(output_padding, 1, "output_padding", "ConvTranspose1d")
+
+    def forward(self, x: Any, output_size: Any = None) -> Tensor:
+        extra = self._output_padding(x, output_size)
+        return conv_transpose1d(x, self.weight, self.bias, self.stride[0], self.padding[0],
+                                extra[0], self.groups, self.dilation[0])
 
 
 def _nondefault(**settings: tuple[Any, Any]) -> str:

@@ -14,6 +14,7 @@ from typing import Any, overload
 
 import numpy as np
 
+from ..composite import pixel_shuffle, pixel_unshuffle
 from ..functional import relu, sigmoid, tanh
 from ..memory import aligned
 from ..tensor import Tensor
@@ -229,3 +230,37 @@ class Tanh(Module):
 
     def forward(self, x: Any) -> Tensor:
         return tanh(x)
+
+
+class PixelShuffle(Module):
+    """`torch.nn.PixelShuffle`: `pixel_shuffle` (*, C * r * r, H, W) -> (*, C, H * r, W * r).
+
+    >>> PixelShuffle(2)(np.zeros((1, 8, 3, 3), dtype=np.float32)).shape
+    (1, 2, 6, 6)
+    """
+
+    def __init__(self, upscale_factor: int) -> None:
+        self.upscale_factor = upscale_factor
+
+    def forward(self, x: Any) -> Tensor:
+        return pixel_shuffle(x, self.upscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    """`torch.nn.PixelUnshuffle`: `pixel_unshuffle`, the inverse of `PixelShuffle`.
+
+    >>> PixelUnshuffle(2)(np.zeros((1, 2, 6, 6), dtype=np.float32)).shape
+    (1, 8, 3, 3)
+    """
+
+    def __init__(self, downscale_factor: int) -> None:
+        self.downscale_factor = downscale_factor
+
+    def forward(self, x: Any) -> Tensor:
+        return pixel_unshuffle(x, self.downscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"downscale_factor={self.downscale_factor}"
