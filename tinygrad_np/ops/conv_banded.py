@@ -2,9 +2,10 @@
 
 im2col copies every kh x kw window: kh * kw times the input. For a small image that copy
 and a matmul with one narrow side (out_channels wide) cost more than the arithmetic. The
-banded form lowers only the kernel's rows: output row y of image n needs the kh input rows
-under it, whole, and those rows, (kernel row i, channel c, column x) side by side, form one
-row of a matrix A (N * Ho rows, kh * C * W' columns, W' the input columns the windows meet).
+banded form copies whole input rows instead: output row y of image n needs the kh input rows
+under it, and those rows, (kernel row i, channel c, column x) side by side, form one row of
+a matrix A (N * Ho rows, kh * C * W' columns, W' the input columns the windows meet); the
+kernel's columns go into the weight.
 The weight becomes a banded matrix B (kh * C * W', O * Wo): B[(i, c, x'), (o, x)] is
 weight[o, c, i, j] where x' = stride * x + dilation * j, zero elsewhere. Then
 
@@ -15,6 +16,11 @@ price is B's zeros: W' / kw times the arithmetic, so this form is taken only whe
 ratio is small (LeNet's 6->16 conv on 14x14 images: 2.8) and the plain form's matmul
 narrow. The backward is the same two matrices: the weight's gradient is A.T @ G folded back
 along B's band, the input's is G @ B.T added back row by row (kh adds of whole rows).
+
+>>> x, w = np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3))
+>>> out, band = banded_forward(x, w, None, (1, 1), (1, 1), (3, 3))
+>>> out.shape, band.shape, out[0, 0, 0].tolist()  # each output: 2 * 3 * 3 ones
+((1, 3, 3, 3), (30, 9), [18.0, 18.0, 18.0])
 """
 from __future__ import annotations
 
