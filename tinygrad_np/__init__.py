@@ -30,6 +30,7 @@ from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, c
                          minimum, mish, norm, pad, prelu, prod, relu6, silu, sin, softplus, split,
                          square, squeeze, stack, std, unsqueeze, var, where)
 from .selection import gather, one_hot, sort, topk
+from .sampling import affine_grid, grid_sample
 from .composite import (cosine_similarity, normalize, pixel_shuffle, pixel_unshuffle, tile,
                         tril, triu)
 from .nn.loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
@@ -58,6 +59,7 @@ __all__ = [
     "l2", "cat", "concatenate", "stack", "split", "chunk", "squeeze", "unsqueeze",
     "broadcast_to", "expand", "flip", "pad", "gather", "sort", "topk", "one_hot", "tile",
     "tril", "triu", "normalize", "cosine_similarity", "pixel_shuffle", "pixel_unshuffle",
+    "affine_grid", "grid_sample",
     # neural-net layers as functions, losses
     "softmax", "log_softmax", "softmax_cross_entropy", "dropout", "dropout1d", "dropout2d",
     "batch_norm", "layer_norm", "group_norm",
