@@ -10,8 +10,8 @@ from tinygrad_np import OpError, Tensor, jit
 
 IMAGE = np.arange(12.0).reshape(1, 1, 3, 4) ** 1.3
 POINTS = np.array([[[[-1.3, -0.2], [0.35, 0.9], [1.25, 1.4]]]])
-# F.grid_sample(IMAGE, POINTS, "bilinear", padding_mode, align_corners), and the gradient of
-# its sum with respect to the grid
+# F.grid_sample(IMAGE, POINTS, "bilinear" or "bicubic", padding_mode, align_corners), and the
+# gradient of its sum with respect to the grid
 BILINEAR = {
     ("zeros", False): ([0.0, 13.3113491094, 0.0],
                        [0.0, 0.0, 3.4214406207, -30.7184979447, 0.0, 0.0]),
@@ -31,11 +31,35 @@ BILINEAR = {
 }
 
 
+BICUBIC = {
+    ("zeros", False): ([-0.2061786587, 15.255267341, 0.0],
+                       [3.2072235803, -0.6308036824, 11.1868440827, -35.0731652813,
+                        2.0580126126, 0.0]),
+    ("zeros", True): ([2.1173714927, 20.5350838442, 9.7154199529],
+                      [6.5723780085, 4.4275556363, 7.2411464457, -1.8922072629, -24.7739118446,
+                       -16.9373555995]),
+    ("border", False): ([3.3938873866, 21.7458172463, 22.5845005502],
+                        [0.0, 10.3835997109, 6.5351226957, -0.357626749, 0.0, 0.0]),
+    ("border", True): ([3.9592906525, 19.3065262643, 23.9616121191],
+                       [-0.3932889276, 8.0143099703, 5.6395523446, 7.5821130929,
+                        -0.2346677769, -0.9066374015]),
+    ("reflection", False): ([3.520500257, 22.3299409363, 21.8181868886],
+                            [-2.5222570862, 10.5148557051, 6.5879418768, 3.3011699905,
+                             -3.910172755, -11.7190619779]),
+    ("reflection", True): ([4.4450749961, 19.896739794, 19.8977349994],
+                           [-2.7456847879, 9.7866509271, 5.8309772004, 3.0009392612,
+                            -3.5579635339, -9.9787603297]),
+}
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
 @pytest.mark.parametrize("padding_mode, align_corners", list(BILINEAR))
-def test_bilinear_sampling_and_its_grid_gradient_are_pytorchs(padding_mode, align_corners):
+def test_sampling_and_its_grid_gradient_are_pytorchs(mode, padding_mode, align_corners):
     grid = Tensor(POINTS, requires_grad=True)
-    out = tg.grid_sample(IMAGE, grid, padding_mode=padding_mode, align_corners=align_corners)
-    values, grid_grad = BILINEAR[padding_mode, align_corners]
+    out = tg.grid_sample(IMAGE, grid, mode=mode, padding_mode=padding_mode,
+                         align_corners=align_corners)
+    table = BILINEAR if mode == "bilinear" else BICUBIC
+    values, grid_grad = table[padding_mode, align_corners]
     np.testing.assert_allclose(out.data.ravel(), values, atol=1e-9)
     out.sum().backward()
     np.testing.assert_allclose(grid.grad.ravel(), grid_grad, atol=1e-9)
@@ -70,14 +94,15 @@ def test_an_identity_transform_samples_the_image_itself(rng):
         np.testing.assert_allclose(out.data, x, atol=1e-12)
 
 
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
 @pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
-def test_gradcheck_in_the_image_the_grid_and_theta(padding_mode, rng):
-    """Points away from pixel lines and edges, where bilinear sampling is differentiable."""
+def test_gradcheck_in_the_image_the_grid_and_theta(mode, padding_mode, rng):
+    """Points away from pixel lines and edges, where the sampling is differentiable."""
     x = Tensor(rng.standard_normal((1, 2, 4, 5)), requires_grad=True)
     theta = Tensor(np.array([[[0.7, 0.15, 0.05], [-0.1, 0.8, 0.1]]]), requires_grad=True)
 
     def sample(x, theta):
-        return tg.grid_sample(x, tg.affine_grid(theta, (1, 2, 3, 3)),
+        return tg.grid_sample(x, tg.affine_grid(theta, (1, 2, 3, 3)), mode=mode,
                               padding_mode=padding_mode)
     assert tg.gradcheck(sample, (x, theta))
 
@@ -105,7 +130,7 @@ def test_a_jitted_transformer_step_replays_exactly(rng):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: tg.grid_sample(IMAGE, POINTS, mode="bicubic"), "mode must be 'bilinear' or"),
+    (lambda: tg.grid_sample(IMAGE, POINTS, mode="area"), "mode must be 'bilinear', 'nearest'"),
     (lambda: tg.grid_sample(IMAGE, POINTS, padding_mode="wrap"), "padding_mode must be"),
     (lambda: tg.grid_sample(IMAGE, POINTS[..., :1]), r"grid \(N, Ho, Wo, 2\)"),
     (lambda: tg.affine_grid(np.ones((1, 3, 3)), (1, 1, 2, 2)), r"theta must be \(N, 2, 3\)"),

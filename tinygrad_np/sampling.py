@@ -64,42 +64,51 @@ def _pixels(coordinate: Tensor, size: int, align_corners: bool) -> Tensor:
     return ((coordinate + 1) * size - 1) / 2
 
 
-def _reflected(position: Tensor, twice_low: float, twice_high: float) -> Tensor:
-    """PyTorch's reflect_coordinates: `position` mirrored at twice_low / 2 and twice_high / 2
-    until it lies between them (the number of flips, read from the values, is a constant of
-    the step; the mirrored distance carries the gradient, its sign flipped when odd)."""
+def _mirror(values: Any, twice_low: float, twice_high: float) -> tuple[Any, Any]:
+    """PyTorch's reflect_coordinates on arrays: `values` mirrored at twice_low / 2 and
+    twice_high / 2 until they lie between them; with the slope (+1 or -1) of each."""
     if twice_low == twice_high:
-        return position * 0
+        return np.zeros_like(values), np.zeros_like(values)
     low, span = twice_low / 2, (twice_high - twice_low) / 2
-    offset = position - low
-    distance = offset * Tensor(np.where(offset.data < 0, -1, 1).astype(offset.dtype))
-    flips = np.floor(distance.data / span)
-    extra = distance - Tensor((flips * span).astype(distance.dtype))
-    even = (flips % 2 == 0).astype(distance.dtype)
-    # even flips: extra + low; odd: span - extra + low
-    return extra * Tensor(2 * even - 1) + Tensor(((1 - even) * span + low).astype(even.dtype))
+    offset = values - low
+    slope = np.where(offset < 0, -1, 1).astype(values.dtype)
+    distance = offset * slope
+    flips = np.floor(distance / span)
+    extra = distance - flips * span
+    odd = flips % 2 == 1
+    slope = np.where(odd, -slope, slope)
+    return np.where(odd, span - extra, extra) + low, slope
 
 
-def _clipped(position: Tensor, size: int) -> Tensor:
-    """position clipped to [0, size - 1]; the gradient passes strictly inside only, as
-    PyTorch's clip_coordinates_set_grad (at an edge it is 0)."""
-    values = position.data
-    inside = ((values > 0) & (values < size - 1)).astype(values.dtype)
-    return position * Tensor(inside) + Tensor(np.clip(values, 0, size - 1) * (1 - inside))
+def _clip(values: Any, size: int) -> tuple[Any, Any]:
+    """values clipped to [0, size - 1], with the slope of each: 1 strictly inside, else 0 (as
+    PyTorch's clip_coordinates_set_grad, 0 at an edge too)."""
+    inside = (values > 0) & (values < size - 1)
+    return np.clip(values, 0, size - 1), inside.astype(values.dtype)
+
+
+def _bounded(values: Any, size: int, padding_mode: str, align_corners: bool) -> tuple[Any, Any]:
+    """PyTorch's compute_coordinates: pixel positions brought into the image by the padding
+    mode ("zeros" leaves them), with the slope of each."""
+    slope = np.ones_like(values)
+    if padding_mode == "reflection":
+        twice = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
+        values, slope = _mirror(values, *twice)
+    if padding_mode in ("border", "reflection"):
+        values, inside = _clip(values, size)
+        slope = slope * inside
+    return values, slope
 
 
 def _position(coordinate: Tensor, size: int, padding_mode: str,
               align_corners: bool) -> Tensor:
+    """The pixel positions of [-1, 1] coordinates, brought into the image: piecewise a line
+    in the coordinate, so the value and the slope of each piece make it."""
     position = _pixels(coordinate, size, align_corners)
-    if padding_mode == "border":
-        return _clipped(position, size)
-    if padding_mode == "reflection":
-        if align_corners:
-            position = _reflected(position, 0, 2 * (size - 1))
-        else:
-            position = _reflected(position, -1, 2 * size - 1)
-        return _clipped(position, size)
-    return position
+    if padding_mode == "zeros":
+        return position
+    values, slope = _bounded(position.data, size, padding_mode, align_corners)
+    return position * Tensor(slope) + Tensor((values - slope * position.data).astype(slope.dtype))
 
 
 def _taken(image: Tensor, rows: Any, cols: Any) -> Tensor:
@@ -115,9 +124,10 @@ def _taken(image: Tensor, rows: Any, cols: Any) -> Tensor:
 def grid_sample(x: Any, grid: Any, mode: str = "bilinear", padding_mode: str = "zeros",
                 align_corners: bool = False) -> Tensor:
     """x (N, C, H, W) sampled at the grid's points (N, Ho, Wo, 2), as PyTorch's
-    F.grid_sample: "bilinear" weighs the four pixels around each point, "nearest" takes the
-    nearest (ties to even); points outside the image read zeros ("zeros"), the nearest edge
-    ("border"), or the image mirrored ("reflection"). Differentiable in x and in the grid.
+    F.grid_sample: "bilinear" weighs the four pixels around each point, "bicubic" the
+    sixteen (Keys' cubic, a = -0.75), "nearest" takes the nearest (ties to even); points
+    outside the image read zeros ("zeros"), the nearest edge ("border"), or the image
+    mirrored ("reflection"). Differentiable in x and in the grid.
 
     >>> import numpy as np
     >>> grid_sample(Tensor(np.arange(4.0).reshape(1, 1, 2, 2)), Tensor([[[[0.0, 0.0]]]])).tolist()
@@ -125,8 +135,8 @@ def grid_sample(x: Any, grid: Any, mode: str = "bilinear", padding_mode: str = "
     """
     op = "grid_sample"
     x, grid = _tensor(x), _tensor(grid)
-    if mode not in ("bilinear", "nearest"):
-        raise OpError(f"{op}: mode must be 'bilinear' or 'nearest', got {mode!r}")
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise OpError(f"{op}: mode must be 'bilinear', 'nearest' or 'bicubic', got {mode!r}")
     if padding_mode not in ("zeros", "border", "reflection"):
         raise OpError(f"{op}: padding_mode must be 'zeros', 'border' or 'reflection', got "
                       f"{padding_mode!r}")
@@ -134,6 +144,8 @@ def grid_sample(x: Any, grid: Any, mode: str = "bilinear", padding_mode: str = "
         raise OpError(f"{op}: input must be (N, C, H, W) and grid (N, Ho, Wo, 2) with the same "
                       f"N, got input {x.shape} and grid {grid.shape}")
     h, w = x.shape[2:]
+    if mode == "bicubic":
+        return _bicubic(x, grid, padding_mode, align_corners)
     px = _position(grid[..., 0], w, padding_mode, align_corners)
     py = _position(grid[..., 1], h, padding_mode, align_corners)
     if mode == "nearest":
@@ -147,5 +159,41 @@ def grid_sample(x: Any, grid: Any, mode: str = "bilinear", padding_mode: str = "
                                (r0 + 1, c0, down * left), (r0 + 1, c0 + 1, down * right)):
         term = _taken(x, rows, cols) * weight.reshape((weight.shape[0], 1) + weight.shape[1:])
         out = term if out is None else out + term
+    assert out is not None
+    return out
+
+
+def _cubic_weights(t: Tensor) -> list[Tensor]:
+    """The four taps' weights of Keys' cubic convolution (a = -0.75, PyTorch's) at fraction t,
+    as Tensor expressions: differentiable in t."""
+    a = -0.75
+
+    def near(d: Tensor) -> Tensor:  # |d| <= 1
+        return ((d * (a + 2) - (a + 3)) * d) * d + 1
+
+    def far(d: Tensor) -> Tensor:  # 1 < |d| < 2
+        return ((d * a - 5 * a) * d + 8 * a) * d - 4 * a
+    rest = 1 - t
+    return [far(t + 1), near(t), near(rest), far(rest + 1)]
+
+
+def _bicubic(x: Tensor, grid: Tensor, padding_mode: str, align_corners: bool) -> Tensor:
+    """Bicubic grid_sample, as PyTorch's: the point unnormalised (not brought into the image),
+    then each of its 4 x 4 taps brought in by the padding mode on its own."""
+    h, w = x.shape[2:]
+    px = _pixels(grid[..., 0], w, align_corners)
+    py = _pixels(grid[..., 1], h, align_corners)
+    x0, y0 = np.floor(px.data), np.floor(py.data)
+    wx = _cubic_weights(px - Tensor(x0))
+    wy = _cubic_weights(py - Tensor(y0))
+    out = None
+    for i in range(4):
+        rows = _bounded(y0 - 1 + i, h, padding_mode, align_corners)[0].astype(np.intp)
+        for j in range(4):
+            cols = _bounded(x0 - 1 + j, w, padding_mode, align_corners)[0].astype(np.intp)
+            weight = wy[i] * wx[j]
+            term = _taken(x, rows, cols) * weight.reshape((weight.shape[0], 1) +
+                                                          weight.shape[1:])
+            out = term if out is None else out + term
     assert out is not None
     return out
