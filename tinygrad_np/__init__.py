@@ -18,7 +18,7 @@ from .random import manual_seed
 from .functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                          adaptive_max_pool2d, avg_pool1d, avg_pool2d, interpolate,
                          conv1d, conv2d, conv_transpose1d, conv_transpose2d, dot, exp, l2, log,
-                         log_softmax,
+                         log_softmax, lp_pool1d, lp_pool2d,
                          matmul, max_pool1d, max_pool2d, max_unpool1d, max_unpool2d, relu,
                          sigmoid, softmax, fold, unfold,
                          softmax_cross_entropy, sqrt, tanh)
@@ -66,7 +66,8 @@ __all__ = [
     "embedding", "conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "max_pool2d",
     "avg_pool2d",
     "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
-    "adaptive_max_pool2d", "adaptive_max_pool1d", "max_unpool2d", "max_unpool1d",
+    "adaptive_max_pool2d", "adaptive_max_pool1d", "max_unpool2d", "max_unpool1d", "lp_pool2d",
+    "lp_pool1d",
     "unfold", "fold", "interpolate", "mse_loss",
     "l1_loss", "binary_cross_entropy_with_logits",
     "nll_loss", "cross_entropy", "smooth_l1_loss", "huber_loss", "accuracy",

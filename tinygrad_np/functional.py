@@ -10,10 +10,11 @@ import numpy as np
 
 from .function import OpError
 from .ops.combine import Pad
-from .ops.conv import Conv1d, Conv2d, ConvTranspose2d, _single, same_sides
+from .ops.conv import Conv1d, Conv2d, ConvTranspose2d, _single, pair, same_sides
 from .ops.elementwise import Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 from .ops.fold import Fold, Unfold
 from .ops.linalg import MatMul
+from .ops.lp_pool import LpRoot
 from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy
 from .ops.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                        AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
@@ -218,6 +219,34 @@ def _indices_wanted(op: str, return_indices: Any) -> bool:
 
 def _data(x: Any) -> Any:
     return _tensor(x).data
+
+
+def lp_pool2d(x: Any, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """PyTorch's F.lp_pool2d: each window's (sum of x ** p) ** (1 / p), p = norm_type (p = 1:
+    the sum; large p: near the maximum), as area * avg_pool2d(x ** p), then the root.
+
+    >>> import numpy as np
+    >>> from tinygrad_np import Tensor, lp_pool2d
+    >>> lp_pool2d(Tensor(np.full((1, 1, 2, 2), 3.0)), 2, 2).tolist()
+    [[[[6.0]]]]
+    """
+    kh, kw = pair(kernel_size, "kernel_size", "lp_pool2d", 1)
+    mean = avg_pool2d(_tensor(x) ** norm_type, kernel_size, stride, 0, ceil_mode)
+    return LpRoot.apply(mean, area=kh * kw, norm_type=float(norm_type))
+
+
+def lp_pool1d(x: Any, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """`lp_pool2d` for x (N, C, L).
+
+    >>> from tinygrad_np import Tensor, lp_pool1d
+    >>> lp_pool1d(Tensor([[[3.0, 4.0]]]), 2, 2).tolist()
+    [[[5.0]]]
+    """
+    k = _single(kernel_size, "kernel_size", "lp_pool1d", 1)
+    mean = avg_pool1d(_tensor(x) ** norm_type, k, stride, 0, ceil_mode)
+    return LpRoot.apply(mean, area=k, norm_type=float(norm_type))
 
 
 def max_unpool2d(x: Any, indices: Any, kernel_size: Any, stride: Any = None,

@@ -21,8 +21,8 @@ import numpy as np
 
 from ..functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                           adaptive_max_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d,
-                          conv_transpose1d, conv_transpose2d, fold, interpolate, max_pool1d,
-                          max_pool2d, max_unpool1d, max_unpool2d, unfold)
+                          conv_transpose1d, conv_transpose2d, fold, interpolate, lp_pool1d,
+                          lp_pool2d, max_pool1d, max_pool2d, max_unpool1d, max_unpool2d, unfold)
 from ..memory import aligned
 from ..ops.conv import same_sides
 from ..tensor_ops import pad
@@ -387,6 +387,35 @@ def _flag(value: Any, what: str, layer: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{layer}: {what} must be True or False, got {value!r}")
     return bool(value)
+
+
+class LPPool2d(Module):
+    """`torch.nn.LPPool2d`: `lp_pool2d`, each window's p-norm (p = norm_type).
+
+    >>> LPPool2d(2, 2)(np.ones((1, 3, 4, 4), dtype=np.float32)).shape
+    (1, 3, 2, 2)
+    """
+
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
+                 ceil_mode: bool = False) -> None:
+        self.norm_type, self.kernel_size = norm_type, kernel_size
+        self.stride, self.ceil_mode = stride, ceil_mode
+
+    def forward(self, x: Any) -> Tensor:
+        pool = lp_pool2d if type(self) is LPPool2d else lp_pool1d
+        return pool(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:  # PyTorch's
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(LPPool2d):
+    """`torch.nn.LPPool1d`, over (N, C, L).
+
+    >>> LPPool1d(2, 3, stride=1)(np.ones((1, 2, 5), dtype=np.float32)).shape
+    (1, 2, 3)
+    """
 
 
 class MaxUnpool2d(Module):
