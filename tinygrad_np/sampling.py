@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .function import OpError
+from .ops.resample import cubic_taps
 from .tensor import Tensor
 from .tensor_ops import _tensor
 
@@ -143,57 +144,51 @@ def grid_sample(x: Any, grid: Any, mode: str = "bilinear", padding_mode: str = "
     if x.ndim != 4 or grid.ndim != 4 or grid.shape[3] != 2 or grid.shape[0] != x.shape[0]:
         raise OpError(f"{op}: input must be (N, C, H, W) and grid (N, Ho, Wo, 2) with the same "
                       f"N, got input {x.shape} and grid {grid.shape}")
-    h, w = x.shape[2:]
-    if mode == "bicubic":
-        return _bicubic(x, grid, padding_mode, align_corners)
+    if mode == "nearest":
+        px, py = (_position(grid[..., axis], size, padding_mode, align_corners)
+                  for axis, size in ((0, x.shape[3]), (1, x.shape[2])))
+        return _taken(x, np.rint(py.data).astype(np.intp), np.rint(px.data).astype(np.intp))
+    taps = (_bicubic_taps if mode == "bicubic" else _bilinear_taps)(x.shape[2:], grid,
+                                                                     padding_mode, align_corners)
+    out: Any = None
+    for rows, cols, weight in taps:  # each tap's pixels, times its weight, added in order
+        term = _taken(x, rows, cols) * weight.reshape((weight.shape[0], 1) + weight.shape[1:])
+        out = term if out is None else out + term
+    return out
+
+
+Taps = list[tuple[Any, Any, Tensor]]  # (rows, cols, weight) of each tap, each (N, Ho, Wo)
+
+
+def _bilinear_taps(hw: tuple[int, int], grid: Tensor, padding_mode: str,
+                   align_corners: bool) -> Taps:
+    """The four pixels around each point (brought into the image first), weighed by how near
+    the point lies to each."""
+    h, w = hw
     px = _position(grid[..., 0], w, padding_mode, align_corners)
     py = _position(grid[..., 1], h, padding_mode, align_corners)
-    if mode == "nearest":
-        return _taken(x, np.rint(py.data).astype(np.intp), np.rint(px.data).astype(np.intp))
     x0, y0 = np.floor(px.data), np.floor(py.data)
     right, down = px - Tensor(x0), py - Tensor(y0)  # the weights of the far pixels
     left, up = 1 - right, 1 - down
     c0, r0 = x0.astype(np.intp), y0.astype(np.intp)
-    out = None
-    for rows, cols, weight in ((r0, c0, up * left), (r0, c0 + 1, up * right),
-                               (r0 + 1, c0, down * left), (r0 + 1, c0 + 1, down * right)):
-        term = _taken(x, rows, cols) * weight.reshape((weight.shape[0], 1) + weight.shape[1:])
-        out = term if out is None else out + term
-    assert out is not None
-    return out
+    return [(r0, c0, up * left), (r0, c0 + 1, up * right), (r0 + 1, c0, down * left),
+            (r0 + 1, c0 + 1, down * right)]
 
 
-def _cubic_weights(t: Tensor) -> list[Tensor]:
-    """The four taps' weights of Keys' cubic convolution (a = -0.75, PyTorch's) at fraction t,
-    as Tensor expressions: differentiable in t."""
-    a = -0.75
-
-    def near(d: Tensor) -> Tensor:  # |d| <= 1
-        return ((d * (a + 2) - (a + 3)) * d) * d + 1
-
-    def far(d: Tensor) -> Tensor:  # 1 < |d| < 2
-        return ((d * a - 5 * a) * d + 8 * a) * d - 4 * a
-    rest = 1 - t
-    return [far(t + 1), near(t), near(rest), far(rest + 1)]
-
-
-def _bicubic(x: Tensor, grid: Tensor, padding_mode: str, align_corners: bool) -> Tensor:
-    """Bicubic grid_sample, as PyTorch's: the point unnormalised (not brought into the image),
-    then each of its 4 x 4 taps brought in by the padding mode on its own."""
-    h, w = x.shape[2:]
+def _bicubic_taps(hw: tuple[int, int], grid: Tensor, padding_mode: str,
+                  align_corners: bool) -> Taps:
+    """As PyTorch's bicubic grid_sample: the point unnormalised (not brought into the image),
+    then each of its 4 x 4 taps brought in by the padding mode on its own, weighed by Keys'
+    cubic convolution (differentiable in the point)."""
+    h, w = hw
     px = _pixels(grid[..., 0], w, align_corners)
     py = _pixels(grid[..., 1], h, align_corners)
     x0, y0 = np.floor(px.data), np.floor(py.data)
-    wx = _cubic_weights(px - Tensor(x0))
-    wy = _cubic_weights(py - Tensor(y0))
-    out = None
+    wx, wy = cubic_taps(px - Tensor(x0)), cubic_taps(py - Tensor(y0))
+    taps = []
     for i in range(4):
         rows = _bounded(y0 - 1 + i, h, padding_mode, align_corners)[0].astype(np.intp)
         for j in range(4):
             cols = _bounded(x0 - 1 + j, w, padding_mode, align_corners)[0].astype(np.intp)
-            weight = wy[i] * wx[j]
-            term = _taken(x, rows, cols) * weight.reshape((weight.shape[0], 1) +
-                                                          weight.shape[1:])
-            out = term if out is None else out + term
-    assert out is not None
-    return out
+            taps.append((rows, cols, wy[i] * wx[j]))
+    return taps

@@ -15,21 +15,24 @@ from .adjoint import scatter_add
 
 # mode: the spatial dims it needs (0: either)
 _MODES = {"nearest": 0, "nearest-exact": 0, "linear": 1, "bilinear": 2, "bicubic": 2}
-_CUBIC = -0.75  # PyTorch's (and OpenCV's) cubic convolution coefficient
 
 
-def _cubic_weights(t: Any) -> list[Any]:
-    """The four taps' weights of cubic convolution at fraction t, as PyTorch's
-    get_cubic_upsample_coefficients computes them (in t's dtype)."""
-    a = t.dtype.type(_CUBIC)
+def cubic_near(x: Any, a: float) -> Any:
+    """Keys' cubic convolution kernel for |x| <= 1 (arrays or Tensors alike)."""
+    return ((a + 2) * x - (a + 3)) * x * x + 1
 
-    def near(x: Any) -> Any:  # |x| <= 1
-        return ((a + 2) * x - (a + 3)) * x * x + 1
 
-    def far(x: Any) -> Any:  # 1 < |x| < 2
-        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+def cubic_far(x: Any, a: float) -> Any:
+    """Keys' cubic convolution kernel for 1 < |x| < 2."""
+    return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+
+def cubic_taps(t: Any, a: float = -0.75) -> list[Any]:
+    """The weights of the four taps around a point at fraction t past the second, as
+    PyTorch's get_cubic_upsample_coefficients computes them (a = -0.75, PyTorch's and
+    OpenCV's; the constants are exact in float32, so t's dtype is kept)."""
     rest = 1 - t
-    return [far(t + 1), near(t), near(rest), far(rest + 1)]
+    return [cubic_far(t + 1, a), cubic_near(t, a), cubic_near(rest, a), cubic_far(rest + 1, a)]
 
 
 def _axis_plan(mode: str, size: int, out: int, factor: Any, align_corners: bool,
@@ -37,12 +40,39 @@ def _axis_plan(mode: str, size: int, out: int, factor: Any, align_corners: bool,
     """For one axis: the input indices each output takes, one array per tap, and their
     weights (None for nearest: one tap, taken as it is), computed as PyTorch's CPU kernels
     compute them, in float32 for float32 input (their "opmath") and float64 otherwise."""
-    low, high, weight = _two_taps(mode, size, out, factor, align_corners, dtype, dims)
-    if high is None:
-        return [low], None
-    if mode == "bicubic":
-        return high, weight
-    return [low, high], [1 - weight, weight]
+    real = np.float32 if dtype == np.float32 else np.float64
+    dst = np.arange(out).astype(real)
+    if mode == "nearest" or mode == "nearest-exact":
+        # PyTorch's 2-D nearest kernel takes two sizes by integer shortcuts, whatever the
+        # scale_factor: the same size (a copy) and twice the size (index >> 1); its 1-D
+        # kernel does not (only its 1-D backward does, so there the two disagree)
+        if mode == "nearest" and dims == 2 and out == size:
+            return [np.arange(out)], None
+        if mode == "nearest" and dims == 2 and out == 2 * size:
+            return [np.arange(out) >> 1], None
+        # compute_scales_value<float>: 1 / scale_factor in double, then float
+        scale = np.float32(1.0 / factor) if factor is not None else np.float32(size) / out
+        steps = dst.astype(np.float32)  # (i + 0.5) * scale for nearest-exact, in float
+        at = (steps + np.float32(0.5)) * scale if mode != "nearest" else steps * scale
+        return [np.minimum(np.floor(at).astype(np.intp), size - 1)], None
+    cubic = mode == "bicubic"
+    if size == out and not cubic:  # the linear kernels copy an axis whose size stays
+        return [np.arange(out)], None
+    if align_corners:
+        scale = real((size - 1) / (out - 1)) if out > 1 else real(0)
+        src = scale * dst
+    else:
+        scale = real(1.0 / factor) if factor is not None else real(size) / real(out)
+        src = scale * (dst + real(0.5)) - real(0.5)
+        if not cubic:  # cubic keeps a source before the first pixel (its taps clamp)
+            src = np.maximum(src, real(0))
+    if cubic:  # PyTorch's guard_index_and_lambda, then four taps clamped to the axis
+        start = np.minimum(np.floor(src).astype(np.intp), size - 1)
+        t = np.minimum(np.maximum(src - start, real(0)), real(1))
+        return [np.clip(start - 1 + j, 0, size - 1) for j in range(4)], cubic_taps(t)
+    low = np.minimum(src.astype(np.intp), size - 1)
+    weight = src - low  # the next input's
+    return [low, np.minimum(low + 1, size - 1)], [1 - weight, weight]
 
 
 def _antialiased(mode: str, size: int, out: int, factor: Any, align_corners: bool,
@@ -67,54 +97,12 @@ def _antialiased(mode: str, size: int, out: int, factor: Any, align_corners: boo
     x = np.abs((j + first - center + real(0.5)) * stretch)
     if mode == "bilinear":
         weights = np.maximum(real(0), 1 - x)
-    else:
-        a = real(-0.5)
-        weights = np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
-                           np.where(x < 2, ((a * x - 5 * a) * x + 8 * a) * x - 4 * a, 0))
+    else:  # PIL's cubic, a = -0.5
+        weights = np.where(x < 1, cubic_near(x, -0.5), np.where(x < 2, cubic_far(x, -0.5), 0))
     weights = np.where(j < count, weights, 0).astype(real)
     total = weights.sum(axis=0)
     weights = np.where(total != 0, weights / np.where(total != 0, total, 1), weights)
     return [np.minimum(first + k, size - 1) for k in range(len(j))], list(weights)
-
-
-def _two_taps(mode: str, size: int, out: int, factor: Any, align_corners: bool,
-              dtype: Any, dims: int) -> tuple[Any, Any, Any]:
-    """`_axis_plan`'s arithmetic: (index, None, None) for nearest; (low, high, weight of
-    high) for linear; (None, the four taps, their weights) for bicubic."""
-    real = np.float32 if dtype == np.float32 else np.float64
-    dst = np.arange(out).astype(real)
-    if mode == "nearest" or mode == "nearest-exact":
-        # PyTorch's 2-D nearest kernel takes two sizes by integer shortcuts, whatever the
-        # scale_factor: the same size (a copy) and twice the size (index >> 1); its 1-D
-        # kernel does not (only its 1-D backward does, so there the two disagree)
-        if mode == "nearest" and dims == 2 and out == size:
-            return np.arange(out), None, None
-        if mode == "nearest" and dims == 2 and out == 2 * size:
-            return np.arange(out) >> 1, None, None
-        # compute_scales_value<float>: 1 / scale_factor in double, then float
-        scale = np.float32(1.0 / factor) if factor is not None else np.float32(size) / out
-        steps = dst.astype(np.float32)  # (i + 0.5) * scale for nearest-exact, in float
-        at = (steps + np.float32(0.5)) * scale if mode != "nearest" else steps * scale
-        return np.minimum(np.floor(at).astype(np.intp), size - 1), None, None
-    cubic = mode == "bicubic"
-    if size == out and not cubic:  # the linear kernels copy an axis whose size stays
-        return np.arange(out), None, None
-    if align_corners:
-        scale = real((size - 1) / (out - 1)) if out > 1 else real(0)
-        src = scale * dst
-    else:
-        scale = real(1.0 / factor) if factor is not None else real(size) / real(out)
-        src = scale * (dst + real(0.5)) - real(0.5)
-        if not cubic:  # cubic keeps a source before the first pixel (its taps clamp)
-            src = np.maximum(src, real(0))
-    if cubic:  # PyTorch's guard_index_and_lambda, then four taps clamped to the axis
-        start = np.minimum(np.floor(src).astype(np.intp), size - 1)
-        t = np.minimum(np.maximum(src - start, real(0)), real(1))
-        taps = [np.clip(start - 1 + j, 0, size - 1) for j in range(4)]
-        return None, taps, _cubic_weights(t)
-    low = np.minimum(src.astype(np.intp), size - 1)
-    high = np.minimum(low + 1, size - 1)
-    return low, high, src - low
 
 
 def _fold(grad: Any, axis: int, index: Any, size: int) -> Any:
@@ -187,9 +175,9 @@ class Interpolate(Function):
         ctx.plans, ctx.mode = [], mode
         out = x
         real = x.dtype if x.dtype.kind == "f" else np.float64
+        plan = _antialiased if antialias else partial(_axis_plan, dims=dims)
         for axis in reversed(range(2, x.ndim)):  # the last axis first
             k = axis - 2
-            plan = _antialiased if antialias else partial(_axis_plan, dims=dims)
             taps, weights = plan(mode, spatial[k], int(sizes[k]),
                                  None if factors[k] is None else float(factors[k]),
                                  bool(align_corners), x.dtype)
