@@ -373,34 +373,31 @@ class Conv2d(Function):
         o, cg, kh, kw = ctx.w_shape
         g, (ho, wo) = ctx.groups, ctx.out_hw
         rows = grad.reshape(n, g, o // g, ho * wo)
+        need_x, need_w = ctx.needs_input_grad[:2]
         need_b = len(ctx.needs_input_grad) == 3 and ctx.needs_input_grad[2]
-        if ctx.banded:
-            need_x, need_w = ctx.needs_input_grad[:2]
+        grad_x = grad_w = grad_b = None
+        if ctx.banded:  # the bias's gradient with the weight's: see conv_banded
             grad_x, grad_w, grad_b = banded_backward(
                 grad, images, wmat, ctx.w_shape, ctx.stride, ctx.dilation, ctx.padding, (h, w),
                 need_x, need_w, need_b and need_w)
-            if need_b and not need_w:
-                grad_b = rows.sum(axis=0).sum(axis=-1).reshape(o)
-            return (grad_x, grad_w) if len(ctx.needs_input_grad) == 2 else (grad_x, grad_w,
-                                                                             grad_b)
-        grad_x = grad_w = None
-        if ctx.needs_input_grad[0]:
-            ph, pw = ctx.padding
-            padded = (n, c, h + 2 * ph, w + 2 * pw)
-            if ctx.stride == (1, 1):
-                grad_x = _input_grad_stride_1(grad, wmat, padded, (kh, kw), ctx.dilation, g)
-            else:
-                grad_x = _input_grad(rows, wmat, padded, (kh, kw), ctx.stride, ctx.dilation,
-                                     (ho, wo))
-            grad_x = crop(grad_x, ctx.padding, (h, w))
-        grad_b = None
-        if ctx.needs_input_grad[1]:
-            if _batch_last(ctx):
-                grad_w, grad_b = _weight_grad_batch_last(grad, images, (o, cg, kh, kw),
-                                                         ctx.dilation, need_b)
-            else:
-                grad_w, grad_b = _weight_grad(grad, images, (o, cg, kh, kw), need_b)
-        elif need_b:
+        else:
+            if need_x:
+                ph, pw = ctx.padding
+                padded = (n, c, h + 2 * ph, w + 2 * pw)
+                if ctx.stride == (1, 1):
+                    grad_x = _input_grad_stride_1(grad, wmat, padded, (kh, kw), ctx.dilation,
+                                                  g)
+                else:
+                    grad_x = _input_grad(rows, wmat, padded, (kh, kw), ctx.stride,
+                                         ctx.dilation, (ho, wo))
+                grad_x = crop(grad_x, ctx.padding, (h, w))
+            if need_w:
+                if _batch_last(ctx):
+                    grad_w, grad_b = _weight_grad_batch_last(grad, images, (o, cg, kh, kw),
+                                                             ctx.dilation, need_b)
+                else:
+                    grad_w, grad_b = _weight_grad(grad, images, (o, cg, kh, kw), need_b)
+        if need_b and not need_w:
             # the batch summed first (whole rows added), then each channel's pixels: two to
             # three times faster than numpy's one reduction over both axes
             grad_b = rows.sum(axis=0).sum(axis=-1).reshape(o)
