@@ -92,7 +92,35 @@ def _scale_and_shift(shape: Any, weight: bool, bias: bool, dtype: Any
             if bias else None)
 
 
-class _BatchNorm(Module):
+def _momentum(momentum: float | None, owner: str) -> float | None:
+    if momentum is not None and not 0 <= momentum <= 1:
+        raise ValueError(f"{owner}: momentum must be in [0, 1] or None, got {momentum!r}")
+    return momentum
+
+
+class _RunningStatistics(Module):
+    """What batch and instance norm share: the per-channel running statistics they may keep."""
+
+    num_features: int
+    track_running_stats: bool
+    running_mean: Any
+    running_var: Any
+    num_batches_tracked: Any
+
+    def _keep_running_statistics(self, track: bool, dtype: Any) -> None:
+        """The running mean (zeros), variance (ones) and count, as buffers, when tracked;
+        else None for each."""
+        self.track_running_stats = bool(track)
+        if track:
+            n = self.num_features
+            self.register_buffer("running_mean", np.zeros(n, dtype=dtype))
+            self.register_buffer("running_var", np.ones(n, dtype=dtype))
+            self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
+        else:
+            self.running_mean = self.running_var = self.num_batches_tracked = None
+
+
+class _BatchNorm(_RunningStatistics):
     """BatchNorm over axis 1 (the features / channels); subclasses say which input ranks."""
 
     ranks: tuple[int, ...] = ()
@@ -105,18 +133,11 @@ class _BatchNorm(Module):
         # (momentum, eps); a positional number would silently mean one or the other
         owner = type(self).__name__
         self.num_features = _positive_int(num_features, "num_features", owner)
-        if momentum is not None and not 0 <= momentum <= 1:
-            raise ValueError(f"{owner}: momentum must be in [0, 1] or None, got {momentum!r}")
-        self.momentum, self.eps = momentum, float(eps)
-        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        self.momentum, self.eps = _momentum(momentum, owner), float(eps)
+        self.affine = bool(affine)
         n = self.num_features
         self.weight, self.bias = _scale_and_shift(n, affine, affine, dtype)
-        if track_running_stats:
-            self.register_buffer("running_mean", np.zeros(n, dtype=dtype))
-            self.register_buffer("running_var", np.ones(n, dtype=dtype))
-            self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
-        else:
-            self.running_mean = self.running_var = self.num_batches_tracked = None
+        self._keep_running_statistics(track_running_stats, dtype)
 
     def forward(self, x: Any) -> Tensor:
         ndim = np.ndim(x.data if isinstance(x, Tensor) else x)
@@ -219,7 +240,7 @@ class GroupNorm(Module):
                 f"affine={self.affine}, bias={self.has_bias}")
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_RunningStatistics):
     """Normalise each channel of each sample over its positions (a GroupNorm with one
     channel per group), then, with `affine`, scale and shift each channel; PyTorch's
     defaults (affine=False, no running statistics). With `track_running_stats`, training
@@ -235,17 +256,9 @@ class _InstanceNorm(Module):
                  dtype: Any = np.float32) -> None:
         name = type(self).__name__
         self.num_features = _positive_int(num_features, "num_features", name)
-        if momentum is not None and not 0 <= momentum <= 1:
-            raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
-        self.eps, self.momentum, self.affine = float(eps), momentum, bool(affine)
-        self.track_running_stats = bool(track_running_stats)
+        self.eps, self.momentum, self.affine = float(eps), _momentum(momentum, name), bool(affine)
         self.weight, self.bias = _scale_and_shift(self.num_features, affine, affine, dtype)
-        if self.track_running_stats:
-            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
-            self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
-        else:
-            self.running_mean = self.running_var = self.num_batches_tracked = None
+        self._keep_running_statistics(track_running_stats, dtype)
 
     def forward(self, x: Any) -> Tensor:
         data = (x if isinstance(x, Tensor) else Tensor(x)).data
