@@ -18,7 +18,7 @@ from .ops.lp_pool import LpRoot
 from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy
 from .ops.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                        AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
-from .ops.pool import _pool1d_args
+from .ops.pool import _pool1d_args, _size1d
 from .ops.resample import Interpolate
 from .ops.unpool import (MaxUnpool2d, adaptive_max_pool_indices, max_pool_indices,
                          unpool_args, unpool_size)
@@ -267,11 +267,7 @@ def max_unpool2d(x: Any, indices: Any, kernel_size: Any, stride: Any = None,
     if data.ndim != 4:
         raise OpError(f"{op}: input must be 4-D (N, C, H, W), got shape {data.shape}")
     size = unpool_size(op, data.shape, kernel, step, pad_, output_size)
-    return MaxUnpool2d.apply(x, _index_tensor(indices), out_hw=size)
-
-
-def _index_tensor(indices: Any) -> Tensor:
-    return indices if isinstance(indices, Tensor) else Tensor(indices)
+    return MaxUnpool2d.apply(x, _tensor(indices), out_hw=size)
 
 
 def max_unpool1d(x: Any, indices: Any, kernel_size: Any, stride: Any = None,
@@ -292,7 +288,7 @@ def max_unpool1d(x: Any, indices: Any, kernel_size: Any, stride: Any = None,
         raise OpError(f"{op}: input must be 3-D (N, C, L), got shape {data.shape}")
     step = kernel if step is None else step
     size = unpool_size(op, data.shape, (kernel,), (step,), (pad_,), output_size)
-    index = _index_tensor(indices)
+    index = _tensor(indices)
     out = MaxUnpool2d.apply(_tensor(x)[:, :, None], index[:, :, None] if index.ndim == 3
                             else index, out_hw=(1,) + size)
     return out[:, :, 0]
@@ -403,9 +399,9 @@ def adaptive_max_pool1d(x: Any, output_size: Any, return_indices: bool = False) 
     out = AdaptiveMaxPool1d.apply(x, output_size=output_size)
     if not _indices_wanted("adaptive_max_pool1d", return_indices):
         return out
-    size = output_size[0] if isinstance(output_size, (tuple, list)) and len(output_size) == 1 \
-        else output_size
-    return out, Tensor(adaptive_max_pool_indices(_data(x)[:, :, None], (1, size))[:, :, 0])
+    data = _data(x)
+    size = _size1d("adaptive_max_pool1d", data, output_size)
+    return out, Tensor(adaptive_max_pool_indices(data[:, :, None], (1, size))[:, :, 0])
 
 
 def unfold(x: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,

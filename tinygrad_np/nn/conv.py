@@ -396,13 +396,15 @@ class LPPool2d(Module):
     (1, 3, 2, 2)
     """
 
+    dims = 2
+
     def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
                  ceil_mode: bool = False) -> None:
         self.norm_type, self.kernel_size = norm_type, kernel_size
         self.stride, self.ceil_mode = stride, ceil_mode
 
     def forward(self, x: Any) -> Tensor:
-        pool = lp_pool2d if type(self) is LPPool2d else lp_pool1d
+        pool = lp_pool2d if self.dims == 2 else lp_pool1d
         return pool(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
 
     def extra_repr(self) -> str:  # PyTorch's
@@ -416,6 +418,8 @@ class LPPool1d(LPPool2d):
     >>> LPPool1d(2, 3, stride=1)(np.ones((1, 2, 5), dtype=np.float32)).shape
     (1, 2, 3)
     """
+
+    dims = 1
 
 
 class MaxUnpool2d(Module):
