@@ -137,6 +137,37 @@ def test_ceil_mode_keeps_the_windows_that_run_off_the_end():
     assert tg.max_pool2d(np.zeros((1, 1, 6, 6)), 3, 2, 1, ceil_mode=True).shape == (1, 1, 4, 4)
 
 
+
+def test_ceil_mode_takes_a_kernel_wider_than_the_input_as_pytorch():
+    """With ceil_mode PyTorch keeps one window even where the kernel outgrows the input (and
+    clips it there); torch 2.13's numbers on arange(8).reshape(1, 1, 2, 4)."""
+    x = Tensor(np.arange(8.0).reshape(1, 1, 2, 4), requires_grad=True)
+    out = tg.max_pool2d(x, 5, ceil_mode=True)
+    np.testing.assert_array_equal(out.data, [[[[7.0]]]])
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad[0, 0], [[0, 0, 0, 0], [0, 0, 0, 1]])
+    x.grad = None
+    out = tg.avg_pool2d(x, 5, ceil_mode=True)  # divides by the 8 elements it covers
+    np.testing.assert_array_equal(out.data, [[[[3.5]]]])
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.full((1, 1, 2, 4), 1 / 8))
+    np.testing.assert_array_equal(tg.max_pool2d(x, 3, ceil_mode=True).data, [[[[6.0, 7.0]]]])
+    np.testing.assert_array_equal(tg.avg_pool2d(x, 3, ceil_mode=True).data, [[[[3.0, 5.0]]]])
+    index = tg.max_pool2d(x, 5, ceil_mode=True, return_indices=True)[1]
+    np.testing.assert_array_equal(index.data, [[[[7]]]])
+    line = np.arange(4.0).reshape(1, 1, 4)
+    np.testing.assert_array_equal(tg.max_pool1d(line, 3, 2, 0, 2, ceil_mode=True).data,
+                                  [[[2.0]]])
+    np.testing.assert_array_equal(tg.avg_pool1d(line, 5, 5, ceil_mode=True).data, [[[1.5]]])
+    # where even ceil_mode leaves no window, the error is the one without it, as in PyTorch
+    with pytest.raises(OpError, match=r"max_pool2d: kernel \(3, 3\) \(dilation \(2, 2\), "
+                                      r"spanning 5\) is larger than the padded input"):
+        tg.max_pool2d(x, 3, 2, dilation=2, ceil_mode=True)
+    with pytest.raises(OpError, match="max_pool1d: kernel"):
+        tg.max_pool1d(line, 5, ceil_mode=False)
+    with pytest.raises(OpError, match="avg_pool1d: kernel"):
+        tg.avg_pool1d(np.zeros((1, 1, 2)), 4, 1, ceil_mode=True)
+
 def test_count_include_pad_false_and_divisor_override_divide_as_pytorch():
     x = np.arange(25.0).reshape(1, 1, 5, 5)
     corner = tg.avg_pool2d(x, 3, 2, 1, count_include_pad=False).data[0, 0, 0, 0]

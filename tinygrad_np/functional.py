@@ -342,7 +342,8 @@ def max_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     if not _indices_wanted("max_pool1d", return_indices):
         return out
     data = _data(x)
-    k, s, p, d = _pool1d_args("max_pool1d", data, kernel_size, stride, padding, dilation)
+    k, s, p, d = _pool1d_args("max_pool1d", data, kernel_size, stride, padding, dilation,
+                              ceil_mode)
     index = max_pool_indices(data[:, :, None], (1, k), (1, s), (0, p), (1, d), ceil_mode)
     return out, Tensor(index[:, :, 0])
 

@@ -49,17 +49,25 @@ def _pool_args(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, dil
         raise OpError(f"{op}: padding {padding} must be at most half the kernel size "
                       f"{kernel} (input {x.shape})")
     spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
-    check_fits(op, x.shape, kernel, padding, dilation)
-    out_hw: list[int] = []
-    extra: list[int] = []
-    for size, span, s, p in zip(x.shape[2:], spans, stride, padding):
-        room = size + 2 * p - span
-        count = (-(-room // s) if ceil_mode else room // s) + 1
-        if ceil_mode and (count - 1) * s >= size + p:  # PyTorch: the last window must start
-            count -= 1                                 # inside the input or its left padding
-        out_hw.append(count)
-        extra.append(max(0, (count - 1) * s + span - (size + 2 * p)))
+    out_hw = [_window_count(size, span, s, p, ceil_mode)
+              for size, span, s, p in zip(x.shape[2:], spans, stride, padding)]
+    if min(out_hw) < 1:
+        check_fits(op, x.shape, kernel, padding, dilation)  # says which axis is too small
+    extra = [max(0, (count - 1) * s + span - (size + 2 * p))
+             for count, size, span, s, p in zip(out_hw, x.shape[2:], spans, stride, padding)]
     return kernel, stride, padding, dilation, (out_hw[0], out_hw[1]), (extra[0], extra[1])
+
+
+def _window_count(size: int, span: int, stride: int, padding: int, ceil_mode: bool) -> int:
+    """How many windows fit along an axis, as PyTorch counts them. With ceil_mode the last
+    one may run off the end, so that a kernel wider than the padded input still gives one
+    window (then clipped to the input), as long as it starts inside the input or its left
+    padding; 0 or less: none fits."""
+    room = size + 2 * padding - span
+    count = (-(-room // stride) if ceil_mode else room // stride) + 1
+    if ceil_mode and (count - 1) * stride >= size + padding:
+        count -= 1
+    return count
 
 
 def pool_pad(x: Any, padding: Pair, extra: Pair, value: float) -> Any:
@@ -486,7 +494,7 @@ class AdaptiveMaxPool1d(_OnLines, AdaptiveMaxPool2d):
 
 # -- the 1-D pools: the 2-D ones on (N, C, 1, L), as conv1d is conv2d's ----------------------
 def _pool1d_args(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any,
-                 dilation: Any = 1) -> tuple[int, int, int, int]:
+                 dilation: Any = 1, ceil_mode: Any = False) -> tuple[int, int, int, int]:
     """Checked (kernel, stride, padding, dilation) of a 1-D pool, so that errors speak of
     the 1-D input and settings rather than the (N, C, 1, L) view."""
     check_ndim(op, "input", x, 3, "(N, C, L)")
@@ -497,7 +505,9 @@ def _pool1d_args(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any,
     if pad_ > kernel // 2:
         raise OpError(f"{op}: padding {pad_} must be at most half the kernel size {kernel} "
                       f"(input {x.shape})")
-    check_fits(op, x.shape, (kernel,), (pad_,), (spread,))
+    span = spread * (kernel - 1) + 1
+    if _window_count(x.shape[2], span, step, pad_, isinstance(ceil_mode, (bool, np.bool_)) and bool(ceil_mode)) < 1:
+        check_fits(op, x.shape, (kernel,), (pad_,), (spread,))
     return kernel, step, pad_, spread
 
 
@@ -507,7 +517,8 @@ class MaxPool1d(_OnLines, MaxPool2d):
     __slots__ = ()
 
     def forward(ctx, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-        k, s, p, d = _pool1d_args("max_pool1d", x, kernel_size, stride, padding, dilation)
+        k, s, p, d = _pool1d_args("max_pool1d", x, kernel_size, stride, padding, dilation,
+                                  ceil_mode)
         return MaxPool2d.forward(ctx, x[:, :, None], (1, k), (1, s), (0, p), (1, d),
                                  ceil_mode)[:, :, 0]
 
@@ -522,7 +533,8 @@ class AvgPool1d(_OnLines, AvgPool2d):
 
     def forward(ctx, x, kernel_size, stride=None, padding=0, ceil_mode=False,
                 count_include_pad=True):
-        k, s, p, _ = _pool1d_args("avg_pool1d", x, kernel_size, stride, padding)
+        k, s, p, _ = _pool1d_args("avg_pool1d", x, kernel_size, stride, padding,
+                                  ceil_mode=ceil_mode)
         return AvgPool2d.forward(ctx, x[:, :, None], (1, k), (1, s), (0, p), ceil_mode,
                                  count_include_pad)[:, :, 0]
 
