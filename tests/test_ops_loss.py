@@ -353,8 +353,16 @@ def test_nll_loss_refuses_bad_labels_and_shapes() -> None:
         tg.nll_loss(lp, np.array([-1, 0]))
     with pytest.raises(OpError, match=r"expected 2 integer class indices.*got float64"):
         tg.nll_loss(lp, np.array([0.0, 1.0]))
-    with pytest.raises(OpError, match="log_probs must be 2-D"):
+    # one unbatched row (C,) takes one label of shape (), as PyTorch's
+    with pytest.raises(OpError, match=r"nll_loss: logits \(3,\), labels \(1,\): expected "
+                                      r"integer class indices of shape \(\) or float target "
+                                      r"rows of shape \(3,\)"):
         tg.nll_loss(Tensor(np.zeros(3)), [0])
+    with pytest.raises(OpError, match=r"nll_loss: logits \(2, 3, 4\), labels \(2, 3\): "
+                                      r"expected integer class indices of shape \(2, 4\)"):
+        tg.nll_loss(Tensor(np.zeros((2, 3, 4))), np.zeros((2, 3), int))
+    with pytest.raises(OpError, match="log_probs must be 2-D"):
+        tg.nll_loss(Tensor(np.zeros(())), [0])
 
 
 def test_cross_entropy_errors_name_cross_entropy() -> None:
@@ -613,6 +621,96 @@ def test_every_label_ignored_gives_nan_mean_and_zero_sum() -> None:
                                + TORCH["ce/none"]["value"][2] / 2, rtol=1e-14)
     fused = tg.cross_entropy(Tensor(Z, requires_grad=True), LABELS).grad_fn
     assert type(fused).__name__ == "SoftmaxCrossEntropy"
+
+
+# -- PyTorch's other layouts: (N, C, d1, ...) and one unbatched (C,) -----------------------------
+K_LOGITS = (np.arange(24.0).reshape(2, 3, 2, 2) % 5 - 2) * 0.5
+K_LABELS = np.array([[[0, 2], [1, 1]], [[2, 0], [1, 2]]])
+
+
+def _per_position(logits, labels):
+    """-log_softmax(logits)[label] over the class axis 1, position by position."""
+    losses = np.zeros(labels.shape)
+    for index in np.ndindex(*labels.shape):
+        row = logits[(index[0], slice(None)) + index[1:]]
+        losses[index] = np.log(np.exp(row).sum()) - row[labels[index]]
+    return losses
+
+
+def test_cross_entropy_over_positions_matches_pytorch() -> None:
+    """A class per position (a segmentation's pixels): logits (N, C, H, W), labels (N, H, W).
+    torch 2.13, float64: F.cross_entropy(x, y) and x.grad[0, :, 0, 0] after backward."""
+    x = Tensor(K_LOGITS, requires_grad=True)
+    loss = tg.cross_entropy(x, K_LABELS)
+    np.testing.assert_allclose(loss.item(), 1.2272022380902252, rtol=1e-14)
+    loss.backward()
+    np.testing.assert_allclose(x.grad[0, :, 0, 0], [-0.11528805260642867, 0.07176212412096182,
+                                                    0.04352592848546685], rtol=1e-13)
+    each = tg.cross_entropy(K_LOGITS, K_LABELS, reduction="none")
+    assert each.shape == (2, 2, 2)
+    np.testing.assert_allclose(each.data, _per_position(K_LOGITS, K_LABELS), rtol=1e-14)
+    np.testing.assert_allclose(each.data[0, 0], [2.554956919641991, 0.3063557122291465],
+                               rtol=1e-14)
+    weighted = tg.cross_entropy(K_LOGITS, K_LABELS, ignore_index=1,
+                                weight=np.array([1.0, 2.0, 0.5]))
+    np.testing.assert_allclose(weighted.item(), 1.3588622118686173, rtol=1e-14)
+    module = nn.CrossEntropyLoss(reduction="sum")(Tensor(K_LOGITS), K_LABELS)
+    np.testing.assert_allclose(module.item(), _per_position(K_LOGITS, K_LABELS).sum(),
+                               rtol=1e-14)
+
+
+def test_probability_targets_and_nll_over_positions() -> None:
+    rows = np.exp(K_LOGITS[::-1]) / np.exp(K_LOGITS[::-1]).sum(axis=1, keepdims=True)
+    moved = np.moveaxis(K_LOGITS, 1, -1).reshape(-1, 3)  # the same rows, classes last
+    flat = tg.cross_entropy(moved, np.moveaxis(rows, 1, -1).reshape(-1, 3), reduction="none")
+    each = tg.cross_entropy(K_LOGITS, rows, reduction="none", label_smoothing=0.0)
+    np.testing.assert_allclose(each.data.reshape(-1), flat.data, rtol=1e-15)
+    log_probs = Tensor(K_LOGITS - np.log(np.exp(K_LOGITS).sum(axis=1, keepdims=True)),
+                       requires_grad=True)
+    loss = tg.nll_loss(log_probs, K_LABELS, reduction="sum")
+    np.testing.assert_allclose(loss.item(), _per_position(K_LOGITS, K_LABELS).sum(), rtol=1e-14)
+    loss.backward()
+    expected = np.zeros((2, 3, 2, 2))
+    for n, h, w in np.ndindex(2, 2, 2):
+        expected[n, K_LABELS[n, h, w], h, w] = -1.0
+    np.testing.assert_array_equal(log_probs.grad, expected)
+
+
+def test_one_unbatched_row_takes_a_label_of_shape_nothing() -> None:
+    """torch 2.13: F.cross_entropy(tensor([0.5, -1.0, 2.0]), tensor(2)) and its gradient."""
+    x = Tensor([0.5, -1.0, 2.0], dtype=np.float64, requires_grad=True)
+    loss = tg.cross_entropy(x, np.array(2))
+    np.testing.assert_allclose(loss.item(), 0.24131129665715703, rtol=1e-14)
+    loss.backward()
+    np.testing.assert_allclose(x.grad, [0.1752903921400367, 0.03911257327068745,
+                                        -0.21440296541072412], rtol=1e-13)
+    assert tg.cross_entropy(x, 2, reduction="none").shape == ()
+    with pytest.raises(OpError, match=r"cross_entropy: logits \(3,\), labels \(2,\)"):
+        tg.cross_entropy(x, [0, 1])
+
+
+def test_ignored_rows_pass_zero_even_where_the_scale_is_not_finite() -> None:
+    """As PyTorch: every row ignored makes the mean 0 / 0 = NaN, yet each gradient 0; an
+    ignored row's NaN upstream gradient (reduction="none") reaches nothing; a class weight of
+    0 for every row gives NaN at each label (nll_loss) or each row (cross_entropy)."""
+    x0 = np.array([[0.5, -1.0], [0.2, 0.1]])
+    for loss, kwargs in ((tg.nll_loss, {}), (tg.cross_entropy, {}),
+                         (tg.cross_entropy, {"label_smoothing": 0.1})):
+        x = Tensor(x0, requires_grad=True)
+        out = loss(x, np.array([1, 1]), ignore_index=1, **kwargs)
+        assert np.isnan(out.item())
+        out.backward()
+        np.testing.assert_array_equal(x.grad, np.zeros((2, 2)))
+        x = Tensor(x0, requires_grad=True)
+        loss(x, np.array([1, 0]), ignore_index=1, reduction="none", **kwargs).backward(
+            np.array([np.nan, 1.0]))
+        assert np.array_equal(x.grad[0], [0.0, 0.0]) and np.isfinite(x.grad[1]).all()
+    x = Tensor(x0, requires_grad=True)
+    tg.nll_loss(x, np.array([1, 0]), weight=np.zeros(2)).backward()
+    np.testing.assert_array_equal(x.grad, [[0.0, np.nan], [np.nan, 0.0]])
+    x = Tensor(x0, requires_grad=True)
+    tg.cross_entropy(x, np.array([1, 0]), weight=np.zeros(2)).backward()
+    assert np.isnan(x.grad).all()
 
 
 def test_bad_weights_are_refused() -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..function import OpError
 from ..ops import loss as ops
 from ..ops.nn import SoftmaxCrossEntropy
 from ..tensor import Tensor
@@ -97,8 +98,10 @@ def nll_loss(log_probs: Any, labels: Any, weight: Any = None, ignore_index: int 
     >>> round(nll_loss(log_softmax(Tensor([[0.0, 0.0]])), [1]).item(), 4)
     0.6931
     """
-    return ops.NLLLoss.apply(log_probs, labels=labels, weight=weight, ignore_index=ignore_index,
-                      reduction=reduction)
+    log_probs, labels, each_shape = _classes_last("nll_loss", log_probs, labels)
+    loss = ops.NLLLoss.apply(log_probs, labels=labels, weight=weight, ignore_index=ignore_index,
+                             reduction=reduction)
+    return loss if each_shape is None or reduction != "none" else loss.reshape(each_shape)
 
 
 def cross_entropy(logits: Any, labels: Any, label_smoothing: float = 0.0,
@@ -117,12 +120,52 @@ def cross_entropy(logits: Any, labels: Any, label_smoothing: float = 0.0,
     >>> round(cross_entropy(Tensor([[2.0, 0.0]]), [0], label_smoothing=0.2).item(), 4)
     0.3269
     """
+    logits, labels, each_shape = _classes_last("cross_entropy", logits, labels)
     if reduction == "mean" and label_smoothing == 0.0 and weight is None and not _any_equal(
             labels, ignore_index):
         return SoftmaxCrossEntropy.apply(logits, labels=labels)
-    return ops.CrossEntropy.apply(logits, labels=labels, reduction=reduction,
-                              label_smoothing=float(label_smoothing), weight=weight,
-                              ignore_index=ignore_index)
+    loss = ops.CrossEntropy.apply(logits, labels=labels, reduction=reduction,
+                                  label_smoothing=float(label_smoothing), weight=weight,
+                                  ignore_index=ignore_index)
+    return loss if each_shape is None or reduction != "none" else loss.reshape(each_shape)
+
+
+def _classes_last(op: str, logits: Any, labels: Any) -> tuple[Any, Any, Any]:
+    """PyTorch's other layouts of a classification loss, as the (N, C) rows the ops take:
+    logits (N, C, d1, ...) with labels (N, d1, ...) or target rows (N, C, d1, ...), a class
+    per position (a segmentation's pixels), become (N * d1 * ..., C) rows; one unbatched (C,)
+    with a label () or a target row (C,) becomes one row. Also returns the shape of a
+    reduction="none" result: (N, d1, ...), (), or None for logits already (N, C).
+
+    >>> rows, labels, each = _classes_last("cross_entropy", Tensor(np.zeros((2, 3, 4))),
+    ...                                    np.zeros((2, 4), int))
+    >>> rows.shape, labels.shape, each
+    ((8, 3), (8,), (2, 4))
+    """
+    shape = getattr(logits, "shape", None)
+    if shape is None or len(shape) == 2 or len(shape) == 0:
+        return logits, labels, None  # (N, C), or what the op itself explains
+    target = labels if isinstance(labels, Tensor) or hasattr(labels, "dtype") \
+        else np.asarray(labels)
+    rows = shape if len(shape) == 1 else shape[:1] + shape[2:]
+    each: tuple[int, ...] = () if len(shape) == 1 else rows
+    if target.dtype.kind in "iub" and target.shape == each:
+        labels_flat = target.reshape(-1)
+    elif target.dtype.kind == "f" and target.shape == shape:
+        labels_flat = _rows_of_classes(target)
+    else:
+        raise OpError(f"{op}: logits {shape}, labels {target.shape}: expected integer class "
+                      f"indices of shape {each} or float target rows of shape {shape}")
+    logits = logits if isinstance(logits, Tensor) else Tensor(logits)
+    return _rows_of_classes(logits), labels_flat, each
+
+
+def _rows_of_classes(x: Any) -> Any:
+    """(N, C, d1, ...) as (N * d1 * ..., C), the class axis last; (C,) as (1, C)."""
+    if x.ndim == 1:
+        return x.reshape(1, -1)
+    axes = (0, *range(2, x.ndim), 1)
+    return x.transpose(axes).reshape(-1, x.shape[1])
 
 
 def _any_equal(labels: Any, ignore_index: int) -> bool:

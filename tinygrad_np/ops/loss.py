@@ -336,7 +336,7 @@ class NLLLoss(Function):
     count 0), reduced; "mean" divides by the summed weights of the rows that count. The
     gradient is -weight[y] (times the reduction's scale) at each row's label, 0 elsewhere."""
 
-    __slots__ = ("divisor", "picked", "reduction")
+    __slots__ = ("divisor", "picked", "reduction", "labels", "keep")
 
     def forward(ctx, log_probs, labels, weight=None, ignore_index=-100, reduction="mean"):
         op = "nll_loss"
@@ -361,7 +361,7 @@ class NLLLoss(Function):
         losses = -log_probs[np.arange(n), safe]
         if row_weights is not None:
             losses = losses * row_weights
-        ctx.picked, ctx.reduction = picked, reduction
+        ctx.picked, ctx.reduction, ctx.labels, ctx.keep = picked, reduction, safe, keep
         if reduction == "mean":
             ctx.divisor = _mean_divisor(labels, keep, weight)
             return _divide(losses.sum(), ctx.divisor)
@@ -369,8 +369,22 @@ class NLLLoss(Function):
 
     def backward(ctx, grad):
         if ctx.reduction == "mean":
-            return ctx.picked * _divide(grad, ctx.divisor)
-        return ctx.picked * (grad[:, None] if ctx.reduction == "none" else grad)
+            scale = _divide(grad, ctx.divisor)
+        else:
+            scale = grad[:, None] if ctx.reduction == "none" else grad
+        if np.isfinite(scale).all():
+            return ctx.picked * scale
+        # 0 / 0 (every row ignored, or weighing 0) or an inf / NaN gradient: as PyTorch, only
+        # each counted row's label gets -weight * scale (NaN for a weight of 0); the rest
+        # stays 0, where the product with the whole of `picked` would be 0 * inf = NaN
+        rows = np.arange(ctx.picked.shape[0])
+        with np.errstate(invalid="ignore"):
+            at_labels = ctx.picked[rows, ctx.labels] * (scale[:, 0] if scale.ndim else scale)
+        if ctx.keep is not None:
+            at_labels[~ctx.keep] = 0.0
+        out = np.zeros_like(ctx.picked)
+        out[rows, ctx.labels] = at_labels
+        return out
 
     def backward_graph(ctx, grad, out):
         picked = Tensor(ctx.picked)  # made from the labels and weights: a constant
@@ -391,7 +405,7 @@ class CrossEntropy(Function):
     summed weight (or number) of the rows that count.
     """
 
-    __slots__ = ("divisor", "labels", "reduction", "targets")
+    __slots__ = ("divisor", "labels", "reduction", "targets", "keep")
 
     def forward(ctx, logits, labels, reduction="mean", label_smoothing=0.0, weight=None,
                 ignore_index=-100):
@@ -428,7 +442,7 @@ class CrossEntropy(Function):
             if keep is not None:
                 targets[~keep] = 0.0
             losses = -(targets * log_probs).sum(axis=1)
-        ctx.labels, ctx.reduction, ctx.targets = labels, reduction, targets
+        ctx.labels, ctx.reduction, ctx.targets, ctx.keep = labels, reduction, targets, keep
         ctx.save_for_backward(np.exp(log_probs, out=log_probs))
         if reduction == "mean":
             ctx.divisor = (_mean_divisor(labels, keep, weight) if labels.ndim == 1 else n)
@@ -448,7 +462,10 @@ class CrossEntropy(Function):
             out[np.arange(n), ctx.labels] -= 1.0
         else:
             out = probs * targets.sum(axis=1, keepdims=True) - targets
-        out *= scale
+        with np.errstate(invalid="ignore"):  # 0 * inf, where 0 / 0 made the scale (NaN)
+            out *= scale
+        if ctx.keep is not None:  # ignored rows pass 0, even times an inf or NaN scale
+            out[~ctx.keep] = 0.0
         return out
 
     def backward_graph(ctx, grad, out):  # the saved softmax, recomputed from the logits

@@ -49,7 +49,7 @@ def _pool_args(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, dil
         raise OpError(f"{op}: padding {padding} must be at most half the kernel size "
                       f"{kernel} (input {x.shape})")
     spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
-    out_hw = [_window_count(size, span, s, p, ceil_mode)
+    out_hw = [_window_count(size, span, s, p, bool(ceil_mode))
               for size, span, s, p in zip(x.shape[2:], spans, stride, padding)]
     if min(out_hw) < 1:
         check_fits(op, x.shape, kernel, padding, dilation)  # says which axis is too small
@@ -506,7 +506,8 @@ def _pool1d_args(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any,
         raise OpError(f"{op}: padding {pad_} must be at most half the kernel size {kernel} "
                       f"(input {x.shape})")
     span = spread * (kernel - 1) + 1
-    if _window_count(x.shape[2], span, step, pad_, isinstance(ceil_mode, (bool, np.bool_)) and bool(ceil_mode)) < 1:
+    ceil = isinstance(ceil_mode, (bool, np.bool_)) and bool(ceil_mode)  # else refused later
+    if _window_count(x.shape[2], span, step, pad_, ceil) < 1:
         check_fits(op, x.shape, (kernel,), (pad_,), (spread,))
     return kernel, step, pad_, spread
 
