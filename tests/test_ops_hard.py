@@ -39,3 +39,12 @@ def test_values_and_layers():
     assert tg.hardsigmoid(Tensor(np.float32([0.0]))).dtype == np.float32
     with pytest.raises(OpError, match=r"hardtanh: input \(11,\): min_val \(2\) must be at most"):
         tg.hardtanh(EDGES, 2, 1)
+
+
+@pytest.mark.parametrize("fn, grad", [(tg.hardtanh, [0, 0]), (tg.relu6, [0, 0]),
+                                      (tg.hardsigmoid, [0, 0]), (tg.hardswish, [1, 0])])
+def test_gradients_at_infinity_are_pytorchs(fn, grad):
+    """Each piece's own slope (PyTorch 2.13's), not inf * 0 = NaN."""
+    x = Tensor([np.inf, -np.inf], dtype=np.float64, requires_grad=True)
+    fn(x).sum().backward()
+    np.testing.assert_array_equal(x.grad, grad)

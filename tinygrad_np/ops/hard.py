@@ -54,7 +54,8 @@ class Hardswish(Function):
 
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        return grad * _hardswish_slope(x, x)
+        # picked piece by piece, so that x = +-inf gets its slope 1 or 0, not inf * 0 = NaN
+        return grad * np.where((x > -3) & (x < 3), x / 3 + 0.5, x >= 3).astype(x.dtype)
 
     def backward_graph(ctx, grad, out):
         x = ctx.parents[0]
@@ -62,8 +63,9 @@ class Hardswish(Function):
 
 
 def _hardswish_slope(values, x):
-    """d hardswish / dx at `values`, as x / 3 + 1 / 2 on (-3, 3) (x an array or a Tensor
-    of those values: the middle piece's slope depends on x), 1 from 3 on, 0 up to -3."""
+    """d hardswish / dx at `values`, as x / 3 + 1 / 2 on (-3, 3) (x a Tensor of those
+    values, for create_graph: the middle piece's slope depends on x), 1 from 3 on, 0 up to
+    -3."""
     middle = ((values > -3) & (values < 3)).astype(values.dtype)
     above = (values >= 3).astype(values.dtype)
     return x * (middle / 3) + (middle * 0.5 + above)
