@@ -197,6 +197,58 @@ def test_framework_random_draws_are_fresh_on_every_replay():
     assert len(set(losses)) > 1  # each replay drew its own masks
 
 
+def test_draws_before_a_guard_that_fails_leave_the_generator_for_the_call_as_written():
+    """A replay draws its dropout mask, then a guard fails (here: the branch on the labels'
+    maximum). The call then runs as written, from the generator as the replay found it: the
+    same mask as eager, not the next one."""
+    def make():
+        w, b = params()
+
+        def fn(x, y):
+            h = tinygrad_np.dropout(Tensor(x) @ w, 0.5, training=True) + b
+            if y.max() > 1:  # Python branches on a value: guarded
+                h = h * 2.0
+            loss = h.softmax_cross_entropy(y)
+            loss.backward()
+            return loss
+        return fn, [w, b]
+
+    eager_fn, eager_ps = make()
+    jit_fn, jit_ps = make()
+    jitted = jit(jit_fn)
+    labels = [np.array([0, 2, 1, 2, 0]), np.array([0, 2, 1, 2, 0]), np.array([0, 1, 1, 0, 0]),
+              np.array([0, 2, 2, 1, 0]), np.array([1, 1, 0, 0, 1])]
+    for call, y in enumerate(labels):
+        x = data(call)[0]
+        results = []
+        for fn, ps in ((eager_fn, eager_ps), (jitted, jit_ps)):
+            tinygrad_np.manual_seed(call)
+            for p in ps:
+                p.grad = None
+            results.append(fn(x, y).data)
+            results.append(tinygrad_np.random.get_generator().random())  # where it was left
+        assert results[0] == results[2] and results[1] == results[3]
+        np.testing.assert_array_equal(jit_ps[0].grad, eager_ps[0].grad)
+
+
+def test_labels_through_one_hot_and_gather_are_read_afresh():
+    """one_hot and gather take the labels of the day on every replay (no recording anew for
+    each new batch of labels: they are read as an array, not as a value)."""
+    def make():
+        w, b = params()
+
+        def fn(x, y):
+            target = tinygrad_np.one_hot(y, 3).data.astype(x.dtype)
+            picked = tinygrad_np.gather(Tensor(x) @ w + b, 1, y[:, None])
+            loss = ((Tensor(x) @ w + b) * Tensor(target)).sum() + picked.sum()
+            loss.backward()
+            return loss
+        return fn, [w, b]
+
+    jitted = same_as_eager(make, calls=6)
+    assert jitted.recordings == 1
+
+
 def test_a_draw_from_another_generator_runs_as_written_with_a_warning():
     w, _ = params()
     rng = np.random.default_rng(0)

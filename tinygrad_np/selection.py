@@ -33,6 +33,13 @@ def _along(index: Any, axis: int) -> tuple[Any, ...]:
     return tuple(grids)
 
 
+def _integers(x: Any) -> Any:
+    """Indices or labels as an array: a Tensor's data, an array as it is (a jit's stand-in
+    too, so that a replay reads the labels of the day), anything else through np.asarray."""
+    x = _data(x)
+    return x if hasattr(x, "dtype") and hasattr(x, "shape") else np.asarray(x)
+
+
 def gather(x: Any, axis: int, index: Any) -> Tensor:
     """out[i][j][k] = x[index[i][j][k]][j][k] for axis 0 (and so on), as PyTorch's
     `torch.gather(x, dim, index)`: index has x's number of axes, is no longer than x on the
@@ -42,7 +49,7 @@ def gather(x: Any, axis: int, index: Any) -> Tensor:
     [[1.0, 1.0], [4.0, 3.0]]
     """
     x = _tensor(x)
-    index = np.asarray(_data(index))
+    index = _integers(index)
     shape = x.shape
     axis = _axis(axis, max(x.ndim, 1), "gather", shape)
     if index.dtype.kind not in "iu" or index.ndim != x.ndim or any(
@@ -104,7 +111,7 @@ def one_hot(labels: Any, num_classes: int = -1) -> Tensor:
     >>> one_hot([0, 2], 3).tolist()
     [[1, 0, 0], [0, 0, 1]]
     """
-    values = np.asarray(_data(labels))
+    values = _integers(labels)
     if values.dtype.kind not in "iu":
         raise OpError(f"one_hot: labels must be integers, got {values.dtype}")
     classes = int(values.max()) + 1 if num_classes == -1 and values.size else num_classes

@@ -215,6 +215,7 @@ def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]
     early += _places(writer, program)
     buffers = [program.adopted[slot] if slot in program.adopted else empty_aligned(shape, dtype)
                for slot, (shape, dtype, _) in enumerate(slots)]
+    drawn = False  # whether the lines before any late effect draw random numbers
     for instr in program.instrs:
         if instr is program.late_from:
             lines = late_lines
@@ -229,6 +230,12 @@ def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]
         elif isinstance(instr, Guard):
             lines += _guard(writer, instr, lines is late_lines)
         elif isinstance(instr, Call):
+            if instr.kind == "draw" and lines is early and not drawn:
+                # a guard that fails, or a call that raises, after this draw runs the call
+                # as written: the generator must then be where this replay found it, so
+                # that the function's own draws are the numbers eager would have drawn
+                drawn = True
+                lines.append("drawn = get_generator().bit_generator.state")
             _call(writer, instr, lines)
         elif isinstance(instr, Callback):
             lines.append(f"{writer.const(instr.obj)}.{instr.name}("
@@ -249,9 +256,14 @@ def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]
     params = ", ".join(f"a{i}" for i in range(program.params))
     body = [f"def replay({params}):"]
     if early:
-        body += ["    try:"] + ["        " + line for line in early] + [
-            "    except GuardFailed:", "        raise",
-            "    except Exception as error:", "        raise ReplayRaised from error"]
+        rewind = ["        get_generator().bit_generator.state = drawn"] if drawn else []
+        body += (["    drawn = None"] if drawn else []) + ["    try:"] + [
+            "        " + line for line in early] + [
+            "    except GuardFailed:", *(["        if drawn is not None:", "    " + rewind[0]]
+                                       if drawn else []), "        raise",
+            "    except Exception as error:", *(["        if drawn is not None:",
+                                                  "    " + rewind[0]] if drawn else []),
+            "        raise ReplayRaised from error"]
     body += ["    " + line for line in late_lines]
     body.append(f"    return wrap({result})")
     source = "\n".join(body)
