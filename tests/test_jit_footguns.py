@@ -684,16 +684,130 @@ class RunningMean(Function):
         return grad
 
 
-def test_an_op_writing_into_an_array_passed_as_it_is_is_refused_before_it_writes():
+def test_an_op_writing_into_an_array_passed_as_it_is_replays_the_write():
+    """The array is read afresh on every replay and the op's writes into it replayed: the
+    statistics it keeps are eager's, call for call."""
+    worlds = []
+    for _ in range(2):
+        w, _ = params()
+        running = np.zeros(3)
+        worlds.append((lambda x, w=w, running=running:
+                       RunningMean.apply(Tensor(x) @ w, running=running).sum(), running))
+    (eager, eager_running), (fn, jit_running) = worlds
+    jitted = jit(fn)
+    for call in range(6):
+        x = data(call)[0]
+        assert eager(x).item() == jitted(x).item()
+        np.testing.assert_array_equal(jit_running, eager_running)
+    assert jitted.recordings == 1
+
+
+def test_an_op_writing_into_an_array_the_function_makes_runs_as_written_with_a_warning():
+    """A replay would write into the recording's array again, where the function as written
+    makes a new one on every call."""
     w, _ = params()
-    running = np.zeros(3)
-    jitted = jit(lambda x: RunningMean.apply(Tensor(x) @ w, running=running).sum())
+    jitted = jit(lambda x: RunningMean.apply(Tensor(x) @ w, running=np.ones(3)).data.sum())
     jitted(data(0)[0])
-    after_one_call = running.copy()
-    with pytest.raises(JitError, match="writes into an array passed to it"):
+    with pytest.warns(RuntimeWarning, match="writes into an array that the function made"):
         jitted(data(0)[0])
-    np.testing.assert_array_equal(running, after_one_call)  # nothing half-written
-    assert running.flags.writeable
+    for call in range(3):
+        expected = (data(call)[0] @ w.data).sum()
+        assert jitted(data(call)[0]) == expected
+
+
+class ScaleInPlace(Function):
+    """An op that writes into its second, positional input."""
+
+    def forward(ctx, x, kept):
+        kept *= 0.5
+        return x * 1.0
+
+    def backward(ctx, grad):
+        return grad, None
+
+
+def test_an_op_writing_into_an_array_given_as_a_positional_input_is_refused_before_it_writes():
+    w, _ = params()
+    kept = np.ones(3)
+    jitted = jit(lambda x: ScaleInPlace.apply(Tensor(x) @ w, kept).sum())
+    jitted(data(0)[0])
+    with pytest.raises(JitError, match="pass it as a keyword argument of apply"):
+        jitted(data(0)[0])
+    np.testing.assert_array_equal(kept, np.full(3, 0.5))  # nothing half-written
+    assert kept.flags.writeable
+
+
+def test_batch_norm_trains_in_a_replay_running_statistics_and_count_included():
+    """nn.BatchNorm's running mean, variance and num_batches_tracked (momentum=None's
+    cumulative average too) are eager's after every replayed step."""
+    for momentum in (0.1, None):
+        def make(momentum=momentum):
+            tinygrad_np.manual_seed(0)
+            model = tinygrad_np.nn.Sequential(tinygrad_np.nn.Linear(4, 5),
+                                              tinygrad_np.nn.BatchNorm1d(5, momentum=momentum),
+                                              tinygrad_np.nn.ReLU(), tinygrad_np.nn.Linear(5, 3))
+            opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+            def step(x, y):
+                opt.zero_grad()
+                loss = model(x.astype(np.float32)).softmax_cross_entropy(y)
+                loss.backward()
+                opt.step()
+                return loss
+            return step, model
+        (eager, eager_model), (fn, jit_model) = make(), make()
+        jitted = jit(fn)
+        for call in range(6):
+            inputs, labels = data(call)
+            assert eager(inputs, labels).item() == jitted(inputs, labels).item()
+            expected, got = eager_model.state_dict(), jit_model.state_dict()
+            for name in expected:
+                np.testing.assert_array_equal(got[name], expected[name])
+        assert int(got["layers.1.num_batches_tracked"]) == 6 and jitted.recordings == 1
+
+
+def test_batch_norm_in_eval_mode_reads_the_running_statistics_of_the_day():
+    """Loaded, written into or replaced after recording: each replay normalises by the
+    statistics the module holds then (it used to keep those of the recording)."""
+    bn = tinygrad_np.nn.BatchNorm1d(4, dtype=np.float64)
+    bn.eval()
+    jitted = jit(lambda x: bn(x))
+    x = data(0)[0]
+    for _ in range(3):
+        jitted(x)
+    state = {name: value + 1 for name, value in bn.state_dict().items()}
+    bn.load_state_dict(state)
+    np.testing.assert_array_equal(jitted(x).data, bn(Tensor(x)).data)
+    bn.running_var[:] = 4.0
+    np.testing.assert_array_equal(jitted(x).data, bn(Tensor(x)).data)
+    bn.running_mean = np.full(4, -2.0)
+    np.testing.assert_array_equal(jitted(x).data, bn(Tensor(x)).data)
+    # loaded weight 2 and bias 1, written variance 4, replaced mean -2
+    np.testing.assert_allclose(jitted(x).data, (x + 2.0) / np.sqrt(4.0 + 1e-5) * 2.0 + 1.0,
+                               rtol=1e-14)
+
+
+def test_a_guard_failing_after_batch_norm_wrote_its_statistics_puts_them_back():
+    """A replay updates the running statistics, then a Python branch on the labels goes
+    the other way: the statistics are put back before the call runs as written, so they are
+    updated once, as eager's."""
+    def make():
+        bn = tinygrad_np.nn.BatchNorm1d(4, dtype=np.float64)
+
+        def fn(x, y):
+            h = bn(x)
+            return h.sum() * (2.0 if y.max() > 1 else 1.0)
+        return fn, bn
+    (eager, eager_bn), (fn, jit_bn) = make(), make()
+    jitted = jit(fn)
+    for call, top in enumerate([2, 2, 2, 1, 2, 1]):
+        x, y = data(call)
+        y = np.minimum(y, top)
+        y[0] = top
+        assert eager(x, y).item() == jitted(x, y).item()
+        np.testing.assert_array_equal(jit_bn.running_mean, eager_bn.running_mean)
+        np.testing.assert_array_equal(jit_bn.running_var, eager_bn.running_var)
+        assert int(jit_bn.num_batches_tracked) == call + 1
 
 
 def test_writing_into_state_the_recording_did_not_make_is_refused():

@@ -496,11 +496,22 @@ def batch_norm(x: Any, running_mean: Any, running_var: Any, weight: Any = None,
     >>> [round(m, 6) for m in mean.tolist()]
     [0.2, 0.4]
     """
+    return counted_batch_norm(x, running_mean, running_var, weight, bias, training, momentum,
+                              eps, None)
+
+
+def counted_batch_norm(x: Any, running_mean: Any, running_var: Any, weight: Any, bias: Any,
+                       training: bool, momentum: float | None, eps: float,
+                       num_batches_tracked: Any) -> Tensor:
+    """`batch_norm`, and in training also `num_batches_tracked += 1` (an int64 array, or
+    None), all in the op, where a jit replays it; momentum None: the cumulative average
+    (batch k weighs 1 / k), as nn.BatchNorm's."""
     affine = [t for t in (weight, bias) if t is not None]
     return BatchNorm.apply(x, *affine, running_mean=_stat(running_mean, "running_mean"),
                            running_var=_stat(running_var, "running_var"),
                            training=bool(training), momentum=momentum, eps=eps,
-                           has_weight=weight is not None, has_bias=bias is not None)
+                           has_weight=weight is not None, has_bias=bias is not None,
+                           num_batches_tracked=num_batches_tracked)
 
 
 def layer_norm(x: Any, normalized_shape: Any, weight: Any = None, bias: Any = None,

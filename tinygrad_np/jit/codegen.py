@@ -141,6 +141,14 @@ def _call(writer: _Writer, instr: Call, lines: list[str]) -> None:
     lines.append(target + source)
 
 
+def _rewound_by(program: Program, call: Call) -> list[Var]:
+    """The rewound arrays (`Program.rewound`) that `call` writes into, itself or by a view."""
+    if not call.writes or not program.rewound:
+        return []
+    return [var for var in program.rewound
+            if any(w is var or var in w.roots for w in call.writes)]
+
+
 def _guard(writer: _Writer, guard: Guard, late: bool) -> list[str]:
     what = {"array": "the shape, dtype or layout of a tensor's data or grad",
             "none": "whether a tensor's .grad is None",
@@ -216,6 +224,7 @@ def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]
     buffers = [program.adopted[slot] if slot in program.adopted else empty_aligned(shape, dtype)
                for slot, (shape, dtype, _) in enumerate(slots)]
     drawn = False  # whether the lines before any late effect draw random numbers
+    kept: list[Var] = []  # the rewound arrays whose contents the replay keeps
     for instr in program.instrs:
         if instr is program.late_from:
             lines = late_lines
@@ -225,11 +234,18 @@ def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]
             if instr.source == "arg":
                 lines.append(f"v{instr.out.id} = a{instr.index}" + (
                     ".data" if instr.tensor else ""))
+            elif instr.source == "array":
+                lines.append(f"v{instr.out.id} = {writer.const(instr.tensor)}")
             else:
                 lines.append(f"v{instr.out.id} = {writer.const(instr.tensor)}.{instr.source}")
         elif isinstance(instr, Guard):
             lines += _guard(writer, instr, lines is late_lines)
         elif isinstance(instr, Call):
+            if lines is early:
+                for var in _rewound_by(program, instr):
+                    if var not in kept:  # its contents before the replay's first write
+                        kept.append(var)
+                        lines.append(f"kept{var.id} = v{var.id}.copy()")
             if instr.kind == "draw" and lines is early and not drawn:
                 # a guard that fails, or a call that raises, after this draw runs the call
                 # as written: the generator must then be where this replay found it, so
@@ -256,14 +272,18 @@ def generate(program: Program, wrap: Callable[[Any], Any]) -> Callable[..., Any]
     params = ", ".join(f"a{i}" for i in range(program.params))
     body = [f"def replay({params}):"]
     if early:
-        rewind = ["        get_generator().bit_generator.state = drawn"] if drawn else []
-        body += (["    drawn = None"] if drawn else []) + ["    try:"] + [
+        # before the call runs as written: the generator and the arrays written into back
+        # where this replay found them
+        rewind = [f"        if kept{v.id} is not None: copyto(v{v.id}, kept{v.id})"
+                  for v in kept]
+        if drawn:
+            rewind += ["        if drawn is not None: "
+                       "get_generator().bit_generator.state = drawn"]
+        body += [f"    kept{v.id} = None" for v in kept] + (
+            ["    drawn = None"] if drawn else []) + ["    try:"] + [
             "        " + line for line in early] + [
-            "    except GuardFailed:", *(["        if drawn is not None:", "    " + rewind[0]]
-                                       if drawn else []), "        raise",
-            "    except Exception as error:", *(["        if drawn is not None:",
-                                                  "    " + rewind[0]] if drawn else []),
-            "        raise ReplayRaised from error"]
+            "    except GuardFailed:", *rewind, "        raise",
+            "    except Exception as error:", *rewind, "        raise ReplayRaised from error"]
     body += ["    " + line for line in late_lines]
     body.append(f"    return wrap({result})")
     source = "\n".join(body)

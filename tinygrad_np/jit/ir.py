@@ -14,13 +14,14 @@ class Var:
     """One value of the recording. `value` is what it was while recording (its shape and
     dtype size the buffers); `fresh` means the call made a new array that shares memory with
     nothing; `roots` are the fresh arrays it may view; `known` means it is the same on every
-    call (made from constants and shapes alone)."""
+    call (made from constants and shapes alone); `source_array` that it is an array an op
+    took as it is (a Read "array")."""
 
-    __slots__ = ("fresh", "id", "known", "roots", "value")
+    __slots__ = ("fresh", "id", "known", "roots", "source_array", "value")
 
     def __init__(self, id: int, value: Any) -> None:
         self.id, self.value = id, value
-        self.fresh = False
+        self.fresh = self.source_array = False
         self.roots: frozenset[Var] = frozenset()
         self.known = False
 
@@ -32,9 +33,9 @@ class Var:
 class Read:
     """A value read afresh on every call: an argument, or a bound tensor's data or grad."""
     out: Var
-    source: str  # "arg", "data" or "grad"
+    source: str  # "arg", "data", "grad" or "array"
     index: int = 0  # the argument's position, for "arg"
-    tensor: Any = None  # for "data" and "grad"
+    tensor: Any = None  # for "data" and "grad"; for "array", the array itself
 
 
 @dataclass(eq=False)
@@ -110,6 +111,9 @@ class Program:
     # write into a tensor's data, an optimizer's step): from it on, a failure cannot fall
     # back to running the function as written
     late_from: Any = None
+    # arrays an op took as they are ("array" reads: batch norm's running statistics) that
+    # the replay writes into before late_from: kept and put back if it then falls back
+    rewound: set = field(default_factory=set)
 
 
 T = TypeVar("T")

@@ -214,7 +214,7 @@ def plain_values(fn: Any, arguments: Any, opaque: tuple[type, ...] = (),
     by plain lookups (`_children`: attributes, slots, dict and list items), keyed by the id
     of the object holding it and the lookup: an optimizer's learning rate in its
     param_groups, a counter on an object; which object every other such place holds (a
-    layer made anew); and `fingerprint(array)` of every numpy array so
+    layer made anew); and ("array", id, `fingerprint(array)`) of every numpy array so
     held or named (a global running total), but not of the arguments, whose writes are
     recorded. Compared before and after the function runs, a difference is an assignment or
     write the function made, which a replay would not make again. Breadth first, at most
@@ -223,7 +223,7 @@ def plain_values(fn: Any, arguments: Any, opaque: tuple[type, ...] = (),
     if fingerprint is not None:
         for root, obj in roots(fn, arguments):
             if type(obj) is np.ndarray and root[0] != "arg":
-                values[(id(obj), ("root", 0))] = fingerprint(obj)
+                values[(id(obj), ("root", 0))] = ("array", id(obj), fingerprint(obj))
     for obj, _, _, children in _walk(fn, arguments, opaque):
         below = []
         for step, child in children:
@@ -231,7 +231,7 @@ def plain_values(fn: Any, arguments: Any, opaque: tuple[type, ...] = (),
                 values[(id(obj), step)] = child
             elif type(child) is np.ndarray:
                 if fingerprint is not None:
-                    values[(id(obj), step)] = fingerprint(child)
+                    values[(id(obj), step)] = ("array", id(child), fingerprint(child))
             elif not isinstance(child, opaque):
                 # which object is there: a layer made anew, another function put in place
                 values[(id(obj), step)] = ("object", id(child))

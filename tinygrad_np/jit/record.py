@@ -112,6 +112,7 @@ class Recorder:
         self.unreplayable: str | None = None  # why the replay cannot be trusted
         self.late = False  # something happened that running as written would do twice
         self.read_vars: set[Var] = set()
+        self.arrays: dict[int, Traced] = {}  # id -> the stand-in of an array read as it is
         self.grad_vars: set[Var] = set()
         self.shadows: list[_Shadow] = []
         self.draws = DrawWatch(self)
@@ -251,7 +252,12 @@ class Recorder:
             var = getattr(instr, "out", None)
             if isinstance(var, Var) and var.known and (var in hit or hit & var.roots):
                 var.known = False
-        if not hit.isdisjoint(self.read_vars):
+        outside = hit & self.read_vars
+        if outside and not self.late and all(v.source_array for v in outside):
+            # memory of an array an op took as it is: the replay keeps its contents first
+            # and puts them back if it falls back, so the write can be done again
+            self.program.rewound |= outside
+        elif outside:
             self.late = True
 
     # -- branches on values -----------------------------------------------------------------
@@ -268,11 +274,15 @@ class Recorder:
         for t in inputs:
             if isinstance(t, Tensor) and t.grad_fn is None:
                 self.bind(t)
-        # Arrays given to the op as they are (batch norm's running statistics) are read-only
-        # while it runs: a write into one would not be recorded, so it is refused before it
-        # changes anything.
-        frozen = [a for a in (*inputs, *params.values())
-                  if type(a) is np.ndarray and a.flags.writeable]
+        # Arrays given to the op as keywords (batch norm's running statistics, a loss's class
+        # weights) are read on every call, as a tensor's data is: what the op computes from
+        # them follows their values of the day, and its writes into them are replayed.
+        if params:
+            params = {name: self.read_array(value) if type(value) is np.ndarray else value
+                      for name, value in params.items()}
+        # Other arrays given as they are are read-only while it runs: a write into one would
+        # not be recorded, so it is refused before it changes anything.
+        frozen = [a for a in inputs if type(a) is np.ndarray and a.flags.writeable]
         for array in frozen:
             array.flags.writeable = False
         self.inside_op += 1
@@ -280,10 +290,11 @@ class Recorder:
             result = cls.apply(*inputs, **params)
         except ValueError as error:
             if frozen and "read-only" in str(error):
-                raise JitError(f"jit: {cls.__name__} writes into an array passed to it as it "
-                               f"is (running statistics, say), which a replay could not "
-                               f"follow; call it outside the jitted function (or in eval "
-                               f"mode)") from None
+                raise JitError(f"jit: {cls.__name__} writes into an array passed to it as a "
+                               f"positional input as it is, which a replay could not follow; "
+                               f"pass it as a keyword argument of apply (then it is read and "
+                               f"written on every replay), or call the op outside the jitted "
+                               f"function") from None
             raise
         finally:
             self.inside_op -= 1
@@ -294,6 +305,15 @@ class Recorder:
             result.data = self.call(np.asarray, (data,), {}, "call")  # as Function.apply does
         self.created.append(weakref.ref(result))
         return result
+
+    def read_array(self, array: np.ndarray) -> Traced:
+        """The stand-in of an array an op takes as it is, read afresh on every call from that
+        array (where the function finds it is checked, as a tensor's: `locate`)."""
+        traced = self.arrays.get(id(array))
+        if traced is None:
+            traced = self.arrays[id(array)] = self.read(array, "array", tensor=array)
+            traced._var.source_array = True
+        return traced
 
     def bind(self, tensor: Tensor) -> None:
         """A leaf's data and grad become stand-ins, read from the tensor on every call."""
@@ -397,8 +417,11 @@ class Recorder:
         snapshot (outside an optimizer's or scheduler's call, whose effects are replayed)."""
         now = self.plain_now()
         before = self.plain_before
-        if now.keys() != before.keys() or any(not same_value(now[k], v)
-                                               for k, v in before.items()):
+        replayed = {id(var.value) for var in self.program.rewound}  # ops' writes: recorded
+        if now.keys() != before.keys() or any(
+                not same_value(now[k], v) and not (type(v) is tuple and v[0] == "array"
+                                                   and v[1] in replayed)
+                for k, v in before.items()):
             self.give_up("it assigns to a Python value held in an object it can reach (an "
                          "attribute, a dict or list item: a counter, a learning rate set by "
                          "hand, a layer made anew), or writes into an array there with plain "
@@ -519,13 +542,19 @@ class Recorder:
         bound: dict[int, Any] = {}
         for instr in self.program.instrs:
             kept = instr.obj if isinstance(instr, Callback) else getattr(instr, "tensor", None)
-            if type(kept) is Tensor or isinstance(instr, Callback):
+            if type(kept) is Tensor or isinstance(instr, Callback) or (
+                    isinstance(instr, Read) and instr.source == "array"):
                 bound.setdefault(id(kept), kept)
             elif isinstance(instr, Call):
                 for constant in operands((instr.args, instr.kwargs), np.ndarray):
                     bound.setdefault(id(constant), constant)
         found = paths(fn, arguments, list(bound.values()))
         self.program.places = list(found.values()) + self.modules
+        if any(id(v.value) not in found for v in self.program.rewound):
+            self.give_up("an op writes into an array that the function made itself or keeps "
+                         "where a replay cannot find it (not in a module, a global or a "
+                         "closure variable); a replay would write into the recording's array "
+                         "again")
         for root, steps, value in self.python_before:
             try:
                 now = follow(root, steps, arguments)

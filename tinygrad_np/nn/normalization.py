@@ -22,8 +22,8 @@ import numpy as np
 from ..function import OpError
 from ..memory import aligned
 from ..tensor import Tensor
-from ..tensor_ops import (batch_norm, dropout, dropout1d, dropout2d, embedding, group_norm,
-                          layer_norm)
+from ..tensor_ops import (batch_norm, counted_batch_norm, dropout, dropout1d, dropout2d,
+                          embedding, group_norm, layer_norm)
 from .init import RngLike, as_rng
 from .module import Module
 
@@ -146,14 +146,10 @@ class _BatchNorm(_RunningStatistics):
             raise OpError(f"{type(self).__name__}: input of shape {shape}: expected "
                           f"{self.expected}")
         use_batch_stats = self.training or self.running_mean is None
-        momentum = self.momentum
-        if self.training and self.num_batches_tracked is not None:
-            self.num_batches_tracked += 1
-            if momentum is None:  # a cumulative average: batch k weighs 1 / k
-                momentum = 1.0 / float(self.num_batches_tracked)
-        return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                          training=use_batch_stats,
-                          momentum=0.0 if momentum is None else momentum, eps=self.eps)
+        # the count and momentum=None's cumulative average are the op's: a jit replays them
+        return counted_batch_norm(x, self.running_mean, self.running_var, self.weight,
+                                  self.bias, use_batch_stats, self.momentum, self.eps,
+                                  self.num_batches_tracked if self.training else None)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

@@ -52,6 +52,19 @@ def _normalized_backward(grad_xhat, xhat, inv_std, axes):
     return inv_std * (grad_xhat - mean_g - xhat * mean_gx)
 
 
+def _blend(running, batch, momentum, count=None):
+    """running = (1 - momentum) * running + momentum * batch in place (momentum * count /
+    (count - 1) for an unbiased variance). A momentum that is an array (1 / the batch count,
+    read from an array as a replay does) is rounded to the statistics' dtype as a Python
+    number would be, so that both give the same bits."""
+    keep = 1 - momentum
+    take = momentum if count is None else momentum * count / (count - 1)
+    if type(momentum) not in (int, float):  # (np.float64 too: numpy's scalars are strong)
+        keep, take = keep.astype(running.dtype), take.astype(running.dtype)
+    running *= keep
+    running += take * batch
+
+
 class BatchNorm(Function):
     """Normalise each channel (axis 1) over the batch and every other axis, then scale and
     shift by `weight` and `bias` (optional inputs after x). In training the batch's
@@ -62,7 +75,8 @@ class BatchNorm(Function):
                  "training", "eps", "shift")
 
     def forward(ctx, x, *affine, running_mean=None, running_var=None, training=False,
-                momentum=0.1, eps=1e-5, has_weight=False, has_bias=False):
+                momentum=0.1, eps=1e-5, has_weight=False, has_bias=False,
+                num_batches_tracked=None):
         weight = affine[0] if has_weight else None
         bias = affine[-1] if has_bias else None
         if x.ndim < 2:
@@ -83,12 +97,14 @@ class BatchNorm(Function):
                 raise OpError(f"batch_norm: input of shape {x.shape}: training needs more "
                               f"than one value per channel")
             xhat, inv_std, mean, var = _standardize(x, axes, eps)
+            if num_batches_tracked is not None:  # (a module's count, as PyTorch's)
+                num_batches_tracked += 1
+            if momentum is None:  # a cumulative average: batch k weighs 1 / k
+                momentum = 0.0 if num_batches_tracked is None else 1.0 / num_batches_tracked
             if running_mean is not None:
-                running_mean *= 1 - momentum
-                running_mean += momentum * mean.reshape(channels)
+                _blend(running_mean, mean.reshape(channels), momentum)
             if running_var is not None:  # PyTorch keeps the unbiased variance
-                running_var *= 1 - momentum
-                running_var += (momentum * count / (count - 1)) * var.reshape(channels)
+                _blend(running_var, var.reshape(channels), momentum, count)
         else:
             if running_mean is None or running_var is None:
                 raise OpError(f"batch_norm: input of shape {x.shape}: running_mean and "
