@@ -35,7 +35,7 @@ class ScatterAdd(Function):
     __slots__ = ("index", "basic")
 
     def forward(ctx, x, index, shape, basic=False):
-        full = np.zeros(shape, dtype=x.dtype)
+        full = np.zeros_like(x, shape=shape)  # made from x: neutral, and a jit records it
         if basic:  # ints, slices, None, Ellipsis: never the same element twice
             full[index] = x
         else:

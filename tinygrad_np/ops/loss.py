@@ -356,7 +356,7 @@ class NLLLoss(Function):
                 log_probs.dtype)
         # d(each row's loss)/d(log_probs): -weight at the label, 0 elsewhere. Made from the
         # labels and weights alone (constants), so backward is one product with the scale.
-        picked = np.zeros(log_probs.shape, dtype=log_probs.dtype)
+        picked = np.zeros_like(log_probs)  # (made from log_probs: a jit records the write)
         picked[np.arange(n), safe] = -1.0 if row_weights is None else -row_weights
         losses = -log_probs[np.arange(n), safe]
         if row_weights is not None:
