@@ -766,6 +766,22 @@ def test_batch_norm_trains_in_a_replay_running_statistics_and_count_included():
         assert int(got["layers.1.num_batches_tracked"]) == 6 and jitted.recordings == 1
 
 
+def test_instance_norm_tracking_running_statistics_replays_their_update():
+    def make():
+        norm = tinygrad_np.nn.InstanceNorm1d(2, track_running_stats=True, dtype=np.float64)
+        return (lambda x: norm(x.reshape(5, 2, 2)).sum()), norm
+    (eager, eager_norm), (fn, jit_norm) = make(), make()
+    jitted = jit(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # replayed, not run as written
+        for call in range(5):
+            x = data(call)[0]
+            assert eager(x).item() == jitted(x).item()
+            np.testing.assert_array_equal(jit_norm.running_mean, eager_norm.running_mean)
+            np.testing.assert_array_equal(jit_norm.running_var, eager_norm.running_var)
+    assert jitted.recordings == 1
+
+
 def test_batch_norm_in_eval_mode_reads_the_running_statistics_of_the_day():
     """Loaded, written into or replaced after recording: each replay normalises by the
     statistics the module holds then (it used to keep those of the recording)."""

@@ -538,9 +538,19 @@ def group_norm(x: Any, num_groups: int, weight: Any = None, bias: Any = None,
     >>> np.round(group_norm(Tensor([[[1.0], [3.0], [5.0], [9.0]]]), 2).data[0, :, 0], 4).tolist()
     [-1.0, 1.0, -1.0, 1.0]
     """
+    return tracked_group_norm(x, num_groups, weight, bias, eps, None, None, 0.1)
+
+
+def tracked_group_norm(x: Any, num_groups: int, weight: Any, bias: Any, eps: float,
+                       running_mean: Any, running_var: Any, momentum: float) -> Tensor:
+    """`group_norm`, also blending each channel's mean and unbiased variance, averaged over
+    the batch, into `running_mean` and `running_var` when given (instance norm's running
+    statistics: one channel per group), in the op, where a jit replays it."""
     affine = [t for t in (weight, bias) if t is not None]
     return GroupNorm.apply(x, *affine, num_groups=num_groups, eps=eps,
-                           has_weight=weight is not None, has_bias=bias is not None)
+                           has_weight=weight is not None, has_bias=bias is not None,
+                           running_mean=running_mean, running_var=running_var,
+                           momentum=momentum)
 
 
 def embedding(indices: Any, weight: Any, padding_idx: int | None = None) -> Tensor:

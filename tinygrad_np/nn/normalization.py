@@ -23,7 +23,7 @@ from ..function import OpError
 from ..memory import aligned
 from ..tensor import Tensor
 from ..tensor_ops import (batch_norm, counted_batch_norm, dropout, dropout1d, dropout2d,
-                          embedding, group_norm, layer_norm)
+                          embedding, group_norm, layer_norm, tracked_group_norm)
 from .init import RngLike, as_rng
 from .module import Module
 
@@ -269,14 +269,9 @@ class _InstanceNorm(_RunningStatistics):
         if int(np.prod(shape[2:])) <= 1:  # PyTorch's check: one position has no variance
             raise ValueError(f"{name}: expected more than 1 spatial element when training, "
                              f"got input of shape {shape}")
-        if self.running_mean is not None and self.momentum:
-            axes = tuple(range(2, len(shape)))
-            m = self.momentum
-            self.running_mean[...] = ((1 - m) * self.running_mean
-                                      + m * data.mean(axis=axes).mean(axis=0))
-            self.running_var[...] = ((1 - m) * self.running_var
-                                     + m * data.var(axis=axes, ddof=1).mean(axis=0))
-        return group_norm(x, self.num_features, self.weight, self.bias, self.eps)
+        # the running statistics are the op's to update: a jit replays that
+        return tracked_group_norm(x, self.num_features, self.weight, self.bias, self.eps,
+                                  self.running_mean, self.running_var, self.momentum)
 
     def extra_repr(self) -> str:  # PyTorch's
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

@@ -229,7 +229,8 @@ class GroupNorm(Function):
 
     __slots__ = ("xhat", "inv_std", "groups", "has_weight", "has_bias", "eps")
 
-    def forward(ctx, x, *affine, num_groups=1, eps=1e-5, has_weight=False, has_bias=False):
+    def forward(ctx, x, *affine, num_groups=1, eps=1e-5, has_weight=False, has_bias=False,
+                running_mean=None, running_var=None, momentum=0.1):
         groups = num_groups
         if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
             raise OpError(f"group_norm: num_groups must be an int >= 1, got {num_groups!r}")
@@ -243,6 +244,12 @@ class GroupNorm(Function):
             if array is not None and array.shape != (c,):
                 raise OpError(f"group_norm: {what} must have shape ({c},), one per channel "
                               f"of input {x.shape}, got {array.shape}")
+        if running_mean is not None and momentum:  # instance norm's, as PyTorch keeps them
+            positions = tuple(range(2, x.ndim))
+            running_mean[...] = ((1 - momentum) * running_mean
+                                 + momentum * x.mean(axis=positions).mean(axis=0))
+            running_var[...] = ((1 - momentum) * running_var
+                                + momentum * x.var(axis=positions, ddof=1).mean(axis=0))
         xhat, inv_std, _, _ = _standardize(x.reshape(x.shape[0], int(groups), -1), (2,), eps)
         xhat = xhat.reshape(x.shape)
         ctx.xhat, ctx.inv_std, ctx.groups = xhat, inv_std, int(groups)
