@@ -542,7 +542,7 @@ def group_norm(x: Any, num_groups: int, weight: Any = None, bias: Any = None,
 
 
 def tracked_group_norm(x: Any, num_groups: int, weight: Any, bias: Any, eps: float,
-                       running_mean: Any, running_var: Any, momentum: float) -> Tensor:
+                       running_mean: Any, running_var: Any, momentum: float | None) -> Tensor:
     """`group_norm`, also blending each channel's mean and unbiased variance, averaged over
     the batch, into `running_mean` and `running_var` when given (instance norm's running
     statistics: one channel per group), in the op, where a jit replays it."""
