@@ -8,7 +8,7 @@ import pytest
 from op_table import max_pool2d_ref, specs, table_tests
 
 import tinygrad_np as tg
-from tinygrad_np import OpError, Tensor
+from tinygrad_np import OpError, Tensor, nn
 from tinygrad_np.ops.conv import Conv2d
 
 SPECS = specs("conv")
@@ -367,8 +367,8 @@ def _x(*shape):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: tg.conv2d(_x(3, 5, 5), _x(2, 3, 3, 3)),
-     r"conv2d: input must be 4-D \(N, C, H, W\), got shape \(3, 5, 5\)"),
+    (lambda: tg.conv2d(_x(5, 5), _x(2, 3, 3, 3)),  # (3, 5, 5): one unbatched image
+     r"conv2d: input must be 4-D \(N, C, H, W\), got shape \(5, 5\)"),
     (lambda: tg.conv2d(_x(1, 3, 5, 5), _x(2, 3, 3)), r"conv2d: weight must be 4-D"),
     (lambda: tg.conv2d(_x(1, 3, 5, 5), _x(2, 4, 3, 3)),
      r"conv2d: input \(1, 3, 5, 5\) has 3 channels, but weight \(2, 4, 3, 3\) expects 4"),
@@ -485,7 +485,7 @@ def test_adaptive_max_pool_takes_pytorchs_windows_and_the_first_maximum():
     pooled.sum().backward()
     np.testing.assert_array_equal(seq.grad[0, 0], [1, 0, 0, 0, 0])
     with pytest.raises(OpError, match=r"adaptive_max_pool2d: input must be 4-D"):
-        tg.adaptive_max_pool2d(np.ones((2, 3, 4)), 2)
+        tg.adaptive_max_pool2d(np.ones((3, 4)), 2)
     with pytest.raises(OpError, match=r"adaptive_max_pool2d: input \(1, 1, 0, 3\) has an empty"):
         tg.adaptive_max_pool2d(np.ones((1, 1, 0, 3)), 2)
 
@@ -709,3 +709,51 @@ def test_arguments_checked_once_are_checked_again_when_they_only_look_alike(rng)
     assert tg.conv2d(x, w, stride=[1, 1], padding=[1, 1]).shape == (2, 4, 8, 8)
     with pytest.raises(OpError, match="channels"):
         tg.conv2d(Tensor(np.zeros((2, 5, 8, 8), np.float32)), w, stride=1, padding=1)
+
+
+@pytest.mark.parametrize("call, shape", [
+    (lambda x: tg.conv2d(x, np.arange(54.0).reshape(3, 2, 3, 3) % 5 - 2, np.ones(3),
+                         padding="same"), (2, 5, 6)),
+    (lambda x: tg.conv1d(x, np.arange(18.0).reshape(3, 2, 3) % 4 - 1, stride=2), (2, 9)),
+    (lambda x: tg.conv_transpose2d(x, np.ones((2, 3, 2, 2)), stride=2), (2, 3, 4)),
+    (lambda x: tg.conv_transpose1d(x, np.ones((2, 3, 3)), stride=2), (2, 5)),
+    (lambda x: tg.max_pool2d(x, 2, ceil_mode=True), (3, 5, 5)),
+    (lambda x: tg.max_pool2d(x, 2, return_indices=True), (3, 4, 6)),
+    (lambda x: tg.avg_pool2d(x, 3, 2, 1), (3, 5, 5)),
+    (lambda x: tg.adaptive_avg_pool2d(x, (2, 3)), (3, 5, 7)),
+    (lambda x: tg.adaptive_max_pool2d(x, 2, return_indices=True), (3, 5, 7)),
+    (lambda x: tg.lp_pool2d(x, 2, 2), (3, 4, 4)),
+    (lambda x: tg.max_pool1d(x, 3, 2), (3, 9)), (lambda x: tg.avg_pool1d(x, 2), (3, 8)),
+    (lambda x: tg.adaptive_avg_pool1d(x, 3), (3, 7)), (lambda x: tg.lp_pool1d(x, 1, 2), (3, 6)),
+    (lambda x: tg.adaptive_max_pool1d(x, 3), (3, 7)),
+])
+def test_one_unbatched_input_is_a_batch_of_one_without_its_batch_axis(call, shape):
+    """As PyTorch's functions and layers: (C, H, W) or (C, L) in, the same out as for a batch
+    of that one input, the batch axis left out; gradients too."""
+    x = np.random.default_rng(0).standard_normal(shape)
+    alone, batched = Tensor(x, requires_grad=True), Tensor(x[None], requires_grad=True)
+    out, out_batched = call(alone), call(batched)
+    if isinstance(out, tuple):
+        np.testing.assert_array_equal(out[1].data, out_batched[1].data[0])
+        out, out_batched = out[0], out_batched[0]
+    assert out.shape == out_batched.shape[1:]
+    np.testing.assert_array_equal(out.data, out_batched.data[0])
+    weights = np.cos(np.arange(out.data.size)).reshape(out.shape)
+    (out * Tensor(weights)).sum().backward()
+    (out_batched * Tensor(weights[None])).sum().backward()
+    np.testing.assert_array_equal(alone.grad, batched.grad[0])
+
+
+def test_layers_and_unpooling_take_one_unbatched_input():
+    x = np.random.default_rng(1).standard_normal((2, 6, 6)).astype(np.float32)
+    for layer in (nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect", rng=0),
+                  nn.ConvTranspose2d(2, 3, 3, stride=2, rng=0), nn.MaxPool2d(2),
+                  nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(3)):
+        np.testing.assert_array_equal(layer(x).data, layer(x[None]).data[0])
+    out, index = tg.max_pool2d(x, 2, return_indices=True)
+    np.testing.assert_array_equal(tg.max_unpool2d(out, index, 2).data,
+                                  tg.max_unpool2d(out.data[None], index.data[None], 2).data[0])
+    assert nn.ConvTranspose2d(2, 3, 3, stride=2, rng=0)(x, output_size=(14, 14)).shape == \
+        (3, 14, 14)
+    with pytest.raises(OpError, match=r"conv2d: input must be 4-D \(N, C, H, W\)"):
+        tg.conv2d(np.zeros((6, 6)), np.zeros((1, 1, 3, 3)))

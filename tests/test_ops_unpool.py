@@ -159,7 +159,7 @@ def test_gradcheck_of_the_unpool_in_float64():
     (lambda y, i: tg.max_unpool2d(y, -i, 2), "invalid max index -15"),
     (lambda y, i: tg.max_unpool2d(y, i.astype(np.float32), 2), "indices must be integers"),
     (lambda y, i: tg.max_unpool2d(y, i[..., :1], 2), "must have the input's shape (1, 1, 2, 2)"),
-    (lambda y, i: tg.max_unpool2d(y[0], i[0], 2), "input must be 4-D"),
+    (lambda y, i: tg.max_unpool2d(y[0, 0], i[0, 0], 2), "input must be 4-D"),
     (lambda y, i: tg.max_unpool2d(y, i, 2, output_size=(5,)), "output_size must be 2 ints"),
 ])
 def test_bad_unpool_input_gets_a_clear_error(call, message):

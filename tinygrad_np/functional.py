@@ -4,7 +4,9 @@ Each accepts Tensors, arrays or numbers and is the same op as the Tensor method.
 """
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -84,6 +86,32 @@ def l2(x: Any) -> Tensor:
 
 
 # -- convolution and pooling (NCHW, PyTorch's argument names and meanings) ----------------------
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _unbatched_too(dims: int, indices: bool = False) -> Callable[[F], F]:
+    """Let a conv or pool function also take one unbatched input of dims + 1 axes, (C, H, W)
+    or (C, L), as PyTorch's do: it runs on a batch of one, and what it returns (the indices
+    with return_indices too) comes back without the batch axis. With `indices`, the second
+    argument (max_unpool's indices) is unbatched along with the input."""
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def run(x: Any, *args: Any, **kwargs: Any) -> Any:
+            if np.ndim(x.data if isinstance(x, Tensor) else x) != dims + 1:
+                return fn(x, *args, **kwargs)
+            x = _tensor(x)
+            x = x.reshape((1, *x.shape))
+            if indices and args:
+                args = (_tensor(args[0]).reshape((1, *np.shape(_data(args[0])))), *args[1:])
+            out = fn(x, *args, **kwargs)
+            if isinstance(out, tuple):
+                return tuple([part.reshape(part.shape[1:]) for part in out])
+            return out.reshape(out.shape[1:])
+        return cast(F, run)
+    return wrap
+
+
+@_unbatched_too(2)
 def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
            dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-D convolution (cross-correlation, as PyTorch's) of x (N, C, H, W) with weight
@@ -106,6 +134,7 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
                         groups=groups)
 
 
+@_unbatched_too(1)
 def conv1d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
            dilation: Any = 1, groups: int = 1) -> Tensor:
     """1-D convolution of x (N, C, L) with weight (out_channels, C // groups, k).
@@ -143,6 +172,7 @@ def _same_padding(x: Any, weight: Any, stride: Any, padding: Any, dilation: Any,
     return x, both if dims > 1 else both[0]
 
 
+@_unbatched_too(2)
 def conv_transpose2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
                      output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
     """Transposed 2-D convolution (the gradient of conv2d with respect to its input), weight
@@ -161,6 +191,7 @@ def conv_transpose2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, pad
                                  dilation=dilation)
 
 
+@_unbatched_too(1)
 def conv_transpose1d(x: Any, weight: Any, bias: Any = None, stride: Any = 1,
                      padding: Any = 0, output_padding: Any = 0, groups: int = 1,
                      dilation: Any = 1) -> Tensor:
@@ -185,6 +216,7 @@ def conv_transpose1d(x: Any, weight: Any, bias: Any = None, stride: Any = 1,
     return out[:, :, 0]
 
 
+@_unbatched_too(2)
 def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False,
                return_indices: bool = False) -> Any:
@@ -221,6 +253,7 @@ def _data(x: Any) -> Any:
     return _tensor(x).data
 
 
+@_unbatched_too(2)
 def lp_pool2d(x: Any, norm_type: float, kernel_size: Any, stride: Any = None,
               ceil_mode: bool = False) -> Tensor:
     """PyTorch's F.lp_pool2d: each window's (sum of x ** p) ** (1 / p), p = norm_type (p = 1:
@@ -236,6 +269,7 @@ def lp_pool2d(x: Any, norm_type: float, kernel_size: Any, stride: Any = None,
     return LpRoot.apply(mean, area=kh * kw, norm_type=float(norm_type))
 
 
+@_unbatched_too(1)
 def lp_pool1d(x: Any, norm_type: float, kernel_size: Any, stride: Any = None,
               ceil_mode: bool = False) -> Tensor:
     """`lp_pool2d` for x (N, C, L).
@@ -249,6 +283,7 @@ def lp_pool1d(x: Any, norm_type: float, kernel_size: Any, stride: Any = None,
     return LpRoot.apply(mean, area=k, norm_type=float(norm_type))
 
 
+@_unbatched_too(2, indices=True)
 def max_unpool2d(x: Any, indices: Any, kernel_size: Any, stride: Any = None,
                  padding: Any = 0, output_size: Any = None) -> Tensor:
     """The inverse of `max_pool2d(..., return_indices=True)`, as PyTorch's: zeros of the
@@ -270,6 +305,7 @@ def max_unpool2d(x: Any, indices: Any, kernel_size: Any, stride: Any = None,
     return MaxUnpool2d.apply(x, _tensor(indices), out_hw=size)
 
 
+@_unbatched_too(1, indices=True)
 def max_unpool1d(x: Any, indices: Any, kernel_size: Any, stride: Any = None,
                  padding: Any = 0, output_size: Any = None) -> Tensor:
     """`max_unpool2d` for x (N, C, L), the inverse of `max_pool1d(..., return_indices=True)`.
@@ -294,6 +330,7 @@ def max_unpool1d(x: Any, indices: Any, kernel_size: Any, stride: Any = None,
     return out[:, :, 0]
 
 
+@_unbatched_too(2)
 def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
@@ -313,6 +350,7 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                            divisor_override=divisor_override)
 
 
+@_unbatched_too(2)
 def adaptive_avg_pool2d(x: Any, output_size: Any) -> Tensor:
     """Average pooling of x (N, C, H, W) to output_size (an int or a pair; None keeps that
     size). Window i covers rows floor(i * H / oh) to ceil((i + 1) * H / oh), and so for the
@@ -327,6 +365,7 @@ def adaptive_avg_pool2d(x: Any, output_size: Any) -> Tensor:
     return AdaptiveAvgPool2d.apply(x, output_size=output_size)
 
 
+@_unbatched_too(1)
 def max_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False,
                return_indices: bool = False) -> Any:
@@ -348,6 +387,7 @@ def max_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     return out, Tensor(index[:, :, 0])
 
 
+@_unbatched_too(1)
 def avg_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     """`avg_pool2d` for x (N, C, L), with the same meanings.
@@ -361,6 +401,7 @@ def avg_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                            ceil_mode=ceil_mode, count_include_pad=count_include_pad)
 
 
+@_unbatched_too(1)
 def adaptive_avg_pool1d(x: Any, output_size: Any) -> Tensor:
     """`adaptive_avg_pool2d` for x (N, C, L): PyTorch's windows, of any output size.
 
@@ -372,6 +413,7 @@ def adaptive_avg_pool1d(x: Any, output_size: Any) -> Tensor:
     return AdaptiveAvgPool1d.apply(x, output_size=output_size)
 
 
+@_unbatched_too(2)
 def adaptive_max_pool2d(x: Any, output_size: Any, return_indices: bool = False) -> Any:
     """The largest value of each of PyTorch's adaptive windows of x (N, C, H, W), to
     output_size (an int or a pair; None keeps that size); ties and `return_indices` as
@@ -389,6 +431,7 @@ def adaptive_max_pool2d(x: Any, output_size: Any, return_indices: bool = False) 
     return out, Tensor(adaptive_max_pool_indices(_data(x), output_size))
 
 
+@_unbatched_too(1)
 def adaptive_max_pool1d(x: Any, output_size: Any, return_indices: bool = False) -> Any:
     """`adaptive_max_pool2d` for x (N, C, L); indices are positions in L.
 

@@ -126,7 +126,8 @@ class _ConvNd(Module):
             sides = [(0, 0)] * len(self.kernel_size)
         else:
             sides = [(int(p), int(p)) for p in self.padding]
-        return pad(x, [(0, 0), (0, 0), *sides], mode=self.padding_mode), \
+        batch = [(0, 0)] * (np.ndim(x.data if isinstance(x, Tensor) else x) - len(sides))
+        return pad(x, [*batch, *sides], mode=self.padding_mode), \
             (0,) * len(self.kernel_size)
 
 
