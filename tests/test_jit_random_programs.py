@@ -33,15 +33,13 @@ def mlp_step(seed):
     dtype = rng.choice([np.float32, np.float64])
     tg.manual_seed(seed)
     layers: list = []
-    for index in range(rng.randint(1, 3)):
-        last = index == 2 or rng.random() < 0.4
-        layers.append(nn.Linear(6 if not index else 8, 4 if last else 8, dtype=dtype))
-        if last:
-            break
+    hidden = rng.randint(0, 2)  # hidden layers, each 8 wide
+    for index in range(hidden):
+        layers.append(nn.Linear(6 if not index else 8, 8, dtype=dtype))
         layers.append(rng.choice([nn.LayerNorm(8, dtype=dtype), nn.BatchNorm1d(8, dtype=dtype),
                                   nn.Identity()]))
         layers += [_Lambda(rng.choice(ACTIVATIONS)) for _ in range(rng.randint(0, 2))]
-    model = nn.Sequential(*layers)
+    model = nn.Sequential(*layers, nn.Linear(8 if hidden else 6, 4, dtype=dtype))
     loss = rng.choice([lambda h, y: h.softmax_cross_entropy(y),
                        lambda h, y: tg.cross_entropy(h, y, label_smoothing=0.1),
                        lambda h, y: tg.nll_loss(tg.log_softmax(h, 1), y),
@@ -56,7 +54,7 @@ def cnn_step(seed):
     channels, size, layers = 1, 8, []
     for _ in range(rng.randint(1, 3)):
         kind = rng.choice(["conv", "conv", "pool", "bn", "drop", "up", "act"])
-        if kind == "conv":
+        if kind == "conv" and size >= 3:
             out, padding = rng.randint(2, 3), rng.choice([0, 1])
             layers.append(nn.Conv2d(channels, out, 3, stride=rng.choice([1, 2]),
                                     padding=padding, dtype=dtype))
