@@ -220,8 +220,12 @@ def test_instance_norm_normalises_each_channel_of_each_sample():
     assert repr(nn.InstanceNorm2d(3)) == ("InstanceNorm2d(3, eps=1e-05, momentum=0.1, "
                                           "affine=False, bias=False, track_running_stats=False)")
     with pytest.raises(OpError, match=r"InstanceNorm2d: input of shape \(2, 3, 4\) must be "
-                                      r"\(N, C, H, W\) with C = 3"):
+                                      r"\(N, C, H, W\) \(or one \(C, H, W\)\) with C = 3"):
         nn.InstanceNorm2d(3)(np.ones((2, 3, 4)))
+    # one unbatched (C, H, W) is a batch of one, as in PyTorch
+    image = np.arange(24.0).reshape(3, 2, 4)
+    np.testing.assert_array_equal(nn.InstanceNorm2d(3, dtype=np.float64)(image).data,
+                                  nn.InstanceNorm2d(3, dtype=np.float64)(image[None]).data[0])
     with pytest.raises(ValueError, match="expected more than 1 spatial element when "
                                          "training, got input of shape"):
         nn.InstanceNorm1d(3)(np.ones((2, 3, 1)))  # as PyTorch: no variance to normalise by

@@ -257,7 +257,12 @@ class _InstanceNorm(_RunningStatistics):
         self._keep_running_statistics(track_running_stats, dtype)
 
     def forward(self, x: Any) -> Tensor:
-        data = (x if isinstance(x, Tensor) else Tensor(x)).data
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        if x.ndim == self.ndim - 1 and x.shape[0] == self.num_features:  # one unbatched
+            # input, (C, L) or (C, H, W), as PyTorch takes it
+            out = self.forward(x.reshape((1, *x.shape)))
+            return out.reshape(out.shape[1:])
+        data = x.data
         shape: tuple[int, ...] = tuple(data.shape)
         name = type(self).__name__
         if len(shape) != self.ndim or shape[1] != self.num_features:
@@ -286,7 +291,7 @@ class InstanceNorm1d(_InstanceNorm):
     (1, 2, 4)
     """
 
-    ndim, layout = 3, "(N, C, L)"
+    ndim, layout = 3, "(N, C, L) (or one (C, L))"
 
 
 class InstanceNorm2d(_InstanceNorm):
@@ -296,7 +301,7 @@ class InstanceNorm2d(_InstanceNorm):
     (2, 3, 4, 4)
     """
 
-    ndim, layout = 4, "(N, C, H, W)"
+    ndim, layout = 4, "(N, C, H, W) (or one (C, H, W))"
 
 
 class Embedding(Module):
