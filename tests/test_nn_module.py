@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tinygrad_np import Tensor, relu
+from tinygrad_np import Tensor, nn, relu
 from tinygrad_np.nn import (
     Flatten,
     Linear,
@@ -540,3 +540,34 @@ def test_load_passes_max_bytes_to_load_state(tmp_path) -> None:
     with pytest.raises(CheckpointError, match=r"stats.npz: the checkpoint unpacks to \d+ bytes, "
                                              r"more than max_bytes=16"):
         Stats().load(tmp_path / "stats.npz", max_bytes=16)
+
+
+def test_to_double_float_and_half_cast_parameters_and_buffers_in_place():
+    model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.BatchNorm1d(4), nn.Linear(4, 2, rng=1))
+    weight = model.layers[0].weight
+    weight.grad = np.ones((3, 4), np.float32)
+    assert model.double() is model
+    assert weight is model.layers[0].weight and weight.dtype == np.float64  # the same Tensor
+    assert weight.grad.dtype == np.float64
+    bn = model.layers[1]
+    assert bn.running_mean.dtype == np.float64 and bn.num_batches_tracked.dtype == np.int64
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    assert model(x).dtype == np.float64
+    np.testing.assert_array_equal(model.float().layers[2].bias.data.dtype, np.float32)
+    assert model.to("cpu", np.float64).layers[1].running_var.dtype == np.float64
+    assert model.to("cpu") is model and model.half().layers[0].weight.dtype == np.float16
+    with pytest.raises(ValueError, match=r"Sequential.to: 'cuda' is neither a dtype nor 'cpu'"):
+        model.to("cuda")
+    with pytest.raises(TypeError, match="only floating-point dtypes, got int32"):
+        model.to(np.int32)
+
+
+def test_get_submodule_and_get_parameter_follow_the_dotted_names():
+    model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.ReLU(), nn.Linear(4, 2, rng=1))
+    assert model.get_submodule("layers.2") is model.layers[2]
+    assert model.get_submodule("") is model
+    assert model.get_parameter("layers.0.bias") is model.layers[0].bias
+    with pytest.raises(AttributeError, match="has no submodule 'layers.5'"):
+        model.get_submodule("layers.5")
+    with pytest.raises(AttributeError, match="has no parameter 'layers.0.in_features'"):
+        model.get_parameter("layers.0.in_features")

@@ -332,6 +332,80 @@ class Module:
         running statistics); returns self."""
         return self.train(False)
 
+    def get_submodule(self, target: str) -> Module:
+        """The module at dotted name `target` ("" is self), as `named_modules()` names it:
+        "fc1", "layers.0", "blocks.1.norm"."""
+        found = dict(self.named_modules()).get(target)
+        if found is None:
+            raise AttributeError(f"{type(self).__name__} has no submodule {target!r}")
+        return found
+
+    def get_parameter(self, target: str) -> Tensor:
+        """The parameter at dotted name `target` ("layers.0.weight")."""
+        path, _, name = target.rpartition(".")
+        value = getattr(self.get_submodule(path), name, None)
+        if not isinstance(value, Tensor) or not is_parameter(value):
+            raise AttributeError(f"{type(self).__name__} has no parameter {target!r}")
+        return value
+
+    # -- dtype ------------------------------------------------------------------------------------
+    def to(self, *args: Any, dtype: Any = None) -> Self:
+        """PyTorch's `module.to(dtype)`, `.to("cpu")` and `.to("cpu", dtype)`: every
+        floating-point parameter and buffer cast to `dtype`. A parameter stays the same
+        Tensor (its data and grad are cast), so an optimizer built on it keeps it; make the
+        optimizer after casting, as in PyTorch, or its state keeps the old dtype. The CPU is
+        the only device. Returns self.
+
+        >>> from tinygrad_np.nn import Linear
+        >>> Linear(2, 3, rng=0).to(np.float64).weight.dtype
+        dtype('float64')
+        """
+        owner = type(self).__name__
+        for arg in args:
+            if isinstance(arg, str) and arg.split(":")[0] == "cpu":
+                continue  # the one device
+            if dtype is not None:
+                raise TypeError(f"{owner}.to: one dtype at most, got {arg!r} and {dtype!r}")
+            dtype = arg
+        if dtype is None:
+            return self
+        try:
+            target = np.dtype(dtype)
+        except TypeError:
+            raise ValueError(f"{owner}.to: {dtype!r} is neither a dtype nor 'cpu' (arrays "
+                             f"here live in main memory)") from None
+        if target.kind != "f":
+            raise TypeError(f"{owner}.to: only floating-point dtypes, got {target}")
+        for p in self.parameters():
+            if p.data.dtype.kind == "f":
+                p.data = p.data.astype(target, copy=False)
+                if p.grad is not None:
+                    p.grad = p.grad.astype(target, copy=False)
+        for module in self.modules():
+            for name in module.__dict__.get("_buffers", {}):
+                value = getattr(module, name)
+                array = value.data if isinstance(value, Tensor) else value
+                if array is None or getattr(array, "dtype", None) is None or \
+                        array.dtype.kind != "f":
+                    continue  # counts stay integers, as PyTorch's num_batches_tracked
+                if isinstance(value, Tensor):
+                    value.data = array.astype(target, copy=False)
+                else:
+                    setattr(module, name, array.astype(target, copy=False))
+        return self
+
+    def double(self) -> Self:
+        """`to(np.float64)`."""
+        return self.to(np.float64)
+
+    def float(self) -> Self:
+        """`to(np.float32)`."""
+        return self.to(np.float32)
+
+    def half(self) -> Self:
+        """`to(np.float16)`."""
+        return self.to(np.float16)
+
     # -- state dicts and files -----------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
         """Name -> a copy of each parameter's (frozen ones too) and each persistent buffer's
