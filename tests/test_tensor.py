@@ -245,3 +245,16 @@ def test_if_on_a_comparison_of_one_element_tensors():
     with pytest.raises(RuntimeError, match="ambiguous"):
         if Tensor([1.0, 2.0]) > 0:
             pass
+
+
+def test_pytorchs_spellings_permute_view_dim_numel_clone_and_astype():
+    t = Tensor(np.arange(6.0).reshape(2, 3).astype(np.float32), requires_grad=True)
+    copy, wide = t.clone(), t.astype(np.float64)
+    assert copy.data is not t.data and copy.dtype == np.float32 and wide.dtype == np.float64
+    assert t.permute(1, 0).shape == (3, 2) and t.view(3, 2).shape == (3, 2)
+    assert t.dim() == 2 and t.numel() == 6
+    (copy.sum() + (wide * wide).sum() + t.permute(1, 0)[0].sum() + t.view(3, 2)[0].sum()
+     ).backward()
+    # 1 (clone) + 2t (the float64 square, back in float32) + column 0 + the first two
+    np.testing.assert_array_equal(t.grad, [[3, 4, 5], [8, 9, 11]])
+    assert t.grad.dtype == np.float32

@@ -388,6 +388,35 @@ class Tensor:
             axes = tuple(axes[0])
         return Transpose.apply(self, axes=axes or None)
 
+    # PyTorch's spellings of the same ops, for code coming from it
+    def permute(self, *axes: Any) -> Tensor:
+        """PyTorch's `t.permute(2, 0, 1)`: `transpose` with every axis given."""
+        return self.transpose(*axes)
+
+    def view(self, *shape: Any) -> Tensor:
+        """PyTorch's `t.view(...)`: `reshape` (numpy views where it can, else copies)."""
+        return self.reshape(*shape)
+
+    def dim(self) -> int:
+        """PyTorch's `t.dim()`: `ndim`."""
+        return self.data.ndim
+
+    def numel(self) -> int:
+        """PyTorch's `t.numel()`: the number of elements (`size`)."""
+        return int(self.data.size)
+
+    def astype(self, dtype: Any) -> Tensor:
+        """A copy in `dtype`, differentiable: the gradient goes back in this tensor's dtype.
+
+        >>> Tensor([1.5, 2.5]).astype(np.float64).dtype
+        dtype('float64')
+        """
+        return Cast.apply(self, dtype=np.dtype(dtype))
+
+    def clone(self) -> Tensor:
+        """A copy of the data that keeps the graph (PyTorch's `clone`; `detach` drops it)."""
+        return Cast.apply(self, dtype=self.data.dtype)
+
     @property
     def T(self) -> Tensor:  # noqa: N802 - numpy's name
         return Transpose.apply(self, axes=None)
@@ -526,4 +555,5 @@ from .ops.elementwise import (Abs, Add, Div, Exp, Log, Mul, Neg, Pow, Relu,  # n
 from .ops.linalg import MatMul  # noqa: E402
 from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy  # noqa: E402
 from .ops.reduce import Max, Mean, Min, Sum  # noqa: E402
+from .ops.adjoint import Cast  # noqa: E402
 from .ops.shape import GetItem, Reshape, Transpose  # noqa: E402
