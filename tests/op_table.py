@@ -902,6 +902,19 @@ def bce_case(draw: Any, with_pos_weight: bool = False) -> Case:
     return Case((logits, target), {"reduction": draw(REDUCTION)})
 
 
+@st.composite
+def probability_case(draw: Any) -> Case:
+    """Probabilities away from 0 and 1 (where binary_cross_entropy's logs are clamped) and
+    targets in [0, 1]."""
+    shape = draw(ND_SHAPES)
+    return Case((draw(arrays(shape, _floats(0.05, 0.95))), draw(arrays(shape, _floats(0.0, 1.0)))),
+                {"reduction": draw(REDUCTION)})
+
+
+def _bce_probs_ref(p: np.ndarray, t: np.ndarray, reduction: str = "mean") -> Any:
+    return _reduce_ref(-(t * np.log(p) + (1 - t) * np.log(1 - p)), reduction)
+
+
 def _bce_ref(x: np.ndarray, t: np.ndarray, w: Any = None, reduction: str = "mean") -> Any:
     weight = 1 if w is None else 1 + (w - 1) * t
     return _reduce_ref((1 - t) * x + weight * np.logaddexp(0, -x), reduction)
@@ -969,6 +982,8 @@ LOSS = [
     _spec("l1_loss", tg.l1_loss, lambda a, b, reduction: _reduce_ref(np.abs(a - b), reduction),
           pred_target_case(apart=True), exact=False),
     _spec("bce_with_logits", tg.binary_cross_entropy_with_logits, _bce_ref, bce_case(),
+          exact=False),
+    _spec("binary_cross_entropy", tg.binary_cross_entropy, _bce_probs_ref, probability_case(),
           exact=False),
     _spec("smooth_l1_loss", tg.smooth_l1_loss, _smooth_l1_ref, smooth_case("beta"),
           exact=False),

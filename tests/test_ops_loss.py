@@ -755,3 +755,70 @@ def test_smooth_l1_and_huber_match_pytorch(loss, expected, slope) -> None:
         tg.smooth_l1_loss(Tensor(SMOOTH_D), np.zeros(7), beta=-1.0)
     with pytest.raises(OpError, match=r"huber_loss: delta must be a number > 0"):
         tg.huber_loss(Tensor(SMOOTH_D), np.zeros(7), delta=0.0)
+
+
+# -- binary_cross_entropy on probabilities, kl_div -----------------------------------------------
+def test_binary_cross_entropy_clamps_its_logs_and_its_gradients_are_pytorchs() -> None:
+    """torch 2.13, float64: F.binary_cross_entropy(p, t, reduction="none"), then .sum()
+    backward, for p = [0, 1e-300, 0.3, 1, 1], t = [0, 1, 0.5, 0, 1]."""
+    p = Tensor([0.0, 1e-300, 0.3, 1.0, 1.0], dtype=np.float64, requires_grad=True)
+    t = Tensor([0.0, 1.0, 0.5, 0.0, 1.0], dtype=np.float64, requires_grad=True)
+    each = tg.binary_cross_entropy(p, t, reduction="none")
+    np.testing.assert_allclose(each.data, [0.0, 100.0, 0.7803238741323342, 100.0, 0.0],
+                               rtol=1e-15)
+    each.sum().backward()
+    np.testing.assert_allclose(p.grad, [0.0, -1000000003995.8029, -0.9523809523809524,
+                                        1000000003995.8029, 0.0], rtol=1e-15)
+    np.testing.assert_allclose(t.grad, [np.inf, 690.7755278982137, 0.8472978603872036,
+                                        -np.inf, -np.inf], rtol=1e-15)
+    weight = np.array([1.0, 0.5, 2.0, 1.0, 3.0])
+    mean = tg.binary_cross_entropy(p, t, weight=weight)
+    np.testing.assert_allclose(mean.item(), (each.data * weight).mean(), rtol=1e-15)
+    module = nn.BCELoss(weight=weight, reduction="sum")
+    np.testing.assert_allclose(module(p, t).item(), (each.data * weight).sum(), rtol=1e-15)
+    assert "weight" in module.state_dict()
+    with pytest.raises(OpError, match=r"binary_cross_entropy: input \(2,\): all elements of "
+                                      r"input should be between 0 and 1"):
+        tg.binary_cross_entropy(Tensor([0.5, 1.5]), Tensor([1.0, 0.0]))
+
+
+def test_binary_cross_entropy_equals_the_logits_form_away_from_the_clamp() -> None:
+    logits = np.linspace(-4, 4, 9)
+    target = np.linspace(0, 1, 9)
+    x = Tensor(logits, requires_grad=True)
+    tg.binary_cross_entropy(tg.sigmoid(x), target).backward()
+    y = Tensor(logits, requires_grad=True)
+    tg.binary_cross_entropy_with_logits(y, target).backward()
+    np.testing.assert_allclose(x.grad, y.grad, rtol=1e-12)
+
+
+def test_kl_div_reductions_log_target_and_zero_targets() -> None:
+    """torch 2.13 gives the same numbers (checked on 8 settings); here from the formula:
+    target * (log target - input), 0 where the target is 0."""
+    log_probs = np.log(np.array([[0.2, 0.3, 0.5], [0.6, 0.2, 0.2]]))
+    target = np.array([[0.0, 0.5, 0.5], [0.25, 0.25, 0.5]])
+    safe = np.where(target > 0, target, 1.0)
+    each = target * (np.log(safe) - log_probs)
+    x = Tensor(log_probs, requires_grad=True)
+    out = tg.kl_div(x, target, reduction="batchmean")
+    np.testing.assert_allclose(out.item(), each.sum() / 2, rtol=1e-15)
+    out.backward()
+    np.testing.assert_allclose(x.grad, -target / 2, rtol=1e-15)
+    np.testing.assert_allclose(tg.kl_div(log_probs, target).item(), each.mean(), rtol=1e-15)
+    np.testing.assert_allclose(tg.kl_div(log_probs, target, "none").data, each, rtol=1e-15)
+    log_target = np.log(safe)
+    np.testing.assert_allclose(
+        tg.kl_div(log_probs, log_target, "sum", log_target=True).item(),
+        (safe * (log_target - log_probs)).sum(), rtol=1e-15)
+    assert repr(nn.KLDivLoss("batchmean")) == "KLDivLoss(reduction='batchmean', log_target=False)"
+    with pytest.raises(OpError, match="kl_div: reduction must be"):
+        tg.kl_div(log_probs, target, "average")
+
+
+def test_linear_takes_pytorchs_weight_layout() -> None:
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    weight = Tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)  # (out, in)
+    out = tg.linear(x, weight, np.ones(4))
+    np.testing.assert_array_equal(out.data, x.data @ weight.data.T + 1)
+    out.sum().backward()
+    np.testing.assert_array_equal(weight.grad, np.ones((4, 2)) @ x.data)

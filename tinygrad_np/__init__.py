@@ -31,10 +31,12 @@ from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, c
                          square, squeeze, stack, std, unsqueeze, var, where)
 from .selection import gather, one_hot, sort, topk
 from .sampling import affine_grid, grid_sample
-from .composite import (cosine_similarity, normalize, pixel_shuffle, pixel_unshuffle, tile,
-                        tril, triu)
-from .nn.loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
-                      mse_loss, nll_loss, smooth_l1_loss)
+from .composite import (cosine_similarity, linear, normalize, pixel_shuffle, pixel_unshuffle,
+                        tile, tril, triu)
+from .activations import (celu, glu, hardshrink, selu, softmin, softshrink, softsign,
+                          tanhshrink, threshold)
+from .nn.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
+                      huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 
 from . import datasets, hooks, metrics, nn, optim, random, recycle, viz  # noqa: E402
 from .metrics import accuracy  # noqa: E402
@@ -53,7 +55,8 @@ __all__ = [
     "exp", "log", "sqrt", "relu", "sigmoid", "tanh", "sin", "cos", "log1p", "expm1", "square",
     "erf", "maximum", "minimum", "where", "clip", "clamp", "leaky_relu", "elu", "softplus",
     "silu", "gelu", "hardtanh", "relu6", "hardsigmoid", "hardswish", "mish", "logsigmoid",
-    "prelu",
+    "prelu", "selu", "celu", "softsign", "softmin", "glu", "hardshrink", "softshrink",
+    "tanhshrink", "threshold",
     # reductions, linear algebra, shapes
     "var", "std", "prod", "logsumexp", "norm", "cumsum", "argmax", "argmin", "matmul", "dot",
     "l2", "cat", "concatenate", "stack", "split", "chunk", "squeeze", "unsqueeze",
@@ -69,7 +72,7 @@ __all__ = [
     "adaptive_max_pool2d", "adaptive_max_pool1d", "max_unpool2d", "max_unpool1d", "lp_pool2d",
     "lp_pool1d",
     "unfold", "fold", "interpolate", "mse_loss",
-    "l1_loss", "binary_cross_entropy_with_logits",
+    "l1_loss", "binary_cross_entropy_with_logits", "binary_cross_entropy", "kl_div", "linear",
     "nll_loss", "cross_entropy", "smooth_l1_loss", "huber_loss", "accuracy",
     # subpackages
     "nn", "optim", "datasets", "metrics", "viz", "random", "hooks", "recycle",

@@ -1,6 +1,6 @@
 """Functions made of other ops, with no `Function` of their own: `tile` (and the method
 `Tensor.repeat`, PyTorch's name for it), `tril`, `triu`, `normalize`, `cosine_similarity`,
-`pixel_shuffle`, `pixel_unshuffle`.
+`pixel_shuffle`, `pixel_unshuffle`, `linear`.
 Their gradients, double backward and jit come from the ops they are made of.
 
 >>> from tinygrad_np import Tensor
@@ -17,8 +17,8 @@ from .function import OpError
 from .tensor import Tensor
 from .tensor_ops import _tensor, maximum
 
-__all__ = ["cosine_similarity", "normalize", "pixel_shuffle", "pixel_unshuffle", "tile", "tril",
-           "triu"]
+__all__ = ["cosine_similarity", "linear", "normalize", "pixel_shuffle", "pixel_unshuffle", "tile",
+           "tril", "triu"]
 
 
 def tile(x: Any, reps: Any) -> Tensor:
@@ -138,3 +138,19 @@ def pixel_unshuffle(x: Any, downscale_factor: int) -> Tensor:
     n = len(lead)
     order = tuple(range(n)) + tuple(n + i for i in (0, 2, 4, 1, 3))  # (C, r, r, H, W)
     return pixels.transpose(order).reshape((*lead, c * r * r, h // r, w // r))
+
+
+def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
+    """PyTorch's F.linear: x @ weight.T + bias, with weight (out_features, in_features), as
+    PyTorch lays it out (`nn.Linear` here keeps its weight as (in, out) and computes
+    x @ weight + bias).
+
+    >>> linear(Tensor([[1.0, 2.0]]), Tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]])).tolist()
+    [[1.0, 3.0, 4.0]]
+    """
+    w = _tensor(weight)
+    if w.ndim not in (1, 2):
+        raise OpError(f"linear: weight must be (out_features, in_features) or (in_features,), "
+                      f"got {w.shape}")
+    out = _tensor(x) @ w.T
+    return out if bias is None else out + bias

@@ -7,8 +7,9 @@
 (2, 3)
 """
 from . import init
-from .activation import (ELU, GELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid,
-                         LogSoftmax, Mish, PReLU, ReLU6, SiLU, Softmax, Softplus)
+from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish,
+                         Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU6, SiLU,
+                         Softmax, Softmin, Softplus, Softshrink, Softsign, Tanhshrink, Threshold)
 from .checkpoint import CheckpointError, load_state, save_state
 from .containers import ModuleDict, ModuleList
 from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
@@ -17,8 +18,8 @@ from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, Adap
                    Unfold, Upsample)
 from .layers import (Flatten, Identity, Linear, PixelShuffle, PixelUnshuffle, ReLU, Sequential,
                      Sigmoid, Tanh, Unflatten)
-from .loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
-                   SmoothL1Loss)
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
+                   MSELoss, NLLLoss, SmoothL1Loss)
 from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
 from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
                       ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
@@ -49,3 +50,6 @@ __all__ += ["CircularPad1d", "CircularPad2d", "ConstantPad1d", "ConstantPad2d", 
             "LPPool1d", "LPPool2d",
             "PixelShuffle", "PixelUnshuffle", "ReflectionPad1d", "ReflectionPad2d",
             "ReplicationPad1d", "ReplicationPad2d", "ZeroPad1d", "ZeroPad2d"]
+# more of PyTorch's activations and losses
+__all__ += ["BCELoss", "CELU", "GLU", "Hardshrink", "KLDivLoss", "SELU", "Softmin", "Softshrink",
+            "Softsign", "Tanhshrink", "Threshold"]

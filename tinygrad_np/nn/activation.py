@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..activations import (celu, glu, hardshrink, selu, softmin, softshrink, softsign,
+                           tanhshrink, threshold)
 from ..functional import log_softmax, softmax
 from ..tensor import Tensor
 import numpy as np
@@ -23,8 +25,9 @@ from ..tensor_ops import (elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_rel
                           prelu, relu6, silu, softplus)
 from .module import Module
 
-__all__ = ["ELU", "GELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid",
-           "LogSoftmax", "Mish", "PReLU", "ReLU6", "SiLU", "Softmax", "Softplus"]
+__all__ = ["CELU", "ELU", "GELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh",
+           "LeakyReLU", "LogSigmoid", "LogSoftmax", "Mish", "PReLU", "ReLU6", "SELU", "SiLU",
+           "Softmax", "Softmin", "Softplus", "Softshrink", "Softsign", "Tanhshrink", "Threshold"]
 
 
 class LeakyReLU(Module):
@@ -192,3 +195,100 @@ class PReLU(Module):
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
+
+
+class SELU(_Pointwise):
+    """scale * elu(x, alpha) with SELU's constants (`selu`)."""
+
+    function = staticmethod(selu)
+
+
+class Softsign(_Pointwise):
+    """x / (1 + |x|) (`softsign`)."""
+
+    function = staticmethod(softsign)
+
+
+class Tanhshrink(_Pointwise):
+    """x - tanh(x) (`tanhshrink`)."""
+
+    function = staticmethod(tanhshrink)
+
+
+class CELU(Module):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)) (`celu`)."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = float(alpha)
+
+    def forward(self, x: Any) -> Tensor:
+        return celu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class Softmin(Module):
+    """softmax(-x) over `axis` (PyTorch's `dim`); the last axis by default (`softmin`)."""
+
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = int(axis)
+
+    def forward(self, x: Any) -> Tensor:
+        return softmin(x, axis=self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+class GLU(Module):
+    """The first half of `axis` times the sigmoid of the second (`glu`); the last axis by
+    default, as PyTorch's."""
+
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = int(axis)
+
+    def forward(self, x: Any) -> Tensor:
+        return glu(x, axis=self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+class Hardshrink(Module):
+    """x where |x| > lambd, else 0 (`hardshrink`)."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        self.lambd = float(lambd)
+
+    def forward(self, x: Any) -> Tensor:
+        return hardshrink(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Softshrink(Module):
+    """x -+ lambd beyond +-lambd, else 0 (`softshrink`)."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        self.lambd = float(lambd)
+
+    def forward(self, x: Any) -> Tensor:
+        return softshrink(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Threshold(Module):
+    """x where x > threshold, else `value` (`threshold`)."""
+
+    def __init__(self, threshold: float, value: float) -> None:
+        self.threshold, self.value = float(threshold), float(value)
+
+    def forward(self, x: Any) -> Tensor:
+        return threshold(x, self.threshold, self.value)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}"

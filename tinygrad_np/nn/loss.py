@@ -23,10 +23,12 @@ from ..function import OpError
 from ..ops import loss as ops
 from ..ops.nn import SoftmaxCrossEntropy
 from ..tensor import Tensor
+from ..tensor_ops import where
 from .module import Module
 
-__all__ = ["BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "MSELoss", "NLLLoss",
-           "SmoothL1Loss", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss",
+__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLDivLoss", "L1Loss",
+           "MSELoss", "NLLLoss", "SmoothL1Loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "kl_div",
            "l1_loss", "mse_loss", "nll_loss", "smooth_l1_loss"]
 
 
@@ -85,6 +87,49 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any, pos_weight: Any =
     if pos_weight is None:
         return ops.BCEWithLogits.apply(logits, target, reduction=reduction, weight=weight)
     return ops.BCEWithLogits.apply(logits, target, pos_weight, reduction=reduction, weight=weight)
+
+
+def binary_cross_entropy(probs: Any, target: Any, weight: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities in [0, 1] (a sigmoid's output) against `target`,
+    as PyTorch's F.binary_cross_entropy: each log clamped at -100, so p = 0 or 1 costs 100;
+    `weight` rescales each element. For logits, `binary_cross_entropy_with_logits` is exact
+    where this one clamps.
+
+    >>> round(binary_cross_entropy(Tensor([0.5]), Tensor([1.0])).item(), 4)
+    0.6931
+    """
+    return ops.BinaryCrossEntropy.apply(probs, target, reduction=reduction, weight=weight)
+
+
+def kl_div(log_probs: Any, target: Any, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """PyTorch's F.kl_div: target * (log(target) - log_probs) for each element (0 where the
+    target is 0), or with `log_target` exp(target) * (target - log_probs); `log_probs` are
+    log-probabilities (`log_softmax`). Reductions: "mean" over every element (as PyTorch;
+    the KL divergence itself is "batchmean", the sum over the batch size), "sum", "none".
+
+    >>> from tinygrad_np import log_softmax
+    >>> kl_div(log_softmax(Tensor([[0.0, 0.0]]), 1), Tensor([[0.5, 0.5]]), "batchmean").item()
+    0.0
+    """
+    if reduction not in ("mean", "sum", "none", "batchmean"):
+        raise OpError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got "
+                      f"{reduction!r}")
+    x = log_probs if isinstance(log_probs, Tensor) else Tensor(log_probs)
+    t = target if isinstance(target, Tensor) else Tensor(target, dtype=x.dtype)
+    if t.shape != x.shape:
+        raise OpError(f"kl_div: log_probs {x.shape} and target {t.shape} must have the same "
+                      f"shape")
+    if log_target:
+        each = t.exp() * (t - x)
+    else:  # x log x is 0 at 0: its log is taken of 1 there (a negative target stays NaN)
+        each = t * (where(t.data != 0, t, 1.0).log() - x)
+    if reduction == "none":
+        return each
+    if reduction == "batchmean":
+        return each.sum() / (x.shape[0] if x.ndim else 1)
+    return each.sum() if reduction == "sum" else each.mean()
 
 
 def nll_loss(log_probs: Any, labels: Any, weight: Any = None, ignore_index: int = -100,
@@ -240,6 +285,35 @@ class BCEWithLogitsLoss(_Loss):
     def forward(self, logits: Any, target: Any) -> Tensor:
         return binary_cross_entropy_with_logits(logits, target, pos_weight=self.pos_weight,
                                                 reduction=self.reduction, weight=self.weight)
+
+
+class BCELoss(_Loss):
+    """`binary_cross_entropy` as a module; `weight` is a buffer (in `state_dict`)."""
+
+    weight: Any
+
+    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.register_buffer("weight", weight)
+
+    def forward(self, probs: Any, target: Any) -> Tensor:
+        return binary_cross_entropy(probs, target, weight=self.weight, reduction=self.reduction)
+
+
+class KLDivLoss(Module):
+    """`kl_div` as a module: `nn.KLDivLoss(reduction="batchmean")(log_probs, target)`."""
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        if reduction not in ("mean", "sum", "none", "batchmean"):
+            raise ValueError(f"KLDivLoss: reduction must be 'mean', 'batchmean', 'sum' or "
+                             f"'none', got {reduction!r}")
+        self.reduction, self.log_target = reduction, bool(log_target)
+
+    def forward(self, log_probs: Any, target: Any) -> Tensor:
+        return kl_div(log_probs, target, reduction=self.reduction, log_target=self.log_target)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}, log_target={self.log_target}"
 
 
 class NLLLoss(_Loss):

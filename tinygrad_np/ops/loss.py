@@ -185,6 +185,75 @@ class SoftplusNeg(Function):
         return -grad * (-ctx.parents[0]).sigmoid()
 
 
+class BinaryCrossEntropy(Function):
+    """-w [t log p + (1 - t) log(1 - p)] for probabilities p in [0, 1], as PyTorch's
+    F.binary_cross_entropy: each log clamped at -100 (p = 0 or 1 costs 100, not inf). The
+    gradient with respect to p is w (p - t) / max(p (1 - p), 1e-12), with PyTorch's epsilon (a
+    float32 1e-12), and with respect to t it is w (log(1 - p) - log p), unclamped."""
+
+    __slots__ = ("reduction", "weight", "target_shape")
+
+    def forward(ctx, probs, target, reduction="mean", weight=None):
+        op = "binary_cross_entropy"
+        _check_reduction(op, reduction)
+        _check_same_shape(op, probs, target, pred_name="input")
+        if probs.dtype.kind != "f":
+            raise OpError(f"{op}: input must be floating-point probabilities, got {probs.dtype}")
+        if ((probs < 0) | (probs > 1)).any():
+            raise OpError(f"{op}: input {probs.shape}: all elements of input should be between "
+                          f"0 and 1 (probabilities; for logits use "
+                          f"binary_cross_entropy_with_logits)")
+        target = target.astype(probs.dtype, copy=False)
+        with np.errstate(divide="ignore"):  # log(0) = -inf, clamped right after
+            log_p = np.maximum(np.log(probs), -100)
+            log_q = np.maximum(np.log1p(-probs), -100)
+        losses = (target - 1) * log_q - target * log_p
+        if weight is not None:  # PyTorch's per-element rescaling, a constant
+            weight = weight.data if isinstance(weight, Tensor) else weight
+            if not hasattr(weight, "dtype"):
+                weight = np.asarray(weight)
+            weight = weight.astype(probs.dtype, copy=False)
+            if not _broadcasts_to(weight.shape, probs.shape):
+                raise OpError(f"{op}: weight {weight.shape} must broadcast to the input's shape "
+                              f"{probs.shape}")
+            losses = losses * weight
+        ctx.reduction, ctx.weight, ctx.target_shape = reduction, weight, target.shape
+        ctx.save_for_backward(probs, target)
+        return _reduce(losses, reduction)
+
+    def backward(ctx, grad):
+        probs, target = ctx.saved_tensors
+        scale = _grad_scale(grad, probs.size, ctx.reduction)
+        if ctx.weight is not None:
+            scale = scale * ctx.weight
+        needs = ctx.needs_input_grad
+        d_probs = d_target = None
+        if needs[0]:
+            floor = np.asarray(_BCE_EPSILON, dtype=probs.dtype)
+            d_probs = (probs - target) / np.maximum(probs * (1 - probs), floor) * scale
+        if needs[1]:
+            with np.errstate(divide="ignore"):
+                d_target = unbroadcast((np.log1p(-probs) - np.log(probs)) * scale,
+                                       ctx.target_shape)
+        return d_probs, d_target
+
+    def backward_graph(ctx, grad, out):  # backward's formulas on the input Tensors
+        probs = ctx.parents[0]
+        target = cast_like(ctx.parents[1], probs.dtype)
+        scale = _grad_scale(grad, probs.size, ctx.reduction)
+        if ctx.weight is not None:
+            scale = scale * ctx.weight
+        needs = ctx.needs_input_grad
+        floor = np.asarray(_BCE_EPSILON, dtype=probs.dtype)
+        return ((probs - target) / (probs * (1 - probs)).maximum(floor) * scale
+                if needs[0] else None,
+                sum_to(((-probs).log1p() - probs.log()) * scale, ctx.target_shape)
+                if needs[1] else None)
+
+
+_BCE_EPSILON = float(np.float32(1e-12))  # PyTorch's: a float constant, widened
+
+
 class BCEWithLogits(Function):
     """-[w t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))] with w = pos_weight (1 without),
     written as (1 - t) x + (1 + (w - 1) t) log(1 + exp(-x)) so no large |x| overflows.
