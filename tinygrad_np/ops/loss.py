@@ -208,14 +208,8 @@ class BinaryCrossEntropy(Function):
             log_p = np.maximum(np.log(probs), -100)
             log_q = np.maximum(np.log1p(-probs), -100)
         losses = (target - 1) * log_q - target * log_p
-        if weight is not None:  # PyTorch's per-element rescaling, a constant
-            weight = weight.data if isinstance(weight, Tensor) else weight
-            if not hasattr(weight, "dtype"):
-                weight = np.asarray(weight)
-            weight = weight.astype(probs.dtype, copy=False)
-            if not _broadcasts_to(weight.shape, probs.shape):
-                raise OpError(f"{op}: weight {weight.shape} must broadcast to the input's shape "
-                              f"{probs.shape}")
+        weight = _element_weight(op, weight, probs, "the input's")
+        if weight is not None:
             losses = losses * weight
         ctx.reduction, ctx.weight, ctx.target_shape = reduction, weight, target.shape
         ctx.save_for_backward(probs, target)
@@ -249,6 +243,21 @@ class BinaryCrossEntropy(Function):
                 if needs[0] else None,
                 sum_to(((-probs).log1p() - probs.log()) * scale, ctx.target_shape)
                 if needs[1] else None)
+
+
+def _element_weight(op, weight, pred, whose):
+    """PyTorch's per-element rescaling `weight` (a constant) as an array of `pred`'s dtype that
+    broadcasts to its shape, or None."""
+    if weight is None:
+        return None
+    weight = weight.data if isinstance(weight, Tensor) else weight
+    if not hasattr(weight, "dtype"):
+        weight = np.asarray(weight)
+    weight = weight.astype(pred.dtype, copy=False)
+    if not _broadcasts_to(weight.shape, pred.shape):
+        raise OpError(f"{op}: weight {weight.shape} must broadcast to {whose} shape "
+                      f"{pred.shape}")
+    return weight
 
 
 _BCE_EPSILON = float(np.float32(1e-12))  # PyTorch's: a float constant, widened
@@ -289,14 +298,8 @@ class BCEWithLogits(Function):
         if losses.shape != logits.shape:  # a pos_weight with more axes than the logits
             raise OpError(f"{op}: pos_weight {pos_weight.shape} would broadcast the logits "
                           f"{logits.shape} to {losses.shape}")
-        if weight is not None:  # PyTorch's per-element rescaling, a constant
-            weight = weight.data if isinstance(weight, Tensor) else weight
-            if not hasattr(weight, "dtype"):
-                weight = np.asarray(weight)
-            weight = weight.astype(logits.dtype, copy=False)
-            if not _broadcasts_to(weight.shape, logits.shape):
-                raise OpError(f"{op}: weight {weight.shape} must broadcast to the logits' "
-                              f"shape {logits.shape}")
+        weight = _element_weight(op, weight, logits, "the logits'")
+        if weight is not None:
             losses = losses * weight
         ctx.reduction, ctx.weight = reduction, weight
         ctx.save_for_backward(logits, target, pos_weight, softplus)
