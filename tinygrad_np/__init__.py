@@ -37,6 +37,9 @@ from .activations import (celu, glu, hardshrink, selu, softmin, softshrink, soft
                           tanhshrink, threshold)
 from .nn.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                       huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
+from .nn.margin_losses import (cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss,
+                               multilabel_soft_margin_loss, pairwise_distance, poisson_nll_loss,
+                               soft_margin_loss, triplet_margin_loss)
 
 from . import datasets, hooks, metrics, nn, optim, random, recycle, viz  # noqa: E402
 from .metrics import accuracy  # noqa: E402
@@ -73,6 +76,9 @@ __all__ = [
     "lp_pool1d",
     "unfold", "fold", "interpolate", "mse_loss",
     "l1_loss", "binary_cross_entropy_with_logits", "binary_cross_entropy", "kl_div", "linear",
+    "cosine_embedding_loss", "hinge_embedding_loss", "margin_ranking_loss",
+    "multilabel_soft_margin_loss", "pairwise_distance", "poisson_nll_loss", "soft_margin_loss",
+    "triplet_margin_loss",
     "nll_loss", "cross_entropy", "smooth_l1_loss", "huber_loss", "accuracy",
     # subpackages
     "nn", "optim", "datasets", "metrics", "viz", "random", "hooks", "recycle",

@@ -20,6 +20,9 @@ from .layers import (Flatten, Identity, Linear, PixelShuffle, PixelUnshuffle, Re
                      Sigmoid, Tanh, Unflatten)
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                    MSELoss, NLLLoss, SmoothL1Loss)
+from .margin_losses import (CosineEmbeddingLoss, CosineSimilarity, HingeEmbeddingLoss,
+                            MarginRankingLoss, MultiLabelSoftMarginLoss, PairwiseDistance,
+                            PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss)
 from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
 from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
                       ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
@@ -53,3 +56,6 @@ __all__ += ["CircularPad1d", "CircularPad2d", "ConstantPad1d", "ConstantPad2d", 
 # more of PyTorch's activations and losses
 __all__ += ["BCELoss", "CELU", "GLU", "Hardshrink", "KLDivLoss", "SELU", "Softmin", "Softshrink",
             "Softsign", "Tanhshrink", "Threshold"]
+__all__ += ["CosineEmbeddingLoss", "CosineSimilarity", "HingeEmbeddingLoss", "MarginRankingLoss",
+            "MultiLabelSoftMarginLoss", "PairwiseDistance", "PoissonNLLLoss", "SoftMarginLoss",
+            "TripletMarginLoss"]
