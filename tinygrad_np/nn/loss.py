@@ -117,7 +117,9 @@ def kl_div(log_probs: Any, target: Any, reduction: str = "mean",
         raise OpError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got "
                       f"{reduction!r}")
     x = log_probs if isinstance(log_probs, Tensor) else Tensor(log_probs)
-    t = target if isinstance(target, Tensor) else Tensor(target, dtype=x.dtype)
+    t = target if isinstance(target, Tensor) else Tensor(  # (a jit's stand-in stays one)
+        target.astype(x.dtype, copy=False) if hasattr(target, "astype") else
+        np.asarray(target, dtype=x.dtype))
     if t.shape != x.shape:
         raise OpError(f"kl_div: log_probs {x.shape} and target {t.shape} must have the same "
                       f"shape")

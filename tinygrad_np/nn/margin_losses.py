@@ -29,9 +29,15 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 def _t(x: Any, like: Tensor | None = None) -> Tensor:
+    """x as a Tensor, of `like`'s dtype when given (an array through its own astype, so that
+    a jit's stand-in stays one: a replay reads the targets of the day)."""
     if isinstance(x, Tensor):
         return x
-    return Tensor(x, dtype=None if like is None else like.dtype)
+    if like is None:
+        return Tensor(x)
+    if hasattr(x, "astype"):
+        return Tensor(x.astype(like.dtype, copy=False))
+    return Tensor(x, dtype=like.dtype)
 
 
 def _reduced(op: str, each: Tensor, reduction: str) -> Tensor:
