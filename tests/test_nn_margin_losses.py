@@ -99,3 +99,35 @@ def test_modules_equal_the_functions():
         tg.soft_margin_loss(A, np.sign(B), "avg")
     with pytest.raises(OpError, match=r"margin_ranking_loss: target \(3,\) does not broadcast"):
         tg.margin_ranking_loss(A[:, 0], B[:, 0], np.ones(3))
+
+
+@pytest.mark.parametrize("loss", [
+    lambda h, y, t: tg.margin_ranking_loss(h[:, 0], h[:, 1], np.where(y > 0, 1, -1)),
+    lambda h, y, t: tg.hinge_embedding_loss(h, np.where(t > 0.5, 1.0, -1.0)),
+    lambda h, y, t: tg.cosine_embedding_loss(h, t, np.where(y > 0, 1, -1)),
+    lambda h, y, t: tg.triplet_margin_loss(h, t, h[::-1], swap=True),
+    lambda h, y, t: tg.multilabel_soft_margin_loss(h, t > 0.5),
+    lambda h, y, t: tg.poisson_nll_loss(h, np.round(t * 3), full=True),
+    lambda h, y, t: tg.kl_div(tg.log_softmax(h, 1), t / t.sum(1, keepdims=True), "batchmean"),
+])
+def test_a_jitted_step_replays_with_the_targets_of_each_call(loss):
+    def make():
+        tg.manual_seed(0)
+        layer = nn.Linear(3, 4, dtype=np.float64)
+        opt = tg.optim.SGD(layer.parameters(), lr=0.1)
+
+        def step(x, y, t):
+            opt.zero_grad()
+            out = loss(layer(x), y, t)
+            out.backward()
+            opt.step()
+            return out
+        return step, layer
+    (eager, eager_layer), (fn, jit_layer) = make(), make()
+    jitted = tg.jit(fn)
+    data = np.random.default_rng(1)
+    for _ in range(5):
+        x, y, t = data.standard_normal((5, 3)), data.integers(0, 2, 5), data.random((5, 4)) + 0.01
+        assert eager(x, y, t).item() == jitted(x, y, t).item()
+        np.testing.assert_array_equal(jit_layer.weight.data, eager_layer.weight.data)
+    assert jitted.recordings == 1
