@@ -17,6 +17,7 @@ from ..composite import cosine_similarity
 from ..function import OpError
 from ..tensor import Tensor
 from ..tensor_ops import clamp, logsigmoid, minimum, where
+from .loss import _Loss
 from .module import Module
 
 __all__ = ["CosineEmbeddingLoss", "CosineSimilarity", "HingeEmbeddingLoss", "MarginRankingLoss",
@@ -160,18 +161,7 @@ def poisson_nll_loss(x: Any, target: Any, log_input: bool = True, full: bool = F
 
 
 # -- modules ------------------------------------------------------------------------------------
-class _Reducing(Module):
-    def __init__(self, reduction: str = "mean") -> None:
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or "
-                             f"'none', got {reduction!r}")
-        self.reduction = reduction
-
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}"
-
-
-class MarginRankingLoss(_Reducing):
+class MarginRankingLoss(_Loss):
     """`margin_ranking_loss` as a module."""
 
     def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
@@ -182,7 +172,7 @@ class MarginRankingLoss(_Reducing):
         return margin_ranking_loss(x1, x2, target, self.margin, self.reduction)
 
 
-class HingeEmbeddingLoss(_Reducing):
+class HingeEmbeddingLoss(_Loss):
     """`hinge_embedding_loss` as a module."""
 
     def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
@@ -193,14 +183,14 @@ class HingeEmbeddingLoss(_Reducing):
         return hinge_embedding_loss(x, target, self.margin, self.reduction)
 
 
-class SoftMarginLoss(_Reducing):
+class SoftMarginLoss(_Loss):
     """`soft_margin_loss` as a module."""
 
     def forward(self, x: Any, target: Any) -> Tensor:
         return soft_margin_loss(x, target, self.reduction)
 
 
-class CosineEmbeddingLoss(_Reducing):
+class CosineEmbeddingLoss(_Loss):
     """`cosine_embedding_loss` as a module."""
 
     def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
@@ -211,7 +201,7 @@ class CosineEmbeddingLoss(_Reducing):
         return cosine_embedding_loss(x1, x2, target, self.margin, self.reduction)
 
 
-class TripletMarginLoss(_Reducing):
+class TripletMarginLoss(_Loss):
     """`triplet_margin_loss` as a module."""
 
     def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
@@ -224,7 +214,7 @@ class TripletMarginLoss(_Reducing):
                                    self.swap, self.reduction)
 
 
-class MultiLabelSoftMarginLoss(_Reducing):
+class MultiLabelSoftMarginLoss(_Loss):
     """`multilabel_soft_margin_loss` as a module; `weight` is a buffer."""
 
     weight: Any
@@ -237,7 +227,7 @@ class MultiLabelSoftMarginLoss(_Reducing):
         return multilabel_soft_margin_loss(x, target, self.weight, self.reduction)
 
 
-class PoissonNLLLoss(_Reducing):
+class PoissonNLLLoss(_Loss):
     """`poisson_nll_loss` as a module."""
 
     def __init__(self, log_input: bool = True, full: bool = False, eps: float = 1e-8,

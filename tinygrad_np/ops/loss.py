@@ -54,6 +54,12 @@ def _reduce(losses, reduction):
     return losses.sum() if reduction == "sum" else losses.mean()
 
 
+def _weighted_scale(ctx, grad, size):
+    """`_grad_scale` times the op's element weight (`ctx.weight`), if it has one."""
+    scale = _grad_scale(grad, size, ctx.reduction)
+    return scale if ctx.weight is None else scale * ctx.weight
+
+
 def _grad_scale(grad, size, reduction):
     """d(reduced)/d(each loss) times the incoming grad: grad itself for "none" and "sum"
     (0-d: broadcasts), grad / size for "mean"."""
@@ -217,9 +223,7 @@ class BinaryCrossEntropy(Function):
 
     def backward(ctx, grad):
         probs, target = ctx.saved_tensors
-        scale = _grad_scale(grad, probs.size, ctx.reduction)
-        if ctx.weight is not None:
-            scale = scale * ctx.weight
+        scale = _weighted_scale(ctx, grad, probs.size)
         needs = ctx.needs_input_grad
         d_probs = d_target = None
         if needs[0]:
@@ -234,9 +238,7 @@ class BinaryCrossEntropy(Function):
     def backward_graph(ctx, grad, out):  # backward's formulas on the input Tensors
         probs = ctx.parents[0]
         target = cast_like(ctx.parents[1], probs.dtype)
-        scale = _grad_scale(grad, probs.size, ctx.reduction)
-        if ctx.weight is not None:
-            scale = scale * ctx.weight
+        scale = _weighted_scale(ctx, grad, probs.size)
         needs = ctx.needs_input_grad
         floor = np.asarray(_BCE_EPSILON, dtype=probs.dtype)
         return ((probs - target) / (probs * (1 - probs)).maximum(floor) * scale
@@ -307,9 +309,7 @@ class BCEWithLogits(Function):
 
     def backward(ctx, grad):
         logits, target, pos_weight, softplus = ctx.saved_tensors
-        scale = _grad_scale(grad, logits.size, ctx.reduction)
-        if ctx.weight is not None:
-            scale = scale * ctx.weight
+        scale = _weighted_scale(ctx, grad, logits.size)
         needs = ctx.needs_input_grad
         if pos_weight is None:
             d_logits = (_sigmoid(logits) - target) * scale if needs[0] else None
@@ -330,9 +330,7 @@ class BCEWithLogits(Function):
     def backward_graph(ctx, grad, out):  # backward's formulas on the input Tensors
         logits = ctx.parents[0]
         target = cast_like(ctx.parents[1], logits.dtype)
-        scale = _grad_scale(grad, logits.size, ctx.reduction)
-        if ctx.weight is not None:
-            scale = scale * ctx.weight
+        scale = _weighted_scale(ctx, grad, logits.size)
         needs = ctx.needs_input_grad
         sig = logits.sigmoid()
         if len(ctx.parents) == 2:
