@@ -23,6 +23,7 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDi
 from .margin_losses import (CosineEmbeddingLoss, CosineSimilarity, HingeEmbeddingLoss,
                             MarginRankingLoss, MultiLabelSoftMarginLoss, PairwiseDistance,
                             PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss)
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
 from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
                       ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
@@ -59,3 +60,4 @@ __all__ += ["BCELoss", "CELU", "GLU", "Hardshrink", "KLDivLoss", "SELU", "Softmi
 __all__ += ["CosineEmbeddingLoss", "CosineSimilarity", "HingeEmbeddingLoss", "MarginRankingLoss",
             "MultiLabelSoftMarginLoss", "PairwiseDistance", "PoissonNLLLoss", "SoftMarginLoss",
             "TripletMarginLoss"]
+__all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell"]
