@@ -33,6 +33,7 @@ from .selection import gather, one_hot, sort, topk
 from .sampling import affine_grid, grid_sample
 from .composite import (cosine_similarity, linear, normalize, pixel_shuffle, pixel_unshuffle,
                         tile, tril, triu)
+from .attention import scaled_dot_product_attention
 from .activations import (celu, glu, hardshrink, selu, softmin, softshrink, softsign,
                           tanhshrink, threshold)
 from .nn.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
@@ -76,6 +77,7 @@ __all__ = [
     "lp_pool1d",
     "unfold", "fold", "interpolate", "mse_loss",
     "l1_loss", "binary_cross_entropy_with_logits", "binary_cross_entropy", "kl_div", "linear",
+    "scaled_dot_product_attention",
     "cosine_embedding_loss", "hinge_embedding_loss", "margin_ranking_loss",
     "multilabel_soft_margin_loss", "pairwise_distance", "poisson_nll_loss", "soft_margin_loss",
     "triplet_margin_loss",
