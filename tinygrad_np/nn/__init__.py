@@ -23,6 +23,7 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDi
 from .margin_losses import (CosineEmbeddingLoss, CosineSimilarity, HingeEmbeddingLoss,
                             MarginRankingLoss, MultiLabelSoftMarginLoss, PairwiseDistance,
                             PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss)
+from .multihead_attention import MultiheadAttention
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
 from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
@@ -61,3 +62,4 @@ __all__ += ["CosineEmbeddingLoss", "CosineSimilarity", "HingeEmbeddingLoss", "Ma
             "MultiLabelSoftMarginLoss", "PairwiseDistance", "PoissonNLLLoss", "SoftMarginLoss",
             "TripletMarginLoss"]
 __all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell"]
+__all__ += ["MultiheadAttention"]
