@@ -27,20 +27,34 @@ from ..tensor_ops import dropout, where
 from .init import RngLike, as_rng
 from .module import Module, Parameter
 
-__all__ = ["MultiheadAttention"]
+__all__ = ["MultiheadAttention", "OutInLinear"]
 
 
-class _OutProjection(Module):
-    """PyTorch's out_proj: x @ weight.T + bias, weight (out, in) as PyTorch lays it out."""
+class OutInLinear(Module):
+    """A linear layer laid out as PyTorch's: x @ weight.T + bias with weight (out, in), for
+    the layers whose PyTorch state dicts should load as they are (out_proj, a transformer's
+    linear1 / linear2). Starts as PyTorch's Linear: weight and bias uniform in
+    +-1 / sqrt(in_features)."""
 
-    def __init__(self, size: int, bias: bool, rng: np.random.Generator, dtype: Any) -> None:
-        bound = 1.0 / math.sqrt(size)  # Linear's kaiming-uniform(a=sqrt(5)) bound
-        self.weight = Parameter(aligned(rng.uniform(-bound, bound, (size, size)).astype(dtype)))
-        self.bias = Parameter(np.zeros(size, dtype=dtype)) if bias else None
+    def __init__(self, in_features: int, out_features: int, bias: bool,
+                 rng: np.random.Generator, dtype: Any, zero_bias: bool = False) -> None:
+        bound = 1.0 / math.sqrt(in_features)  # kaiming-uniform(a=sqrt(5)), PyTorch's
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(aligned(rng.uniform(
+            -bound, bound, (out_features, in_features)).astype(dtype)))
+        self.bias = None
+        if bias:
+            start = np.zeros(out_features) if zero_bias else rng.uniform(-bound, bound,
+                                                                         out_features)
+            self.bias = Parameter(start.astype(dtype))
 
     def forward(self, x: Tensor) -> Tensor:
         out = x @ self.weight.T
         return out if self.bias is None else out + self.bias
+
+    def extra_repr(self) -> str:  # PyTorch's Linear's
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
 
 
 class MultiheadAttention(Module):
@@ -72,7 +86,8 @@ class MultiheadAttention(Module):
         self.in_proj_weight = Parameter(aligned(generator.uniform(
             -bound, bound, (3 * self.embed_dim, self.embed_dim)).astype(dtype)))
         self.in_proj_bias = Parameter(np.zeros(3 * self.embed_dim, dtype=dtype)) if bias else None
-        self.out_proj = _OutProjection(self.embed_dim, bias, generator, dtype)
+        self.out_proj = OutInLinear(self.embed_dim, self.embed_dim, bias, generator, dtype,
+                                    zero_bias=True)  # (PyTorch zeroes out_proj's bias)
 
     def forward(self, query: Any, key: Any, value: Any, key_padding_mask: Any = None,
                 need_weights: bool = True, attn_mask: Any = None,
