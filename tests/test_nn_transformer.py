@@ -88,3 +88,24 @@ def test_a_jitted_training_step_with_its_dropouts_replays():
     for name, value in eager_model.state_dict().items():
         np.testing.assert_array_equal(jit_model.state_dict()[name], value)
     assert jitted.recordings == 1
+
+
+def test_decoder_layer_attends_to_the_memory_and_the_transformer_chains_them():
+    layer = nn.TransformerDecoderLayer(4, 2, 8, dropout=0.0, dtype=np.float64, rng=2)
+    tgt, memory = RNG.standard_normal((3, 2, 4)), RNG.standard_normal((5, 2, 4))
+    h = layer.norm1(tgt + layer.self_attn(tgt, tgt, tgt, need_weights=False)[0])
+    h = layer.norm2(h + layer.multihead_attn(h, memory, memory, need_weights=False)[0])
+    expected = layer.norm3(h + layer.linear2(tg.relu(layer.linear1(h))))
+    np.testing.assert_allclose(layer(tgt, memory).data, expected.data, rtol=1e-13)
+    model = nn.Transformer(4, 2, 1, 2, 8, dropout=0.0, dtype=np.float64, rng=3)
+    src = RNG.standard_normal((5, 2, 4))
+    mask = nn.Transformer.generate_square_subsequent_mask(3, np.float64)
+    memory = model.encoder(src)
+    np.testing.assert_allclose(model(src, tgt, tgt_mask=mask).data,
+                               model.decoder(tgt, memory, tgt_mask=mask).data, rtol=1e-14)
+    np.testing.assert_array_equal(mask, [[0, -np.inf, -np.inf], [0, 0, -np.inf], [0, 0, 0]])
+    names = [name for name, _ in model.named_parameters()]
+    assert "decoder.layers.1.multihead_attn.in_proj_weight" in names and names[-2:] == [
+        "decoder.norm.weight", "decoder.norm.bias"]
+    bound = np.sqrt(6 / (4 + 8))  # xavier_uniform_ on every matrix, as PyTorch's Transformer
+    assert np.abs(model.get_parameter("encoder.layers.0.linear1.weight").data).max() <= bound

@@ -24,7 +24,8 @@ from .margin_losses import (CosineEmbeddingLoss, CosineSimilarity, HingeEmbeddin
                             MarginRankingLoss, MultiLabelSoftMarginLoss, PairwiseDistance,
                             PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss)
 from .multihead_attention import MultiheadAttention
-from .transformer import TransformerEncoder, TransformerEncoderLayer
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                          TransformerEncoder, TransformerEncoderLayer)
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
 from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
@@ -64,4 +65,5 @@ __all__ += ["CosineEmbeddingLoss", "CosineSimilarity", "HingeEmbeddingLoss", "Ma
             "TripletMarginLoss"]
 __all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell"]
 __all__ += ["MultiheadAttention"]
-__all__ += ["TransformerEncoder", "TransformerEncoderLayer"]
+__all__ += ["Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
+            "TransformerEncoderLayer"]
