@@ -53,6 +53,13 @@ def _step(mode: str, projected: Tensor, h: Tensor, c: Tensor | None, w_hh: Tenso
     return (tanh(total) if mode == "RNN_TANH" else relu(total)), None
 
 
+def _elman_mode(owner: str, nonlinearity: str) -> str:
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"{owner}: nonlinearity must be 'tanh' or 'relu', got "
+                         f"{nonlinearity!r}")
+    return "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+
+
 def _uniform(shape: tuple[int, ...], bound: float, rng: np.random.Generator,
              dtype: Any) -> Tensor:
     return Parameter(aligned(rng.uniform(-bound, bound, shape).astype(dtype)))
@@ -184,11 +191,7 @@ class RNN(_Recurrent):
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False, rng: RngLike = None,
                  dtype: Any = np.float32) -> None:
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got "
-                             f"{nonlinearity!r}")
-        self.nonlinearity = nonlinearity
-        self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        self.nonlinearity, self.mode = nonlinearity, _elman_mode("RNN", nonlinearity)
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, rng, dtype)
 
@@ -273,11 +276,7 @@ class RNNCell(_Cell):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", rng: RngLike = None,
                  dtype: Any = np.float32) -> None:
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got "
-                             f"{nonlinearity!r}")
-        self.nonlinearity = nonlinearity
-        self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        self.nonlinearity, self.mode = nonlinearity, _elman_mode("RNNCell", nonlinearity)
         super().__init__(input_size, hidden_size, bias, rng, dtype)
 
     def forward(self, x: Any, h: Any = None) -> Tensor:
