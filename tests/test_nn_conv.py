@@ -256,3 +256,12 @@ def test_conv_transpose_layers_take_an_output_size_and_read_like_pytorchs():
         up(np.ones((1, 2, 4, 4), np.float32), output_size=[10, 10])
     with pytest.raises(OpError, match="conv_transpose1d: input must be 3-D"):
         tg.conv_transpose1d(np.ones((1, 2, 2, 2)), np.ones((2, 1, 2)))
+
+
+def test_upsampling_nearest2d_and_bilinear2d_are_upsample_as_pytorch_sets_them():
+    x = np.arange(8.0).reshape(1, 2, 2, 2)
+    np.testing.assert_array_equal(nn.UpsamplingNearest2d(scale_factor=2)(x).data,
+                                  tg.interpolate(x, scale_factor=2).data)
+    # bilinear with align_corners=True: the corners stay, the middle is their mean
+    out = nn.UpsamplingBilinear2d(size=(3, 3))(x).data[0, 0]
+    np.testing.assert_allclose(out, [[0, 0.5, 1], [1, 1.5, 2], [2, 2.5, 3]], rtol=1e-15)

