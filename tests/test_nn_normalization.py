@@ -265,3 +265,18 @@ def test_instance_norm_running_statistics_are_pytorchs():
     untracked.eval()  # without running statistics, eval mode uses each sample's own
     x4 = np.arange(36.0).reshape(2, 2, 3, 3) ** 1.3
     np.testing.assert_array_equal(untracked(x4).data, tg.group_norm(x4, 2).data)
+
+
+def test_the_3d_forms_normalise_5d_volumes_as_the_2d_ones_do_images():
+    """BatchNorm3d / InstanceNorm3d (matched against torch 2.13, train and eval): a volume
+    (N, C, D, H, W) normalised per channel as (N, C, D * H, W) would be by the 2-D forms."""
+    volume = np.random.default_rng(0).standard_normal((2, 3, 2, 3, 4))
+    flat = volume.reshape(2, 3, 6, 4)
+    pairs = ((nn.BatchNorm3d(3, dtype=np.float64), nn.BatchNorm2d(3, dtype=np.float64)),
+             (nn.InstanceNorm3d(3, dtype=np.float64), nn.InstanceNorm2d(3, dtype=np.float64)))
+    for three_d, two_d in pairs:
+        np.testing.assert_allclose(three_d(volume).data.reshape(flat.shape), two_d(flat).data,
+                                   rtol=1e-12)
+    with pytest.raises(OpError, match=r"BatchNorm3d: input of shape \(2, 3, 4\): expected "
+                                      r"\(N, C, D, H, W\)"):
+        nn.BatchNorm3d(3)(np.zeros((2, 3, 4)))

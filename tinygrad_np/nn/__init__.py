@@ -31,8 +31,9 @@ from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
 from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
                       ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
                       ZeroPad1d, ZeroPad2d)
-from .normalization import (BatchNorm1d, BatchNorm2d, Dropout, Dropout1d, Dropout2d, Embedding,
-                            GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm)
+from .normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, Dropout, Dropout1d,
+                            Dropout2d, Embedding, GroupNorm, InstanceNorm1d, InstanceNorm2d,
+                            InstanceNorm3d, LayerNorm)
 from .utils import clip_grad_norm_
 
 __all__ = ["CheckpointError", "Linear", "LoadResult", "Module", "ReLU", "Sequential", "Sigmoid",
@@ -69,3 +70,4 @@ __all__ += ["Transformer", "TransformerDecoder", "TransformerDecoderLayer", "Tra
             "TransformerEncoderLayer"]
 __all__ += ["Bilinear", "ChannelShuffle", "Softmax2d", "UpsamplingBilinear2d",
             "UpsamplingNearest2d"]
+__all__ += ["BatchNorm3d", "InstanceNorm3d"]

@@ -27,8 +27,9 @@ from ..tensor_ops import (batch_norm, counted_batch_norm, dropout, dropout1d, dr
 from .init import RngLike, as_rng
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d", "Embedding",
-           "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Dropout", "Dropout1d", "Dropout2d",
+           "Embedding", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+           "LayerNorm"]
 
 
 def _positive_int(value: Any, what: str, owner: str) -> int:
@@ -179,6 +180,13 @@ class BatchNorm2d(_BatchNorm):
     expected = "(N, C, H, W)"
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) input, per channel C (see `BatchNorm1d`)."""
+
+    ranks = (5,)
+    expected = "(N, C, D, H, W)"
+
+
 class LayerNorm(Module):
     """Normalise each sample over its last axes (`normalized_shape`), then scale by `weight`
     (ones) and shift by `bias` (zeros), both of shape normalized_shape.
@@ -302,6 +310,12 @@ class InstanceNorm2d(_InstanceNorm):
     """
 
     ndim, layout = 4, "(N, C, H, W) (or one (C, H, W))"
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """`torch.nn.InstanceNorm3d` over (N, C, D, H, W)."""
+
+    ndim, layout = 5, "(N, C, D, H, W) (or one (C, D, H, W))"
 
 
 class Embedding(Module):
