@@ -48,6 +48,16 @@ def _tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _tensor_like(x: Any, like: Tensor) -> Tensor:
+    """x as a Tensor of `like`'s dtype (a Tensor as it is): an array through its own astype,
+    so that a jit's stand-in stays one and a replay reads the values of the day."""
+    if isinstance(x, Tensor):
+        return x
+    if hasattr(x, "astype"):
+        return Tensor(x.astype(like.dtype, copy=False))
+    return Tensor(x, dtype=like.dtype)
+
+
 # -- elementwise ------------------------------------------------------------------------------
 def sin(x: Any) -> Tensor:
     return Sin.apply(x)

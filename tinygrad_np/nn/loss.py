@@ -23,7 +23,7 @@ from ..function import OpError
 from ..ops import loss as ops
 from ..ops.nn import SoftmaxCrossEntropy
 from ..tensor import Tensor
-from ..tensor_ops import where
+from ..tensor_ops import _tensor, _tensor_like, where
 from .module import Module
 
 __all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLDivLoss", "L1Loss",
@@ -116,10 +116,8 @@ def kl_div(log_probs: Any, target: Any, reduction: str = "mean",
     if reduction not in ("mean", "sum", "none", "batchmean"):
         raise OpError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got "
                       f"{reduction!r}")
-    x = log_probs if isinstance(log_probs, Tensor) else Tensor(log_probs)
-    t = target if isinstance(target, Tensor) else Tensor(  # (a jit's stand-in stays one)
-        target.astype(x.dtype, copy=False) if hasattr(target, "astype") else
-        np.asarray(target, dtype=x.dtype))
+    x = _tensor(log_probs)
+    t = _tensor_like(target, x)
     if t.shape != x.shape:
         raise OpError(f"kl_div: log_probs {x.shape} and target {t.shape} must have the same "
                       f"shape")
@@ -203,8 +201,7 @@ def _classes_last(op: str, logits: Any, labels: Any) -> tuple[Any, Any, Any]:
     else:
         raise OpError(f"{op}: logits {shape}, labels {target.shape}: expected integer class "
                       f"indices of shape {each} or float target rows of shape {shape}")
-    logits = logits if isinstance(logits, Tensor) else Tensor(logits)
-    return _rows_of_classes(logits), labels_flat, each
+    return _rows_of_classes(_tensor(logits)), labels_flat, each
 
 
 def _rows_of_classes(x: Any) -> Any:

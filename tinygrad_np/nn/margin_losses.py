@@ -16,7 +16,7 @@ from typing import Any
 from ..composite import cosine_similarity
 from ..function import OpError
 from ..tensor import Tensor
-from ..tensor_ops import clamp, logsigmoid, minimum, where
+from ..tensor_ops import _tensor, _tensor_like, clamp, logsigmoid, minimum, where
 from .loss import _Loss
 from .module import Module
 
@@ -27,18 +27,6 @@ __all__ = ["CosineEmbeddingLoss", "CosineSimilarity", "HingeEmbeddingLoss", "Mar
            "poisson_nll_loss", "soft_margin_loss", "triplet_margin_loss"]
 
 REDUCTIONS = ("mean", "sum", "none")
-
-
-def _t(x: Any, like: Tensor | None = None) -> Tensor:
-    """x as a Tensor, of `like`'s dtype when given (an array through its own astype, so that
-    a jit's stand-in stays one: a replay reads the targets of the day)."""
-    if isinstance(x, Tensor):
-        return x
-    if like is None:
-        return Tensor(x)
-    if hasattr(x, "astype"):
-        return Tensor(x.astype(like.dtype, copy=False))
-    return Tensor(x, dtype=like.dtype)
 
 
 def _reduced(op: str, each: Tensor, reduction: str) -> Tensor:
@@ -52,7 +40,7 @@ def _reduced(op: str, each: Tensor, reduction: str) -> Tensor:
 def _labels(op: str, y: Any, shape: tuple[int, ...], like: Tensor) -> Tensor:
     """Targets +1 / -1 (any numbers: only their equality to 1 and -1 is read), broadcast
     to `shape` as PyTorch broadcasts them; a constant."""
-    labels = _t(y, like).detach()
+    labels = _tensor_like(y, like).detach()
     try:
         labels = labels.broadcast_to(shape) if labels.shape != shape else labels
     except OpError:
@@ -67,8 +55,8 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
     >>> round(pairwise_distance(Tensor([[0.0, 0.0]]), Tensor([[3.0, 4.0]])).item(), 4)
     5.0
     """
-    a = _t(x1)
-    diff = a - _t(x2, a) + eps
+    a = _tensor(x1)
+    diff = a - _tensor_like(x2, a) + eps
     if p == 2:
         return diff.norm(axis=-1, keepdims=keepdim)
     if p == math.inf:
@@ -81,8 +69,8 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
 def margin_ranking_loss(x1: Any, x2: Any, target: Any, margin: float = 0.0,
                         reduction: str = "mean") -> Tensor:
     """max(0, -y (x1 - x2) + margin), y = +1 where x1 should rank higher, -1 where x2."""
-    a = _t(x1)
-    gap = a - _t(x2, a)
+    a = _tensor(x1)
+    gap = a - _tensor_like(x2, a)
     y = _labels("margin_ranking_loss", target, gap.shape, gap)
     return _reduced("margin_ranking_loss", clamp(-y * gap + margin, 0.0, None), reduction)
 
@@ -91,7 +79,7 @@ def hinge_embedding_loss(x: Any, target: Any, margin: float = 1.0,
                          reduction: str = "mean") -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1 (PyTorch's: both terms where y is
     neither)."""
-    x = _t(x)
+    x = _tensor(x)
     y = _labels("hinge_embedding_loss", target, x.shape, x).data
     each = where(y != 1, clamp(margin - x, 0.0, None), 0.0) + where(y != -1, x, 0.0)
     return _reduced("hinge_embedding_loss", each, reduction)
@@ -99,7 +87,7 @@ def hinge_embedding_loss(x: Any, target: Any, margin: float = 1.0,
 
 def soft_margin_loss(x: Any, target: Any, reduction: str = "mean") -> Tensor:
     """log(1 + exp(-y x)), for y = +1 / -1."""
-    x = _t(x)
+    x = _tensor(x)
     y = _labels("soft_margin_loss", target, x.shape, x)
     return _reduced("soft_margin_loss", -logsigmoid(y * x), reduction)
 
@@ -109,8 +97,8 @@ def cosine_embedding_loss(x1: Any, x2: Any, target: Any, margin: float = 0.0,
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, the cosine
     along axis 1 (the last of 2-D rows; of 1-D vectors, the only one), with PyTorch's
     1e-12 added to each squared norm."""
-    a = _t(x1)
-    b = _t(x2, a)
+    a = _tensor(x1)
+    b = _tensor_like(x2, a)
     axis = -1
     dot = (a * b).sum(axis=axis)
     cos = dot / (((a * a).sum(axis=axis) + 1e-12) * ((b * b).sum(axis=axis) + 1e-12)) ** 0.5
@@ -124,8 +112,8 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
                         reduction: str = "mean") -> Tensor:
     """max(0, margin + d(a, p) - d(a, n)) with `pairwise_distance` d; with `swap`, d(a, n) is
     the smaller of it and d(p, n)."""
-    a = _t(anchor)
-    pos, neg = _t(positive, a), _t(negative, a)
+    a = _tensor(anchor)
+    pos, neg = _tensor_like(positive, a), _tensor_like(negative, a)
     near = pairwise_distance(a, pos, p, eps)
     far = pairwise_distance(a, neg, p, eps)
     if swap:
@@ -137,11 +125,11 @@ def multilabel_soft_margin_loss(x: Any, target: Any, weight: Any = None,
                                 reduction: str = "mean") -> Tensor:
     """-(y log sigmoid(x) + (1 - y) log sigmoid(-x)), times `weight` (one per class), averaged
     over the classes (the last axis) for each sample, then reduced over the samples."""
-    x = _t(x)
-    y = _t(target, x).detach()
+    x = _tensor(x)
+    y = _tensor_like(target, x).detach()
     each = -(y * logsigmoid(x) + (1.0 - y) * logsigmoid(-x))
     if weight is not None:
-        each = each * _t(weight, x).detach()
+        each = each * _tensor_like(weight, x).detach()
     return _reduced("multilabel_soft_margin_loss", each.mean(axis=-1), reduction)
 
 
@@ -150,8 +138,8 @@ def poisson_nll_loss(x: Any, target: Any, log_input: bool = True, full: bool = F
     """The Poisson negative log-likelihood of `target` under rate exp(x) (`log_input`) or x:
     exp(x) - t x, or x - t log(x + eps); with `full`, Stirling's t log t - t + log(2 pi t) / 2
     where t > 1, as PyTorch adds it."""
-    x = _t(x)
-    t = _t(target, x).detach()
+    x = _tensor(x)
+    t = _tensor_like(target, x).detach()
     each = x.exp() - t * x if log_input else x - t * (x + eps).log()
     if full:
         safe = where(t.data > 1, t, 1.0)

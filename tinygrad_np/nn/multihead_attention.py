@@ -19,11 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from ..composite import linear
 from ..function import OpError
 from ..functional import softmax
 from ..memory import aligned
 from ..tensor import Tensor
-from ..tensor_ops import dropout, where
+from ..tensor_ops import _tensor, dropout, where
 from .init import RngLike, as_rng
 from .module import Module, Parameter
 
@@ -49,8 +50,7 @@ class OutInLinear(Module):
             self.bias = Parameter(start.astype(dtype))
 
     def forward(self, x: Tensor) -> Tensor:
-        out = x @ self.weight.T
-        return out if self.bias is None else out + self.bias
+        return linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:  # PyTorch's Linear's
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -93,7 +93,7 @@ class MultiheadAttention(Module):
                 need_weights: bool = True, attn_mask: Any = None,
                 average_attn_weights: bool = True,
                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
-        q, k, v = (x if isinstance(x, Tensor) else Tensor(x) for x in (query, key, value))
+        q, k, v = (_tensor(x) for x in (query, key, value))
         if q.ndim not in (2, 3) or q.shape[-1] != self.embed_dim or k.shape != v.shape or \
                 k.ndim != q.ndim or k.shape[-1] != self.embed_dim:
             raise OpError(f"MultiheadAttention: query {q.shape}, key {k.shape}, value "
@@ -132,10 +132,7 @@ class MultiheadAttention(Module):
 
     def _heads(self, x: Tensor, weight: Tensor, bias: Tensor | None, steps: int) -> Tensor:
         """x (steps, N, E) projected and split into heads: (N, heads, steps, head_dim)."""
-        projected = x @ weight.T
-        if bias is not None:
-            projected = projected + bias
-        split = projected.reshape((steps, x.shape[1], self.num_heads, self.head_dim))
+        split = linear(x, weight, bias).reshape((steps, x.shape[1], self.num_heads, self.head_dim))
         return split.transpose(1, 2, 0, 3)
 
     def _masked(self, scores: Tensor, attn_mask: Any, key_padding_mask: Any, batch: int,

@@ -23,7 +23,7 @@ from ..function import OpError
 from ..memory import aligned
 from ..tensor import Tensor
 from ..tensor_ops import (batch_norm, counted_batch_norm, dropout, dropout1d, dropout2d,
-                          embedding, group_norm, layer_norm, tracked_group_norm)
+                          embedding, group_norm, layer_norm, tracked_group_norm, _tensor)
 from .init import RngLike, as_rng
 from .module import Module
 
@@ -265,7 +265,7 @@ class _InstanceNorm(_RunningStatistics):
         self._keep_running_statistics(track_running_stats, dtype)
 
     def forward(self, x: Any) -> Tensor:
-        x = x if isinstance(x, Tensor) else Tensor(x)
+        x = _tensor(x)
         if x.ndim == self.ndim - 1 and x.shape[0] == self.num_features:  # one unbatched
             # input, (C, L) or (C, H, W), as PyTorch takes it
             out = self.forward(x.reshape((1, *x.shape)))

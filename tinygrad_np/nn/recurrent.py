@@ -24,7 +24,8 @@ from ..function import OpError
 from ..functional import relu, sigmoid, tanh
 from ..memory import aligned
 from ..tensor import Tensor
-from ..tensor_ops import cat, dropout, stack
+from ..composite import linear
+from ..tensor_ops import _tensor, cat, dropout, stack
 from .init import RngLike, as_rng
 from .module import Module, Parameter
 
@@ -36,9 +37,7 @@ _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 def _step(mode: str, projected: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor,
           b_hh: Tensor | None) -> tuple[Tensor, Tensor | None]:
     """One time step: `projected` is the input's x W_ih^T + b_ih; returns (h', c')."""
-    hidden = h @ w_hh.T
-    if b_hh is not None:
-        hidden = hidden + b_hh
+    hidden = linear(h, w_hh, b_hh)
     if mode == "LSTM":
         i, f, g, o = (projected + hidden).chunk(4, axis=-1)
         c = sigmoid(f) * c + sigmoid(i) * tanh(g)
@@ -60,13 +59,19 @@ def _elman_mode(owner: str, nonlinearity: str) -> str:
     return "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
 
 
-def _uniform(shape: tuple[int, ...], bound: float, rng: np.random.Generator,
-             dtype: Any) -> Tensor:
-    return Parameter(aligned(rng.uniform(-bound, bound, shape).astype(dtype)))
-
-
-def _as_tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _add_gate_parameters(module: Module, suffix: str, mode: str, width: int, hidden: int,
+                         bias: bool, rng: np.random.Generator, dtype: Any) -> None:
+    """weight_ih<suffix>, weight_hh<suffix> (and bias_ih, bias_hh) on `module`, PyTorch's
+    shapes, each uniform in +-1 / sqrt(hidden), as PyTorch starts them."""
+    bound = 1.0 / math.sqrt(hidden)
+    gates = _GATES[mode] * hidden
+    shapes: list[tuple[str, tuple[int, ...]]] = [("weight_ih", (gates, width)),
+                                                 ("weight_hh", (gates, hidden))]
+    if bias:
+        shapes += [("bias_ih", (gates,)), ("bias_hh", (gates,))]
+    for name, shape in shapes:
+        setattr(module, name + suffix,
+                Parameter(aligned(rng.uniform(-bound, bound, shape).astype(dtype))))
 
 
 class _Recurrent(Module):
@@ -90,25 +95,16 @@ class _Recurrent(Module):
         self.batch_first = bool(batch_first)
         self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
         generator = as_rng(rng)
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        gates = _GATES[self.mode] * self.hidden_size
         directions = 2 if bidirectional else 1
         for layer in range(self.num_layers):
             width = self.input_size if layer == 0 else self.hidden_size * directions
             for suffix in ("", "_reverse")[:directions]:
-                setattr(self, f"weight_ih_l{layer}{suffix}",
-                        _uniform((gates, width), bound, generator, dtype))
-                setattr(self, f"weight_hh_l{layer}{suffix}",
-                        _uniform((gates, self.hidden_size), bound, generator, dtype))
-                if bias:
-                    setattr(self, f"bias_ih_l{layer}{suffix}",
-                            _uniform((gates,), bound, generator, dtype))
-                    setattr(self, f"bias_hh_l{layer}{suffix}",
-                            _uniform((gates,), bound, generator, dtype))
+                _add_gate_parameters(self, f"_l{layer}{suffix}", self.mode, width,
+                                     self.hidden_size, self.bias, generator, dtype)
 
     def _run(self, x: Any, h0: Any, c0: Any) -> tuple[Tensor, Tensor, Tensor | None]:
         owner = type(self).__name__
-        x = _as_tensor(x)
+        x = _tensor(x)
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
             raise OpError(f"{owner}: input of shape {x.shape}: expected (L, N, {self.input_size})"
                           f"{' batch_first: (N, L, ...)' if self.batch_first else ''} or "
@@ -120,9 +116,9 @@ class _Recurrent(Module):
             x = x.transpose(1, 0, 2)
         length, batch = x.shape[0], x.shape[1]
         directions = 2 if self.bidirectional else 1
-        states = [self._initial(owner, s, unbatched, batch, directions, x.dtype, name)
-                  for s, name in ((h0, "h0"), (c0, "c0"))]
-        h_init, c_init = states
+        h_init = self._initial(owner, h0, unbatched, batch, directions, x.dtype, "h0")
+        c_init = (self._initial(owner, c0, unbatched, batch, directions, x.dtype, "c0")
+                  if self.mode == "LSTM" else None)
         last_h: list[Tensor] = []
         last_c: list[Tensor] = []
         for layer in range(self.num_layers):
@@ -131,12 +127,10 @@ class _Recurrent(Module):
                 index = layer * directions + direction
                 w_ih = getattr(self, f"weight_ih_l{layer}{suffix}")
                 w_hh = getattr(self, f"weight_hh_l{layer}{suffix}")
-                b_ih = getattr(self, f"bias_ih_l{layer}{suffix}", None) if self.bias else None
-                b_hh = getattr(self, f"bias_hh_l{layer}{suffix}", None) if self.bias else None
-                projected = x @ w_ih.T
-                if b_ih is not None:
-                    projected = projected + b_ih
-                h, c = h_init[index], (c_init[index] if self.mode == "LSTM" else None)
+                b_ih = getattr(self, f"bias_ih_l{layer}{suffix}", None)
+                b_hh = getattr(self, f"bias_hh_l{layer}{suffix}", None)
+                projected = linear(x, w_ih, b_ih)  # every step's, in one matmul
+                h, c = h_init[index], (None if c_init is None else c_init[index])
                 steps: list[Tensor] = [None] * length  # type: ignore[list-item]
                 order = range(length - 1, -1, -1) if direction else range(length)
                 for t in order:
@@ -166,7 +160,7 @@ class _Recurrent(Module):
         count = self.num_layers * directions
         if state is None:
             return [zeros(batch, self.hidden_size, dtype=dtype)] * count
-        state = _as_tensor(state)
+        state = _tensor(state)
         expected = (count, self.hidden_size) if unbatched else (count, batch, self.hidden_size)
         if state.shape != expected:
             raise OpError(f"{owner}: {name} of shape {state.shape}: expected {expected}")
@@ -226,22 +220,18 @@ class GRU(_Recurrent):
 # -- cells -------------------------------------------------------------------------------------
 class _Cell(Module):
     mode = ""
+    weight_ih: Tensor  # (and bias_ih, bias_hh with bias): made by _add_gate_parameters
+    weight_hh: Tensor
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  rng: RngLike = None, dtype: Any = np.float32) -> None:
         self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), bias
-        generator = as_rng(rng)
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        gates = _GATES[self.mode] * self.hidden_size
-        self.weight_ih = _uniform((gates, self.input_size), bound, generator, dtype)
-        self.weight_hh = _uniform((gates, self.hidden_size), bound, generator, dtype)
-        if bias:
-            self.bias_ih = _uniform((gates,), bound, generator, dtype)
-            self.bias_hh = _uniform((gates,), bound, generator, dtype)
+        _add_gate_parameters(self, "", self.mode, self.input_size, self.hidden_size, bias,
+                             as_rng(rng), dtype)
 
     def _cell(self, x: Any, h: Any, c: Any) -> tuple[Tensor, Tensor | None]:
         owner = type(self).__name__
-        x = _as_tensor(x)
+        x = _tensor(x)
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
             raise OpError(f"{owner}: input of shape {x.shape}: expected (N, {self.input_size}) "
                           f"or ({self.input_size},)")
@@ -253,14 +243,12 @@ class _Cell(Module):
         def state(given: Any) -> Tensor:
             if given is None:
                 return zeros(*shape, dtype=x.dtype)
-            given = _as_tensor(given)
+            given = _tensor(given)
             return given.reshape(shape) if unbatched else given
-        projected = x @ self.weight_ih.T
-        if self.bias:
-            projected = projected + self.bias_ih
+        projected = linear(x, self.weight_ih, getattr(self, "bias_ih", None))
         h_new, c_new = _step(self.mode, projected, state(h),
                              state(c) if self.mode == "LSTM" else None, self.weight_hh,
-                             self.bias_hh if self.bias else None)
+                             getattr(self, "bias_hh", None))
         if unbatched:
             h_new = h_new.reshape((self.hidden_size,))
             c_new = None if c_new is None else c_new.reshape((self.hidden_size,))

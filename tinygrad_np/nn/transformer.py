@@ -21,7 +21,7 @@ import numpy as np
 
 from ..functional import relu
 from ..tensor import Tensor
-from ..tensor_ops import gelu
+from ..tensor_ops import _tensor, gelu
 from .containers import ModuleList
 from .init import RngLike, as_rng
 from .module import Module
@@ -59,7 +59,7 @@ class TransformerEncoderLayer(Module):
 
     def forward(self, src: Any, src_mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool = False) -> Tensor:
-        x = src if isinstance(src, Tensor) else Tensor(src)
+        x = _tensor(src)
         if self.norm_first:
             x = x + self._attend(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
             return x + self._feed_forward(self.norm2(x))
@@ -112,8 +112,8 @@ class TransformerDecoderLayer(Module):
     def forward(self, tgt: Any, memory: Any, tgt_mask: Any = None, memory_mask: Any = None,
                 tgt_key_padding_mask: Any = None, memory_key_padding_mask: Any = None,
                 tgt_is_causal: bool = False, memory_is_causal: bool = False) -> Tensor:
-        x = tgt if isinstance(tgt, Tensor) else Tensor(tgt)
-        mem = memory if isinstance(memory, Tensor) else Tensor(memory)
+        x = _tensor(tgt)
+        mem = _tensor(memory)
 
         def attend(h: Tensor) -> Tensor:
             out = self.self_attn(h, h, h, key_padding_mask=tgt_key_padding_mask,
@@ -152,7 +152,7 @@ class TransformerDecoder(Module):
     def forward(self, tgt: Any, memory: Any, tgt_mask: Any = None, memory_mask: Any = None,
                 tgt_key_padding_mask: Any = None, memory_key_padding_mask: Any = None,
                 tgt_is_causal: bool = False, memory_is_causal: bool = False) -> Tensor:
-        x = tgt if isinstance(tgt, Tensor) else Tensor(tgt)
+        x = _tensor(tgt)
         for layer in self.layers:
             x = layer(x, memory, tgt_mask, memory_mask, tgt_key_padding_mask,
                       memory_key_padding_mask, tgt_is_causal, memory_is_causal)
@@ -227,7 +227,7 @@ class TransformerEncoder(Module):
 
     def forward(self, src: Any, mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool = False) -> Tensor:
-        x = src if isinstance(src, Tensor) else Tensor(src)
+        x = _tensor(src)
         for layer in self.layers:
             x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
                       is_causal=is_causal)
