@@ -14,14 +14,13 @@ class Var:
     """One value of the recording. `value` is what it was while recording (its shape and
     dtype size the buffers); `fresh` means the call made a new array that shares memory with
     nothing; `roots` are the fresh arrays it may view; `known` means it is the same on every
-    call (made from constants and shapes alone); `source_array` that it is an array an op
-    took as it is (a Read "array")."""
+    call (made from constants and shapes alone)."""
 
-    __slots__ = ("fresh", "id", "known", "roots", "source_array", "value")
+    __slots__ = ("fresh", "id", "known", "roots", "value")
 
     def __init__(self, id: int, value: Any) -> None:
         self.id, self.value = id, value
-        self.fresh = self.source_array = False
+        self.fresh = False
         self.roots: frozenset[Var] = frozenset()
         self.known = False
 

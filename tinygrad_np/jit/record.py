@@ -113,6 +113,7 @@ class Recorder:
         self.late = False  # something happened that running as written would do twice
         self.read_vars: set[Var] = set()
         self.arrays: dict[int, Traced] = {}  # id -> the stand-in of an array read as it is
+        self.array_vars: set[Var] = set()  # their Vars
         self.grad_vars: set[Var] = set()
         self.shadows: list[_Shadow] = []
         self.draws = DrawWatch(self)
@@ -253,7 +254,7 @@ class Recorder:
             if isinstance(var, Var) and var.known and (var in hit or hit & var.roots):
                 var.known = False
         outside = hit & self.read_vars
-        if outside and not self.late and all(v.source_array for v in outside):
+        if outside and not self.late and outside <= self.array_vars:
             # memory of an array an op took as it is: the replay keeps its contents first
             # and puts them back if it falls back, so the write can be done again
             self.program.rewound |= outside
@@ -312,7 +313,7 @@ class Recorder:
         traced = self.arrays.get(id(array))
         if traced is None:
             traced = self.arrays[id(array)] = self.read(array, "array", tensor=array)
-            traced._var.source_array = True
+            self.array_vars.add(traced._var)
         return traced
 
     def bind(self, tensor: Tensor) -> None:
