@@ -91,6 +91,18 @@ def test_a_jitted_training_step_with_attention_dropout_replays():
     assert jitted.recordings == 1
 
 
+def test_a_jitted_step_reads_the_key_padding_mask_of_each_call():
+    mha = nn.MultiheadAttention(4, 2, dtype=np.float64, rng=4)
+    jitted = tg.jit(lambda x, padded: mha(x, x, x, key_padding_mask=padded)[0])
+    for _ in range(5):
+        x = RNG.standard_normal((3, 2, 4))
+        padded = RNG.random((2, 3)) > 0.5
+        padded[:, 0] = False
+        np.testing.assert_array_equal(jitted(x, padded).data,
+                                      mha(x, x, x, key_padding_mask=padded)[0].data)
+    assert jitted.recordings == 1
+
+
 def test_bad_settings_and_input_are_refused():
     with pytest.raises(ValueError, match=r"embed_dim \(6\) must be divisible by num_heads \(4\)"):
         nn.MultiheadAttention(6, 4)

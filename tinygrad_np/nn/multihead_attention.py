@@ -144,7 +144,9 @@ class MultiheadAttention(Module):
                                    (key_padding_mask, ((batch, source),), "key_padding_mask")):
             if mask is None:
                 continue
-            data = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+            # an array as it is (a jit's stand-in too: a replay reads the masks of the day)
+            data = mask.data if isinstance(mask, Tensor) else (
+                mask if hasattr(mask, "dtype") else np.asarray(mask))
             if data.shape not in shapes and not (what == "key_padding_mask" and
                                                  data.shape == (source,) and batch == 1):
                 raise OpError(f"MultiheadAttention: {what} of shape {data.shape}: expected "
