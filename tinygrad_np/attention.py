@@ -17,16 +17,11 @@ import numpy as np
 
 from .function import OpError
 from .functional import softmax
+from .ops.linalg import _swap_last
 from .tensor import Tensor
 from .tensor_ops import _tensor, dropout, where
 
 __all__ = ["scaled_dot_product_attention"]
-
-
-def _swap_last(t: Tensor) -> Tensor:
-    axes = list(range(t.ndim))
-    axes[-1], axes[-2] = axes[-2], axes[-1]
-    return t.transpose(tuple(axes))
 
 
 def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: Any = None,
