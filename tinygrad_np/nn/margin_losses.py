@@ -142,9 +142,10 @@ def poisson_nll_loss(x: Any, target: Any, log_input: bool = True, full: bool = F
     t = _tensor_like(target, x).detach()
     each = x.exp() - t * x if log_input else x - t * (x + eps).log()
     if full:
-        safe = where(t.data > 1, t, 1.0)
-        each = each + where(t.data > 1, safe * safe.log() - safe + 0.5 * (safe * 2 * math.pi)
-                            .log(), 0.0)
+        counted = t.data > 1  # Stirling's term where t > 1; t = 1 inside its logs elsewhere
+        safe = where(counted, t, 1.0)
+        stirling = safe * safe.log() - safe + 0.5 * (safe * 2 * math.pi).log()
+        each = each + where(counted, stirling, 0.0)
     return _reduced("poisson_nll_loss", each, reduction)
 
 
