@@ -123,47 +123,42 @@ class BatchNorm(Function):
 
     def backward(ctx, grad):
         weight, = ctx.saved_tensors
-        xhat, axes = ctx.xhat, ctx.axes
-        needs = ctx.needs_input_grad
-        grads = []
-        if needs[0]:
-            grad_xhat = grad if weight is None else grad * weight.reshape(ctx.channel_shape)
-            if ctx.training:
-                grads.append(_normalized_backward(grad_xhat, xhat, ctx.inv_std, axes))
-            else:  # the statistics are constants
-                grads.append(grad_xhat * ctx.inv_std)
-        else:
-            grads.append(None)
-        if ctx.has_weight:
-            grads.append((grad * xhat).sum(axis=axes) if needs[1] else None)
-        if ctx.has_bias:
-            grads.append(grad.sum(axis=axes) if needs[-1] else None)
-        return tuple(grads) if len(grads) > 1 else grads[0]
+        return _batch_norm_grads(ctx, grad, ctx.xhat, ctx.inv_std, weight)
 
     def backward_graph(ctx, grad, out):
         # xhat and inv_std are arrays made from x: recomputed here from the Tensor x, so
         # that they carry its graph (in eval mode only xhat depends on x).
         x = ctx.parents[0]
         weight = ctx.parents[1] if ctx.has_weight else None
-        axes, shape = ctx.axes, ctx.channel_shape
-        needs = ctx.needs_input_grad
         if ctx.training:
-            xhat, inv_std, _, _ = _standardize(x, axes, ctx.eps)
+            xhat, inv_std, _, _ = _standardize(x, ctx.axes, ctx.eps)
         else:
             inv_std = ctx.inv_std
             xhat = (x - ctx.shift) * inv_std
-        grads = []
-        if needs[0]:
-            grad_xhat = grad if weight is None else grad * weight.reshape(shape)
-            grads.append(_normalized_backward(grad_xhat, xhat, inv_std, axes) if ctx.training
-                         else grad_xhat * inv_std)
-        else:
-            grads.append(None)
-        if ctx.has_weight:
-            grads.append((grad * xhat).sum(axis=axes) if needs[1] else None)
-        if ctx.has_bias:
-            grads.append(grad.sum(axis=axes) if needs[-1] else None)
-        return tuple(grads) if len(grads) > 1 else grads[0]
+        return _batch_norm_grads(ctx, grad, xhat, inv_std, weight)
+
+
+def _batch_norm_grads(ctx, grad, xhat, inv_std, weight):
+    """BatchNorm's gradients, on arrays or on Tensors alike; in eval mode the statistics
+    are constants."""
+    grad_x = None
+    if ctx.needs_input_grad[0]:
+        grad_xhat = grad if weight is None else grad * weight.reshape(ctx.channel_shape)
+        grad_x = (_normalized_backward(grad_xhat, xhat, inv_std, ctx.axes) if ctx.training
+                  else grad_xhat * inv_std)
+    return _with_affine_grads(ctx, grad_x, grad, xhat, ctx.axes)
+
+
+def _with_affine_grads(ctx, grad_x, grad, xhat, axes):
+    """(grad_x, the weight's gradient, the bias's) for the ones the op has, each summed over
+    `axes`, the axes a weight is shared over; grad_x alone when it has neither."""
+    needs = ctx.needs_input_grad
+    grads = [grad_x]
+    if ctx.has_weight:
+        grads.append((grad * xhat).sum(axis=axes) if needs[1] else None)
+    if ctx.has_bias:
+        grads.append(grad.sum(axis=axes) if needs[-1] else None)
+    return tuple(grads) if len(grads) > 1 else grads[0]
 
 
 class LayerNorm(Function):
@@ -194,31 +189,21 @@ class LayerNorm(Function):
 
     def backward(ctx, grad):
         weight, = ctx.saved_tensors
-        xhat = ctx.xhat
-        needs = ctx.needs_input_grad
-        lead = tuple(range(xhat.ndim - len(ctx.axes)))  # the sample axes weight is shared over
-        grads = [None if not needs[0] else _normalized_backward(
-            grad if weight is None else grad * weight, xhat, ctx.inv_std, ctx.axes)]
-        if ctx.has_weight:
-            grads.append((grad * xhat).sum(axis=lead) if needs[1] else None)
-        if ctx.has_bias:
-            grads.append(grad.sum(axis=lead) if needs[-1] else None)
-        return tuple(grads) if len(grads) > 1 else grads[0]
+        return _layer_norm_grads(ctx, grad, ctx.xhat, ctx.inv_std, weight)
 
     def backward_graph(ctx, grad, out):  # backward's formulas, xhat recomputed from x
         x = ctx.parents[0]
         weight = ctx.parents[1] if ctx.has_weight else None
-        axes = ctx.axes
-        needs = ctx.needs_input_grad
-        xhat, inv_std, _, _ = _standardize(x, axes, ctx.eps)
-        lead = tuple(range(x.ndim - len(axes)))
-        grads = [None if not needs[0] else _normalized_backward(
-            grad if weight is None else grad * weight, xhat, inv_std, axes)]
-        if ctx.has_weight:
-            grads.append((grad * xhat).sum(axis=lead) if needs[1] else None)
-        if ctx.has_bias:
-            grads.append(grad.sum(axis=lead) if needs[-1] else None)
-        return tuple(grads) if len(grads) > 1 else grads[0]
+        xhat, inv_std, _, _ = _standardize(x, ctx.axes, ctx.eps)
+        return _layer_norm_grads(ctx, grad, xhat, inv_std, weight)
+
+
+def _layer_norm_grads(ctx, grad, xhat, inv_std, weight):
+    """LayerNorm's gradients, on arrays or on Tensors alike."""
+    grad_x = None if not ctx.needs_input_grad[0] else _normalized_backward(
+        grad if weight is None else grad * weight, xhat, inv_std, ctx.axes)
+    lead = tuple(range(xhat.ndim - len(ctx.axes)))  # the sample axes weight is shared over
+    return _with_affine_grads(ctx, grad_x, grad, xhat, lead)
 
 
 class GroupNorm(Function):
@@ -280,17 +265,13 @@ def _group_norm_grads(ctx, grad, xhat, inv_std, weight):
     needs = ctx.needs_input_grad
     shape = xhat.shape
     others = (0,) + tuple(range(2, len(shape)))  # the axes a channel's weight is shared over
-    grads = [None]
+    grad_x = None
     if needs[0]:
         scaled = grad if weight is None else grad * _per_channel(weight, len(shape))
         grouped = _normalized_backward(scaled.reshape(shape[0], ctx.groups, -1),
                                        xhat.reshape(shape[0], ctx.groups, -1), inv_std, (2,))
-        grads[0] = grouped.reshape(shape)
-    if ctx.has_weight:
-        grads.append((grad * xhat).sum(axis=others) if needs[1] else None)
-    if ctx.has_bias:
-        grads.append(grad.sum(axis=others) if needs[-1] else None)
-    return tuple(grads) if len(grads) > 1 else grads[0]
+        grad_x = grouped.reshape(shape)
+    return _with_affine_grads(ctx, grad_x, grad, xhat, others)
 
 
 class Embedding(Function):
