@@ -111,14 +111,21 @@ def test_modules_equal_the_functions():
     lambda h, y, t: tg.kl_div(tg.log_softmax(h, 1), t / t.sum(1, keepdims=True), "batchmean"),
 ])
 def test_a_jitted_step_replays_with_the_targets_of_each_call(loss):
+    _check_jitted_step(loss, lambda data: (data.standard_normal((5, 3)), data.integers(0, 2, 5),
+                                           data.random((5, 4)) + 0.01))
+
+
+def _check_jitted_step(loss, draw):
+    """A jitted SGD step on loss(layer(x), *targets) equals eager's bit for bit over five
+    calls with new inputs `draw(rng)` = (x, *targets), and replays all but the first."""
     def make():
         tg.manual_seed(0)
         layer = nn.Linear(3, 4, dtype=np.float64)
         opt = tg.optim.SGD(layer.parameters(), lr=0.1)
 
-        def step(x, y, t):
+        def step(x, *targets):
             opt.zero_grad()
-            out = loss(layer(x), y, t)
+            out = loss(layer(x), *targets)
             out.backward()
             opt.step()
             return out
@@ -127,7 +134,135 @@ def test_a_jitted_step_replays_with_the_targets_of_each_call(loss):
     jitted = tg.jit(fn)
     data = np.random.default_rng(1)
     for _ in range(5):
-        x, y, t = data.standard_normal((5, 3)), data.integers(0, 2, 5), data.random((5, 4)) + 0.01
-        assert eager(x, y, t).item() == jitted(x, y, t).item()
+        inputs = draw(data)
+        assert eager(*inputs).item() == jitted(*inputs).item()
         np.testing.assert_array_equal(jit_layer.weight.data, eager_layer.weight.data)
     assert jitted.recordings == 1
+
+
+# -- multi-class margins, triplets with any distance, pdist -------------------------------------
+SCORES = RNG.standard_normal((4, 5))
+CLASSES = np.array([3, 0, 4, 3])
+LISTS = np.array([[3, 0, -1, 1, 2], [4, 4, 1, -1, -1], [-1, 2, 2, 0, 0], [0, 1, 2, 3, 4]])
+
+
+def test_multi_margin_loss_is_the_hinge_over_the_other_classes():
+    weight = np.array([0.5, 1.0, 1.5, 2.0, 2.5])
+    for p in (1, 2):
+        expected = []
+        for row, y in zip(SCORES, CLASSES):
+            terms = [max(0.0, 0.7 - row[y] + row[i]) ** p * weight[y] for i in range(5) if i != y]
+            expected.append(sum(terms) / 5)
+        np.testing.assert_allclose(
+            tg.multi_margin_loss(SCORES, CLASSES, p, 0.7, weight, "none").data, expected,
+            rtol=1e-14)
+    # PyTorch's documented example, and one unbatched row
+    assert round(tg.multi_margin_loss(Tensor([[0.1, 0.2, 0.4, 0.8]]), [3]).item(), 6) == 0.325
+    assert tg.multi_margin_loss(SCORES[0], CLASSES[0], reduction="none").shape == ()
+    with pytest.raises(OpError, match="multi_margin_loss: p must be 1 or 2"):
+        tg.multi_margin_loss(SCORES, CLASSES, p=3)
+    with pytest.raises(OpError, match=r"gather: index values must be in \[0, 5\)"):
+        tg.multi_margin_loss(SCORES, np.array([0, 1, 5, 2]))
+    with pytest.raises(OpError, match="must be 4 integer class indices"):
+        tg.multi_margin_loss(SCORES, CLASSES[:3])
+    with pytest.raises(OpError, match=r"weight of shape \(4,\) must be \(5,\)"):
+        tg.multi_margin_loss(SCORES, CLASSES, weight=np.ones(4))
+
+
+def test_multilabel_margin_loss_counts_each_listed_class_against_each_other_class():
+    expected = []
+    for row, listed in zip(SCORES, LISTS):
+        classes = []
+        for c in listed:  # PyTorch's loop: up to the first -1, a repeat counts again
+            if c == -1:
+                break
+            classes.append(c)
+        others = [i for i in range(5) if i not in classes]
+        expected.append(sum(max(0.0, 1 - (row[j] - row[i])) for j in classes for i in others) / 5)
+    np.testing.assert_allclose(tg.multilabel_margin_loss(SCORES, LISTS, "none").data, expected,
+                               rtol=1e-14)
+    assert expected[2] == 0.0 and expected[3] == 0.0  # nothing listed; everything listed
+    assert round(tg.multilabel_margin_loss(Tensor([[0.1, 0.2, 0.4, 0.8]]),
+                                           [[3, 0, -1, 1]]).item(), 6) == 0.85
+    with pytest.raises(OpError, match=r"listed classes .* must be in \[0, 5\), got 0 to 7"):
+        tg.multilabel_margin_loss(SCORES, np.where(LISTS == 4, 7, LISTS))
+    with pytest.raises(OpError, match="of the input's shape"):
+        tg.multilabel_margin_loss(SCORES, LISTS[:, :4])
+
+
+def test_triplet_margin_with_distance_loss_takes_any_distance():
+    def cosine_distance(u, v):
+        return 1.0 - tg.cosine_similarity(u, v)
+    near = 1 - (A * B).sum(1) / np.maximum(np.linalg.norm(A, axis=1) * np.linalg.norm(B, axis=1),
+                                           1e-8)
+    far = 1 - (A * C).sum(1) / np.maximum(np.linalg.norm(A, axis=1) * np.linalg.norm(C, axis=1),
+                                          1e-8)
+    np.testing.assert_allclose(
+        tg.triplet_margin_with_distance_loss(A, B, C, distance_function=cosine_distance,
+                                             margin=0.5, reduction="none").data,
+        np.maximum(0, 0.5 + near - far), rtol=1e-13)
+    np.testing.assert_allclose(tg.triplet_margin_with_distance_loss(A, B, C, swap=True).item(),
+                               tg.triplet_margin_loss(A, B, C, swap=True).item(), rtol=1e-15)
+    with pytest.raises(OpError, match="margin must be greater than 0"):
+        tg.triplet_margin_with_distance_loss(A, B, C, margin=0.0)
+    with pytest.raises(OpError, match="the same number of axes"):
+        tg.triplet_margin_with_distance_loss(A, B, C[0])
+
+
+def test_pdist_is_the_distance_of_every_pair_of_rows():
+    rows = np.array([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0], [0.0, 0.0]])
+    pairs = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+    for p in (0.5, 1.0, 2.0, 3.0, np.inf):
+        expected = [np.linalg.norm(rows[i] - rows[j], p) for i, j in pairs]
+        np.testing.assert_allclose(tg.pdist(rows, p).data, expected, rtol=1e-15)
+    np.testing.assert_array_equal(tg.pdist(rows, 0).data, [2, 1, 0, 2, 2, 1])
+    # rows 0 and 3 are equal: the gradient is 0 there, not NaN (as PyTorch's)
+    x = Tensor(rows, requires_grad=True)
+    tg.pdist(x).sum().backward()
+    assert np.isfinite(x.grad).all()
+    np.testing.assert_allclose(x.grad[0], [-3 / 5, -4 / 5 - 1], rtol=1e-15)  # (0, 3) adds 0
+    np.testing.assert_allclose(x.grad[1], [6 / 5 + 3 / np.sqrt(18), 8 / 5 + 3 / np.sqrt(18)],
+                               rtol=1e-15)
+    with pytest.raises(OpError, match=r"pdist: input of shape \(4,\) must be 2-D"):
+        tg.pdist(rows[:, 0])
+
+
+@pytest.mark.parametrize("loss", [
+    lambda a, b: tg.multi_margin_loss(a[:, :5] + b[:, 1:], CLASSES, p=2, margin=3.0,
+                                      weight=np.arange(1.0, 6.0)),
+    lambda a, b: tg.multi_margin_loss(a[:, :5] * b[:, 1:], CLASSES, margin=3.0),
+    lambda a, b: tg.multilabel_margin_loss(a[:, :5] - b[:, 1:], LISTS, "sum"),
+    lambda a, b: tg.triplet_margin_with_distance_loss(
+        a, b, b[::-1], distance_function=lambda u, v: ((u - v) ** 2).sum(-1), margin=9.0),
+    lambda a, b: tg.pdist(a, 3.0).sum() + tg.pdist(b).sum() + tg.pdist(a, np.inf).sum(),
+])
+def test_gradcheck_multiclass(loss):
+    wide = np.random.default_rng(3).standard_normal((4, 6))
+    gradcheck(loss, Tensor(wide, requires_grad=True), Tensor(wide[::-1] * 0.5, requires_grad=True))
+
+
+def test_the_new_modules_equal_the_functions():
+    weight = np.arange(1.0, 6.0)
+    pairs = [
+        (nn.MultiMarginLoss(p=2, margin=0.5, weight=weight)(SCORES, CLASSES),
+         tg.multi_margin_loss(SCORES, CLASSES, 2, 0.5, weight)),
+        (nn.MultiLabelMarginLoss(reduction="sum")(SCORES, LISTS),
+         tg.multilabel_margin_loss(SCORES, LISTS, "sum")),
+        (nn.TripletMarginWithDistanceLoss(margin=2.0, swap=True)(A, B, C),
+         tg.triplet_margin_with_distance_loss(A, B, C, margin=2.0, swap=True)),
+    ]
+    for got, expected in pairs:
+        np.testing.assert_allclose(got.data, expected.data, rtol=1e-15)
+    assert "weight" in nn.MultiMarginLoss(weight=weight).state_dict()
+    with pytest.raises(OpError, match="MultiMarginLoss: p must be 1 or 2"):
+        nn.MultiMarginLoss(p=0)
+
+
+@pytest.mark.parametrize("loss", [
+    lambda h, labels, lists: tg.multi_margin_loss(h, labels, p=2),
+    lambda h, labels, lists: tg.multilabel_margin_loss(h, lists),
+    lambda h, labels, lists: tg.pdist(h).mean(),
+])
+def test_a_jitted_step_replays_with_the_labels_of_each_call(loss):
+    _check_jitted_step(loss, lambda data: (data.standard_normal((5, 3)), data.integers(0, 4, 5),
+                                           data.integers(-1, 4, (5, 4))))

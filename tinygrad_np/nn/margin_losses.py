@@ -1,6 +1,7 @@
-"""PyTorch's margin, ranking and embedding losses, made of other ops: `pairwise_distance`,
+"""PyTorch's margin, ranking and embedding losses, made of other ops: `pairwise_distance`, `pdist`,
 `margin_ranking_loss`, `hinge_embedding_loss`, `soft_margin_loss`, `cosine_embedding_loss`,
-`triplet_margin_loss`, `multilabel_soft_margin_loss`, `poisson_nll_loss`, and their modules.
+`triplet_margin_loss`, `triplet_margin_with_distance_loss`, `multi_margin_loss`,
+`multilabel_margin_loss`, `multilabel_soft_margin_loss`, `poisson_nll_loss`, and their modules.
 Each follows PyTorch's formula term for term (the same epsilons, the same clamps), so values
 and gradients match it; the gradients, double backward and jit come from the ops.
 
@@ -11,20 +12,26 @@ and gradients match it; the gradients, double backward and jit come from the ops
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from ..composite import cosine_similarity
 from ..function import OpError
 from ..tensor import Tensor
+from ..selection import _integers, gather, one_hot
 from ..tensor_ops import _tensor, _tensor_like, clamp, logsigmoid, minimum, where
 from .loss import _Loss
 from .module import Module
 
 __all__ = ["CosineEmbeddingLoss", "CosineSimilarity", "HingeEmbeddingLoss", "MarginRankingLoss",
-           "MultiLabelSoftMarginLoss", "PairwiseDistance", "PoissonNLLLoss", "SoftMarginLoss",
-           "TripletMarginLoss", "cosine_embedding_loss", "hinge_embedding_loss",
-           "margin_ranking_loss", "multilabel_soft_margin_loss", "pairwise_distance",
-           "poisson_nll_loss", "soft_margin_loss", "triplet_margin_loss"]
+           "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss",
+           "PairwiseDistance", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
+           "TripletMarginWithDistanceLoss", "cosine_embedding_loss", "hinge_embedding_loss",
+           "margin_ranking_loss", "multi_margin_loss", "multilabel_margin_loss",
+           "multilabel_soft_margin_loss", "pairwise_distance", "pdist", "poisson_nll_loss",
+           "soft_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss"]
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -64,6 +71,37 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
     if not p > 0:
         raise OpError(f"pairwise_distance: p must be positive (or inf), got {p!r}")
     return (abs(diff) ** p).sum(axis=-1, keepdims=keepdim) ** (1.0 / p)
+
+
+def pdist(x: Any, p: float = 2.0) -> Tensor:
+    """The p-norm distances between the rows of x (N, M), for each pair i < j in row-major
+    order, (N * (N - 1) / 2,), as PyTorch's F.pdist (no eps; p = 0 counts the differing
+    entries). Where two rows are equal the gradient is 0, as PyTorch's.
+
+    >>> pdist(Tensor([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0]])).tolist()
+    [5.0, 1.0, 4.242640495300293]
+    """
+    x = _tensor(x)
+    if x.ndim != 2:
+        raise OpError(f"pdist: input of shape {x.shape} must be 2-D (N, M)")
+    if not p >= 0:
+        raise OpError(f"pdist: p must be at least 0, got {p!r}")
+    first, second = np.triu_indices(x.shape[0], 1)
+    diff = abs(x[first] - x[second])
+    if p == 0:
+        return Tensor((diff.data != 0).sum(axis=1).astype(x.dtype))
+    if p == 1:
+        return diff.sum(axis=1)
+    if p == math.inf:
+        return diff.max(axis=1)
+    if p == 2:
+        powered = diff * diff
+    else:  # d|d| ** p is infinite at 0 for p < 1: 0 there, as PyTorch's
+        same = diff.data == 0
+        powered = where(same, 0.0, where(same, 1.0, diff) ** p)
+    total = powered.sum(axis=1)
+    equal = total.data == 0  # there d(total ** (1 / p)) is infinite: 0 instead, as PyTorch's
+    return where(equal, 0.0, where(equal, 1.0, total) ** (1.0 / p))
 
 
 def margin_ranking_loss(x1: Any, x2: Any, target: Any, margin: float = 0.0,
@@ -119,6 +157,97 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
     if swap:
         far = minimum(far, pairwise_distance(pos, neg, p, eps))
     return _reduced("triplet_margin_loss", clamp(near - far + margin, 0.0, None), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any, *,
+                                      distance_function: Callable[[Any, Any], Any] | None = None,
+                                      margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """`triplet_margin_loss` with any distance: max(0, margin + d(a, p) - d(a, n)), d a
+    function of two tensors (default `pairwise_distance`); `margin` must be positive."""
+    op = "triplet_margin_with_distance_loss"
+    if not margin > 0:
+        raise OpError(f"{op}: margin must be greater than 0, got {margin!r}")
+    a = _tensor(anchor)
+    pos, neg = _tensor_like(positive, a), _tensor_like(negative, a)
+    if not a.ndim == pos.ndim == neg.ndim:
+        raise OpError(f"{op}: anchor {a.shape}, positive {pos.shape} and negative "
+                      f"{neg.shape} must have the same number of axes")
+    distance = pairwise_distance if distance_function is None else distance_function
+    near, far = _tensor(distance(a, pos)), _tensor(distance(a, neg))
+    if swap:
+        far = minimum(far, _tensor(distance(pos, neg)))
+    return _reduced(op, clamp(near - far + margin, 0.0, None), reduction)
+
+
+def _score_rows(op: str, x: Any) -> tuple[Tensor, Tensor]:
+    """(the scores, as (N, C) rows) of (N, C) scores or one (C,) row."""
+    scores = _tensor(x)
+    if scores.ndim not in (1, 2) or scores.size == 0:
+        raise OpError(f"{op}: input {scores.shape} must be (N, C) scores or one (C,) row")
+    return scores, scores.reshape(1, -1) if scores.ndim == 1 else scores
+
+
+def multi_margin_loss(x: Any, target: Any, p: int = 1, margin: float = 1.0, weight: Any = None,
+                      reduction: str = "mean") -> Tensor:
+    """The multi-class hinge loss of scores x (N, C) (or one (C,) row) and class indices
+    `target` (N,): for each sample, the sum over the other classes i of
+    max(0, margin - x[y] + x[i]) ** p, times weight[y] (one weight per class, a constant),
+    divided by C; p is 1 or 2, as in PyTorch.
+
+    >>> round(multi_margin_loss(Tensor([[0.1, 0.2, 0.4, 0.8]]), [3]).item(), 4)
+    0.325
+    """
+    op = "multi_margin_loss"
+    if p not in (1, 2) or isinstance(p, bool):
+        raise OpError(f"{op}: p must be 1 or 2, got {p!r}")
+    scores, rows = _score_rows(op, x)
+    n, c = rows.shape
+    labels = _integers(target)
+    if labels.dtype.kind not in "iu" or labels.size != n or labels.ndim > 1:
+        raise OpError(f"{op}: target of shape {labels.shape} and dtype {labels.dtype} must be "
+                      f"{n} integer class indices for input {scores.shape}")
+    labels = labels.reshape(n)
+    picked = gather(rows, 1, labels.reshape(n, 1))  # x[y], checked to lie in [0, C)
+    hinge = clamp(margin - picked + rows, 0.0, None)
+    if p == 2:
+        hinge = hinge * hinge
+    if weight is not None:
+        weights = _tensor_like(weight, rows).detach()
+        if weights.shape != (c,):
+            raise OpError(f"{op}: weight of shape {weights.shape} must be ({c},), one per class")
+        hinge = hinge * gather(weights, 0, labels).reshape(n, 1)
+    each = where(one_hot(labels, c).data == 1, 0.0, hinge).sum(axis=1) / c
+    return _reduced(op, each.reshape(()) if scores.ndim == 1 else each, reduction)
+
+
+def multilabel_margin_loss(x: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """The multi-label hinge loss of scores x (N, C) (or one (C,) row): `target`, of x's
+    shape, lists each sample's classes up to its first -1; for each sample, the sum over its
+    listed classes j and its other classes i of max(0, 1 - (x[j] - x[i])), divided by C. A
+    class listed twice counts twice, as in PyTorch's loop.
+
+    >>> round(multilabel_margin_loss(Tensor([[0.1, 0.2, 0.4, 0.8]]), [[3, 0, -1, 1]]).item(), 4)
+    0.85
+    """
+    op = "multilabel_margin_loss"
+    scores, rows = _score_rows(op, x)
+    n, c = rows.shape
+    labels = _integers(target)
+    if labels.dtype.kind not in "iu" or labels.shape != scores.shape:
+        raise OpError(f"{op}: target of shape {labels.shape} and dtype {labels.dtype} must be "
+                      f"integer class lists of the input's shape {scores.shape}")
+    labels = labels.reshape(n, c)
+    listed = np.cumprod(labels != -1, axis=1) == 1  # before the first -1
+    if ((labels < 0) | (labels >= c))[listed].any():
+        raise OpError(f"{op}: the listed classes (up to each row's first -1) must be in "
+                      f"[0, {c}), got {labels[listed].min()} to {labels[listed].max()}")
+    # how often each sample lists each class: (N, C)
+    counts = (one_hot(np.where(listed, labels, 0), c).data * listed[..., None]).sum(axis=1)
+    pairs = counts[:, :, None] * (counts == 0)[:, None, :]  # (N, j listed, i not listed)
+    hinge = clamp(1.0 - rows.reshape(n, c, 1) + rows.reshape(n, 1, c), 0.0, None)
+    each = where(pairs > 0, hinge * pairs.astype(rows.dtype), 0.0).sum(axis=(1, 2)) / c
+    return _reduced(op, each.reshape(()) if scores.ndim == 1 else each, reduction)
 
 
 def multilabel_soft_margin_loss(x: Any, target: Any, weight: Any = None,
@@ -201,6 +330,47 @@ class TripletMarginLoss(_Loss):
     def forward(self, anchor: Any, positive: Any, negative: Any) -> Tensor:
         return triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
                                    self.swap, self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """`triplet_margin_with_distance_loss` as a module."""
+
+    def __init__(self, *, distance_function: Callable[[Any, Any], Any] | None = None,
+                 margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        if not margin > 0:
+            raise OpError(f"TripletMarginWithDistanceLoss: margin must be greater than 0, got "
+                          f"{margin!r}")
+        self.distance_function, self.margin, self.swap = distance_function, float(margin), swap
+
+    def forward(self, anchor: Any, positive: Any, negative: Any) -> Tensor:
+        return triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class MultiMarginLoss(_Loss):
+    """`multi_margin_loss` as a module; `weight` is a buffer."""
+
+    weight: Any
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        if p not in (1, 2) or isinstance(p, bool):
+            raise OpError(f"MultiMarginLoss: p must be 1 or 2, got {p!r}")
+        self.p, self.margin = int(p), float(margin)
+        self.register_buffer("weight", weight)
+
+    def forward(self, x: Any, target: Any) -> Tensor:
+        return multi_margin_loss(x, target, self.p, self.margin, self.weight, self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """`multilabel_margin_loss` as a module."""
+
+    def forward(self, x: Any, target: Any) -> Tensor:
+        return multilabel_margin_loss(x, target, self.reduction)
 
 
 class MultiLabelSoftMarginLoss(_Loss):
