@@ -822,3 +822,61 @@ def test_linear_takes_pytorchs_weight_layout() -> None:
     np.testing.assert_array_equal(out.data, x.data @ weight.data.T + 1)
     out.sum().backward()
     np.testing.assert_array_equal(weight.grad, np.ones((4, 2)) @ x.data)
+
+
+# -- gaussian_nll_loss ----------------------------------------------------------------------------
+def test_gaussian_nll_loss_clamps_the_variance_but_passes_its_gradient() -> None:
+    """torch 2.13 gives the same numbers and gradients (checked on 80 random settings: var
+    per element, per sample, with a size-1 axis, a number, tiny variances clamped)."""
+    mean = np.array([[0.5, -1.0], [2.0, 0.0]])
+    target = np.array([[1.0, -1.0], [0.0, 0.5]])
+    var = np.array([[0.5, 1e-9], [2.0, 1.0]])  # 1e-9 is clamped to eps = 1e-6
+    clamped = np.maximum(var, 1e-6)
+    each = 0.5 * (np.log(clamped) + (mean - target) ** 2 / clamped)
+    v = Tensor(var, requires_grad=True)
+    m = Tensor(mean, requires_grad=True)
+    out = tg.gaussian_nll_loss(m, target, v, reduction="sum")
+    np.testing.assert_allclose(out.item(), each.sum(), rtol=1e-15)
+    out.backward()
+    # as PyTorch's: the clamped entry's gradient is the formula's at eps, passed through
+    np.testing.assert_allclose(v.grad, 0.5 / clamped - 0.5 * (mean - target) ** 2 / clamped ** 2,
+                               rtol=1e-15)
+    np.testing.assert_allclose(m.grad, (mean - target) / clamped, rtol=1e-15)
+    full = tg.gaussian_nll_loss(mean, target, var, full=True, reduction="none").data
+    np.testing.assert_allclose(full, each + 0.5 * np.log(2 * np.pi), rtol=1e-15)
+    # one variance per sample, as (N,) or (N, 1); or one number
+    per_sample = np.array([0.5, 2.0])
+    for given in (per_sample, per_sample[:, None]):
+        np.testing.assert_allclose(
+            tg.gaussian_nll_loss(mean, target, given).item(),
+            (0.5 * (np.log(per_sample[:, None]) + (mean - target) ** 2 / per_sample[:, None])
+             ).mean(), rtol=1e-15)
+    np.testing.assert_allclose(tg.gaussian_nll_loss(mean, target, 2.0).item(),
+                               (0.5 * (np.log(2.0) + (mean - target) ** 2 / 2.0)).mean(),
+                               rtol=1e-15)
+    assert repr(nn.GaussianNLLLoss(full=True)) == "GaussianNLLLoss(reduction='mean')"
+    np.testing.assert_allclose(nn.GaussianNLLLoss(eps=1e-3)(mean, target, var).item(),
+                               tg.gaussian_nll_loss(mean, target, var, eps=1e-3).item(),
+                               rtol=1e-15)
+
+
+def test_gaussian_nll_loss_refuses_bad_variances() -> None:
+    mean = np.zeros((2, 3))
+    with pytest.raises(OpError, match="var has negative entries"):
+        tg.gaussian_nll_loss(mean, mean, -np.ones((2, 3)))
+    with pytest.raises(OpError, match="var must not be negative"):
+        tg.gaussian_nll_loss(mean, mean, -1.0)
+    with pytest.raises(OpError, match=r"var \(3,\) must have mean's shape \(2, 3\)"):
+        tg.gaussian_nll_loss(mean, mean, np.ones(3))
+    with pytest.raises(OpError, match=r"mean \(2, 3\) and target \(3,\) must have the same"):
+        tg.gaussian_nll_loss(mean, np.zeros(3), np.ones((2, 3)))
+    with pytest.raises(OpError, match="gaussian_nll_loss: reduction must be"):
+        tg.gaussian_nll_loss(mean, mean, np.ones((2, 3)), reduction="avg")
+
+
+def test_gaussian_nll_loss_gradcheck() -> None:
+    rng = np.random.default_rng(4)
+    mean, target = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
+    tg.gradcheck(lambda m, t, v: tg.gaussian_nll_loss(m, t, v, full=True),
+                 Tensor(mean, requires_grad=True), Tensor(target, requires_grad=True),
+                 Tensor(rng.random((3, 1)) + 0.5, requires_grad=True))

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import math
+
 import numpy as np
 
 from ..function import OpError
@@ -26,10 +28,10 @@ from ..tensor import Tensor
 from ..tensor_ops import _tensor, _tensor_like, where
 from .module import Module
 
-__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLDivLoss", "L1Loss",
-           "MSELoss", "NLLLoss", "SmoothL1Loss", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "kl_div",
-           "l1_loss", "mse_loss", "nll_loss", "smooth_l1_loss"]
+__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "GaussianNLLLoss", "HuberLoss",
+           "KLDivLoss", "L1Loss", "MSELoss", "NLLLoss", "SmoothL1Loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "cross_entropy", "gaussian_nll_loss",
+           "huber_loss", "kl_div", "l1_loss", "mse_loss", "nll_loss", "smooth_l1_loss"]
 
 
 # -- functions ----------------------------------------------------------------------------------
@@ -130,6 +132,46 @@ def kl_div(log_probs: Any, target: Any, reduction: str = "mean",
     if reduction == "batchmean":
         return each.sum() / (x.shape[0] if x.ndim else 1)
     return each.sum() if reduction == "sum" else each.mean()
+
+
+def gaussian_nll_loss(mean: Any, target: Any, var: Any, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """The negative log-likelihood of `target` under a Gaussian with `mean` and variance
+    `var`, as PyTorch's F.gaussian_nll_loss: 0.5 * (log(v) + (mean - target) ** 2 / v), plus
+    0.5 * log(2 pi) with `full`, where v is var clamped to at least `eps`. As in PyTorch the
+    clamp passes var's gradient through unchanged, and var may be one per element (mean's
+    shape), one per sample (mean's shape without its last axis, or with one axis of size 1)
+    or a number; a negative variance is an error.
+
+    >>> round(gaussian_nll_loss(Tensor([0.0, 1.0]), Tensor([1.0, 1.0]), 1.0).item(), 4)
+    0.25
+    """
+    op = "gaussian_nll_loss"
+    ops._check_reduction(op, reduction)
+    x = _tensor(mean)
+    t = _tensor_like(target, x)
+    ops._check_same_shape(op, x, t, "mean")
+    if isinstance(var, (int, float, np.floating, np.integer)) and not isinstance(var, bool):
+        if var < 0:
+            raise OpError(f"{op}: var must not be negative, got {var!r}")
+        v = Tensor(np.full(x.shape, var, dtype=x.dtype))
+    else:
+        v = _tensor_like(var, x)
+        if (v.data < 0).any():
+            raise OpError(f"{op}: var has negative entries (a variance is at least 0)")
+    if v.shape != x.shape:
+        if v.shape == x.shape[:-1]:  # one variance per sample
+            v = v.reshape((*v.shape, 1))
+        elif not (v.ndim == x.ndim and sum(b for a, b in zip(x.shape, v.shape) if a != b) == 1):
+            raise OpError(f"{op}: var {v.shape} must have mean's shape {x.shape}, that shape "
+                          f"without its last axis, or one axis of size 1")
+    # clamped to eps, with var's gradient passed through as it is (PyTorch clamps in place
+    # under no_grad): v - v is exactly 0, so the value is exactly eps
+    v = where(v.data < eps, v - v.detach() + eps, v)
+    each = 0.5 * (v.log() + (x - t) ** 2 / v)
+    if full:
+        each = each + 0.5 * math.log(2 * math.pi)
+    return ops._reduce(each, reduction)
 
 
 def nll_loss(log_probs: Any, labels: Any, weight: Any = None, ignore_index: int = -100,
@@ -297,6 +339,18 @@ class BCELoss(_Loss):
 
     def forward(self, probs: Any, target: Any) -> Tensor:
         return binary_cross_entropy(probs, target, weight=self.weight, reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """`gaussian_nll_loss` as a module: `nn.GaussianNLLLoss()(mean, target, var)`."""
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"
+                 ) -> None:
+        super().__init__(reduction)
+        self.full, self.eps = bool(full), float(eps)
+
+    def forward(self, mean: Any, target: Any, var: Any) -> Tensor:
+        return gaussian_nll_loss(mean, target, var, self.full, self.eps, self.reduction)
 
 
 class KLDivLoss(Module):
