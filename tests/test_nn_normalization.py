@@ -280,3 +280,26 @@ def test_the_3d_forms_normalise_5d_volumes_as_the_2d_ones_do_images():
     with pytest.raises(OpError, match=r"BatchNorm3d: input of shape \(2, 3, 4\): expected "
                                       r"\(N, C, D, H, W\)"):
         nn.BatchNorm3d(3)(np.zeros((2, 3, 4)))
+
+
+# -- RMSNorm, LocalResponseNorm -------------------------------------------------------------------
+def test_rms_norm_layer_scales_by_a_learned_weight():
+    layer = nn.RMSNorm((3, 4), eps=1e-6, dtype=np.float64)
+    assert [name for name, _ in layer.named_parameters()] == ["weight"]
+    np.testing.assert_array_equal(layer.weight.data, np.ones((3, 4)))
+    x = np.random.default_rng(0).standard_normal((2, 3, 4))
+    layer.weight.data[...] = 2.0
+    expected = tg.rms_norm(x, (3, 4), np.full((3, 4), 2.0), 1e-6).data
+    np.testing.assert_allclose(layer(x).data, expected, rtol=1e-15)
+    assert repr(nn.RMSNorm(4)) == "RMSNorm((4,), eps=None, elementwise_affine=True)"
+    assert nn.RMSNorm(4, elementwise_affine=False).parameters() == []
+    with pytest.raises(ValueError, match="RMSNorm: normalized_shape must name at least one"):
+        nn.RMSNorm(())
+
+
+def test_local_response_norm_layer_is_the_function():
+    x = np.random.default_rng(1).standard_normal((2, 6, 3, 3))
+    layer = nn.LocalResponseNorm(3, alpha=0.2, beta=0.5, k=2.0)
+    np.testing.assert_array_equal(layer(x).data, tg.local_response_norm(x, 3, 0.2, 0.5, 2.0).data)
+    assert repr(layer) == "LocalResponseNorm(3, alpha=0.2, beta=0.5, k=2.0)"
+    assert layer.parameters() == []

@@ -1,5 +1,6 @@
-"""Layers with a training mode or a lookup: `Dropout`, `BatchNorm1d`, `BatchNorm2d`,
-`LayerNorm` and `Embedding`, over the functions in `tinygrad_np.tensor_ops`.
+"""Layers with a training mode or a lookup, and the normalisations: `Dropout`, `BatchNorm1d`,
+`BatchNorm2d`, `LayerNorm`, `GroupNorm`, `InstanceNorm1d`, `RMSNorm`, `LocalResponseNorm`,
+`Embedding`, ..., over the functions in `tinygrad_np.tensor_ops` and `tinygrad_np.norms`.
 
 Dropout and BatchNorm follow `Module.training` (`model.train()` / `model.eval()`); BatchNorm
 keeps its running statistics as buffers, so `state_dict()` and checkpoints carry them (with
@@ -21,6 +22,7 @@ import numpy as np
 
 from ..function import OpError
 from ..memory import aligned
+from ..norms import local_response_norm, rms_norm
 from ..tensor import Tensor
 from ..tensor_ops import (batch_norm, counted_batch_norm, dropout, dropout1d, dropout2d,
                           embedding, group_norm, layer_norm, tracked_group_norm, _tensor)
@@ -29,7 +31,7 @@ from .module import Module
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Dropout", "Dropout1d", "Dropout2d",
            "Embedding", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
-           "LayerNorm"]
+           "LayerNorm", "LocalResponseNorm", "RMSNorm"]
 
 
 def _positive_int(value: Any, what: str, owner: str) -> int:
@@ -198,12 +200,7 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
                  elementwise_affine: bool = True, bias: bool = True,
                  dtype: Any = np.float32) -> None:
-        shape = ((normalized_shape,) if isinstance(normalized_shape, (int, np.integer))
-                 else tuple(normalized_shape))
-        self.normalized_shape = tuple([_positive_int(n, "normalized_shape", "LayerNorm")
-                                      for n in shape])
-        if not self.normalized_shape:
-            raise ValueError("LayerNorm: normalized_shape must name at least one axis")
+        self.normalized_shape = _normalized_shape(normalized_shape, "LayerNorm")
         self.eps = float(eps)
         self.elementwise_affine = bool(elementwise_affine)
         self.weight, self.bias = _scale_and_shift(self.normalized_shape, elementwise_affine,
@@ -215,6 +212,55 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}")
+
+
+def _normalized_shape(value: Any, owner: str) -> tuple[int, ...]:
+    shape = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
+    checked = tuple([_positive_int(n, "normalized_shape", owner) for n in shape])
+    if not checked:
+        raise ValueError(f"{owner}: normalized_shape must name at least one axis")
+    return checked
+
+
+class RMSNorm(Module):
+    """`torch.nn.RMSNorm`: divide each sample by its root mean square over its last axes
+    (`normalized_shape`), then scale by `weight` (ones, with `elementwise_affine`); eps None
+    is the input dtype's machine epsilon.
+
+    >>> RMSNorm(4)(np.arange(8.0, dtype=np.float32).reshape(2, 4)).shape
+    (2, 4)
+    """
+
+    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float | None = None,
+                 elementwise_affine: bool = True, dtype: Any = np.float32) -> None:
+        self.normalized_shape = _normalized_shape(normalized_shape, "RMSNorm")
+        self.eps = None if eps is None else float(eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        self.weight, _ = _scale_and_shift(self.normalized_shape, self.elementwise_affine, False,
+                                          dtype)
+
+    def forward(self, x: Any) -> Tensor:
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:  # PyTorch's
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class LocalResponseNorm(Module):
+    """`torch.nn.LocalResponseNorm(size, alpha=1e-4, beta=0.75, k=1.0)`: see
+    `local_response_norm`; no parameters."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+                 ) -> None:
+        self.size = _positive_int(size, "size", "LocalResponseNorm")
+        self.alpha, self.beta, self.k = float(alpha), float(beta), float(k)
+
+    def forward(self, x: Any) -> Tensor:
+        return local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:  # PyTorch's
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
 
 
 class GroupNorm(Module):
