@@ -482,6 +482,40 @@ def test_module_list_names_parameters_by_index_and_behaves_like_a_list() -> None
         "ModuleList(\n  (0): Flatten(start_axis=1, end_axis=-1)\n)")
 
 
+def test_parameter_list_and_dict_hold_parameters_under_pytorchs_names() -> None:
+    class Net(Module):
+        def __init__(self) -> None:
+            self.scales = nn.ParameterList([np.ones(2), Tensor(np.zeros(3), requires_grad=True)])
+            self.gains = nn.ParameterDict({"a": np.ones(1)})
+
+    net = Net()
+    net.scales.append(np.full(4, 2.0))
+    net.gains["b"] = np.zeros((2, 2))
+    assert [name for name, _ in net.named_parameters()] == [
+        "scales.0", "scales.1", "scales.2", "gains.a", "gains.b"]
+    assert all(p.requires_grad for p in net.parameters()) and net.scales[0].name == "scales.0"
+    assert list(net.state_dict()) == ["scales.0", "scales.1", "scales.2", "gains.a", "gains.b"]
+    opt = SGD(net.parameters(), lr=0.5)
+    loss = (net.scales[0] * net.gains["a"]).sum() + net.scales[2].sum()
+    loss.backward()
+    opt.step()
+    np.testing.assert_array_equal(net.scales[0].data, [0.5, 0.5])
+    np.testing.assert_array_equal(net.gains["a"].data, [0.0])
+    frozen = Tensor(np.ones(1))
+    net.gains["c"] = Parameter(frozen.data, requires_grad=False)
+    assert "gains.c" in net.state_dict() and len(net.gains) == 3 and "c" in net.gains
+    assert repr(nn.ParameterList([np.ones(2)])) == (
+        "ParameterList(\n  (0): Parameter containing: [float64 of size (2,)]\n)")
+    with pytest.raises(TypeError, match="a Tensor computed by Mul, not a leaf"):
+        net.scales.append(net.scales[0] * 2)
+    with pytest.raises(TypeError, match="parameters must be floating-point"):
+        net.gains["d"] = np.arange(3)
+    with pytest.raises(KeyError, match="without '.'"):
+        net.gains["x.y"] = np.ones(1)
+    with pytest.raises(NotImplementedError, match="ParameterList has no forward"):
+        net.scales(np.zeros(2))
+
+
 def test_module_dict_names_parameters_by_key() -> None:
     class Net(Module):
         def __init__(self) -> None:

@@ -1,5 +1,6 @@
 """Containers: `ModuleList` and `ModuleDict`, which hold sub-modules under their index or key,
-so their parameters are named "blocks.0.weight", "heads.cls.bias" (PyTorch's names).
+so their parameters are named "blocks.0.weight", "heads.cls.bias" (PyTorch's names), and
+`ParameterList` and `ParameterDict`, which hold parameters so ("scales.0", "gains.a").
 
 >>> from tinygrad_np.nn import Linear, ModuleDict, ModuleList
 >>> class Net(Module):
@@ -15,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, overload
 
-from .module import Module, _adopt
+from ..tensor import Tensor
+from .module import Module, Parameter, _adopt
 
-__all__ = ["ModuleDict", "ModuleList"]
+__all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList"]
 
 
 def _checked(owner: str, where: str, value: Any) -> Module:
@@ -98,7 +100,69 @@ class ModuleList(Module):
         return iter(self._modules)
 
 
-class ModuleDict(Module):
+class _KeyedContainer(Module):
+    """What ModuleDict and ParameterDict share: a dict (string keys, insertion order) whose
+    values the parent finds, named by key; `_held` checks (and makes) what is stored."""
+
+    def __init__(self, values: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None
+                 ) -> None:
+        self._entries: dict[str, Any] = {}
+        if values is not None:
+            self.update(values)
+
+    def _held(self, key: str, value: Any) -> Any:
+        raise NotImplementedError
+
+    def _named_items(self) -> Iterator[tuple[str, Any]]:
+        yield from self._entries.items()
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no forward(): use what it holds "
+                                  f"in yours")
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if not isinstance(key, str) or not key or "." in key:
+            raise KeyError(f"{type(self).__name__}: keys must be non-empty strings without "
+                           f"'.', got {key!r}")
+        held = self._held(key, value)
+        _adopt(key, held)
+        self._entries[key] = held
+
+    def __getitem__(self, key: str) -> Any:
+        return self._entries[key]
+
+    def __delitem__(self, key: str) -> None:
+        del self._entries[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def keys(self) -> Any:
+        return self._entries.keys()
+
+    def values(self) -> Any:
+        return self._entries.values()
+
+    def items(self) -> Any:
+        return self._entries.items()
+
+    def pop(self, key: str) -> Any:
+        return self._entries.pop(key)
+
+    def update(self, values: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Add or replace entries from a mapping or from (key, value) pairs."""
+        pairs = values.items() if isinstance(values, Mapping) else values
+        for key, value in pairs:
+            self[key] = value
+
+
+class ModuleDict(_KeyedContainer):
     """A dict of modules (string keys, insertion order) whose parameters the parent finds,
     named by key. It has no `forward`.
 
@@ -109,54 +173,97 @@ class ModuleDict(Module):
     (['a', 'b'], 'b.bias')
     """
 
-    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None
-                 ) -> None:
-        self._modules: dict[str, Module] = {}
-        if modules is not None:
-            self.update(modules)
+    def _held(self, key: str, value: Any) -> Module:
+        return _checked("ModuleDict", f"the value for {key!r}", value)
+
+
+def _parameter(owner: str, where: str, value: Any) -> Tensor:
+    """A parameter to hold: a leaf Tensor as it is (marked a parameter), anything else made
+    one with `Parameter` (an array is shared, not copied)."""
+    if isinstance(value, Tensor):
+        if value.grad_fn is not None:
+            raise TypeError(f"{owner}: {where} is a Tensor computed by "
+                            f"{type(value.grad_fn).__name__}, not a leaf (detach it first)")
+        if value.data.dtype.kind != "f":
+            raise TypeError(f"{owner}: {where}: parameters must be floating-point, got "
+                            f"{value.data.dtype}")
+        value._nn_parameter = True
+        return value
+    return Parameter(value)
+
+
+def _parameters_repr(container: Module, items: Iterable[tuple[Any, Tensor]]) -> str:
+    lines = [f"({key}): Parameter containing: [{p.data.dtype} of size {tuple(p.shape)}]"
+             for key, p in items]
+    if not lines:
+        return f"{type(container).__name__}()"
+    return f"{type(container).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class ParameterList(Module):
+    """A list of parameters whose parent finds them, named by index, as PyTorch's
+    `nn.ParameterList`; arrays and numbers given to it become parameters.
+
+    >>> import numpy as np
+    >>> scales = ParameterList([np.ones(2), np.zeros(3)])
+    >>> [(name, p.shape) for name, p in scales.named_parameters()]
+    [('0', (2,)), ('1', (3,))]
+    """
+
+    def __init__(self, values: Iterable[Any] = ()) -> None:
+        self._parameters: list[Tensor] = []
+        self.extend(values)
 
     def _named_items(self) -> Iterator[tuple[str, Any]]:
-        yield from self._modules.items()
+        for index, value in enumerate(self._parameters):
+            yield str(index), value
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("ModuleDict has no forward(): call its modules in yours")
+        raise NotImplementedError("ParameterList has no forward(): use its parameters in yours")
 
-    def __setitem__(self, key: str, module: Module) -> None:
-        if not isinstance(key, str) or not key or "." in key:
-            raise KeyError(f"ModuleDict: keys must be non-empty strings without '.', "
-                           f"got {key!r}")
-        _adopt(key, _checked("ModuleDict", f"the value for {key!r}", module))
-        self._modules[key] = module
+    def append(self, value: Any) -> ParameterList:
+        """Add `value` at the end (made a parameter); returns self."""
+        index = len(self._parameters)
+        tensor = _parameter("ParameterList", f"item {index}", value)
+        _adopt(str(index), tensor)
+        self._parameters.append(tensor)
+        return self
 
-    def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        """`append` each of `values`; returns self."""
+        for value in values:
+            self.append(value)
+        return self
 
-    def __delitem__(self, key: str) -> None:
-        del self._modules[key]
+    def __getitem__(self, index: int) -> Tensor:
+        return self._parameters[index]
 
-    def __contains__(self, key: object) -> bool:
-        return key in self._modules
+    def __setitem__(self, index: int, value: Any) -> None:
+        self._parameters[index] = _parameter("ParameterList", f"item {index}", value)
 
     def __len__(self) -> int:
-        return len(self._modules)
+        return len(self._parameters)
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._modules)
+    def __iter__(self) -> Iterator[Tensor]:
+        return iter(self._parameters)
 
-    def keys(self) -> Any:
-        return self._modules.keys()
+    def __repr__(self) -> str:
+        return _parameters_repr(self, enumerate(self._parameters))
 
-    def values(self) -> Any:
-        return self._modules.values()
 
-    def items(self) -> Any:
-        return self._modules.items()
+class ParameterDict(_KeyedContainer):
+    """A dict of parameters (string keys, insertion order) whose parent finds them, named by
+    key, as PyTorch's `nn.ParameterDict`; arrays and numbers given to it become parameters.
 
-    def pop(self, key: str) -> Module:
-        return self._modules.pop(key)
+    >>> import numpy as np
+    >>> gains = ParameterDict({"a": np.ones(2)})
+    >>> gains["b"] = np.zeros(1)
+    >>> list(gains), [name for name, _ in gains.named_parameters()]
+    (['a', 'b'], ['a', 'b'])
+    """
 
-    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
-        """Add or replace modules from a mapping or from (key, module) pairs."""
-        pairs = modules.items() if isinstance(modules, Mapping) else modules
-        for key, module in pairs:
-            self[key] = module
+    def _held(self, key: str, value: Any) -> Tensor:
+        return _parameter("ParameterDict", f"the value for {key!r}", value)
+
+    def __repr__(self) -> str:
+        return _parameters_repr(self, self._entries.items())
