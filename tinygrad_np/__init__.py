@@ -37,10 +37,14 @@ from .attention import scaled_dot_product_attention
 from .activations import (celu, glu, hardshrink, selu, softmin, softshrink, softsign,
                           tanhshrink, threshold)
 from .nn.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
-                      huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
+                      gaussian_nll_loss, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
+                      smooth_l1_loss)
 from .nn.margin_losses import (cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss,
-                               multilabel_soft_margin_loss, pairwise_distance, poisson_nll_loss,
-                               soft_margin_loss, triplet_margin_loss)
+                               multi_margin_loss, multilabel_margin_loss,
+                               multilabel_soft_margin_loss, pairwise_distance, pdist,
+                               poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
+                               triplet_margin_with_distance_loss)
+from .norms import instance_norm, local_response_norm, rms_norm
 
 from . import datasets, hooks, metrics, nn, optim, random, recycle, viz  # noqa: E402
 from .metrics import accuracy  # noqa: E402
@@ -81,6 +85,8 @@ __all__ = [
     "cosine_embedding_loss", "hinge_embedding_loss", "margin_ranking_loss",
     "multilabel_soft_margin_loss", "pairwise_distance", "poisson_nll_loss", "soft_margin_loss",
     "triplet_margin_loss",
+    "gaussian_nll_loss", "multi_margin_loss", "multilabel_margin_loss", "pdist",
+    "triplet_margin_with_distance_loss", "instance_norm", "local_response_norm", "rms_norm",
     "nll_loss", "cross_entropy", "smooth_l1_loss", "huber_loss", "accuracy",
     # subpackages
     "nn", "optim", "datasets", "metrics", "viz", "random", "hooks", "recycle",

@@ -11,18 +11,19 @@ from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Ha
                          Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU6, SiLU,
                          Softmax, Softmin, Softplus, Softshrink, Softsign, Tanhshrink, Threshold)
 from .checkpoint import CheckpointError, load_state, save_state
-from .containers import ModuleDict, ModuleList
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                    AvgPool1d, AvgPool2d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d,
                    Fold, LPPool1d, LPPool2d, MaxPool1d, MaxPool2d, MaxUnpool1d, MaxUnpool2d,
                    Unfold, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d)
 from .layers import (Bilinear, ChannelShuffle, Flatten, Identity, Linear, PixelShuffle,
                      PixelUnshuffle, ReLU, Sequential, Sigmoid, Softmax2d, Tanh, Unflatten)
-from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
-                   MSELoss, NLLLoss, SmoothL1Loss)
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, GaussianNLLLoss, HuberLoss,
+                   KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from .margin_losses import (CosineEmbeddingLoss, CosineSimilarity, HingeEmbeddingLoss,
-                            MarginRankingLoss, MultiLabelSoftMarginLoss, PairwiseDistance,
-                            PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss)
+                            MarginRankingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss,
+                            MultiMarginLoss, PairwiseDistance, PoissonNLLLoss, SoftMarginLoss,
+                            TripletMarginLoss, TripletMarginWithDistanceLoss)
 from .multihead_attention import MultiheadAttention
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                           TransformerEncoder, TransformerEncoderLayer)
@@ -33,7 +34,7 @@ from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d
                       ZeroPad1d, ZeroPad2d)
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, Dropout, Dropout1d,
                             Dropout2d, Embedding, GroupNorm, InstanceNorm1d, InstanceNorm2d,
-                            InstanceNorm3d, LayerNorm)
+                            InstanceNorm3d, LayerNorm, LocalResponseNorm, RMSNorm)
 from .utils import clip_grad_norm_
 
 __all__ = ["CheckpointError", "Linear", "LoadResult", "Module", "ReLU", "Sequential", "Sigmoid",
@@ -71,3 +72,5 @@ __all__ += ["Transformer", "TransformerDecoder", "TransformerDecoderLayer", "Tra
 __all__ += ["Bilinear", "ChannelShuffle", "Softmax2d", "UpsamplingBilinear2d",
             "UpsamplingNearest2d"]
 __all__ += ["BatchNorm3d", "InstanceNorm3d"]
+__all__ += ["GaussianNLLLoss", "LocalResponseNorm", "MultiLabelMarginLoss", "MultiMarginLoss",
+            "ParameterDict", "ParameterList", "RMSNorm", "TripletMarginWithDistanceLoss"]
