@@ -24,7 +24,8 @@ from .functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_
                          softmax_cross_entropy, sqrt, tanh)
 from .creation import arange, eye, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, clamp, clip,
-                         concatenate, cos, cumsum, dropout, dropout1d, dropout2d, elu, embedding,
+                         concatenate, cos, cumsum, dropout, dropout1d, dropout2d, dropout3d, elu,
+                         embedding,
                          erf, expand, expm1, flip, gelu, group_norm, hardsigmoid, hardswish,
                          hardtanh, layer_norm, leaky_relu, log1p, logsigmoid, logsumexp, maximum,
                          minimum, mish, norm, pad, prelu, prod, relu6, silu, sin, softplus, split,
@@ -45,6 +46,7 @@ from .nn.margin_losses import (cosine_embedding_loss, hinge_embedding_loss, marg
                                poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
                                triplet_margin_with_distance_loss)
 from .norms import instance_norm, local_response_norm, rms_norm
+from .noise import alpha_dropout, feature_alpha_dropout, gumbel_softmax, rrelu
 
 from . import datasets, hooks, metrics, nn, optim, random, recycle, viz  # noqa: E402
 from .metrics import accuracy  # noqa: E402
@@ -87,6 +89,7 @@ __all__ = [
     "triplet_margin_loss",
     "gaussian_nll_loss", "multi_margin_loss", "multilabel_margin_loss", "pdist",
     "triplet_margin_with_distance_loss", "instance_norm", "local_response_norm", "rms_norm",
+    "alpha_dropout", "feature_alpha_dropout", "gumbel_softmax", "rrelu", "dropout3d",
     "nll_loss", "cross_entropy", "smooth_l1_loss", "huber_loss", "accuracy",
     # subpackages
     "nn", "optim", "datasets", "metrics", "viz", "random", "hooks", "recycle",

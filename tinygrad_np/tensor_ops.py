@@ -472,12 +472,21 @@ def dropout2d(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
     return _dropout("dropout2d", x, p, training, 4)
 
 
+def dropout3d(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
+    """`dropout` of whole channels of x (N, C, D, H, W), as PyTorch's.
+
+    >>> dropout3d(Tensor(np.ones((1, 2, 1, 3, 3))), p=0.5, training=False).shape
+    (1, 2, 1, 3, 3)
+    """
+    return _dropout("dropout3d", x, p, training, 5)
+
+
 def _dropout(op: str, x: Any, p: Any, training: bool, ndim: int | None) -> Tensor:
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
         raise OpError(f"{op}: p must be a probability in [0, 1], got {p!r}")
     x = _tensor(x)
     if ndim is not None and x.ndim != ndim:
-        layout = "(N, C, L)" if ndim == 3 else "(N, C, H, W)"
+        layout = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}[ndim]
         raise OpError(f"{op}: input must be {ndim}-D {layout}, got shape {x.shape}")
     if not training or p == 0:
         return x

@@ -9,7 +9,8 @@
 from . import init
 from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish,
                          Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU6, SiLU,
-                         Softmax, Softmin, Softplus, Softshrink, Softsign, Tanhshrink, Threshold)
+                         RReLU, Softmax, Softmin, Softplus, Softshrink, Softsign, Tanhshrink,
+                         Threshold)
 from .checkpoint import CheckpointError, load_state, save_state
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
@@ -32,9 +33,10 @@ from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
 from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
                       ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
                       ZeroPad1d, ZeroPad2d)
-from .normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, Dropout, Dropout1d,
-                            Dropout2d, Embedding, GroupNorm, InstanceNorm1d, InstanceNorm2d,
-                            InstanceNorm3d, LayerNorm, LocalResponseNorm, RMSNorm)
+from .normalization import (AlphaDropout, BatchNorm1d, BatchNorm2d, BatchNorm3d, Dropout,
+                            Dropout1d, Dropout2d, Dropout3d, Embedding, FeatureAlphaDropout,
+                            GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm,
+                            LocalResponseNorm, RMSNorm)
 from .utils import clip_grad_norm_
 
 __all__ = ["CheckpointError", "Linear", "LoadResult", "Module", "ReLU", "Sequential", "Sigmoid",
@@ -74,3 +76,4 @@ __all__ += ["Bilinear", "ChannelShuffle", "Softmax2d", "UpsamplingBilinear2d",
 __all__ += ["BatchNorm3d", "InstanceNorm3d"]
 __all__ += ["GaussianNLLLoss", "LocalResponseNorm", "MultiLabelMarginLoss", "MultiMarginLoss",
             "ParameterDict", "ParameterList", "RMSNorm", "TripletMarginWithDistanceLoss"]
+__all__ += ["AlphaDropout", "Dropout3d", "FeatureAlphaDropout", "RReLU"]

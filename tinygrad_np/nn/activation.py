@@ -17,6 +17,7 @@ from typing import Any
 from ..activations import (celu, glu, hardshrink, selu, softmin, softshrink, softsign,
                            tanhshrink, threshold)
 from ..functional import log_softmax, softmax
+from ..noise import rrelu
 from ..tensor import Tensor
 import numpy as np
 
@@ -26,8 +27,9 @@ from ..tensor_ops import (elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_rel
 from .module import Module
 
 __all__ = ["CELU", "ELU", "GELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh",
-           "LeakyReLU", "LogSigmoid", "LogSoftmax", "Mish", "PReLU", "ReLU6", "SELU", "SiLU",
-           "Softmax", "Softmin", "Softplus", "Softshrink", "Softsign", "Tanhshrink", "Threshold"]
+           "LeakyReLU", "LogSigmoid", "LogSoftmax", "Mish", "PReLU", "RReLU", "ReLU6", "SELU",
+           "SiLU", "Softmax", "Softmin", "Softplus", "Softshrink", "Softsign", "Tanhshrink",
+           "Threshold"]
 
 
 class LeakyReLU(Module):
@@ -41,6 +43,20 @@ class LeakyReLU(Module):
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
+
+
+class RReLU(Module):
+    """`torch.nn.RReLU(lower=1/8, upper=1/3)`: while training, a random slope in
+    [lower, upper] for each element at or below 0; in eval mode their mean (`rrelu`)."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3) -> None:
+        self.lower, self.upper = float(lower), float(upper)
+
+    def forward(self, x: Any) -> Tensor:
+        return rrelu(x, self.lower, self.upper, training=self.training)
+
+    def extra_repr(self) -> str:  # PyTorch's
+        return f"lower={self.lower}, upper={self.upper}"
 
 
 class ELU(Module):

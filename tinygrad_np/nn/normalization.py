@@ -22,16 +22,18 @@ import numpy as np
 
 from ..function import OpError
 from ..memory import aligned
+from ..noise import alpha_dropout, feature_alpha_dropout
 from ..norms import local_response_norm, rms_norm
 from ..tensor import Tensor
 from ..tensor_ops import (batch_norm, counted_batch_norm, dropout, dropout1d, dropout2d,
-                          embedding, group_norm, layer_norm, tracked_group_norm, _tensor)
+                          dropout3d, embedding, group_norm, layer_norm, tracked_group_norm, _tensor)
 from .init import RngLike, as_rng
 from .module import Module
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Dropout", "Dropout1d", "Dropout2d",
            "Embedding", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
-           "LayerNorm", "LocalResponseNorm", "RMSNorm"]
+           "LayerNorm", "LocalResponseNorm", "RMSNorm", "AlphaDropout", "Dropout3d",
+           "FeatureAlphaDropout"]
 
 
 def _positive_int(value: Any, what: str, owner: str) -> int:
@@ -84,6 +86,30 @@ class Dropout2d(Dropout):
 
     def forward(self, x: Any) -> Tensor:
         return dropout2d(x, self.p, training=self.training)
+
+
+class Dropout3d(Dropout):
+    """`torch.nn.Dropout3d`: while training, zero whole channels of (N, C, D, H, W), each
+    with probability p, and scale the rest by 1 / (1 - p)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return dropout3d(x, self.p, training=self.training)
+
+
+class AlphaDropout(Dropout):
+    """`torch.nn.AlphaDropout`: `alpha_dropout` while training (for SELU networks), the
+    identity in eval mode."""
+
+    def forward(self, x: Any) -> Tensor:
+        return alpha_dropout(x, self.p, training=self.training)
+
+
+class FeatureAlphaDropout(Dropout):
+    """`torch.nn.FeatureAlphaDropout`: `feature_alpha_dropout` (whole channels) while
+    training, the identity in eval mode."""
+
+    def forward(self, x: Any) -> Tensor:
+        return feature_alpha_dropout(x, self.p, training=self.training)
 
 
 def _scale_and_shift(shape: Any, weight: bool, bias: bool, dtype: Any
