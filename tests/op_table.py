@@ -40,7 +40,7 @@ FORWARD_ATOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6}
 
 MODULES = ("elementwise", "linalg", "reduce", "shape", "nn",
            "pointwise", "activation", "statistics", "combine", "normalization", "loss", "conv",
-           "resample", "hard", "unpool", "fold")
+           "resample", "hard", "unpool", "fold", "transcendental", "rounding")
 
 
 @dataclass(frozen=True)
@@ -1537,6 +1537,47 @@ NORMALIZATION = [
 ]
 
 
+# -- transcendental and rounding ----------------------------------------------------------------
+# Multiples of 1/16 plus 1/32: never an integer, never within 1/32 of one (floor & co. jump
+# there); divisors whose quotients with them are never integers either (odd over even).
+OFF_GRID = st.integers(-64, 64).map(lambda i: i / 16 + 1 / 32)
+DIVISORS = st.sampled_from([0.75, 1.25, -1.25, 2.5])
+
+TRANSCENDENTAL = [
+    _spec("tan", tg.tan, np.tan, unary(_floats(-1.3, 1.3))),
+    _spec("asin", tg.asin, np.arcsin, unary(_floats(-0.9, 0.9))),
+    _spec("acos", tg.acos, np.arccos, unary(_floats(-0.9, 0.9))),
+    _spec("atan", tg.atan, np.arctan, unary()),
+    _spec("sinh", tg.sinh, np.sinh, unary()),
+    _spec("cosh", tg.cosh, np.cosh, unary()),
+    _spec("asinh", tg.asinh, np.arcsinh, unary()),
+    _spec("acosh", tg.acosh, np.arccosh, unary(_floats(1.1, 4.0))),
+    _spec("atanh", tg.atanh, np.arctanh, unary(_floats(-0.9, 0.9))),
+    _spec("log2", tg.log2, np.log2, unary(POSITIVE)),
+    _spec("log10", tg.log10, np.log10, unary(POSITIVE)),
+    _spec("exp2", tg.exp2, np.exp2, unary()),
+    _spec("tan_method", lambda x: x.tan(), np.tan, unary(_floats(-1.3, 1.3))),
+    _spec("arcsinh_method", lambda x: x.arcsinh(), np.arcsinh, unary()),
+    # y away from 0 too: atan2 jumps from pi to -pi across y = 0 where x < 0
+    _binary_spec("atan2", tg.atan2, np.arctan2, AWAY_FROM_ZERO, AWAY_FROM_ZERO),
+    _binary_spec("hypot", tg.hypot, np.hypot, AWAY_FROM_ZERO, AWAY_FROM_ZERO),
+    _binary_spec("logaddexp", tg.logaddexp, np.logaddexp, WIDE, WIDE),
+    _binary_spec("xlogy", tg.xlogy, lambda a, b: a * np.log(b), REAL, POSITIVE),
+]
+
+ROUNDING = [
+    _spec("floor", tg.floor, np.floor, unary(OFF_GRID)),
+    _spec("ceil", tg.ceil, np.ceil, unary(OFF_GRID)),
+    _spec("trunc", tg.trunc, np.trunc, unary(OFF_GRID)),
+    _spec("sign", tg.sign, np.sign, unary(AWAY_FROM_ZERO)),
+    _spec("round", tg.round, np.round, unary(OFF_GRID)),
+    _spec("frac", tg.frac, lambda a: a - np.trunc(a), unary(OFF_GRID)),
+    _spec("floor_method", lambda x: x.floor(), np.floor, unary(OFF_GRID)),
+    _binary_spec("remainder", tg.remainder, np.remainder, OFF_GRID, DIVISORS),
+    _binary_spec("fmod", tg.fmod, np.fmod, OFF_GRID, DIVISORS),
+]
+
+
 TABLE: tuple[OpSpec, ...] = tuple(
     _in_module("elementwise", ELEMENTWISE) + _in_module("linalg", LINALG)
     + _in_module("reduce", REDUCE) + _in_module("shape", SHAPE) + _in_module("nn", NN)
@@ -1544,7 +1585,8 @@ TABLE: tuple[OpSpec, ...] = tuple(
     + _in_module("statistics", STATISTICS) + _in_module("combine", COMBINE)
     + _in_module("normalization", NORMALIZATION) + _in_module("loss", LOSS)
     + _in_module("conv", CONV) + _in_module("resample", RESAMPLE) + _in_module("hard", HARD)
-    + _in_module("unpool", UNPOOL) + _in_module("fold", FOLD))
+    + _in_module("unpool", UNPOOL) + _in_module("fold", FOLD)
+    + _in_module("transcendental", TRANSCENDENTAL) + _in_module("rounding", ROUNDING))
 assert len({s.name for s in TABLE}) == len(TABLE), "op names in the table must be unique"
 
 

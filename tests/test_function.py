@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import tinygrad_np as tg
 from tinygrad_np import Function, Tensor, gradcheck, no_grad, relu, unbroadcast
 
 
@@ -394,3 +395,13 @@ def test_numpys_shape_errors_of_every_kind_become_op_errors(call, shapes):
     with pytest.raises(OpError, match=rf"cannot apply to input shapes {shapes}") as info:
         call()
     assert isinstance(info.value.__cause__, ValueError)
+
+
+def test_a_python_number_beside_a_float_array_takes_its_dtype():
+    """With no Tensor among the inputs, a number takes the first float array's dtype (it was
+    float32 always: maximum(a64, 0.7) compared with float32's 0.7, silently off numpy)."""
+    a64 = np.random.default_rng(0).standard_normal(5)
+    np.testing.assert_array_equal(tg.maximum(a64, 0.7).data, np.maximum(a64, 0.7))
+    np.testing.assert_array_equal(tg.where(a64 > 0, a64, 0.1).data, np.where(a64 > 0, a64, 0.1))
+    assert tg.maximum(a64.astype(np.float32), 0.7).dtype == np.float32
+    assert tg.maximum(np.arange(3), 0.5).dtype == np.maximum(np.arange(3), np.float32(0.5)).dtype

@@ -47,6 +47,16 @@ from .nn.margin_losses import (cosine_embedding_loss, hinge_embedding_loss, marg
                                triplet_margin_with_distance_loss)
 from .norms import instance_norm, local_response_norm, rms_norm
 from .noise import alpha_dropout, feature_alpha_dropout, gumbel_softmax, rrelu
+from .math_functions import (acos, acosh, all, any, asin, asinh, atan, atan2, atanh, ceil, cosh,
+                             count_nonzero, exp2, floor, fmod, frac, hypot, isfinite, isinf,
+                             isnan, lerp, log10, log2, logaddexp, logical_and, logical_not,
+                             logical_or, logical_xor, logit, nan_to_num, nanmean, nansum,
+                             reciprocal, remainder, round, rsqrt, sign, sinh, tan, trunc, xlogy)
+from .array_functions import (addmm, argsort, baddbmm, bmm, cross, diag, diagonal, diff, fliplr,
+                              flipud, index_select, inner, kron, masked_fill, masked_select,
+                              median, mm, movedim, mv, narrow, nonzero, outer, quantile,
+                              repeat_interleave, roll, rot90, scatter, scatter_add, select,
+                              sliding_windows, swapaxes, take, trace, unbind, unique)
 
 from . import datasets, hooks, metrics, nn, optim, random, recycle, viz  # noqa: E402
 from .metrics import accuracy  # noqa: E402
@@ -90,6 +100,17 @@ __all__ = [
     "gaussian_nll_loss", "multi_margin_loss", "multilabel_margin_loss", "pdist",
     "triplet_margin_with_distance_loss", "instance_norm", "local_response_norm", "rms_norm",
     "alpha_dropout", "feature_alpha_dropout", "gumbel_softmax", "rrelu", "dropout3d",
+    # PyTorch's other elementwise functions, reductions, shape, indexing and product functions
+    "acos", "acosh", "all", "any", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "cosh",
+    "count_nonzero", "exp2", "floor", "fmod", "frac", "hypot", "isfinite", "isinf", "isnan",
+    "lerp", "log10", "log2", "logaddexp", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "logit", "nan_to_num", "nanmean", "nansum", "reciprocal", "remainder",
+    "round", "rsqrt", "sign", "sinh", "tan", "trunc", "xlogy",
+    "addmm", "argsort", "baddbmm", "bmm", "cross", "diag", "diagonal", "diff", "fliplr",
+    "flipud", "index_select", "inner", "kron", "masked_fill", "masked_select", "median", "mm",
+    "movedim", "mv", "narrow", "nonzero", "outer", "quantile", "repeat_interleave", "roll",
+    "rot90", "scatter", "scatter_add", "select", "sliding_windows", "swapaxes", "take",
+    "trace", "unbind", "unique",
     "nll_loss", "cross_entropy", "smooth_l1_loss", "huber_loss", "accuracy",
     # subpackages
     "nn", "optim", "datasets", "metrics", "viz", "random", "hooks", "recycle",

@@ -189,12 +189,16 @@ def _as_pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
 
 def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
     """Wrap non-tensor inputs as constants; Python numbers take the first tensor's float dtype
-    (so `x64 * 0.1` is exactly numpy's `a * 0.1`, and float32 stays float32)."""
-    like = np.float32
+    (so `x64 * 0.1` is exactly numpy's `a * 0.1`, and float32 stays float32), or with no
+    float tensor the first float array's (`maximum(a64, 0.7)` is numpy's too), else float32."""
+    like: Any = None
     for t in inputs:
         if isinstance(t, Tensor) and t.data.dtype.kind == "f":
             like = t.data.dtype
             break
+    if like is None:
+        like = next((t.dtype for t in inputs if isinstance(t, np.ndarray)
+                     and t.dtype.kind == "f"), np.float32)
     return tuple([t if isinstance(t, Tensor) else _constant(t, like) for t in inputs])
 
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .tensor_methods import TorchMethods
+
 if TYPE_CHECKING:
     from .hooks import RemovableHandle
 
@@ -18,7 +20,7 @@ class ScalarConversionError(RuntimeError, ValueError, TypeError):
     element. A RuntimeError as in PyTorch, and the ValueError / TypeError numpy raises."""
 
 
-class Tensor:
+class Tensor(TorchMethods):
     """An n-dimensional array that records the operations applied to it.
 
     >>> from tinygrad_np import Tensor

@@ -1,0 +1,392 @@
+"""PyTorch's other Tensor methods, each a one-liner onto a function of
+`tinygrad_np.math_functions` or `tinygrad_np.array_functions` (which import `Tensor`, and so
+are reached on first use). `Tensor` inherits them; the core methods stay in tensor.py.
+
+>>> from tinygrad_np import Tensor
+>>> Tensor([[1.0, 2.0], [3.0, 4.0]]).t().trace().item()
+5.0
+"""
+from __future__ import annotations
+
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+__all__ = ["TorchMethods"]
+
+
+def _math() -> ModuleType:
+    from . import math_functions
+    return math_functions
+
+
+def _array() -> ModuleType:
+    from . import array_functions
+    return array_functions
+
+
+class TorchMethods:
+    """The methods; see the functions of the same names for what each does."""
+
+    __slots__ = ()
+
+    # -- arithmetic, by name ------------------------------------------------------------------
+    def add(self: Any, other: Any, alpha: float = 1.0) -> Tensor:
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self: Any, other: Any, alpha: float = 1.0) -> Tensor:
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self: Any, other: Any) -> Tensor:
+        return self * other
+
+    def div(self: Any, other: Any, rounding_mode: str | None = None) -> Tensor:
+        """self / other; rounding_mode "floor" or "trunc" rounds the quotient (gradient 0)."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode == "floor":
+            return _math().floor(self / other)
+        if rounding_mode == "trunc":
+            return _math().trunc(self / other)
+        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got "
+                         f"{rounding_mode!r}")
+
+    def true_divide(self: Any, other: Any) -> Tensor:
+        return self / other
+
+    def floor_divide(self: Any, other: Any) -> Tensor:
+        return self.div(other, rounding_mode="floor")
+
+    def pow(self: Any, exponent: Any) -> Tensor:
+        return self ** exponent
+
+    def neg(self: Any) -> Tensor:
+        return -self
+
+    negative = neg
+
+    def absolute(self: Any) -> Tensor:
+        return abs(self)
+
+    def reciprocal(self: Any) -> Tensor:
+        return _math().reciprocal(self)
+
+    def rsqrt(self: Any) -> Tensor:
+        return _math().rsqrt(self)
+
+    def remainder(self: Any, other: Any) -> Tensor:
+        return _math().remainder(self, other)
+
+    def __mod__(self: Any, other: Any) -> Tensor:  # Python's %, as PyTorch's
+        return _math().remainder(self, other)
+
+    def __rmod__(self: Any, other: Any) -> Tensor:
+        return _math().remainder(other, self)
+
+    def __floordiv__(self: Any, other: Any) -> Tensor:  # floor(a / b), gradient 0
+        return _math().floor(self / other)
+
+    def __rfloordiv__(self: Any, other: Any) -> Tensor:
+        return _math().floor(other / self)
+
+    def fmod(self: Any, other: Any) -> Tensor:
+        return _math().fmod(self, other)
+
+    def lerp(self: Any, end: Any, weight: Any) -> Tensor:
+        return _math().lerp(self, end, weight)
+
+    def clamp_min(self: Any, min: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+        return self.clamp(min=min)
+
+    def clamp_max(self: Any, max: Any) -> Tensor:  # noqa: A002
+        return self.clamp(max=max)
+
+    # -- elementwise functions ----------------------------------------------------------------
+    def tan(self: Any) -> Tensor:
+        return _math().tan(self)
+
+    def asin(self: Any) -> Tensor:
+        return _math().asin(self)
+
+    def acos(self: Any) -> Tensor:
+        return _math().acos(self)
+
+    def atan(self: Any) -> Tensor:
+        return _math().atan(self)
+
+    def sinh(self: Any) -> Tensor:
+        return _math().sinh(self)
+
+    def cosh(self: Any) -> Tensor:
+        return _math().cosh(self)
+
+    def asinh(self: Any) -> Tensor:
+        return _math().asinh(self)
+
+    def acosh(self: Any) -> Tensor:
+        return _math().acosh(self)
+
+    def atanh(self: Any) -> Tensor:
+        return _math().atanh(self)
+
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+
+    def atan2(self: Any, other: Any) -> Tensor:
+        return _math().atan2(self, other)
+
+    arctan2 = atan2
+
+    def hypot(self: Any, other: Any) -> Tensor:
+        return _math().hypot(self, other)
+
+    def log2(self: Any) -> Tensor:
+        return _math().log2(self)
+
+    def log10(self: Any) -> Tensor:
+        return _math().log10(self)
+
+    def exp2(self: Any) -> Tensor:
+        return _math().exp2(self)
+
+    def logaddexp(self: Any, other: Any) -> Tensor:
+        return _math().logaddexp(self, other)
+
+    def xlogy(self: Any, other: Any) -> Tensor:
+        return _math().xlogy(self, other)
+
+    def logit(self: Any, eps: float | None = None) -> Tensor:
+        return _math().logit(self, eps)
+
+    def floor(self: Any) -> Tensor:
+        return _math().floor(self)
+
+    def ceil(self: Any) -> Tensor:
+        return _math().ceil(self)
+
+    def round(self: Any, decimals: int = 0) -> Tensor:
+        return _math().round(self, decimals)
+
+    def trunc(self: Any) -> Tensor:
+        return _math().trunc(self)
+
+    fix = trunc
+
+    def frac(self: Any) -> Tensor:
+        return _math().frac(self)
+
+    def sign(self: Any) -> Tensor:
+        return _math().sign(self)
+
+    def nan_to_num(self: Any, nan: float = 0.0, posinf: float | None = None,
+                   neginf: float | None = None) -> Tensor:
+        return _math().nan_to_num(self, nan, posinf, neginf)
+
+    # -- tests and reductions -----------------------------------------------------------------
+    def isnan(self: Any) -> Tensor:
+        return _math().isnan(self)
+
+    def isinf(self: Any) -> Tensor:
+        return _math().isinf(self)
+
+    def isfinite(self: Any) -> Tensor:
+        return _math().isfinite(self)
+
+    def logical_and(self: Any, other: Any) -> Tensor:
+        return _math().logical_and(self, other)
+
+    def logical_or(self: Any, other: Any) -> Tensor:
+        return _math().logical_or(self, other)
+
+    def logical_xor(self: Any, other: Any) -> Tensor:
+        return _math().logical_xor(self, other)
+
+    def logical_not(self: Any) -> Tensor:
+        return _math().logical_not(self)
+
+    def all(self: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _math().all(self, axis, keepdims)
+
+    def any(self: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _math().any(self, axis, keepdims)
+
+    def count_nonzero(self: Any, axis: Any = None) -> Tensor:
+        return _math().count_nonzero(self, axis)
+
+    def amax(self: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """`max` (ties share the gradient equally, as PyTorch's amax)."""
+        return self.max(axis, keepdims)
+
+    def amin(self: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return self.min(axis, keepdims)
+
+    def nansum(self: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _math().nansum(self, axis, keepdims)
+
+    def nanmean(self: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _math().nanmean(self, axis, keepdims)
+
+    def median(self: Any, dim: int | None = None, keepdim: bool = False) -> Any:
+        return _array().median(self, dim, keepdim)
+
+    def quantile(self: Any, q: Any, dim: int | None = None, keepdim: bool = False
+                 ) -> Tensor:
+        return _array().quantile(self, q, dim, keepdim)
+
+    def argsort(self: Any, dim: int = -1, descending: bool = False) -> Tensor:
+        return _array().argsort(self, dim, descending)
+
+    def nonzero(self: Any) -> Tensor:
+        return _array().nonzero(self)
+
+    def unique(self: Any, return_inverse: bool = False, return_counts: bool = False,
+               dim: int | None = None) -> Any:
+        return _array().unique(self, return_inverse, return_counts, dim)
+
+    # -- shapes and picking -------------------------------------------------------------------
+    def t(self: Any) -> Tensor:
+        """A matrix transposed (a vector or a number as it is), PyTorch's `t()`."""
+        if self.ndim > 2:
+            raise ValueError(f"t(): expects at most 2 axes, got shape {self.shape} (use "
+                             f"swapaxes or permute)")
+        return self.T if self.ndim == 2 else self
+
+    def roll(self: Any, shifts: Any, dims: Any = None) -> Tensor:
+        return _array().roll(self, shifts, dims)
+
+    def diff(self: Any, n: int = 1, axis: int = -1, prepend: Any = None,
+             append: Any = None) -> Tensor:
+        return _array().diff(self, n, axis, prepend, append)
+
+    def rot90(self: Any, k: int = 1, dims: Any = (0, 1)) -> Tensor:
+        return _array().rot90(self, k, dims)
+
+    def fliplr(self: Any) -> Tensor:
+        return _array().fliplr(self)
+
+    def flipud(self: Any) -> Tensor:
+        return _array().flipud(self)
+
+    def narrow(self: Any, dim: int, start: int, length: int) -> Tensor:
+        return _array().narrow(self, dim, start, length)
+
+    def select(self: Any, dim: int, index: int) -> Tensor:
+        return _array().select(self, dim, index)
+
+    def unbind(self: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return _array().unbind(self, dim)
+
+    def movedim(self: Any, source: Any, destination: Any) -> Tensor:
+        return _array().movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def swapaxes(self: Any, axis0: int, axis1: int) -> Tensor:
+        return _array().swapaxes(self, axis0, axis1)
+
+    swapdims = swapaxes
+
+    def diagonal(self: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return _array().diagonal(self, offset, dim1, dim2)
+
+    def trace(self: Any) -> Tensor:
+        return _array().trace(self)
+
+    def diag(self: Any, diagonal: int = 0) -> Tensor:
+        return _array().diag(self, diagonal)
+
+    def repeat_interleave(self: Any, repeats: Any, dim: int | None = None) -> Tensor:
+        return _array().repeat_interleave(self, repeats, dim)
+
+    def unfold(self: Any, dimension: int, size: int, step: int) -> Tensor:
+        """PyTorch's `Tensor.unfold`: sliding windows (see `sliding_windows`); not F.unfold."""
+        return _array().sliding_windows(self, dimension, size, step)
+
+    def index_select(self: Any, dim: int, index: Any) -> Tensor:
+        return _array().index_select(self, dim, index)
+
+    def take(self: Any, index: Any) -> Tensor:
+        return _array().take(self, index)
+
+    def masked_fill(self: Any, mask: Any, value: Any) -> Tensor:
+        return _array().masked_fill(self, mask, value)
+
+    def masked_select(self: Any, mask: Any) -> Tensor:
+        return _array().masked_select(self, mask)
+
+    def scatter(self: Any, dim: int, index: Any, src: Any) -> Tensor:
+        return _array().scatter(self, dim, index, src)
+
+    def scatter_add(self: Any, dim: int, index: Any, src: Any) -> Tensor:
+        return _array().scatter_add(self, dim, index, src)
+
+    def expand_as(self: Any, other: Any) -> Tensor:
+        return self.broadcast_to(other.shape)
+
+    def reshape_as(self: Any, other: Any) -> Tensor:
+        return self.reshape(other.shape)
+
+    view_as = reshape_as
+
+    # -- products -----------------------------------------------------------------------------
+    def outer(self: Any, other: Any) -> Tensor:
+        return _array().outer(self, other)
+
+    def inner(self: Any, other: Any) -> Tensor:
+        return _array().inner(self, other)
+
+    def kron(self: Any, other: Any) -> Tensor:
+        return _array().kron(self, other)
+
+    def cross(self: Any, other: Any, dim: int = -1) -> Tensor:
+        return _array().cross(self, other, dim)
+
+    def mm(self: Any, other: Any) -> Tensor:
+        return _array().mm(self, other)
+
+    def mv(self: Any, other: Any) -> Tensor:
+        return _array().mv(self, other)
+
+    def bmm(self: Any, other: Any) -> Tensor:
+        return _array().bmm(self, other)
+
+    # -- dtypes and storage -------------------------------------------------------------------
+    def float(self: Any) -> Tensor:
+        return self.astype(np.float32)
+
+    def double(self: Any) -> Tensor:
+        return self.astype(np.float64)
+
+    def half(self: Any) -> Tensor:
+        return self.astype(np.float16)
+
+    def to(self: Any, dtype: Any = None) -> Tensor:
+        """`astype(dtype)`; "cpu" (or a dtype of its own) leaves the tensor as it is."""
+        if dtype is None or isinstance(dtype, str) and dtype == "cpu":
+            return self
+        return self if np.dtype(dtype) == self.dtype else self.astype(dtype)
+
+    def type_as(self: Any, other: Any) -> Tensor:
+        return self.to(other.dtype)
+
+    def contiguous(self: Any) -> Tensor:
+        """Itself when its array is C-contiguous, else a contiguous copy (differentiable)."""
+        if self.data.flags.c_contiguous:
+            return self
+        return self.reshape(-1).reshape(self.shape)  # flattening copies in C order
+
+    def fill_(self: Any, value: Any) -> Tensor:
+        """Every element set to `value`, in place; refused on a tensor that requires grad
+        while grad mode is on (as PyTorch refuses it on a leaf)."""
+        from .grad_mode import is_grad_enabled
+        if self.requires_grad and is_grad_enabled():
+            raise RuntimeError("fill_(): the tensor requires grad; change its data under "
+                               "no_grad(), or fill t.data")
+        self.data[...] = value
+        return self
+
+    def zero_(self: Any) -> Tensor:
+        return self.fill_(0)
