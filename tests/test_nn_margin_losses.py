@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from jit_checks import check_jit_matches_eager
 
 import tinygrad_np as tg
 from tinygrad_np import OpError, Tensor, gradcheck, nn
@@ -130,14 +131,8 @@ def _check_jitted_step(loss, draw):
             opt.step()
             return out
         return step, layer
-    (eager, eager_layer), (fn, jit_layer) = make(), make()
-    jitted = tg.jit(fn)
     data = np.random.default_rng(1)
-    for _ in range(5):
-        inputs = draw(data)
-        assert eager(*inputs).item() == jitted(*inputs).item()
-        np.testing.assert_array_equal(jit_layer.weight.data, eager_layer.weight.data)
-    assert jitted.recordings == 1
+    assert check_jit_matches_eager(make, [draw(data) for _ in range(5)]).recordings == 1
 
 
 # -- multi-class margins, triplets with any distance, pdist -------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from jit_checks import check_jit_matches_eager
 
 import tinygrad_np as tg
 from tinygrad_np import nn
@@ -77,17 +78,8 @@ def test_a_jitted_training_step_with_its_dropouts_replays():
             opt.step()
             return loss
         return step, encoder
-    (eager, eager_model), (fn, jit_model) = make(), make()
-    jitted = tg.jit(fn)
-    for call in range(4):
-        x = RNG.standard_normal((2, 3, 4))
-        tg.manual_seed(call)
-        expected = eager(x).item()
-        tg.manual_seed(call)
-        assert jitted(x).item() == expected
-    for name, value in eager_model.state_dict().items():
-        np.testing.assert_array_equal(jit_model.state_dict()[name], value)
-    assert jitted.recordings == 1
+    calls = [(RNG.standard_normal((2, 3, 4)),) for _ in range(4)]
+    assert check_jit_matches_eager(make, calls).recordings == 1
 
 
 def test_decoder_layer_attends_to_the_memory_and_the_transformer_chains_them():
