@@ -576,6 +576,11 @@ OPTIMIZERS = {
     "adamw amsgrad": lambda ps: optim.AdamW(ps, lr=1e-2, amsgrad=True),
     "rmsprop centered": lambda ps: optim.RMSprop(ps, lr=1e-2, momentum=0.5, centered=True),
     "adagrad": lambda ps: optim.Adagrad(ps, lr=0.1, weight_decay=1e-3),
+    "adamax": lambda ps: optim.Adamax(ps, lr=1e-2, weight_decay=1e-3),
+    "adadelta": lambda ps: optim.Adadelta(ps, weight_decay=1e-3),
+    "nadam": lambda ps: optim.NAdam(ps, lr=1e-2, weight_decay=1e-3),
+    "radam decoupled": lambda ps: optim.RAdam(ps, lr=1e-2, betas=(0.8, 0.95), weight_decay=1e-2,
+                                              decoupled_weight_decay=True),
     "two groups": lambda ps: optim.SGD([{"params": ps[:2], "lr": 0.05},
                                         {"params": ps[2:], "momentum": 0.9}], lr=0.1),
 }

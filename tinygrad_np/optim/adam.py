@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..memory import full_aligned_like
-from .optimizer import Optimizer, check_flag, check_hyper
+from .optimizer import Optimizer, check_betas, check_flag, check_hyper
 
 __all__ = ["Adam"]
 
@@ -49,11 +49,7 @@ class Adam(Optimizer):
     def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
         name = type(self).__name__
         group["lr"] = check_hyper(name, "lr", group["lr"])
-        betas = group["betas"]
-        if not hasattr(betas, "__len__") or len(betas) != 2:
-            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-        group["betas"] = (check_hyper(name, "beta1", betas[0], 0.0, 1.0),
-                          check_hyper(name, "beta2", betas[1], 0.0, 1.0))
+        group["betas"] = check_betas(name, group["betas"])
         group["eps"] = check_hyper(name, "eps", group["eps"])
         group["weight_decay"] = check_hyper(name, "weight_decay", group["weight_decay"])
         group["amsgrad"] = check_flag(name, "amsgrad", group["amsgrad"])

@@ -410,3 +410,11 @@ def check_flag(owner: str, name: str, value: Any) -> bool:
     if isinstance(value, (bool, np.bool_)) or value in (0, 1):
         return bool(value)
     raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
+
+
+def check_betas(owner: str, betas: Any) -> tuple[float, float]:
+    """Adam's (beta1, beta2), each checked to lie in [0, 1)."""
+    if not hasattr(betas, "__len__") or len(betas) != 2:
+        raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
+    return (check_hyper(owner, "beta1", betas[0], 0.0, 1.0),
+            check_hyper(owner, "beta2", betas[1], 0.0, 1.0))
