@@ -24,8 +24,10 @@ from typing import Any
 
 from .optimizer import Optimizer
 
-__all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR",
-           "MultiStepLR", "OneCycleLR", "ReduceLROnPlateau", "StepLR"]
+__all__ = ["ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
+           "CyclicLR", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR",
+           "MultiplicativeLR", "OneCycleLR", "PolynomialLR", "ReduceLROnPlateau", "SequentialLR",
+           "StepLR"]
 
 
 class LRScheduler:
@@ -57,6 +59,10 @@ class LRScheduler:
                                    f"last_epoch=-1 for a fresh run)")
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        """The first step (construction's, or SequentialLR's at its start)."""
         self._step_count = 0
         self._is_initial = True
         try:
@@ -118,6 +124,34 @@ def _per_group(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
                              f"{len(value)}, the optimizer has {len(optimizer.param_groups)}")
         return list(value)
     return [value] * len(optimizer.param_groups)
+
+
+def start_momentum_cycle(owner: str, optimizer: Optimizer, base_momentum: Any,
+                         max_momentum: Any, last_epoch: int
+                         ) -> tuple[bool, list[float], list[float]]:
+    """For a schedule that cycles the momentum (Adam's beta1 where there are betas): whether
+    it is beta1, and the groups' base and max momentums; a fresh run (last_epoch -1) starts
+    each group at its max and records both in it, as PyTorch does."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(f"{owner}: cycle_momentum=True needs an optimizer with momentum or "
+                         f"betas; {type(optimizer).__name__} has neither (pass "
+                         f"cycle_momentum=False)")
+    use_beta1 = "betas" in optimizer.defaults
+    tops = _per_group(f"{owner}: max_momentum", optimizer, max_momentum)
+    bases = _per_group(f"{owner}: base_momentum", optimizer, base_momentum)
+    if last_epoch == -1:
+        for top, base, group in zip(tops, bases, optimizer.param_groups):
+            set_momentum(group, top, use_beta1)
+            group["max_momentum"] = top
+            group["base_momentum"] = base
+    return use_beta1, bases, tops
+
+
+def set_momentum(group: dict[str, Any], momentum: float, use_beta1: bool) -> None:
+    if use_beta1:
+        group["betas"] = (momentum, *group["betas"][1:])
+    else:
+        group["momentum"] = momentum
 
 
 def _positive_int(owner: str, name: str, value: Any) -> int:
@@ -184,6 +218,11 @@ class StepLR(LRScheduler):
             return [group["lr"] for group in groups]
         return [group["lr"] * self.gamma for group in groups]
 
+    def closed_form(self) -> list[float]:
+        """The lrs at `last_epoch` from `base_lrs` directly."""
+        return [base_lr * self.gamma ** (self.last_epoch // self.step_size)
+                for base_lr in self.base_lrs]
+
 
 class MultiStepLR(LRScheduler):
     """lr *= gamma at each epoch in `milestones` (a milestone given twice: gamma**2)."""
@@ -226,6 +265,10 @@ class ExponentialLR(LRScheduler):
             return [group["lr"] for group in groups]
         return [group["lr"] * self.gamma for group in groups]
 
+    def closed_form(self) -> list[float]:
+        """The lrs at `last_epoch` from `base_lrs` directly."""
+        return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
+
 
 class LinearLR(LRScheduler):
     """The lr factor goes linearly from `start_factor` to `end_factor` over `total_iters`
@@ -252,6 +295,12 @@ class LinearLR(LRScheduler):
         return [group["lr"] * (1.0 + change / (self.total_iters * self.start_factor
                                                 + (self.last_epoch - 1) * change))
                 for group in groups]
+
+    def closed_form(self) -> list[float]:
+        """The lrs at `last_epoch` from `base_lrs` directly."""
+        done = min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base_lr * (self.start_factor + (self.end_factor - self.start_factor) * done)
+                for base_lr in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -345,21 +394,8 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = bool(cycle_momentum)
         if self.cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(f"OneCycleLR: cycle_momentum=True needs an optimizer with "
-                                 f"momentum or betas; {type(optimizer).__name__} has neither "
-                                 f"(pass cycle_momentum=False)")
-            self.use_beta1 = "betas" in optimizer.defaults
-            tops = _per_group("OneCycleLR: max_momentum", optimizer, max_momentum)
-            bases = _per_group("OneCycleLR: base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for top, base, group in zip(tops, bases, optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (top, *group["betas"][1:])
-                    else:
-                        group["momentum"] = top
-                    group["max_momentum"] = top
-                    group["base_momentum"] = base
+            self.use_beta1, _, _ = start_momentum_cycle("OneCycleLR", optimizer, base_momentum,
+                                                        max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
@@ -386,10 +422,7 @@ class OneCycleLR(LRScheduler):
                 start_step = end_step
             lrs.append(lr)
             if momentum is not None:
-                if self.use_beta1:
-                    group["betas"] = (momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = momentum
+                set_momentum(group, momentum, self.use_beta1)
         return lrs
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -489,3 +522,9 @@ class ReduceLROnPlateau(LRScheduler):
         if self.threshold_mode == "rel":
             return a > best * (self.threshold + 1.0)
         return a > best + self.threshold
+
+
+# The schedules that build on the classes above live in their own file (schedules.py) and
+# are reached here too, as PyTorch's torch.optim.lr_scheduler.<name>.
+from .schedules import (ChainedScheduler, ConstantLR, CosineAnnealingWarmRestarts,  # noqa: E402
+                        CyclicLR, MultiplicativeLR, PolynomialLR, SequentialLR)
