@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tinygrad_np import Tensor
 from tinygrad_np.nn import init
 
 FAN_IN, FAN_OUT = 400, 600          # 240,000 samples: the standard error of a sample std is
@@ -141,3 +142,22 @@ def test_truncated_normal_stays_in_its_range_with_pytorchs_moments():
         init.kaiming_normal_(np.zeros((4, 4)), mode="fan")
     with pytest.raises(TypeError, match="expected a floating-point Tensor or ndarray"):
         init.normal_(np.zeros(3, dtype=np.int64))
+
+
+def test_eye_dirac_orthogonal_and_sparse_are_pytorchs():
+    """torch 2.13's eye_ and dirac_ give the same arrays; orthogonal_ and sparse_ the same
+    properties (their numbers come from another generator)."""
+    np.testing.assert_array_equal(init.eye_(np.empty((2, 3))), np.eye(2, 3))
+    weight = init.dirac_(np.empty((4, 2, 3, 3)), groups=2)
+    assert weight.sum() == 4 and weight[0, 0, 1, 1] == weight[3, 1, 1, 1] == 1
+    assert weight[1, 0].sum() == 0 and weight[1, 1, 1, 1] == 1
+    w = init.orthogonal_(np.empty((4, 6)), gain=2.0)
+    np.testing.assert_allclose(w @ w.T, 4 * np.eye(4), atol=1e-12)
+    tall = init.orthogonal_(Tensor(np.empty((6, 2, 2)), requires_grad=True)).data.reshape(6, 4)
+    np.testing.assert_allclose(tall.T @ tall, np.eye(4), atol=1e-6)
+    sparse = init.sparse_(np.empty((7, 5)), sparsity=0.4, std=0.5)
+    assert (sparse == 0).sum(axis=0).tolist() == [3] * 5  # ceil(0.4 * 7) per column
+    with pytest.raises(ValueError, match="dirac_: groups 3 must divide"):
+        init.dirac_(np.empty((4, 2, 3)), groups=3)
+    with pytest.raises(ValueError, match="eye_: expected a matrix"):
+        init.eye_(np.empty(3))

@@ -135,3 +135,54 @@ def test_bad_arguments() -> None:
         nn.clip_grad_norm_([with_grads("float64")[0], np.ones(2)], 1.0)  # type: ignore[list-item]
     with pytest.raises(TypeError, match="max_norm and norm_type must be numbers"):
         nn.clip_grad_norm_(with_grads("float64"), "big")  # type: ignore[arg-type]
+
+
+# -- the other utilities (matched against torch 2.13 on 50 random cases too) ------------------
+def test_get_total_norm_and_clip_grads_with_norm_are_clip_grad_norm_s_halves():
+    grads = [np.array([3.0, -4.0]), np.array([[12.0]])]
+    assert nn.get_total_norm(grads).item() == 13.0
+    assert nn.get_total_norm(grads, np.inf).item() == 12.0
+    assert nn.get_total_norm([Tensor(g) for g in grads], 1.0).item() == 19.0
+    ps = [Tensor(np.zeros_like(g), requires_grad=True) for g in grads]
+    for p, g in zip(ps, grads):
+        p.grad = g
+    nn.clip_grads_with_norm_(ps, 6.5, nn.get_total_norm(grads))
+    np.testing.assert_allclose(ps[0].grad, np.array([3.0, -4.0]) * 6.5 / (13 + 1e-6),
+                               rtol=1e-15)
+    assert grads[0].tolist() == [3.0, -4.0]  # a new array, the shared one untouched
+
+
+def test_clip_grad_value_clamps_each_gradient():
+    w = Tensor(np.zeros(3), requires_grad=True)
+    shared = np.array([2.0, -0.5, -7.0])
+    w.grad = shared
+    nn.clip_grad_value_([w], 1.0)
+    assert w.grad.tolist() == [1.0, -0.5, -1.0] and shared.tolist() == [2.0, -0.5, -7.0]
+
+
+def test_parameters_to_vector_and_back():
+    model = nn.Linear(3, 2, dtype=np.float64, rng=0)
+    vector = nn.parameters_to_vector(model.parameters())
+    assert vector.shape == (8,)
+    np.testing.assert_array_equal(vector.data[:6], model.weight.data.reshape(-1))
+    weight = model.weight.data
+    nn.vector_to_parameters(np.arange(8.0), model.parameters())
+    assert model.weight.data is weight  # written in place
+    np.testing.assert_array_equal(model.bias.data, [6.0, 7.0])
+    (nn.parameters_to_vector(model.parameters()) * np.arange(8.0)).sum().backward()
+    np.testing.assert_array_equal(model.bias.grad, [6.0, 7.0])
+    with pytest.raises(ValueError, match="the vector has 7 elements, the parameters 8"):
+        nn.vector_to_parameters(np.zeros(7), model.parameters())
+
+
+def test_pad_sequence_pads_and_stacks():
+    a, b = Tensor(np.ones((3, 2)), requires_grad=True), Tensor(np.full((1, 2), 2.0))
+    out = nn.pad_sequence([a, b], padding_value=-1.0)
+    assert out.shape == (3, 2, 2)  # (L_max, B, *)
+    np.testing.assert_array_equal(out.data[:, 1, 0], [2.0, -1.0, -1.0])
+    left = nn.pad_sequence([a, b], batch_first=True, padding_side="left")
+    np.testing.assert_array_equal(left.data[1, :, 0], [0.0, 0.0, 2.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(a.grad, np.ones((3, 2)))
+    with pytest.raises(ValueError, match="sequence 1 has shape"):
+        nn.pad_sequence([a, Tensor(np.ones((2, 3)))])

@@ -37,7 +37,9 @@ from .normalization import (AlphaDropout, BatchNorm1d, BatchNorm2d, BatchNorm3d,
                             Dropout1d, Dropout2d, Dropout3d, Embedding, FeatureAlphaDropout,
                             GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm,
                             LocalResponseNorm, RMSNorm)
-from .utils import clip_grad_norm_
+from . import utils
+from .utils import (clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm,
+                    pad_sequence, parameters_to_vector, vector_to_parameters)
 
 __all__ = ["CheckpointError", "Linear", "LoadResult", "Module", "ReLU", "Sequential", "Sigmoid",
            "StateDictError", "Tanh", "clip_grad_norm_", "init", "load_state", "save_state"]
@@ -77,3 +79,5 @@ __all__ += ["BatchNorm3d", "InstanceNorm3d"]
 __all__ += ["GaussianNLLLoss", "LocalResponseNorm", "MultiLabelMarginLoss", "MultiMarginLoss",
             "ParameterDict", "ParameterList", "RMSNorm", "TripletMarginWithDistanceLoss"]
 __all__ += ["AlphaDropout", "Dropout3d", "FeatureAlphaDropout", "RReLU"]
+__all__ += ["clip_grad_value_", "clip_grads_with_norm_", "get_total_norm", "pad_sequence",
+            "parameters_to_vector", "utils", "vector_to_parameters"]

@@ -27,6 +27,8 @@ __all__ = [
     "as_rng",
     "calculate_gain",
     "constant_",
+    "dirac_",
+    "eye_",
     "fans",
     "get_initializer",
     "glorot_uniform",
@@ -36,6 +38,8 @@ __all__ = [
     "kaiming_uniform_",
     "normal_",
     "ones_",
+    "orthogonal_",
+    "sparse_",
     "trunc_normal_",
     "uniform_",
     "xavier_normal_",
@@ -318,3 +322,87 @@ def kaiming_normal_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
     """
     fan = _fan(_array(tensor, "kaiming_normal_").shape, mode)
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / np.sqrt(fan))
+
+
+def eye_(tensor: Any) -> Any:
+    """A matrix filled with the identity (ones on the diagonal, zeros elsewhere), so a
+    linear layer starts by passing its input through.
+
+    >>> eye_(np.empty((2, 3))).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    """
+    array = _array(tensor, "eye_")
+    if array.ndim != 2:
+        raise ValueError(f"eye_: expected a matrix, got shape {array.shape}")
+    return _fill(tensor, "eye_", lambda shape: np.eye(shape[0], shape[1]))
+
+
+def dirac_(tensor: Any, groups: int = 1) -> Any:
+    """A conv weight (out, in, *kernel) that passes its input through: 1 at the kernel's
+    centre from input channel d to output channel d (within each of `groups`), 0 elsewhere,
+    as PyTorch's dirac_ (out channels beyond in channels stay 0).
+
+    >>> dirac_(np.empty((2, 2, 3))).tolist()[1]
+    [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    """
+    array = _array(tensor, "dirac_")
+    if array.ndim not in (3, 4, 5):
+        raise ValueError(f"dirac_: expected a 3, 4 or 5-D conv weight, got shape {array.shape}")
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1 or \
+            array.shape[0] % groups:
+        raise ValueError(f"dirac_: groups {groups!r} must divide the {array.shape[0]} output "
+                         f"channels")
+    per_group = array.shape[0] // groups
+    centre = tuple(k // 2 for k in array.shape[2:])
+    array[...] = 0
+    for group in range(groups):
+        for channel in range(min(per_group, array.shape[1])):
+            array[(group * per_group + channel, channel) + centre] = 1
+    return tensor
+
+
+def orthogonal_(tensor: Any, gain: float = 1.0) -> Any:
+    """A (semi-)orthogonal matrix times `gain`, from the QR decomposition of a normal one
+    with the signs of R's diagonal, as PyTorch's orthogonal_ (Saxe et al.); a weight of more
+    axes is made one flattened to (shape[0], the rest).
+
+    >>> w = orthogonal_(np.empty((3, 5)))
+    >>> bool(np.allclose(w @ w.T, np.eye(3)))
+    True
+    """
+    array = _array(tensor, "orthogonal_")
+    if array.ndim < 2:
+        raise ValueError(f"orthogonal_: expected at least 2 axes, got shape {array.shape}")
+    rows = array.shape[0]
+    cols = array.size // rows
+    flat = get_generator().standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    array[...] = (q * gain).reshape(array.shape)
+    return tensor
+
+
+def sparse_(tensor: Any, sparsity: float, std: float = 0.01) -> Any:
+    """A matrix of N(0, std) with `sparsity` of each column's entries (rounded up) zero, at
+    random rows, as PyTorch's sparse_ (Martens).
+
+    >>> w = sparse_(np.empty((10, 4)), sparsity=0.3)
+    >>> (w == 0).sum(axis=0).tolist()
+    [3, 3, 3, 3]
+    """
+    array = _array(tensor, "sparse_")
+    if array.ndim != 2:
+        raise ValueError(f"sparse_: expected a matrix, got shape {array.shape}")
+    if not 0 <= sparsity <= 1:
+        raise ValueError(f"sparse_: sparsity must be in [0, 1], got {sparsity!r}")
+    rows, cols = array.shape
+    zeros_per_column = int(np.ceil(sparsity * rows))
+    generator = get_generator()
+    array[...] = generator.standard_normal((rows, cols)) * std
+    for column in range(cols):
+        array[generator.permutation(rows)[:zeros_per_column], column] = 0
+    return tensor

@@ -1,4 +1,6 @@
-"""Gradient utilities: `clip_grad_norm_`, as in `torch.nn.utils`."""
+"""Gradient and parameter utilities, as in `torch.nn.utils`: `clip_grad_norm_` (and its two
+halves, `get_total_norm` and `clip_grads_with_norm_`), `clip_grad_value_`,
+`parameters_to_vector`, `vector_to_parameters`, and `pad_sequence` (torch.nn.utils.rnn's)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -7,8 +9,10 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from ..tensor_ops import _tensor, cat, pad, stack
 
-__all__ = ["clip_grad_norm_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
+           "pad_sequence", "parameters_to_vector", "vector_to_parameters"]
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
@@ -30,33 +34,134 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     >>> w.grad.round(4)
     array([0.6, 0.8], dtype=float32)
     """
-    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
-    for index, p in enumerate(params):
-        if not isinstance(p, Tensor):
-            raise TypeError(f"clip_grad_norm_: parameter {index} is a {type(p).__name__}, not "
-                            f"a Tensor")
+    params = _tensors("clip_grad_norm_", parameters)
     try:
         max_norm, norm_type = float(max_norm), float(norm_type)
     except (TypeError, ValueError):
         raise TypeError(f"clip_grad_norm_: max_norm and norm_type must be numbers, got "
                         f"{max_norm!r} and {norm_type!r}") from None
-    with_grad = [p for p in params if p.grad is not None]
-    if not with_grad:
+    grads = [p.grad for p in params if p.grad is not None]
+    total = get_total_norm(grads, norm_type, error_if_nonfinite)
+    clip_grads_with_norm_(params, max_norm, total)
+    return total
+
+
+def _tensors(owner: str, parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    for index, p in enumerate(params):
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{owner}: parameter {index} is a {type(p).__name__}, not a Tensor")
+    return params
+
+
+def get_total_norm(tensors: Any, norm_type: float = 2.0,
+                   error_if_nonfinite: bool = False) -> Tensor:
+    """The `norm_type`-norm of all of `tensors` (arrays or Tensors: gradients, usually)
+    taken as one vector, a 0-d Tensor in their dtype (0 for none).
+
+    >>> get_total_norm([np.array([3.0]), np.array([4.0])]).item()
+    5.0
+    """
+    arrays = [t.data if isinstance(t, Tensor) else t for t in
+              ([tensors] if isinstance(tensors, (Tensor, np.ndarray)) else list(tensors))]
+    if not arrays:
         return Tensor(np.zeros((), dtype=np.float32))
-    grads = [p.grad for p in with_grad]
-    dtype = np.result_type(*[g.dtype for g in grads])
-    norms = [_norm(g, norm_type).astype(dtype) for g in grads]
-    total = _norm(np.stack(norms), norm_type)
+    norm_type = float(norm_type)
+    dtype = np.result_type(*[a.dtype for a in arrays])
+    total = _norm(np.stack([_norm(a, norm_type).astype(dtype) for a in arrays]), norm_type)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
                            f"gradients is {float(total)}, so they cannot be clipped; "
                            f"error_if_nonfinite=False scales them anyway")
-    coef = dtype.type(max_norm) / (total + dtype.type(1e-6))
+    return Tensor(total)
+
+
+def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
+                          total_norm: Any) -> None:
+    """Scale every gradient by max_norm / (total_norm + 1e-6) when that is below 1 (or NaN),
+    as PyTorch's; each clipped gradient is a new array (a `.grad` may be shared)."""
+    params = _tensors("clip_grads_with_norm_", parameters)
+    with_grad = [p for p in params if p.grad is not None]
+    if not with_grad:
+        return
+    total = total_norm.data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
+    dtype = total.dtype if total.dtype.kind == "f" else np.dtype(np.float64)
+    coef = dtype.type(float(max_norm)) / (total.astype(dtype) + dtype.type(1e-6))
     if not coef >= 1.0:  # below 1, or NaN (PyTorch multiplies by it too)
         with np.errstate(invalid="ignore"):  # an infinite gradient times 0 is NaN, as in torch
             for p in with_grad:
                 p.grad = p.grad * coef.astype(p.grad.dtype)
-    return Tensor(total)
+
+
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
+    """Clamp every gradient to [-clip_value, clip_value] (each a new array).
+
+    >>> w = Tensor([0.0, 0.0], requires_grad=True)
+    >>> w.grad = np.array([3.0, -0.5])
+    >>> clip_grad_value_(w, 1.0); w.grad.tolist()
+    [1.0, -0.5]
+    """
+    limit = float(clip_value)
+    for p in _tensors("clip_grad_value_", parameters):
+        if p.grad is not None:
+            p.grad = np.clip(p.grad, -limit, limit)
+
+
+def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
+    """Every parameter flattened and joined into one vector (differentiable).
+
+    >>> parameters_to_vector([Tensor(np.ones((2, 2))), Tensor(np.zeros(1))]).shape
+    (5,)
+    """
+    params = _tensors("parameters_to_vector", parameters)
+    return cat([p.reshape(-1) for p in params])
+
+
+def vector_to_parameters(vec: Any, parameters: Iterable[Tensor]) -> None:
+    """Copy consecutive slices of `vec` into the parameters' arrays, in place, in order
+    (the inverse of `parameters_to_vector`); the lengths must add up."""
+    data = _tensor(vec).data
+    params = _tensors("vector_to_parameters", parameters)
+    if data.ndim != 1:
+        raise ValueError(f"vector_to_parameters: expected a vector, got shape {data.shape}")
+    total = sum(p.data.size for p in params)
+    if data.size != total:
+        raise ValueError(f"vector_to_parameters: the vector has {data.size} elements, the "
+                         f"parameters {total}")
+    start = 0
+    for p in params:
+        p.data[...] = data[start:start + p.data.size].reshape(p.data.shape)
+        start += p.data.size
+
+
+def pad_sequence(sequences: Iterable[Any], batch_first: bool = False,
+                 padding_value: float = 0.0, padding_side: str = "right") -> Tensor:
+    """Sequences (L_i, *) padded with `padding_value` to the longest and stacked into
+    (L_max, B, *), or (B, L_max, *) with batch_first (differentiable), as PyTorch's
+    torch.nn.utils.rnn.pad_sequence.
+
+    >>> pad_sequence([Tensor([1.0, 2.0]), Tensor([3.0])], batch_first=True).tolist()
+    [[1.0, 2.0], [3.0, 0.0]]
+    """
+    items = [_tensor(s) for s in sequences]
+    if not items:
+        raise ValueError("pad_sequence: expected at least one sequence")
+    if padding_side not in ("right", "left"):
+        raise ValueError(f"pad_sequence: padding_side must be 'right' or 'left', got "
+                         f"{padding_side!r}")
+    trailing = items[0].shape[1:]
+    for index, item in enumerate(items):
+        if item.ndim == 0 or item.shape[1:] != trailing:
+            raise ValueError(f"pad_sequence: sequence {index} has shape {item.shape}; every "
+                             f"sequence must be (L, {', '.join(map(str, trailing)) or '*'})")
+    longest = max(item.shape[0] for item in items)
+    padded = []
+    for item in items:
+        extra = longest - item.shape[0]
+        before, after = (0, extra) if padding_side == "right" else (extra, 0)
+        padded.append(pad(item, [(before, after)] + [(0, 0)] * len(trailing), padding_value)
+                      if extra else item)
+    return stack(padded, 0 if batch_first else 1)
 
 
 def _norm(g: Any, norm_type: float) -> Any:
