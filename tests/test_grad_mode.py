@@ -7,6 +7,7 @@ import weakref
 import numpy as np
 import pytest
 
+import tinygrad_np as tg
 from tinygrad_np import Function, Tensor, enable_grad, is_grad_enabled, no_grad
 
 
@@ -307,3 +308,46 @@ def test_no_grad_and_enable_grad_as_decorators_without_parentheses(w):
     with no_grad():
         loss, = steps()
     assert loss.grad_fn is not None
+
+
+def test_set_grad_enabled_switches_at_once_or_inside_a_block():
+    w = Tensor([1.0], requires_grad=True)
+    tg.set_grad_enabled(False)
+    try:
+        assert not (w * 2).requires_grad and not tg.is_grad_enabled()
+    finally:
+        tg.set_grad_enabled(True)
+    assert (w * 2).requires_grad
+    with tg.set_grad_enabled(False):
+        assert not (w * 2).requires_grad
+    assert tg.is_grad_enabled()
+    with tg.no_grad():
+        with tg.set_grad_enabled(True):
+            assert (w * 2).requires_grad
+        assert not tg.is_grad_enabled()  # back to the no_grad it was in
+
+    @tg.set_grad_enabled(False)
+    def off():
+        return tg.is_grad_enabled()
+    assert off() is False and tg.is_grad_enabled()
+    with pytest.raises(TypeError, match="set_grad_enabled: mode must be True or False"):
+        tg.set_grad_enabled(0)
+
+
+def test_inference_mode_is_no_grad_and_false_leaves_the_mode():
+    w = Tensor([1.0], requires_grad=True)
+    with tg.inference_mode():
+        assert not (w * 2).requires_grad
+
+    @tg.inference_mode
+    def bare():
+        return tg.is_grad_enabled()
+
+    @tg.inference_mode()
+    def called():
+        return tg.is_grad_enabled()
+    assert bare() is False and called() is False and tg.is_grad_enabled()
+    with tg.inference_mode(False):
+        assert tg.is_grad_enabled()
+    with tg.no_grad(), tg.inference_mode(False):
+        assert not tg.is_grad_enabled()

@@ -8,9 +8,10 @@ array([2., 4., 6.], dtype=float32)
 """
 from .tensor import Tensor  # first: it pulls in the ops, which need Function and Tensor
 from .function import Function, OpError, unbroadcast  # noqa: I001
-from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numgrad
 from .higher_order import grad
+from .derivatives import hessian, hvp, jacobian, jvp, vhp, vjp
 from .jit import JitError, jit
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .hooks import RemovableHandle
@@ -64,7 +65,8 @@ from .metrics import accuracy  # noqa: E402
 __all__ = [
     # the engine
     "Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_grad",
-    "is_grad_enabled", "grad", "jit", "JitError",
+    "is_grad_enabled", "grad", "jit", "JitError", "set_grad_enabled", "inference_mode",
+    "jacobian", "hessian", "vjp", "jvp", "hvp", "vhp",
     # checking gradients, finding NaNs, watching gradients
     "numgrad", "gradcheck", "gradgradcheck", "GradcheckError", "AnomalyError",
     "detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly", "RemovableHandle",

@@ -126,3 +126,80 @@ class enable_grad(_GradMode):  # noqa: N801 - PyTorch's name
     """Record the graph again inside a `no_grad` block (or a decorated function)."""
 
     enabled = True
+
+
+class set_grad_enabled(_GradMode):  # noqa: N801 - PyTorch's name
+    """Switch recording on or off: as a call it takes effect at once (`set_grad_enabled(False)`
+    turns it off until switched back), as a `with` block or decorator only inside, as
+    PyTorch's.
+
+    >>> from tinygrad_np import Tensor
+    >>> w = Tensor([1.0], requires_grad=True)
+    >>> with set_grad_enabled(False):
+    ...     y = w * 2
+    >>> y.requires_grad, is_grad_enabled()
+    (False, True)
+    """
+
+    def __new__(cls, mode: bool) -> Any:
+        return object.__new__(cls)
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
+        super().__init__()
+        self.enabled = mode
+        self._previous = config.grad_enabled
+        config.grad_enabled = mode  # a plain call switches at once
+
+    def __enter__(self) -> None:
+        # the call already switched: the block restores what was there before the call
+        saved = self._saved.__dict__.setdefault("modes", [])
+        saved.append(self._previous if not saved else config.grad_enabled)
+        config.grad_enabled = self.enabled
+
+    def __call__(self, func: F) -> F:
+        config.grad_enabled = self._previous  # as a decorator it switches only inside
+        mode = self.enabled
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return func(*args, **kwargs)
+        return wrapper  # type: ignore[return-value]
+
+
+class inference_mode(_GradMode):  # noqa: N801 - PyTorch's name
+    """`no_grad` for inference (PyTorch's inference_mode; there is no separate tensor kind
+    here); `inference_mode(False)` leaves the mode as it is.
+
+    >>> from tinygrad_np import Tensor
+    >>> with inference_mode():
+    ...     y = Tensor([1.0], requires_grad=True) * 2
+    >>> y.requires_grad
+    False
+    """
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # `@inference_mode` without parentheses
+            return cls()(mode)
+        return object.__new__(cls)
+
+    def __init__(self, mode: Any = True) -> None:
+        super().__init__()
+        self.mode = bool(mode)
+
+    def __enter__(self) -> None:
+        saved = self._saved.__dict__.setdefault("modes", [])
+        saved.append(config.grad_enabled)
+        if self.mode:
+            config.grad_enabled = False
+
+    def __call__(self, func: F) -> F:
+        keep = self.mode
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(keep):
+                return func(*args, **kwargs)
+        return wrapper  # type: ignore[return-value]
