@@ -12,6 +12,7 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numgrad
 from .higher_order import grad
 from .derivatives import hessian, hvp, jacobian, jvp, vhp, vjp
+from .recompute import checkpoint, checkpoint_sequential
 from .jit import JitError, jit
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .hooks import RemovableHandle
@@ -66,7 +67,7 @@ __all__ = [
     # the engine
     "Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_grad",
     "is_grad_enabled", "grad", "jit", "JitError", "set_grad_enabled", "inference_mode",
-    "jacobian", "hessian", "vjp", "jvp", "hvp", "vhp",
+    "jacobian", "hessian", "vjp", "jvp", "hvp", "vhp", "checkpoint", "checkpoint_sequential",
     # checking gradients, finding NaNs, watching gradients
     "numgrad", "gradcheck", "gradgradcheck", "GradcheckError", "AnomalyError",
     "detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly", "RemovableHandle",
