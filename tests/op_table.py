@@ -40,7 +40,8 @@ FORWARD_ATOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6}
 
 MODULES = ("elementwise", "linalg", "reduce", "shape", "nn",
            "pointwise", "activation", "statistics", "combine", "normalization", "loss", "conv",
-           "resample", "hard", "unpool", "fold", "transcendental", "rounding")
+           "resample", "hard", "unpool", "fold", "transcendental", "rounding",
+           "cumulative")
 
 
 @dataclass(frozen=True)
@@ -1578,6 +1579,15 @@ ROUNDING = [
 ]
 
 
+CUMULATIVE = [
+    _spec("cumprod", lambda x: tg.cumprod(x, -1), lambda a: np.cumprod(a, -1),
+          unary(shapes=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))),
+    _spec("logcumsumexp", lambda x: tg.logcumsumexp(x, 0),
+          lambda a: np.logaddexp.accumulate(a, 0),
+          unary(WIDE, shapes=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))),
+]
+
+
 TABLE: tuple[OpSpec, ...] = tuple(
     _in_module("elementwise", ELEMENTWISE) + _in_module("linalg", LINALG)
     + _in_module("reduce", REDUCE) + _in_module("shape", SHAPE) + _in_module("nn", NN)
@@ -1586,7 +1596,8 @@ TABLE: tuple[OpSpec, ...] = tuple(
     + _in_module("normalization", NORMALIZATION) + _in_module("loss", LOSS)
     + _in_module("conv", CONV) + _in_module("resample", RESAMPLE) + _in_module("hard", HARD)
     + _in_module("unpool", UNPOOL) + _in_module("fold", FOLD)
-    + _in_module("transcendental", TRANSCENDENTAL) + _in_module("rounding", ROUNDING))
+    + _in_module("transcendental", TRANSCENDENTAL) + _in_module("rounding", ROUNDING)
+    + _in_module("cumulative", CUMULATIVE))
 assert len({s.name for s in TABLE}) == len(TABLE), "op names in the table must be unique"
 
 

@@ -186,3 +186,20 @@ def test_a_jitted_step_replays_them():
     data = np.random.default_rng(2)
     calls = [(data.standard_normal((5, 5)), data.integers(0, 5, 5)) for _ in range(5)]
     assert check_jit_matches_eager(make, calls).recordings == 1
+
+
+def test_cummax_and_cummin_take_the_latest_place_on_ties_as_pytorch():
+    values, indices = tg.cummax(np.array([1.0, 3.0, 3.0, 2.0, 5.0, 5.0]), 0)
+    assert values.tolist() == [1, 3, 3, 3, 5, 5] and indices.tolist() == [0, 1, 2, 2, 4, 5]
+    values, indices = tg.cummin(np.array([3.0, 1.0, 1.0, 2.0]), 0)
+    assert values.tolist() == [3, 1, 1, 1] and indices.tolist() == [0, 1, 2, 2]
+    values, indices = tg.cummax(np.array([1.0, np.nan, 0.5]), 0)  # NaN from there on
+    assert np.isnan(values.data[1:]).all() and indices.tolist() == [0, 1, 1]
+    x = Tensor(M, requires_grad=True)
+    values, indices = tg.cummax(x, 1)
+    values.sum().backward()
+    expected = np.zeros_like(M)
+    for row in range(3):
+        for column in range(4):
+            expected[row, indices.data[row, column]] += 1
+    np.testing.assert_array_equal(x.grad, expected)  # each value's gradient to its place

@@ -50,15 +50,16 @@ from .nn.margin_losses import (cosine_embedding_loss, hinge_embedding_loss, marg
 from .norms import instance_norm, local_response_norm, rms_norm
 from .noise import alpha_dropout, feature_alpha_dropout, gumbel_softmax, rrelu
 from .math_functions import (acos, acosh, all, any, asin, asinh, atan, atan2, atanh, ceil, cosh,
-                             count_nonzero, exp2, floor, fmod, frac, hypot, isfinite, isinf,
-                             isnan, lerp, log10, log2, logaddexp, logical_and, logical_not,
-                             logical_or, logical_xor, logit, nan_to_num, nanmean, nansum,
-                             reciprocal, remainder, round, rsqrt, sign, sinh, tan, trunc, xlogy)
-from .array_functions import (addmm, argsort, baddbmm, bmm, cross, diag, diagonal, diff, fliplr,
-                              flipud, index_select, inner, kron, masked_fill, masked_select,
-                              median, mm, movedim, mv, narrow, nonzero, outer, quantile,
-                              repeat_interleave, roll, rot90, scatter, scatter_add, select,
-                              sliding_windows, swapaxes, take, trace, unbind, unique)
+                             count_nonzero, cumprod, exp2, floor, fmod, frac, hypot, isfinite,
+                             isinf, isnan, lerp, log10, log2, logaddexp, logcumsumexp, logical_and,
+                             logical_not, logical_or, logical_xor, logit, nan_to_num, nanmean,
+                             nansum, reciprocal, remainder, round, rsqrt, sign, sinh, tan, trunc,
+                             xlogy)
+from .array_functions import (addmm, argsort, baddbmm, bmm, cross, cummax, cummin, diag, diagonal,
+                              diff, fliplr, flipud, index_select, inner, kron, masked_fill,
+                              masked_select, median, mm, movedim, mv, narrow, nonzero, outer,
+                              quantile, repeat_interleave, roll, rot90, scatter, scatter_add,
+                              select, sliding_windows, swapaxes, take, trace, unbind, unique)
 
 from . import datasets, hooks, metrics, nn, optim, random, recycle, viz  # noqa: E402
 from .metrics import accuracy  # noqa: E402
@@ -108,7 +109,8 @@ __all__ = [
     "count_nonzero", "exp2", "floor", "fmod", "frac", "hypot", "isfinite", "isinf", "isnan",
     "lerp", "log10", "log2", "logaddexp", "logical_and", "logical_not", "logical_or",
     "logical_xor", "logit", "nan_to_num", "nanmean", "nansum", "reciprocal", "remainder",
-    "round", "rsqrt", "sign", "sinh", "tan", "trunc", "xlogy",
+    "round", "rsqrt", "sign", "sinh", "tan", "trunc", "xlogy", "cumprod", "logcumsumexp",
+    "cummax", "cummin",
     "addmm", "argsort", "baddbmm", "bmm", "cross", "diag", "diagonal", "diff", "fliplr",
     "flipud", "index_select", "inner", "kron", "masked_fill", "masked_select", "median", "mm",
     "movedim", "mv", "narrow", "nonzero", "outer", "quantile", "repeat_interleave", "roll",

@@ -19,14 +19,14 @@ import numpy as np
 
 from .function import OpError
 from .ops.adjoint import scatter_add as _scatter_into
-from .selection import _along, _integers, sort
+from .selection import _along, _integers, gather, sort
 from .tensor import Tensor
 from .tensor_ops import _axis, _tensor, cat, flip, stack, where
 
-__all__ = ["addmm", "argsort", "baddbmm", "bmm", "cross", "diag", "diagonal", "diff",
-           "fliplr", "flipud", "index_select", "inner", "kron", "masked_fill", "masked_select",
-           "median", "mm", "movedim", "mv", "narrow", "nonzero", "outer", "quantile",
-           "repeat_interleave", "roll", "rot90", "scatter", "scatter_add", "select",
+__all__ = ["addmm", "argsort", "baddbmm", "bmm", "cross", "cummax", "cummin", "diag", "diagonal",
+           "diff", "fliplr", "flipud", "index_select", "inner", "kron", "masked_fill",
+           "masked_select", "median", "mm", "movedim", "mv", "narrow", "nonzero", "outer",
+           "quantile", "repeat_interleave", "roll", "rot90", "scatter", "scatter_add", "select",
            "sliding_windows", "swapaxes", "take", "trace", "unbind", "unique"]
 
 
@@ -357,6 +357,37 @@ def quantile(x: Any, q: Any, dim: int | None = None, keepdim: bool = False) -> T
     if qs.ndim == 0:
         return results[0]
     return stack(results, 0)
+
+
+def _running_extreme(op: str, x: Any, dim: int, larger: bool) -> tuple[Tensor, Tensor]:
+    x = _tensor(x)
+    axis = _axis(dim, max(x.ndim, 1), op, x.shape)
+    if x.ndim == 0:
+        return x * 1.0, Tensor(np.zeros((), np.int64))
+    data = x.data
+    best = (np.fmax if larger else np.fmin).accumulate(data, axis=axis)
+    # the latest place holding the running extreme, as PyTorch's (or its latest NaN's)
+    positions = np.arange(data.shape[axis]).reshape((-1,) + (1,) * (data.ndim - axis - 1))
+    nan = np.isnan(data) if data.dtype.kind == "f" else np.zeros(data.shape, bool)
+    seen_nan = np.logical_or.accumulate(nan, axis=axis)
+    holds = np.where(seen_nan, nan, data == best)
+    indices = np.maximum.accumulate(np.where(holds, positions, 0), axis=axis).astype(np.int64)
+    return gather(x, axis, indices), Tensor(indices)
+
+
+def cummax(x: Any, dim: int) -> tuple[Tensor, Tensor]:
+    """(values, indices): the running maximum along `dim` and where it is (the latest place
+    on ties, and NaN once one is met, as PyTorch's); the values' gradient goes there.
+
+    >>> [t.tolist() for t in cummax(Tensor([1.0, 3.0, 3.0, 2.0]), 0)]
+    [[1.0, 3.0, 3.0, 3.0], [0, 1, 2, 2]]
+    """
+    return _running_extreme("cummax", x, dim, True)
+
+
+def cummin(x: Any, dim: int) -> tuple[Tensor, Tensor]:
+    """(values, indices): the running minimum along `dim` and where it is."""
+    return _running_extreme("cummin", x, dim, False)
 
 
 def nonzero(x: Any) -> Tensor:

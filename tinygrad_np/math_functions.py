@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .function import OpError
+from .ops.cumulative import Cumprod, LogCumSumExp
 from .ops.rounding import Ceil, Floor, Fmod, Remainder, Round, Sign, Trunc
 from .ops.transcendental import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Exp2, Hypot,
                                  Log2, Log10, LogAddExp, Sinh, Tan, XLogY)
@@ -23,10 +24,11 @@ from .tensor import Tensor
 from .tensor_ops import _tensor, clamp, where
 
 __all__ = ["acos", "acosh", "all", "any", "asin", "asinh", "atan", "atan2", "atanh", "ceil",
-           "cosh", "count_nonzero", "exp2", "floor", "fmod", "frac", "hypot", "isfinite", "isinf",
-           "isnan", "lerp", "log10", "log2", "logaddexp", "logical_and", "logical_not",
-           "logical_or", "logical_xor", "logit", "nan_to_num", "nanmean", "nansum", "reciprocal",
-           "remainder", "round", "rsqrt", "sign", "sinh", "tan", "trunc", "xlogy"]
+           "cosh", "count_nonzero", "cumprod", "exp2", "floor", "fmod", "frac", "hypot",
+           "isfinite", "isinf", "isnan", "lerp", "log10", "log2", "logaddexp", "logcumsumexp",
+           "logical_and", "logical_not", "logical_or", "logical_xor", "logit", "nan_to_num",
+           "nanmean", "nansum", "reciprocal", "remainder", "round", "rsqrt", "sign", "sinh", "tan",
+           "trunc", "xlogy"]
 
 Axis = Any  # None, an int or a tuple of ints, as numpy takes it
 
@@ -198,6 +200,32 @@ def nanmean(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     x = _tensor(x)
     counted = (~np.isnan(x.data)).sum(axis=axis, keepdims=keepdims).astype(x.dtype)
     return nansum(x, axis, keepdims) / counted
+
+
+def _running(op: Any, x: Any, axis: int | None) -> Tensor:
+    x = _tensor(x)
+    if axis is None:  # over the flattened input, as numpy's (and this cumsum's)
+        return op.apply(x.reshape(-1), axis=0)
+    return op.apply(x, axis=axis)
+
+
+def cumprod(x: Any, axis: int | None = None) -> Tensor:
+    """The running product along `axis` (PyTorch's `dim`; None: the flattened input), with
+    the right gradient where an element is 0.
+
+    >>> cumprod(Tensor([2.0, 3.0, 0.5])).tolist()
+    [2.0, 6.0, 3.0]
+    """
+    return _running(Cumprod, x, axis)
+
+
+def logcumsumexp(x: Any, axis: int | None = None) -> Tensor:
+    """log(cumsum(exp(x))) along `axis`, without overflow.
+
+    >>> [f"{v:.4f}" for v in logcumsumexp(Tensor([0.0, 0.0, 1000.0])).tolist()]
+    ['0.0000', '0.6931', '1000.0000']
+    """
+    return _running(LogCumSumExp, x, axis)
 
 
 def _constant(value: Any) -> Tensor:

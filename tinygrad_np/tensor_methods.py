@@ -229,6 +229,18 @@ class TorchMethods:
     def nanmean(self: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         return _math().nanmean(self, axis, keepdims)
 
+    def cumprod(self: Any, axis: int | None = None) -> Tensor:
+        return _math().cumprod(self, axis)
+
+    def logcumsumexp(self: Any, axis: int | None = None) -> Tensor:
+        return _math().logcumsumexp(self, axis)
+
+    def cummax(self: Any, dim: int) -> tuple[Tensor, Tensor]:
+        return _array().cummax(self, dim)
+
+    def cummin(self: Any, dim: int) -> tuple[Tensor, Tensor]:
+        return _array().cummin(self, dim)
+
     def median(self: Any, dim: int | None = None, keepdim: bool = False) -> Any:
         return _array().median(self, dim, keepdim)
 
