@@ -37,9 +37,10 @@ class Cumprod(Function):
         if x.ndim == 0:
             return grad
         axis = ctx.axis
-        with np.errstate(divide="ignore", invalid="ignore"):
-            result = _reversed_cumsum(grad * out, axis) / x
-        zero_lines = (x == 0).any(axis=axis, keepdims=True)
+        zeros = x == 0
+        # (no division by 0, so no warning: those lines are taken the other way below)
+        result = _reversed_cumsum(grad * out, axis) / np.where(zeros, 1, x)
+        zero_lines = zeros.any(axis=axis, keepdims=True)
         if zero_lines.any():
             exact = _leave_one_out(np.moveaxis(x, axis, -1), np.moveaxis(grad, axis, -1))
             result = np.where(zero_lines, np.moveaxis(exact, -1, axis), result)
@@ -90,12 +91,13 @@ class LogCumSumExp(Function):
         if x.ndim == 0:
             return grad
         axis = ctx.axis
-        with np.errstate(divide="ignore"):
-            parts = []
-            for part in (np.maximum(grad, 0), np.maximum(-grad, 0)):
-                logged = np.flip(np.logaddexp.accumulate(
-                    np.flip(np.log(part) - out, axis=axis), axis=axis), axis=axis)
-                parts.append(np.exp(x + logged))
+        parts = []
+        for part in (np.maximum(grad, 0), np.maximum(-grad, 0)):
+            some = part > 0  # log(0) = -inf, written as such (no divide-by-zero warning)
+            logs = np.where(some, np.log(np.where(some, part, 1)), -np.inf)
+            logged = np.flip(np.logaddexp.accumulate(np.flip(logs - out, axis=axis),
+                                                     axis=axis), axis=axis)
+            parts.append(np.exp(x + logged))
         return parts[0] - parts[1]
 
     def backward_graph(ctx, grad, out):
