@@ -605,3 +605,32 @@ def test_get_submodule_and_get_parameter_follow_the_dotted_names():
         model.get_submodule("layers.5")
     with pytest.raises(AttributeError, match="has no parameter 'layers.0.in_features'"):
         model.get_parameter("layers.0.in_features")
+
+
+def test_pytorchs_other_arguments_of_the_tree_walks() -> None:
+    class Net(Module):
+        def __init__(self) -> None:
+            self.own = Parameter(np.ones(2))
+            self.fc = Linear(2, 3, rng=0)
+            self.tied = self.fc  # the same module twice
+            self.register_buffer("steps", np.zeros(()))
+
+    net = Net()
+    assert [n for n, _ in net.named_parameters(recurse=False)] == ["own"]
+    assert net.parameters(recurse=False) == [net.own]
+    assert [n for n, _ in net.named_parameters(prefix="net")] == [
+        "net.own", "net.fc.weight", "net.fc.bias"]
+    assert net.fc.weight.name == "fc.weight"  # auto-naming ignores the prefix
+    assert [n for n, _ in net.named_buffers(prefix="b")] == ["b.steps"]
+    assert net.buffers(recurse=False) == [net.steps] and net.get_buffer("steps") is net.steps
+    with pytest.raises(AttributeError, match="has no buffer 'fc.weight'"):
+        net.get_buffer("fc.weight")
+    net.fc.weight.grad = np.ones((2, 3), dtype=np.float32)
+    shared = net.fc.weight.grad
+    net.zero_grad(set_to_none=False)
+    assert np.all(net.fc.weight.grad == 0) and np.all(shared == 1)  # new zeros, not in place
+    assert net.fc.bias.grad is None  # no gradient yet: none made
+    net.zero_grad()
+    assert net.fc.weight.grad is None
+    net.register_module("head", Linear(3, 1, rng=1))
+    assert "head.weight" in dict(net.named_parameters()) and net.cpu() is net

@@ -154,17 +154,19 @@ class Module:
             else:
                 yield attr, value
 
-    def _walk(self, prefix: str, seen_modules: set[int]) -> Iterator[tuple[str, str, Any]]:
+    def _walk(self, prefix: str, seen_modules: set[int],
+              recurse: bool = True) -> Iterator[tuple[str, str, Any]]:
         """Depth first, in insertion order: (dotted name, kind, value) for each parameter
         ("param") and buffer ("buffer", or "transient" if not persistent). A module reached
-        twice, or one that refers back up the tree, is walked once."""
+        twice, or one that refers back up the tree, is walked once; without `recurse`, only
+        this module's own."""
         buffers = self.__dict__.get("_buffers", {})
         for name, value in self._named_items():
             if name in buffers:
                 if value is not None:
                     yield prefix + name, "buffer" if buffers[name] else "transient", value
             elif isinstance(value, Module):
-                if id(value) not in seen_modules:
+                if recurse and id(value) not in seen_modules:
                     seen_modules.add(id(value))
                     yield from value._walk(f"{prefix}{name}.", seen_modules)
             elif is_parameter(value):
@@ -182,36 +184,43 @@ class Module:
         return entries
 
     # -- finding parameters -----------------------------------------------------------------
-    def named_parameters(self) -> list[tuple[str, Tensor]]:
-        """(dotted name, tensor) pairs: "fc1.weight", "layers.0.bias", ...
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> list[tuple[str, Tensor]]:
+        """(dotted name, tensor) pairs: "fc1.weight", "layers.0.bias", ... (each name after
+        `prefix`; without `recurse`, this module's own only).
 
         A tensor or module reachable twice (tied weights) is listed once, under its first
-        name; a module that refers back to a parent is not walked again. Each tensor's
-        `.name` becomes its dotted path unless the user gave it a name of their own (a
-        name that is not the end of the path, such as "W1").
+        name (every time with remove_duplicate=False); a module that refers back to a parent
+        is not walked again. Each tensor's `.name` becomes its dotted path unless the user
+        gave it a name of their own (a name that is not the end of the path, such as "W1").
         """
         found: list[tuple[str, Tensor]] = []
         seen: set[int] = set()
-        for name, kind, value in self._walk("", {id(self)}):
-            if kind == "param" and id(value) not in seen:
+        for name, kind, value in self._walk("", {id(self)}, recurse):
+            if kind == "param" and (id(value) not in seen or not remove_duplicate):
+                if id(value) not in seen:
+                    _auto_name(value, name)
                 seen.add(id(value))
-                _auto_name(value, name)
-                found.append((name, value))
+                found.append((prefix + ("." if prefix else "") + name, value))
         return found
 
-    def parameters(self) -> list[Tensor]:
+    def parameters(self, recurse: bool = True) -> list[Tensor]:
         """The parameter tensors, in the order of `named_parameters()`, frozen ones too
         (an optimizer skips those: they never get a gradient).
 
         >>> from tinygrad_np.optim import SGD
         >>> opt = SGD(Linear(3, 2, rng=0).parameters(), lr=0.1)  # doctest: +SKIP
         """
-        return [p for _, p in self.named_parameters()]
+        return [p for _, p in self.named_parameters(recurse=recurse)]
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (`grad = None`), before the next backward."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (`grad = None`), before the next backward; with
+        `set_to_none=False`, new zero arrays instead (never a shared array zeroed in place)."""
         for p in self.parameters():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = np.zeros_like(p.grad)
 
     def requires_grad_(self, requires_grad: bool = True) -> Self:
         """Freeze (`False`) or unfreeze every parameter; returns self. Frozen parameters are
@@ -239,6 +248,8 @@ class Module:
                             f"None, got {type(module).__name__}")
         setattr(self, name, module)
 
+    register_module = add_module
+
     # -- buffers ------------------------------------------------------------------------------
     def register_buffer(self, name: str, array: Any, persistent: bool = True) -> None:
         """Keep `array` (an ndarray, a Tensor without grad, or None) as the attribute `name`:
@@ -264,19 +275,28 @@ class Module:
         buffers[name] = bool(persistent)
         setattr(self, name, array)
 
-    def named_buffers(self) -> list[tuple[str, Any]]:
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> list[tuple[str, Any]]:
         """(dotted name, array) for every buffer (persistent or not), in the walk's order."""
         found: list[tuple[str, Any]] = []
         seen: set[int] = set()
-        for name, kind, value in self._walk("", {id(self)}):
-            if kind != "param" and id(value) not in seen:
+        for name, kind, value in self._walk("", {id(self)}, recurse):
+            if kind != "param" and (id(value) not in seen or not remove_duplicate):
                 seen.add(id(value))
-                found.append((name, value))
+                found.append((prefix + ("." if prefix else "") + name, value))
         return found
 
-    def buffers(self) -> list[Any]:
+    def buffers(self, recurse: bool = True) -> list[Any]:
         """The buffers' arrays, in the order of `named_buffers()`."""
-        return [b for _, b in self.named_buffers()]
+        return [b for _, b in self.named_buffers(recurse=recurse)]
+
+    def get_buffer(self, target: str) -> Any:
+        """The buffer at dotted name `target` ("layers.1.running_mean")."""
+        path, _, name = target.rpartition(".")
+        owner = self.get_submodule(path)
+        if name not in owner.__dict__.get("_buffers", {}):
+            raise AttributeError(f"{type(self).__name__} has no buffer {target!r}")
+        return getattr(owner, name)
 
     # -- the module tree ----------------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -392,6 +412,10 @@ class Module:
                     value.data = array.astype(target, copy=False)
                 else:
                     setattr(module, name, array.astype(target, copy=False))
+        return self
+
+    def cpu(self) -> Self:
+        """Itself: every array here is in the CPU's memory."""
         return self
 
     def double(self) -> Self:
