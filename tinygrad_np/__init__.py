@@ -49,6 +49,8 @@ from .nn.margin_losses import (cosine_embedding_loss, hinge_embedding_loss, marg
                                triplet_margin_with_distance_loss)
 from .norms import instance_norm, local_response_norm, rms_norm
 from .noise import alpha_dropout, feature_alpha_dropout, gumbel_softmax, rrelu
+from .volumetric import (adaptive_avg_pool3d, avg_pool3d, conv3d, conv_transpose3d,
+                         max_pool3d)
 from .math_functions import (acos, acosh, all, any, asin, asinh, atan, atan2, atanh, ceil, cosh,
                              count_nonzero, cumprod, exp2, floor, fmod, frac, hypot, isfinite,
                              isinf, isnan, lerp, log10, log2, logaddexp, logcumsumexp, logical_and,
@@ -111,6 +113,7 @@ __all__ = [
     "logical_xor", "logit", "nan_to_num", "nanmean", "nansum", "reciprocal", "remainder",
     "round", "rsqrt", "sign", "sinh", "tan", "trunc", "xlogy", "cumprod", "logcumsumexp",
     "cummax", "cummin",
+    "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
     "addmm", "argsort", "baddbmm", "bmm", "cross", "diag", "diagonal", "diff", "fliplr",
     "flipud", "index_select", "inner", "kron", "masked_fill", "masked_select", "median", "mm",
     "movedim", "mv", "narrow", "nonzero", "outer", "quantile", "repeat_interleave", "roll",

@@ -26,6 +26,7 @@ from .margin_losses import (CosineEmbeddingLoss, CosineSimilarity, HingeEmbeddin
                             MultiMarginLoss, PairwiseDistance, PoissonNLLLoss, SoftMarginLoss,
                             TripletMarginLoss, TripletMarginWithDistanceLoss)
 from .multihead_attention import MultiheadAttention
+from .volumetric import AdaptiveAvgPool3d, AvgPool3d, Conv3d, ConvTranspose3d, MaxPool3d
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                           TransformerEncoder, TransformerEncoderLayer)
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
@@ -81,3 +82,4 @@ __all__ += ["GaussianNLLLoss", "LocalResponseNorm", "MultiLabelMarginLoss", "Mul
 __all__ += ["AlphaDropout", "Dropout3d", "FeatureAlphaDropout", "RReLU"]
 __all__ += ["clip_grad_value_", "clip_grads_with_norm_", "get_total_norm", "pad_sequence",
             "parameters_to_vector", "utils", "vector_to_parameters"]
+__all__ += ["AdaptiveAvgPool3d", "AvgPool3d", "Conv3d", "ConvTranspose3d", "MaxPool3d"]
