@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..memory import full_aligned_like
-from .optimizer import Optimizer, check_flag, check_hyper
+from .optimizer import Optimizer, check_hyper, check_settings, decay_square
 
 __all__ = ["Adadelta"]
 
@@ -42,9 +42,7 @@ class Adadelta(Optimizer):
         name = type(self).__name__
         group["lr"] = check_hyper(name, "lr", group["lr"])
         group["rho"] = check_hyper(name, "rho", group["rho"], 0.0, 1.0 + 1e-12)
-        group["eps"] = check_hyper(name, "eps", group["eps"])
-        group["weight_decay"] = check_hyper(name, "weight_decay", group["weight_decay"])
-        group["maximize"] = check_flag(name, "maximize", group["maximize"])
+        check_settings(name, group, ("eps", "weight_decay"), ("maximize",))
         return group
 
     def step(self) -> None:
@@ -67,19 +65,13 @@ class Adadelta(Optimizer):
                 g = self._grad_with_decay(p, g, wd, group["maximize"])
                 square_avg, acc_delta = state["square_avg"], state["acc_delta"]
                 work, delta = self._buffer(p, "update"), self._buffer(p, "delta")
-                np.multiply(g, 1.0 - rho, out=work)  # addcmul: s + (value * g) * g
-                work *= g
-                square_avg *= rho
-                square_avg += work
+                decay_square(square_avg, g, rho, work)
                 np.add(square_avg, eps, out=work)
                 np.sqrt(work, out=work)  # std
                 np.add(acc_delta, eps, out=delta)
                 np.sqrt(delta, out=delta)
                 delta /= work
                 delta *= g
-                np.multiply(delta, 1.0 - rho, out=work)
-                work *= delta
-                acc_delta *= rho
-                acc_delta += work
+                decay_square(acc_delta, delta, rho, work)
                 np.multiply(delta, -lr, out=delta)  # add_(delta, alpha=-lr)
                 p.data += delta

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..memory import full_aligned_like
-from .optimizer import Optimizer, check_betas, check_flag, check_hyper
+from .optimizer import (Optimizer, check_betas, check_hyper, check_settings, decay_square,
+                        lerp_toward)
 
 __all__ = ["Adam"]
 
@@ -50,12 +51,8 @@ class Adam(Optimizer):
         name = type(self).__name__
         group["lr"] = check_hyper(name, "lr", group["lr"])
         group["betas"] = check_betas(name, group["betas"])
-        group["eps"] = check_hyper(name, "eps", group["eps"])
-        group["weight_decay"] = check_hyper(name, "weight_decay", group["weight_decay"])
-        group["amsgrad"] = check_flag(name, "amsgrad", group["amsgrad"])
-        group["maximize"] = check_flag(name, "maximize", group["maximize"])
-        group["decoupled_weight_decay"] = check_flag(name, "decoupled_weight_decay",
-                                                     group["decoupled_weight_decay"])
+        check_settings(name, group, ("eps", "weight_decay"),
+                       ("amsgrad", "maximize", "decoupled_weight_decay"))
         return group
 
     def step(self) -> None:
@@ -81,23 +78,11 @@ class Adam(Optimizer):
                     if amsgrad:
                         state["max_exp_avg_sq"] = full_aligned_like(data)
                 t = state["step"] = state["step"] + 1
-                if decoupled:  # AdamW: p *= 1 - lr * weight_decay
-                    if wd:
-                        data *= 1.0 - lr * wd
-                    g = self._grad_with_decay(p, g, 0.0, maximize)
-                else:
-                    g = self._grad_with_decay(p, g, wd, maximize)
+                g = self._decayed_grad(p, g, lr, wd, maximize, decoupled)  # AdamW's decoupled
                 m, v = state["exp_avg"], state["exp_avg_sq"]
                 work = self._buffer(p, "update")
-                # m.lerp_(g, 1 - beta1), as PyTorch: m + (1 - beta1) * (g - m)
-                np.subtract(g, m, out=work)
-                work *= 1.0 - beta1
-                m += work
-                # v = beta2 * v + (1 - beta2) * g * g
-                np.multiply(g, g, out=work)
-                work *= 1.0 - beta2
-                v *= beta2
-                v += work
+                lerp_toward(m, g, 1.0 - beta1, work)
+                decay_square(v, g, beta2, work)
                 if amsgrad:
                     if "max_exp_avg_sq" not in state:   # amsgrad switched on mid-run
                         state["max_exp_avg_sq"] = full_aligned_like(data)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..memory import full_aligned_like
-from .optimizer import Optimizer, check_betas, check_flag, check_hyper
+from .optimizer import Optimizer, check_betas, check_hyper, check_settings, lerp_toward
 
 __all__ = ["Adamax"]
 
@@ -40,9 +40,7 @@ class Adamax(Optimizer):
         name = type(self).__name__
         group["lr"] = check_hyper(name, "lr", group["lr"])
         group["betas"] = check_betas(name, group["betas"])
-        group["eps"] = check_hyper(name, "eps", group["eps"])
-        group["weight_decay"] = check_hyper(name, "weight_decay", group["weight_decay"])
-        group["maximize"] = check_flag(name, "maximize", group["maximize"])
+        check_settings(name, group, ("eps", "weight_decay"), ("maximize",))
         return group
 
     def step(self) -> None:
@@ -65,9 +63,7 @@ class Adamax(Optimizer):
                 g = self._grad_with_decay(p, g, wd, group["maximize"])
                 m, u = state["exp_avg"], state["exp_inf"]
                 work = self._buffer(p, "update")
-                np.subtract(g, m, out=work)  # PyTorch's lerp
-                work *= 1.0 - beta1
-                m += work
+                lerp_toward(m, g, 1.0 - beta1, work)
                 np.abs(g, out=work)
                 work += eps
                 u *= beta2

@@ -276,6 +276,16 @@ class Optimizer:
             array = buffers[key] = empty_aligned_like(data)
         return array
 
+    def _decayed_grad(self, p: Tensor, g: Any, lr: float, weight_decay: float,
+                      maximize: bool, decoupled: bool) -> Any:
+        """`_grad_with_decay`, or with `decoupled` (AdamW's kind) p *= 1 - lr * weight_decay
+        first and the gradient without the decay."""
+        if not decoupled:
+            return self._grad_with_decay(p, g, weight_decay, maximize)
+        if weight_decay:
+            p.data *= 1.0 - lr * weight_decay
+        return self._grad_with_decay(p, g, 0.0, maximize)
+
     def _grad_with_decay(self, p: Tensor, g: Any, weight_decay: float, maximize: bool) -> Any:
         """The gradient the update uses: `-g` when maximizing, plus `weight_decay * p` (L2).
         Written into a scratch array when it differs from `g`, which is never changed."""
@@ -418,3 +428,29 @@ def check_betas(owner: str, betas: Any) -> tuple[float, float]:
         raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
     return (check_hyper(owner, "beta1", betas[0], 0.0, 1.0),
             check_hyper(owner, "beta2", betas[1], 0.0, 1.0))
+
+
+def check_settings(owner: str, group: dict[str, Any], numbers: tuple[str, ...] = (),
+                   flags: tuple[str, ...] = ()) -> None:
+    """`check_hyper` each of a group's `numbers` (at least 0) and `check_flag` its `flags`,
+    in place."""
+    for key in numbers:
+        group[key] = check_hyper(owner, key, group[key])
+    for key in flags:
+        group[key] = check_flag(owner, key, group[key])
+
+
+def lerp_toward(average: Any, g: Any, weight: float, work: Any) -> None:
+    """average += weight * (g - average), in place: PyTorch's `average.lerp_(g, weight)`."""
+    np.subtract(g, average, out=work)
+    work *= weight
+    average += work
+
+
+def decay_square(average: Any, g: Any, decay: float, work: Any) -> None:
+    """average = decay * average + (1 - decay) * g * g, in place: PyTorch's
+    `average.mul_(decay).addcmul_(g, g, value=1 - decay)`, in its order."""
+    np.multiply(g, 1.0 - decay, out=work)
+    work *= g
+    average *= decay
+    average += work

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..memory import full_aligned_like
-from .optimizer import Optimizer, check_betas, check_flag, check_hyper
+from .optimizer import (Optimizer, check_betas, check_hyper, check_settings, decay_square,
+                        lerp_toward)
 
 __all__ = ["RAdam"]
 
@@ -45,11 +46,7 @@ class RAdam(Optimizer):
         name = type(self).__name__
         group["lr"] = check_hyper(name, "lr", group["lr"])
         group["betas"] = check_betas(name, group["betas"])
-        group["eps"] = check_hyper(name, "eps", group["eps"])
-        group["weight_decay"] = check_hyper(name, "weight_decay", group["weight_decay"])
-        group["decoupled_weight_decay"] = check_flag(name, "decoupled_weight_decay",
-                                                     group["decoupled_weight_decay"])
-        group["maximize"] = check_flag(name, "maximize", group["maximize"])
+        check_settings(name, group, ("eps", "weight_decay"), ("decoupled_weight_decay", "maximize"))
         return group
 
     def step(self) -> None:
@@ -70,21 +67,12 @@ class RAdam(Optimizer):
                     state["exp_avg"] = full_aligned_like(data)
                     state["exp_avg_sq"] = full_aligned_like(data)
                 t = state["step"] = state["step"] + 1
-                if group["decoupled_weight_decay"]:
-                    if wd:
-                        data *= 1.0 - lr * wd
-                    g = self._grad_with_decay(p, g, 0.0, group["maximize"])
-                else:
-                    g = self._grad_with_decay(p, g, wd, group["maximize"])
+                g = self._decayed_grad(p, g, lr, wd, group["maximize"],
+                                       group["decoupled_weight_decay"])
                 m, v = state["exp_avg"], state["exp_avg_sq"]
                 work, corrected = self._buffer(p, "update"), self._buffer(p, "corrected")
-                np.subtract(g, m, out=work)  # PyTorch's lerp
-                work *= 1.0 - beta1
-                m += work
-                np.multiply(g, 1.0 - beta2, out=work)  # addcmul: v + (value * g) * g
-                work *= g
-                v *= beta2
-                v += work
+                lerp_toward(m, g, 1.0 - beta1, work)
+                decay_square(v, g, beta2, work)
                 bias_correction1, bias_correction2 = 1.0 - beta1 ** t, 1.0 - beta2 ** t
                 np.divide(m, bias_correction1, out=corrected)
                 corrected *= lr

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..memory import full_aligned_like
-from .optimizer import Optimizer, check_flag, check_hyper
+from .optimizer import Optimizer, check_settings, decay_square, lerp_toward
 
 __all__ = ["RMSprop"]
 
@@ -40,10 +40,8 @@ class RMSprop(Optimizer):
                                   "centered": centered, "maximize": maximize})
 
     def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
-        for key in ("lr", "alpha", "eps", "weight_decay", "momentum"):
-            group[key] = check_hyper("RMSprop", key, group[key])
-        group["centered"] = check_flag("RMSprop", "centered", group["centered"])
-        group["maximize"] = check_flag("RMSprop", "maximize", group["maximize"])
+        check_settings("RMSprop", group, ("lr", "alpha", "eps", "weight_decay", "momentum"),
+                       ("centered", "maximize"))
         return group
 
     def step(self) -> None:
@@ -67,17 +65,12 @@ class RMSprop(Optimizer):
                 g = self._grad_with_decay(p, g, wd, maximize)
                 v = state["square_avg"]
                 work = self._buffer(p, "update")
-                v *= alpha
-                np.multiply(g, g, out=work)
-                work *= 1.0 - alpha
-                v += work
+                decay_square(v, g, alpha, work)
                 if centered:
                     m = state.get("grad_avg")
                     if m is None:
                         m = state["grad_avg"] = full_aligned_like(p.data)
-                    np.subtract(g, m, out=work)          # m.lerp_(g, 1 - alpha)
-                    work *= 1.0 - alpha
-                    m += work
+                    lerp_toward(m, g, 1.0 - alpha, work)
                     np.multiply(m, m, out=work)
                     np.subtract(v, work, out=work)
                     np.sqrt(work, out=work)
