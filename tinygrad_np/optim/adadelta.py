@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from ..memory import full_aligned_like
 from .optimizer import Optimizer, check_hyper, check_settings, decay_square
 
 __all__ = ["Adadelta"]
@@ -47,21 +46,11 @@ class Adadelta(Optimizer):
 
     def step(self) -> None:
         """Update each parameter that has a gradient, in place."""
-        index = 0
-        for group in self.param_groups:
+        for group, pairs in self._grads_by_group():
             lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
             wd = float(group["weight_decay"])
-            for p in group["params"]:
-                g = self._grad(p, index)
-                index += 1
-                if g is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    state["square_avg"] = full_aligned_like(p.data)
-                    state["acc_delta"] = full_aligned_like(p.data)
-                state["step"] += 1
+            for p, g in pairs:
+                state = self._counted_state(p, ("square_avg", "acc_delta"))
                 g = self._grad_with_decay(p, g, wd, group["maximize"])
                 square_avg, acc_delta = state["square_avg"], state["acc_delta"]
                 work, delta = self._buffer(p, "update"), self._buffer(p, "delta")

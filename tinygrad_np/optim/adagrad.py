@@ -57,15 +57,10 @@ class Adagrad(Optimizer):
 
     def step(self) -> None:
         """Update each parameter that has a gradient, in place (no new arrays)."""
-        index = 0
-        for group in self.param_groups:
+        for group, pairs in self._grads_by_group():
             lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
             wd, maximize = float(group["weight_decay"]), group["maximize"]
-            for p in group["params"]:
-                g = self._grad(p, index)
-                index += 1
-                if g is None:
-                    continue
+            for p, g in pairs:
                 state = self._init_state(p, group)   # a group added after construction
                 t = state["step"] = state["step"] + 1
                 g = self._grad_with_decay(p, g, wd, maximize)

@@ -58,26 +58,16 @@ class Adam(Optimizer):
     def step(self) -> None:
         """Update each parameter that has a gradient, in place (no new arrays after a
         parameter's first step)."""
-        index = 0
-        for group in self.param_groups:
+        for group, pairs in self._grads_by_group():
             lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
             beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
             amsgrad, maximize = group["amsgrad"], group["maximize"]
             decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                g = self._grad(p, index)
-                index += 1
-                if g is None:
-                    continue
+            moments = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
+            for p, g in pairs:
                 data = p.data
-                state = self.state[p]
-                if not state:  # the first step: moments start at zero
-                    state["step"] = 0
-                    state["exp_avg"] = full_aligned_like(data)
-                    state["exp_avg_sq"] = full_aligned_like(data)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = full_aligned_like(data)
-                t = state["step"] = state["step"] + 1
+                state = self._counted_state(p, moments)  # moments start at zero
+                t = state["step"]
                 g = self._decayed_grad(p, g, lr, wd, maximize, decoupled)  # AdamW's decoupled
                 m, v = state["exp_avg"], state["exp_avg_sq"]
                 work = self._buffer(p, "update")

@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from ..memory import full_aligned_like
 from .optimizer import Optimizer, check_betas, check_hyper, check_settings, lerp_toward
 
 __all__ = ["Adamax"]
@@ -45,21 +44,12 @@ class Adamax(Optimizer):
 
     def step(self) -> None:
         """Update each parameter that has a gradient, in place."""
-        index = 0
-        for group in self.param_groups:
+        for group, pairs in self._grads_by_group():
             lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
             beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
-            for p in group["params"]:
-                g = self._grad(p, index)
-                index += 1
-                if g is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    state["exp_avg"] = full_aligned_like(p.data)
-                    state["exp_inf"] = full_aligned_like(p.data)
-                t = state["step"] = state["step"] + 1
+            for p, g in pairs:
+                state = self._counted_state(p, ("exp_avg", "exp_inf"))
+                t = state["step"]
                 g = self._grad_with_decay(p, g, wd, group["maximize"])
                 m, u = state["exp_avg"], state["exp_inf"]
                 work = self._buffer(p, "update")

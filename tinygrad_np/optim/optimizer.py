@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..memory import empty_aligned_like
+from ..memory import empty_aligned_like, full_aligned_like
 from ..tensor import Tensor
 
 __all__ = ["Optimizer", "ParamState", "check_hyper"]
@@ -245,6 +245,32 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}: {label} has shape {p.data.shape} but "
                              f"its grad has shape {g.shape}")
         return g
+
+    def _grads_by_group(self) -> Iterator[tuple[dict[str, Any], list[tuple[Tensor, Any]]]]:
+        """Each group with its parameters that have a gradient this step, as (parameter,
+        gradient) pairs, each gradient checked against its parameter's shape (`_grad`)."""
+        index = 0
+        for group in self.param_groups:
+            pairs = []
+            for p in group["params"]:
+                g = self._grad(p, index)
+                index += 1
+                if g is not None:
+                    pairs.append((p, g))
+            yield group, pairs
+
+    def _counted_state(self, p: Tensor, moments: tuple[str, ...],
+                       **scalars: Any) -> dict[str, Any]:
+        """`p`'s state with its "step" counted up, made on its first step: "step" 0, then
+        `scalars`, then each of `moments` an array of zeros like `p.data`."""
+        state = self.state[p]
+        if not state:
+            state["step"] = 0
+            state.update(scalars)
+            for name in moments:
+                state[name] = full_aligned_like(p.data)
+        state["step"] += 1
+        return state
 
     def scratch_arrays(self) -> list[Any]:
         """The scratch arrays of `_buffer`: `step()` writes each before reading it and keeps

@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from ..memory import full_aligned_like
 from .optimizer import (Optimizer, check_betas, check_hyper, check_settings, decay_square,
                         lerp_toward)
 
@@ -51,22 +50,13 @@ class RAdam(Optimizer):
 
     def step(self) -> None:
         """Update each parameter that has a gradient, in place."""
-        index = 0
-        for group in self.param_groups:
+        for group, pairs in self._grads_by_group():
             lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
             beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
-            for p in group["params"]:
-                g = self._grad(p, index)
-                index += 1
-                if g is None:
-                    continue
+            for p, g in pairs:
                 data = p.data
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    state["exp_avg"] = full_aligned_like(data)
-                    state["exp_avg_sq"] = full_aligned_like(data)
-                t = state["step"] = state["step"] + 1
+                state = self._counted_state(p, ("exp_avg", "exp_avg_sq"))
+                t = state["step"]
                 g = self._decayed_grad(p, g, lr, wd, group["maximize"],
                                        group["decoupled_weight_decay"])
                 m, v = state["exp_avg"], state["exp_avg_sq"]

@@ -47,21 +47,12 @@ class RMSprop(Optimizer):
     def step(self) -> None:
         """Update each parameter that has a gradient, in place (no new arrays after a
         parameter's first step)."""
-        index = 0
-        for group in self.param_groups:
+        for group, pairs in self._grads_by_group():
             lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
             wd, mu = float(group["weight_decay"]), float(group["momentum"])
             centered, maximize = group["centered"], group["maximize"]
-            for p in group["params"]:
-                g = self._grad(p, index)
-                index += 1
-                if g is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    state["square_avg"] = full_aligned_like(p.data)
-                state["step"] += 1
+            for p, g in pairs:
+                state = self._counted_state(p, ("square_avg",))
                 g = self._grad_with_decay(p, g, wd, maximize)
                 v = state["square_avg"]
                 work = self._buffer(p, "update")
