@@ -76,7 +76,7 @@ def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: floa
     analytic and numeric values and the tolerance (|a - n| <= atol + rtol * |n|).
 
     >>> from tinygrad_np import Tensor
-    >>> gradcheck(lambda x: (x * x).sum(), Tensor([1.0, 2.0]))
+    >>> gradcheck(lambda x: (x * x).sum(), Tensor([1.0, 2.0], dtype=np.float64))
     True
     """
     if len(inputs) == 1 and type(inputs[0]) is tuple:  # gradcheck(f, (x, w)), as PyTorch's
@@ -186,7 +186,7 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
     tolerance (|a - n| <= atol + rtol * |n|).
 
     >>> from tinygrad_np import Tensor
-    >>> gradgradcheck(lambda x: (x * x * x).sum(), Tensor([1.0, 2.0]))
+    >>> gradgradcheck(lambda x: (x * x * x).sum(), Tensor([1.0, 2.0], dtype=np.float64))
     True
     """
     from .higher_order import grad as _grad
