@@ -32,7 +32,7 @@ from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, c
                          hardtanh, layer_norm, leaky_relu, log1p, logsigmoid, logsumexp, maximum,
                          minimum, mish, norm, pad, prelu, prod, relu6, silu, sin, softplus, split,
                          square, squeeze, stack, std, unsqueeze, var, where)
-from .selection import gather, one_hot, sort, topk
+from .selection import ValuesIndices, gather, one_hot, sort, topk
 from .sampling import affine_grid, grid_sample
 from .composite import (bilinear, channel_shuffle, cosine_similarity, linear, normalize,
                         pixel_shuffle, pixel_unshuffle, tile, tril, triu)
@@ -87,8 +87,8 @@ __all__ = [
     "var", "std", "prod", "logsumexp", "norm", "cumsum", "argmax", "argmin", "matmul", "dot",
     "l2", "cat", "concatenate", "stack", "split", "chunk", "squeeze", "unsqueeze",
     "broadcast_to", "expand", "flip", "pad", "gather", "sort", "topk", "one_hot", "tile",
-    "tril", "triu", "normalize", "cosine_similarity", "pixel_shuffle", "pixel_unshuffle",
-    "affine_grid", "grid_sample",
+    "ValuesIndices", "tril", "triu", "normalize", "cosine_similarity", "pixel_shuffle",
+    "pixel_unshuffle", "affine_grid", "grid_sample",
     # neural-net layers as functions, losses
     "softmax", "log_softmax", "softmax_cross_entropy", "dropout", "dropout1d", "dropout2d",
     "batch_norm", "layer_norm", "group_norm",

@@ -15,6 +15,7 @@ from .function import OpError
 from .functional import sigmoid, softmax, tanh
 from .tensor import Tensor
 from .tensor_ops import _tensor, clamp, elu, where
+from .torch_keywords import torch_keywords
 
 __all__ = ["celu", "glu", "hardshrink", "selu", "softmin", "softshrink", "softsign", "tanhshrink",
            "threshold"]
@@ -24,7 +25,7 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def selu(x: Any) -> Tensor:
+def selu(x: Any, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with SELU's alpha and scale (the slope at 0 is elu's left one,
     scale * alpha, as PyTorch's).
 
@@ -34,7 +35,7 @@ def selu(x: Any) -> Tensor:
     return elu(x, alpha=SELU_ALPHA) * SELU_SCALE
 
 
-def celu(x: Any, alpha: float = 1.0) -> Tensor:
+def celu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)): alpha * elu(x / alpha).
 
     >>> round(celu(Tensor([-1.0]), 2.0).item(), 6)
@@ -56,6 +57,7 @@ def softsign(x: Any) -> Tensor:
     return x / (abs(x) + 1.0)
 
 
+@torch_keywords
 def softmin(x: Any, axis: int = -1) -> Tensor:
     """softmax(-x) along `axis` (PyTorch's `dim`).
 
@@ -65,6 +67,7 @@ def softmin(x: Any, axis: int = -1) -> Tensor:
     return softmax(-_tensor(x), axis)
 
 
+@torch_keywords
 def glu(x: Any, axis: int = -1) -> Tensor:
     """a * sigmoid(b), with a and b the two halves of x along `axis` (PyTorch's `dim`),
     which must have an even length.
@@ -107,7 +110,7 @@ def tanhshrink(x: Any) -> Tensor:
     return x - tanh(x)
 
 
-def threshold(x: Any, threshold: float, value: float) -> Tensor:
+def threshold(x: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, `value` elsewhere (PyTorch's F.threshold).
 
     >>> threshold(Tensor([0.5, 2.0]), 1.0, -1.0).tolist()

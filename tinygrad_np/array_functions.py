@@ -22,6 +22,7 @@ from .ops.adjoint import scatter_add as _scatter_into
 from .selection import _along, _integers, gather, sort
 from .tensor import Tensor
 from .tensor_ops import _axis, _tensor, cat, flip, stack, where
+from .torch_keywords import torch_keywords
 
 __all__ = ["addmm", "argsort", "baddbmm", "bmm", "cross", "cummax", "cummin", "diag", "diagonal",
            "diff", "fliplr", "flipud", "index_select", "inner", "kron", "masked_fill",
@@ -58,6 +59,7 @@ def roll(x: Any, shifts: Any, dims: Any = None) -> Tensor:
     return x
 
 
+@torch_keywords
 def diff(x: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
     """The n-th forward difference along `axis`, out[i] = x[i + 1] - x[i], after `prepend`
     and `append` are joined at the ends (PyTorch's torch.diff; `axis` for its `dim`)."""
@@ -120,6 +122,7 @@ def movedim(x: Any, source: Any, destination: Any) -> Tensor:
     return x.transpose([a if a is not None else next(fill) for a in result])
 
 
+@torch_keywords
 def swapaxes(x: Any, axis0: int, axis1: int) -> Tensor:
     """Two axes exchanged (PyTorch's `t.transpose(0, 1)`, `swapaxes`, `swapdims`)."""
     x = _tensor(x)

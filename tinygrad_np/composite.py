@@ -16,6 +16,7 @@ import numpy as np
 from .function import OpError
 from .tensor import Tensor
 from .tensor_ops import _tensor, maximum
+from .torch_keywords import torch_keywords
 
 __all__ = ["bilinear", "channel_shuffle", "cosine_similarity", "linear", "normalize",
            "pixel_shuffle", "pixel_unshuffle", "tile", "tril", "triu"]
@@ -66,6 +67,7 @@ def triu(x: Any, diagonal: int = 0) -> Tensor:
     return _triangle(x, diagonal, "triu", np.triu)
 
 
+@torch_keywords
 def normalize(x: Any, p: float = 2.0, axis: int = 1, eps: float = 1e-12) -> Tensor:
     """x / max(||x||_p, eps) along `axis`, as PyTorch's F.normalize (dim=1 by default).
 
@@ -82,6 +84,7 @@ def normalize(x: Any, p: float = 2.0, axis: int = 1, eps: float = 1e-12) -> Tens
     return x / maximum(size, eps)
 
 
+@torch_keywords
 def cosine_similarity(x1: Any, x2: Any, axis: int = 1, eps: float = 1e-8) -> Tensor:
     """x1 . x2 / max(||x1|| * ||x2||, eps) along `axis`, as PyTorch's F.cosine_similarity
     (which clamps the product of the norms since 2.0).

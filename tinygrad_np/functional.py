@@ -26,10 +26,12 @@ from .ops.unpool import (MaxUnpool2d, adaptive_max_pool_indices, max_pool_indice
                          unpool_args, unpool_size)
 from .tensor import Tensor
 from .tensor_ops import _tensor
+from .torch_keywords import torch_keywords
 
 
-def relu(x: Any) -> Tensor:
-    """max(x, 0), elementwise."""
+def relu(x: Any, inplace: bool = False) -> Tensor:
+    """max(x, 0), elementwise. `inplace` is PyTorch's flag, accepted here as by every
+    activation and dropout: the result is always a new tensor, since autograd keeps x."""
     return Relu.apply(x)
 
 
@@ -62,10 +64,12 @@ def matmul(a: Any, b: Any) -> Tensor:
 dot = matmul
 
 
+@torch_keywords
 def softmax(x: Any, axis: int = -1) -> Tensor:
     return Softmax.apply(x, axis=axis)
 
 
+@torch_keywords
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
     return LogSoftmax.apply(x, axis=axis)
 

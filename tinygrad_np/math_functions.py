@@ -22,6 +22,7 @@ from .ops.transcendental import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, C
                                  Log2, Log10, LogAddExp, Sinh, Tan, XLogY)
 from .tensor import Tensor
 from .tensor_ops import _tensor, clamp, where
+from .torch_keywords import torch_keywords
 
 __all__ = ["acos", "acosh", "all", "any", "asin", "asinh", "atan", "atan2", "atanh", "ceil",
            "cosh", "count_nonzero", "cumprod", "exp2", "floor", "fmod", "frac", "hypot",
@@ -189,12 +190,14 @@ def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None,
     return where(np.isneginf(data), info.min if neginf is None else neginf, out)
 
 
+@torch_keywords
 def nansum(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The sum with NaNs counted as 0 (they get gradient 0)."""
     x = _tensor(x)
     return where(np.isnan(x.data), 0.0, x).sum(axis=axis, keepdims=keepdims)
 
 
+@torch_keywords
 def nanmean(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The mean of the elements that are not NaN (NaN where all are)."""
     x = _tensor(x)
@@ -209,6 +212,7 @@ def _running(op: Any, x: Any, axis: int | None) -> Tensor:
     return op.apply(x, axis=axis)
 
 
+@torch_keywords
 def cumprod(x: Any, axis: int | None = None) -> Tensor:
     """The running product along `axis` (PyTorch's `dim`; None: the flattened input), with
     the right gradient where an element is 0.
@@ -219,6 +223,7 @@ def cumprod(x: Any, axis: int | None = None) -> Tensor:
     return _running(Cumprod, x, axis)
 
 
+@torch_keywords
 def logcumsumexp(x: Any, axis: int | None = None) -> Tensor:
     """log(cumsum(exp(x))) along `axis`, without overflow.
 
@@ -264,16 +269,19 @@ def logical_not(x: Any) -> Tensor:
     return _constant(np.logical_not(_values(x)))
 
 
+@torch_keywords
 def all(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Whether every element is true (non-zero); a bool Tensor."""
     return _constant(np.all(_values(x), axis=axis, keepdims=keepdims))
 
 
+@torch_keywords
 def any(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Whether some element is true (non-zero); a bool Tensor."""
     return _constant(np.any(_values(x), axis=axis, keepdims=keepdims))
 
 
+@torch_keywords
 def count_nonzero(x: Any, axis: Axis = None) -> Tensor:
     """How many elements are non-zero; an int64 Tensor."""
     return _constant(np.asarray(np.count_nonzero(_values(x), axis=axis), dtype=np.int64))

@@ -21,6 +21,7 @@ from .random import get_generator
 from .selection import one_hot
 from .tensor import Tensor
 from .tensor_ops import _tensor, where
+from .torch_keywords import torch_keywords
 
 __all__ = ["alpha_dropout", "feature_alpha_dropout", "gumbel_softmax", "rrelu"]
 
@@ -51,7 +52,7 @@ def _alpha_dropout(op: str, x: Any, p: Any, training: bool, features: bool) -> T
     return x * (keep * a) + shift
 
 
-def alpha_dropout(x: Any, p: float = 0.5, training: bool = False) -> Tensor:
+def alpha_dropout(x: Any, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
     """Dropout for SELU networks, as PyTorch's F.alpha_dropout (whose `training` also
     defaults to False): each element is set, with probability p, to SELU's lowest value
     -1.758..., then every element is scaled and shifted so that inputs of zero mean and unit
@@ -59,14 +60,15 @@ def alpha_dropout(x: Any, p: float = 0.5, training: bool = False) -> Tensor:
     return _alpha_dropout("alpha_dropout", x, p, training, False)
 
 
-def feature_alpha_dropout(x: Any, p: float = 0.5, training: bool = False) -> Tensor:
+def feature_alpha_dropout(x: Any, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Tensor:
     """`alpha_dropout` of whole channels of x (N, C, ...): all of a channel's elements are
     dropped together, as PyTorch's F.feature_alpha_dropout."""
     return _alpha_dropout("feature_alpha_dropout", x, p, training, True)
 
 
-def rrelu(x: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False
-          ) -> Tensor:
+def rrelu(x: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
     """The randomised leaky ReLU, as PyTorch's F.rrelu: while training, each element at or
     below 0 is multiplied by its own slope drawn uniformly from [lower, upper] (the gradient
     too); otherwise a leaky ReLU with slope (lower + upper) / 2.
@@ -83,6 +85,7 @@ def rrelu(x: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool
     return where(x.data <= 0, x * slopes, x)
 
 
+@torch_keywords
 def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
                    axis: int = -1) -> Tensor:
     """A differentiable sample of a categorical distribution, as PyTorch's

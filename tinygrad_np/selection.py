@@ -11,7 +11,7 @@ back to where it was picked (added, where one was picked twice).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -19,8 +19,17 @@ from .function import OpError
 from .ops.shape import GetItem
 from .tensor import Tensor
 from .tensor_ops import _axis, _data, _tensor
+from .torch_keywords import torch_keywords
 
-__all__ = ["gather", "one_hot", "sort", "topk"]
+__all__ = ["ValuesIndices", "gather", "one_hot", "sort", "topk"]
+
+
+class ValuesIndices(NamedTuple):
+    """(values, indices), as PyTorch's `torch.return_types`: unpacks as a pair, or read
+    `.values` and `.indices`. The values are differentiable, the indices (int64) are not."""
+
+    values: Tensor
+    indices: Tensor
 
 
 def _along(index: Any, axis: int) -> tuple[Any, ...]:
@@ -40,6 +49,7 @@ def _integers(x: Any) -> Any:
     return x if hasattr(x, "dtype") and hasattr(x, "shape") else np.asarray(x)
 
 
+@torch_keywords
 def gather(x: Any, axis: int, index: Any) -> Tensor:
     """out[i][j][k] = x[index[i][j][k]][j][k] for axis 0 (and so on), as PyTorch's
     `torch.gather(x, dim, index)`: index has x's number of axes, is no longer than x on the
@@ -63,7 +73,8 @@ def gather(x: Any, axis: int, index: Any) -> Tensor:
     return GetItem.apply(x, index=_along(index, axis))
 
 
-def sort(x: Any, axis: int = -1, descending: bool = False) -> tuple[Tensor, Tensor]:
+@torch_keywords
+def sort(x: Any, axis: int = -1, descending: bool = False) -> ValuesIndices:
     """(values, indices) along `axis`, as PyTorch's `torch.sort`; the values are
     differentiable, the indices (int64) are not. Equal values keep their order (a stable
     sort, PyTorch's stable=True; its default makes no promise for ties).
@@ -75,14 +86,16 @@ def sort(x: Any, axis: int = -1, descending: bool = False) -> tuple[Tensor, Tens
     x = _tensor(x)
     axis = _axis(axis, max(x.ndim, 1), "sort", x.shape)  # a 0-d input sorts as one value
     if x.ndim == 0:
-        return GetItem.apply(x, index=()), Tensor(np.zeros((), np.int64))
+        return ValuesIndices(GetItem.apply(x, index=()), Tensor(np.zeros((), np.int64)))
     data = x.data
     order = np.argsort(-data if descending else data, axis=axis, kind="stable")
-    return GetItem.apply(x, index=_along(order, axis)), Tensor(order.astype(np.int64))
+    return ValuesIndices(GetItem.apply(x, index=_along(order, axis)),
+                         Tensor(order.astype(np.int64)))
 
 
+@torch_keywords
 def topk(x: Any, k: int, axis: int = -1, largest: bool = True,
-         sorted: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002 - PyTorch's name
+         sorted: bool = True) -> ValuesIndices:  # noqa: A002 - PyTorch's name
     """The k largest (or smallest) values along `axis` and their indices, as PyTorch's
     `torch.topk`, largest first (ties in index order); `sorted` is accepted, and the result
     is always sorted.
@@ -99,9 +112,26 @@ def topk(x: Any, k: int, axis: int = -1, largest: bool = True,
                       f"{x.shape}, got {k!r}")
     values, indices = sort(x, axis, descending=largest)
     if x.ndim == 0:
-        return values, indices
+        return ValuesIndices(values, indices)
     keep = (slice(None),) * axis + (slice(0, int(k)),)
-    return values[keep], Tensor(indices.data[keep])
+    return ValuesIndices(values[keep], Tensor(indices.data[keep]))
+
+
+def extreme_along(x: Tensor, op: str, axis: Any, dim: int, keepdim: bool) -> ValuesIndices:
+    """PyTorch's `x.max(dim)` / `x.min(dim)`: the values and indices of each first largest
+    (smallest) element along `dim`, a NaN counting as largest and smallest; the gradient goes
+    to the element picked (where the `axis` form shares it among ties)."""
+    if axis is not None:
+        raise TypeError(f"Tensor.{op}() got both 'axis' and 'dim' (PyTorch's name for it, "
+                        f"which gives PyTorch's (values, indices)): pass one")
+    flat = x.reshape(1) if x.ndim == 0 else x  # PyTorch takes dim 0 or -1 of a 0-d tensor
+    dim = _axis(dim, flat.ndim, op, x.shape)
+    pick = flat.argmax if op == "max" else flat.argmin
+    indices = pick(dim, keepdims=True)
+    values = gather(flat, dim, indices)
+    if x.ndim == 0 or not keepdim:
+        values, indices = values.squeeze(dim), indices.squeeze(dim)
+    return ValuesIndices(values, indices)
 
 
 def one_hot(labels: Any, num_classes: int = -1) -> Tensor:

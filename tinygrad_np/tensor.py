@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
 from .tensor_methods import TorchMethods
+from .torch_keywords import torch_keywords
 
 if TYPE_CHECKING:
     from .hooks import RemovableHandle
+    from .selection import ValuesIndices
 
 Axis = int | tuple[int, ...] | None
 
@@ -360,19 +362,42 @@ class Tensor(TorchMethods):
         return Tanh.apply(self)
 
     # -- reductions and shape ---------------------------------------------------------------
+    @torch_keywords
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return Sum.apply(self, axis=axis, keepdims=keepdims)
 
+    @torch_keywords
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return Mean.apply(self, axis=axis, keepdims=keepdims)
 
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Largest value; ties share the gradient equally."""
-        return Max.apply(self, axis=axis, keepdims=keepdims)
+    @overload
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+    @overload
+    def max(self, axis: None = None, keepdims: bool = False, *, dim: int,
+            keepdim: bool = False) -> ValuesIndices: ...
 
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Smallest value; ties share the gradient equally."""
-        return Min.apply(self, axis=axis, keepdims=keepdims)
+    def max(self, axis: Axis = None, keepdims: bool = False, *, dim: int | None = None,
+            keepdim: bool | None = None) -> Any:
+        """Largest value over `axis`; ties share the gradient equally (`torch.amax`). In
+        PyTorch's words, `max(dim=d, keepdim=False)` is PyTorch's: (values, indices) of each
+        first largest element, its gradient to that element."""
+        if dim is not None:
+            return _selection.extreme_along(self, "max", axis, dim, bool(keepdim))
+        return Max.apply(self, axis=axis, keepdims=keepdims if keepdim is None else keepdim)
+
+    @overload
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+    @overload
+    def min(self, axis: None = None, keepdims: bool = False, *, dim: int,
+            keepdim: bool = False) -> ValuesIndices: ...
+
+    def min(self, axis: Axis = None, keepdims: bool = False, *, dim: int | None = None,
+            keepdim: bool | None = None) -> Any:
+        """Smallest value over `axis`; ties share the gradient equally. `min(dim=d)` is
+        PyTorch's (values, indices), as `max`."""
+        if dim is not None:
+            return _selection.extreme_along(self, "min", axis, dim, bool(keepdim))
+        return Min.apply(self, axis=axis, keepdims=keepdims if keepdim is None else keepdim)
 
     def reshape(self, *shape: Any) -> Tensor:
         """`t.reshape(2, 3)` or `t.reshape((2, 3))`; one axis may be -1."""
@@ -424,9 +449,11 @@ class Tensor(TorchMethods):
         return Transpose.apply(self, axes=None)
 
     # -- neural-net ops ------------------------------------------------------------------------
+    @torch_keywords
     def softmax(self, axis: int = -1) -> Tensor:
         return Softmax.apply(self, axis=axis)
 
+    @torch_keywords
     def log_softmax(self, axis: int = -1) -> Tensor:
         return LogSoftmax.apply(self, axis=axis)
 
@@ -475,29 +502,43 @@ class Tensor(TorchMethods):
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         return _ops.clip(self, min, max)
 
-    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        """Variance with numpy's default ddof=0 (PyTorch's default divides by n - 1)."""
-        return _ops.var(self, axis, keepdims, ddof)
+    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int | None = None, *,
+            dim: Axis = None, keepdim: bool | None = None, correction: int | None = None,
+            unbiased: bool | None = None) -> Tensor:
+        """Variance with numpy's default ddof=0; in PyTorch's words (`dim=`, `correction=`,
+        ...) PyTorch's default, n - 1 (`tinygrad_np.var`)."""
+        return _ops.var(self, axis, keepdims, ddof, dim=dim, keepdim=keepdim,
+                        correction=correction, unbiased=unbiased)
 
-    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return _ops.std(self, axis, keepdims, ddof)
+    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int | None = None, *,
+            dim: Axis = None, keepdim: bool | None = None, correction: int | None = None,
+            unbiased: bool | None = None) -> Tensor:
+        """Standard deviation, with `var`'s arguments and defaults."""
+        return _ops.std(self, axis, keepdims, ddof, dim=dim, keepdim=keepdim,
+                        correction=correction, unbiased=unbiased)
 
+    @torch_keywords
     def prod(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return _ops.prod(self, axis, keepdims)
 
+    @torch_keywords
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return _ops.logsumexp(self, axis, keepdims)
 
+    @torch_keywords
     def norm(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """The 2-norm over `axis` (all axes by default)."""
         return _ops.norm(self, axis, keepdims)
 
+    @torch_keywords
     def cumsum(self, axis: int | None = None) -> Tensor:
         return _ops.cumsum(self, axis)
 
+    @torch_keywords
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return _ops.argmax(self, axis, keepdims)
 
+    @torch_keywords
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return _ops.argmin(self, axis, keepdims)
 
@@ -509,16 +550,19 @@ class Tensor(TorchMethods):
     def tile(self, reps: Any) -> Tensor:
         return _composite.tile(self, reps)
 
+    @torch_keywords
     def gather(self, axis: int, index: Any) -> Tensor:
         """PyTorch's `x.gather(dim, index)` (see `tinygrad_np.gather`)."""
         return _selection.gather(self, axis, index)
 
-    def sort(self, axis: int = -1, descending: bool = False) -> tuple[Tensor, Tensor]:
+    @torch_keywords
+    def sort(self, axis: int = -1, descending: bool = False) -> ValuesIndices:
         """(values, indices) along `axis` (see `tinygrad_np.sort`)."""
         return _selection.sort(self, axis, descending)
 
+    @torch_keywords
     def topk(self, k: int, axis: int = -1, largest: bool = True,
-             sorted: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002 - PyTorch's name
+             sorted: bool = True) -> ValuesIndices:  # noqa: A002 - PyTorch's name
         """The k largest values along `axis` and their indices (see `tinygrad_np.topk`)."""
         return _selection.topk(self, k, axis, largest, sorted)
 
@@ -526,12 +570,15 @@ class Tensor(TorchMethods):
         """numpy's split (an int is the number of equal parts; see `tinygrad_np.split`)."""
         return _ops.split(self, sections_or_indices, axis)
 
+    @torch_keywords
     def chunk(self, chunks: int, axis: int = 0) -> list[Tensor]:
         return _ops.chunk(self, chunks, axis)
 
+    @torch_keywords
     def squeeze(self, axis: Axis = None) -> Tensor:
         return _ops.squeeze(self, axis)
 
+    @torch_keywords
     def unsqueeze(self, axis: int | tuple[int, ...]) -> Tensor:
         return _ops.unsqueeze(self, axis)
 

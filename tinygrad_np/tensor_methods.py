@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .torch_keywords import torch_keywords
+
 if TYPE_CHECKING:
     from .tensor import Tensor
 
@@ -207,31 +209,40 @@ class TorchMethods:
     def logical_not(self: Any) -> Tensor:
         return _math().logical_not(self)
 
+    @torch_keywords
     def all(self: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         return _math().all(self, axis, keepdims)
 
+    @torch_keywords
     def any(self: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         return _math().any(self, axis, keepdims)
 
+    @torch_keywords
     def count_nonzero(self: Any, axis: Any = None) -> Tensor:
         return _math().count_nonzero(self, axis)
 
+    @torch_keywords
     def amax(self: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         """`max` (ties share the gradient equally, as PyTorch's amax)."""
         return self.max(axis, keepdims)
 
+    @torch_keywords
     def amin(self: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         return self.min(axis, keepdims)
 
+    @torch_keywords
     def nansum(self: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         return _math().nansum(self, axis, keepdims)
 
+    @torch_keywords
     def nanmean(self: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         return _math().nanmean(self, axis, keepdims)
 
+    @torch_keywords
     def cumprod(self: Any, axis: int | None = None) -> Tensor:
         return _math().cumprod(self, axis)
 
+    @torch_keywords
     def logcumsumexp(self: Any, axis: int | None = None) -> Tensor:
         return _math().logcumsumexp(self, axis)
 
@@ -269,6 +280,7 @@ class TorchMethods:
     def roll(self: Any, shifts: Any, dims: Any = None) -> Tensor:
         return _array().roll(self, shifts, dims)
 
+    @torch_keywords
     def diff(self: Any, n: int = 1, axis: int = -1, prepend: Any = None,
              append: Any = None) -> Tensor:
         return _array().diff(self, n, axis, prepend, append)
@@ -296,6 +308,7 @@ class TorchMethods:
 
     moveaxis = movedim
 
+    @torch_keywords
     def swapaxes(self: Any, axis0: int, axis1: int) -> Tensor:
         return _array().swapaxes(self, axis0, axis1)
 

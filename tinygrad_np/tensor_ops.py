@@ -30,6 +30,7 @@ from .ops.reduce import ArgMax, ArgMin
 from .ops.shape import GetItem, Reshape
 from .ops.statistics import Cumsum, LogSumExp, Norm, Prod, Std, Var
 from .tensor import Axis, Tensor
+from .torch_keywords import torch_keywords, variance_arguments
 
 __all__ = [
     "argmax", "argmin", "batch_norm", "broadcast_to", "cat", "chunk", "clamp", "clip",
@@ -124,12 +125,12 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:  # PyTorch's names
 clamp = clip
 
 
-def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x otherwise."""
     return LeakyRelu.apply(x, negative_slope=negative_slope)
 
 
-def elu(x: Any, alpha: float = 1.0) -> Tensor:
+def elu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
     return Elu.apply(x, alpha=alpha)
 
@@ -143,12 +144,12 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return Softplus.apply(x, beta=beta, threshold=threshold)
 
 
-def silu(x: Any) -> Tensor:
+def silu(x: Any, inplace: bool = False) -> Tensor:
     """x * sigmoid(x)."""
     return Silu.apply(x)
 
 
-def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """x clipped to [min_val, max_val]; the gradient passes strictly inside (PyTorch's).
 
     >>> hardtanh(Tensor([-2.0, 0.5, 3.0])).tolist()
@@ -157,7 +158,7 @@ def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     return Hardtanh.apply(x, min_val=min_val, max_val=max_val)
 
 
-def relu6(x: Any) -> Tensor:
+def relu6(x: Any, inplace: bool = False) -> Tensor:
     """min(max(x, 0), 6): `hardtanh(x, 0, 6)`.
 
     >>> relu6(Tensor([-1.0, 3.0, 9.0])).tolist()
@@ -166,7 +167,7 @@ def relu6(x: Any) -> Tensor:
     return Hardtanh.apply(x, min_val=0.0, max_val=6.0)
 
 
-def hardsigmoid(x: Any) -> Tensor:
+def hardsigmoid(x: Any, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6, PyTorch's piecewise-linear sigmoid.
 
     >>> hardsigmoid(Tensor([-4.0, 0.0, 1.5])).tolist()
@@ -175,7 +176,7 @@ def hardsigmoid(x: Any) -> Tensor:
     return Hardsigmoid.apply(x)
 
 
-def hardswish(x: Any) -> Tensor:
+def hardswish(x: Any, inplace: bool = False) -> Tensor:
     """x * relu6(x + 3) / 6 (MobileNetV3's).
 
     >>> hardswish(Tensor([-4.0, 1.0, 4.0])).tolist()
@@ -184,7 +185,7 @@ def hardswish(x: Any) -> Tensor:
     return Hardswish.apply(x)
 
 
-def mish(x: Any) -> Tensor:
+def mish(x: Any, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x)).
 
     >>> round(mish(Tensor([1.0], dtype="float64")).item(), 6)
@@ -221,20 +222,32 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
 
 
 # -- reductions -------------------------------------------------------------------------------
-def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Variance as numpy's (`ddof=0`: divide by n; PyTorch's default is ddof=1).
+def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int | None = None, *,
+        dim: Axis = None, keepdim: bool | None = None, correction: int | None = None,
+        unbiased: bool | None = None) -> Tensor:
+    """Variance, dividing by n - ddof: numpy's default ddof 0. In PyTorch's words (`dim`,
+    `keepdim`, `correction`, `unbiased`) PyTorch's default, n - 1, as PyTorch would.
 
     >>> var(Tensor([1.0, 2.0, 3.0, 4.0])).item()
     1.25
+    >>> round(var(Tensor([1.0, 2.0, 3.0, 4.0]), dim=0).item(), 4)
+    1.6667
     """
+    axis, keepdims, ddof = variance_arguments("var", axis, keepdims, ddof, dim, keepdim,
+                                              correction, unbiased)
     return Var.apply(x, axis=axis, keepdims=keepdims, ddof=ddof)
 
 
-def std(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Standard deviation, sqrt(var(x, axis, keepdims, ddof))."""
+def std(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int | None = None, *,
+        dim: Axis = None, keepdim: bool | None = None, correction: int | None = None,
+        unbiased: bool | None = None) -> Tensor:
+    """Standard deviation, sqrt(var(...)) with the same arguments and defaults."""
+    axis, keepdims, ddof = variance_arguments("std", axis, keepdims, ddof, dim, keepdim,
+                                              correction, unbiased)
     return Std.apply(x, axis=axis, keepdims=keepdims, ddof=ddof)
 
 
+@torch_keywords
 def prod(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Product; the gradient is exact with zeros in the input.
 
@@ -246,6 +259,7 @@ def prod(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     return Prod.apply(x, axis=axis, keepdims=keepdims)
 
 
+@torch_keywords
 def logsumexp(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))), finite for any finite x.
 
@@ -255,6 +269,7 @@ def logsumexp(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     return LogSumExp.apply(x, axis=axis, keepdims=keepdims)
 
 
+@torch_keywords
 def norm(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The 2-norm over `axis` (all axes by default).
 
@@ -264,11 +279,13 @@ def norm(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     return Norm.apply(x, axis=axis, keepdims=keepdims)
 
 
+@torch_keywords
 def cumsum(x: Any, axis: int | None = None) -> Tensor:
     """Running sum along `axis` (over the flattened input when None, as numpy)."""
     return Cumsum.apply(x, axis=axis)
 
 
+@torch_keywords
 def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the largest value (of the flattened input when axis is None); int64, no
     gradient. An op like any other, so a jitted step replays it (not numpy's own argmax of
@@ -276,6 +293,7 @@ def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     return ArgMax.apply(_tensor(x), axis=axis, keepdims=keepdims)
 
 
+@torch_keywords
 def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the smallest value; int64, no gradient."""
     return ArgMin.apply(_tensor(x), axis=axis, keepdims=keepdims)
@@ -288,6 +306,7 @@ def _sequence(tensors: Any, op: str) -> Sequence[Any]:
     return tensors
 
 
+@torch_keywords
 def cat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis.
 
@@ -300,6 +319,7 @@ def cat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 concatenate = cat
 
 
+@torch_keywords
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join same-shaped tensors along a new axis.
 
@@ -345,6 +365,7 @@ def split(x: Any, sections_or_indices: Any, axis: int = 0) -> list[Tensor]:
     return _slices(x, bounds, axis)
 
 
+@torch_keywords
 def chunk(x: Any, chunks: int, axis: int = 0) -> list[Tensor]:
     """PyTorch's `chunk`: parts of ceil(size / chunks) along `axis`, the last one smaller if
     needed (so there may be fewer than `chunks` parts).
@@ -362,6 +383,7 @@ def chunk(x: Any, chunks: int, axis: int = 0) -> list[Tensor]:
     return _slices(x, bounds, axis)
 
 
+@torch_keywords
 def squeeze(x: Any, axis: Axis = None) -> Tensor:
     """Remove size-1 axes: all of them, or the ones named (each must have size 1, as in
     numpy).
@@ -383,6 +405,7 @@ def squeeze(x: Any, axis: Axis = None) -> Tensor:
     return Reshape.apply(x, shape=tuple([n for i, n in enumerate(shape) if i not in drop]))
 
 
+@torch_keywords
 def unsqueeze(x: Any, axis: int | tuple[int, ...]) -> Tensor:
     """Insert size-1 axes at the given positions of the result (numpy's `expand_dims`).
 
@@ -442,7 +465,7 @@ def pad(x: Any, pad_width: Any, value: float = 0.0, mode: str = "constant") -> T
 
 
 # -- layers -----------------------------------------------------------------------------------
-def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: while training, zero each element with probability p and scale the
     others by 1 / (1 - p); otherwise return x. Masks come from the framework generator.
 
@@ -462,7 +485,7 @@ def dropout1d(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
     return _dropout("dropout1d", x, p, training, 3)
 
 
-def dropout2d(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout2d(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """`dropout` of whole channels of x (N, C, H, W), as PyTorch's (a feature map is dropped
     all at once: neighbouring pixels are too alike for element-wise dropout to regularise).
 

@@ -1,0 +1,91 @@
+"""PyTorch's keyword names beside numpy's, for code coming from PyTorch.
+
+Ops that take an axis take it as `axis` and `keepdims` (numpy's names); the ones decorated
+with `torch_keywords` also take PyTorch's `dim` and `keepdim` (and `dim0`/`dim1` for two axes),
+meaning exactly the same:
+
+>>> import numpy as np
+>>> from tinygrad_np import Tensor
+>>> x = Tensor(np.arange(6.0).reshape(2, 3))
+>>> x.sum(dim=1, keepdim=True).data
+array([[ 3.],
+       [12.]])
+
+Only where the meaning is the same: `split` (numpy's sections, PyTorch's sizes) and the
+axis-free `max`/`min` results are not renamed this way (see docs/from_pytorch.md).
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# PyTorch's name -> ours
+_RENAMES = {"dim": "axis", "keepdim": "keepdims", "dim0": "axis0", "dim1": "axis1",
+            "start_dim": "start_axis", "end_dim": "end_axis"}
+
+
+def torch_keywords(fn: F) -> F:
+    """`fn`, also taking PyTorch's `dim`/`keepdim` (`dim0`/`dim1`) for the `axis`/`keepdims`
+    (`axis0`/`axis1`) parameters it has. Passing both names of one parameter is a TypeError."""
+    signature = inspect.signature(fn)
+    params = list(signature.parameters.values())
+    names = [p.name for p in params]
+    renames = {torch: ours for torch, ours in _RENAMES.items()
+               if ours in names and torch not in names}
+    # where each renamed parameter sits, to tell a positional value given twice
+    positions = {ours: names.index(ours) for ours in renames.values()
+                 if signature.parameters[ours].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD}
+    label = f"{fn.__qualname__}()"
+
+    @functools.wraps(fn)
+    def with_torch_keywords(*args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            for torch_name, ours in renames.items():
+                if torch_name in kwargs:
+                    given_positionally = len(args) > positions.get(ours, len(args) + 1)
+                    if ours in kwargs or given_positionally:
+                        raise TypeError(f"{label} got both {ours!r} and {torch_name!r} "
+                                        f"(PyTorch's name for it): pass one")
+                    kwargs[ours] = kwargs.pop(torch_name)
+        return fn(*args, **kwargs)
+
+    # help() and inspect show both spellings: PyTorch's as keyword-only aliases
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    aliases = [inspect.Parameter(torch, keyword, default=None) for torch in renames]
+    var_keyword = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
+    plain = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    with_torch_keywords.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=plain + aliases + var_keyword)
+    return with_torch_keywords  # type: ignore[return-value]
+
+
+def variance_arguments(op: str, axis: Any, keepdims: bool, ddof: int | None, dim: Any,
+                       keepdim: bool | None, correction: int | None,
+                       unbiased: bool | None) -> tuple[Any, bool, int]:
+    """`var`'s and `std`'s (axis, keepdims, ddof) from either spelling. numpy's default
+    divides by n (ddof 0); a call in PyTorch's words (`dim`, `keepdim`, `correction`,
+    `unbiased`) gets PyTorch's default, n - 1, as the same call would in PyTorch."""
+    in_torch_words = not (dim is None and keepdim is None and correction is None
+                          and unbiased is None)
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}() got both 'axis' and 'dim' (PyTorch's name for it): "
+                            f"pass one")
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    given = [name for name, value in (("ddof", ddof), ("correction", correction),
+                                      ("unbiased", unbiased)) if value is not None]
+    if len(given) > 1:
+        raise TypeError(f"{op}() got {' and '.join(given)}, which say the same thing: pass one")
+    if correction is not None:
+        ddof = correction
+    elif unbiased is not None:
+        ddof = int(bool(unbiased))
+    elif ddof is None:
+        ddof = 1 if in_torch_words else 0
+    return axis, keepdims, ddof
