@@ -1,6 +1,8 @@
 """Activation modules: each calls the function of the same name (`tinygrad_np.gelu`, ...) and
 has no parameters, so it can sit in a `Sequential`. (`ReLU`, `Sigmoid`, `Tanh` are in
-layers.py.)
+layers.py.) Where PyTorch's module takes `inplace`, ours does too, so that PyTorch model code
+runs as written; the result is the same, computed out of place (a new tensor; the input
+keeps its values), since the engine has no in-place autograd.
 
 >>> import numpy as np
 >>> from tinygrad_np import nn
@@ -24,6 +26,7 @@ import numpy as np
 from ..memory import aligned
 from ..tensor_ops import (elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid, mish,
                           prelu, relu6, silu, softplus)
+from ..torch_keywords import torch_keywords
 from .module import Module
 
 __all__ = ["CELU", "ELU", "GELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh",
@@ -35,41 +38,45 @@ __all__ = ["CELU", "ELU", "GELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish
 class LeakyReLU(Module):
     """x for x > 0, negative_slope * x otherwise (`leaky_relu`)."""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         self.negative_slope = float(negative_slope)
+        self.inplace = bool(inplace)
 
     def forward(self, x: Any) -> Tensor:
         return leaky_relu(x, negative_slope=self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + _inplace(self, ", ")
 
 
 class RReLU(Module):
     """`torch.nn.RReLU(lower=1/8, upper=1/3)`: while training, a random slope in
     [lower, upper] for each element at or below 0; in eval mode their mean (`rrelu`)."""
 
-    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3) -> None:
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
         self.lower, self.upper = float(lower), float(upper)
+        self.inplace = bool(inplace)
 
     def forward(self, x: Any) -> Tensor:
         return rrelu(x, self.lower, self.upper, training=self.training)
 
     def extra_repr(self) -> str:  # PyTorch's
-        return f"lower={self.lower}, upper={self.upper}"
+        return f"lower={self.lower}, upper={self.upper}" + _inplace(self, ", ")
 
 
 class ELU(Module):
     """x for x > 0, alpha * (exp(x) - 1) otherwise (`elu`)."""
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         self.alpha = float(alpha)
+        self.inplace = bool(inplace)
 
     def forward(self, x: Any) -> Tensor:
         return elu(x, alpha=self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + _inplace(self, ", ")
 
 
 class GELU(Module):
@@ -91,8 +98,14 @@ class GELU(Module):
 class SiLU(Module):
     """x * sigmoid(x), also called swish (`silu`)."""
 
+    def __init__(self, inplace: bool = False) -> None:
+        self.inplace = bool(inplace)
+
     def forward(self, x: Any) -> Tensor:
         return silu(x)
+
+    def extra_repr(self) -> str:
+        return _inplace(self)
 
 
 class Softplus(Module):
@@ -112,6 +125,7 @@ class Softplus(Module):
 class Softmax(Module):
     """softmax over `axis` (PyTorch's `dim`); the last axis by default."""
 
+    @torch_keywords
     def __init__(self, axis: int = -1) -> None:
         self.axis = int(axis)
 
@@ -126,6 +140,7 @@ class LogSoftmax(Module):
     """log_softmax over `axis` (PyTorch's `dim`); the last axis by default. Pairs with
     `nn.NLLLoss`."""
 
+    @torch_keywords
     def __init__(self, axis: int = -1) -> None:
         self.axis = int(axis)
 
@@ -145,38 +160,55 @@ class _Pointwise(Module):
         return type(self).function(x)
 
 
+class _PointwiseInPlace(_Pointwise):
+    """A `_Pointwise` whose PyTorch module takes `inplace` (see the module's docstring)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        self.inplace = bool(inplace)
+
+    def extra_repr(self) -> str:
+        return _inplace(self)
+
+
+def _inplace(module: Any, separator: str = "") -> str:
+    """PyTorch's repr of `inplace`: shown only when set."""
+    return f"{separator}inplace=True" if module.inplace else ""
+
+
 class Hardtanh(Module):
     """x clipped to [min_val, max_val] (`hardtanh`)."""
 
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0) -> None:
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
+                 inplace: bool = False) -> None:
         self.min_val, self.max_val = float(min_val), float(max_val)
+        self.inplace = bool(inplace)
 
     def forward(self, x: Any) -> Tensor:
         return hardtanh(x, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace(self, ", ")
 
 
-class ReLU6(_Pointwise):
+class ReLU6(_PointwiseInPlace):
     """min(max(x, 0), 6) (`relu6`)."""
 
     function = staticmethod(relu6)
 
 
-class Hardsigmoid(_Pointwise):
+class Hardsigmoid(_PointwiseInPlace):
     """relu6(x + 3) / 6 (`hardsigmoid`)."""
 
     function = staticmethod(hardsigmoid)
 
 
-class Hardswish(_Pointwise):
+class Hardswish(_PointwiseInPlace):
     """x * relu6(x + 3) / 6 (`hardswish`)."""
 
     function = staticmethod(hardswish)
 
 
-class Mish(_Pointwise):
+class Mish(_PointwiseInPlace):
     """x * tanh(softplus(x)) (`mish`)."""
 
     function = staticmethod(mish)
@@ -213,7 +245,7 @@ class PReLU(Module):
         return f"num_parameters={self.num_parameters}"
 
 
-class SELU(_Pointwise):
+class SELU(_PointwiseInPlace):
     """scale * elu(x, alpha) with SELU's constants (`selu`)."""
 
     function = staticmethod(selu)
@@ -234,19 +266,21 @@ class Tanhshrink(_Pointwise):
 class CELU(Module):
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)) (`celu`)."""
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         self.alpha = float(alpha)
+        self.inplace = bool(inplace)
 
     def forward(self, x: Any) -> Tensor:
         return celu(x, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + _inplace(self, ", ")
 
 
 class Softmin(Module):
     """softmax(-x) over `axis` (PyTorch's `dim`); the last axis by default (`softmin`)."""
 
+    @torch_keywords
     def __init__(self, axis: int = -1) -> None:
         self.axis = int(axis)
 
@@ -261,6 +295,7 @@ class GLU(Module):
     """The first half of `axis` times the sigmoid of the second (`glu`); the last axis by
     default, as PyTorch's."""
 
+    @torch_keywords
     def __init__(self, axis: int = -1) -> None:
         self.axis = int(axis)
 
@@ -300,11 +335,12 @@ class Softshrink(Module):
 class Threshold(Module):
     """x where x > threshold, else `value` (`threshold`)."""
 
-    def __init__(self, threshold: float, value: float) -> None:
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
         self.threshold, self.value = float(threshold), float(value)
+        self.inplace = bool(inplace)
 
     def forward(self, x: Any) -> Tensor:
         return threshold(x, self.threshold, self.value)
 
     def extra_repr(self) -> str:
-        return f"threshold={self.threshold}, value={self.value}"
+        return f"threshold={self.threshold}, value={self.value}" + _inplace(self, ", ")

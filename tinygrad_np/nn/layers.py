@@ -18,6 +18,7 @@ from ..composite import bilinear, channel_shuffle, pixel_shuffle, pixel_unshuffl
 from ..functional import relu, sigmoid, softmax, tanh
 from ..memory import aligned
 from ..tensor import Tensor
+from ..torch_keywords import torch_keywords
 from .init import Initializer, RngLike, as_rng, get_initializer, zeros
 from .module import Module, Parameter, _adopt
 
@@ -146,6 +147,7 @@ class Flatten(Module):
     (6, 4)
     """
 
+    @torch_keywords
     def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
         self.start_axis = int(start_axis)
         self.end_axis = int(end_axis)
@@ -173,6 +175,7 @@ class Unflatten(Module):
     (2, 3, 4)
     """
 
+    @torch_keywords
     def __init__(self, axis: int, unflattened_size: Any) -> None:
         self.axis = int(axis)
         self.unflattened_size = tuple(int(n) for n in unflattened_size)
@@ -212,10 +215,21 @@ class Identity(Module):
 
 
 class ReLU(Module):
-    """max(x, 0) as a module. Has no parameters."""
+    """max(x, 0) as a module. Has no parameters. `inplace=True` is accepted, for PyTorch
+    code, and gives the same result out of place (see nn/activation.py).
+
+    >>> ReLU(inplace=True)
+    ReLU(inplace=True)
+    """
+
+    def __init__(self, inplace: bool = False) -> None:
+        self.inplace = bool(inplace)
 
     def forward(self, x: Any) -> Tensor:
         return relu(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):

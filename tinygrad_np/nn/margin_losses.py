@@ -22,6 +22,7 @@ from ..function import OpError
 from ..tensor import Tensor
 from ..selection import _integers, gather, one_hot
 from ..tensor_ops import _tensor, _tensor_like, clamp, logsigmoid, minimum, where
+from ..torch_keywords import torch_keywords
 from .loss import _Loss
 from .module import Module
 
@@ -411,6 +412,7 @@ class PairwiseDistance(Module):
 class CosineSimilarity(Module):
     """`cosine_similarity` along `axis` (PyTorch's `dim`, 1 by default) as a module."""
 
+    @torch_keywords
     def __init__(self, axis: int = 1, eps: float = 1e-8) -> None:
         self.axis, self.eps = int(axis), float(eps)
 
