@@ -23,7 +23,7 @@ def test_dropout_follows_train_and_eval():
     assert model(x) is x
     model.train()
     assert np.any(model(x).data == 0)
-    assert repr(nn.Dropout(0.25)) == "Dropout(p=0.25)"
+    assert repr(nn.Dropout(0.25)) == "Dropout(p=0.25, inplace=False)"
     for bad in (-0.5, 2, "x"):
         with pytest.raises(ValueError, match="Dropout: p"):
             nn.Dropout(bad)

@@ -105,7 +105,7 @@ def test_the_modules_draw_while_training_only(layer, data, in_eval):
     layer.eval()
     np.testing.assert_allclose(layer(data).data, in_eval(data), rtol=1e-15)
     assert repr(nn.RReLU()) == "RReLU(lower=0.125, upper=0.3333333333333333)"
-    assert repr(nn.AlphaDropout(0.2)) == "AlphaDropout(p=0.2)"
+    assert repr(nn.AlphaDropout(0.2)) == "AlphaDropout(p=0.2, inplace=False)"
 
 
 def test_a_jitted_step_draws_afresh_on_every_replay():
