@@ -297,3 +297,46 @@ def test_functions_take_inplace_and_leave_the_input(name):
     out = tg.threshold(x, 0.5, -1.0, inplace=True)
     np.testing.assert_array_equal(out.data, np.where(data > 0.5, data, -1.0))
     np.testing.assert_array_equal(x.data, data)
+
+
+# the ops written with PyTorch's names take numpy's too
+
+NUMPY_NAMES_FOR_TORCH_OPS = [
+    ("median", lambda t: t.median(dim=1), lambda t: t.median(axis=1)),
+    ("median keepdim", lambda t: tg.median(t, dim=0, keepdim=True),
+     lambda t: tg.median(t, axis=0, keepdims=True)),
+    ("quantile", lambda t: t.quantile(0.3, dim=2, keepdim=True),
+     lambda t: t.quantile(0.3, axis=2, keepdims=True)),
+    ("cummax", lambda t: t.cummax(dim=1), lambda t: t.cummax(axis=1)),
+    ("cummin", lambda t: tg.cummin(t, dim=2), lambda t: tg.cummin(t, axis=2)),
+    ("argsort", lambda t: t.argsort(dim=0), lambda t: t.argsort(axis=0)),
+    ("narrow", lambda t: t.narrow(dim=2, start=1, length=3),
+     lambda t: t.narrow(axis=2, start=1, length=3)),
+    ("select", lambda t: tg.select(t, dim=1, index=2), lambda t: tg.select(t, axis=1, index=2)),
+    ("unbind", lambda t: t.unbind(dim=2), lambda t: t.unbind(axis=2)),
+    ("index_select", lambda t: t.index_select(dim=1, index=np.array([3, 0, 3])),
+     lambda t: t.index_select(axis=1, index=np.array([3, 0, 3]))),
+    ("repeat_interleave", lambda t: t.repeat_interleave(2, dim=0),
+     lambda t: t.repeat_interleave(2, axis=0)),
+    ("cross", lambda t: tg.cross(t[:, :3], t[:, 1:], dim=1),
+     lambda t: tg.cross(t[:, :3], t[:, 1:], axis=1)),
+]
+
+
+@pytest.mark.parametrize("name, torch_call, numpy_call", NUMPY_NAMES_FOR_TORCH_OPS,
+                         ids=[case[0] for case in NUMPY_NAMES_FOR_TORCH_OPS])
+def test_ops_named_the_pytorch_way_take_numpy_names(name, torch_call, numpy_call):
+    test_pytorch_names_give_the_same_values_and_gradients(name, numpy_call, torch_call)
+
+
+def test_median_and_cummax_results_have_names():
+    t = Tensor(np.array([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]]))
+    median = t.median(axis=1)
+    assert isinstance(median, tg.ValuesIndices)
+    np.testing.assert_array_equal(median.values.data, [2.0, 4.0])
+    np.testing.assert_array_equal(median.indices.data, [2, 2])
+    running = tg.cummax(t, axis=1)
+    np.testing.assert_array_equal(running.values.data, [[3, 3, 3], [0, 5, 5]])
+    np.testing.assert_array_equal(running.indices.data, [[0, 0, 0], [0, 1, 1]])
+    with pytest.raises(TypeError, match="Tensor.median\\(\\) got both 'dim' and 'axis'"):
+        t.median(1, axis=1)

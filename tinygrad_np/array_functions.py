@@ -19,7 +19,7 @@ import numpy as np
 
 from .function import OpError
 from .ops.adjoint import scatter_add as _scatter_into
-from .selection import _along, _integers, gather, sort
+from .selection import ValuesIndices, _along, _integers, gather, sort
 from .tensor import Tensor
 from .tensor_ops import _axis, _tensor, cat, flip, stack, where
 from .torch_keywords import torch_keywords
@@ -132,6 +132,7 @@ def swapaxes(x: Any, axis0: int, axis1: int) -> Tensor:
     return x.transpose(order)
 
 
+@torch_keywords
 def narrow(x: Any, dim: int, start: int, length: int) -> Tensor:
     """`length` elements along `dim` from `start` on."""
     x = _tensor(x)
@@ -144,6 +145,7 @@ def narrow(x: Any, dim: int, start: int, length: int) -> Tensor:
     return x[_at(axis, slice(start, start + length))]
 
 
+@torch_keywords
 def select(x: Any, dim: int, index: int) -> Tensor:
     """The slice at `index` along `dim`, that axis removed."""
     x = _tensor(x)
@@ -154,6 +156,7 @@ def select(x: Any, dim: int, index: int) -> Tensor:
     return x[_at(axis, int(index))]
 
 
+@torch_keywords
 def unbind(x: Any, dim: int = 0) -> tuple[Tensor, ...]:
     """Every slice along `dim`, that axis removed."""
     x = _tensor(x)
@@ -161,6 +164,7 @@ def unbind(x: Any, dim: int = 0) -> tuple[Tensor, ...]:
     return tuple(x[_at(axis, i)] for i in range(x.shape[axis]))
 
 
+@torch_keywords
 def repeat_interleave(x: Any, repeats: Any, dim: int | None = None) -> Tensor:
     """Each element repeated `repeats` times (an int, or one count per element) along `dim`
     (no dim: over the flattened tensor), as PyTorch's (numpy's `repeat`)."""
@@ -233,6 +237,7 @@ def diag(x: Any, diagonal: int = 0) -> Tensor:
 
 
 # -- picking -----------------------------------------------------------------------------------
+@torch_keywords
 def index_select(x: Any, dim: int, index: Any) -> Tensor:
     """The entries at the integer `index` (a vector) along `dim`."""
     x = _tensor(x)
@@ -290,6 +295,7 @@ def _scattered(op: str, x: Tensor, dim: int, index: Any, src: Any) -> tuple[int,
     return axis, _along(picks, axis), values
 
 
+@torch_keywords
 def scatter_add(x: Any, dim: int, index: Any, src: Any) -> Tensor:
     """x with src[i][j][k] added at out[index[i][j][k]][j][k] (for dim 0, and so on), as
     PyTorch's out-of-place `scatter_add`; indices may repeat (their values add up)."""
@@ -298,6 +304,7 @@ def scatter_add(x: Any, dim: int, index: Any, src: Any) -> Tensor:
     return x + _scatter_into(values, full, x.shape)
 
 
+@torch_keywords
 def scatter(x: Any, dim: int, index: Any, src: Any) -> Tensor:
     """x with out[index[i][j][k]][j][k] = src[i][j][k] (for dim 0, and so on), as PyTorch's
     out-of-place `scatter`; src may be a number. Where an index repeats, PyTorch's result
@@ -313,15 +320,17 @@ def scatter(x: Any, dim: int, index: Any, src: Any) -> Tensor:
 
 
 # -- order statistics --------------------------------------------------------------------------
+@torch_keywords
 def argsort(x: Any, dim: int = -1, descending: bool = False) -> Tensor:
     """The indices that sort x along `dim` (stable); int64, no gradient."""
     return sort(x, dim, descending)[1]
 
 
+@torch_keywords
 def median(x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     """PyTorch's torch.median: the lower of the two middle values for an even count; without
-    `dim` of all the elements, with it (values, indices) along `dim`. The gradient goes to
-    the element picked."""
+    `dim` of all the elements, with it (values, indices) along `dim` (a `ValuesIndices`). The
+    gradient goes to the element picked."""
     x = _tensor(x)
     if dim is None:
         values, _ = sort(x.reshape(-1))
@@ -333,9 +342,10 @@ def median(x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     index = order.data[_at(axis, slice(middle, middle + 1))] if x.ndim else order.data
     if not keepdim and x.ndim:
         picked, index = picked.squeeze(axis), index.squeeze(axis)
-    return picked, Tensor(index)
+    return ValuesIndices(picked, Tensor(index))
 
 
+@torch_keywords
 def quantile(x: Any, q: Any, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """The q-th quantiles (q in [0, 1], a number or a vector, which then comes first),
     interpolating linearly between the two nearest sorted values, as PyTorch's default."""
@@ -362,11 +372,11 @@ def quantile(x: Any, q: Any, dim: int | None = None, keepdim: bool = False) -> T
     return stack(results, 0)
 
 
-def _running_extreme(op: str, x: Any, dim: int, larger: bool) -> tuple[Tensor, Tensor]:
+def _running_extreme(op: str, x: Any, dim: int, larger: bool) -> ValuesIndices:
     x = _tensor(x)
     axis = _axis(dim, max(x.ndim, 1), op, x.shape)
     if x.ndim == 0:
-        return x * 1.0, Tensor(np.zeros((), np.int64))
+        return ValuesIndices(x * 1.0, Tensor(np.zeros((), np.int64)))
     data = x.data
     best = (np.fmax if larger else np.fmin).accumulate(data, axis=axis)
     # the latest place holding the running extreme, as PyTorch's (or its latest NaN's)
@@ -375,10 +385,11 @@ def _running_extreme(op: str, x: Any, dim: int, larger: bool) -> tuple[Tensor, T
     seen_nan = np.logical_or.accumulate(nan, axis=axis)
     holds = np.where(seen_nan, nan, data == best)
     indices = np.maximum.accumulate(np.where(holds, positions, 0), axis=axis).astype(np.int64)
-    return gather(x, axis, indices), Tensor(indices)
+    return ValuesIndices(gather(x, axis, indices), Tensor(indices))
 
 
-def cummax(x: Any, dim: int) -> tuple[Tensor, Tensor]:
+@torch_keywords
+def cummax(x: Any, dim: int) -> ValuesIndices:
     """(values, indices): the running maximum along `dim` and where it is (the latest place
     on ties, and NaN once one is met, as PyTorch's); the values' gradient goes there.
 
@@ -388,7 +399,8 @@ def cummax(x: Any, dim: int) -> tuple[Tensor, Tensor]:
     return _running_extreme("cummax", x, dim, True)
 
 
-def cummin(x: Any, dim: int) -> tuple[Tensor, Tensor]:
+@torch_keywords
+def cummin(x: Any, dim: int) -> ValuesIndices:
     """(values, indices): the running minimum along `dim` and where it is."""
     return _running_extreme("cummin", x, dim, False)
 
@@ -398,6 +410,7 @@ def nonzero(x: Any) -> Tensor:
     return Tensor(np.argwhere(_integers(x)).astype(np.int64))
 
 
+@torch_keywords
 def unique(x: Any, return_inverse: bool = False, return_counts: bool = False,
            dim: int | None = None) -> Any:
     """The sorted distinct values (no gradient), and with `return_inverse` / `return_counts`
@@ -447,6 +460,7 @@ def kron(a: Any, b: Any) -> Tensor:
     return blocks.reshape(tuple(m * n for m, n in zip(a.shape, b.shape)))
 
 
+@torch_keywords
 def cross(a: Any, b: Any, dim: int = -1) -> Tensor:
     """The cross product of 3-vectors along `dim` (broadcast), as torch.linalg.cross."""
     a, b = _tensor(a), _tensor(b)

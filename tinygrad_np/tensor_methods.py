@@ -16,6 +16,7 @@ import numpy as np
 from .torch_keywords import torch_keywords
 
 if TYPE_CHECKING:
+    from .selection import ValuesIndices
     from .tensor import Tensor
 
 __all__ = ["TorchMethods"]
@@ -246,25 +247,31 @@ class TorchMethods:
     def logcumsumexp(self: Any, axis: int | None = None) -> Tensor:
         return _math().logcumsumexp(self, axis)
 
-    def cummax(self: Any, dim: int) -> tuple[Tensor, Tensor]:
+    @torch_keywords
+    def cummax(self: Any, dim: int) -> ValuesIndices:
         return _array().cummax(self, dim)
 
-    def cummin(self: Any, dim: int) -> tuple[Tensor, Tensor]:
+    @torch_keywords
+    def cummin(self: Any, dim: int) -> ValuesIndices:
         return _array().cummin(self, dim)
 
+    @torch_keywords
     def median(self: Any, dim: int | None = None, keepdim: bool = False) -> Any:
         return _array().median(self, dim, keepdim)
 
+    @torch_keywords
     def quantile(self: Any, q: Any, dim: int | None = None, keepdim: bool = False
                  ) -> Tensor:
         return _array().quantile(self, q, dim, keepdim)
 
+    @torch_keywords
     def argsort(self: Any, dim: int = -1, descending: bool = False) -> Tensor:
         return _array().argsort(self, dim, descending)
 
     def nonzero(self: Any) -> Tensor:
         return _array().nonzero(self)
 
+    @torch_keywords
     def unique(self: Any, return_inverse: bool = False, return_counts: bool = False,
                dim: int | None = None) -> Any:
         return _array().unique(self, return_inverse, return_counts, dim)
@@ -294,12 +301,15 @@ class TorchMethods:
     def flipud(self: Any) -> Tensor:
         return _array().flipud(self)
 
+    @torch_keywords
     def narrow(self: Any, dim: int, start: int, length: int) -> Tensor:
         return _array().narrow(self, dim, start, length)
 
+    @torch_keywords
     def select(self: Any, dim: int, index: int) -> Tensor:
         return _array().select(self, dim, index)
 
+    @torch_keywords
     def unbind(self: Any, dim: int = 0) -> tuple[Tensor, ...]:
         return _array().unbind(self, dim)
 
@@ -323,6 +333,7 @@ class TorchMethods:
     def diag(self: Any, diagonal: int = 0) -> Tensor:
         return _array().diag(self, diagonal)
 
+    @torch_keywords
     def repeat_interleave(self: Any, repeats: Any, dim: int | None = None) -> Tensor:
         return _array().repeat_interleave(self, repeats, dim)
 
@@ -330,6 +341,7 @@ class TorchMethods:
         """PyTorch's `Tensor.unfold`: sliding windows (see `sliding_windows`); not F.unfold."""
         return _array().sliding_windows(self, dimension, size, step)
 
+    @torch_keywords
     def index_select(self: Any, dim: int, index: Any) -> Tensor:
         return _array().index_select(self, dim, index)
 
@@ -342,9 +354,11 @@ class TorchMethods:
     def masked_select(self: Any, mask: Any) -> Tensor:
         return _array().masked_select(self, mask)
 
+    @torch_keywords
     def scatter(self: Any, dim: int, index: Any, src: Any) -> Tensor:
         return _array().scatter(self, dim, index, src)
 
+    @torch_keywords
     def scatter_add(self: Any, dim: int, index: Any, src: Any) -> Tensor:
         return _array().scatter_add(self, dim, index, src)
 
@@ -366,6 +380,7 @@ class TorchMethods:
     def kron(self: Any, other: Any) -> Tensor:
         return _array().kron(self, other)
 
+    @torch_keywords
     def cross(self: Any, other: Any, dim: int = -1) -> Tensor:
         return _array().cross(self, other, dim)
 

@@ -11,6 +11,12 @@ meaning exactly the same:
 array([[ 3.],
        [12.]])
 
+The ops written with PyTorch's names (`median`, `cummax`, `index_select`, ...) take numpy's
+as well, so either spelling works everywhere:
+
+>>> x.median(axis=1).values.data
+array([1., 4.])
+
 Only where the meaning is the same: `split` (numpy's sections, PyTorch's sizes) and the
 axis-free `max`/`min` results are not renamed this way (see docs/from_pytorch.md).
 """
@@ -23,39 +29,45 @@ from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# PyTorch's name -> ours
-_RENAMES = {"dim": "axis", "keepdim": "keepdims", "dim0": "axis0", "dim1": "axis1",
-            "start_dim": "start_axis", "end_dim": "end_axis"}
+# (PyTorch's name, numpy's name) of each parameter that has both
+_SPELLINGS = (("dim", "axis"), ("keepdim", "keepdims"), ("dim0", "axis0"), ("dim1", "axis1"),
+              ("start_dim", "start_axis"), ("end_dim", "end_axis"))
 
 
 def torch_keywords(fn: F) -> F:
     """`fn`, also taking PyTorch's `dim`/`keepdim` (`dim0`/`dim1`) for the `axis`/`keepdims`
-    (`axis0`/`axis1`) parameters it has. Passing both names of one parameter is a TypeError."""
+    (`axis0`/`axis1`) parameters it has, and numpy's names for the PyTorch-named ones.
+    Passing both names of one parameter is a TypeError."""
     signature = inspect.signature(fn)
     params = list(signature.parameters.values())
     names = [p.name for p in params]
-    renames = {torch: ours for torch, ours in _RENAMES.items()
-               if ours in names and torch not in names}
+    renames = {}  # the other spelling -> the parameter's name in `fn`
+    for torch_name, numpy_name in _SPELLINGS:
+        if numpy_name in names and torch_name not in names:
+            renames[torch_name] = numpy_name
+        elif torch_name in names and numpy_name not in names:
+            renames[numpy_name] = torch_name
     # where each renamed parameter sits, to tell a positional value given twice
     positions = {ours: names.index(ours) for ours in renames.values()
                  if signature.parameters[ours].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD}
-    label = f"{fn.__qualname__}()"
+    # the mixin of Tensor methods is Tensor to the user
+    label = f"{fn.__qualname__.replace('TorchMethods.', 'Tensor.')}()"
 
     @functools.wraps(fn)
     def with_torch_keywords(*args: Any, **kwargs: Any) -> Any:
         if kwargs:
-            for torch_name, ours in renames.items():
-                if torch_name in kwargs:
+            for alias, ours in renames.items():
+                if alias in kwargs:
                     given_positionally = len(args) > positions.get(ours, len(args) + 1)
                     if ours in kwargs or given_positionally:
-                        raise TypeError(f"{label} got both {ours!r} and {torch_name!r} "
-                                        f"(PyTorch's name for it): pass one")
-                    kwargs[ours] = kwargs.pop(torch_name)
+                        raise TypeError(f"{label} got both {ours!r} and {alias!r} "
+                                        f"(another name for it): pass one")
+                    kwargs[ours] = kwargs.pop(alias)
         return fn(*args, **kwargs)
 
-    # help() and inspect show both spellings: PyTorch's as keyword-only aliases
+    # help() and inspect show both spellings: the other one as keyword-only aliases
     keyword = inspect.Parameter.KEYWORD_ONLY
-    aliases = [inspect.Parameter(torch, keyword, default=None) for torch in renames]
+    aliases = [inspect.Parameter(alias, keyword, default=None) for alias in renames]
     var_keyword = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
     plain = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
     with_torch_keywords.__signature__ = signature.replace(  # type: ignore[attr-defined]
