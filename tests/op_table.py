@@ -330,7 +330,28 @@ def ndarray_matmul_left(draw: Any) -> Case:
     return Case((draw(arrays(sx)),), {"c": draw(arrays(sc))})
 
 
+# einsum: products, sums, transposes, diagonals, broadcasting, ellipses, implicit outputs
+EINSUM_NAMED = [
+    ("ij,jk->ik", [(3, 4), (4, 2)]), ("ij,jk", [(2, 3), (3, 4)]), ("ij->ji", [(3, 4)]),
+    ("ii->i", [(3, 3)]), ("ii", [(4, 4)]), ("ij->", [(2, 3)]), ("i,j->ij", [(3,), (2,)]),
+    ("bij,bjk->bik", [(2, 3, 4), (2, 4, 2)]), ("...ij,...jk->...ik", [(2, 3, 4), (4, 2)]),
+    ("...ij,...jk", [(1, 2, 3), (2, 3, 2)]), ("ij,ij->i", [(3, 4), (1, 4)]),
+    ("i,i->", [(5,), (5,)]), ("ij,jk,kl->il", [(2, 3), (3, 2), (2, 4)]),
+    ("iij->ij", [(3, 3, 2)]), ("ij,k->ik", [(2, 3), (4,)]), ("...i->...", [(2, 3, 4)]),
+    ("ijj,jk->ik", [(2, 3, 3), (3, 2)]), (",i->i", [(), (3,)]),
+]
+
+
+@st.composite
+def einsum_case(draw: Any) -> Case:
+    subscripts, shapes = draw(st.sampled_from(EINSUM_NAMED))
+    return Case(tuple(draw(arrays(shape)) for shape in shapes), {"subscripts": subscripts})
+
+
 LINALG = [
+    _spec("einsum", lambda *ts, subscripts: tg.einsum(subscripts, *ts),
+          lambda *arrays, subscripts: np.einsum(subscripts, *arrays), einsum_case(),
+          exact=False),
     _spec("matmul", lambda a, b: a @ b, lambda a, b: a @ b, binary(REAL, REAL, MATMUL_PAIRS)),
     _spec("matmul_1d_1d", lambda a, b: a @ b, lambda a, b: a @ b,
           binary(REAL, REAL, VECTOR_PAIRS)),
@@ -425,8 +446,10 @@ SHAPE = [
     _spec("transpose_reverse", lambda x: x.transpose(), np.transpose, unary()),
     _spec("transpose_axes", lambda x, axes: x.transpose(axes),
           lambda a, axes: a.transpose(axes), transpose_case()),
+    # two axes as arguments are PyTorch's pair to swap; more are numpy's permutation
     _spec("transpose_varargs", lambda x, axes: x.transpose(*axes),
-          lambda a, axes: a.transpose(axes), transpose_case()),
+          lambda a, axes: a.swapaxes(*axes) if len(axes) == 2 else a.transpose(axes),
+          transpose_case()),
     _spec("T", lambda x: x.T, lambda a: a.T, unary()),
     _spec("getitem_basic", lambda x, index: x[index], lambda a, index: a[index],
           basic_index_case()),

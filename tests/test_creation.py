@@ -67,3 +67,13 @@ def test_like_constructors_copy_shape_and_dtype():
 def test_bad_shapes_are_refused(bad):
     with pytest.raises(OpError, match="zeros: shape"):
         tg.zeros(*bad)
+
+
+def test_from_numpy_shares_memory_and_keeps_the_dtype():
+    a = np.arange(3, dtype=np.int32)
+    t = tg.from_numpy(a)
+    assert t.data is a and t.dtype == np.int32
+    a[0] = 7
+    assert t.tolist() == [7, 1, 2]
+    with pytest.raises(TypeError, match="from_numpy: expected a numpy.ndarray, got list"):
+        tg.from_numpy([1.0, 2.0])

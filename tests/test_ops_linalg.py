@@ -1,4 +1,4 @@
-"""ops/linalg.py: `@` / matmul / dot for 1-D, 2-D and batched (broadcast) operands."""
+"""ops/linalg.py: `@` / matmul / dot for 1-D, 2-D and batched (broadcast) operands, and einsum."""
 from __future__ import annotations
 
 import numpy as np
@@ -103,3 +103,50 @@ def test_spellings_are_the_same_op(rng):
     out = a.data.T @ a  # ndarray on the left reaches Tensor.__rmatmul__
     assert type(out) is Tensor
     np.testing.assert_array_equal(out.data, a.data.T @ a.data)
+
+
+@pytest.mark.parametrize("subscripts, shapes, message", [
+    ("ij,jk->ik", [(2, 3)], "names 2 operand\\(s\\), got 1"),
+    ("ij,jk->ik", [(2, 3), (4, 5)], "does not fit the shapes \\(2, 3\\), \\(4, 5\\)"),
+    ("ijk->i", [(2, 3)], "operand 'ijk' does not fit its shape \\(2, 3\\)"),
+    ("ij->ii", [(2, 3)], "names a subscript twice"),
+    ("ij->k", [(2, 3)], "'k' appear in no operand"),
+    ("i1->i", [(2, 3)], "must be letters"),
+])
+def test_einsum_refuses_bad_subscripts_clearly(subscripts, shapes, message):
+    with pytest.raises(tg.OpError, match=message):
+        tg.einsum(subscripts, *[Tensor(np.ones(s)) for s in shapes])
+
+
+def test_einsum_takes_a_list_and_matches_matmul(rng):
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    ta, tb = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
+    out = tg.einsum("ij,jk->ik", [ta, tb])
+    np.testing.assert_allclose(out.data, a @ b)
+    out.sum().backward()
+    np.testing.assert_allclose(ta.grad, np.ones((3, 2)) @ b.T)
+    np.testing.assert_allclose(tb.grad, a.T @ np.ones((3, 2)))
+
+
+def test_einsum_gradient_of_a_diagonal_and_a_broadcast_operand():
+    m = Tensor(np.arange(9.0).reshape(3, 3), requires_grad=True)
+    tg.einsum("ii->", m).backward()  # the trace: its gradient is the identity
+    np.testing.assert_array_equal(m.grad, np.eye(3))
+    row = Tensor(np.ones((1, 4)), requires_grad=True)
+    tg.einsum("ij,ij->i", Tensor(np.arange(12.0).reshape(3, 4)), row).sum().backward()
+    np.testing.assert_array_equal(row.grad, [[12.0, 15.0, 18.0, 21.0]])  # summed over rows
+    only = Tensor(np.ones((2, 3)), requires_grad=True)
+    tg.einsum("ij,k->k", only, Tensor(np.arange(4.0))).sum().backward()
+    np.testing.assert_array_equal(only.grad, np.full((2, 3), 6.0))  # i, j: only its own
+
+
+def test_einsum_double_backward_through_products_and_diagonals(rng):
+    a = rng.standard_normal((2, 3))
+    assert tg.gradgradcheck(lambda x, y: tg.einsum("ij,jk->ik", x, y),
+                            [Tensor(a, requires_grad=True),
+                             Tensor(rng.standard_normal((3, 2)), requires_grad=True)])
+    assert tg.gradgradcheck(lambda x: tg.einsum("iij,jk->ik", x, x[0]),
+                            [Tensor(rng.standard_normal((3, 3, 3)), requires_grad=True)])
+    m = Tensor(rng.standard_normal((3, 3)), requires_grad=True)
+    (g,) = tg.grad(tg.einsum("ii->", m * m), [m], create_graph=True)
+    np.testing.assert_allclose(g.data, 2 * np.diag(np.diag(m.data)))  # d trace(m*m) / dm

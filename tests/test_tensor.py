@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from tinygrad_np import Function, Tensor
+from tinygrad_np import Function, OpError, Tensor
 
 
 # -- construction and dtype rules ---------------------------------------------------------------
@@ -258,3 +258,59 @@ def test_pytorchs_spellings_permute_view_dim_numel_clone_and_astype():
     # 1 (clone) + 2t (the float64 square, back in float32) + column 0 + the first two
     np.testing.assert_array_equal(t.grad, [[3, 4, 5], [8, 9, 11]])
     assert t.grad.dtype == np.float32
+
+
+# PyTorch's spellings of shapes: size(), flatten(start, end), transpose(d0, d1)
+
+def test_size_is_numpys_count_and_pytorchs_call():
+    t = Tensor(np.zeros((2, 3, 4)))
+    assert t.size == 24 and isinstance(t.size, int) and t.size + 1 == 25
+    assert t.size() == (2, 3, 4) and t.size(0) == 2 and t.size(-1) == 4
+    assert Tensor(np.array(1.0)).size() == ()
+    with pytest.raises(IndexError, match=re.escape("size(3): no axis 3 in shape (2, 3, 4)")):
+        t.size(3)
+
+
+@pytest.mark.parametrize("args, kwargs, shape", [
+    ((), {}, (2, 12)),  # ours: all axes after the first
+    ((0,), {}, (24,)),
+    ((1,), {}, (2, 12)),
+    ((0, 1), {}, (6, 4)),
+    ((), {"start_dim": 1, "end_dim": -2}, (2, 3, 4)),
+    ((), {"start_axis": -2}, (2, 12)),
+    ((2, 2), {}, (2, 3, 4)),
+])
+def test_flatten_as_pytorchs(args, kwargs, shape):
+    x = np.arange(24.0).reshape(2, 3, 4)
+    t = Tensor(x, requires_grad=True)
+    out = t.flatten(*args, **kwargs)
+    assert out.shape == shape
+    np.testing.assert_array_equal(out.data.reshape(-1), x.reshape(-1))  # the same order
+    out.sum().backward()
+    np.testing.assert_array_equal(t.grad, np.ones_like(x))
+    assert Tensor(np.array(5.0)).flatten(0).shape == (1,)
+    with pytest.raises(OpError, match="flatten: start_axis 2 comes after end_axis 1"):
+        t.flatten(2, 1)
+
+
+def test_transpose_of_two_axes_swaps_them():
+    x = np.arange(120.0).reshape(2, 3, 4, 5)
+    t = Tensor(x, requires_grad=True)
+    np.testing.assert_array_equal(t.transpose(1, 2).data, x.swapaxes(1, 2))
+    np.testing.assert_array_equal(t.transpose(-1, 0).data, x.swapaxes(-1, 0))
+    np.testing.assert_array_equal(t.transpose(3, 2, 1, 0).data, x.transpose(3, 2, 1, 0))
+    m = np.arange(6.0).reshape(2, 3)
+    assert Tensor(m).transpose(0, 1).shape == (3, 2)  # PyTorch's, not numpy's identity
+    assert Tensor(m).permute(0, 1).shape == (2, 3)  # a permutation stays one
+    t.transpose(1, 3).sum().backward()
+    np.testing.assert_array_equal(t.grad, np.ones_like(x))
+    with pytest.raises(OpError, match="transpose"):
+        t.transpose(1, 4)
+
+
+def test_backward_takes_pytorchs_gradient_keyword():
+    t = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (t * 3.0).backward(gradient=np.array([1.0, 10.0]))
+    np.testing.assert_array_equal(t.grad, [3.0, 30.0])
+    with pytest.raises(TypeError, match="both 'grad' and 'gradient'"):
+        (t * 3.0).backward(np.ones(2), gradient=np.ones(2))

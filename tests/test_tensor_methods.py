@@ -1,7 +1,7 @@
 """tensor_methods.py: PyTorch's other Tensor methods. Each is its function (tested in
 test_math_functions.py, test_array_functions.py and the op tables), so here: that they are
 the functions, and the few with logic of their own (div's rounding, %, //, t(), dot, the
-dtype ones, contiguous, fill_ / zero_)."""
+dtype ones, contiguous; fill_ / zero_ are in test_tensor_inplace.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -99,15 +99,33 @@ def test_shape_and_dtype_methods():
     assert transposed.contiguous().data.flags.c_contiguous
 
 
-def test_fill_and_zero_change_the_data_in_place():
-    t = Tensor(M.copy())
-    data = t.data
-    assert t.fill_(2.5) is t and t.data is data and np.all(data == 2.5)
-    t.zero_()
-    assert np.all(data == 0)
-    w = Tensor(M.copy(), requires_grad=True)
-    with pytest.raises(RuntimeError, match="fill_\\(\\): the tensor requires grad"):
-        w.fill_(1.0)
-    with tg.no_grad():
-        w.zero_()
-    assert np.all(w.data == 0)
+def test_pytorchs_dtype_and_device_methods():
+    t = Tensor(np.array([[1.5, -2.0], [0.0, 3.0]]))
+    assert t.long().dtype == np.int64 and t.long().tolist() == [[1, -2], [0, 3]]
+    assert t.int().dtype == np.int32 and t.bool().tolist() == [[True, True], [False, True]]
+    assert t.type() == "float64" and t.type(np.float32).dtype == np.float32
+    assert t.element_size() == 8 and t.nelement() == 4 and t.ndimension() == 2
+    assert t.device == "cpu" and t.cpu() is t
+    batch = Tensor(np.arange(24.0).reshape(2, 3, 4))
+    np.testing.assert_array_equal(batch.mT.data, batch.data.swapaxes(-1, -2))
+    with pytest.raises(tg.OpError, match="mT: needs at least 2 axes"):
+        _ = Tensor(np.ones(3)).mT
+
+
+def test_new_tensors_take_this_ones_dtype():
+    t = Tensor(np.ones(2, np.float64))
+    zeros = t.new_zeros(2, 3)
+    assert zeros.shape == (2, 3) and zeros.dtype == np.float64 and not zeros.requires_grad
+    assert np.all(zeros.data == 0)
+    assert t.new_ones((3,)).tolist() == [1.0, 1.0, 1.0]
+    full = t.new_full((2,), 7, dtype=np.int64)
+    assert full.dtype == np.int64 and full.tolist() == [7, 7]
+    assert t.new_empty(4).shape == (4,)
+    made = t.new_tensor([1, 2], requires_grad=True)
+    assert made.dtype == np.float64 and made.requires_grad
+    source = Tensor(np.array([1.0, 2.0]))
+    copied = t.new_tensor(source)
+    copied.data[0] = 9.0
+    assert source.data[0] == 1.0  # a copy, as PyTorch's new_tensor
+    with pytest.raises(tg.OpError, match="new_full"):
+        t.new_zeros(-1)

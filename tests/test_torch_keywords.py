@@ -340,3 +340,20 @@ def test_median_and_cummax_results_have_names():
     np.testing.assert_array_equal(running.indices.data, [[0, 0, 0], [0, 1, 1]])
     with pytest.raises(TypeError, match="Tensor.median\\(\\) got both 'dim' and 'axis'"):
         t.median(1, axis=1)
+
+
+def test_split_in_pytorchs_words_cuts_parts_of_a_size():
+    x = np.arange(14.0).reshape(7, 2)
+    t = Tensor(x, requires_grad=True)
+    parts = t.split(3, dim=0)  # PyTorch's: parts of 3 rows, the last what is left
+    assert [p.shape[0] for p in parts] == [3, 3, 1]
+    np.testing.assert_array_equal(tg.cat(parts, axis=0).data, x)
+    assert [p.shape[0] for p in tg.split(t, [2, 5], dim=0)] == [2, 5]  # sizes, not cuts
+    assert [p.shape[0] for p in tg.split(t, [2, 5])] == [2, 3, 2]  # numpy's cuts
+    assert [p.shape[1] for p in t.split(1, dim=-1)] == [1, 1]
+    sum(p.sum() * float(i + 1) for i, p in enumerate(parts)).backward()
+    np.testing.assert_array_equal(t.grad[:, 0], [1, 1, 1, 2, 2, 2, 3])
+    with pytest.raises(tg.OpError, match="add up to the size 7"):
+        t.split([2, 2], dim=0)
+    with pytest.raises(TypeError, match="both 'axis'"):
+        t.split(2, axis=0, dim=0)

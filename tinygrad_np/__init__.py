@@ -19,12 +19,14 @@ from .hooks import RemovableHandle
 from .random import manual_seed
 from .functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                          adaptive_max_pool2d, avg_pool1d, avg_pool2d, interpolate,
-                         conv1d, conv2d, conv_transpose1d, conv_transpose2d, dot, exp, l2, log,
+                         conv1d, conv2d, conv_transpose1d, conv_transpose2d, dot, einsum, exp, l2,
+                         log,
                          log_softmax, lp_pool1d, lp_pool2d,
                          matmul, max_pool1d, max_pool2d, max_unpool1d, max_unpool2d, relu,
                          sigmoid, softmax, fold, unfold,
                          softmax_cross_entropy, sqrt, tanh)
-from .creation import arange, eye, full, ones, ones_like, rand, randn, zeros, zeros_like
+from .creation import (arange, eye, from_numpy, full, ones, ones_like, rand, randn, zeros,
+                       zeros_like)
 from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, clamp, clip,
                          concatenate, cos, cumsum, dropout, dropout1d, dropout2d, dropout3d, elu,
                          embedding,
@@ -75,7 +77,8 @@ __all__ = [
     "numgrad", "gradcheck", "gradgradcheck", "GradcheckError", "AnomalyError",
     "detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly", "RemovableHandle",
     # making tensors
-    "arange", "eye", "full", "ones", "ones_like", "rand", "randn", "zeros", "zeros_like",
+    "arange", "eye", "from_numpy", "full", "ones", "ones_like", "rand", "randn", "zeros",
+    "zeros_like",
     "manual_seed",
     # elementwise and activations
     "exp", "log", "sqrt", "relu", "sigmoid", "tanh", "sin", "cos", "log1p", "expm1", "square",
@@ -85,6 +88,7 @@ __all__ = [
     "tanhshrink", "threshold",
     # reductions, linear algebra, shapes
     "var", "std", "prod", "logsumexp", "norm", "cumsum", "argmax", "argmin", "matmul", "dot",
+    "einsum",
     "l2", "cat", "concatenate", "stack", "split", "chunk", "squeeze", "unsqueeze",
     "broadcast_to", "expand", "flip", "pad", "gather", "sort", "topk", "one_hot", "tile",
     "ValuesIndices", "tril", "triu", "normalize", "cosine_similarity", "pixel_shuffle",

@@ -21,8 +21,8 @@ from .memory import aligned
 from .random import get_generator
 from .tensor import Tensor
 
-__all__ = ["arange", "eye", "full", "ones", "ones_like", "rand", "randn", "zeros",
-           "zeros_like"]
+__all__ = ["arange", "eye", "from_numpy", "full", "ones", "ones_like", "rand", "randn",
+           "zeros", "zeros_like"]
 
 
 def _shape(args: tuple[Any, ...], op: str) -> tuple[int, ...]:
@@ -32,6 +32,18 @@ def _shape(args: tuple[Any, ...], op: str) -> tuple[int, ...]:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise OpError(f"{op}: shape {shape!r} must be non-negative ints")
     return tuple([int(n) for n in shape])
+
+
+def from_numpy(array: Any) -> Tensor:
+    """PyTorch's `torch.from_numpy`: a Tensor sharing the array's memory (no copy), its dtype
+    kept; as `Tensor(array)`, but refusing anything that is not an ndarray.
+
+    >>> a = np.zeros(2); t = from_numpy(a); a[0] = 5.0; t.tolist()
+    [5.0, 0.0]
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor(array)
 
 
 def _made(data: np.ndarray, requires_grad: bool) -> Tensor:

@@ -15,7 +15,7 @@ from .ops.combine import Pad
 from .ops.conv import Conv1d, Conv2d, ConvTranspose2d, _single, pair, same_sides
 from .ops.elementwise import Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 from .ops.fold import Fold, Unfold
-from .ops.linalg import MatMul
+from .ops.linalg import Einsum, MatMul
 from .ops.lp_pool import LpRoot
 from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy
 from .ops.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
@@ -62,6 +62,26 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 
 dot = matmul
+
+
+def einsum(subscripts: str, *operands: Any) -> Tensor:
+    """numpy's and PyTorch's `einsum`: "ij,jk->ik" names each operand's axes, and the
+    output's; a subscript in several operands is multiplied along, one left out of the
+    output is summed. "..." stands for the leading axes (broadcast); without "->" the
+    output is the ellipsis, then the subscripts used once, in alphabetical order. The
+    operands may also come as one list, as PyTorch allows.
+
+    >>> einsum("ij,j->i", Tensor([[1.0, 2.0], [3.0, 4.0]]), Tensor([1.0, 1.0])).tolist()
+    [3.0, 7.0]
+    >>> einsum("ii", Tensor([[1.0, 2.0], [3.0, 4.0]])).item()  # the trace
+    5.0
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(subscripts, str) or not operands:
+        raise OpError(f"einsum: expected a subscripts string and at least one operand, got "
+                      f"{subscripts!r} and {len(operands)} operand(s)")
+    return Einsum.apply(*operands, subscripts=subscripts)
 
 
 @torch_keywords

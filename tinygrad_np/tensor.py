@@ -1,12 +1,14 @@
 """`Tensor`: an array plus the graph that made it, so `backward()` can fill `.grad`."""
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
+from .tensor_inplace import InPlaceMethods
 from .tensor_methods import TorchMethods
 from .torch_keywords import torch_keywords
 
@@ -22,7 +24,31 @@ class ScalarConversionError(RuntimeError, ValueError, TypeError):
     element. A RuntimeError as in PyTorch, and the ValueError / TypeError numpy raises."""
 
 
-class Tensor(TorchMethods):
+class ElementCount(int):
+    """`t.size`: numpy's element count, an int, which called is PyTorch's `t.size()`, the
+    shape, and `t.size(d)`, the length of axis d.
+
+    >>> t = Tensor(np.zeros((2, 3)))
+    >>> t.size, t.size(), t.size(1)
+    (6, (2, 3), 3)
+    """
+
+    shape: tuple[int, ...]
+
+    def __new__(cls, count: int, shape: tuple[int, ...]) -> ElementCount:
+        number = super().__new__(cls, count)
+        number.shape = shape
+        return number
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        if not -len(self.shape) <= dim < len(self.shape):
+            raise IndexError(f"size({dim}): no axis {dim} in shape {self.shape}")
+        return self.shape[dim]
+
+
+class Tensor(TorchMethods, InPlaceMethods):
     """An n-dimensional array that records the operations applied to it.
 
     >>> from tinygrad_np import Tensor
@@ -89,8 +115,10 @@ class Tensor(TorchMethods):
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        return self.data.size
+    def size(self) -> ElementCount:
+        """numpy's element count, an int; called, PyTorch's `size()`: `t.size()` is the shape
+        and `t.size(0)` the first axis's length."""
+        return ElementCount(self.data.size, self.data.shape)
 
     @property
     def is_leaf(self) -> bool:
@@ -127,15 +155,21 @@ class Tensor(TorchMethods):
 
     # -- autograd -------------------------------------------------------------------------
     def backward(self, grad: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False) -> None:
+                 create_graph: bool = False, *, gradient: Any = None) -> None:
         """Fill `.grad` of every tensor this one depends on that requires grad.
 
-        `grad` is d(something)/d(self); it may be left out for a one-element tensor (a loss).
+        `grad` (or PyTorch's name, `gradient`) is d(something)/d(self); it may be left out
+        for a one-element tensor (a loss).
         The graph's saved arrays are freed afterwards unless `retain_graph=True` (the
         default when `create_graph=True`). With `create_graph=True` the gradients are
         computed differentiably, but `.grad` still receives arrays; for gradients you can
         differentiate again, use `tinygrad_np.grad(..., create_graph=True)`.
         """
+        if gradient is not None:
+            if grad is not None:
+                raise TypeError("backward() got both 'grad' and 'gradient' (PyTorch's name "
+                                "for it): pass one")
+            grad = gradient
         if create_graph:  # higher-order walk (higher_order.py); the first-order one is below
             _backward_create_graph(self, grad, retain_graph)
             return
@@ -405,20 +439,45 @@ class Tensor(TorchMethods):
             shape = tuple(shape[0])
         return Reshape.apply(self, shape=shape)
 
-    def flatten(self) -> Tensor:
-        """All axes after the first in one: (N, ...) -> (N, -1)."""
-        return Reshape.apply(self, shape=(self.data.shape[0], -1) if self.data.ndim else (1,))
+    @torch_keywords
+    def flatten(self, start_axis: int | None = None, end_axis: int = -1) -> Tensor:
+        """Axes `start_axis` to `end_axis` (both included) in one, as PyTorch's
+        `flatten(start_dim, end_dim)`; with no arguments, all axes after the first:
+        (N, ...) -> (N, -1). (PyTorch's `flatten()` flattens everything: `flatten(0)`.)"""
+        shape = self.data.shape
+        if start_axis is None:
+            return Reshape.apply(self, shape=(shape[0], -1) if shape else (1,))
+        start = _ops._axis(start_axis, max(len(shape), 1), "flatten", shape)
+        end = _ops._axis(end_axis, max(len(shape), 1), "flatten", shape)
+        if start > end:
+            raise _ops.OpError(f"flatten: start_axis {start_axis} comes after end_axis "
+                               f"{end_axis} for shape {shape}")
+        if not shape:  # a 0-d tensor flattens to one element, as PyTorch's
+            return Reshape.apply(self, shape=(1,))
+        merged = math.prod(shape[start:end + 1])
+        return Reshape.apply(self, shape=shape[:start] + (merged,) + shape[end + 1:])
 
     def transpose(self, *axes: Any) -> Tensor:
-        """Reverse the axes, or permute them as given (numpy's `transpose`)."""
+        """Reverse the axes, or permute them as given (numpy's `transpose`, the permutation as
+        one sequence or as arguments); two axes as arguments are swapped, as PyTorch's
+        `transpose(dim0, dim1)` (on a matrix the two readings agree, but for numpy's
+        identity `transpose(0, 1)`, which swaps here; `transpose((0, 1))` does not)."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
+            axes = tuple(axes[0])  # one sequence: always numpy's permutation
+        elif len(axes) == 2:  # PyTorch's pair to swap: as the permutation that swaps it
+            ndim = self.data.ndim
+            first, second = (_ops._axis(a, ndim, "transpose", self.data.shape) for a in axes)
+            order = list(range(ndim))
+            order[first], order[second] = second, first
+            axes = tuple(order)
         return Transpose.apply(self, axes=axes or None)
 
     # PyTorch's spellings of the same ops, for code coming from it
     def permute(self, *axes: Any) -> Tensor:
-        """PyTorch's `t.permute(2, 0, 1)`: `transpose` with every axis given."""
-        return self.transpose(*axes)
+        """PyTorch's `t.permute(2, 0, 1)`: numpy's `transpose` with every axis given."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return Transpose.apply(self, axes=axes)
 
     def view(self, *shape: Any) -> Tensor:
         """PyTorch's `t.view(...)`: `reshape` (numpy views where it can, else copies)."""
@@ -566,9 +625,11 @@ class Tensor(TorchMethods):
         """The k largest values along `axis` and their indices (see `tinygrad_np.topk`)."""
         return _selection.topk(self, k, axis, largest, sorted)
 
-    def split(self, sections_or_indices: Any, axis: int = 0) -> list[Tensor]:
-        """numpy's split (an int is the number of equal parts; see `tinygrad_np.split`)."""
-        return _ops.split(self, sections_or_indices, axis)
+    def split(self, sections_or_indices: Any, axis: int | None = None, *,
+              dim: int | None = None) -> list[Tensor]:
+        """numpy's split (an int is the number of equal parts); with `dim=`, PyTorch's (an
+        int is the size of each part). See `tinygrad_np.split`."""
+        return _ops.split(self, sections_or_indices, axis, dim=dim)
 
     @torch_keywords
     def chunk(self, chunks: int, axis: int = 0) -> list[Tensor]:

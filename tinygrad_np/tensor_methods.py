@@ -32,6 +32,11 @@ def _array() -> ModuleType:
     return array_functions
 
 
+def _creation() -> ModuleType:
+    from . import creation
+    return creation
+
+
 class TorchMethods:
     """The methods; see the functions of the same names for what each does."""
 
@@ -403,6 +408,59 @@ class TorchMethods:
     def half(self: Any) -> Tensor:
         return self.astype(np.float16)
 
+    def element_size(self: Any) -> int:
+        """Bytes per element."""
+        return self.dtype.itemsize
+
+    def nelement(self: Any) -> int:
+        return int(self.data.size)
+
+    def ndimension(self: Any) -> int:
+        return int(self.data.ndim)
+
+    @property
+    def device(self: Any) -> str:
+        """Where the data is: "cpu" (numpy arrays)."""
+        return "cpu"
+
+    def cpu(self: Any) -> Tensor:
+        return self
+
+    @property
+    def mT(self: Any) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The last two axes swapped (a batch of matrices, each transposed)."""
+        if self.ndim < 2:
+            from .function import OpError
+            raise OpError(f"mT: needs at least 2 axes, got shape {self.shape}")
+        return self.swapaxes(-2, -1)
+
+    # `new_*`: a tensor of this one's dtype (unless told), not requiring grad, as PyTorch's
+    def new_zeros(self: Any, *size: Any, dtype: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        return self.new_full(size, 0, dtype=dtype, requires_grad=requires_grad)
+
+    def new_ones(self: Any, *size: Any, dtype: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        return self.new_full(size, 1, dtype=dtype, requires_grad=requires_grad)
+
+    def new_empty(self: Any, *size: Any, dtype: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        """Zeros: numpy's uninitialised memory would show old values."""
+        return self.new_full(size, 0, dtype=dtype, requires_grad=requires_grad)
+
+    def new_full(self: Any, size: Any, fill_value: Any, dtype: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        shape = _creation()._shape(size if isinstance(size, tuple) else (size,), "new_full")
+        return _creation().full(shape, fill_value, dtype=self.dtype if dtype is None else dtype,
+                                requires_grad=requires_grad)
+
+    def new_tensor(self: Any, data: Any, dtype: Any = None,
+                   requires_grad: bool = False) -> Tensor:
+        """A copy of `data` in this tensor's dtype (unless told)."""
+        array = np.array(getattr(data, "data", data) if hasattr(data, "grad_fn") else data,
+                         dtype=self.dtype if dtype is None else dtype)
+        return type(self)(array, requires_grad=requires_grad)
+
     def to(self: Any, dtype: Any = None) -> Tensor:
         """`astype(dtype)`; "cpu" (or a dtype of its own) leaves the tensor as it is."""
         if dtype is None or isinstance(dtype, str) and dtype == "cpu":
@@ -418,15 +476,16 @@ class TorchMethods:
             return self
         return self.reshape(-1).reshape(self.shape)  # flattening copies in C order
 
-    def fill_(self: Any, value: Any) -> Tensor:
-        """Every element set to `value`, in place; refused on a tensor that requires grad
-        while grad mode is on (as PyTorch refuses it on a leaf)."""
-        from .grad_mode import is_grad_enabled
-        if self.requires_grad and is_grad_enabled():
-            raise RuntimeError("fill_(): the tensor requires grad; change its data under "
-                               "no_grad(), or fill t.data")
-        self.data[...] = value
-        return self
+    # Last in the class: below these, `int`, `bool` and `type` in annotations would name them.
+    def long(self: Any) -> Tensor:
+        return self.astype(np.int64)
 
-    def zero_(self: Any) -> Tensor:
-        return self.fill_(0)
+    def int(self: Any) -> Tensor:
+        return self.astype(np.int32)
+
+    def bool(self: Any) -> Tensor:
+        return self.astype(np.bool_)
+
+    def type(self: Any, dtype: Any = None) -> Any:
+        """PyTorch's `t.type(dtype)`: `astype(dtype)`; with no dtype, the dtype's name."""
+        return self.dtype.name if dtype is None else self.to(dtype)

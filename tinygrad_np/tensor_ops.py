@@ -341,16 +341,24 @@ def _slices(x: Tensor, bounds: list[tuple[int, int]], axis: int) -> list[Tensor]
     return [GetItem.apply(x, index=lead + (slice(start, stop),)) for start, stop in bounds]
 
 
-def split(x: Any, sections_or_indices: Any, axis: int = 0) -> list[Tensor]:
+def split(x: Any, sections_or_indices: Any, axis: int | None = None, *,
+          dim: int | None = None) -> list[Tensor]:
     """numpy's `split`: an int N cuts `axis` into N equal parts (it must divide the size);
-    a list of indices cuts before each index. (PyTorch's `split` takes a part *size*: use
-    `chunk` for that.)
+    a list of indices cuts before each index. In PyTorch's words, `split(x, size, dim=d)`,
+    it is PyTorch's: parts of `size` (the last one smaller if need be), or a list of sizes.
 
     >>> [p.shape for p in split(Tensor(np.zeros((6, 2))), [1, 4])]
     [(1, 2), (3, 2), (2, 2)]
+    >>> [p.shape[0] for p in split(Tensor(np.zeros(5)), 2, dim=0)]
+    [2, 2, 1]
     """
     x = _tensor(x)
-    axis = _axis(axis, x.ndim, "split", x.shape)
+    if dim is not None:
+        if axis is not None:
+            raise TypeError("split() got both 'axis' (numpy's split) and 'dim' (PyTorch's "
+                            "split, of part sizes): pass one")
+        return _split_sizes(x, sections_or_indices, dim)
+    axis = _axis(0 if axis is None else axis, x.ndim, "split", x.shape)
     n = x.shape[axis]
     if isinstance(sections_or_indices, (int, np.integer)):
         parts = int(sections_or_indices)
@@ -362,6 +370,26 @@ def split(x: Any, sections_or_indices: Any, axis: int = 0) -> list[Tensor]:
     else:
         cuts = [0, *[int(i) for i in sections_or_indices], n]
         bounds = list(zip(cuts[:-1], cuts[1:]))
+    return _slices(x, bounds, axis)
+
+
+def _split_sizes(x: Tensor, sizes: Any, dim: int) -> list[Tensor]:
+    """PyTorch's `split`: parts of one size (the last one what is left), or of the sizes
+    listed, which must add up to the axis's length."""
+    axis = _axis(dim, x.ndim, "split", x.shape)
+    n = x.shape[axis]
+    if isinstance(sizes, (int, np.integer)):
+        if sizes <= 0:
+            raise OpError(f"split: the part size must be positive, got {sizes}")
+        starts = range(0, max(n, 1), int(sizes))
+        bounds = [(start, min(start + int(sizes), n)) for start in starts]
+    else:
+        lengths = [int(size) for size in sizes]
+        if sum(lengths) != n or min(lengths, default=0) < 0:
+            raise OpError(f"split: sizes {list(sizes)} must be >= 0 and add up to the size "
+                          f"{n} of axis {axis} (shape {x.shape})")
+        ends = np.cumsum([0, *lengths]).tolist()
+        bounds = list(zip(ends[:-1], ends[1:]))
     return _slices(x, bounds, axis)
 
 

@@ -83,3 +83,6 @@ __all__ += ["AlphaDropout", "Dropout3d", "FeatureAlphaDropout", "RReLU"]
 __all__ += ["clip_grad_value_", "clip_grads_with_norm_", "get_total_norm", "pad_sequence",
             "parameters_to_vector", "utils", "vector_to_parameters"]
 __all__ += ["AdaptiveAvgPool3d", "AvgPool3d", "Conv3d", "ConvTranspose3d", "MaxPool3d"]
+# last: it gathers functions from the whole package, this one included
+from . import functional  # noqa: E402
+__all__ += ["functional"]

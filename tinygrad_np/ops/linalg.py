@@ -1,4 +1,4 @@
-"""Matrix product for 1-D, 2-D and batched (broadcast) operands, as numpy's `@`."""
+"""Matrix products: `@` (1-D, 2-D and batched operands, as numpy's) and `einsum`."""
 from __future__ import annotations
 
 import numpy as np
@@ -84,3 +84,136 @@ def _mismatch(a, b) -> str:
                 f" axis of the right ({inner})")
     return (f"MatMul: the batch axes of shapes {a.shape} and {b.shape} do not broadcast "
             f"(all but the last two axes must)")
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:
+    """Each operand's subscripts and the output's, with "..." spelled out as letters of its
+    own (right-aligned, as numpy broadcasts them) and the implicit output made explicit
+    (the ellipsis axes, then the letters used once, in alphabetical order)."""
+    spec = subscripts.replace(" ", "")
+    inputs, arrow, output = spec.partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(shapes):
+        raise OpError(f"einsum: {subscripts!r} names {len(terms)} operand(s), got "
+                      f"{len(shapes)} of shapes {', '.join(map(str, shapes))}")
+    used = set(spec) - set(".,->")
+    bad = used - set(_LETTERS)
+    if bad:
+        raise OpError(f"einsum: {subscripts!r}: subscripts must be letters a-z, A-Z (and "
+                      f"'...'), got {''.join(sorted(bad))!r}")
+    fresh = [letter for letter in _LETTERS if letter not in used]
+    ellipsis_ndim = 0
+    for term, shape in zip(terms, shapes):
+        letters = len(term.replace("...", ""))
+        if "..." in term:
+            ellipsis_ndim = max(ellipsis_ndim, len(shape) - letters)
+        if letters > len(shape) or ("..." not in term and letters != len(shape)) \
+                or term.count(".") not in (0, 3):
+            raise OpError(f"einsum: {subscripts!r}: operand {term!r} does not fit its "
+                          f"shape {shape}")
+    ellipsis = "".join(fresh[:ellipsis_ndim])
+    spelled = []
+    for term, shape in zip(terms, shapes):
+        count = len(shape) - len(term.replace("...", ""))
+        spelled.append(term.replace("...", ellipsis[ellipsis_ndim - count:]))
+    if arrow:
+        if output.count(".") not in (0, 3) or len(set(output.replace("...", ""))) != \
+                len(output.replace("...", "")):
+            raise OpError(f"einsum: {subscripts!r}: the output names a subscript twice")
+        missing = set(output.replace("...", "")) - set("".join(terms))
+        if missing:
+            raise OpError(f"einsum: {subscripts!r}: output subscript(s) "
+                          f"{''.join(sorted(missing))!r} appear in no operand")
+        out = output.replace("...", ellipsis)
+    else:
+        counts = "".join(terms).replace("...", "")
+        out = ellipsis + "".join(sorted(c for c in set(counts) if counts.count(c) == 1))
+    return spelled, out
+
+
+class Einsum(Function):
+    """numpy's and PyTorch's `einsum`, any number of operands. The gradient of an operand is
+    the einsum of the output's gradient with the other operands, back to its subscripts:
+    broadcast over the subscripts only it has, summed where it was broadcast (a size-1
+    axis), and written onto the diagonal where it repeats a subscript."""
+
+    def forward(ctx, *operands, subscripts):
+        ctx.save_for_backward(*operands)
+        ctx.terms, ctx.out = parse_einsum(subscripts, [a.shape for a in operands])
+        expression = ",".join(ctx.terms) + "->" + ctx.out
+        try:
+            return np.einsum(expression, *operands, optimize=len(operands) > 2)
+        except ValueError as err:
+            raise OpError(f"einsum: {subscripts!r} does not fit the shapes "
+                          f"{', '.join(str(a.shape) for a in operands)}: {err}") from None
+
+    def backward(ctx, grad):
+        operands = ctx.saved_tensors
+        grads = []
+        for k, operand in enumerate(operands):
+            if not ctx.needs_input_grad[k]:
+                grads.append(None)
+                continue
+            term, others = ctx.terms[k], [t for i, t in enumerate(ctx.terms) if i != k]
+            arrays = [a for i, a in enumerate(operands) if i != k]
+            known = set(ctx.out).union(*others)
+            target = "".join(dict.fromkeys(term))  # each subscript once, in order
+            reached = "".join(c for c in target if c in known)
+            g = np.einsum(",".join([ctx.out, *others]) + "->" + reached, grad, *arrays,
+                          optimize=len(arrays) > 1)
+            sizes = dict(zip(term, operand.shape))
+            # the subscripts only this operand has: its gradient is the same along them
+            g = np.expand_dims(g, tuple(i for i, c in enumerate(target) if c not in known))
+            g = g.sum(axis=tuple(i for i, c in enumerate(target)
+                                 if sizes[c] == 1 and g.shape[i] != 1), keepdims=True)
+            shape = tuple(sizes[c] for c in target)
+            if len(target) < len(term):  # a repeated subscript: onto the diagonal
+                full = np.zeros_like(operand)
+                np.einsum(f"{term}->{target}", full)[...] = g
+                g = full
+            elif g.shape != shape:
+                g = np.broadcast_to(g, shape).copy()
+            grads.append(g.astype(operand.dtype, copy=False))
+        return tuple(grads)
+
+    def backward_graph(ctx, grad, out):  # backward's steps, on Tensors
+        from ..functional import einsum
+        from ..tensor import Tensor
+        operands = ctx.parents
+        grads = []
+        for k, operand in enumerate(operands):
+            if not ctx.needs_input_grad[k]:
+                grads.append(None)
+                continue
+            term, others = ctx.terms[k], [t for i, t in enumerate(ctx.terms) if i != k]
+            known = set(ctx.out).union(*others)
+            target = "".join(dict.fromkeys(term))
+            reached = "".join(c for c in target if c in known)
+            g = einsum(",".join([ctx.out, *others]) + "->" + reached, grad,
+                       *[t for i, t in enumerate(operands) if i != k])
+            sizes = dict(zip(term, operand.shape))
+            g = g.reshape(tuple(g.shape[reached.index(c)] if c in known else 1
+                                for c in target))
+            kept = tuple(sizes[c] if c in known else 1 for c in target)
+            g = sum_to(g, kept) if g.shape != kept else g
+            full = tuple(sizes[c] for c in target)
+            g = g.expand(full) if full != kept else g
+            if len(target) < len(term):
+                # a repeated subscript: each repeat gets a letter of its own, tied to the
+                # first by an identity matrix (a constant), so the diagonal is an einsum too
+                spare = iter(c for c in _LETTERS if c not in set(term).union(ctx.out, *others))
+                spelled, ties = [], []
+                for c in term:
+                    if c in spelled:
+                        tie = next(spare)
+                        ties.append(c + tie)
+                        spelled.append(tie)
+                    else:
+                        spelled.append(c)
+                eyes = [Tensor(np.eye(sizes[pair[0]], dtype=operand.dtype)) for pair in ties]
+                g = einsum(",".join([target, *ties]) + "->" + "".join(spelled), g, *eyes)
+            grads.append(g)
+        return tuple(grads)

@@ -1,0 +1,155 @@
+"""tensor_inplace.py: add_, sub_, mul_, div_, clamp_, neg_, fill_, zero_, copy_ and the
+in-place operators: in place where no gradient depends on it, refused or recorded where one
+does."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+from tinygrad_np import Tensor, nn, optim
+
+M = np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]])
+
+
+@pytest.mark.parametrize("call, expected", [
+    (lambda t: t.add_(1.5), M + 1.5),
+    (lambda t: t.add_(Tensor(np.ones(3)), alpha=2.0), M + 2.0),
+    (lambda t: t.sub_(np.arange(3.0)), M - np.arange(3.0)),
+    (lambda t: t.sub_(1.0, alpha=3.0), M - 3.0),
+    (lambda t: t.mul_(Tensor(np.array([[2.0], [3.0]]))), M * [[2.0], [3.0]]),
+    (lambda t: t.div_(4.0), M / 4.0),
+    (lambda t: t.clamp_(-3.0, 4.0), np.clip(M, -3.0, 4.0)),
+    (lambda t: t.clamp_(min=0.0), np.maximum(M, 0.0)),
+    (lambda t: t.clip_(max=Tensor(np.array([0.0, 1.0, 2.0]))), np.minimum(M, [0.0, 1.0, 2.0])),
+    (lambda t: t.neg_(), -M),
+    (lambda t: t.fill_(2.5), np.full_like(M, 2.5)),
+    (lambda t: t.zero_(), np.zeros_like(M)),
+    (lambda t: t.copy_(Tensor(np.arange(3.0))), np.broadcast_to(np.arange(3.0), M.shape)),
+], ids=["add", "add-alpha", "sub", "sub-alpha", "mul", "div", "clamp", "clamp-min",
+        "clip-max", "neg", "fill", "zero", "copy"])
+def test_in_place_methods_change_the_same_array(call, expected):
+    t = Tensor(M.copy())
+    data = t.data
+    assert call(t) is t
+    assert t.data is data  # the same memory, not a new array
+    np.testing.assert_array_equal(data, expected)
+
+
+def test_operators_change_a_tensor_that_needs_no_gradient_in_place():
+    t = Tensor(M.copy())
+    alias = t
+    t += 1.0
+    t -= Tensor(np.ones(3))
+    t *= 2.0
+    t /= 4.0
+    assert t is alias
+    np.testing.assert_array_equal(t.data, M * 2.0 / 4.0)
+
+
+def test_a_plain_sgd_loop_in_pytorch_style_trains():
+    # `with no_grad(): p -= lr * p.grad` must update the module's own parameters
+    tg.manual_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 3))
+    y = x @ np.array([[1.0], [-2.0], [0.5]]) + 0.25
+    model = nn.Linear(3, 1)
+    model.double()
+    first = None
+    for _ in range(200):
+        loss = tg.mse_loss(model(x), Tensor(y))
+        first = loss.item() if first is None else first
+        model.zero_grad()
+        loss.backward()
+        with tg.no_grad():
+            for p in model.parameters():
+                p -= 0.1 * p.grad
+    assert first > 1.0 and loss.item() < 1e-6
+    np.testing.assert_allclose(model.weight.data[:, 0], [1.0, -2.0, 0.5], atol=1e-3)
+
+
+def test_in_place_under_no_grad_matches_the_optimizer():
+    data = np.array([1.0, -2.0])
+    w1, w2 = Tensor(data.copy(), requires_grad=True), Tensor(data.copy(), requires_grad=True)
+    for w in (w1, w2):
+        (w * w).sum().backward()
+    optim.SGD([w1], lr=0.1).step()
+    with tg.no_grad():
+        w2.sub_(w2.grad, alpha=0.1)
+    np.testing.assert_array_equal(w1.data, w2.data)
+    assert w2.requires_grad and w2.grad_fn is None  # still the same leaf
+
+
+def test_a_leaf_that_requires_grad_is_refused_in_grad_mode():
+    w = Tensor(M.copy(), requires_grad=True)
+    for call in (lambda: w.add_(1.0), lambda: w.fill_(1.0), lambda: w.clamp_(0.0)):
+        with pytest.raises(RuntimeError, match="requires grad \\(a leaf\\).*no_grad"):
+            call()
+    with pytest.raises(RuntimeError, match="'-=': the tensor requires grad"):
+        w -= 1.0
+    np.testing.assert_array_equal(w.data, M)  # nothing was written
+
+
+def test_an_ops_result_is_recorded_by_the_operator_and_refused_by_the_method():
+    w = Tensor(M.copy(), requires_grad=True)
+    h = w * 2.0
+    before = h
+    h += 1.0  # a new tensor, recorded: the gradient goes through it
+    assert h is not before and h.grad_fn is not None
+    np.testing.assert_array_equal(before.data, M * 2.0)  # the old value is untouched
+    h.sum().backward()
+    np.testing.assert_array_equal(w.grad, np.full_like(M, 2.0))
+    with pytest.raises(RuntimeError, match="the result of Mul"):
+        (w * 3.0).mul_(2.0)
+
+
+def test_an_operand_that_requires_grad_keeps_its_gradient():
+    w = Tensor(M.copy(), requires_grad=True)
+    total = Tensor(np.zeros_like(M))
+    total += w * 3.0  # PyTorch records this; here it is `total + w * 3`, recorded
+    total.sum().backward()
+    np.testing.assert_array_equal(w.grad, np.full_like(M, 3.0))
+    with pytest.raises(RuntimeError, match="other operand requires grad"):
+        Tensor(np.zeros_like(M)).add_(w)
+
+
+def test_bad_in_place_writes_are_clear_errors_and_leave_the_data():
+    ints = Tensor(np.arange(3))
+    with pytest.raises(TypeError, match="div_\\(\\): cannot write the result into this "
+                                        "int64 tensor of shape \\(3,\\)"):
+        ints.div_(2)
+    np.testing.assert_array_equal(ints.data, [0, 1, 2])
+    t = Tensor(M.copy())
+    with pytest.raises(ValueError, match="add_\\(\\): cannot change this float64 tensor of "
+                                         "shape \\(2, 3\\)"):
+        t.add_(np.ones((4, 3)))
+    np.testing.assert_array_equal(t.data, M)
+    frozen = M.copy()
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="mul_\\(\\)"):
+        Tensor(frozen).mul_(2.0)
+    with pytest.raises(ValueError, match="clamp_\\(\\): give min, max or both"):
+        t.clamp_()
+
+
+def test_in_place_inside_jit_replays_exactly_or_is_refused():
+    def step(x):
+        acc = Tensor(x) * 0.5  # made by the step: the recording may write into it
+        acc += Tensor(x) * 2.0
+        acc.clamp_(max=5.0)
+        return acc
+
+    jitted = tg.jit(step)
+    for i in range(5):
+        x = np.arange(3.0) + i
+        np.testing.assert_array_equal(jitted(x).data, step(x).data)
+
+    def into_a_constant(x):
+        acc = Tensor(np.zeros(3))  # the same array on every replay: refused, not frozen
+        acc += Tensor(x)
+        return acc
+
+    jitted = tg.jit(into_a_constant)
+    with pytest.raises(tg.JitError, match="writes into an array the recording did not make"):
+        for i in range(3):
+            jitted(np.arange(3.0) + i)

@@ -1,0 +1,185 @@
+"""In-place changes of tensors, as PyTorch's: `add_`, `sub_`, `mul_`, `div_`, `clamp_`,
+`neg_`, `fill_`, `zero_`, `copy_` and the operators `+=`, `-=`, `*=`, `/=`.
+
+The array is changed in place where no gradient can depend on it: on a tensor that does not
+require grad, or under `no_grad()`. That is how a hand-written update reads in PyTorch:
+
+>>> import numpy as np
+>>> from tinygrad_np import Tensor, no_grad
+>>> w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+>>> (w * w).sum().backward()
+>>> with no_grad():
+...     w -= 0.25 * w.grad
+>>> w.data, w.requires_grad
+(array([0.5, 1. ]), True)
+
+With grad mode on, a leaf that requires grad is refused (as PyTorch refuses it: its
+gradient would be of a value that no longer exists). Where the graph must record the
+change (a result of an op that requires grad, or an operand that requires grad), `y += x`
+gives a new tensor `y + x` and rebinds the name `y` to it, while `y.add_(x)`, whose result
+may be dropped, is refused.
+
+As with writing `.data`, a graph built earlier that saved this array (an op's input) sees
+the change; PyTorch refuses such a backward, and here `detect_anomaly()` catches it.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .grad_mode import is_grad_enabled
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+__all__ = ["InPlaceMethods"]
+
+
+def _operand(other: Any) -> Any:
+    """The array (or number) to combine: a Tensor's array, anything else as it is (an
+    ndarray's own `.data` is a buffer, hence the test for a Tensor's `grad_fn`)."""
+    return other.data if hasattr(other, "grad_fn") else other
+
+
+def _refuse_if_tracked(tensor: Any, op: str, other: Any = None) -> None:
+    """Refuse an in-place change that autograd would need to see (see the module's text)."""
+    if not is_grad_enabled():
+        return
+    symbol = _SYMBOLS.get(op)
+    instead = f", or write t = t {symbol} other out of place" if symbol else ""
+    label = f"{op}()" if op.endswith("_") else f"'{op}'"
+    if tensor.requires_grad:
+        what = ("a leaf" if tensor.grad_fn is None
+                else f"the result of {type(tensor.grad_fn).__name__}")
+        raise RuntimeError(f"{label}: the tensor requires grad ({what}), and an in-place "
+                           f"change would invalidate its gradient: change it under "
+                           f"no_grad() (an update of weights), or change t.data{instead}")
+    if getattr(other, "requires_grad", False):
+        raise RuntimeError(f"{label}: the other operand requires grad, and written into "
+                           f"this tensor in place its gradient would be lost{instead}")
+
+
+def _recorded(tensor: Any, other: Any) -> bool:
+    """Whether `t += other` must be the op `t + other`: with grad mode on, t the result of an
+    op that requires grad, or t not requiring grad and other requiring it."""
+    if not is_grad_enabled():
+        return False
+    if tensor.requires_grad:
+        return tensor.grad_fn is not None
+    return bool(getattr(other, "requires_grad", False))
+
+
+_SYMBOLS = {"add_": "+", "sub_": "-", "mul_": "*", "div_": "/",
+            "+=": "+", "-=": "-", "*=": "*", "/=": "/"}
+
+
+def _write(tensor: Any, op: str, update: Callable[[Any], Any], other: Any = None) -> Any:
+    """Run `update(array)`, which changes the array in place, with errors in our terms."""
+    _refuse_if_tracked(tensor, op, other)
+    data = tensor.data
+    try:
+        update(data)
+    except TypeError as err:  # numpy's casting rule: a float result into an int tensor
+        raise TypeError(f"{op}(): cannot write the result into this {data.dtype} tensor of "
+                        f"shape {data.shape} in place: {err}") from err
+    except ValueError as err:  # a shape that does not broadcast to the tensor's, read-only
+        raise ValueError(f"{op}(): cannot change this {data.dtype} tensor of shape "
+                         f"{data.shape} in place: {err}") from err
+    return tensor
+
+
+class InPlaceMethods:
+    """The in-place methods and operators; see the module's docstring for when each runs."""
+
+    __slots__ = ()
+
+    def add_(self: Any, other: Any, alpha: float = 1.0) -> Tensor:
+        value = _operand(other)
+        if alpha != 1:
+            value = value * alpha
+
+        def update(data: Any) -> None:
+            data += value
+        return _write(self, "add_", update, other)
+
+    def sub_(self: Any, other: Any, alpha: float = 1.0) -> Tensor:
+        value = _operand(other)
+        if alpha != 1:
+            value = value * alpha
+
+        def update(data: Any) -> None:
+            data -= value
+        return _write(self, "sub_", update, other)
+
+    def mul_(self: Any, other: Any) -> Tensor:
+        value = _operand(other)
+
+        def update(data: Any) -> None:
+            data *= value
+        return _write(self, "mul_", update, other)
+
+    def div_(self: Any, other: Any) -> Tensor:
+        value = _operand(other)
+
+        def update(data: Any) -> None:
+            data /= value
+        return _write(self, "div_", update, other)
+
+    def clamp_(self: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        if min is None and max is None:
+            raise ValueError("clamp_(): give min, max or both")
+        low, high = _operand(min), _operand(max)
+
+        def update(data: Any) -> None:
+            data.clip(low, high, out=data)
+        return _write(self, "clamp_", update, min if max is None else max)
+
+    clip_ = clamp_
+
+    def neg_(self: Any) -> Tensor:
+        def update(data: Any) -> None:
+            data *= -1
+        return _write(self, "neg_", update)
+
+    def fill_(self: Any, value: Any) -> Tensor:
+        """Every element set to `value`, in place."""
+        def update(data: Any) -> None:
+            data[...] = value
+        return _write(self, "fill_", update, value)
+
+    def zero_(self: Any) -> Tensor:
+        return self.fill_(0)
+
+    def copy_(self: Any, src: Any) -> Tensor:
+        """This tensor's elements set to `src`'s (broadcast to its shape, cast to its dtype)."""
+        value = _operand(src)
+
+        def update(data: Any) -> None:
+            data[...] = value
+        return _write(self, "copy_", update, src)
+
+    # `t += x`: in place where `add_` would be; out of place (rebinding the name) where
+    # autograd must see it, so `h += b` in a forward pass records the op.
+    def __iadd__(self: Any, other: Any) -> Tensor:
+        if _recorded(self, other):
+            return self + other
+        _refuse_if_tracked(self, "+=")
+        return self.add_(other)
+
+    def __isub__(self: Any, other: Any) -> Tensor:
+        if _recorded(self, other):
+            return self - other
+        _refuse_if_tracked(self, "-=")
+        return self.sub_(other)
+
+    def __imul__(self: Any, other: Any) -> Tensor:
+        if _recorded(self, other):
+            return self * other
+        _refuse_if_tracked(self, "*=")
+        return self.mul_(other)
+
+    def __itruediv__(self: Any, other: Any) -> Tensor:
+        if _recorded(self, other):
+            return self / other
+        _refuse_if_tracked(self, "/=")
+        return self.div_(other)
