@@ -357,3 +357,14 @@ def test_split_in_pytorchs_words_cuts_parts_of_a_size():
         t.split([2, 2], dim=0)
     with pytest.raises(TypeError, match="both 'axis'"):
         t.split(2, axis=0, dim=0)
+
+
+def test_several_axes_as_a_list_as_pytorch_takes_them():
+    x = np.arange(120.0).reshape(2, 3, 4, 5)
+    t = Tensor(x)
+    np.testing.assert_array_equal(t.mean(dim=[2, 3], keepdim=True).data,
+                                  x.mean(axis=(2, 3), keepdims=True))
+    np.testing.assert_array_equal(t.sum([0, 1]).data, x.sum(axis=(0, 1)))
+    np.testing.assert_array_equal(t.amax(axis=[1, 2]).data, x.max(axis=(1, 2)))
+    np.testing.assert_allclose(tg.logsumexp(t, [1, 2]).data,
+                               np.log(np.exp(x).sum(axis=(1, 2))))

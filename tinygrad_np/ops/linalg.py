@@ -134,6 +134,17 @@ def parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[s
     return spelled, out
 
 
+def _gradient_plan(ctx, k: int) -> tuple[str, str, set[str], str]:
+    """For operand k of an einsum: its subscripts, each of them once (in order), the
+    subscripts the output's gradient and the other operands have, and the einsum of those
+    that gives operand k's gradient along the subscripts they reach."""
+    term, others = ctx.terms[k], [t for i, t in enumerate(ctx.terms) if i != k]
+    known = set(ctx.out).union(*others)
+    target = "".join(dict.fromkeys(term))
+    reached = "".join(c for c in target if c in known)
+    return term, target, known, ",".join([ctx.out, *others]) + "->" + reached
+
+
 class Einsum(Function):
     """numpy's and PyTorch's `einsum`, any number of operands. The gradient of an operand is
     the einsum of the output's gradient with the other operands, back to its subscripts:
@@ -157,13 +168,9 @@ class Einsum(Function):
             if not ctx.needs_input_grad[k]:
                 grads.append(None)
                 continue
-            term, others = ctx.terms[k], [t for i, t in enumerate(ctx.terms) if i != k]
+            term, target, known, expression = _gradient_plan(ctx, k)
             arrays = [a for i, a in enumerate(operands) if i != k]
-            known = set(ctx.out).union(*others)
-            target = "".join(dict.fromkeys(term))  # each subscript once, in order
-            reached = "".join(c for c in target if c in known)
-            g = np.einsum(",".join([ctx.out, *others]) + "->" + reached, grad, *arrays,
-                          optimize=len(arrays) > 1)
+            g = np.einsum(expression, grad, *arrays, optimize=len(arrays) > 1)
             sizes = dict(zip(term, operand.shape))
             # the subscripts only this operand has: its gradient is the same along them
             g = np.expand_dims(g, tuple(i for i, c in enumerate(target) if c not in known))
@@ -188,13 +195,10 @@ class Einsum(Function):
             if not ctx.needs_input_grad[k]:
                 grads.append(None)
                 continue
-            term, others = ctx.terms[k], [t for i, t in enumerate(ctx.terms) if i != k]
-            known = set(ctx.out).union(*others)
-            target = "".join(dict.fromkeys(term))
-            reached = "".join(c for c in target if c in known)
-            g = einsum(",".join([ctx.out, *others]) + "->" + reached, grad,
-                       *[t for i, t in enumerate(operands) if i != k])
+            term, target, known, expression = _gradient_plan(ctx, k)
+            g = einsum(expression, grad, *[t for i, t in enumerate(operands) if i != k])
             sizes = dict(zip(term, operand.shape))
+            reached = expression.partition("->")[2]
             g = g.reshape(tuple(g.shape[reached.index(c)] if c in known else 1
                                 for c in target))
             kept = tuple(sizes[c] if c in known else 1 for c in target)
@@ -204,7 +208,7 @@ class Einsum(Function):
             if len(target) < len(term):
                 # a repeated subscript: each repeat gets a letter of its own, tied to the
                 # first by an identity matrix (a constant), so the diagonal is an einsum too
-                spare = iter(c for c in _LETTERS if c not in set(term).union(ctx.out, *others))
+                spare = iter(c for c in _LETTERS if c not in set(term).union(ctx.out, *ctx.terms))
                 spelled, ties = [], []
                 for c in term:
                     if c in spelled:
