@@ -153,3 +153,28 @@ def test_in_place_inside_jit_replays_exactly_or_is_refused():
     with pytest.raises(tg.JitError, match="writes into an array the recording did not make"):
         for i in range(3):
             jitted(np.arange(3.0) + i)
+
+
+def test_a_hand_written_update_replays_exactly_under_jit():
+    def make():
+        tg.manual_seed(0)
+        return nn.Linear(3, 1)
+
+    x = np.random.default_rng(0).standard_normal((8, 3)).astype(np.float32)
+    y = x.sum(axis=1, keepdims=True)
+
+    def step(model, x, y):
+        model.zero_grad()
+        loss = tg.mse_loss(model(x), Tensor(y))
+        loss.backward()
+        with tg.no_grad():
+            for p in model.parameters():
+                p -= 0.1 * p.grad
+        return loss
+
+    jitted_model, eager_model = make(), make()
+    jitted = tg.jit(lambda x, y: step(jitted_model, x, y))
+    for i in range(8):
+        assert jitted(x + i, y + i).item() == step(eager_model, x + i, y + i).item()
+        np.testing.assert_array_equal(jitted_model.weight.data, eager_model.weight.data)
+        np.testing.assert_array_equal(jitted_model.bias.data, eager_model.bias.data)
