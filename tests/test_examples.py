@@ -22,7 +22,7 @@ from real_data import OFFLINE_TRAIN, mnist_dir, mnist_offline_split
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = ("mnist_two_layer", "mlp_300_100", "sigmoid_mlp", "numerical_vs_backprop",
-            "second_order", "show_digits", "custom_op", "grad_hooks")
+            "second_order", "show_digits", "custom_op", "grad_hooks", "pytorch_mnist")
 TRAINING = ("mnist_two_layer", "mlp_300_100", "sigmoid_mlp", "numerical_vs_backprop")
 LAST_LINE = re.compile(r"test accuracy: (\d\.\d{4})")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
