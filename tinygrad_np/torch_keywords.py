@@ -17,8 +17,10 @@ as well, so either spelling works everywhere:
 >>> x.median(axis=1).values.data
 array([1., 4.])
 
-Only where the meaning is the same: `split` (numpy's sections, PyTorch's sizes) and the
-axis-free `max`/`min` results are not renamed this way (see docs/from_pytorch.md).
+Where the two libraries mean different things, PyTorch's words ask for PyTorch's meaning
+and are handled by the op itself, not here: `x.max(dim=1)` gives (values, indices),
+`x.split(2, dim=0)` parts of size 2, `x.var(dim=1)` divides by n - 1 (see
+docs/from_pytorch.md).
 """
 from __future__ import annotations
 
