@@ -203,3 +203,18 @@ def test_cummax_and_cummin_take_the_latest_place_on_ties_as_pytorch():
         for column in range(4):
             expected[row, indices.data[row, column]] += 1
     np.testing.assert_array_equal(x.grad, expected)  # each value's gradient to its place
+
+
+def test_ravel_unflatten_and_argwhere():
+    np.testing.assert_array_equal(tg.ravel(Tensor(X)).data, X.reshape(-1))
+    assert Tensor(X).ravel().shape == (60,)
+    t = Tensor(X, requires_grad=True)
+    out = t.unflatten(dim=2, sizes=(5, 1))
+    assert out.shape == (3, 4, 5, 1)
+    np.testing.assert_array_equal(out.data.reshape(X.shape), X)
+    assert tg.unflatten(t, -1, (-1, 5)).shape == (3, 4, 1, 5)
+    assert gradcheck(lambda a: a.unflatten(1, (2, 2)) * 2.0, Tensor(M, requires_grad=True))
+    with pytest.raises(OpError, match="cannot reshape|Reshape"):
+        t.unflatten(1, (3, 3))
+    found = tg.argwhere(Tensor(np.array([[0.0, 1.0], [2.0, 0.0]])))
+    assert found.dtype == np.int64 and found.tolist() == [[0, 1], [1, 0]]

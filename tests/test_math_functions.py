@@ -68,3 +68,29 @@ def test_tests_and_logical_ones_give_constants():
     assert tg.count_nonzero(np.array([[0, 1], [2, 0]])).item() == 2
     assert tg.count_nonzero(np.array([[0, 1], [2, 3]]), axis=0).tolist() == [1, 2]
     assert tg.count_nonzero(np.zeros(2)).dtype == np.int64
+
+
+def test_isclose_allclose_and_equal():
+    a = Tensor(np.array([1.0, 2.0, np.nan]))
+    b = np.array([1.0 + 1e-9, 2.1, np.nan])
+    close = tg.isclose(a, b)
+    assert close.dtype == np.bool_ and not close.requires_grad
+    assert close.tolist() == [True, False, False]
+    assert a.isclose(b, equal_nan=True).tolist() == [True, False, True]
+    assert tg.allclose(a[:1], b[:1]) is True and a.allclose(b) is False
+    assert a.allclose(Tensor(b), atol=0.2, equal_nan=True) is True
+    assert tg.equal(Tensor([1.0, 2.0]), Tensor([1.0, 2.0])) is True
+    assert Tensor([1.0, 2.0]).equal(Tensor([1.0, 3.0])) is False
+    assert Tensor([1.0, 2.0]).equal(Tensor([[1.0, 2.0]])) is False  # another shape
+
+
+def test_addcmul_and_addcdiv_values_and_gradients():
+    x, t1, t2 = (np.array([1.0, 2.0]), np.array([3.0, -1.0]), np.array([2.0, 4.0]))
+    np.testing.assert_array_equal(tg.addcmul(Tensor(x), Tensor(t1), Tensor(t2), value=0.5).data,
+                                  x + 0.5 * t1 * t2)
+    np.testing.assert_array_equal(Tensor(x).addcdiv(Tensor(t1), Tensor(t2), value=2.0).data,
+                                  x + 2.0 * t1 / t2)
+    np.testing.assert_array_equal(Tensor(x).addcmul(Tensor(t1), Tensor(t2)).data, x + t1 * t2)
+    tensors = [Tensor(a, requires_grad=True) for a in (x, t1, t2)]
+    assert gradcheck(lambda a, b, c: tg.addcmul(a, b, c, value=0.3), *tensors)
+    assert gradcheck(lambda a, b, c: tg.addcdiv(a, b, c, value=-1.5), *tensors)

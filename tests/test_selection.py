@@ -76,3 +76,27 @@ def test_one_hot_rows():
 def test_bad_input(call, message):
     with pytest.raises(OpError, match=message):
         call()
+
+
+def test_kthvalue_picks_the_kth_smallest_with_its_index_and_gradient():
+    x = np.array([[3.0, 1.0, 2.0, 1.0], [0.5, 4.0, -1.0, 2.0]])
+    t = Tensor(x, requires_grad=True)
+    result = t.kthvalue(2, dim=1)
+    np.testing.assert_array_equal(result.values.data, [1.0, 0.5])
+    np.testing.assert_array_equal(result.indices.data, [3, 0])  # ties: the first in order
+    result.values.sum().backward()
+    np.testing.assert_array_equal(t.grad, [[0, 0, 0, 1], [1, 0, 0, 0]])
+    kept = tg.kthvalue(Tensor(x), 1, 0, True)
+    assert kept.values.shape == (1, 4) and kept.values.data.tolist() == [[0.5, 1.0, -1.0, 1.0]]
+    assert tg.kthvalue(Tensor(np.array(7.0)), 1).values.item() == 7.0
+    assert gradcheck(lambda a: a.kthvalue(3, dim=0).values,
+                     Tensor(np.random.default_rng(0).standard_normal((4, 3)), requires_grad=True))
+    for bad in (0, 5, 1.5, True):
+        with pytest.raises(OpError, match="kthvalue: k must be an int in \\[1, 4\\]"):
+            t.kthvalue(bad)
+
+
+def test_msort_sorts_the_first_axis():
+    x = np.array([[3.0, 1.0], [1.0, 2.0], [2.0, 0.0]])
+    np.testing.assert_array_equal(tg.msort(Tensor(x)).data, np.sort(x, axis=0))
+    np.testing.assert_array_equal(Tensor(x).msort().data, np.sort(x, axis=0))

@@ -178,3 +178,32 @@ def test_a_hand_written_update_replays_exactly_under_jit():
         assert jitted(x + i, y + i).item() == step(eager_model, x + i, y + i).item()
         np.testing.assert_array_equal(jitted_model.weight.data, eager_model.weight.data)
         np.testing.assert_array_equal(jitted_model.bias.data, eager_model.bias.data)
+
+
+def test_masked_fill_uniform_and_normal_in_place():
+    t = Tensor(M.copy())
+    data = t.data
+    assert t.masked_fill_(t > 0, 0.0) is t and t.data is data
+    np.testing.assert_array_equal(data, np.minimum(M, 0.0))
+    t.masked_fill_(np.array([True, False, True]), -9.0)  # broadcast along the rows
+    assert (data[:, [0, 2]] == -9.0).all() and (data[:, 1] == np.minimum(M, 0)[:, 1]).all()
+    with pytest.raises(TypeError, match="mask must be a bool"):
+        t.masked_fill_(np.ones(3), 1.0)
+    tg.manual_seed(3)
+    w = Tensor(np.zeros((200, 50), np.float32))
+    w.uniform_(-0.5, 0.5)
+    assert w.dtype == np.float32 and -0.5 <= w.data.min() and w.data.max() < 0.5
+    assert abs(float(w.data.mean())) < 0.01
+    w.normal_(2.0, 0.5)
+    assert abs(float(w.data.mean()) - 2.0) < 0.01 and abs(float(w.data.std()) - 0.5) < 0.01
+    tg.manual_seed(3)
+    again = Tensor(np.zeros((200, 50), np.float32)).uniform_(-0.5, 0.5)
+    tg.manual_seed(3)
+    np.testing.assert_array_equal(again.data, Tensor(np.zeros((200, 50), np.float32))
+                                  .uniform_(-0.5, 0.5).data)  # the framework generator
+    p = Tensor(np.zeros(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match="uniform_|copy_"):
+        p.uniform_()
+    with tg.no_grad():
+        p.normal_()
+    assert p.requires_grad and np.all(p.data != 0)

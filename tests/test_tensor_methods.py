@@ -129,3 +129,32 @@ def test_new_tensors_take_this_ones_dtype():
     assert source.data[0] == 1.0  # a copy, as PyTorch's new_tensor
     with pytest.raises(tg.OpError, match="new_full"):
         t.new_zeros(-1)
+
+
+def test_more_of_pytorchs_methods_onto_the_functions():
+    np.testing.assert_array_equal(Tensor(M).tril(0).data, np.tril(M))
+    np.testing.assert_array_equal(Tensor(M).triu(1).data, np.triu(M, 1))
+    v = np.array([1.0, 2.0])
+    np.testing.assert_array_equal(Tensor(v).ger(Tensor(v)).data, np.outer(v, v))
+    bias = Tensor(np.ones(4))
+    np.testing.assert_allclose(bias.addmm(Tensor(M.T), Tensor(M), beta=2.0, alpha=0.5).data,
+                               2.0 + 0.5 * (M.T @ M))
+    np.testing.assert_array_equal(Tensor(np.array([-1.0, 0.2, 0.7])).hardshrink(0.5).data,
+                                  [-1.0, 0.0, 0.7])
+    t = Tensor(M, requires_grad=True)
+    summed = t.sum_to_size(1, 4)
+    np.testing.assert_allclose(summed.data, M.sum(axis=0, keepdims=True))
+    summed.sum().backward()
+    np.testing.assert_array_equal(t.grad, np.ones_like(M))
+    assert t.sum_to_size(4).shape == (4,)
+    with pytest.raises(tg.OpError, match="sum_to_size: shape \\(3, 4\\) cannot be summed to "
+                                         "\\(3,\\)"):
+        t.sum_to_size(3)
+
+
+def test_layout_and_kind_queries():
+    t = Tensor(np.zeros((3, 4), np.float32))
+    assert t.is_floating_point() and not t.long().is_floating_point()
+    assert t.is_contiguous() and not t.T.is_contiguous()
+    assert t.stride() == (4, 1) and t.T.stride() == (1, 4) and t.stride(0) == 4
+    assert t.byte().dtype == np.uint8 and t.char().dtype == np.int8

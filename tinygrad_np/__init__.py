@@ -34,7 +34,7 @@ from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, c
                          hardtanh, layer_norm, leaky_relu, log1p, logsigmoid, logsumexp, maximum,
                          minimum, mish, norm, pad, prelu, prod, relu6, silu, sin, softplus, split,
                          square, squeeze, stack, std, unsqueeze, var, where)
-from .selection import ValuesIndices, gather, one_hot, sort, topk
+from .selection import ValuesIndices, gather, kthvalue, msort, one_hot, sort, topk
 from .sampling import affine_grid, grid_sample
 from .composite import (bilinear, channel_shuffle, cosine_similarity, linear, normalize,
                         pixel_shuffle, pixel_unshuffle, tile, tril, triu)
@@ -53,17 +53,19 @@ from .norms import instance_norm, local_response_norm, rms_norm
 from .noise import alpha_dropout, feature_alpha_dropout, gumbel_softmax, rrelu
 from .volumetric import (adaptive_avg_pool3d, avg_pool3d, conv3d, conv_transpose3d,
                          max_pool3d)
-from .math_functions import (acos, acosh, all, any, asin, asinh, atan, atan2, atanh, ceil, cosh,
-                             count_nonzero, cumprod, exp2, floor, fmod, frac, hypot, isfinite,
+from .math_functions import (acos, acosh, addcdiv, addcmul, all, allclose, any, asin, asinh,
+                             atan, atan2, atanh, ceil, cosh, count_nonzero, cumprod, equal,
+                             exp2, floor, fmod, frac, hypot, isclose, isfinite,
                              isinf, isnan, lerp, log10, log2, logaddexp, logcumsumexp, logical_and,
                              logical_not, logical_or, logical_xor, logit, nan_to_num, nanmean,
                              nansum, reciprocal, remainder, round, rsqrt, sign, sinh, tan, trunc,
                              xlogy)
-from .array_functions import (addmm, argsort, baddbmm, bmm, cross, cummax, cummin, diag, diagonal,
-                              diff, fliplr, flipud, index_select, inner, kron, masked_fill,
-                              masked_select, median, mm, movedim, mv, narrow, nonzero, outer,
-                              quantile, repeat_interleave, roll, rot90, scatter, scatter_add,
-                              select, sliding_windows, swapaxes, take, trace, unbind, unique)
+from .array_functions import (addmm, argsort, argwhere, baddbmm, bmm, cross, cummax, cummin,
+                              diag, diagonal, diff, fliplr, flipud, index_select, inner, kron,
+                              masked_fill, masked_select, median, mm, movedim, mv, narrow,
+                              nonzero, outer, quantile, ravel, repeat_interleave, roll, rot90,
+                              scatter, scatter_add, select, sliding_windows, swapaxes, take,
+                              trace, unbind, unflatten, unique)
 
 from . import datasets, hooks, metrics, nn, optim, random, recycle, viz  # noqa: E402
 from .metrics import accuracy  # noqa: E402
@@ -123,6 +125,8 @@ __all__ = [
     "movedim", "mv", "narrow", "nonzero", "outer", "quantile", "repeat_interleave", "roll",
     "rot90", "scatter", "scatter_add", "select", "sliding_windows", "swapaxes", "take",
     "trace", "unbind", "unique",
+    "addcdiv", "addcmul", "allclose", "equal", "isclose", "kthvalue", "msort", "argwhere",
+    "ravel", "unflatten",
     "nll_loss", "cross_entropy", "smooth_l1_loss", "huber_loss", "accuracy",
     # subpackages
     "nn", "optim", "datasets", "metrics", "viz", "random", "hooks", "recycle",

@@ -3,7 +3,8 @@ indexing, `cat`, `where`, matmul), so their gradients, double backward and jit c
 them: roll, diff, rot90, fliplr, flipud, narrow, select, unbind, movedim, swapaxes,
 diagonal, trace, diag, repeat_interleave, sliding_windows (`Tensor.unfold`), index_select,
 take, masked_fill, masked_select, scatter, scatter_add, median, quantile, outer, inner,
-kron, cross, mm, mv, bmm, addmm, baddbmm; and, without gradients, argsort, nonzero, unique.
+kron, cross, mm, mv, bmm, addmm, baddbmm, unflatten, ravel; and, without gradients, argsort,
+nonzero (argwhere), unique.
 
 >>> from tinygrad_np import Tensor
 >>> roll(Tensor([1.0, 2.0, 3.0]), 1).tolist()
@@ -24,11 +25,12 @@ from .tensor import Tensor
 from .tensor_ops import _axis, _tensor, cat, flip, stack, where
 from .torch_keywords import torch_keywords
 
-__all__ = ["addmm", "argsort", "baddbmm", "bmm", "cross", "cummax", "cummin", "diag", "diagonal",
-           "diff", "fliplr", "flipud", "index_select", "inner", "kron", "masked_fill",
+__all__ = ["addmm", "argsort", "argwhere", "baddbmm", "bmm", "cross", "cummax", "cummin", "diag",
+           "diagonal", "diff", "fliplr", "flipud", "index_select", "inner", "kron", "masked_fill",
            "masked_select", "median", "mm", "movedim", "mv", "narrow", "nonzero", "outer",
-           "quantile", "repeat_interleave", "roll", "rot90", "scatter", "scatter_add", "select",
-           "sliding_windows", "swapaxes", "take", "trace", "unbind", "unique"]
+           "quantile", "ravel", "repeat_interleave", "roll", "rot90", "scatter", "scatter_add",
+           "select", "sliding_windows", "swapaxes", "take", "trace", "unbind", "unflatten",
+           "unique"]
 
 
 def _ints(value: Any) -> tuple[int, ...]:
@@ -408,6 +410,26 @@ def cummin(x: Any, dim: int) -> ValuesIndices:
 def nonzero(x: Any) -> Tensor:
     """The indices of the non-zero elements, one row each, (count, ndim) int64."""
     return Tensor(np.argwhere(_integers(x)).astype(np.int64))
+
+
+argwhere = nonzero
+
+
+def ravel(x: Any) -> Tensor:
+    """All elements in one axis, in C order."""
+    return _tensor(x).reshape(-1)
+
+
+@torch_keywords
+def unflatten(x: Any, axis: int, sizes: Sequence[int]) -> Tensor:
+    """Axis `axis` split into axes of `sizes` (one may be -1), as PyTorch's unflatten.
+
+    >>> unflatten(Tensor(np.zeros((2, 6))), 1, (3, -1)).shape
+    (2, 3, 2)
+    """
+    x = _tensor(x)
+    axis = _axis(axis, x.ndim, "unflatten", x.shape)
+    return x.reshape(x.shape[:axis] + tuple(int(n) for n in sizes) + x.shape[axis + 1:])
 
 
 @torch_keywords

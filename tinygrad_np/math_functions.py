@@ -2,8 +2,9 @@
 ones, log2 / log10 / exp2, atan2, hypot, logaddexp, xlogy, the rounding ones, remainder and
 fmod (ops in `ops/transcendental.py` and `ops/rounding.py`), and, made of other ops, frac,
 rsqrt, reciprocal, logit, lerp, nan_to_num, nansum, nanmean; the tests isnan, isinf,
-isfinite, the logical ones, all, any and count_nonzero give constants (bool or int64 Tensors
-without a gradient), as PyTorch's.
+isfinite, isclose, the logical ones, all, any and count_nonzero give constants (bool or
+int64 Tensors without a gradient), as PyTorch's, and allclose and equal a Python bool;
+addcmul and addcdiv are x + value * t1 * t2 (or / t2).
 
 >>> from tinygrad_np import Tensor
 >>> abs(atan2(Tensor([1.0]), Tensor([-1.0])).item() - 3 * 3.14159265 / 4) < 1e-6
@@ -24,12 +25,12 @@ from .tensor import Tensor
 from .tensor_ops import _tensor, clamp, where
 from .torch_keywords import torch_keywords
 
-__all__ = ["acos", "acosh", "all", "any", "asin", "asinh", "atan", "atan2", "atanh", "ceil",
-           "cosh", "count_nonzero", "cumprod", "exp2", "floor", "fmod", "frac", "hypot",
-           "isfinite", "isinf", "isnan", "lerp", "log10", "log2", "logaddexp", "logcumsumexp",
-           "logical_and", "logical_not", "logical_or", "logical_xor", "logit", "nan_to_num",
-           "nanmean", "nansum", "reciprocal", "remainder", "round", "rsqrt", "sign", "sinh", "tan",
-           "trunc", "xlogy"]
+__all__ = ["acos", "acosh", "addcdiv", "addcmul", "all", "allclose", "any", "asin", "asinh",
+           "atan", "atan2", "atanh", "ceil", "cosh", "count_nonzero", "cumprod", "equal", "exp2",
+           "floor", "fmod", "frac", "hypot", "isclose", "isfinite", "isinf", "isnan", "lerp",
+           "log10", "log2", "logaddexp", "logcumsumexp", "logical_and", "logical_not",
+           "logical_or", "logical_xor", "logit", "nan_to_num", "nanmean", "nansum", "reciprocal",
+           "remainder", "round", "rsqrt", "sign", "sinh", "tan", "trunc", "xlogy"]
 
 Axis = Any  # None, an int or a tuple of ints, as numpy takes it
 
@@ -247,6 +248,42 @@ def isinf(x: Any) -> Tensor:
 
 def isfinite(x: Any) -> Tensor:
     return _constant(np.isfinite(_tensor(x).data))
+
+
+def isclose(x: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """|x - other| <= atol + rtol * |other|, elementwise (PyTorch's and numpy's isclose)."""
+    return _constant(np.isclose(_tensor(x).data, _values(other), rtol=rtol, atol=atol,
+                                equal_nan=equal_nan))
+
+
+def allclose(x: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """Whether every element `isclose`: a Python bool."""
+    return bool(np.allclose(_tensor(x).data, _values(other), rtol=rtol, atol=atol,
+                            equal_nan=equal_nan))
+
+
+def equal(x: Any, other: Any) -> bool:
+    """PyTorch's torch.equal: the same shape and the same elements, a Python bool."""
+    a, b = _tensor(x).data, _tensor(other).data
+    return a.shape == b.shape and bool((a == b).all())
+
+
+def addcmul(x: Any, tensor1: Any, tensor2: Any, *, value: float = 1.0) -> Tensor:
+    """x + value * tensor1 * tensor2, differentiable in all three (PyTorch's addcmul).
+
+    >>> addcmul(Tensor([1.0]), Tensor([2.0]), Tensor([3.0]), value=0.5).tolist()
+    [4.0]
+    """
+    product = _tensor(tensor1) * tensor2
+    return _tensor(x) + (product if value == 1 else product * value)
+
+
+def addcdiv(x: Any, tensor1: Any, tensor2: Any, *, value: float = 1.0) -> Tensor:
+    """x + value * tensor1 / tensor2, differentiable in all three (PyTorch's addcdiv)."""
+    quotient = _tensor(tensor1) / tensor2
+    return _tensor(x) + (quotient if value == 1 else quotient * value)
 
 
 def _values(x: Any) -> Any:

@@ -21,7 +21,7 @@ from .tensor import Tensor
 from .tensor_ops import _axis, _data, _tensor
 from .torch_keywords import torch_keywords
 
-__all__ = ["ValuesIndices", "gather", "one_hot", "sort", "topk"]
+__all__ = ["ValuesIndices", "gather", "kthvalue", "msort", "one_hot", "sort", "topk"]
 
 
 class ValuesIndices(NamedTuple):
@@ -115,6 +115,35 @@ def topk(x: Any, k: int, axis: int = -1, largest: bool = True,
         return ValuesIndices(values, indices)
     keep = (slice(None),) * axis + (slice(0, int(k)),)
     return ValuesIndices(values[keep], Tensor(indices.data[keep]))
+
+
+@torch_keywords
+def kthvalue(x: Any, k: int, axis: int = -1, keepdims: bool = False) -> ValuesIndices:
+    """The k-th smallest value along `axis` (k from 1) and its index, as PyTorch's
+    `torch.kthvalue`; among equal values the first in order. The gradient goes to it.
+
+    >>> kthvalue(Tensor([3.0, 1.0, 2.0]), 2).values.item()
+    2.0
+    """
+    x = _tensor(x)
+    axis = _axis(axis, max(x.ndim, 1), "kthvalue", x.shape)
+    size = x.shape[axis] if x.ndim else 1
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= size:
+        raise OpError(f"kthvalue: k must be an int in [1, {size}] for axis {axis} of shape "
+                      f"{x.shape}, got {k!r}")
+    values, indices = sort(x, axis)
+    if x.ndim == 0:
+        return ValuesIndices(values, indices)
+    pick = (slice(None),) * axis + (slice(int(k) - 1, int(k)),)
+    values, indices = values[pick], Tensor(indices.data[pick])
+    if not keepdims:
+        values, indices = values.squeeze(axis), Tensor(indices.data.squeeze(axis))
+    return ValuesIndices(values, indices)
+
+
+def msort(x: Any) -> Tensor:
+    """PyTorch's `torch.msort`: the values sorted along the first axis."""
+    return sort(x, 0).values
 
 
 def extreme_along(x: Tensor, op: str, axis: Any, dim: int, keepdim: bool) -> ValuesIndices:

@@ -1,5 +1,6 @@
 """In-place changes of tensors, as PyTorch's: `add_`, `sub_`, `mul_`, `div_`, `clamp_`,
-`neg_`, `fill_`, `zero_`, `copy_` and the operators `+=`, `-=`, `*=`, `/=`.
+`neg_`, `fill_`, `zero_`, `copy_`, `masked_fill_`, `uniform_`, `normal_` and the operators
+`+=`, `-=`, `*=`, `/=`.
 
 The array is changed in place where no gradient can depend on it: on a tensor that does not
 require grad, or under `no_grad()`. That is how a hand-written update reads in PyTorch:
@@ -27,12 +28,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .grad_mode import is_grad_enabled
 
 if TYPE_CHECKING:
     from .tensor import Tensor
 
 __all__ = ["InPlaceMethods"]
+
+
+def _generator() -> Any:
+    from .random import get_generator  # the framework generator of this thread
+    return get_generator()
 
 
 def _operand(other: Any) -> Any:
@@ -149,6 +157,26 @@ class InPlaceMethods:
 
     def zero_(self: Any) -> Tensor:
         return self.fill_(0)
+
+    def masked_fill_(self: Any, mask: Any, value: Any) -> Tensor:
+        """`value` written where the bool `mask` (broadcast to this tensor) is true."""
+        where = _operand(mask)
+        if getattr(where, "dtype", None) is None or where.dtype.kind != "b":
+            raise TypeError(f"masked_fill_(): mask must be a bool array or Tensor, got "
+                            f"{getattr(where, 'dtype', type(where).__name__)}")
+        number = _operand(value)
+
+        def update(data: Any) -> None:
+            data[np.broadcast_to(where, data.shape)] = number
+        return _write(self, "masked_fill_", update, value)
+
+    def uniform_(self: Any, a: float = 0.0, b: float = 1.0) -> Tensor:
+        """Filled with draws from U(a, b), from the framework generator (`manual_seed`)."""
+        return self.copy_(_generator().uniform(a, b, size=self.shape).astype(self.dtype))
+
+    def normal_(self: Any, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        """Filled with draws from N(mean, std**2), from the framework generator."""
+        return self.copy_(_generator().normal(mean, std, size=self.shape).astype(self.dtype))
 
     def copy_(self: Any, src: Any) -> Tensor:
         """This tensor's elements set to `src`'s (broadcast to its shape, cast to its dtype)."""

@@ -8,6 +8,7 @@ are reached on first use). `Tensor` inherits them; the core methods stay in tens
 """
 from __future__ import annotations
 
+import builtins
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,21 @@ def _math() -> ModuleType:
 def _array() -> ModuleType:
     from . import array_functions
     return array_functions
+
+
+def _composite() -> ModuleType:
+    from . import composite
+    return composite
+
+
+def _selection() -> ModuleType:
+    from . import selection
+    return selection
+
+
+def _activations() -> ModuleType:
+    from . import activations
+    return activations
 
 
 def _creation() -> ModuleType:
@@ -338,6 +354,58 @@ class TorchMethods:
     def diag(self: Any, diagonal: int = 0) -> Tensor:
         return _array().diag(self, diagonal)
 
+    def tril(self: Any, diagonal: int = 0) -> Tensor:
+        return _composite().tril(self, diagonal)
+
+    def triu(self: Any, diagonal: int = 0) -> Tensor:
+        return _composite().triu(self, diagonal)
+
+    def ravel(self: Any) -> Tensor:
+        return _array().ravel(self)
+
+    @torch_keywords
+    def unflatten(self: Any, axis: int, sizes: Any) -> Tensor:
+        return _array().unflatten(self, axis, sizes)
+
+    def argwhere(self: Any) -> Tensor:
+        return _array().argwhere(self)
+
+    def msort(self: Any) -> Tensor:
+        return _selection().msort(self)
+
+    @torch_keywords
+    def kthvalue(self: Any, k: int, axis: int = -1, keepdims: bool = False) -> ValuesIndices:
+        return _selection().kthvalue(self, k, axis, keepdims)
+
+    def sum_to_size(self: Any, *size: Any) -> Tensor:
+        """Summed over the broadcast axes down to `size` (PyTorch's sum_to_size)."""
+        from .function import OpError
+        from .ops.adjoint import sum_to
+        shape = _creation()._shape(size, "sum_to_size")
+        try:
+            fits = np.broadcast_shapes(shape, self.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise OpError(f"sum_to_size: shape {self.shape} cannot be summed to {shape} (it "
+                          f"must be a shape that broadcasts to {self.shape})")
+        return sum_to(self, shape)
+
+    def hardshrink(self: Any, lambd: float = 0.5) -> Tensor:
+        return _activations().hardshrink(self, lambd)
+
+    # -- comparisons without gradients --------------------------------------------------------
+    def isclose(self: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> Tensor:
+        return _math().isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> builtins.bool:
+        return _math().allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self: Any, other: Any) -> builtins.bool:
+        return _math().equal(self, other)
+
     @torch_keywords
     def repeat_interleave(self: Any, repeats: Any, dim: int | None = None) -> Tensor:
         return _array().repeat_interleave(self, repeats, dim)
@@ -397,6 +465,24 @@ class TorchMethods:
 
     def bmm(self: Any, other: Any) -> Tensor:
         return _array().bmm(self, other)
+
+    def addmm(self: Any, mat1: Any, mat2: Any, *, beta: float = 1.0,
+              alpha: float = 1.0) -> Tensor:
+        return _array().addmm(self, mat1, mat2, beta, alpha)
+
+    def baddbmm(self: Any, batch1: Any, batch2: Any, *, beta: float = 1.0,
+                alpha: float = 1.0) -> Tensor:
+        return _array().baddbmm(self, batch1, batch2, beta, alpha)
+
+    def addcmul(self: Any, tensor1: Any, tensor2: Any, *, value: float = 1.0) -> Tensor:
+        return _math().addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self: Any, tensor1: Any, tensor2: Any, *, value: float = 1.0) -> Tensor:
+        return _math().addcdiv(self, tensor1, tensor2, value=value)
+
+    def ger(self: Any, vec2: Any) -> Tensor:
+        """PyTorch's old name of `outer`."""
+        return _array().outer(self, vec2)
 
     # -- dtypes and storage -------------------------------------------------------------------
     def float(self: Any) -> Tensor:
@@ -470,6 +556,17 @@ class TorchMethods:
     def type_as(self: Any, other: Any) -> Tensor:
         return self.to(other.dtype)
 
+    def is_floating_point(self: Any) -> builtins.bool:
+        return self.dtype.kind == "f"
+
+    def is_contiguous(self: Any) -> builtins.bool:
+        return bool(self.data.flags.c_contiguous)
+
+    def stride(self: Any, dim: Any = None) -> Any:
+        """Steps between elements along each axis, in elements (numpy's strides are bytes)."""
+        steps = tuple(step // self.dtype.itemsize for step in self.data.strides)
+        return steps if dim is None else steps[dim]
+
     def contiguous(self: Any) -> Tensor:
         """Itself when its array is C-contiguous, else a contiguous copy (differentiable)."""
         if self.data.flags.c_contiguous:
@@ -485,6 +582,12 @@ class TorchMethods:
 
     def bool(self: Any) -> Tensor:
         return self.astype(np.bool_)
+
+    def byte(self: Any) -> Tensor:
+        return self.astype(np.uint8)
+
+    def char(self: Any) -> Tensor:
+        return self.astype(np.int8)
 
     def type(self: Any, dtype: Any = None) -> Any:
         """PyTorch's `t.type(dtype)`: `astype(dtype)`; with no dtype, the dtype's name."""
