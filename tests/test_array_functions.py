@@ -218,3 +218,30 @@ def test_ravel_unflatten_and_argwhere():
         t.unflatten(1, (3, 3))
     found = tg.argwhere(Tensor(np.array([[0.0, 1.0], [2.0, 0.0]])))
     assert found.dtype == np.int64 and found.tolist() == [[0, 1], [1, 0]]
+
+
+def test_index_add_copy_and_fill_values_gradients_and_errors():
+    x = np.arange(12.0).reshape(3, 4)
+    src = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    out = tg.index_add(Tensor(x), 1, np.array([0, 0]), Tensor(src), alpha=2.0)
+    expected = x.copy()
+    expected[:, 0] += 2.0 * (src[:, 0] + src[:, 1])  # a repeated index adds up
+    np.testing.assert_array_equal(out.data, expected)
+    copied = Tensor(x).index_copy(dim=1, index=np.array([3, 1]), source=Tensor(src))
+    expected = x.copy()
+    expected[:, [3, 1]] = src
+    np.testing.assert_array_equal(copied.data, expected)
+    filled = Tensor(x).index_fill(0, np.array([2]), -1.0)
+    assert filled.data[2].tolist() == [-1.0] * 4 and filled.data[:2].tolist() == x[:2].tolist()
+    a, s = Tensor(x, requires_grad=True), Tensor(src, requires_grad=True)
+    assert gradcheck(lambda a, s: tg.index_add(a, 1, np.array([2, 2]), s, alpha=0.5), a, s)
+    assert gradcheck(lambda a, s: tg.index_copy(a, 1, np.array([0, 3]), s), a, s)
+    assert gradcheck(lambda a: tg.index_fill(a, 0, np.array([1]), 0.0), a)
+    with pytest.raises(OpError, match="index_add: source of shape \\(3, 2\\) must be \\(3, 1\\)"):
+        tg.index_add(Tensor(x), 1, np.array([0]), Tensor(src))
+    with pytest.raises(OpError, match="index values must be in \\[0, 4\\)"):
+        tg.index_fill(Tensor(x), 1, np.array([4]), 0.0)
+    with pytest.raises(OpError, match="index_copy: index names the same place twice"):
+        tg.index_copy(Tensor(x), 1, np.array([1, 1]), Tensor(src))
+    with pytest.raises(OpError, match="1-D integer array"):
+        tg.index_fill(Tensor(x), 0, np.array([0.5]), 0.0)

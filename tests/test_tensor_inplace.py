@@ -207,3 +207,25 @@ def test_masked_fill_uniform_and_normal_in_place():
     with tg.no_grad():
         p.normal_()
     assert p.requires_grad and np.all(p.data != 0)
+
+
+def test_scatter_and_index_writes_in_place():
+    one_hot = Tensor(np.zeros((3, 4)))
+    assert one_hot.scatter_(1, np.array([[2], [0], [3]]), 1.0) is one_hot  # PyTorch's one-hot
+    np.testing.assert_array_equal(one_hot.data, np.eye(4)[[2, 0, 3]])
+    counts = Tensor(np.zeros(3))
+    counts.scatter_add_(0, np.array([0, 2, 2, 2]), Tensor(np.ones(4)))
+    assert counts.tolist() == [1.0, 0.0, 3.0]
+    t = Tensor(np.zeros((2, 3)))
+    data = t.data
+    t.index_add_(1, np.array([1, 1]), Tensor(np.ones((2, 2))), alpha=0.5)
+    t.index_fill_(0, np.array([0]), 7.0)
+    t.index_copy_(1, np.array([2]), Tensor(np.array([[8.0], [9.0]])))
+    assert t.data is data and t.tolist() == [[7.0, 7.0, 8.0], [0.0, 1.0, 9.0]]
+    w = Tensor(np.zeros(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match="index_add_\\(\\): the tensor requires grad"):
+        w.index_add_(0, np.array([0]), Tensor(np.ones(1)))
+    with pytest.raises(RuntimeError, match="scatter_\\(\\): the other operand requires grad"):
+        Tensor(np.zeros(3)).scatter_(0, np.array([1]), w[:1])
+    with pytest.raises(tg.OpError, match="scatter: index values must be in \\[0, 3\\)"):
+        Tensor(np.zeros(3)).scatter_(0, np.array([5]), 1.0)

@@ -61,7 +61,8 @@ from .math_functions import (acos, acosh, addcdiv, addcmul, all, allclose, any, 
                              nansum, reciprocal, remainder, round, rsqrt, sign, sinh, tan, trunc,
                              xlogy)
 from .array_functions import (addmm, argsort, argwhere, baddbmm, bmm, cross, cummax, cummin,
-                              diag, diagonal, diff, fliplr, flipud, index_select, inner, kron,
+                              diag, diagonal, diff, fliplr, flipud, index_add, index_copy,
+                              index_fill, index_select, inner, kron,
                               masked_fill, masked_select, median, mm, movedim, mv, narrow,
                               nonzero, outer, quantile, ravel, repeat_interleave, roll, rot90,
                               scatter, scatter_add, select, sliding_windows, swapaxes, take,
@@ -126,7 +127,7 @@ __all__ = [
     "rot90", "scatter", "scatter_add", "select", "sliding_windows", "swapaxes", "take",
     "trace", "unbind", "unique",
     "addcdiv", "addcmul", "allclose", "equal", "isclose", "kthvalue", "msort", "argwhere",
-    "ravel", "unflatten",
+    "ravel", "unflatten", "index_add", "index_copy", "index_fill",
     "nll_loss", "cross_entropy", "smooth_l1_loss", "huber_loss", "accuracy",
     # subpackages
     "nn", "optim", "datasets", "metrics", "viz", "random", "hooks", "recycle",

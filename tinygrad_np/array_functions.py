@@ -2,9 +2,9 @@
 indexing, `cat`, `where`, matmul), so their gradients, double backward and jit come with
 them: roll, diff, rot90, fliplr, flipud, narrow, select, unbind, movedim, swapaxes,
 diagonal, trace, diag, repeat_interleave, sliding_windows (`Tensor.unfold`), index_select,
-take, masked_fill, masked_select, scatter, scatter_add, median, quantile, outer, inner,
-kron, cross, mm, mv, bmm, addmm, baddbmm, unflatten, ravel; and, without gradients, argsort,
-nonzero (argwhere), unique.
+take, masked_fill, masked_select, scatter, scatter_add, index_add, index_copy, index_fill,
+median, quantile, outer, inner, kron, cross, mm, mv, bmm, addmm, baddbmm, unflatten, ravel;
+and, without gradients, argsort, nonzero (argwhere), unique.
 
 >>> from tinygrad_np import Tensor
 >>> roll(Tensor([1.0, 2.0, 3.0]), 1).tolist()
@@ -26,11 +26,11 @@ from .tensor_ops import _axis, _tensor, cat, flip, stack, where
 from .torch_keywords import torch_keywords
 
 __all__ = ["addmm", "argsort", "argwhere", "baddbmm", "bmm", "cross", "cummax", "cummin", "diag",
-           "diagonal", "diff", "fliplr", "flipud", "index_select", "inner", "kron", "masked_fill",
-           "masked_select", "median", "mm", "movedim", "mv", "narrow", "nonzero", "outer",
-           "quantile", "ravel", "repeat_interleave", "roll", "rot90", "scatter", "scatter_add",
-           "select", "sliding_windows", "swapaxes", "take", "trace", "unbind", "unflatten",
-           "unique"]
+           "diagonal", "diff", "fliplr", "flipud", "index_add", "index_copy", "index_fill",
+           "index_select", "inner", "kron", "masked_fill", "masked_select", "median", "mm",
+           "movedim", "mv", "narrow", "nonzero", "outer", "quantile", "ravel",
+           "repeat_interleave", "roll", "rot90", "scatter", "scatter_add", "select",
+           "sliding_windows", "swapaxes", "take", "trace", "unbind", "unflatten", "unique"]
 
 
 def _ints(value: Any) -> tuple[int, ...]:
@@ -319,6 +319,71 @@ def scatter(x: Any, dim: int, index: Any, src: Any) -> Tensor:
         raise OpError("scatter: index names the same place twice (PyTorch's result would "
                       "depend on the order); use scatter_add")
     return where(hits > 0, _scatter_into(values, full, x.shape), x)
+
+
+def _index_along(op: str, x: Tensor, dim: int, index: Any) -> tuple[int, tuple[Any, ...]]:
+    """(axis, the index that picks `index`, a 1-D int array, along it), checked."""
+    axis = _axis(dim, max(x.ndim, 1), op, x.shape)
+    picks = _integers(index)
+    if picks.ndim > 1 or picks.dtype.kind not in "iu":
+        raise OpError(f"{op}: index must be a 1-D integer array, got {picks.dtype} of shape "
+                      f"{picks.shape}")
+    picks = picks.reshape(-1)
+    size = x.shape[axis] if x.ndim else 1
+    if picks.size and (picks.min() < 0 or picks.max() >= size):
+        raise OpError(f"{op}: index values must be in [0, {size}) for axis {axis} of shape "
+                      f"{x.shape}")
+    return axis, (slice(None),) * axis + (picks,)
+
+
+def _source(op: str, x: Tensor, axis: int, count: int, source: Any) -> Tensor:
+    values = _tensor(source)
+    expected = x.shape[:axis] + (count,) + x.shape[axis + 1:]
+    if values.shape != expected:
+        raise OpError(f"{op}: source of shape {values.shape} must be {expected} (input "
+                      f"{x.shape} with axis {axis} as long as index)")
+    return values
+
+
+@torch_keywords
+def index_add(x: Any, dim: int, index: Any, source: Any, alpha: float = 1.0) -> Tensor:
+    """x with alpha * source[..., i, ...] added at x[..., index[i], ...] along `dim`, as
+    PyTorch's out-of-place `index_add`; indices may repeat (their values add up).
+
+    >>> index_add(Tensor(np.zeros(3)), 0, np.array([0, 0, 2]), Tensor([1.0, 2.0, 5.0])).tolist()
+    [3.0, 0.0, 5.0]
+    """
+    x = _tensor(x)
+    axis, full = _index_along("index_add", x, dim, index)
+    values = _source("index_add", x, axis, len(full[-1]), source)
+    return x + _scatter_into(values if alpha == 1 else values * alpha, full, x.shape)
+
+
+@torch_keywords
+def index_copy(x: Any, dim: int, index: Any, source: Any) -> Tensor:
+    """x with x[..., index[i], ...] = source[..., i, ...] along `dim`, as PyTorch's
+    out-of-place `index_copy`; an index given twice is refused (PyTorch's result would
+    depend on the order)."""
+    x = _tensor(x)
+    axis, full = _index_along("index_copy", x, dim, index)
+    values = _source("index_copy", x, axis, len(full[-1]), source)
+    if len(np.unique(full[-1])) != len(full[-1]):
+        raise OpError("index_copy: index names the same place twice (PyTorch's result would "
+                      "depend on the order)")
+    hits = np.zeros(x.shape, dtype=bool)
+    hits[full] = True
+    return where(hits, _scatter_into(values, full, x.shape), x)
+
+
+@torch_keywords
+def index_fill(x: Any, dim: int, index: Any, value: Any) -> Tensor:
+    """x with `value` at x[..., index[i], ...] along `dim`, as PyTorch's `index_fill`; a
+    Tensor value (0-d) gets the gradient of the places it fills."""
+    x = _tensor(x)
+    _, full = _index_along("index_fill", x, dim, index)
+    hits = np.zeros(x.shape, dtype=bool)
+    hits[full] = True
+    return where(hits, value, x)
 
 
 # -- order statistics --------------------------------------------------------------------------

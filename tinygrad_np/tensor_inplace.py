@@ -1,6 +1,7 @@
 """In-place changes of tensors, as PyTorch's: `add_`, `sub_`, `mul_`, `div_`, `clamp_`,
-`neg_`, `fill_`, `zero_`, `copy_`, `masked_fill_`, `uniform_`, `normal_` and the operators
-`+=`, `-=`, `*=`, `/=`.
+`neg_`, `fill_`, `zero_`, `copy_`, `masked_fill_`, `uniform_`, `normal_`, `scatter_`,
+`scatter_add_`, `index_add_`, `index_copy_`, `index_fill_` and the operators `+=`, `-=`,
+`*=`, `/=`.
 
 The array is changed in place where no gradient can depend on it: on a tensor that does not
 require grad, or under `no_grad()`. That is how a hand-written update reads in PyTorch:
@@ -96,6 +97,16 @@ def _write(tensor: Any, op: str, update: Callable[[Any], Any], other: Any = None
     return tensor
 
 
+def _written_from(tensor: Any, op: str, other: Any, function: str, *args: Any) -> Any:
+    """`tensor` overwritten in place by `array_functions.<function>(tensor, *args)`."""
+    from . import array_functions
+    from .grad_mode import no_grad
+    _refuse_if_tracked(tensor, op, other)
+    with no_grad():
+        result = getattr(array_functions, function)(tensor, *args)
+    return tensor.copy_(result)
+
+
 class InPlaceMethods:
     """The in-place methods and operators; see the module's docstring for when each runs."""
 
@@ -177,6 +188,25 @@ class InPlaceMethods:
     def normal_(self: Any, mean: float = 0.0, std: float = 1.0) -> Tensor:
         """Filled with draws from N(mean, std**2), from the framework generator."""
         return self.copy_(_generator().normal(mean, std, size=self.shape).astype(self.dtype))
+
+    # PyTorch's in-place scatters and index writes: the out-of-place function's checks and
+    # result, written into this tensor under the rules above
+    def scatter_(self: Any, dim: int, index: Any, src: Any) -> Tensor:
+        return _written_from(self, "scatter_", src, "scatter", dim, index, src)
+
+    def scatter_add_(self: Any, dim: int, index: Any, src: Any) -> Tensor:
+        return _written_from(self, "scatter_add_", src, "scatter_add", dim, index, src)
+
+    def index_add_(self: Any, dim: int, index: Any, source: Any, *,
+                   alpha: float = 1.0) -> Tensor:
+        return _written_from(self, "index_add_", source, "index_add", dim, index, source,
+                             alpha)
+
+    def index_copy_(self: Any, dim: int, index: Any, source: Any) -> Tensor:
+        return _written_from(self, "index_copy_", source, "index_copy", dim, index, source)
+
+    def index_fill_(self: Any, dim: int, index: Any, value: Any) -> Tensor:
+        return _written_from(self, "index_fill_", value, "index_fill", dim, index, value)
 
     def copy_(self: Any, src: Any) -> Tensor:
         """This tensor's elements set to `src`'s (broadcast to its shape, cast to its dtype)."""

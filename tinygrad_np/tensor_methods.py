@@ -367,6 +367,19 @@ class TorchMethods:
     def unflatten(self: Any, axis: int, sizes: Any) -> Tensor:
         return _array().unflatten(self, axis, sizes)
 
+    @torch_keywords
+    def index_add(self: Any, dim: int, index: Any, source: Any, *,
+                  alpha: float = 1.0) -> Tensor:
+        return _array().index_add(self, dim, index, source, alpha)
+
+    @torch_keywords
+    def index_copy(self: Any, dim: int, index: Any, source: Any) -> Tensor:
+        return _array().index_copy(self, dim, index, source)
+
+    @torch_keywords
+    def index_fill(self: Any, dim: int, index: Any, value: Any) -> Tensor:
+        return _array().index_fill(self, dim, index, value)
+
     def argwhere(self: Any) -> Tensor:
         return _array().argwhere(self)
 
