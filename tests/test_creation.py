@@ -77,3 +77,32 @@ def test_from_numpy_shares_memory_and_keeps_the_dtype():
     assert t.tolist() == [7, 1, 2]
     with pytest.raises(TypeError, match="from_numpy: expected a numpy.ndarray, got list"):
         tg.from_numpy([1.0, 2.0])
+
+
+def test_bernoulli_draws_zeros_and_ones_with_the_probabilities():
+    tg.manual_seed(0)
+    p = Tensor(np.full((200, 100), 0.3))
+    draws = tg.bernoulli(p)
+    assert draws.dtype == np.float64 and set(np.unique(draws.data)) <= {0.0, 1.0}
+    assert abs(float(draws.data.mean()) - 0.3) < 0.01 and not draws.requires_grad
+    tg.manual_seed(0)
+    np.testing.assert_array_equal(p.bernoulli().data, draws.data)  # the framework generator
+    assert tg.bernoulli(Tensor([0.0, 1.0])).tolist() == [0.0, 1.0]
+    for bad in ([0.5, 1.5], [-0.1], [np.nan]):
+        with pytest.raises(OpError, match="bernoulli: probabilities of shape"):
+            tg.bernoulli(Tensor(bad))
+
+
+def test_multinomial_draws_class_indices():
+    tg.manual_seed(0)
+    weights = Tensor(np.array([[1.0, 0.0, 3.0], [0.0, 2.0, 0.0]]))
+    picks = tg.multinomial(weights, 1000, replacement=True)
+    assert picks.dtype == np.int64 and picks.shape == (2, 1000)
+    assert set(np.unique(picks.data[0])) == {0, 2} and set(np.unique(picks.data[1])) == {1}
+    assert abs(float((picks.data[0] == 2).mean()) - 0.75) < 0.05
+    unique = weights[0].multinomial(2)  # without replacement: each once
+    assert sorted(unique.tolist()) == [0, 2]
+    with pytest.raises(OpError, match="at most as many samples as non-zero weights \\(1\\)"):
+        tg.multinomial(weights, 2)
+    with pytest.raises(OpError, match="positive sum"):
+        tg.multinomial(Tensor(np.zeros(3)), 1, replacement=True)

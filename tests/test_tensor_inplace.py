@@ -229,3 +229,11 @@ def test_scatter_and_index_writes_in_place():
         Tensor(np.zeros(3)).scatter_(0, np.array([1]), w[:1])
     with pytest.raises(tg.OpError, match="scatter: index values must be in \\[0, 3\\)"):
         Tensor(np.zeros(3)).scatter_(0, np.array([5]), 1.0)
+
+
+def test_fill_diagonal_in_place():
+    t = Tensor(np.zeros((3, 4)))
+    assert t.fill_diagonal_(5.0) is t
+    np.testing.assert_array_equal(t.data, np.eye(3, 4) * 5.0)
+    with pytest.raises(RuntimeError, match="fill_diagonal_\\(\\): the tensor requires grad"):
+        Tensor(np.zeros((2, 2)), requires_grad=True).fill_diagonal_(1.0)

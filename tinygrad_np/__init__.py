@@ -25,8 +25,8 @@ from .functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_
                          matmul, max_pool1d, max_pool2d, max_unpool1d, max_unpool2d, relu,
                          sigmoid, softmax, fold, unfold,
                          softmax_cross_entropy, sqrt, tanh)
-from .creation import (arange, eye, from_numpy, full, ones, ones_like, rand, randn, zeros,
-                       zeros_like)
+from .creation import (arange, bernoulli, eye, from_numpy, full, multinomial, ones, ones_like,
+                       rand, randn, zeros, zeros_like)
 from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, clamp, clip,
                          concatenate, cos, cumsum, dropout, dropout1d, dropout2d, dropout3d, elu,
                          embedding,
@@ -80,8 +80,8 @@ __all__ = [
     "numgrad", "gradcheck", "gradgradcheck", "GradcheckError", "AnomalyError",
     "detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly", "RemovableHandle",
     # making tensors
-    "arange", "eye", "from_numpy", "full", "ones", "ones_like", "rand", "randn", "zeros",
-    "zeros_like",
+    "arange", "bernoulli", "multinomial", "eye", "from_numpy", "full", "ones", "ones_like",
+    "rand", "randn", "zeros", "zeros_like",
     "manual_seed",
     # elementwise and activations
     "exp", "log", "sqrt", "relu", "sigmoid", "tanh", "sin", "cos", "log1p", "expm1", "square",

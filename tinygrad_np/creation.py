@@ -1,4 +1,5 @@
-"""Tensor constructors: zeros, ones, full, arange, eye, rand, randn, zeros_like, ones_like.
+"""Tensor constructors: zeros, ones, full, arange, eye, rand, randn, zeros_like, ones_like,
+from_numpy, and the draws bernoulli and multinomial.
 
 Shapes are given as PyTorch and numpy both allow: `zeros(2, 3)` or `zeros((2, 3))`. Floats
 are float32 unless `dtype` says otherwise. `rand` and `randn` draw from the framework
@@ -21,8 +22,8 @@ from .memory import aligned
 from .random import get_generator
 from .tensor import Tensor
 
-__all__ = ["arange", "eye", "from_numpy", "full", "ones", "ones_like", "rand", "randn",
-           "zeros", "zeros_like"]
+__all__ = ["arange", "bernoulli", "eye", "from_numpy", "full", "multinomial", "ones",
+           "ones_like", "rand", "randn", "zeros", "zeros_like"]
 
 
 def _shape(args: tuple[Any, ...], op: str) -> tuple[int, ...]:
@@ -142,6 +143,56 @@ def randn(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> 
     dtype = _float(dtype, "randn")
     data = get_generator().standard_normal(_shape(shape, "randn")).astype(dtype, copy=False)
     return _made(data, requires_grad)
+
+
+def _probabilities(op: str, p: Any) -> np.ndarray:
+    data = (p.data if isinstance(p, Tensor) else np.asarray(p))
+    if data.dtype.kind != "f":
+        raise OpError(f"{op}: probabilities must be floating point, got {data.dtype}")
+    if data.size and (np.isnan(data).any() or data.min() < 0 or (op == "bernoulli"
+                                                                  and data.max() > 1)):
+        bounds = "in [0, 1]" if op == "bernoulli" else ">= 0"
+        raise OpError(f"{op}: probabilities of shape {data.shape} must be {bounds}, without "
+                      f"NaN")
+    return data
+
+
+def bernoulli(p: Any) -> Tensor:
+    """PyTorch's torch.bernoulli: each element 1 with probability p, else 0, in p's dtype,
+    drawn from the framework generator; no gradient.
+
+    >>> bernoulli(Tensor([0.0, 1.0])).tolist()
+    [0.0, 1.0]
+    """
+    data = _probabilities("bernoulli", p)
+    return Tensor((get_generator().random(data.shape) < data).astype(data.dtype))
+
+
+def multinomial(p: Any, num_samples: int, replacement: bool = False) -> Tensor:
+    """PyTorch's torch.multinomial: `num_samples` class indices per row of the (unnormalised)
+    weights `p` ((C,) or (N, C)), with or without replacement, drawn from the framework
+    generator; int64, no gradient.
+
+    >>> multinomial(Tensor([0.0, 0.0, 5.0]), 2, replacement=True).tolist()
+    [2, 2]
+    """
+    weights = _probabilities("multinomial", p)
+    if weights.ndim not in (1, 2):
+        raise OpError(f"multinomial: weights must be 1-D or 2-D, got shape {weights.shape}")
+    rows = weights.reshape(-1, weights.shape[-1]).astype(np.float64)
+    totals = rows.sum(axis=1)
+    nonzero = (rows > 0).sum(axis=1)
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) \
+            or num_samples < 1 or (totals <= 0).any() \
+            or (not replacement and num_samples > nonzero.min()):
+        raise OpError(f"multinomial: need num_samples >= 1, rows with a positive sum and, "
+                      f"without replacement, at most as many samples as non-zero weights "
+                      f"({int(nonzero.min())}); got {num_samples!r}")
+    generator = get_generator()
+    picks = [generator.choice(rows.shape[1], size=int(num_samples), replace=replacement,
+                              p=row / total) for row, total in zip(rows, totals)]
+    out = np.asarray(picks, dtype=np.int64)
+    return Tensor(out[0] if weights.ndim == 1 else out)
 
 
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:

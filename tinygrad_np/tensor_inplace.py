@@ -1,7 +1,8 @@
 """In-place changes of tensors, as PyTorch's: `add_`, `sub_`, `mul_`, `div_`, `clamp_`,
-`neg_`, `fill_`, `zero_`, `copy_`, `masked_fill_`, `uniform_`, `normal_`, `scatter_`,
-`scatter_add_`, `index_add_`, `index_copy_`, `index_fill_` and the operators `+=`, `-=`,
-`*=`, `/=`.
+`neg_`, `fill_`, `zero_`, `fill_diagonal_`, `copy_`, `masked_fill_`, `uniform_`, `normal_`,
+`scatter_`, `scatter_add_`, `index_add_`, `index_copy_`, `index_fill_` and the operators
+`+=`, `-=`, `*=`, `/=`. (No `detach_`: graphs here hold the tensors themselves, so cutting
+one in place would also cut every graph built through it before; use `t = t.detach()`.)
 
 The array is changed in place where no gradient can depend on it: on a tensor that does not
 require grad, or under `no_grad()`. That is how a hand-written update reads in PyTorch:
@@ -207,6 +208,14 @@ class InPlaceMethods:
 
     def index_fill_(self: Any, dim: int, index: Any, value: Any) -> Tensor:
         return _written_from(self, "index_fill_", value, "index_fill", dim, index, value)
+
+    def fill_diagonal_(self: Any, fill_value: Any, wrap: bool = False) -> Tensor:
+        """The main diagonal (of a matrix, or of a cube's equal axes) set to `fill_value`."""
+        value = _operand(fill_value)
+
+        def update(data: Any) -> None:
+            np.fill_diagonal(data, value, wrap=wrap)
+        return _write(self, "fill_diagonal_", update, fill_value)
 
     def copy_(self: Any, src: Any) -> Tensor:
         """This tensor's elements set to `src`'s (broadcast to its shape, cast to its dtype)."""

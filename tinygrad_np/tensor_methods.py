@@ -380,6 +380,12 @@ class TorchMethods:
     def index_fill(self: Any, dim: int, index: Any, value: Any) -> Tensor:
         return _array().index_fill(self, dim, index, value)
 
+    def bernoulli(self: Any) -> Tensor:
+        return _creation().bernoulli(self)
+
+    def multinomial(self: Any, num_samples: int, replacement: Any = False) -> Tensor:
+        return _creation().multinomial(self, num_samples, replacement)
+
     def argwhere(self: Any) -> Tensor:
         return _array().argwhere(self)
 
