@@ -93,6 +93,20 @@ def sort(x: Any, axis: int = -1, descending: bool = False) -> ValuesIndices:
                          Tensor(order.astype(np.int64)))
 
 
+def _sorted_for_k(op: str, x: Any, k: Any, axis: int, least: int,
+                  descending: bool) -> tuple[Tensor, int, Tensor, Tensor]:
+    """(x, axis, values, indices) of `sort` along axis, once k is checked: an int from
+    `least` to the axis's length."""
+    x = _tensor(x)
+    axis = _axis(axis, max(x.ndim, 1), op, x.shape)
+    size = x.shape[axis] if x.ndim else 1
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not least <= k <= size:
+        raise OpError(f"{op}: k must be an int in [{least}, {size}] for axis {axis} of input "
+                      f"{x.shape}, got {k!r}")
+    values, indices = sort(x, axis, descending=descending)
+    return x, axis, values, indices
+
+
 @torch_keywords
 def topk(x: Any, k: int, axis: int = -1, largest: bool = True,
          sorted: bool = True) -> ValuesIndices:  # noqa: A002 - PyTorch's name
@@ -104,13 +118,7 @@ def topk(x: Any, k: int, axis: int = -1, largest: bool = True,
     >>> values.tolist(), indices.tolist()
     ([7.0, 7.0], [1, 2])
     """
-    x = _tensor(x)
-    axis = _axis(axis, max(x.ndim, 1), "topk", x.shape)
-    size = x.shape[axis] if x.ndim else 1
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= size:
-        raise OpError(f"topk: k must be an int in [0, {size}] for axis {axis} of input "
-                      f"{x.shape}, got {k!r}")
-    values, indices = sort(x, axis, descending=largest)
+    x, axis, values, indices = _sorted_for_k("topk", x, k, axis, 0, descending=largest)
     if x.ndim == 0:
         return ValuesIndices(values, indices)
     keep = (slice(None),) * axis + (slice(0, int(k)),)
@@ -125,13 +133,7 @@ def kthvalue(x: Any, k: int, axis: int = -1, keepdims: bool = False) -> ValuesIn
     >>> kthvalue(Tensor([3.0, 1.0, 2.0]), 2).values.item()
     2.0
     """
-    x = _tensor(x)
-    axis = _axis(axis, max(x.ndim, 1), "kthvalue", x.shape)
-    size = x.shape[axis] if x.ndim else 1
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= size:
-        raise OpError(f"kthvalue: k must be an int in [1, {size}] for axis {axis} of shape "
-                      f"{x.shape}, got {k!r}")
-    values, indices = sort(x, axis)
+    x, axis, values, indices = _sorted_for_k("kthvalue", x, k, axis, 1, descending=False)
     if x.ndim == 0:
         return ValuesIndices(values, indices)
     pick = (slice(None),) * axis + (slice(int(k) - 1, int(k)),)
