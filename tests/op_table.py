@@ -41,7 +41,7 @@ FORWARD_ATOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6}
 MODULES = ("elementwise", "linalg", "reduce", "shape", "nn",
            "pointwise", "activation", "statistics", "combine", "normalization", "loss", "conv",
            "resample", "hard", "unpool", "fold", "transcendental", "rounding",
-           "cumulative")
+           "cumulative", "inverse")
 
 
 @dataclass(frozen=True)
@@ -1611,6 +1611,29 @@ CUMULATIVE = [
 ]
 
 
+@st.composite
+def invertible(draw: Any, rhs: str = "") -> Case:
+    """Strictly diagonally dominant (so invertible, well conditioned) square matrices, batched,
+    with a right-hand side for solve: "vector" (one axis fewer) or "matrix"."""
+    n = draw(st.integers(1, 4))
+    batch = draw(st.sampled_from([(), (2,), (2, 3)]))
+    a = draw(arrays(batch + (n, n))) * (0.5 / n) + 2 * np.eye(n)
+    if not rhs:
+        return Case((a,))
+    shape = batch + ((n,) if rhs == "vector" else (n, draw(st.integers(1, 3))))
+    return Case((a, draw(arrays(shape))))
+
+
+INVERSE = [
+    _spec("inv", tg.linalg.inv, np.linalg.inv, invertible()),
+    _spec("inverse_method", lambda a: a.inverse(), np.linalg.inv, invertible()),
+    _spec("det", tg.linalg.det, np.linalg.det, invertible(), exact=False),
+    _spec("solve_matrix", tg.linalg.solve, np.linalg.solve, invertible("matrix")),
+    _spec("solve_vector", tg.linalg.solve,
+          lambda a, b: np.linalg.solve(a, b[..., None])[..., 0], invertible("vector")),
+]
+
+
 TABLE: tuple[OpSpec, ...] = tuple(
     _in_module("elementwise", ELEMENTWISE) + _in_module("linalg", LINALG)
     + _in_module("reduce", REDUCE) + _in_module("shape", SHAPE) + _in_module("nn", NN)
@@ -1620,7 +1643,7 @@ TABLE: tuple[OpSpec, ...] = tuple(
     + _in_module("conv", CONV) + _in_module("resample", RESAMPLE) + _in_module("hard", HARD)
     + _in_module("unpool", UNPOOL) + _in_module("fold", FOLD)
     + _in_module("transcendental", TRANSCENDENTAL) + _in_module("rounding", ROUNDING)
-    + _in_module("cumulative", CUMULATIVE))
+    + _in_module("cumulative", CUMULATIVE) + _in_module("inverse", INVERSE))
 assert len({s.name for s in TABLE}) == len(TABLE), "op names in the table must be unique"
 
 

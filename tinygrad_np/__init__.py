@@ -68,7 +68,9 @@ from .array_functions import (addmm, argsort, argwhere, baddbmm, bmm, cross, cum
                               scatter, scatter_add, select, sliding_windows, swapaxes, take,
                               trace, unbind, unflatten, unique)
 
-from . import datasets, hooks, metrics, nn, optim, random, recycle, viz  # noqa: E402
+from . import datasets, hooks, linalg, metrics, nn, optim, random, recycle, viz  # noqa: E402
+from .linalg import det  # noqa: E402
+from .linalg import inv as inverse  # noqa: E402
 from .metrics import accuracy  # noqa: E402
 
 __all__ = [
@@ -127,9 +129,9 @@ __all__ = [
     "rot90", "scatter", "scatter_add", "select", "sliding_windows", "swapaxes", "take",
     "trace", "unbind", "unique",
     "addcdiv", "addcmul", "allclose", "equal", "isclose", "kthvalue", "msort", "argwhere",
-    "ravel", "unflatten", "index_add", "index_copy", "index_fill",
+    "ravel", "unflatten", "index_add", "index_copy", "index_fill", "inverse", "det",
     "nll_loss", "cross_entropy", "smooth_l1_loss", "huber_loss", "accuracy",
     # subpackages
-    "nn", "optim", "datasets", "metrics", "viz", "random", "hooks", "recycle",
+    "nn", "optim", "datasets", "metrics", "viz", "random", "hooks", "recycle", "linalg",
 ]
 __version__ = "0.1.0"

@@ -499,6 +499,14 @@ class TorchMethods:
     def addcdiv(self: Any, tensor1: Any, tensor2: Any, *, value: float = 1.0) -> Tensor:
         return _math().addcdiv(self, tensor1, tensor2, value=value)
 
+    def inverse(self: Any) -> Tensor:
+        from . import linalg
+        return linalg.inv(self)
+
+    def det(self: Any) -> Tensor:
+        from . import linalg
+        return linalg.det(self)
+
     def ger(self: Any, vec2: Any) -> Tensor:
         """PyTorch's old name of `outer`."""
         return _array().outer(self, vec2)
