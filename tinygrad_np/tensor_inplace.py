@@ -27,12 +27,13 @@ the change; PyTorch refuses such a backward, and here `detect_anomaly()` catches
 """
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .grad_mode import is_grad_enabled
+from .grad_mode import is_grad_enabled, no_grad
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -98,14 +99,42 @@ def _write(tensor: Any, op: str, update: Callable[[Any], Any], other: Any = None
     return tensor
 
 
+def _combined(tensor: Any, op: str, other: Any, in_place: Callable[[Any, Any], Any],
+              alpha: float = 1.0) -> Any:
+    """`tensor` combined in place with `other` (times `alpha`) by `in_place` (operator.iadd,
+    ...), which ndarrays and jit's stand-ins both implement."""
+    value = _operand(other)
+    if alpha != 1:
+        value = value * alpha
+    return _write(tensor, op, lambda data: in_place(data, value), other)
+
+
+def _assigned(tensor: Any, op: str, value: Any, source: Any = None) -> Any:
+    """Every element of `tensor` set from `value()` (broadcast, cast), called only once the
+    change is allowed: a refused `uniform_` draws nothing."""
+    def update(data: Any) -> None:
+        data[...] = _operand(value())
+    return _write(tensor, op, update, source)
+
+
+def _augmented(tensor: Any, other: Any, symbol: str, out_of_place: Callable[[Any, Any], Any],
+               in_place: Callable[[Any], Any]) -> Any:
+    """`t += x` and its kin: in place where the method would be; out of place (rebinding the
+    name) where autograd must see it, so `h += b` in a forward pass records the op."""
+    if _recorded(tensor, other):
+        return out_of_place(tensor, other)
+    _refuse_if_tracked(tensor, symbol)
+    return in_place(other)
+
+
 def _written_from(tensor: Any, op: str, other: Any, function: str, *args: Any) -> Any:
-    """`tensor` overwritten in place by `array_functions.<function>(tensor, *args)`."""
+    """`tensor` overwritten in place by `array_functions.<function>(tensor, *args)`, computed
+    (with that function's checks) only once the change is allowed."""
     from . import array_functions
-    from .grad_mode import no_grad
     _refuse_if_tracked(tensor, op, other)
     with no_grad():
         result = getattr(array_functions, function)(tensor, *args)
-    return tensor.copy_(result)
+    return _assigned(tensor, op, lambda: result)
 
 
 class InPlaceMethods:
@@ -114,36 +143,16 @@ class InPlaceMethods:
     __slots__ = ()
 
     def add_(self: Any, other: Any, alpha: float = 1.0) -> Tensor:
-        value = _operand(other)
-        if alpha != 1:
-            value = value * alpha
-
-        def update(data: Any) -> None:
-            data += value
-        return _write(self, "add_", update, other)
+        return _combined(self, "add_", other, operator.iadd, alpha)
 
     def sub_(self: Any, other: Any, alpha: float = 1.0) -> Tensor:
-        value = _operand(other)
-        if alpha != 1:
-            value = value * alpha
-
-        def update(data: Any) -> None:
-            data -= value
-        return _write(self, "sub_", update, other)
+        return _combined(self, "sub_", other, operator.isub, alpha)
 
     def mul_(self: Any, other: Any) -> Tensor:
-        value = _operand(other)
-
-        def update(data: Any) -> None:
-            data *= value
-        return _write(self, "mul_", update, other)
+        return _combined(self, "mul_", other, operator.imul)
 
     def div_(self: Any, other: Any) -> Tensor:
-        value = _operand(other)
-
-        def update(data: Any) -> None:
-            data /= value
-        return _write(self, "div_", update, other)
+        return _combined(self, "div_", other, operator.itruediv)
 
     def clamp_(self: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         if min is None and max is None:
@@ -157,15 +166,11 @@ class InPlaceMethods:
     clip_ = clamp_
 
     def neg_(self: Any) -> Tensor:
-        def update(data: Any) -> None:
-            data *= -1
-        return _write(self, "neg_", update)
+        return _combined(self, "neg_", -1, operator.imul)
 
     def fill_(self: Any, value: Any) -> Tensor:
         """Every element set to `value`, in place."""
-        def update(data: Any) -> None:
-            data[...] = value
-        return _write(self, "fill_", update, value)
+        return _assigned(self, "fill_", lambda: value, value)
 
     def zero_(self: Any) -> Tensor:
         return self.fill_(0)
@@ -184,11 +189,12 @@ class InPlaceMethods:
 
     def uniform_(self: Any, a: float = 0.0, b: float = 1.0) -> Tensor:
         """Filled with draws from U(a, b), from the framework generator (`manual_seed`)."""
-        return self.copy_(_generator().uniform(a, b, size=self.shape).astype(self.dtype))
+        return _assigned(self, "uniform_", lambda: _generator().uniform(a, b, size=self.shape))
 
     def normal_(self: Any, mean: float = 0.0, std: float = 1.0) -> Tensor:
         """Filled with draws from N(mean, std**2), from the framework generator."""
-        return self.copy_(_generator().normal(mean, std, size=self.shape).astype(self.dtype))
+        return _assigned(self, "normal_",
+                         lambda: _generator().normal(mean, std, size=self.shape))
 
     # PyTorch's in-place scatters and index writes: the out-of-place function's checks and
     # result, written into this tensor under the rules above
@@ -219,34 +225,16 @@ class InPlaceMethods:
 
     def copy_(self: Any, src: Any) -> Tensor:
         """This tensor's elements set to `src`'s (broadcast to its shape, cast to its dtype)."""
-        value = _operand(src)
+        return _assigned(self, "copy_", lambda: src, src)
 
-        def update(data: Any) -> None:
-            data[...] = value
-        return _write(self, "copy_", update, src)
-
-    # `t += x`: in place where `add_` would be; out of place (rebinding the name) where
-    # autograd must see it, so `h += b` in a forward pass records the op.
     def __iadd__(self: Any, other: Any) -> Tensor:
-        if _recorded(self, other):
-            return self + other
-        _refuse_if_tracked(self, "+=")
-        return self.add_(other)
+        return _augmented(self, other, "+=", operator.add, self.add_)
 
     def __isub__(self: Any, other: Any) -> Tensor:
-        if _recorded(self, other):
-            return self - other
-        _refuse_if_tracked(self, "-=")
-        return self.sub_(other)
+        return _augmented(self, other, "-=", operator.sub, self.sub_)
 
     def __imul__(self: Any, other: Any) -> Tensor:
-        if _recorded(self, other):
-            return self * other
-        _refuse_if_tracked(self, "*=")
-        return self.mul_(other)
+        return _augmented(self, other, "*=", operator.mul, self.mul_)
 
     def __itruediv__(self: Any, other: Any) -> Tensor:
-        if _recorded(self, other):
-            return self / other
-        _refuse_if_tracked(self, "/=")
-        return self.div_(other)
+        return _augmented(self, other, "/=", operator.truediv, self.div_)
