@@ -9,6 +9,8 @@ are reached on first use). `Tensor` inherits them; the core methods stay in tens
 from __future__ import annotations
 
 import builtins
+import importlib
+from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -23,34 +25,19 @@ if TYPE_CHECKING:
 __all__ = ["TorchMethods"]
 
 
-def _math() -> ModuleType:
-    from . import math_functions
-    return math_functions
+def _sibling(name: str) -> Callable[[], ModuleType]:
+    """A loader of the package's module `name`, imported on first use (those modules import
+    `Tensor`, which imports this one)."""
+    return lambda: importlib.import_module(f"{__package__}.{name}")
 
 
-def _array() -> ModuleType:
-    from . import array_functions
-    return array_functions
-
-
-def _composite() -> ModuleType:
-    from . import composite
-    return composite
-
-
-def _selection() -> ModuleType:
-    from . import selection
-    return selection
-
-
-def _activations() -> ModuleType:
-    from . import activations
-    return activations
-
-
-def _creation() -> ModuleType:
-    from . import creation
-    return creation
+_math = _sibling("math_functions")
+_array = _sibling("array_functions")
+_composite = _sibling("composite")
+_selection = _sibling("selection")
+_activations = _sibling("activations")
+_creation = _sibling("creation")
+_linalg = _sibling("linalg")
 
 
 class TorchMethods:
@@ -500,12 +487,10 @@ class TorchMethods:
         return _math().addcdiv(self, tensor1, tensor2, value=value)
 
     def inverse(self: Any) -> Tensor:
-        from . import linalg
-        return linalg.inv(self)
+        return _linalg().inv(self)
 
     def det(self: Any) -> Tensor:
-        from . import linalg
-        return linalg.det(self)
+        return _linalg().det(self)
 
     def ger(self: Any, vec2: Any) -> Tensor:
         """PyTorch's old name of `outer`."""
@@ -526,10 +511,10 @@ class TorchMethods:
         return self.dtype.itemsize
 
     def nelement(self: Any) -> int:
-        return int(self.data.size)
+        return self.numel()
 
     def ndimension(self: Any) -> int:
-        return int(self.data.ndim)
+        return self.dim()
 
     @property
     def device(self: Any) -> str:
@@ -570,7 +555,7 @@ class TorchMethods:
     def new_tensor(self: Any, data: Any, dtype: Any = None,
                    requires_grad: bool = False) -> Tensor:
         """A copy of `data` in this tensor's dtype (unless told)."""
-        array = np.array(getattr(data, "data", data) if hasattr(data, "grad_fn") else data,
+        array = np.array(data.data if hasattr(data, "grad_fn") else data,  # a Tensor's array
                          dtype=self.dtype if dtype is None else dtype)
         return type(self)(array, requires_grad=requires_grad)
 
