@@ -282,6 +282,14 @@ def test_inplace_repr_as_pytorch():
     assert nn.ReLU().inplace is False
 
 
+def test_dropout1d_and_dropout3d_take_inplace():
+    for function, shape in ((tg.dropout1d, (2, 3, 4)), (tg.dropout3d, (2, 3, 2, 2, 2))):
+        data = RNG.standard_normal(shape)
+        x = Tensor(data.copy())
+        np.testing.assert_array_equal(function(x, 0.5, False, inplace=True).data, data)
+        np.testing.assert_array_equal(x.data, data)
+
+
 @pytest.mark.parametrize("name", ["relu", "leaky_relu", "elu", "celu", "selu", "silu",
                                   "hardtanh", "relu6", "hardsigmoid", "hardswish", "mish",
                                   "dropout", "dropout2d", "alpha_dropout",
@@ -368,3 +376,7 @@ def test_several_axes_as_a_list_as_pytorch_takes_them():
     np.testing.assert_array_equal(t.amax(axis=[1, 2]).data, x.max(axis=(1, 2)))
     np.testing.assert_allclose(tg.logsumexp(t, [1, 2]).data,
                                np.log(np.exp(x).sum(axis=(1, 2))))
+    np.testing.assert_array_equal(t.max(axis=[0, 1]).data, x.max(axis=(0, 1)))
+    np.testing.assert_array_equal(t.min([1, 2]).data, x.min(axis=(1, 2)))
+    np.testing.assert_allclose(t.var(dim=[0, 1]).data, x.var(axis=(0, 1), ddof=1))
+    np.testing.assert_allclose(tg.std(t, [2, 3]).data, x.std(axis=(2, 3)))

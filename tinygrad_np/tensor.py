@@ -411,6 +411,7 @@ class Tensor(TorchMethods, InPlaceMethods):
     def max(self, axis: None = None, keepdims: bool = False, *, dim: int,
             keepdim: bool = False) -> ValuesIndices: ...
 
+    @torch_keywords  # only for several axes as a list: both spellings are parameters here
     def max(self, axis: Axis = None, keepdims: bool = False, *, dim: int | None = None,
             keepdim: bool | None = None) -> Any:
         """Largest value over `axis`; ties share the gradient equally (`torch.amax`). In
@@ -426,6 +427,7 @@ class Tensor(TorchMethods, InPlaceMethods):
     def min(self, axis: None = None, keepdims: bool = False, *, dim: int,
             keepdim: bool = False) -> ValuesIndices: ...
 
+    @torch_keywords  # only for several axes as a list: both spellings are parameters here
     def min(self, axis: Axis = None, keepdims: bool = False, *, dim: int | None = None,
             keepdim: bool | None = None) -> Any:
         """Smallest value over `axis`; ties share the gradient equally. `min(dim=d)` is

@@ -222,6 +222,7 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
 
 
 # -- reductions -------------------------------------------------------------------------------
+@torch_keywords  # only for several axes as a list: both spellings are parameters here
 def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int | None = None, *,
         dim: Axis = None, keepdim: bool | None = None, correction: int | None = None,
         unbiased: bool | None = None) -> Tensor:
@@ -238,6 +239,7 @@ def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int | None = No
     return Var.apply(x, axis=axis, keepdims=keepdims, ddof=ddof)
 
 
+@torch_keywords  # only for several axes as a list: both spellings are parameters here
 def std(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int | None = None, *,
         dim: Axis = None, keepdim: bool | None = None, correction: int | None = None,
         unbiased: bool | None = None) -> Tensor:
@@ -503,7 +505,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
     return _dropout("dropout", x, p, training, None)
 
 
-def dropout1d(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout1d(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """`dropout` of whole channels of x (N, C, L): each channel is zeroed with probability p
     (all its L elements together), the others scaled by 1 / (1 - p), as PyTorch's.
 
@@ -523,7 +525,7 @@ def dropout2d(x: Any, p: float = 0.5, training: bool = True, inplace: bool = Fal
     return _dropout("dropout2d", x, p, training, 4)
 
 
-def dropout3d(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout3d(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """`dropout` of whole channels of x (N, C, D, H, W), as PyTorch's.
 
     >>> dropout3d(Tensor(np.ones((1, 2, 1, 3, 3))), p=0.5, training=False).shape

@@ -55,8 +55,9 @@ def torch_keywords(fn: F) -> F:
     # the mixin of Tensor methods is Tensor to the user
     label = f"{fn.__qualname__.replace('TorchMethods.', 'Tensor.')}()"
     # PyTorch takes several axes as a list too (`x.mean(dim=[2, 3])`), numpy only as a tuple
-    axis = "axis" if "axis" in names else "dim" if "dim" in names else ""
-    axis_at = names.index(axis) if axis else -1
+    axes = [name for name in ("axis", "dim") if name in names]
+    axes_at = [names.index(name) for name in axes
+               if signature.parameters[name].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
 
     @functools.wraps(fn)
     def with_torch_keywords(*args: Any, **kwargs: Any) -> Any:
@@ -68,10 +69,12 @@ def torch_keywords(fn: F) -> F:
                         raise TypeError(f"{label} got both {ours!r} and {alias!r} "
                                         f"(another name for it): pass one")
                     kwargs[ours] = kwargs.pop(alias)
-            if kwargs.get(axis).__class__ is list:
-                kwargs[axis] = tuple(kwargs[axis])
-        if len(args) > axis_at >= 0 and args[axis_at].__class__ is list:
-            args = (*args[:axis_at], tuple(args[axis_at]), *args[axis_at + 1:])
+            for name in axes:
+                if kwargs.get(name).__class__ is list:
+                    kwargs[name] = tuple(kwargs[name])
+        for at in axes_at:
+            if len(args) > at and args[at].__class__ is list:
+                args = (*args[:at], tuple(args[at]), *args[at + 1:])
         return fn(*args, **kwargs)
 
     # help() and inspect show both spellings: the other one as keyword-only aliases
