@@ -145,6 +145,15 @@ def _gradient_plan(ctx, k: int) -> tuple[str, str, set[str], str]:
     return term, target, known, ",".join([ctx.out, *others]) + "->" + reached
 
 
+def _per_operand(ctx, operands, gradient):
+    """`gradient(operand, the other operands, *its _gradient_plan)` for each operand that
+    needs one, None for the rest: einsum's backward on arrays and on Tensors alike."""
+    return tuple(
+        gradient(operand, [o for i, o in enumerate(operands) if i != k], *_gradient_plan(ctx, k))
+        if need else None
+        for k, (operand, need) in enumerate(zip(operands, ctx.needs_input_grad)))
+
+
 class Einsum(Function):
     """numpy's and PyTorch's `einsum`, any number of operands. The gradient of an operand is
     the einsum of the output's gradient with the other operands, back to its subscripts:
@@ -162,15 +171,8 @@ class Einsum(Function):
                           f"{', '.join(str(a.shape) for a in operands)}: {err}") from None
 
     def backward(ctx, grad):
-        operands = ctx.saved_tensors
-        grads = []
-        for k, operand in enumerate(operands):
-            if not ctx.needs_input_grad[k]:
-                grads.append(None)
-                continue
-            term, target, known, expression = _gradient_plan(ctx, k)
-            arrays = [a for i, a in enumerate(operands) if i != k]
-            g = np.einsum(expression, grad, *arrays, optimize=len(arrays) > 1)
+        def gradient(operand, others, term, target, known, expression):
+            g = np.einsum(expression, grad, *others, optimize=len(others) > 1)
             sizes = dict(zip(term, operand.shape))
             # the subscripts only this operand has: its gradient is the same along them
             g = np.expand_dims(g, tuple(i for i, c in enumerate(target) if c not in known))
@@ -183,20 +185,15 @@ class Einsum(Function):
                 g = full
             elif g.shape != shape:
                 g = np.broadcast_to(g, shape).copy()
-            grads.append(g.astype(operand.dtype, copy=False))
-        return tuple(grads)
+            return g.astype(operand.dtype, copy=False)
+        return _per_operand(ctx, ctx.saved_tensors, gradient)
 
     def backward_graph(ctx, grad, out):  # backward's steps, on Tensors
         from ..functional import einsum
         from ..tensor import Tensor
-        operands = ctx.parents
-        grads = []
-        for k, operand in enumerate(operands):
-            if not ctx.needs_input_grad[k]:
-                grads.append(None)
-                continue
-            term, target, known, expression = _gradient_plan(ctx, k)
-            g = einsum(expression, grad, *[t for i, t in enumerate(operands) if i != k])
+
+        def gradient(operand, others, term, target, known, expression):
+            g = einsum(expression, grad, *others)
             sizes = dict(zip(term, operand.shape))
             reached = expression.partition("->")[2]
             g = g.reshape(tuple(g.shape[reached.index(c)] if c in known else 1
@@ -219,5 +216,5 @@ class Einsum(Function):
                         spelled.append(c)
                 eyes = [Tensor(np.eye(sizes[pair[0]], dtype=operand.dtype)) for pair in ties]
                 g = einsum(",".join([target, *ties]) + "->" + "".join(spelled), g, *eyes)
-            grads.append(g)
-        return tuple(grads)
+            return g
+        return _per_operand(ctx, ctx.parents, gradient)
