@@ -868,6 +868,33 @@ def test_an_optimizer_step_inside_replays_with_the_learning_rate_of_the_day():
     assert jitted.recordings == 1
 
 
+def test_an_optimizer_step_with_a_closure_replays_the_closure_and_the_step():
+    # step(closure) runs the closure's forward and backward inside step(): the recording
+    # takes them as the function's own ops, then the update, so nothing is skipped
+    def make():
+        w, b = params()
+        opt = optim.SGD([w, b], lr=0.1)
+
+        def fn(x, y):
+            def closure():
+                opt.zero_grad()
+                loss = (Tensor(x) @ w + b).softmax_cross_entropy(y)
+                loss.backward()
+                return loss
+            return opt.step(closure)
+        return fn, [w, b]
+
+    eager_fn, eager_ps = make()
+    jit_fn, jit_ps = make()
+    jitted = jit(jit_fn)
+    for call in range(6):
+        expected = eager_fn(*data(call)).data
+        np.testing.assert_array_equal(jitted(*data(call)).data, expected)
+        for p, q in zip(jit_ps, eager_ps):
+            np.testing.assert_array_equal(p.data, q.data)
+    assert jitted.recordings == 1
+
+
 def test_recording_lets_go_of_every_object_before_it_runs_python_code(monkeypatch):
     """The scan for optimizers and bit generators takes every object of the process
     (gc.get_objects) and must let go of that list before running any Python code. While it

@@ -360,3 +360,34 @@ def test_closed_forms_agree_with_the_steps() -> None:
     for _ in range(5):
         multi.step()
         np.testing.assert_allclose(multi.get_last_lr(), multi.closed_form(), rtol=1e-15)
+
+
+def test_step_with_an_epoch_jumps_there_with_pytorchs_warning() -> None:
+    # torch 2.13: StepLR(SGD(lr=0.1), 2, 0.5).step(5) warns and sets lr 0.1 * 0.5 ** 2
+    opt = optim.SGD([Tensor(np.zeros(2), requires_grad=True)], lr=0.1)
+    sched = S.StepLR(opt, 2, gamma=0.5)
+    with pytest.warns(UserWarning, match=r"step\(epoch\) is deprecated"):
+        sched.step(5)
+    assert sched.last_epoch == 5
+    assert sched.get_last_lr() == [0.025]
+    sched.step()  # on from there, in the chainable form
+    assert sched.last_epoch == 6 and sched.get_last_lr() == [0.0125]
+
+
+def test_numpy_integers_are_taken_where_pytorch_takes_them() -> None:
+    opt = optim.SGD([Tensor(np.zeros(2), requires_grad=True)], lr=0.1)
+    sched = S.StepLR(opt, np.int64(3))
+    assert sched.step_size == 3 and type(sched.step_size) is int
+    assert S.CosineAnnealingLR(opt, np.int32(5)).T_max == 5
+    plateau = S.ReduceLROnPlateau(opt, min_lr=np.float32(0.01))
+    assert plateau.min_lrs == [pytest.approx(0.01)]
+    with pytest.raises(ValueError, match="positive whole number"):
+        S.StepLR(opt, np.float64(3.0))
+
+
+def test_combined_schedules_take_no_epoch_as_pytorchs() -> None:
+    opt = optim.SGD([Tensor(np.zeros(2), requires_grad=True)], lr=0.1)
+    parts = [S.ExponentialLR(opt, 0.5), S.ExponentialLR(opt, 0.9)]
+    for combined in (S.SequentialLR(opt, parts, milestones=[2]), S.ChainedScheduler(parts)):
+        with pytest.raises(TypeError, match=r"step\(\) takes no epoch"):
+            combined.step(3)

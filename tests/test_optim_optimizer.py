@@ -246,3 +246,60 @@ def test_load_state_dict_casts_to_the_parameter_dtype() -> None:
     buf = opt.state[w]["momentum_buffer"]
     assert buf.dtype == np.float32 and opt.param_groups[0]["momentum"] == 0.5
     assert opt.param_groups[0]["nesterov"] is False           # missing keys: the defaults
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1, momentum=0.9),
+                                  lambda ps: Adam(ps, lr=0.1), lambda ps: AdamW(ps, lr=0.1)])
+def test_step_with_a_closure_returns_its_loss_and_updates_as_without(make) -> None:
+    # PyTorch's step(closure): the closure runs first, with gradients enabled even under
+    # no_grad, and step returns its loss; the update is the one a plain step makes.
+    from tinygrad_np import no_grad
+
+    with_closure, plain = leaf(3), leaf(3)
+    opt_closure, opt_plain = make([with_closure]), make([plain])
+
+    def closure() -> Tensor:
+        opt_closure.zero_grad()
+        loss = (with_closure * with_closure).sum()
+        loss.backward()
+        return loss
+
+    for _ in range(3):
+        expected = float((plain.data * plain.data).sum())
+        opt_plain.zero_grad()
+        (plain * plain).sum().backward()
+        opt_plain.step()
+        with no_grad():
+            loss = opt_closure.step(closure)
+        assert loss.item() == expected
+        np.testing.assert_array_equal(with_closure.data, plain.data)
+    assert opt_plain.step() is None
+
+
+def test_step_refuses_a_closure_that_is_not_a_function() -> None:
+    opt = SGD([leaf(2)], lr=0.1)
+    with pytest.raises(TypeError, match=r"SGD.step\(closure\): closure must be a function"):
+        opt.step(1.0)  # type: ignore[arg-type]
+
+
+def test_an_optimizer_written_on_the_public_api_takes_a_closure_too() -> None:
+    class SignDescent(Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, {"lr": lr})
+
+        def step(self):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.data -= group["lr"] * np.sign(p.grad)
+
+    w = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    opt = SignDescent([w])
+
+    def closure() -> Tensor:
+        opt.zero_grad()
+        loss = (w * w).sum()
+        loss.backward()
+        return loss
+
+    assert opt.step(closure).item() == 5.0
+    np.testing.assert_array_equal(w.data, [0.9, -1.9])

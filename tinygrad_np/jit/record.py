@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..grad_mode import config
+from ..grad_mode import config, enable_grad
 from ..tensor import Tensor
 from .draw import DrawWatch, state_of
 from .errors import JitError
@@ -451,6 +451,18 @@ class Recorder:
     def callback(self, shadow: _Shadow, args: tuple, kwargs: dict) -> Any:
         if any(isinstance(a, (Traced, Tensor)) for a in (*args, *kwargs.values())):
             self.give_up(f"{type(shadow.obj).__name__}.{shadow.name}() was given an array")
+        closure = kwargs.get("closure", args[0] if len(args) == 1 else None)
+        if shadow.name == "step" and callable(closure) and len(args) + len(kwargs) == 1:
+            # An optimizer's step(closure) is the closure (its forward and backward,
+            # recorded as the function's own ops, with gradients on as step() has them),
+            # then the plain step, replayed as a call.
+            with enable_grad():
+                loss = closure()
+            self.callback(shadow, (), {})
+            return loss
+        if any(callable(a) for a in (*args, *kwargs.values())):
+            self.give_up(f"{type(shadow.obj).__name__}.{shadow.name}() was given a function, "
+                         f"which it would run where the recording does not look")
         if shadow.name != "zero_grad" or self._grads_used():
             self.late = True  # running it as written after a replay failed would do it twice
         self.materialize()

@@ -16,7 +16,9 @@ does, value for value: the same chainable formulas, so the same floats step for 
 from __future__ import annotations
 
 import math
+import numbers
 import types
+import warnings
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -75,11 +77,31 @@ class LRScheduler:
         form). Called by `step()`; use `get_last_lr()` to read them."""
         raise NotImplementedError(f"{type(self).__name__} must define get_lr()")
 
-    def step(self) -> None:
-        """Move the schedule on by one epoch (or step) and set every group's lr."""
+    def step(self, epoch: int | None = None) -> None:
+        """Move the schedule on by one epoch (or step) and set every group's lr.
+
+        `step(epoch)` jumps to `epoch` instead, as PyTorch's deprecated form does (with its
+        warning): the schedule's closed form there where it has one, else its chainable
+        formula applied to the current lrs."""
         self._step_count += 1
-        self.last_epoch += 1
-        values = self.get_lr()
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:
+            warnings.warn(f"{type(self).__name__}.step(epoch) is deprecated, as in PyTorch: "
+                          f"call step() once per epoch", UserWarning, stacklevel=2)
+            self.last_epoch = epoch
+            values = self.jumped_lrs()
+        self.set_lrs(values)
+
+    def jumped_lrs(self) -> list[float]:
+        """The lrs at `last_epoch` reached by a jump, not a step: the schedule's closed form
+        where it has one (PyTorch's `_get_closed_form_lr`), else its chainable formula."""
+        closed_form = getattr(self, "closed_form", None)
+        return closed_form() if closed_form is not None else self.get_lr()
+
+    def set_lrs(self, values: Iterable[float]) -> None:
+        """Write one lr per group into the optimizer; `get_last_lr()` reads them back."""
         for group, lr in zip(self.optimizer.param_groups, values, strict=True):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
@@ -155,9 +177,10 @@ def set_momentum(group: dict[str, Any], momentum: float, use_beta1: bool) -> Non
 
 
 def _positive_int(owner: str, name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    """`value` as a Python int (numpy's integers too, as PyTorch takes them), if it is > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{owner}: {name} must be a positive whole number, got {value!r}")
-    return value
+    return int(value)
 
 
 class LambdaLR(LRScheduler):
@@ -458,9 +481,9 @@ class ReduceLROnPlateau(LRScheduler):
         self.default_min_lr: float | None = None
         if isinstance(min_lr, (list, tuple)):
             self.min_lrs = _per_group("ReduceLROnPlateau: min_lr", optimizer, min_lr)
-        elif isinstance(min_lr, (int, float)):
-            self.default_min_lr = min_lr
-            self.min_lrs = [min_lr] * len(optimizer.param_groups)
+        elif isinstance(min_lr, numbers.Real) and not isinstance(min_lr, bool):
+            self.default_min_lr = float(min_lr)
+            self.min_lrs = [float(min_lr)] * len(optimizer.param_groups)
         else:
             raise TypeError(f"ReduceLROnPlateau: min_lr must be a number or one per group, "
                             f"got {type(min_lr).__name__}")

@@ -2,11 +2,14 @@
 on PyTorch's model (`param_groups`, `state`, `state_dict()`)."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 import numpy as np
 
+from ..grad_mode import enable_grad
 from ..memory import empty_aligned_like, full_aligned_like
 from ..tensor import Tensor
 
@@ -87,6 +90,14 @@ class Optimizer:
     defaults: dict[str, Any]
     param_groups: list[dict[str, Any]]
     state: ParamState
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Every optimizer takes PyTorch's `step(closure)`: a subclass writes `step(self)`
+        # and gets the closure handled here (one that takes a closure itself is left as is).
+        step = cls.__dict__.get("step")
+        if step is not None and len(inspect.signature(step).parameters) == 1:
+            cls.step = _with_closure(step)  # type: ignore[method-assign]
 
     def __init__(self, params: Iterable[Any], defaults: Mapping[str, Any]) -> None:
         name = type(self).__name__
@@ -232,8 +243,13 @@ class Optimizer:
                 else:
                     p.grad = np.zeros_like(p.data)
 
-    def step(self) -> None:
-        """Update every parameter that has a gradient."""
+    # Typed loosely so that a subclass's `step(self)` overrides it: `__init_subclass__`
+    # gives that one the closure.
+    def step(self, *args: Any, **kwargs: Any) -> Any:
+        """`step()` updates every parameter that has a gradient. `step(closure)`, with a
+        function that zeroes the gradients, computes the loss, calls backward and returns
+        the loss, calls it first, with gradients enabled, and returns its loss, as PyTorch
+        does."""
         raise NotImplementedError(f"{type(self).__name__} must define step()")
 
     def _grad(self, p: Tensor, index: int) -> Any:
@@ -415,6 +431,25 @@ class Optimizer:
                     value = target
                 restored[field] = value
             self.state[p] = restored
+
+
+def _with_closure(step: Callable[[Any], None]) -> Callable[..., Any]:
+    """`step(self)` as `step(self, closure=None)`, returning the closure's loss."""
+
+    @functools.wraps(step)
+    def step_with_closure(self: Any, closure: Callable[[], Any] | None = None) -> Any:
+        if closure is None:
+            return step(self)
+        if not callable(closure):
+            raise TypeError(f"{type(self).__name__}.step(closure): closure must be a function "
+                            f"that computes the loss and calls backward(), got "
+                            f"{type(closure).__name__}")
+        with enable_grad():
+            loss = closure()
+        step(self)
+        return loss
+
+    return step_with_closure
 
 
 def _is_array(value: Any) -> bool:

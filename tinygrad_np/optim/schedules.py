@@ -132,9 +132,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_cur = epoch
         self._step_count += 1
         self.last_epoch = math.floor(epoch)
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self.set_lrs(self.get_lr())
 
 
 class CyclicLR(LRScheduler):
@@ -278,7 +276,8 @@ class SequentialLR(_Combined):
         first._initial_step()
         self._last_lr = first.get_last_lr()
 
-    def step(self) -> None:
+    def step(self, epoch: int | None = None) -> None:
+        _no_epoch(self, epoch)
         self.last_epoch += 1
         index = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[index]
@@ -289,15 +288,17 @@ class SequentialLR(_Combined):
         self._last_lr = scheduler.get_last_lr()
 
 
+def _no_epoch(scheduler: LRScheduler, epoch: Any) -> None:
+    if epoch is not None:  # as PyTorch's, whose step() takes no epoch
+        raise TypeError(f"{type(scheduler).__name__}.step() takes no epoch: it steps the "
+                        f"schedules it combines one step on")
+
+
 def _restart(scheduler: LRScheduler) -> None:
     """`scheduler` at epoch 0 again: its closed form there, where it has one (PyTorch's
     `_update_lr(0)`)."""
     scheduler.last_epoch = 0
-    closed_form = getattr(scheduler, "closed_form", None)
-    values = closed_form() if closed_form is not None else scheduler.get_lr()
-    for group, lr in zip(scheduler.optimizer.param_groups, values, strict=True):
-        group["lr"] = lr
-    scheduler._last_lr = [group["lr"] for group in scheduler.optimizer.param_groups]
+    scheduler.set_lrs(scheduler.jumped_lrs())
 
 
 class ChainedScheduler(_Combined):
@@ -314,7 +315,8 @@ class ChainedScheduler(_Combined):
         self.optimizer = optimizer
         self._last_lr = [group["lr"] for group in optimizer.param_groups]
 
-    def step(self) -> None:
+    def step(self, epoch: int | None = None) -> None:
+        _no_epoch(self, epoch)
         for scheduler in self._schedulers:
             scheduler.step()
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
