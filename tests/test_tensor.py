@@ -301,8 +301,9 @@ def test_transpose_of_two_axes_swaps_them():
     np.testing.assert_array_equal(t.transpose(3, 2, 1, 0).data, x.transpose(3, 2, 1, 0))
     m = np.arange(6.0).reshape(2, 3)
     assert Tensor(m).transpose(1, 0).shape == (3, 2)  # a matrix: both readings swap
-    with pytest.warns(UserWarning, match="numpy's identity permutation here"):
-        assert Tensor(m).transpose(0, 1).shape == (2, 3)  # numpy's identity, kept, warned
+    for pair in ((0, 1), (-2, -1), (0, -1), (-1, 0)):  # PyTorch's swap, never numpy's identity
+        np.testing.assert_array_equal(Tensor(m).transpose(*pair).data, m.T)
+    assert Tensor(m).transpose(1, 1).shape == (2, 3)  # one axis with itself: as PyTorch's
     assert Tensor(m).permute(0, 1).shape == (2, 3)  # a permutation stays one
     assert Tensor(m).transpose((0, 1)).shape == (2, 3)
     t.transpose(1, 3).sum().backward()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
@@ -462,23 +461,18 @@ class Tensor(TorchMethods, InPlaceMethods):
 
     def transpose(self, *axes: Any) -> Tensor:
         """Reverse the axes, or permute them as given (numpy's `transpose`, the permutation as
-        one sequence or as arguments). Two axes as arguments on a tensor of other than two
-        axes, where numpy's reading would be an error, are swapped, as PyTorch's
-        `transpose(dim0, dim1)`. On a matrix the two readings agree but for the identity
-        `transpose(0, 1)`: numpy's, kept here, with a warning (PyTorch's swaps: use `.T`)."""
+        one sequence or as arguments). Two axes as arguments are swapped, as PyTorch's
+        `transpose(dim0, dim1)`: on a tensor of other than two axes numpy's reading would be
+        an error, and on a matrix the two readings differ only where numpy's is the identity
+        (`transpose(0, 1)`, `transpose(-2, -1)`), which no one asks for by name."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])  # one sequence: always numpy's permutation
         elif len(axes) == 2:
             ndim = self.data.ndim
             first, second = (_ops._axis(a, ndim, "transpose", self.data.shape) for a in axes)
-            if ndim != 2:  # PyTorch's pair to swap: as the permutation that swaps it
-                order = list(range(ndim))
-                order[first], order[second] = second, first
-                axes = tuple(order)
-            elif first == 0 and second == 1:
-                warnings.warn("transpose(0, 1) of a matrix is numpy's identity permutation "
-                              "here (PyTorch's would swap the axes: use .T or swapaxes(0, 1))",
-                              stacklevel=2)
+            order = list(range(ndim))  # PyTorch's pair to swap: as the permutation that swaps it
+            order[first], order[second] = second, first
+            axes = tuple(order)
         return Transpose.apply(self, axes=axes or None)
 
     # PyTorch's spellings of the same ops, for code coming from it
