@@ -52,6 +52,24 @@ def test_second_derivatives_and_broadcast_solve():
     assert gradcheck(linalg.solve, Tensor(A[0], requires_grad=True), Tensor(b, requires_grad=True))
 
 
+def test_solve_reads_b_as_vectors_only_when_its_shape_is_a_without_the_last_axis():
+    # PyTorch's rule (torch.linalg.solve, 2.13): A (2, 3, 3) with B (3, 4) or (3, 3) is a
+    # batch of matrices, broadcast; B (2, 3) is a batch of vectors
+    a = Tensor(A[:2], requires_grad=True)
+    for b_shape in ((3, 4), (3, 3)):
+        b = Tensor(RNG.standard_normal(b_shape), requires_grad=True)
+        x = linalg.solve(a, b)
+        expected = np.linalg.solve(A[:2], np.broadcast_to(b.data, (2,) + b_shape))
+        np.testing.assert_allclose(x.data, expected, rtol=1e-12)
+        assert gradcheck(linalg.solve, a, b)
+    vectors = Tensor(RNG.standard_normal((2, 3)), requires_grad=True)
+    x = linalg.solve(a, vectors)
+    assert x.shape == (2, 3)
+    np.testing.assert_allclose(x.data, np.linalg.solve(A[:2], vectors.data[..., None])[..., 0],
+                               rtol=1e-12)
+    assert gradcheck(linalg.solve, a, vectors)
+
+
 def test_a_jitted_step_replays_exactly():
     def step(a, b):
         return (linalg.solve(a, b).sum() + linalg.det(a).sum() + linalg.inv(a).sum()) * 2.0

@@ -31,7 +31,7 @@ def det(a: Any) -> Tensor:
 
 
 def solve(a: Any, b: Any) -> Tensor:
-    """X with A X = B: B of shape (n,) or (..., n) (vectors, one axis fewer than A) or
-    (..., n, k) (matrices); the batch axes broadcast. As `inv(a) @ b`, but without forming
-    the inverse."""
+    """X with A X = B: B of shape (n,) or A's shape without its last axis (vectors), else
+    (..., n, k) (matrices), PyTorch's rule; the batch axes broadcast. As `inv(a) @ b`, but
+    without forming the inverse."""
     return Solve.apply(a, b)

@@ -65,12 +65,12 @@ class Det(Function):
 
 
 class Solve(Function):
-    """X with A X = B. B is a vector, or a batch of vectors when it has one axis fewer than
-    A (PyTorch's rule), else a batch of matrices; batch axes broadcast."""
+    """X with A X = B. B is a vector, or a batch of vectors when its shape is A's without
+    the last axis (PyTorch's rule), else a batch of matrices; batch axes broadcast."""
 
     def forward(ctx, a, b):
         _square("solve", a)
-        ctx.vector = b.ndim == 1 or b.ndim == a.ndim - 1
+        ctx.vector = b.ndim == 1 or b.shape == a.shape[:-1]
         rhs = b[..., None] if ctx.vector else b
         if rhs.ndim < 2 or rhs.shape[-2] != a.shape[-1]:
             raise OpError(f"solve: B of shape {b.shape} must have {a.shape[-1]} rows (A is "
