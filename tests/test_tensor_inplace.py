@@ -237,3 +237,33 @@ def test_fill_diagonal_in_place():
     np.testing.assert_array_equal(t.data, np.eye(3, 4) * 5.0)
     with pytest.raises(RuntimeError, match="fill_diagonal_\\(\\): the tensor requires grad"):
         Tensor(np.zeros((2, 2)), requires_grad=True).fill_diagonal_(1.0)
+
+
+def test_item_assignment_writes_in_place_with_numpys_indexing():
+    t = Tensor(M.copy())
+    array = t.data
+    t[0] = -1.0
+    t[t > 4] = 0.0  # a bool Tensor as the index
+    t[:, Tensor(np.array([2]))] = 9.0  # an integer Tensor inside a tuple
+    t[1, 0] = Tensor(np.array(7.0))  # a Tensor as the value
+    assert t.data is array
+    np.testing.assert_array_equal(t.data, [[-1.0, -1.0, 9.0], [7.0, 0.0, 9.0]])
+
+
+def test_item_assignment_follows_the_in_place_rules():
+    w = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"'t\[index\] = value': the tensor requires grad "
+                                           r"\(a leaf\)"):
+        w[0] = 5.0
+    with pytest.raises(RuntimeError, match=r"the result of Mul"):
+        (w * 2)[1] = 0.0
+    plain = Tensor(np.zeros(3))
+    with pytest.raises(RuntimeError, match="the other operand requires grad"):
+        plain[0] = w[0]
+    with tg.no_grad():
+        w[0] = 5.0
+    np.testing.assert_array_equal(w.data, [5.0, 1.0, 1.0])
+    assert w.requires_grad
+    with pytest.raises(ValueError, match=r"'t\[index\] = value': cannot change this float64 "
+                                         r"tensor of shape \(3,\) in place"):
+        plain[:] = np.ones(4)

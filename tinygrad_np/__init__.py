@@ -60,6 +60,7 @@ from .math_functions import (acos, acosh, addcdiv, addcmul, all, allclose, any, 
                              logical_not, logical_or, logical_xor, logit, nan_to_num, nanmean,
                              nansum, reciprocal, remainder, round, rsqrt, sign, sinh, tan, trunc,
                              xlogy)
+from .bitwise import bitwise_and, bitwise_not, bitwise_or, bitwise_xor
 from .array_functions import (addmm, argsort, argwhere, baddbmm, bmm, cross, cummax, cummin,
                               diag, diagonal, diff, fliplr, flipud, index_add, index_copy,
                               index_fill, index_select, inner, kron,
@@ -118,7 +119,8 @@ __all__ = [
     # PyTorch's other elementwise functions, reductions, shape, indexing and product functions
     "acos", "acosh", "all", "any", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "cosh",
     "count_nonzero", "exp2", "floor", "fmod", "frac", "hypot", "isfinite", "isinf", "isnan",
-    "lerp", "log10", "log2", "logaddexp", "logical_and", "logical_not", "logical_or",
+    "lerp", "log10", "log2", "logaddexp", "bitwise_and", "bitwise_not", "bitwise_or",
+    "bitwise_xor", "logical_and", "logical_not", "logical_or",
     "logical_xor", "logit", "nan_to_num", "nanmean", "nansum", "reciprocal", "remainder",
     "round", "rsqrt", "sign", "sinh", "tan", "trunc", "xlogy", "cumprod", "logcumsumexp",
     "cummax", "cummin",

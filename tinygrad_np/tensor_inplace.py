@@ -1,8 +1,9 @@
 """In-place changes of tensors, as PyTorch's: `add_`, `sub_`, `mul_`, `div_`, `clamp_`,
 `neg_`, `fill_`, `zero_`, `fill_diagonal_`, `copy_`, `masked_fill_`, `uniform_`, `normal_`,
-`scatter_`, `scatter_add_`, `index_add_`, `index_copy_`, `index_fill_` and the operators
-`+=`, `-=`, `*=`, `/=`. (No `detach_`: graphs here hold the tensors themselves, so cutting
-one in place would also cut every graph built through it before; use `t = t.detach()`.)
+`scatter_`, `scatter_add_`, `index_add_`, `index_copy_`, `index_fill_`, the operators
+`+=`, `-=`, `*=`, `/=`, and item assignment `t[index] = value`. (No `detach_`: graphs here
+hold the tensors themselves, so cutting one in place would also cut every graph built
+through it before; use `t = t.detach()`.)
 
 The array is changed in place where no gradient can depend on it: on a tensor that does not
 require grad, or under `no_grad()`. That is how a hand-written update reads in PyTorch:
@@ -58,7 +59,7 @@ def _refuse_if_tracked(tensor: Any, op: str, other: Any = None) -> None:
         return
     symbol = _SYMBOLS.get(op)
     instead = f", or write t = t {symbol} other out of place" if symbol else ""
-    label = f"{op}()" if op.endswith("_") else f"'{op}'"
+    label = _label(op)
     if tensor.requires_grad:
         what = ("a leaf" if tensor.grad_fn is None
                 else f"the result of {type(tensor.grad_fn).__name__}")
@@ -68,6 +69,11 @@ def _refuse_if_tracked(tensor: Any, op: str, other: Any = None) -> None:
     if getattr(other, "requires_grad", False):
         raise RuntimeError(f"{label}: the other operand requires grad, and written into "
                            f"this tensor in place its gradient would be lost{instead}")
+
+
+def _label(op: str) -> str:
+    """How an error names the change: `add_()`, `'+='`, `'t[index] = value'`."""
+    return f"{op}()" if op.endswith("_") else f"'{op}'"
 
 
 def _recorded(tensor: Any, other: Any) -> bool:
@@ -91,10 +97,10 @@ def _write(tensor: Any, op: str, update: Callable[[Any], Any], other: Any = None
     try:
         update(data)
     except TypeError as err:  # numpy's casting rule: a float result into an int tensor
-        raise TypeError(f"{op}(): cannot write the result into this {data.dtype} tensor of "
-                        f"shape {data.shape} in place: {err}") from err
+        raise TypeError(f"{_label(op)}: cannot write the result into this {data.dtype} "
+                        f"tensor of shape {data.shape} in place: {err}") from err
     except ValueError as err:  # a shape that does not broadcast to the tensor's, read-only
-        raise ValueError(f"{op}(): cannot change this {data.dtype} tensor of shape "
+        raise ValueError(f"{_label(op)}: cannot change this {data.dtype} tensor of shape "
                          f"{data.shape} in place: {err}") from err
     return tensor
 
@@ -174,6 +180,17 @@ class InPlaceMethods:
 
     def zero_(self: Any) -> Tensor:
         return self.fill_(0)
+
+    def __setitem__(self: Any, index: Any, value: Any) -> None:
+        """`t[index] = value`: numpy's indexing (slices, integer and bool arrays or Tensors),
+        written in place by the rules above (in grad mode, refused where autograd would
+        need to see it: use `tinygrad_np.where` or `index_put`-like ops out of place)."""
+        where = tuple(_operand(i) for i in index) if type(index) is tuple else _operand(index)
+        number = _operand(value)
+
+        def update(data: Any) -> None:
+            data[where] = number
+        _write(self, "t[index] = value", update, value)
 
     def masked_fill_(self: Any, mask: Any, value: Any) -> Tensor:
         """`value` written where the bool `mask` (broadcast to this tensor) is true."""

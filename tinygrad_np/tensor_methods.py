@@ -38,6 +38,7 @@ _selection = _sibling("selection")
 _activations = _sibling("activations")
 _creation = _sibling("creation")
 _linalg = _sibling("linalg")
+_bitwise = _sibling("bitwise")
 
 
 class TorchMethods:
@@ -205,6 +206,40 @@ class TorchMethods:
 
     def isfinite(self: Any) -> Tensor:
         return _math().isfinite(self)
+
+    # -- &, |, ^, ~ on bool and integer tensors (see tinygrad_np.bitwise) -----------------
+    def __and__(self: Any, other: Any) -> Tensor:
+        return _bitwise().bitwise_and(self, other)
+
+    def __rand__(self: Any, other: Any) -> Tensor:
+        return _bitwise().bitwise_and(other, self)
+
+    def __or__(self: Any, other: Any) -> Tensor:
+        return _bitwise().bitwise_or(self, other)
+
+    def __ror__(self: Any, other: Any) -> Tensor:
+        return _bitwise().bitwise_or(other, self)
+
+    def __xor__(self: Any, other: Any) -> Tensor:
+        return _bitwise().bitwise_xor(self, other)
+
+    def __rxor__(self: Any, other: Any) -> Tensor:
+        return _bitwise().bitwise_xor(other, self)
+
+    def __invert__(self: Any) -> Tensor:
+        return _bitwise().bitwise_not(self)
+
+    def bitwise_and(self: Any, other: Any) -> Tensor:
+        return _bitwise().bitwise_and(self, other)
+
+    def bitwise_or(self: Any, other: Any) -> Tensor:
+        return _bitwise().bitwise_or(self, other)
+
+    def bitwise_xor(self: Any, other: Any) -> Tensor:
+        return _bitwise().bitwise_xor(self, other)
+
+    def bitwise_not(self: Any) -> Tensor:
+        return _bitwise().bitwise_not(self)
 
     def logical_and(self: Any, other: Any) -> Tensor:
         return _math().logical_and(self, other)
