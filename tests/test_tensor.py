@@ -318,3 +318,34 @@ def test_backward_takes_pytorchs_gradient_keyword():
     np.testing.assert_array_equal(t.grad, [3.0, 30.0])
     with pytest.raises(TypeError, match="both 'grad' and 'gradient'"):
         (t * 3.0).backward(np.ones(2), gradient=np.ones(2))
+
+
+def test_pytorchs_argument_forms_of_shape_methods():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    t = Tensor(x)
+    for flipped in (t.flip(0, 1), t.flip((0, 1)), t.flip([0, 1]), t.flip(dims=(0, 1)),
+                    t.flip(axis=(0, 1))):
+        np.testing.assert_array_equal(flipped.data, x[::-1, ::-1])
+    np.testing.assert_array_equal(t.flip().data, x[::-1, ::-1, ::-1])  # numpy's: every axis
+    np.testing.assert_array_equal(t.permute(dims=(2, 0, 1)).data, x.transpose(2, 0, 1))
+    np.testing.assert_array_equal(t.transpose(dim0=0, dim1=2).data, x.swapaxes(0, 2))
+    assert [p.shape for p in t.split(split_size=3, dim=2)] == [(2, 3, 3), (2, 3, 1)]
+    assert [p.shape for p in t.split(split_size_or_sections=[1, 2], dim=1)] == \
+        [(2, 1, 4), (2, 2, 4)]
+    assert [p.shape for p in Tensor(np.arange(5.0)).split(split_size=2)] == [(2,), (2,), (1,)]
+    values, indices = t.sort(dim=0, descending=True, stable=True)
+    np.testing.assert_array_equal(values.data, x[::-1])
+    with pytest.raises(TypeError, match="flip"):
+        t.flip(0, dims=1)
+    with pytest.raises(TypeError, match="transpose"):
+        t.transpose(0, dim1=1)
+    with pytest.raises(TypeError, match="permute"):
+        t.permute(0, 1, 2, dims=(0, 1, 2))
+
+
+def test_max_and_min_of_another_tensor_are_elementwise():
+    a = Tensor(np.array([1.0, 5.0]), requires_grad=True)
+    b = Tensor(np.array([3.0, 2.0]), requires_grad=True)
+    assert a.max(b).tolist() == [3.0, 5.0] and a.min(b).tolist() == [1.0, 2.0]
+    a.max(b).sum().backward()
+    assert a.grad.tolist() == [0.0, 1.0] and b.grad.tolist() == [1.0, 0.0]

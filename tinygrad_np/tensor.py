@@ -415,7 +415,10 @@ class Tensor(TorchMethods, InPlaceMethods):
             keepdim: bool | None = None) -> Any:
         """Largest value over `axis`; ties share the gradient equally (`torch.amax`). In
         PyTorch's words, `max(dim=d, keepdim=False)` is PyTorch's: (values, indices) of each
-        first largest element, its gradient to that element."""
+        first largest element, its gradient to that element. `max(other)` with a Tensor is
+        PyTorch's elementwise `maximum`."""
+        if isinstance(axis, Tensor):
+            return _ops.maximum(self, axis)
         if dim is not None:
             return _selection.extreme_along(self, "max", axis, dim, bool(keepdim))
         return Max.apply(self, axis=axis, keepdims=keepdims if keepdim is None else keepdim)
@@ -430,7 +433,9 @@ class Tensor(TorchMethods, InPlaceMethods):
     def min(self, axis: Axis = None, keepdims: bool = False, *, dim: int | None = None,
             keepdim: bool | None = None) -> Any:
         """Smallest value over `axis`; ties share the gradient equally. `min(dim=d)` is
-        PyTorch's (values, indices), as `max`."""
+        PyTorch's (values, indices), as `max`; `min(other)` with a Tensor is `minimum`."""
+        if isinstance(axis, Tensor):
+            return _ops.minimum(self, axis)
         if dim is not None:
             return _selection.extreme_along(self, "min", axis, dim, bool(keepdim))
         return Min.apply(self, axis=axis, keepdims=keepdims if keepdim is None else keepdim)
@@ -459,12 +464,18 @@ class Tensor(TorchMethods, InPlaceMethods):
         merged = math.prod(shape[start:end + 1])
         return Reshape.apply(self, shape=shape[:start] + (merged,) + shape[end + 1:])
 
-    def transpose(self, *axes: Any) -> Tensor:
+    def transpose(self, *axes: Any, dim0: int | None = None, dim1: int | None = None) -> Tensor:
         """Reverse the axes, or permute them as given (numpy's `transpose`, the permutation as
         one sequence or as arguments). Two axes as arguments are swapped, as PyTorch's
         `transpose(dim0, dim1)`: on a tensor of other than two axes numpy's reading would be
         an error, and on a matrix the two readings differ only where numpy's is the identity
-        (`transpose(0, 1)`, `transpose(-2, -1)`), which no one asks for by name."""
+        (`transpose(0, 1)`, `transpose(-2, -1)`), which no one asks for by name. PyTorch's
+        keywords `dim0=`/`dim1=` name the pair too."""
+        if dim0 is not None or dim1 is not None:
+            if axes or dim0 is None or dim1 is None:
+                raise TypeError("transpose(): give the two axes to swap either as arguments "
+                                "or as dim0= and dim1=, not both or one of them")
+            axes = (dim0, dim1)
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])  # one sequence: always numpy's permutation
         elif len(axes) == 2:
@@ -476,8 +487,13 @@ class Tensor(TorchMethods, InPlaceMethods):
         return Transpose.apply(self, axes=axes or None)
 
     # PyTorch's spellings of the same ops, for code coming from it
-    def permute(self, *axes: Any) -> Tensor:
-        """PyTorch's `t.permute(2, 0, 1)`: numpy's `transpose` with every axis given."""
+    def permute(self, *axes: Any, dims: Any = None) -> Tensor:
+        """PyTorch's `t.permute(2, 0, 1)` (or `dims=(2, 0, 1)`): numpy's `transpose` with
+        every axis given."""
+        if dims is not None:
+            if axes:
+                raise TypeError("permute(): give the axes as arguments or as dims=, not both")
+            axes = (dims,)
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         return Transpose.apply(self, axes=axes)
@@ -618,8 +634,10 @@ class Tensor(TorchMethods, InPlaceMethods):
         return _selection.gather(self, axis, index)
 
     @torch_keywords
-    def sort(self, axis: int = -1, descending: bool = False) -> ValuesIndices:
-        """(values, indices) along `axis` (see `tinygrad_np.sort`)."""
+    def sort(self, axis: int = -1, descending: bool = False, *,
+             stable: bool = False) -> ValuesIndices:
+        """(values, indices) along `axis` (see `tinygrad_np.sort`); always a stable sort, so
+        PyTorch's `stable=True` is what it does anyway."""
         return _selection.sort(self, axis, descending)
 
     @torch_keywords
@@ -628,10 +646,20 @@ class Tensor(TorchMethods, InPlaceMethods):
         """The k largest values along `axis` and their indices (see `tinygrad_np.topk`)."""
         return _selection.topk(self, k, axis, largest, sorted)
 
-    def split(self, sections_or_indices: Any, axis: int | None = None, *,
-              dim: int | None = None) -> list[Tensor]:
-        """numpy's split (an int is the number of equal parts); with `dim=`, PyTorch's (an
-        int is the size of each part). See `tinygrad_np.split`."""
+    def split(self, sections_or_indices: Any = None, axis: int | None = None, *,
+              dim: int | None = None, split_size: Any = None,
+              split_size_or_sections: Any = None) -> list[Tensor]:
+        """numpy's split (an int is the number of equal parts); with `dim=`, or the sizes as
+        PyTorch's `split_size=` (`split_size_or_sections=`), PyTorch's (an int is the size of
+        each part). See `tinygrad_np.split`."""
+        sizes = split_size if split_size is not None else split_size_or_sections
+        if sizes is not None:
+            if sections_or_indices is not None:
+                raise TypeError("split(): give the sizes once (positionally or as split_size=)")
+            along = dim if dim is not None else axis if axis is not None else 0
+            return _ops.split(self, sizes, dim=along)
+        if sections_or_indices is None:
+            raise TypeError("split(): missing the number of parts, or their sizes")
         return _ops.split(self, sections_or_indices, axis, dim=dim)
 
     @torch_keywords
@@ -653,8 +681,19 @@ class Tensor(TorchMethods, InPlaceMethods):
         """`t.expand(3, -1)` or `t.expand((3, -1))`: broadcast_to, -1 keeping an axis."""
         return _ops.expand(self, *shape)
 
-    def flip(self, axis: Axis = None) -> Tensor:
-        return _ops.flip(self, axis)
+    def flip(self, *axes: Any, dims: Axis = None, axis: Axis = None) -> Tensor:
+        """Reverse the order along the axes given (all of them when none are), as arguments
+        (`t.flip(0, 1)`, `t.flip((0, 1))`, PyTorch's) or as `dims=`/`axis=`."""
+        given = [a for a in (dims, axis) if a is not None]
+        if len(given) + bool(axes) > 1:
+            raise TypeError("flip(): give the axes once (as arguments, dims= or axis=)")
+        if axes:
+            chosen: Axis = axes[0] if len(axes) == 1 else tuple(axes)
+        else:
+            chosen = given[0] if given else None
+        if isinstance(chosen, list):
+            chosen = tuple(chosen)
+        return _ops.flip(self, chosen)
 
 # The ops import Tensor from this module, so they come in after the class exists.
 from . import composite as _composite, hooks as _hooks, selection as _selection  # noqa: E402
