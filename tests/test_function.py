@@ -405,3 +405,15 @@ def test_a_python_number_beside_a_float_array_takes_its_dtype():
     np.testing.assert_array_equal(tg.where(a64 > 0, a64, 0.1).data, np.where(a64 > 0, a64, 0.1))
     assert tg.maximum(a64.astype(np.float32), 0.7).dtype == np.float32
     assert tg.maximum(np.arange(3), 0.5).dtype == np.maximum(np.arange(3), np.float32(0.5)).dtype
+
+
+def test_python_ints_with_integer_tensors_keep_the_integer_dtype():
+    # as numpy and PyTorch: int64 tensor with a Python int stays int64 (it became float64)
+    i = Tensor(np.array([-5, 5, 7]))
+    for result, expected in ((i + 1, [-4, 6, 8]), (3 - i, [8, -2, -4]), (i * 2, [-10, 10, 14]),
+                             (i // 3, [-2, 1, 2]), (7 // i, [-2, 1, 1]), (i % 3, [1, 2, 1]),
+                             (i ** 2, [25, 25, 49])):
+        assert result.dtype == np.int64 and result.tolist() == expected
+    assert (i * 0.5).dtype.kind == "f" and (i / 2).tolist() == [-2.5, 2.5, 3.5]
+    x = Tensor(np.array([5.0, -5.0], np.float32))
+    assert (x // 2).dtype == np.float32 and (x // 2).tolist() == [2.0, -3.0]

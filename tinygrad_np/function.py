@@ -190,7 +190,9 @@ def _as_pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
 def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
     """Wrap non-tensor inputs as constants; Python numbers take the first tensor's float dtype
     (so `x64 * 0.1` is exactly numpy's `a * 0.1`, and float32 stays float32), or with no
-    float tensor the first float array's (`maximum(a64, 0.7)` is numpy's too), else float32."""
+    float tensor the first float array's (`maximum(a64, 0.7)` is numpy's too), else float32;
+    but a Python int with integer tensors and no float takes their dtype (`i // 3` stays
+    int64, as in numpy and PyTorch)."""
     like: Any = None
     for t in inputs:
         if isinstance(t, Tensor) and t.data.dtype.kind == "f":
@@ -198,7 +200,13 @@ def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
             break
     if like is None:
         like = next((t.dtype for t in inputs if isinstance(t, np.ndarray)
-                     and t.dtype.kind == "f"), np.float32)
+                     and t.dtype.kind == "f"), None)
+    if like is None:
+        integer = next((t.data.dtype for t in inputs if isinstance(t, Tensor)
+                        and t.data.dtype.kind in "iu"), None)
+        return tuple([t if isinstance(t, Tensor) else
+                      _constant(t, integer if integer is not None and type(t) is int
+                                else np.float32) for t in inputs])
     return tuple([t if isinstance(t, Tensor) else _constant(t, like) for t in inputs])
 
 

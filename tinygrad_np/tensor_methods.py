@@ -41,6 +41,17 @@ _linalg = _sibling("linalg")
 _bitwise = _sibling("bitwise")
 
 
+def _floor_divide(a: Any, b: Any) -> Tensor:
+    """`a // b`: floor(a / b), with gradient 0; of integers (tensors, arrays or Python ints),
+    numpy's exact integer floor division, as PyTorch's keeps int64."""
+    values = [x.data if hasattr(x, "grad_fn") else x for x in (a, b)]
+    if all(type(v) is int or getattr(getattr(v, "dtype", None), "kind", "f") in "iu"
+           for v in values):
+        from .tensor import Tensor
+        return Tensor(np.asarray(np.floor_divide(*values)))
+    return _math().floor(a / b)
+
+
 class TorchMethods:
     """The methods; see the functions of the same names for what each does."""
 
@@ -100,10 +111,10 @@ class TorchMethods:
         return _math().remainder(other, self)
 
     def __floordiv__(self: Any, other: Any) -> Tensor:  # floor(a / b), gradient 0
-        return _math().floor(self / other)
+        return _floor_divide(self, other)
 
     def __rfloordiv__(self: Any, other: Any) -> Tensor:
-        return _math().floor(other / self)
+        return _floor_divide(other, self)
 
     def fmod(self: Any, other: Any) -> Tensor:
         return _math().fmod(self, other)
