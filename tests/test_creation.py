@@ -106,3 +106,33 @@ def test_multinomial_draws_class_indices():
         tg.multinomial(weights, 2)
     with pytest.raises(OpError, match="positive sum"):
         tg.multinomial(Tensor(np.zeros(3)), 1, replacement=True)
+
+
+def test_pytorchs_other_constructors():
+    x = tg.Tensor(np.ones((2, 3), np.float64))
+    assert tg.full_like(x, 2.5).tolist() == [[2.5] * 3] * 2
+    assert tg.full_like(x, 1).dtype == np.float64
+    assert tg.empty(2, 3).tolist() == [[0.0] * 3] * 2 and tg.empty_like(x).dtype == np.float64
+    assert tg.linspace(0, 1, 5).tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert tg.logspace(0, 2, 3, base=10).tolist() == [1.0, 10.0, 100.0]
+    tg.manual_seed(3)
+    first = tg.randint(2, 5, (1000,))
+    tg.manual_seed(3)
+    assert tg.randint(2, 5, size=(1000,)).tolist() == first.tolist()
+    assert set(first.tolist()) == {2, 3, 4} and first.dtype == np.int64
+    assert tg.randint(3, (2, 2)).data.max() < 3
+    assert tg.rand_like(x).dtype == np.float64
+    assert tg.randn_like(x, dtype=np.float32).shape == (2, 3)
+    a = np.zeros(2)
+    assert tg.as_tensor(a).data is a and tg.as_tensor(x) is x
+    assert tg.as_tensor([1, 2], dtype=np.float32).dtype == np.float32
+    with pytest.raises(OpError, match="randint: high"):
+        tg.randint(5, 5, (2,))
+
+
+def test_device_cpu_is_accepted_and_other_devices_refused():
+    x = tg.zeros(2, device="cpu")
+    assert tg.ones(2, device=x.device).tolist() == [1.0, 1.0]
+    assert tg.randn(2, device="cpu:0").shape == (2,)
+    with pytest.raises(ValueError, match="zeros: device 'cuda': tinygrad_np runs on numpy"):
+        tg.zeros(2, device="cuda")

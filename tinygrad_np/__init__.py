@@ -25,15 +25,16 @@ from .functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_
                          matmul, max_pool1d, max_pool2d, max_unpool1d, max_unpool2d, relu,
                          sigmoid, softmax, fold, unfold,
                          softmax_cross_entropy, sqrt, tanh)
-from .creation import (arange, bernoulli, eye, from_numpy, full, multinomial, ones, ones_like,
-                       rand, randn, zeros, zeros_like)
+from .creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full,
+                       full_like, linspace, logspace, multinomial, ones, ones_like, rand,
+                       rand_like, randint, randn, randn_like, zeros, zeros_like)
 from .tensor_ops import (argmax, argmin, batch_norm, broadcast_to, cat, chunk, clamp, clip,
                          concatenate, cos, cumsum, dropout, dropout1d, dropout2d, dropout3d, elu,
                          embedding,
                          erf, expand, expm1, flip, gelu, group_norm, hardsigmoid, hardswish,
                          hardtanh, layer_norm, leaky_relu, log1p, logsigmoid, logsumexp, maximum,
                          minimum, mish, norm, pad, prelu, prod, relu6, silu, sin, softplus, split,
-                         square, squeeze, stack, std, unsqueeze, var, where)
+                         square, squeeze, stack, std, unsqueeze, var)
 from .selection import ValuesIndices, gather, kthvalue, msort, one_hot, sort, topk
 from .sampling import affine_grid, grid_sample
 from .composite import (bilinear, channel_shuffle, cosine_similarity, linear, normalize,
@@ -61,6 +62,15 @@ from .math_functions import (acos, acosh, addcdiv, addcmul, all, allclose, any, 
                              nansum, reciprocal, remainder, round, rsqrt, sign, sinh, tan, trunc,
                              xlogy)
 from .bitwise import bitwise_and, bitwise_not, bitwise_or, bitwise_xor
+from .torch_namespace import (add, broadcast_tensors, cdist, clone, concat, div, divide, flatten,
+                              hstack, meshgrid, mul, multiply, neg, negative, numel, permute,
+                              reshape, std_mean, sub, subtract, t, tensordot, transpose,
+                              var_mean, vstack, where)
+# the names of Python builtins: attributes of the package, not in __all__ (the `as` says so)
+from .torch_namespace import abs as abs, max as max, min as min, pow as pow, sum as sum
+from .dtypes import (bfloat16, double, float16, float32, float64, half, int8, int16, int32,
+                     int64, long, short, uint8)
+from .dtypes import bool as bool, float as float, int as int
 from .array_functions import (addmm, argsort, argwhere, baddbmm, bmm, cross, cummax, cummin,
                               diag, diagonal, diff, fliplr, flipud, index_add, index_copy,
                               index_fill, index_select, inner, kron,
@@ -84,7 +94,8 @@ __all__ = [
     "detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly", "RemovableHandle",
     # making tensors
     "arange", "bernoulli", "multinomial", "eye", "from_numpy", "full", "ones", "ones_like",
-    "rand", "randn", "zeros", "zeros_like",
+    "rand", "randn", "zeros", "zeros_like", "as_tensor", "empty", "empty_like", "full_like",
+    "linspace", "logspace", "rand_like", "randint", "randn_like",
     "manual_seed",
     # elementwise and activations
     "exp", "log", "sqrt", "relu", "sigmoid", "tanh", "sin", "cos", "log1p", "expm1", "square",
@@ -133,6 +144,13 @@ __all__ = [
     "addcdiv", "addcmul", "allclose", "equal", "isclose", "kthvalue", "msort", "argwhere",
     "ravel", "unflatten", "index_add", "index_copy", "index_fill", "inverse", "det",
     "nll_loss", "cross_entropy", "smooth_l1_loss", "huber_loss", "accuracy",
+    # torch's namespace: functions that are methods here, dtype names (see torch_namespace.py,
+    # dtypes.py; the names of Python builtins, sum, max, int, ..., are attributes only)
+    "add", "broadcast_tensors", "cdist", "clone", "concat", "div", "divide", "flatten",
+    "hstack", "meshgrid", "mul", "multiply", "neg", "negative", "numel", "permute", "reshape",
+    "std_mean", "sub", "subtract", "t", "tensordot", "transpose", "var_mean", "vstack",
+    "bfloat16", "double", "float16", "float32", "float64", "half", "int8", "int16", "int32",
+    "int64", "long", "short", "uint8",
     # subpackages
     "nn", "optim", "datasets", "metrics", "viz", "random", "hooks", "recycle", "linalg",
 ]

@@ -22,8 +22,9 @@ from .memory import aligned
 from .random import get_generator
 from .tensor import Tensor
 
-__all__ = ["arange", "bernoulli", "eye", "from_numpy", "full", "multinomial", "ones",
-           "ones_like", "rand", "randn", "zeros", "zeros_like"]
+__all__ = ["arange", "as_tensor", "bernoulli", "empty", "empty_like", "eye", "from_numpy", "full",
+           "full_like", "linspace", "logspace", "multinomial", "ones", "ones_like", "rand",
+           "rand_like", "randint", "randn", "randn_like", "zeros", "zeros_like"]
 
 
 def _shape(args: tuple[Any, ...], op: str) -> tuple[int, ...]:
@@ -47,40 +48,54 @@ def from_numpy(array: Any) -> Tensor:
     return Tensor(array)
 
 
-def _made(data: np.ndarray, requires_grad: bool) -> Tensor:
+def on_cpu(device: Any, op: str) -> None:
+    """Accept PyTorch's `device=` where it names the CPU (None, "cpu", "cpu:0", a tensor's
+    `.device`), the only place numpy arrays live; refuse anything else clearly."""
+    if device is not None and str(device) not in ("cpu", "cpu:0"):
+        raise ValueError(f"{op}: device {device!r}: tinygrad_np runs on numpy, on the CPU "
+                         f"(device='cpu')")
+
+
+def _made(data: np.ndarray, requires_grad: bool, device: Any = None, op: str = "") -> Tensor:
+    on_cpu(device, op)
     return Tensor(aligned(data), requires_grad=requires_grad)
 
 
-def zeros(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+def zeros(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False,
+          device: Any = None) -> Tensor:
     """A tensor of zeros.
 
     >>> zeros(2).tolist()
     [0.0, 0.0]
     """
-    return _made(np.zeros(_shape(shape, "zeros"), dtype=dtype), requires_grad)
+    return _made(np.zeros(_shape(shape, "zeros"), dtype=dtype), requires_grad, device, "zeros")
 
 
-def ones(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+def ones(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False,
+         device: Any = None) -> Tensor:
     """A tensor of ones.
 
     >>> ones(1, 2).tolist()
     [[1.0, 1.0]]
     """
-    return _made(np.ones(_shape(shape, "ones"), dtype=dtype), requires_grad)
+    return _made(np.ones(_shape(shape, "ones"), dtype=dtype), requires_grad, device, "ones")
 
 
-def full(shape: Any, value: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+def full(shape: Any, value: Any, dtype: Any = np.float32, requires_grad: bool = False,
+         device: Any = None) -> Tensor:
     """A tensor of `shape` filled with `value`.
 
     >>> full((2,), 7).tolist()
     [7.0, 7.0]
     """
     shape = (shape,) if isinstance(shape, (int, np.integer)) else shape
-    return _made(np.full(_shape((shape,), "full"), value, dtype=dtype), requires_grad)
+    data = np.full(_shape((shape,), "full"), value, dtype=dtype)
+    return _made(data, requires_grad, device, "full")
 
 
 def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
+           requires_grad: bool = False,
+           device: Any = None) -> Tensor:
     """Evenly spaced values in [start, stop), as numpy's `arange` (`arange(n)` is 0..n-1).
     With dtype None the result is int64 when start, stop and step are all ints (indices, as
     in PyTorch and numpy) and float32 otherwise.
@@ -95,18 +110,19 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
         dtype = np.int64 if ints else np.float32
-    return _made(np.arange(start, stop, step, dtype=dtype), requires_grad)
+    return _made(np.arange(start, stop, step, dtype=dtype), requires_grad, device, "arange")
 
 
 def eye(n: int, m: int | None = None, dtype: Any = np.float32,
-        requires_grad: bool = False) -> Tensor:
+        requires_grad: bool = False,
+        device: Any = None) -> Tensor:
     """The identity matrix, n x n (or n x m).
 
     >>> eye(2).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
     _shape((n,) if m is None else (n, m), "eye")
-    return _made(np.eye(n, m, dtype=dtype), requires_grad)
+    return _made(np.eye(n, m, dtype=dtype), requires_grad, device, "eye")
 
 
 def _float(dtype: Any, op: str) -> np.dtype:
@@ -119,7 +135,8 @@ def _float(dtype: Any, op: str) -> np.dtype:
 # The random constructors sample in float64 and cast, so one seed gives the same values
 # (up to rounding) in every dtype, as nn.init does.
 
-def rand(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+def rand(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False,
+         device: Any = None) -> Tensor:
     """Uniform samples in [0, 1), from the framework generator.
 
     >>> import tinygrad_np as tg
@@ -131,10 +148,11 @@ def rand(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> T
     """
     dtype = _float(dtype, "rand")
     data = get_generator().random(_shape(shape, "rand")).astype(dtype, copy=False)
-    return _made(data, requires_grad)
+    return _made(data, requires_grad, device, "rand")
 
 
-def randn(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+def randn(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False,
+          device: Any = None) -> Tensor:
     """Standard normal samples, from the framework generator.
 
     >>> randn(4, dtype="float64").dtype
@@ -142,7 +160,7 @@ def randn(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> 
     """
     dtype = _float(dtype, "randn")
     data = get_generator().standard_normal(_shape(shape, "randn")).astype(dtype, copy=False)
-    return _made(data, requires_grad)
+    return _made(data, requires_grad, device, "randn")
 
 
 def _probabilities(op: str, p: Any) -> np.ndarray:
@@ -195,21 +213,127 @@ def multinomial(p: Any, num_samples: int, replacement: bool = False) -> Tensor:
     return Tensor(out[0] if weights.ndim == 1 else out)
 
 
-def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False,
+               device: Any = None) -> Tensor:
     """Zeros with the shape (and, unless given, the dtype) of `x`.
 
     >>> zeros_like(Tensor([[1.0, 2.0]])).tolist()
     [[0.0, 0.0]]
     """
     data = x.data if isinstance(x, Tensor) else x if hasattr(x, "dtype") else Tensor(x).data
-    return _made(np.zeros_like(data, dtype=dtype), requires_grad)
+    return _made(np.zeros_like(data, dtype=dtype), requires_grad, device, "zeros_like")
 
 
-def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
     """Ones with the shape (and, unless given, the dtype) of `x`.
 
     >>> ones_like(Tensor([1.0, 2.0]), dtype="float64").dtype
     dtype('float64')
     """
     data = x.data if isinstance(x, Tensor) else x if hasattr(x, "dtype") else Tensor(x).data
-    return _made(np.ones_like(data, dtype=dtype), requires_grad)
+    return _made(np.ones_like(data, dtype=dtype), requires_grad, device, "ones_like")
+
+
+def _like(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x if hasattr(x, "dtype") else Tensor(x).data
+
+
+def full_like(x: Any, value: Any, dtype: Any = None, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
+    """`value` everywhere, with the shape (and, unless given, the dtype) of `x`.
+
+    >>> full_like(Tensor([1.0, 2.0]), 7).tolist()
+    [7.0, 7.0]
+    """
+    return _made(np.full_like(_like(x), value, dtype=dtype), requires_grad, device, "full_like")
+
+
+def empty(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False,
+          device: Any = None) -> Tensor:
+    """PyTorch's `torch.empty`: a tensor to be written over; here its elements are zeros,
+    so nothing of an earlier array shows through."""
+    return _made(np.zeros(_shape(shape, "empty"), dtype=dtype), requires_grad, device, "empty")
+
+
+def empty_like(x: Any, dtype: Any = None, requires_grad: bool = False,
+               device: Any = None) -> Tensor:
+    """`empty` with the shape (and, unless given, the dtype) of `x`: zeros."""
+    return _made(np.zeros_like(_like(x), dtype=dtype), requires_grad, device, "empty_like")
+
+
+def rand_like(x: Any, dtype: Any = None, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
+    """`rand` with the shape (and, unless given, the float dtype) of `x`."""
+    data = _like(x)
+    return rand(data.shape, dtype=data.dtype if dtype is None else dtype,
+                requires_grad=requires_grad, device=device)
+
+
+def randn_like(x: Any, dtype: Any = None, requires_grad: bool = False,
+               device: Any = None) -> Tensor:
+    """`randn` with the shape (and, unless given, the float dtype) of `x`."""
+    data = _like(x)
+    return randn(data.shape, dtype=data.dtype if dtype is None else dtype,
+                 requires_grad=requires_grad, device=device)
+
+
+def randint(low: int, high: Any = None, size: Any = None, *, dtype: Any = np.int64,
+            requires_grad: bool = False, device: Any = None) -> Tensor:
+    """PyTorch's `torch.randint(low=0, high, size)`: integers in [low, high) from the
+    framework generator; `randint(high, size)` starts at 0.
+
+    >>> import tinygrad_np as tg
+    >>> tg.manual_seed(0)
+    >>> x = randint(3, 7, (1000,))
+    >>> int(x.data.min()), int(x.data.max()), x.dtype
+    (3, 6, dtype('int64'))
+    """
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if size is None or high is None:
+        raise TypeError("randint: give (high, size) or (low, high, size), as PyTorch's")
+    if not high > low:
+        raise OpError(f"randint: high ({high}) must be greater than low ({low})")
+    data = get_generator().integers(low, high, _shape((size,), "randint"))
+    data = data.astype(dtype, copy=False)
+    return _made(data, requires_grad, device, "randint")
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = np.float32,
+             requires_grad: bool = False, device: Any = None) -> Tensor:
+    """`steps` evenly spaced values from `start` to `end`, both included (PyTorch's and
+    numpy's `linspace`).
+
+    >>> linspace(0, 1, 5).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+    _shape((steps,), "linspace")
+    data = np.linspace(start, end, steps).astype(dtype, copy=False)
+    return _made(data, requires_grad, device, "linspace")
+
+
+def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: Any = np.float32,
+             requires_grad: bool = False, device: Any = None) -> Tensor:
+    """`base ** linspace(start, end, steps)`.
+
+    >>> logspace(0, 2, 3).tolist()
+    [1.0, 10.0, 100.0]
+    """
+    _shape((steps,), "logspace")
+    data = np.logspace(start, end, steps, base=base).astype(dtype, copy=False)
+    return _made(data, requires_grad, device, "logspace")
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """PyTorch's `torch.as_tensor`: a Tensor as it is, an ndarray wrapped without a copy
+    (with `dtype`, converted), anything else as `Tensor(data)` makes it.
+
+    >>> a = np.zeros(2); as_tensor(a).data is a
+    True
+    """
+    on_cpu(device, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None or data.data.dtype == np.dtype(dtype) \
+            else data.astype(dtype)
+    return Tensor(data, dtype=dtype)
