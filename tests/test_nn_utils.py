@@ -186,3 +186,15 @@ def test_pad_sequence_pads_and_stacks():
     np.testing.assert_array_equal(a.grad, np.ones((3, 2)))
     with pytest.raises(ValueError, match="sequence 1 has shape"):
         nn.pad_sequence([a, Tensor(np.ones((2, 3)))])
+
+
+def test_pad_sequence_is_also_at_pytorchs_path_and_clipping_takes_foreach():
+    from tinygrad_np.nn.utils import rnn
+    from tinygrad_np.nn.utils.rnn import pad_sequence
+
+    assert pad_sequence is nn.pad_sequence is rnn.pad_sequence is nn.utils.rnn.pad_sequence
+    w = Tensor(np.zeros(2), requires_grad=True)
+    w.grad = np.array([3.0, 4.0])
+    assert nn.utils.clip_grad_norm_([w], 1.0, foreach=True).item() == 5.0
+    nn.utils.clip_grad_value_([w], 0.5, foreach=False)
+    np.testing.assert_allclose(w.grad, [0.5, 0.5])

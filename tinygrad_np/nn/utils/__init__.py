@@ -1,6 +1,7 @@
 """Gradient and parameter utilities, as in `torch.nn.utils`: `clip_grad_norm_` (and its two
 halves, `get_total_norm` and `clip_grads_with_norm_`), `clip_grad_value_`,
-`parameters_to_vector`, `vector_to_parameters`, and `pad_sequence` (torch.nn.utils.rnn's)."""
+`parameters_to_vector`, `vector_to_parameters`; and `rnn.pad_sequence` (torch.nn.utils.rnn's,
+also here by its short name)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -8,20 +9,24 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
-from ..tensor_ops import _tensor, cat, pad, stack
+from ...tensor import Tensor
+from ...tensor_ops import _tensor, cat
+from . import rnn
+from .rnn import pad_sequence
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
-           "pad_sequence", "parameters_to_vector", "vector_to_parameters"]
+           "pad_sequence", "parameters_to_vector", "rnn", "vector_to_parameters"]
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
-                    norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
+                    norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                    foreach: bool | None = None) -> Tensor:
     """Scale the gradients so that their total norm is at most `max_norm`, as PyTorch does:
     the total norm is the `norm_type`-norm of the per-parameter gradient norms (the norm of
     all gradients as one vector), and every gradient is multiplied by
     `min(1, max_norm / (total + 1e-6))`. Returns the total norm before clipping, a 0-d
     Tensor. Parameters without a gradient are skipped (no gradients: the norm is 0).
+    (`foreach`, PyTorch's choice of kernels, changes nothing here.)
 
     A `.grad` may be shared with other tensors, so it is never scaled in place: a clipped
     gradient is a new array.
@@ -93,8 +98,10 @@ def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float
                 p.grad = p.grad * coef.astype(p.grad.dtype)
 
 
-def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
-    """Clamp every gradient to [-clip_value, clip_value] (each a new array).
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
+                     foreach: bool | None = None) -> None:
+    """Clamp every gradient to [-clip_value, clip_value] (each a new array; `foreach`, as
+    in `clip_grad_norm_`, changes nothing).
 
     >>> w = Tensor([0.0, 0.0], requires_grad=True)
     >>> w.grad = np.array([3.0, -0.5])
@@ -132,36 +139,6 @@ def vector_to_parameters(vec: Any, parameters: Iterable[Tensor]) -> None:
     for p in params:
         p.data[...] = data[start:start + p.data.size].reshape(p.data.shape)
         start += p.data.size
-
-
-def pad_sequence(sequences: Iterable[Any], batch_first: bool = False,
-                 padding_value: float = 0.0, padding_side: str = "right") -> Tensor:
-    """Sequences (L_i, *) padded with `padding_value` to the longest and stacked into
-    (L_max, B, *), or (B, L_max, *) with batch_first (differentiable), as PyTorch's
-    torch.nn.utils.rnn.pad_sequence.
-
-    >>> pad_sequence([Tensor([1.0, 2.0]), Tensor([3.0])], batch_first=True).tolist()
-    [[1.0, 2.0], [3.0, 0.0]]
-    """
-    items = [_tensor(s) for s in sequences]
-    if not items:
-        raise ValueError("pad_sequence: expected at least one sequence")
-    if padding_side not in ("right", "left"):
-        raise ValueError(f"pad_sequence: padding_side must be 'right' or 'left', got "
-                         f"{padding_side!r}")
-    trailing = items[0].shape[1:]
-    for index, item in enumerate(items):
-        if item.ndim == 0 or item.shape[1:] != trailing:
-            raise ValueError(f"pad_sequence: sequence {index} has shape {item.shape}; every "
-                             f"sequence must be (L, {', '.join(map(str, trailing)) or '*'})")
-    longest = max(item.shape[0] for item in items)
-    padded = []
-    for item in items:
-        extra = longest - item.shape[0]
-        before, after = (0, extra) if padding_side == "right" else (extra, 0)
-        padded.append(pad(item, [(before, after)] + [(0, 0)] * len(trailing), padding_value)
-                      if extra else item)
-    return stack(padded, 0 if batch_first else 1)
 
 
 def _norm(g: Any, norm_type: float) -> Any:
