@@ -303,3 +303,27 @@ def test_local_response_norm_layer_is_the_function():
     np.testing.assert_array_equal(layer(x).data, tg.local_response_norm(x, 3, 0.2, 0.5, 2.0).data)
     assert repr(layer) == "LocalResponseNorm(3, alpha=0.2, beta=0.5, k=2.0)"
     assert layer.parameters() == []
+
+
+def test_embedding_takes_pytorchs_max_norm_scale_grad_by_freq_and_from_pretrained():
+    table = np.array([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0], [1.0, 0.0]])
+    emb = nn.Embedding(4, 2, max_norm=1.0, _weight=table.copy())
+    emb(np.array([0, 1, 0]))
+    # used rows above the norm scaled to it (PyTorch's max_norm / (norm + 1e-7)), the rest kept
+    np.testing.assert_allclose(emb.weight.data[0], table[0] / (5.0 + 1e-7))
+    np.testing.assert_array_equal(emb.weight.data[1:], table[1:])
+    assert "max_norm=1.0" in repr(emb)
+
+    freq = nn.Embedding(4, 2, scale_grad_by_freq=True, _weight=table.copy())
+    freq(np.array([[2, 2, 3]])).sum().backward()
+    # row 2 is used twice: its summed gradient is divided by 2, PyTorch's rule
+    np.testing.assert_array_equal(freq.weight.grad, [[0, 0], [0, 0], [1, 1], [1, 1]])
+
+    pretrained = nn.Embedding.from_pretrained(table, padding_idx=3)
+    assert not pretrained.weight.requires_grad and pretrained.weight.data is table
+    assert pretrained(np.array([2])).tolist() == [[6.0, 8.0]]
+    assert nn.Embedding.from_pretrained(Tensor(table), freeze=False).weight.requires_grad
+    with pytest.raises(ValueError, match="_weight of shape"):
+        nn.Embedding(3, 2, _weight=table)
+    with pytest.raises(ValueError, match="device 'cuda'"):
+        nn.Embedding(3, 2, device="cuda")

@@ -20,13 +20,15 @@ from typing import Any
 
 import numpy as np
 
+from ..creation import on_cpu
 from ..function import OpError
 from ..memory import aligned
 from ..noise import alpha_dropout, feature_alpha_dropout
 from ..norms import local_response_norm, rms_norm
+from ..ops.normalization import Embedding as EmbeddingOp
 from ..tensor import Tensor
 from ..tensor_ops import (batch_norm, counted_batch_norm, dropout, dropout1d, dropout2d,
-                          dropout3d, embedding, group_norm, layer_norm, tracked_group_norm, _tensor)
+                          dropout3d, group_norm, layer_norm, tracked_group_norm, _tensor)
 from .init import RngLike, as_rng
 from .module import Module
 
@@ -394,18 +396,28 @@ class InstanceNorm3d(_InstanceNorm):
 
 class Embedding(Module):
     """A table of `num_embeddings` vectors of size `embedding_dim`, looked up by integer
-    indices of any shape. The weight starts N(0, 1), as in PyTorch, drawn from `rng` (a
-    Generator, an int seed, or None: the framework generator). With `padding_idx`, that row
-    starts at zero and gets no gradient.
+    indices of any shape, with PyTorch's arguments. The weight starts N(0, 1), as in
+    PyTorch, drawn from `rng` (a Generator, an int seed, or None: the framework generator),
+    or is `_weight` as given. With `padding_idx`, that row starts at zero and gets no
+    gradient; with `max_norm`, each row looked up whose `norm_type`-norm is larger is scaled
+    down to it in place first (PyTorch's renorm); `scale_grad_by_freq` divides each row's
+    gradient by how often the batch uses it. `sparse` is accepted, with no effect: the
+    gradient is a dense array, which the optimizers take.
 
     >>> emb = Embedding(10, 3, rng=0)
     >>> emb(np.array([[1, 2], [3, 1]])).shape
     (2, 2, 3)
+    >>> Embedding.from_pretrained(Tensor([[1.0, 2.0], [3.0, 4.0]]))(np.array([1])).tolist()
+    [[3.0, 4.0]]
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int,
-                 padding_idx: int | None = None, rng: RngLike = None,
-                 dtype: Any = np.float32) -> None:
+                 padding_idx: int | None = None, max_norm: float | None = None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                 sparse: bool = False, _weight: Any = None, _freeze: bool = False,
+                 device: Any = None, dtype: Any = np.float32, *,
+                 rng: RngLike = None) -> None:
+        on_cpu(device, "Embedding")
         self.num_embeddings = _positive_int(num_embeddings, "num_embeddings", "Embedding")
         self.embedding_dim = _positive_int(embedding_dim, "embedding_dim", "Embedding")
         if padding_idx is not None:
@@ -413,15 +425,68 @@ class Embedding(Module):
                 raise ValueError(f"Embedding: padding_idx {padding_idx} is out of range for "
                                  f"{self.num_embeddings} embeddings")
             padding_idx = int(padding_idx) % self.num_embeddings
+        if max_norm is not None and not max_norm > 0:
+            raise ValueError(f"Embedding: max_norm must be > 0, got {max_norm!r}")
         self.padding_idx = padding_idx
-        table = as_rng(rng).standard_normal((self.num_embeddings, self.embedding_dim))
-        if padding_idx is not None:
-            table[padding_idx] = 0
-        self.weight = Tensor(aligned(table.astype(dtype)), requires_grad=True, name="weight")
+        self.max_norm, self.norm_type = max_norm, float(norm_type)
+        self.scale_grad_by_freq, self.sparse = bool(scale_grad_by_freq), bool(sparse)
+        if _weight is None:
+            table = as_rng(rng).standard_normal((self.num_embeddings, self.embedding_dim))
+            if padding_idx is not None:
+                table[padding_idx] = 0
+            data = aligned(table.astype(dtype))
+        else:  # the given array itself, as PyTorch keeps the given tensor
+            data = _weight.data if isinstance(_weight, Tensor) else np.asarray(_weight)
+            if data.shape != (self.num_embeddings, self.embedding_dim):
+                raise ValueError(f"Embedding: _weight of shape {data.shape} does not match "
+                                 f"({self.num_embeddings}, {self.embedding_dim})")
+        self.weight = Tensor(data, requires_grad=not _freeze, name="weight")
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True,
+                        padding_idx: int | None = None, max_norm: float | None = None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> Embedding:
+        """An Embedding whose table is `embeddings` (rows, dim), frozen unless `freeze` is
+        False, as PyTorch's."""
+        data = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        if data.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D (rows, dim), "
+                             f"got shape {data.shape}")
+        return cls(data.shape[0], data.shape[1], padding_idx, max_norm, norm_type,
+                   scale_grad_by_freq, sparse, _weight=data, _freeze=freeze)
 
     def forward(self, indices: Any) -> Tensor:
-        return embedding(indices, self.weight, padding_idx=self.padding_idx)
+        picked = _embedding_indices(indices)
+        if self.max_norm is not None:
+            _renorm_rows(self.weight.data, picked, self.max_norm, self.norm_type)
+        return EmbeddingOp.apply(self.weight, indices=picked, padding_idx=self.padding_idx,
+                                 scale_grad_by_freq=self.scale_grad_by_freq)
 
     def extra_repr(self) -> str:
         extra = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            extra += f", max_norm={self.max_norm}"
+        if self.scale_grad_by_freq:
+            extra += ", scale_grad_by_freq=True"
         return f"{self.num_embeddings}, {self.embedding_dim}{extra}"
+
+
+def _embedding_indices(indices: Any) -> Any:
+    if isinstance(indices, Tensor):
+        return indices.data
+    return np.asarray(indices) if isinstance(indices, (list, tuple, int, np.integer)) \
+        else indices
+
+
+def _renorm_rows(table: Any, indices: Any, max_norm: float, norm_type: float) -> None:
+    """Scale each row of `table` that `indices` uses, and whose norm is above `max_norm`,
+    down to `max_norm` in place (PyTorch's embedding_renorm_: by max_norm / (norm + 1e-7))."""
+    if not hasattr(indices, "dtype") or indices.dtype.kind not in "iu" or not indices.size:
+        return  # the op's own check names the problem
+    rows = np.unique(indices)
+    rows = rows[(rows >= 0) & (rows < table.shape[0])]
+    norms = np.linalg.norm(table[rows].astype(np.float64), ord=norm_type, axis=1)
+    big = norms > max_norm
+    if big.any():
+        table[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None].astype(table.dtype)

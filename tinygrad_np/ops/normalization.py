@@ -276,12 +276,13 @@ def _group_norm_grads(ctx, grad, xhat, inv_std, weight):
 
 class Embedding(Function):
     """Rows of `weight` picked by integer `indices`: out[..., :] = weight[indices[...], :].
-    The backward adds the gradients of repeated indices into their row; the row
-    `padding_idx` (if given) gets no gradient."""
+    The backward adds the gradients of repeated indices into their row (divided by how
+    often the index occurs, with `scale_grad_by_freq`, as PyTorch's); the row `padding_idx`
+    (if given) gets no gradient."""
 
-    __slots__ = ("indices", "rows", "padding_idx")
+    __slots__ = ("indices", "rows", "padding_idx", "scale")
 
-    def forward(ctx, weight, indices, padding_idx=None):
+    def forward(ctx, weight, indices, padding_idx=None, scale_grad_by_freq=False):
         if weight.ndim != 2:
             raise OpError(f"embedding: weight of shape {weight.shape}: expected 2-D "
                           f"(num_embeddings, embedding_dim)")
@@ -296,19 +297,26 @@ class Embedding(Function):
                           f"must be in [0, {rows}), got values from {indices.min()} to "
                           f"{indices.max()}")
         ctx.indices, ctx.rows, ctx.padding_idx = indices, weight.shape, padding_idx
+        ctx.scale = None
+        if scale_grad_by_freq:  # 1 / count per row of the table, 0 where none occurs
+            counts = np.bincount(indices.reshape(-1), minlength=rows)
+            ctx.scale = (1.0 / np.maximum(counts, 1)).astype(weight.dtype)[:, None]
         return weight[indices]
 
     def backward(ctx, grad):
         full = np.zeros_like(grad, shape=ctx.rows)
         np.add.at(full, ctx.indices, grad)  # a repeated index adds, never overwrites
+        if ctx.scale is not None:
+            full *= ctx.scale
         if ctx.padding_idx is not None:
             full[ctx.padding_idx] = 0
         return full
 
     def backward_graph(ctx, grad, out):
         full = scatter_add(grad, ctx.indices, ctx.rows)
+        keep = ctx.scale
         if ctx.padding_idx is not None:
-            keep = np.ones((ctx.rows[0], 1), dtype=grad.data.dtype)
+            keep = np.ones((ctx.rows[0], 1), dtype=grad.data.dtype) if keep is None \
+                else keep.copy()
             keep[ctx.padding_idx] = 0
-            full = full * keep
-        return full
+        return full if keep is None else full * keep
