@@ -604,9 +604,13 @@ class Tensor(TorchMethods, InPlaceMethods):
         return _ops.logsumexp(self, axis, keepdims)
 
     @torch_keywords
-    def norm(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """The 2-norm over `axis` (all axes by default)."""
-        return _ops.norm(self, axis, keepdims)
+    def norm(self, axis: Axis = None, keepdims: bool = False, *, p: Any = 2) -> Tensor:
+        """The 2-norm over `axis` (all axes by default); PyTorch's `p=` another vector norm
+        (`tinygrad_np.linalg.vector_norm`; "fro" is the 2-norm)."""
+        if p == 2 or p == "fro":
+            return _ops.norm(self, axis, keepdims)
+        from .linalg import vector_norm
+        return vector_norm(self, p, axis, keepdims)
 
     @torch_keywords
     def cumsum(self, axis: int | None = None) -> Tensor:
