@@ -286,3 +286,17 @@ def test_float32_network_stays_float32_end_to_end(targets, rng):
     _, expected = numpy_backprop(*(a.astype(np.float64) for a in (x, w1, b1, w2, b2)), y)
     for p, g in zip(params, expected):
         np.testing.assert_allclose(p.grad, g, rtol=1e-4, atol=1e-6)
+
+
+def test_softmax_takes_pytorchs_dtype_and_a_dim_of_none():
+    from tinygrad_np import nn
+    x = Tensor(np.array([[0.0, 1.0, 2.0]], np.float32), requires_grad=True)
+    y = tg.softmax(x, dim=1, dtype=np.float64)
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y.data, np.exp([[0.0, 1.0, 2.0]]) / np.exp([0.0, 1.0, 2.0]).sum(),
+                               rtol=1e-15)
+    y.sum().backward()
+    assert x.grad.dtype == np.float32  # the gradient comes back through the cast
+    assert tg.log_softmax(x, dtype=np.float64).dtype == np.float64
+    for module in (nn.Softmax(dim=None), nn.LogSoftmax(None), nn.Softmin(dim=None)):
+        assert module.axis == -1

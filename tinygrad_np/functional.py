@@ -85,13 +85,23 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
 
 
 @torch_keywords
-def softmax(x: Any, axis: int = -1) -> Tensor:
-    return Softmax.apply(x, axis=axis)
+def softmax(x: Any, axis: int | None = -1, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis` (the last by default; None is the default too),
+    stable; PyTorch's `dtype=` casts the input first (differentiably)."""
+    return Softmax.apply(_cast(x, dtype), axis=-1 if axis is None else axis)
 
 
 @torch_keywords
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    return LogSoftmax.apply(x, axis=axis)
+def log_softmax(x: Any, axis: int | None = -1, _stacklevel: int = 3,
+                dtype: Any = None) -> Tensor:
+    """log(softmax(x)) along `axis`, computed stably; `dtype=` as in `softmax`."""
+    return LogSoftmax.apply(_cast(x, dtype), axis=-1 if axis is None else axis)
+
+
+def _cast(x: Any, dtype: Any) -> Any:
+    if dtype is None:
+        return x
+    return (x if isinstance(x, Tensor) else Tensor(x)).astype(dtype)
 
 
 def softmax_cross_entropy(logits: Any, labels: Any) -> Tensor:

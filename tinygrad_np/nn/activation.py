@@ -126,8 +126,8 @@ class Softmax(Module):
     """softmax over `axis` (PyTorch's `dim`); the last axis by default."""
 
     @torch_keywords
-    def __init__(self, axis: int = -1) -> None:
-        self.axis = int(axis)
+    def __init__(self, axis: int | None = -1) -> None:
+        self.axis = -1 if axis is None else int(axis)  # None: PyTorch's default name
 
     def forward(self, x: Any) -> Tensor:
         return softmax(x, axis=self.axis)
@@ -141,8 +141,8 @@ class LogSoftmax(Module):
     `nn.NLLLoss`."""
 
     @torch_keywords
-    def __init__(self, axis: int = -1) -> None:
-        self.axis = int(axis)
+    def __init__(self, axis: int | None = -1) -> None:
+        self.axis = -1 if axis is None else int(axis)  # None: PyTorch's default name
 
     def forward(self, x: Any) -> Tensor:
         return log_softmax(x, axis=self.axis)
@@ -281,8 +281,8 @@ class Softmin(Module):
     """softmax(-x) over `axis` (PyTorch's `dim`); the last axis by default (`softmin`)."""
 
     @torch_keywords
-    def __init__(self, axis: int = -1) -> None:
-        self.axis = int(axis)
+    def __init__(self, axis: int | None = -1) -> None:
+        self.axis = -1 if axis is None else int(axis)  # None: PyTorch's default name
 
     def forward(self, x: Any) -> Tensor:
         return softmin(x, axis=self.axis)
