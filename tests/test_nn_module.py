@@ -634,3 +634,19 @@ def test_pytorchs_other_arguments_of_the_tree_walks() -> None:
     assert net.fc.weight.grad is None
     net.register_module("head", Linear(3, 1, rng=1))
     assert "head.weight" in dict(net.named_parameters()) and net.cpu() is net
+
+
+def test_the_library_modules_take_device_cpu_and_refuse_others():
+    from tinygrad_np import nn as tnn
+    assert tnn.Linear(3, 2, device="cpu").weight.shape == (3, 2)
+    assert tnn.Conv2d(1, 2, 3, device="cpu").weight.shape == (2, 1, 3, 3)
+    assert tnn.LayerNorm(4, device="cpu").weight.shape == (4,)
+    with pytest.raises(ValueError, match="Linear: device 'cuda': tinygrad_np runs on numpy"):
+        tnn.Linear(3, 2, device="cuda")
+
+    class Own(tnn.Module):  # a user's module keeps the signature its author wrote
+        def __init__(self, n):
+            self.layer = tnn.Linear(n, n)
+
+    with pytest.raises(TypeError, match="device"):
+        Own(2, device="cpu")

@@ -349,3 +349,10 @@ def test_max_and_min_of_another_tensor_are_elementwise():
     assert a.max(b).tolist() == [3.0, 5.0] and a.min(b).tolist() == [1.0, 2.0]
     a.max(b).sum().backward()
     assert a.grad.tolist() == [0.0, 1.0] and b.grad.tolist() == [1.0, 0.0]
+
+
+def test_the_cpu_is_the_only_device():
+    t = Tensor(np.ones(2))
+    assert t.device == "cpu" and not t.is_cuda and t.cpu() is t
+    with pytest.raises(RuntimeError, match="no GPU"):
+        t.cuda()

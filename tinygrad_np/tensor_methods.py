@@ -571,6 +571,15 @@ class TorchMethods:
         return self
 
     @property
+    def is_cuda(self: Any) -> bool:
+        """False: numpy arrays live on the CPU."""
+        return False
+
+    def cuda(self: Any, *args: Any, **kwargs: Any) -> Tensor:
+        raise RuntimeError("cuda(): tinygrad_np runs on numpy, on the CPU; there is no GPU "
+                           "device (keep the tensor as it is, or .to('cpu'))")
+
+    @property
     def mT(self: Any) -> Tensor:  # noqa: N802 - PyTorch's name
         """The last two axes swapped (a batch of matrices, each transposed)."""
         if self.ndim < 2:

@@ -29,6 +29,8 @@ every checkpoint, is the same from run to run). Plain dicts are not searched.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -98,6 +100,15 @@ class Module:
     # A class attribute, so modules whose __init__ never calls super() have it too;
     # train()/eval() set it on each module's instance.
     training: bool = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # PyTorch's modules take `device=`: so do ours (the CPU is the one place numpy
+        # arrays live: "cuda" is refused). Users' own modules are left as they wrote them.
+        init = cls.__dict__.get("__init__")
+        if init is not None and cls.__module__.startswith(f"{__package__.split('.')[0]}.") \
+                and "device" not in inspect.signature(init).parameters:
+            cls.__init__ = _taking_device(init)  # type: ignore[method-assign]
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
@@ -638,3 +649,16 @@ def _as_buffer(module: Module, name: str, value: Any) -> Any:
         raise TypeError(f"{owner}: buffer {name!r} must be a numeric array, got "
                         f"{getattr(array, 'dtype', type(array).__name__)}")
     return value
+
+
+def _taking_device(init: Callable[..., None]) -> Callable[..., None]:
+    """`init`, also taking PyTorch's `device=` (the CPU only)."""
+
+    @functools.wraps(init)
+    def init_on_cpu(self: Any, *args: Any, device: Any = None, **kwargs: Any) -> None:
+        if device is not None:
+            from ..creation import on_cpu  # creation imports nn.init's neighbours
+            on_cpu(device, type(self).__name__)
+        init(self, *args, **kwargs)
+
+    return init_on_cpu
