@@ -303,3 +303,18 @@ def test_an_optimizer_written_on_the_public_api_takes_a_closure_too() -> None:
 
     assert opt.step(closure).item() == 5.0
     np.testing.assert_array_equal(w.data, [0.9, -1.9])
+
+
+def test_pytorchs_kernel_choices_are_accepted_and_change_nothing() -> None:
+    plain, chosen = leaf(3), leaf(3)
+    opts = [Adam([plain], lr=0.1),
+            Adam([chosen], lr=0.1, foreach=False, fused=True, capturable=False,
+                 differentiable=False)]
+    for step in range(3):
+        for p, opt in zip((plain, chosen), opts):
+            p.grad = np.full(3, 0.5 + step)
+            opt.step()
+    np.testing.assert_array_equal(plain.data, chosen.data)
+    assert SGD([leaf(2)], lr=0.1, foreach=True).defaults["lr"] == 0.1
+    with pytest.raises(ValueError, match="differentiable=True"):
+        AdamW([leaf(2)], differentiable=True)

@@ -98,6 +98,10 @@ class Optimizer:
         step = cls.__dict__.get("step")
         if step is not None and len(inspect.signature(step).parameters) == 1:
             cls.step = _with_closure(step)  # type: ignore[method-assign]
+        # and PyTorch's choices of kernels, which change no value (foreach=, fused=, ...)
+        init = cls.__dict__.get("__init__")
+        if init is not None and cls.__module__.startswith(f"{__package__.split('.')[0]}."):
+            cls.__init__ = _taking_kernel_choices(init)  # type: ignore[method-assign]
 
     def __init__(self, params: Iterable[Any], defaults: Mapping[str, Any]) -> None:
         name = type(self).__name__
@@ -450,6 +454,26 @@ def _with_closure(step: Callable[[Any], None]) -> Callable[..., Any]:
         return loss
 
     return step_with_closure
+
+
+# PyTorch's keyword arguments that pick how an update is computed, not what it computes
+_KERNEL_CHOICES = ("foreach", "fused", "capturable")
+
+
+def _taking_kernel_choices(init: Callable[..., None]) -> Callable[..., None]:
+    """`init`, also taking `foreach=`, `fused=`, `capturable=` (any value: one numpy update
+    here) and `differentiable=False` (True, a graph through the update, is refused)."""
+
+    @functools.wraps(init)
+    def init_with_choices(self: Any, *args: Any, **kwargs: Any) -> None:
+        for name in _KERNEL_CHOICES:
+            kwargs.pop(name, None)
+        if kwargs.pop("differentiable", False):
+            raise ValueError(f"{type(self).__name__}: differentiable=True (a graph through "
+                             f"the update) is not supported: updates run on arrays")
+        init(self, *args, **kwargs)
+
+    return init_with_choices
 
 
 def _is_array(value: Any) -> bool:
