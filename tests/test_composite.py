@@ -44,6 +44,87 @@ def test_normalize_and_cosine_similarity_match_pytorch():
                      Tensor(np.array([[2.0, 0.5, 1.0], [1.0, 1.0, 1.0]]), requires_grad=True))
 
 
+# torch 2.13, float64: F.normalize(X, p=p) and X.grad after (out * W).sum().backward(); the
+# rows hold a tie (3, -3) and a near-zero norm (the last row for -inf, 0 and -1)
+NORMALIZE_X = np.array([[3.0, -4.0, 1.0], [3.0, -3.0, 1.0], [0.0, 2.0, 0.0]])
+NORMALIZE_W = np.array([[1.0, 2.0, 3.0], [1.0, 5.0, 3.0], [1.0, 2.0, 3.0]])
+NORMALIZE_TORCH = {
+    np.inf: ([[0.75, -1.0, 0.25], [1.0, -1.0, 1 / 3], [0.0, 1.0, 0.0]],
+             [[0.25, 0.375, 0.75], [0.8333333333333333, 1.1666666666666667, 1.0],
+              [0.5, 0.0, 1.5]]),
+    -np.inf: ([[3.0, -4.0, 1.0], [3.0, -3.0, 1.0], [0.0, 2e12, 0.0]],
+              [[1.0, 2.0, 5.0], [1.0, 5.0, 12.0], [1e12, 2e12, 3e12]]),
+    0: ([[1.0, -4 / 3, 1 / 3], [1.0, -1.0, 1 / 3], [0.0, 2.0, 0.0]],
+        [[1 / 3, 2 / 3, 1.0], [1 / 3, 1.6666666666666667, 1.0], [1.0, 2.0, 3.0]]),
+    0.5: ([[0.1339745962155614, -0.17863279495408185, 0.04465819873852046],
+           [0.1505404157782932, -0.1505404157782932, 0.05018013859276439],
+           [0.0, 0.9999999999999998, 0.0]],
+          [[0.055555555555555566, 0.07987900963938499, 0.15284937189087328],
+           [0.10858912458814729, 0.19249170696843904, 0.2517077471408754],
+           [0.4999999999999999, 2.220446049250313e-16, 1.4999999999999998]]),
+    -1: ([[4.749999999999999, -6.333333333333332, 1.583333333333333],
+          [4.999999999999999, -4.999999999999999, 1.6666666666666665], [0.0, 2e12, 0.0]],
+         [[1.8055555555555551, 3.041666666666666, 6.749999999999998],
+          [2.666666666666666, 7.333333333333332, 13.999999999999996], [1e12, 2e12, 3e12]]),
+}
+
+
+@pytest.mark.parametrize("p", list(NORMALIZE_TORCH), ids=str)
+def test_normalize_takes_any_p_as_pytorch(p):
+    """inf is the largest |x| (ties share its gradient), -inf the smallest, 0 the count of
+    non-zero entries (no gradient); a zero entry passes no NaN for p < 1."""
+    expected, grad = NORMALIZE_TORCH[p]
+    x = Tensor(NORMALIZE_X, requires_grad=True)
+    out = tg.normalize(x, p=p)
+    np.testing.assert_allclose(out.data, expected, rtol=1e-14)
+    (out * NORMALIZE_W).sum().backward()
+    np.testing.assert_allclose(x.grad, grad, rtol=1e-13, atol=1e-15)
+
+
+def test_normalize_refuses_a_p_that_is_no_number():
+    for p in (True, "fro", float("nan")):
+        with pytest.raises(OpError, match="normalize: p must be a real number"):
+            tg.normalize(Tensor(NORMALIZE_X), p=p)
+    assert gradgradcheck(lambda t: tg.normalize(t, p=np.inf, axis=0),
+                         Tensor(np.array([[1.0, 2.0, -3.5], [0.5, -1.0, 3.0]]),
+                                requires_grad=True))
+
+
+def test_cosine_similarity_clamps_each_norm_as_pytorch_2_13():
+    """torch 2.13, float64: F.cosine_similarity(a, b) and the gradients of
+    (out * [1, 2, 3]).sum(): each norm clamped to eps on its own (a tiny pair keeps its
+    cosine, 0.7071, where clamping the product gave 0.0100), the gradient through the norm
+    as if unclamped (a zero vector's is (b / ||b||) / eps)."""
+    a = Tensor(np.array([[1e-5, 0.0], [0.0, 0.0], [3.0, 4.0]]), requires_grad=True)
+    b = Tensor(np.array([[1e-5, 1e-5], [1.0, 2.0], [1.0, 1e-9]]), requires_grad=True)
+    out = tg.cosine_similarity(a, b)
+    np.testing.assert_allclose(out.data, [0.7071067811865476, 0.0, 0.6000000007999999],
+                               rtol=1e-15)
+    (out * np.array([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_allclose(a.grad, [[0.0, 70710.67811865475],
+                                        [89442719.09999159, 178885438.19998318],
+                                        [0.383999999712, -0.287999999784]], rtol=1e-12,
+                               atol=1e-9)
+    np.testing.assert_allclose(b.grad, [[35355.339059327365, -35355.33905932738], [0.0, 0.0],
+                                        [-2.3999999765322855e-09, 2.3999999982]], rtol=1e-9,
+                               atol=1e-15)
+    module = nn.CosineSimilarity(dim=1)(a, b)
+    np.testing.assert_array_equal(module.data, out.data)
+
+
+def test_cosine_similarity_broadcasts_before_taking_the_norms():
+    """torch 2.13: F.cosine_similarity([[1, 2, 2]], [[1], [2]]): b is (2, 3) of equal entries
+    before its norm, 5 / (3 sqrt 3), not b's own norm along a size-1 axis."""
+    a = Tensor(np.array([[1.0, 2.0, 2.0]]), requires_grad=True)
+    b = Tensor(np.array([[1.0], [2.0]]), requires_grad=True)
+    out = tg.cosine_similarity(a, b)
+    np.testing.assert_allclose(out.data, [0.9622504486493763] * 2, rtol=1e-15)
+    out.sum().backward()
+    np.testing.assert_allclose(a.grad, [[0.17106674642655587, -0.04276668660663885,
+                                         -0.04276668660663885]], rtol=1e-14)
+    np.testing.assert_allclose(b.grad, [[0.0], [0.0]], atol=1e-15)
+
+
 def test_a_jitted_normalised_embedding_replays():
     w = Tensor(np.arange(12.0).reshape(3, 4) / 10, requires_grad=True)
     run = jit(lambda x: tg.normalize(Tensor(x) @ w, axis=1))

@@ -164,6 +164,44 @@ def test_multi_margin_loss_is_the_hinge_over_the_other_classes():
         tg.multi_margin_loss(SCORES, CLASSES, weight=np.ones(4))
 
 
+def _loss_and_grads(loss, *inputs):
+    tensors = [Tensor(np.array(x), requires_grad=True) for x in inputs]
+    out = loss(*tensors)
+    out.backward()
+    return out.item(), [t.grad.tolist() for t in tensors]
+
+
+def test_the_multiclass_hinges_pass_no_gradient_exactly_at_the_hinge():
+    """torch 2.13, float64: a term margin - x[y] + x[i] of exactly 0 counts for nothing, its
+    gradient too (PyTorch's strict > 0): F.multi_margin_loss(x, [0]) (p 1 and 2), with class
+    weights, and F.multilabel_margin_loss(x, [[0, -1, 1]]), each then backward."""
+    row = [[1.0, 0.0, 0.5]]  # 1 - x[0] + x[1] == 0, 1 - x[0] + x[2] == 0.5
+    third = [[[-1 / 3, 0.0, 1 / 3]]]
+    assert _loss_and_grads(lambda x: tg.multi_margin_loss(x, [0]), row) == (1 / 6, third)
+    loss, grads = _loss_and_grads(lambda x: tg.multi_margin_loss(x, [0], p=2), row)
+    assert (round(loss, 15), grads) == (0.083333333333333, third)
+    loss, grads = _loss_and_grads(
+        lambda x: tg.multi_margin_loss(x, [0, 2], weight=np.array([2.0, 1.0, 4.0]),
+                                       reduction="sum"), row + [[0.5, -0.5, 0.5]])
+    np.testing.assert_allclose(loss, 1.6666666666666665, rtol=1e-15)
+    np.testing.assert_allclose(grads, [[[-2 / 3, 0.0, 2 / 3], [4 / 3, 0.0, -4 / 3]]],
+                               rtol=1e-15)
+    assert _loss_and_grads(lambda x: tg.multilabel_margin_loss(x, [[0, -1, 1]]), row) == (
+        1 / 6, third)
+
+
+def test_the_clamped_hinges_still_pass_the_gradient_at_the_hinge():
+    """torch 2.13, float64: the other losses clamp (PyTorch's clamp_min, whose gradient at 0
+    passes): F.margin_ranking_loss([.5, 0], [0, .5], [1, -1], margin=.5) and
+    F.hinge_embedding_loss([.5, 0], [-1, -1], margin=.5), then backward."""
+    assert _loss_and_grads(lambda a, b: tg.margin_ranking_loss(a, b, np.array([1.0, -1.0]),
+                                                               margin=0.5),
+                           [0.5, 0.0], [0.0, 0.5]) == (0.0, [[-0.5, 0.5], [0.5, -0.5]])
+    assert _loss_and_grads(lambda a: tg.hinge_embedding_loss(a, np.array([-1.0, -1.0]),
+                                                             margin=0.5),
+                           [0.5, 0.0]) == (0.25, [[-0.5, -0.5]])
+
+
 def test_multilabel_margin_loss_counts_each_listed_class_against_each_other_class():
     expected = []
     for row, listed in zip(SCORES, LISTS):

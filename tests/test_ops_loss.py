@@ -689,6 +689,88 @@ def test_one_unbatched_row_takes_a_label_of_shape_nothing() -> None:
         tg.cross_entropy(x, [0, 1])
 
 
+def test_probability_targets_that_require_grad_get_pytorchs_gradient() -> None:
+    """torch 2.13, float64: F.cross_entropy(z, F.softmax(b, 1), weight=CLASS_WEIGHT,
+    label_smoothing=0.2) with z = Z, b = Z[::-1], then backward: b gets its gradient through
+    the target (d loss / d target = -(1 - 0.2) * weight * log_softmax(z) / N)."""
+    z = Tensor(Z, requires_grad=True)
+    b = Tensor(Z[::-1].copy(), requires_grad=True)
+    loss = tg.cross_entropy(z, tg.softmax(b, axis=1), weight=CLASS_WEIGHT, label_smoothing=0.2)
+    np.testing.assert_allclose(loss.item(), 3.4568337412987247, rtol=1e-14)
+    loss.backward()
+    np.testing.assert_allclose(z.grad, [
+        [0.00810136366137217, -0.37799582717561936, 0.3851483270450605, -0.015253863530813297],
+        [0.14861252447893888, -0.05390272453192515, -0.013714144434327937,
+         -0.08099565551268582],
+        [0.021425352622644316, 0.2297362223321198, -0.14643948379115163,
+         -0.10472209116361247]], rtol=1e-13)
+    np.testing.assert_allclose(b.grad, [
+        [-0.10099328315350796, 0.45894854612803304, -0.36063050854461937,
+         0.002675245570094127],
+        [-0.14673073956675303, -0.002515925474557715, 0.009528576364177817,
+         0.13971808867713295],
+        [-0.01723086942553644, -0.006796074959589002, -0.23603962260715886,
+         0.26006656699228425]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weight, smoothing", [(None, 0.0), (CLASS_WEIGHT, 0.0),
+                                               (None, 0.3), (CLASS_WEIGHT, 1.0)])
+def test_a_learned_target_row_gets_minus_the_weighted_log_softmax(reduction, weight,
+                                                                  smoothing) -> None:
+    """For every reduction, weight and smoothing, the same values and logits' gradient as a
+    constant target, and the target's gradient -(1 - e) * weight * log_softmax(z), reduced
+    ("mean" divides by N, as PyTorch for probability rows); module and function alike."""
+    upstream = np.array([1.0, -2.0, 0.5]) if reduction == "none" else np.array(1.5)
+    scale = upstream[:, None] / (3 if reduction == "mean" else 1) if upstream.ndim \
+        else upstream / (3 if reduction == "mean" else 1)
+    expected_target_grad = -(1 - smoothing) * (1.0 if weight is None else weight) \
+        * _log_softmax(Z) * scale
+    options = {"weight": weight, "label_smoothing": smoothing, "reduction": reduction}
+    constant_z = Tensor(Z, requires_grad=True)
+    constant = tg.cross_entropy(constant_z, PROB_ROWS, **options)
+    constant.backward(upstream)
+    for loss_fn in (tg.cross_entropy, nn.CrossEntropyLoss(**options)):
+        z, t = Tensor(Z, requires_grad=True), Tensor(PROB_ROWS, requires_grad=True)
+        out = loss_fn(z, t, **options) if loss_fn is tg.cross_entropy else loss_fn(z, t)
+        np.testing.assert_allclose(out.data, constant.data, rtol=1e-14)
+        out.backward(upstream)
+        np.testing.assert_allclose(z.grad, constant_z.grad, rtol=1e-13, atol=1e-16)
+        np.testing.assert_allclose(t.grad, expected_target_grad, rtol=1e-13, atol=1e-16)
+
+
+def test_learned_targets_over_positions_and_unbatched_and_to_second_order() -> None:
+    """torch 2.13, float64: F.cross_entropy(K, |K[::-1]| / 3, reduction="sum") with the
+    target requiring grad: t.grad[0, :, 0, 0] and t.grad[1, :, 1, 0]; and one unbatched row,
+    F.cross_entropy([0.5, -1, 2], [0.2, 0.3, 0.5], reduction="none", label_smoothing=0.1)."""
+    t = Tensor(np.abs(K_LOGITS[::-1].copy()) / 3, requires_grad=True)
+    loss = tg.cross_entropy(K_LOGITS, t, reduction="sum")
+    np.testing.assert_allclose(loss.item(), 5.445526517690778, rtol=1e-14)
+    loss.backward()
+    np.testing.assert_allclose(t.grad[0, :, 0, 0], [2.554956919641991, 0.5549569196419907,
+                                                    1.0549569196419908], rtol=1e-14)
+    np.testing.assert_allclose(t.grad[1, :, 1, 0], [0.6802696706417346, 1.1802696706417346,
+                                                    1.6802696706417346], rtol=1e-14)
+    each = tg.cross_entropy(Tensor(K_LOGITS), t, reduction="none")
+    assert each.shape == (2, 2, 2)
+    row = Tensor(np.array([0.2, 0.3, 0.5]), requires_grad=True)
+    one = tg.cross_entropy(np.array([0.5, -1.0, 2.0]), row, reduction="none",
+                           label_smoothing=0.1)
+    assert one.shape == ()
+    np.testing.assert_allclose(one.item(), 1.471311296657157, rtol=1e-14)
+    one.backward()
+    np.testing.assert_allclose(row.grad, [1.5671801669914414, 2.9171801669914417,
+                                          0.21718016699144133], rtol=1e-14)
+    assert tg.gradgradcheck(
+        lambda z, u: tg.cross_entropy(z, tg.softmax(u, axis=1), weight=CLASS_WEIGHT,
+                                      label_smoothing=0.2, reduction="sum"),
+        [Tensor(Z, requires_grad=True), Tensor(Z[::-1].copy(), requires_grad=True)])
+    with pytest.raises(OpError, match=r"cross_entropy: label_smoothing must be in \[0, 1\]"):
+        tg.cross_entropy(Z, Tensor(PROB_ROWS, requires_grad=True), label_smoothing=1.5)
+    with pytest.raises(OpError, match=r"reduction must be 'mean', 'sum' or 'none'"):
+        tg.cross_entropy(Z, Tensor(PROB_ROWS, requires_grad=True), reduction="avg")
+
+
 def test_ignored_rows_pass_zero_even_where_the_scale_is_not_finite() -> None:
     """As PyTorch: every row ignored makes the mean 0 / 0 = NaN, yet each gradient 0; an
     ignored row's NaN upstream gradient (reduction="none") reaches nothing; a class weight of

@@ -9,13 +9,14 @@ Their gradients, double backward and jit come from the ops they are made of.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from .function import OpError
 from .tensor import Tensor
-from .tensor_ops import _tensor, maximum
+from .tensor_ops import _tensor, where
 from .torch_keywords import torch_keywords
 
 __all__ = ["bilinear", "channel_shuffle", "cosine_similarity", "linear", "normalize",
@@ -69,32 +70,71 @@ def triu(x: Any, diagonal: int = 0) -> Tensor:
 
 @torch_keywords
 def normalize(x: Any, p: float = 2.0, axis: int = 1, eps: float = 1e-12) -> Tensor:
-    """x / max(||x||_p, eps) along `axis`, as PyTorch's F.normalize (dim=1 by default).
+    """x / max(||x||_p, eps) along `axis`, as PyTorch's F.normalize (dim=1 by default): any
+    real p, inf the largest |x|, -inf the smallest, 0 the number of non-zero entries (a
+    count, so no gradient), with PyTorch's gradients (where the norm is clamped to eps, none
+    through it; a zero entry passes none through |x| ** p, for p < 1 too).
 
     >>> normalize(Tensor([[3.0, 4.0]])).tolist()
     [[0.6000000238418579, 0.800000011920929]]
+    >>> normalize(Tensor([[3.0, -4.0, 1.0]]), p=float("inf")).tolist()
+    [[0.75, -1.0, 0.25]]
     """
     x = _tensor(x)
+    size = _p_norm(x, p, axis)
+    # PyTorch's clamp_min: the whole gradient to the norm where it is at least eps
+    return x / where(size.data < eps, eps, size)
+
+
+def _p_norm(x: Tensor, p: Any, axis: Any, op: str = "normalize") -> Tensor:
+    """||x||_p along `axis` (an int, a tuple, or None for all), kept, as torch.norm: the p-th
+    root of the sum of |x| ** p, or for p = inf, -inf, 0 the largest |x|, the smallest, the
+    count of non-zero entries; `op` names the caller in the error of a bad p."""
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) \
+            or math.isnan(p):
+        raise OpError(f"{op}: p must be a real number (or inf), got {p!r}")
     if p == 2:
-        size = x.norm(axis=axis, keepdims=True)
-    elif isinstance(p, (int, float)) and not isinstance(p, bool) and p > 0:
-        size = (x.abs() ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
-    else:
-        raise OpError(f"normalize: p must be a positive number, got {p!r}")
-    return x / maximum(size, eps)
+        return x.norm(axis=axis, keepdims=True)
+    if p == math.inf:
+        return abs(x).max(axis=axis, keepdims=True)
+    if p == -math.inf:
+        return abs(x).min(axis=axis, keepdims=True)
+    if p == 0:
+        return Tensor((x.data != 0).sum(axis=axis, keepdims=True).astype(x.dtype))
+    if p == 1:
+        return abs(x).sum(axis=axis, keepdims=True)
+    # |0| ** p is 0 (p > 0) or inf (p < 0), with no gradient: its slope, inf for p < 1, times
+    # the 0 of |x|'s would be NaN
+    zero = x.data == 0
+    powered = where(zero, 0.0 if p > 0 else math.inf, where(zero, 1.0, abs(x)) ** p)
+    total = powered.sum(axis=axis, keepdims=True)
+    # a zero norm passes no gradient, as PyTorch's (its root's slope is infinite there)
+    empty = (total.data == 0) | np.isinf(total.data)
+    return where(empty, 0.0, where(empty, 1.0, total) ** (1.0 / p))
 
 
 @torch_keywords
 def cosine_similarity(x1: Any, x2: Any, axis: int = 1, eps: float = 1e-8) -> Tensor:
-    """x1 . x2 / max(||x1|| * ||x2||, eps) along `axis`, as PyTorch's F.cosine_similarity
-    (which clamps the product of the norms since 2.0).
+    """(x1 / max(||x1||, eps)) . (x2 / max(||x2||, eps)) along `axis`, as PyTorch 2.13's
+    F.cosine_similarity: each norm clamped to eps on its own (not their product), the inputs
+    broadcast first, and, as PyTorch clamps in place under no_grad, the gradient taken
+    through each norm as if it were not clamped.
 
     >>> round(cosine_similarity(Tensor([[1.0, 0.0]]), Tensor([[1.0, 1.0]])).item(), 6)
     0.707107
     """
     a, b = _tensor(x1), _tensor(x2)
-    dot = (a * b).sum(axis=axis)
-    return dot / maximum(a.norm(axis=axis) * b.norm(axis=axis), eps)
+    if a.shape != b.shape:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+        a, b = a.broadcast_to(shape), b.broadcast_to(shape)
+    return ((a / _clamped_norm(a, axis, eps)) * (b / _clamped_norm(b, axis, eps))).sum(axis=axis)
+
+
+def _clamped_norm(x: Tensor, axis: int, eps: float) -> Tensor:
+    """||x|| along `axis`, kept, at least eps; where clamped, the value is exactly eps
+    (size - size is 0) and the gradient still the norm's."""
+    size = x.norm(axis=axis, keepdims=True)
+    return where(size.data < eps, size - size.detach() + eps, size)
 
 
 def _factor(value: Any, op: str, name: str) -> int:

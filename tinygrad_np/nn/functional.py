@@ -5,8 +5,21 @@
 >>> F.relu(np.array([-1.0, 2.0])).tolist()
 [0.0, 2.0]
 
-Each name is the function `tinygrad_np.<name>` itself (the same object), except `pad`, which
-takes PyTorch's padding order here: (left, right, top, bottom, ...), the last axis first.
+Each name is the function `tinygrad_np.<name>` itself (the same object), except two kinds,
+which take PyTorch's arguments where the package's own take its own:
+
+- `pad`, in PyTorch's padding order: (left, right, top, bottom, ...), the last axis first;
+- the losses (`cross_entropy`, `nll_loss`, `mse_loss`, ... every `*_loss`, `kl_div` and
+  the two `binary_cross_entropy`), with PyTorch's exact signatures (`functional_losses.py`):
+  its names and positions, `input=` and `target=`, the legacy `size_average` and `reduce`
+  (mapped onto `reduction` as PyTorch maps them, with its warning) and the `weight` of
+  mse_loss, l1_loss and huber_loss. So `F.cross_entropy(x, y, w)` weighs the classes by w,
+  as in PyTorch, where `tinygrad_np.cross_entropy`'s third argument is `label_smoothing`:
+
+>>> from tinygrad_np import Tensor
+>>> logits = Tensor([[2.0, 0.0], [0.0, 1.0]])
+>>> round(F.cross_entropy(logits, np.array([0, 1]), np.array([1.0, 3.0])).item(), 4)
+0.2667
 """
 from __future__ import annotations
 
@@ -35,14 +48,14 @@ from ..tensor_ops import (batch_norm, dropout, dropout1d, dropout2d, dropout3d, 
 from ..tensor_ops import pad as _numpy_pad
 from ..volumetric import (adaptive_avg_pool3d, avg_pool3d, conv3d, conv_transpose3d,
                           max_pool3d)
-from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
-                   gaussian_nll_loss, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
-                   smooth_l1_loss)
-from .margin_losses import (cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss,
-                            multi_margin_loss, multilabel_margin_loss,
-                            multilabel_soft_margin_loss, pairwise_distance, pdist,
-                            poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
-                            triplet_margin_with_distance_loss)
+from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
+                                cosine_embedding_loss, cross_entropy, gaussian_nll_loss,
+                                hinge_embedding_loss, huber_loss, kl_div, l1_loss,
+                                margin_ranking_loss, mse_loss, multi_margin_loss,
+                                multilabel_margin_loss, multilabel_soft_margin_loss, nll_loss,
+                                poisson_nll_loss, smooth_l1_loss, soft_margin_loss,
+                                triplet_margin_loss)
+from .margin_losses import pairwise_distance, pdist, triplet_margin_with_distance_loss
 
 
 def pad(input: Any, pad: Any, mode: str = "constant",  # noqa: A002 - PyTorch's names

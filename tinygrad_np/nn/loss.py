@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from ..function import OpError
+from ..functional import log_softmax
 from ..ops import loss as ops
 from ..ops.nn import SoftmaxCrossEntropy
 from ..tensor import Tensor
@@ -201,20 +202,48 @@ def cross_entropy(logits: Any, labels: Any, label_smoothing: float = 0.0,
     integer labels with weights or ignored rows by the summed weights (or the number) of the
     rows that count.
 
-    The default (mean, no smoothing, weights or ignored rows) is exactly
+    Probability rows that require grad get PyTorch's gradient, -(1 - label_smoothing) *
+    weight * log_softmax(logits), reduced (made of ops there, to any order). The default
+    (mean, no smoothing, weights or ignored rows, a constant target) is exactly
     `softmax_cross_entropy`.
 
     >>> round(cross_entropy(Tensor([[2.0, 0.0]]), [0], label_smoothing=0.2).item(), 4)
     0.3269
     """
     logits, labels, each_shape = _classes_last("cross_entropy", logits, labels)
-    if reduction == "mean" and label_smoothing == 0.0 and weight is None and not _any_equal(
+    if reduction == "mean" and label_smoothing == 0.0 and weight is None and not _not_plain(
             labels, ignore_index):
         return SoftmaxCrossEntropy.apply(logits, labels=labels)
-    loss = ops.CrossEntropy.apply(logits, labels=labels, reduction=reduction,
-                                  label_smoothing=float(label_smoothing), weight=weight,
-                                  ignore_index=ignore_index)
+    if isinstance(labels, Tensor) and labels.requires_grad:
+        loss = _learned_targets(logits, labels, float(label_smoothing), reduction, weight)
+    else:
+        loss = ops.CrossEntropy.apply(logits, labels=labels, reduction=reduction,
+                                      label_smoothing=float(label_smoothing), weight=weight,
+                                      ignore_index=ignore_index)
     return loss if each_shape is None or reduction != "none" else loss.reshape(each_shape)
+
+
+def _learned_targets(logits: Any, target: Tensor, label_smoothing: float, reduction: str,
+                     weight: Any) -> Tensor:
+    """`cross_entropy` of (N, C) logits against probability rows that require grad, made of
+    ops (the fused ones take the target as a constant): -sum(t * log_softmax(logits)) per
+    row, t the rows smoothed and weighted, so the target's gradient is PyTorch's,
+    -(1 - label_smoothing) * weight * log_softmax(logits), reduced; "mean" divides by N."""
+    op = "cross_entropy"
+    ops._check_reduction(op, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise OpError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    x = _tensor(logits)
+    if x.ndim != 2 or target.shape != x.shape or target.dtype.kind != "f":
+        raise OpError(f"{op}: logits {x.shape}, labels {target.shape}: expected float target "
+                      f"rows of shape {x.shape}")
+    t = target if target.dtype == x.dtype else target.astype(x.dtype)
+    if label_smoothing:
+        t = t * (1.0 - label_smoothing) + label_smoothing / x.shape[1]
+    w = ops._class_weight(op, weight, x.shape[1], x.dtype)
+    if w is not None:
+        t = t * w
+    return ops._reduce(-(t * log_softmax(x, axis=1)).sum(axis=1), reduction)
 
 
 def _classes_last(op: str, logits: Any, labels: Any) -> tuple[Any, Any, Any]:
@@ -254,9 +283,15 @@ def _rows_of_classes(x: Any) -> Any:
     return x.transpose(axes).reshape(-1, x.shape[1])
 
 
-def _any_equal(labels: Any, ignore_index: int) -> bool:
-    """Whether integer `labels` hold `ignore_index` (probability rows never do)."""
-    array = labels.data if isinstance(labels, Tensor) else labels
+def _not_plain(labels: Any, ignore_index: int) -> bool:
+    """Whether `labels` need more than the fused mean: integer labels holding `ignore_index`,
+    or target rows that require grad (one test of the type, so the hot path pays nothing)."""
+    if isinstance(labels, Tensor):
+        if labels.requires_grad:
+            return True
+        array = labels.data
+    else:
+        array = labels
     if not hasattr(array, "dtype"):
         array = np.asarray(array)
     return array.ndim == 1 and array.dtype.kind in "iu" and bool((array == ignore_index).any())

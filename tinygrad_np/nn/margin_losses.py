@@ -189,12 +189,19 @@ def _score_rows(op: str, x: Any) -> tuple[Tensor, Tensor]:
     return scores, scores.reshape(1, -1) if scores.ndim == 1 else scores
 
 
+def _strict_hinge(z: Tensor) -> Tensor:
+    """max(0, z) with no gradient where z == 0: PyTorch's multi-class hinges count a term
+    only where it is > 0 (its clamp, in the other losses, passes the gradient at 0)."""
+    return where(z.data > 0, z, 0.0)
+
+
 def multi_margin_loss(x: Any, target: Any, p: int = 1, margin: float = 1.0, weight: Any = None,
                       reduction: str = "mean") -> Tensor:
     """The multi-class hinge loss of scores x (N, C) (or one (C,) row) and class indices
     `target` (N,): for each sample, the sum over the other classes i of
     max(0, margin - x[y] + x[i]) ** p, times weight[y] (one weight per class, a constant),
-    divided by C; p is 1 or 2, as in PyTorch.
+    divided by C; p is 1 or 2, as in PyTorch. As PyTorch's, a term counts (and passes a
+    gradient) only where margin - x[y] + x[i] > 0: none exactly at the hinge.
 
     >>> round(multi_margin_loss(Tensor([[0.1, 0.2, 0.4, 0.8]]), [3]).item(), 4)
     0.325
@@ -210,7 +217,7 @@ def multi_margin_loss(x: Any, target: Any, p: int = 1, margin: float = 1.0, weig
                       f"{n} integer class indices for input {scores.shape}")
     labels = labels.reshape(n)
     picked = gather(rows, 1, labels.reshape(n, 1))  # x[y], checked to lie in [0, C)
-    hinge = clamp(margin - picked + rows, 0.0, None)
+    hinge = _strict_hinge(margin - picked + rows)
     if p == 2:
         hinge = hinge * hinge
     if weight is not None:
@@ -226,7 +233,8 @@ def multilabel_margin_loss(x: Any, target: Any, reduction: str = "mean") -> Tens
     """The multi-label hinge loss of scores x (N, C) (or one (C,) row): `target`, of x's
     shape, lists each sample's classes up to its first -1; for each sample, the sum over its
     listed classes j and its other classes i of max(0, 1 - (x[j] - x[i])), divided by C. A
-    class listed twice counts twice, as in PyTorch's loop.
+    class listed twice counts twice, and a term exactly at the hinge passes no gradient, as
+    in PyTorch's loop (strictly > 0).
 
     >>> round(multilabel_margin_loss(Tensor([[0.1, 0.2, 0.4, 0.8]]), [[3, 0, -1, 1]]).item(), 4)
     0.85
@@ -246,7 +254,7 @@ def multilabel_margin_loss(x: Any, target: Any, reduction: str = "mean") -> Tens
     # how often each sample lists each class: (N, C)
     counts = (one_hot(np.where(listed, labels, 0), c).data * listed[..., None]).sum(axis=1)
     pairs = counts[:, :, None] * (counts == 0)[:, None, :]  # (N, j listed, i not listed)
-    hinge = clamp(1.0 - rows.reshape(n, c, 1) + rows.reshape(n, 1, c), 0.0, None)
+    hinge = _strict_hinge(1.0 - rows.reshape(n, c, 1) + rows.reshape(n, 1, c))
     each = where(pairs > 0, hinge * pairs.astype(rows.dtype), 0.0).sum(axis=(1, 2)) / c
     return _reduced(op, each.reshape(()) if scores.ndim == 1 else each, reduction)
 
