@@ -245,3 +245,24 @@ def test_index_add_copy_and_fill_values_gradients_and_errors():
         tg.index_copy(Tensor(x), 1, np.array([1, 1]), Tensor(src))
     with pytest.raises(OpError, match="1-D integer array"):
         tg.index_fill(Tensor(x), 0, np.array([0.5]), 0.0)
+
+
+def test_median_shares_ties_without_dim_and_picks_nan_as_pytorch():
+    # torch 2.13: median() splits the gradient among the elements equal to the median (the
+    # NaNs, where there are some); median(dim) takes one, the first NaN of a line with NaNs
+    cases = [([1.0, 2.0, 2.0, 3.0], 2.0, [0, 0.5, 0.5, 0], 1, [0, 1, 0, 0]),
+             ([1.0, np.nan, 2.0, np.nan], np.nan, [0, 0.5, 0, 0.5], 1, [0, 1, 0, 0]),
+             ([3.0, 1.0, 2.0, np.nan], np.nan, [0, 0, 0, 1], 3, [0, 0, 0, 1]),
+             ([-np.inf, -np.inf, 1.0], -np.inf, [0.5, 0.5, 0], 1, [0, 1, 0])]
+    for row, value, shared, index, picked in cases:
+        t = Tensor(np.array(row), requires_grad=True)
+        out = tg.median(t)
+        np.testing.assert_array_equal(out.data, value)
+        out.backward()
+        np.testing.assert_array_equal(t.grad, shared)
+        t = Tensor(np.array([row]), requires_grad=True)
+        values, indices = t.median(dim=1)
+        np.testing.assert_array_equal(values.data, [value])
+        assert indices.tolist() == [index]
+        values.sum().backward()
+        np.testing.assert_array_equal(t.grad, [picked])

@@ -70,3 +70,19 @@ def test_a_jitted_step_replays_them():
         return step, layer
     calls = [(np.random.default_rng(i).standard_normal((5, 3)),) for i in range(4)]
     assert check_jit_matches_eager(make, calls).recordings == 1
+
+
+def test_a_0d_input_takes_axis_0_or_minus_1_as_pytorchs():
+    for op in (tg.cumprod, tg.logcumsumexp):
+        for axis in (0, -1):  # torch 2.13: the value itself, shape (), gradient 1
+            t = Tensor(np.array(2.0), requires_grad=True)
+            out = op(t, axis)
+            assert out.shape == () and out.item() == 2.0
+            out.backward()
+            assert t.grad == 1.0
+        try:
+            op(np.array(2.0), 1)
+        except OpError as error:
+            assert "axis 1 is out of range for input of shape ()" in str(error)
+        else:
+            raise AssertionError("no error")

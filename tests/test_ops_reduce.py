@@ -144,3 +144,19 @@ def test_an_accuracy_taken_with_argmax_replays_under_jit():
         assert jitted(x, labels).item() == accuracy(x, labels).item()
     assert jitted.recordings == 1
 
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_a_nan_max_over_everything_shares_its_gradient_among_the_nans(op, create_graph):
+    x = np.array([[3.0, np.nan, 1.0], [np.nan, 2.0, 0.0]])
+    t = Tensor(x, requires_grad=True)
+    out = getattr(t, op)()
+    assert np.isnan(out.item())
+    out.backward(create_graph=create_graph)  # torch 2.13's x.max() / x.min(): 1/2 to each NaN
+    np.testing.assert_array_equal(np.asarray(t.grad), [[0, 0.5, 0], [0.5, 0, 0]])
+    t = Tensor(np.array([[3.0, np.nan, 1.0], [1.0, 2.0, 0.0]]), requires_grad=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        getattr(t, op)(axis=1).sum().backward()  # over an axis: NaN for a line with one, as
+    # torch.amax's and amin's
+    np.testing.assert_array_equal(t.grad, [[np.nan] * 3, [0, op == "max", op == "min"]])

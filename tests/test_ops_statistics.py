@@ -111,3 +111,73 @@ def test_bad_axes_are_refused_naming_the_op():
         t.var(axis=(0, 0))
     with pytest.raises(OpError, match="std.*axis 5"):
         t.std(axis=5)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("kwargs", [{"dim": 1}, {"dim": 1, "correction": 0},
+                                    {"axis": 1, "keepdims": True}, {}])
+def test_std_of_a_constant_line_has_zero_gradient_as_pytorchs(kwargs, create_graph):
+    t = Tensor(np.array([[1.0, 1.0, 1.0], [1.0, 2.0, 3.0]]), requires_grad=True)
+    out = t.std(**kwargs) if kwargs else t[:1].std()  # {}: a constant tensor, over all
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0 / 0 on the way
+        out.sum().backward(create_graph=create_graph)
+    grad = np.asarray(t.grad)
+    np.testing.assert_array_equal(grad[0], [0.0, 0.0, 0.0])  # torch 2.13: 0, not nan
+    if kwargs:  # the other line: (x - mean) / ((n - ddof) std), std = sqrt(2 / (n - ddof))
+        divisor = 3 - kwargs.get("correction", 1 if "dim" in kwargs else 0)
+        np.testing.assert_allclose(grad[1], np.array([-1.0, 0.0, 1.0])
+                                   / (divisor * np.sqrt(2.0 / divisor)), rtol=1e-15)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_var_and_std_without_degrees_of_freedom_give_pytorchs_nan_gradients(create_graph):
+    # torch 2.13, var/std(correction=1) of one element: nan, its gradient nan (not an error)
+    for op in ("var", "std"):
+        for kwargs in ({}, {"dim": 0}):
+            t = Tensor(np.array([2.0]), requires_grad=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the forward's 0 / 0 warns, as numpy's var
+                out = getattr(t, op)(correction=1, **kwargs)
+            assert np.isnan(out.item())
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # the backward does not
+                out.backward(create_graph=create_graph)
+            np.testing.assert_array_equal(np.asarray(t.grad), [np.nan])
+    # two elements, correction 2: torch's var gives inf over all (its rule: nan only where x
+    # is its mean) and 2/0 * (x - mean) over a dim; std gives nan either way
+    for op, kwargs, expected in (("var", {}, [np.inf, np.inf]),
+                                 ("var", {"dim": 0}, [-np.inf, np.inf]),
+                                 ("std", {}, [np.nan, np.nan]),
+                                 ("std", {"dim": 0}, [np.nan, np.nan])):
+        t = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = getattr(t, op)(correction=2, **kwargs)
+        assert out.item() == np.inf
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out.backward(create_graph=create_graph)
+        np.testing.assert_array_equal(np.asarray(t.grad), expected)
+
+
+def test_cumsum_of_a_0d_tensor_stays_0d_as_pytorchs():
+    for axis in (0, -1):
+        t = Tensor(np.array(2.0), requires_grad=True)
+        out = t.cumsum(axis)
+        assert out.shape == () and out.item() == 2.0  # torch 2.13: shape (), numpy's is (1,)
+        out.backward()
+        assert t.grad.shape == () and t.grad == 1.0
+    assert tg.cumsum(np.array(2.0)).shape == (1,)  # no axis: flattened, as numpy's
+    with pytest.raises(OpError, match="cumsum: axis 1 is out of range"):
+        Tensor(np.array(2.0)).cumsum(1)
+
+
+def test_logsumexp_of_nothing_is_minus_infinity_as_pytorchs():
+    t = Tensor(np.zeros((0, 3)), requires_grad=True)
+    out = t.logsumexp(dim=0)  # torch 2.13: [-inf, -inf, -inf]
+    np.testing.assert_array_equal(out.data, [-np.inf, -np.inf, -np.inf])
+    out.sum().backward()
+    assert t.grad.shape == (0, 3)
+    assert tg.logsumexp(np.zeros((0, 3))).item() == -np.inf
+    assert tg.logsumexp(np.zeros((0, 3)), axis=1).shape == (0,)

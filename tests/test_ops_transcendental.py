@@ -55,3 +55,16 @@ def test_binary_ones_broadcast_and_methods_match():
         np.testing.assert_array_equal(getattr(t, method)().data,
                                       getattr(tg, method.replace("arc", "a"))(t).data)
     assert t.float().dtype == np.float32 and tg.hypot(3.0, 4.0).item() == 5.0
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_atan2_gradient_at_the_origin_is_zero_as_pytorchs(create_graph):
+    y = Tensor(np.array([0.0, 0.0, 1.0]), requires_grad=True)
+    x = Tensor(np.array([0.0, -0.0, 0.0]), requires_grad=True)
+    out = tg.atan2(y, x)
+    np.testing.assert_array_equal(out.data, [0.0, np.pi, np.pi / 2])
+    out.backward(Tensor(np.array([1.0, -1.0, 1.0])), create_graph=create_graph)
+    # torch 2.13: y.grad [0, 0, 0], x.grad [-0, 0, -1], signs of the zeros included
+    for grad, expected in ((y.grad, [0.0, 0.0, 0.0]), (x.grad, [-0.0, 0.0, -1.0])):
+        np.testing.assert_array_equal(np.asarray(grad), expected)
+        np.testing.assert_array_equal(np.signbit(np.asarray(grad)), np.signbit(expected))

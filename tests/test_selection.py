@@ -100,3 +100,27 @@ def test_msort_sorts_the_first_axis():
     x = np.array([[3.0, 1.0], [1.0, 2.0], [2.0, 0.0]])
     np.testing.assert_array_equal(tg.msort(Tensor(x)).data, np.sort(x, axis=0))
     np.testing.assert_array_equal(Tensor(x).msort().data, np.sort(x, axis=0))
+
+
+def test_nan_is_the_largest_value_in_sort_and_topk_as_pytorchs():
+    x = Tensor(np.array([[3.0, np.nan, 1.0, 2.0, np.nan]]), requires_grad=True)
+    values, indices = x.sort(descending=True)  # torch 2.13's numbers
+    np.testing.assert_array_equal(values.data, [[np.nan, np.nan, 3, 2, 1]])
+    np.testing.assert_array_equal(indices.data, [[1, 4, 0, 3, 2]])
+    values, indices = tg.sort(x)
+    np.testing.assert_array_equal(values.data, [[1, 2, 3, np.nan, np.nan]])
+    np.testing.assert_array_equal(indices.data, [[2, 3, 0, 1, 4]])
+    top, where = x.topk(2)
+    np.testing.assert_array_equal(top.data, [[np.nan, np.nan]])
+    np.testing.assert_array_equal(where.data, [[1, 4]])
+    (top * Tensor([[10.0, 1.0]])).sum().backward()  # the gradient follows the NaNs picked
+    np.testing.assert_array_equal(x.grad, [[0, 10, 0, 0, 1]])
+    assert tg.topk(x, 1, largest=False).indices.tolist() == [[2]]
+    # NaN above inf; ties in their order either way (torch's stable=True)
+    edges = Tensor(np.array([-np.inf, np.inf, np.nan, 0.0, np.inf]))
+    assert edges.sort(descending=True).indices.tolist() == [2, 1, 4, 3, 0]
+    assert edges.sort().indices.tolist() == [0, 3, 1, 4, 2]
+    # and along another axis, and of unsigned integers (no negation to wrap around)
+    columns = tg.sort(Tensor(np.array([[1.0, np.nan], [np.nan, 0.0], [2.0, 5.0]])), 0, True)
+    np.testing.assert_array_equal(columns.indices.data, [[1, 0], [2, 2], [0, 1]])
+    assert tg.sort(np.array([0, 3, 1], np.uint8), descending=True).values.tolist() == [3, 1, 0]

@@ -395,19 +395,34 @@ def argsort(x: Any, dim: int = -1, descending: bool = False) -> Tensor:
 
 @torch_keywords
 def median(x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
-    """PyTorch's torch.median: the lower of the two middle values for an even count; without
-    `dim` of all the elements, with it (values, indices) along `dim` (a `ValuesIndices`). The
-    gradient goes to the element picked."""
+    """PyTorch's torch.median: the lower of the two middle values for an even count, or NaN
+    where there is one (NaN is the largest value). Without `dim` of all the elements, its
+    gradient shared evenly among the elements equal to it (or the NaNs); with it (values,
+    indices) along `dim` (a `ValuesIndices`), the gradient to the element picked (the first
+    NaN, where there are some), as PyTorch's."""
     x = _tensor(x)
     if dim is None:
-        values, _ = sort(x.reshape(-1))
-        return values[(values.shape[0] - 1) // 2]
+        values, _ = sort(x.reshape(-1))  # NaN last
+        data, count = values.data, values.shape[0]
+        nans = int((data != data).sum())
+        if nans:
+            low, high = count - nans, count
+        else:
+            middle = data[(count - 1) // 2]
+            low = int(np.searchsorted(data, middle, "left"))
+            high = int(np.searchsorted(data, middle, "right"))
+        # the run of values equal to the median: their max is it, the gradient shared by all
+        return values[low:high].max()
     axis = _axis(dim, max(x.ndim, 1), "median", x.shape)
     values, order = sort(x, axis)
-    middle = (x.shape[axis] - 1) // 2 if x.ndim else 0
-    picked = values[_at(axis, slice(middle, middle + 1))] if x.ndim else values
-    index = order.data[_at(axis, slice(middle, middle + 1))] if x.ndim else order.data
-    if not keepdim and x.ndim:
+    if not x.ndim:
+        return ValuesIndices(values, Tensor(order.data))
+    count = x.shape[axis]
+    nans = (values.data != values.data).sum(axis=axis, keepdims=True)
+    # the first NaN (NaN sorts last, stably) where the line has one, else the middle one
+    position = np.where(nans > 0, count - nans, (count - 1) // 2)
+    picked, index = gather(values, axis, position), np.take_along_axis(order.data, position, axis)
+    if not keepdim:
         picked, index = picked.squeeze(axis), index.squeeze(axis)
     return ValuesIndices(picked, Tensor(index))
 

@@ -77,7 +77,8 @@ def gather(x: Any, axis: int, index: Any) -> Tensor:
 def sort(x: Any, axis: int = -1, descending: bool = False) -> ValuesIndices:
     """(values, indices) along `axis`, as PyTorch's `torch.sort`; the values are
     differentiable, the indices (int64) are not. Equal values keep their order (a stable
-    sort, PyTorch's stable=True; its default makes no promise for ties).
+    sort, PyTorch's stable=True; its default makes no promise for ties). NaN is the largest
+    value, as in PyTorch: last, or first when descending.
 
     >>> values, indices = sort(Tensor([3.0, 1.0, 2.0]), descending=True)
     >>> values.tolist(), indices.tolist()
@@ -88,7 +89,12 @@ def sort(x: Any, axis: int = -1, descending: bool = False) -> ValuesIndices:
     if x.ndim == 0:
         return ValuesIndices(GetItem.apply(x, index=()), Tensor(np.zeros((), np.int64)))
     data = x.data
-    order = np.argsort(-data if descending else data, axis=axis, kind="stable")
+    if descending:  # ascending on the reversed line, reversed: ties stay in order, and NaN,
+        # last in numpy's ascending order, comes first (the largest, as in PyTorch)
+        back = (slice(None),) * axis + (slice(None, None, -1),)
+        order = (data.shape[axis] - 1) - np.argsort(data[back], axis=axis, kind="stable")[back]
+    else:
+        order = np.argsort(data, axis=axis, kind="stable")
     return ValuesIndices(GetItem.apply(x, index=_along(order, axis)),
                          Tensor(order.astype(np.int64)))
 

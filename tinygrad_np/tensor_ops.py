@@ -25,7 +25,8 @@ from .ops.activation import Elu, Erf, Gelu, LeakyRelu, LogSigmoid, Mish, PRelu, 
 from .ops.hard import Hardsigmoid, Hardswish, Hardtanh
 from .ops.combine import BroadcastTo, Cat, Flip, Pad, Stack
 from .ops.normalization import BatchNorm, Dropout, Embedding, GroupNorm, LayerNorm
-from .ops.pointwise import Clip, Cos, Expm1, Log1p, Maximum, Minimum, Sin, Square, Where
+from .ops.pointwise import (Clip, ClipTensors, Cos, Expm1, Log1p, Maximum, Minimum, Sin, Square,
+                            Where)
 from .ops.reduce import ArgMax, ArgMin
 from .ops.shape import GetItem, Reshape
 from .ops.statistics import Cumsum, LogSumExp, Norm, Prod, Std, Var
@@ -115,10 +116,15 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
 
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:  # PyTorch's names
     """Clamp to [min, max] (either may be None); the gradient passes where min <= x <= max.
+    Tensor bounds that require grad get theirs as PyTorch's (`ClipTensors`).
 
     >>> clip(Tensor([-2.0, 0.5, 3.0]), -1, 1).tolist()
     [-1.0, 0.5, 1.0]
     """
+    if (isinstance(min, Tensor) and min.requires_grad) or (
+            isinstance(max, Tensor) and max.requires_grad):  # else numbers: the fast path
+        bounds = [bound for bound in (min, max) if bound is not None]
+        return ClipTensors.apply(x, *bounds, lower=min is not None, upper=max is not None)
     return Clip.apply(x, min=_data(min), max=_data(max))
 
 

@@ -9,7 +9,7 @@ from ..function import Function, OpError
 
 
 def _axis(op, x, axis):
-    if not -x.ndim <= axis < max(x.ndim, 1):
+    if not -max(x.ndim, 1) <= axis < max(x.ndim, 1):  # a 0-d input takes 0 or -1, as PyTorch
         raise OpError(f"{op}: axis {axis} is out of range for input of shape {x.shape}")
     return axis % max(x.ndim, 1)
 

@@ -81,8 +81,9 @@ class Square(Function):
 
 
 class Maximum(Function):
-    """Elementwise max of two operands; where they tie, each gets half the gradient
-    (as in PyTorch)."""
+    """Elementwise max of two operands. As in PyTorch, each side gets the gradient unless
+    the other beats it: where they tie each gets half, and where one is NaN (the result)
+    both get all of it, since no comparison with a NaN holds."""
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -90,18 +91,19 @@ class Maximum(Function):
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        share = (a > b) + 0.5 * (a == b)  # a's share of the gradient: 1, 1/2 or 0
         need_a, need_b = ctx.needs_input_grad
-        return (unbroadcast(grad * share, a.shape) if need_a else None,
-                unbroadcast(grad * (1 - share), b.shape) if need_b else None)
+        whole = 1 - 0.5 * (a == b)  # 1, or 1/2 on a tie; a side that is beaten gets 0
+        return (unbroadcast(grad * (whole - (b > a)), a.shape) if need_a else None,
+                unbroadcast(grad * (whole - (a > b)), b.shape) if need_b else None)
 
     def backward_graph(ctx, grad, out):  # the shares are constant where no two tie
-        a, b = ctx.parents
-        return _shared(ctx, grad, (a.data > b.data) + 0.5 * (a.data == b.data))
+        a, b = ctx.parents[0].data, ctx.parents[1].data
+        return _shared(ctx, grad, b > a, a > b)
 
 
 class Minimum(Function):
-    """Elementwise min of two operands; ties share the gradient equally."""
+    """Elementwise min of two operands; ties share the gradient equally, and where one is
+    NaN both get all of it (PyTorch's rule, as Maximum's)."""
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -109,23 +111,26 @@ class Minimum(Function):
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        share = (a < b) + 0.5 * (a == b)
         need_a, need_b = ctx.needs_input_grad
-        return (unbroadcast(grad * share, a.shape) if need_a else None,
-                unbroadcast(grad * (1 - share), b.shape) if need_b else None)
+        whole = 1 - 0.5 * (a == b)
+        return (unbroadcast(grad * (whole - (b < a)), a.shape) if need_a else None,
+                unbroadcast(grad * (whole - (a < b)), b.shape) if need_b else None)
 
     def backward_graph(ctx, grad, out):
-        a, b = ctx.parents
-        return _shared(ctx, grad, (a.data < b.data) + 0.5 * (a.data == b.data))
+        a, b = ctx.parents[0].data, ctx.parents[1].data
+        return _shared(ctx, grad, b < a, a < b)
 
 
-def _shared(ctx, grad, share):
-    """Maximum's and Minimum's gradients on Tensors: `share` of it to a, the rest to b."""
+def _shared(ctx, grad, a_beaten, b_beaten):
+    """Maximum's and Minimum's gradients on Tensors: to each side a share of `grad`, 1/2
+    where they tie and 0 where it is beaten."""
     a, b = ctx.parents
     need_a, need_b = ctx.needs_input_grad
-    share = share.astype(grad.data.dtype, copy=False)
-    return (sum_to(grad * share, a.shape) if need_a else None,
-            sum_to(grad * (1 - share), b.shape) if need_b else None)
+    whole = 1 - 0.5 * (a.data == b.data)
+    share_a, share_b = ((whole - beaten).astype(grad.data.dtype, copy=False)
+                        for beaten in (a_beaten, b_beaten))
+    return (sum_to(grad * share_a, a.shape) if need_a else None,
+            sum_to(grad * share_b, b.shape) if need_b else None)
 
 
 class Where(Function):
@@ -183,3 +188,40 @@ class Clip(Function):
 
     def backward_graph(ctx, grad, out):
         return grad * ctx.inside
+
+
+class ClipTensors(Function):
+    """Clip with Tensor bounds, which get gradients too: `forward(x, *bounds)` with the
+    bounds given, min then max (`lower` and `upper` say which). PyTorch's clamp rules: x gets
+    the gradient where min <= x <= max, min where x < min < max, and max where x > max or
+    max < min (the result is then max). A NaN anywhere gives none of them any, but max < min
+    still does."""
+
+    __slots__ = ("lower", "upper")
+
+    def forward(ctx, x, *bounds, lower=True, upper=True):
+        ctx.lower, ctx.upper = lower, upper
+        ctx.save_for_backward(x, *bounds)
+        out = np.maximum(x, bounds[0]) if lower else x
+        return np.minimum(out, bounds[-1]) if upper else out
+
+    def backward(ctx, grad):
+        inputs = ctx.saved_tensors
+        masks = _clip_masks(inputs, ctx.lower, ctx.upper)
+        return tuple([unbroadcast(grad * mask, array.shape) if need else None
+                      for mask, array, need in zip(masks, inputs, ctx.needs_input_grad)])
+
+    def backward_graph(ctx, grad, out):
+        masks = _clip_masks([t.data for t in ctx.parents], ctx.lower, ctx.upper)
+        dtype = grad.data.dtype
+        return tuple([sum_to(grad * mask.astype(dtype), t.shape) if need else None
+                      for mask, t, need in zip(masks, ctx.parents, ctx.needs_input_grad)])
+
+
+def _clip_masks(inputs, lower, upper):
+    """Where each of ClipTensors' inputs (x, then the bounds given) gets the gradient."""
+    if lower and upper:
+        x, low, high = inputs
+        return (x >= low) & (x <= high), (x < low) & (low < high), (x > high) | (high < low)
+    x, bound = inputs
+    return (x >= bound, x < bound) if lower else (x <= bound, x > bound)

@@ -61,7 +61,9 @@ class Mean(Function):
 
 
 class _Extreme(Function):
-    """Max or Min: the gradient goes to the elements equal to the result, shared among ties."""
+    """Max or Min: the gradient goes to the elements equal to the result, shared among ties.
+    A NaN result over all axes is its NaNs', which share the gradient, as PyTorch's max()
+    and min(); over an axis a line with a NaN gets NaN gradients, as PyTorch's amax/amin."""
 
     __slots__ = ("axis", "keepdims")
     method = "max"
@@ -74,15 +76,22 @@ class _Extreme(Function):
 
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        hit = x == _expand(out, x.shape, ctx.axis, ctx.keepdims)
+        hit = _hits(x, out, ctx.axis, ctx.keepdims)
         count = hit.sum(axis=ctx.axis, keepdims=True)
         return hit * (_expand(grad, x.shape, ctx.axis, ctx.keepdims) / count)
 
     def backward_graph(ctx, grad, out):  # which elements hit is constant where none tie
         x = ctx.parents[0].data
-        hit = x == _expand(out.data, x.shape, ctx.axis, ctx.keepdims)
+        hit = _hits(x, out.data, ctx.axis, ctx.keepdims)
         share = (hit / hit.sum(axis=ctx.axis, keepdims=True)).astype(x.dtype, copy=False)
         return expand_reduced(grad, x.shape, ctx.axis, ctx.keepdims) * share
+
+
+def _hits(x, out, axis, keepdims):
+    """Where x holds Max's or Min's result: equal to it, or, over all axes, NaN where it is."""
+    if axis is None and out != out:  # a 0-d result: one cheap test
+        return x != x
+    return x == _expand(out, x.shape, axis, keepdims)
 
 
 class Max(_Extreme):

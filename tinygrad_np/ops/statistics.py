@@ -43,13 +43,27 @@ class Var(Function):
     def backward(ctx, grad):
         centred, = ctx.saved_tensors
         grad = _expand(grad, centred.shape, ctx.axis, ctx.keepdims)
+        if not ctx.divisor:
+            return grad * _no_freedom(centred, ctx.axis)
         return grad * centred * (2 / ctx.divisor)
 
     def backward_graph(ctx, grad, out):
         x = ctx.parents[0]
+        grad = expand_reduced(grad, x.shape, ctx.axis, ctx.keepdims)
         centred = x - x.mean(axis=ctx.axis, keepdims=True)
-        return expand_reduced(grad, x.shape, ctx.axis, ctx.keepdims) * centred * (
-            2 / ctx.divisor)
+        if not ctx.divisor:
+            return grad * _no_freedom(centred.data, ctx.axis)
+        return grad * centred * (2 / ctx.divisor)
+
+
+def _no_freedom(centred, axis):
+    """Var's d out / d x with no degrees of freedom left (n <= ddof, the forward's nan or
+    inf), as PyTorch's rather than Python's ZeroDivisionError: 2 / 0 = inf times x - mean
+    over an axis, and over all axes inf, either way nan where x is its mean."""
+    if axis is None:
+        return np.where(centred == 0, math.nan, math.inf)
+    with np.errstate(invalid="ignore"):  # inf * 0 is nan, quietly
+        return centred * math.inf
 
 
 class Std(Function):
@@ -67,15 +81,19 @@ class Std(Function):
 
     def backward(ctx, grad):
         centred, out = ctx.saved_tensors
-        shape = centred.shape
-        scale = _expand(grad / (out * ctx.divisor), shape, ctx.axis, ctx.keepdims)
-        return scale * centred
+        # grad / ((n - ddof) std), 0 where std is 0 (a constant line), as PyTorch's, not
+        # 0 / 0. With no degrees of freedom left (n <= ddof) it is nan, as PyTorch's: the
+        # divisor is then taken as nan, not 0 (no ZeroDivisionError, no inf * 0 warning)
+        zero = out == 0
+        scale = np.where(zero, 0, grad / (np.where(zero, 1, out) * (ctx.divisor or math.nan)))
+        return _expand(scale, centred.shape, ctx.axis, ctx.keepdims) * centred
 
     def backward_graph(ctx, grad, out):
         x = ctx.parents[0]
         centred = x - x.mean(axis=ctx.axis, keepdims=True)
-        return expand_reduced(grad / (out * ctx.divisor), x.shape, ctx.axis,
-                              ctx.keepdims) * centred
+        zero = out.data == 0
+        scale = (grad / (out.where(~zero, 1.0) * (ctx.divisor or math.nan))).where(~zero, 0.0)
+        return expand_reduced(scale, x.shape, ctx.axis, ctx.keepdims) * centred
 
 
 class Prod(Function):
@@ -130,7 +148,10 @@ class LogSumExp(Function):
     __slots__ = ("axis", "keepdims")
 
     def forward(ctx, x, axis=None, keepdims=False):
-        top = x.max(axis=axis, keepdims=True)
+        if x.size:
+            top = x.max(axis=axis, keepdims=True)
+        else:  # an empty sum (numpy's max has none to take): log(0) = -inf, as PyTorch's
+            top = x.max(axis=axis, keepdims=True, initial=-np.inf)
         top = np.where(np.isfinite(top), top, 0)  # all -inf (or an inf): no shift
         e = np.exp(x - top)
         total = e.sum(axis=axis, keepdims=True)
@@ -186,17 +207,23 @@ class Cumsum(Function):
     __slots__ = ("axis", "in_shape")
 
     def forward(ctx, x, axis=None):
-        if axis is not None and not -x.ndim <= axis < max(x.ndim, 1):
+        if axis is not None and not -max(x.ndim, 1) <= axis < max(x.ndim, 1):
             raise OpError(f"cumsum: axis {axis} is out of range for input of shape {x.shape}")
         ctx.axis, ctx.in_shape = axis, x.shape
+        if not x.ndim and axis is not None:  # along axis 0 (or -1) of a 0-d input: itself,
+            return x.copy()  # 0-d as PyTorch's, not numpy's (1,)
         return np.cumsum(x, axis=axis)
 
     def backward(ctx, grad):
+        if not grad.ndim:
+            return grad
         axis = -1 if ctx.axis is None else ctx.axis
         # each input element feeds every output at or after it: a reversed running sum
         total = np.flip(np.cumsum(np.flip(grad, axis=axis), axis=axis), axis=axis)
         return total.reshape(ctx.in_shape)
 
     def backward_graph(ctx, grad, out):
+        if not grad.ndim:
+            return grad * 1.0
         axis = -1 if ctx.axis is None else ctx.axis
         return grad.flip(axis).cumsum(axis).flip(axis).reshape(ctx.in_shape)

@@ -191,7 +191,8 @@ def _pair(ctx, grad_a, grad_b, graph=False):
 
 
 class Atan2(Function):
-    """atan2(y, x): the angle of the point (x, y), in (-pi, pi]."""
+    """atan2(y, x): the angle of the point (x, y), in (-pi, pi]. At the origin the gradient
+    is 0, as PyTorch's (its 1 / (x^2 + y^2) taken as 0 there), not 0/0."""
 
     def forward(ctx, y, x):
         ctx.save_for_backward(y, x)
@@ -199,12 +200,14 @@ class Atan2(Function):
 
     def backward(ctx, grad):
         y, x = ctx.saved_tensors
-        scale = grad / (x * x + y * y)
+        squares = x * x + y * y
+        scale = grad / np.where(squares == 0, np.inf, squares)  # grad / inf = 0, no warning
         return _pair(ctx, lambda: scale * x, lambda: -scale * y)
 
     def backward_graph(ctx, grad, out):
         y, x = ctx.parents
-        scale = grad / (x * x + y * y)
+        squares = x * x + y * y
+        scale = grad / squares.where(squares.data != 0, math.inf)
         return _pair(ctx, lambda: scale * x, lambda: -scale * y, graph=True)
 
 
