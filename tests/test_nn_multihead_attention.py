@@ -99,10 +99,35 @@ def test_a_jitted_step_reads_the_key_padding_mask_of_each_call():
 def test_bad_settings_and_input_are_refused():
     with pytest.raises(ValueError, match=r"embed_dim \(6\) must be divisible by num_heads \(4\)"):
         nn.MultiheadAttention(6, 4)
-    with pytest.raises(ValueError, match="kdim / vdim other than embed_dim are not supported"):
-        nn.MultiheadAttention(4, 2, kdim=3)
+    with pytest.raises(ValueError, match="add_bias_kv and add_zero_attn are not supported"):
+        nn.MultiheadAttention(4, 2, add_bias_kv=True)
+    with pytest.raises(OpError, match=r"\(S, N, 3\) and \(S, N, 5\)"):
+        nn.MultiheadAttention(4, 2, kdim=3, vdim=5)(*(np.zeros((3, 2, 4)),) * 3)
     mha = nn.MultiheadAttention(4, 2)
     with pytest.raises(OpError, match=r"MultiheadAttention: query \(3, 2, 5\)"):
         mha(Tensor(np.zeros((3, 2, 5))), np.zeros((3, 2, 4)), np.zeros((3, 2, 4)))
     with pytest.raises(OpError, match=r"key_padding_mask of shape \(3, 3\): expected \(2, 3\)"):
         mha(*(np.zeros((3, 2, 4), np.float32),) * 3, key_padding_mask=np.zeros((3, 3), bool))
+
+
+def test_keys_and_values_of_other_sizes_have_pytorchs_separate_projections():
+    mha = nn.MultiheadAttention(4, 2, kdim=3, vdim=5, rng=0, dtype=np.float64)
+    # PyTorch 2.13's state dict of MultiheadAttention(4, 2, kdim=3, vdim=5): these keys, shapes
+    assert {k: v.shape for k, v in mha.state_dict().items()} == {
+        "q_proj_weight": (4, 4), "k_proj_weight": (4, 3), "v_proj_weight": (4, 5),
+        "in_proj_bias": (12,), "out_proj.weight": (4, 4), "out_proj.bias": (4,)}
+    assert mha.in_proj_weight is None
+    rng = np.random.default_rng(1)
+    q, k, v = (Tensor(rng.standard_normal(s), requires_grad=True)
+               for s in ((2, 3, 4), (6, 3, 3), (6, 3, 5)))
+    out, weights = mha(q, k, v)
+    assert out.shape == (2, 3, 4) and weights.shape == (3, 2, 6)
+    # the same as one head computation written out: q, k, v projected by their own weights
+    qp = q.data @ mha.q_proj_weight.data.T + mha.in_proj_bias.data[:4]
+    kp = k.data @ mha.k_proj_weight.data.T + mha.in_proj_bias.data[4:8]
+    scores = np.einsum("lnd,snd->nls", qp[..., :2], kp[..., :2]) / np.sqrt(2)
+    expected = np.exp(scores - scores.max(-1, keepdims=True))
+    expected /= expected.sum(-1, keepdims=True)
+    np.testing.assert_allclose(mha(q, k, v, average_attn_weights=False)[1].data[:, 0],
+                               expected, rtol=1e-12)
+    assert tg.gradcheck(lambda a, b, c: mha(a, b, c)[0], q, k, v)

@@ -63,7 +63,10 @@ class MultiheadAttention(Module):
     attn_mask=None, average_attn_weights=True, is_causal=False)` returns (output, weights),
     weights averaged over the heads unless `average_attn_weights=False`, None without
     `need_weights`. Inputs (L, N, E) ((N, L, E) with batch_first) or unbatched (L, E).
-    `kdim`/`vdim` other than embed_dim, `add_bias_kv` and `add_zero_attn` are refused."""
+    With `kdim`/`vdim` other than embed_dim (keys and values of other sizes), the three
+    projections are separate, as PyTorch's: `q_proj_weight` (E, E), `k_proj_weight`
+    (E, kdim), `v_proj_weight` (E, vdim), and `in_proj_weight` is None. `add_bias_kv` and
+    `add_zero_attn` are refused."""
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: Any = None,
@@ -72,19 +75,29 @@ class MultiheadAttention(Module):
         if embed_dim < 1 or num_heads < 1 or embed_dim % num_heads:
             raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by "
                              f"num_heads ({num_heads})")
-        if add_bias_kv or add_zero_attn or kdim not in (None, embed_dim) or \
-                vdim not in (None, embed_dim):
-            raise ValueError("MultiheadAttention: add_bias_kv, add_zero_attn and kdim / vdim "
-                             "other than embed_dim are not supported")
+        if add_bias_kv or add_zero_attn:
+            raise ValueError("MultiheadAttention: add_bias_kv and add_zero_attn are not "
+                             "supported")
         if not 0.0 <= dropout <= 1.0:
             raise ValueError(f"MultiheadAttention: dropout must be in [0, 1], got {dropout}")
         self.embed_dim, self.num_heads, self.dropout = int(embed_dim), int(num_heads), dropout
         self.head_dim = self.embed_dim // self.num_heads
         self.batch_first = bool(batch_first)
+        self.kdim = self.embed_dim if kdim is None else int(kdim)
+        self.vdim = self.embed_dim if vdim is None else int(vdim)
         generator = as_rng(rng)
-        bound = math.sqrt(6.0 / (self.embed_dim + 3 * self.embed_dim))  # xavier_uniform_
-        self.in_proj_weight = Parameter(aligned(generator.uniform(
-            -bound, bound, (3 * self.embed_dim, self.embed_dim)).astype(dtype)))
+
+        def xavier(rows: int, cols: int) -> Tensor:  # PyTorch's xavier_uniform_
+            bound = math.sqrt(6.0 / (rows + cols))
+            return Parameter(aligned(generator.uniform(-bound, bound, (rows, cols)).astype(dtype)))
+
+        if self.kdim == self.embed_dim and self.vdim == self.embed_dim:
+            self.in_proj_weight: Tensor | None = xavier(3 * self.embed_dim, self.embed_dim)
+        else:
+            self.in_proj_weight = None
+            self.q_proj_weight = xavier(self.embed_dim, self.embed_dim)
+            self.k_proj_weight = xavier(self.embed_dim, self.kdim)
+            self.v_proj_weight = xavier(self.embed_dim, self.vdim)
         self.in_proj_bias = Parameter(np.zeros(3 * self.embed_dim, dtype=dtype)) if bias else None
         self.out_proj = OutInLinear(self.embed_dim, self.embed_dim, bias, generator, dtype,
                                     zero_bias=True)  # (PyTorch zeroes out_proj's bias)
@@ -94,18 +107,22 @@ class MultiheadAttention(Module):
                 average_attn_weights: bool = True,
                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
         q, k, v = (_tensor(x) for x in (query, key, value))
-        if q.ndim not in (2, 3) or q.shape[-1] != self.embed_dim or k.shape != v.shape or \
-                k.ndim != q.ndim or k.shape[-1] != self.embed_dim:
+        if q.ndim not in (2, 3) or q.shape[-1] != self.embed_dim or \
+                k.shape[:-1] != v.shape[:-1] or k.ndim != q.ndim or \
+                k.shape[-1] != self.kdim or v.shape[-1] != self.vdim:
             raise OpError(f"MultiheadAttention: query {q.shape}, key {k.shape}, value "
-                          f"{v.shape}: expected (L, N, {self.embed_dim}) and (S, N, "
-                          f"{self.embed_dim}) (batch_first: N first; unbatched: no N)")
+                          f"{v.shape}: expected (L, N, {self.embed_dim}), (S, N, {self.kdim}) "
+                          f"and (S, N, {self.vdim}) (batch_first: N first; unbatched: no N)")
         unbatched = q.ndim == 2
         if unbatched:
             q, k, v = (x.reshape((x.shape[0], 1, x.shape[1])) for x in (q, k, v))
         elif self.batch_first:
             q, k, v = (x.transpose(1, 0, 2) for x in (q, k, v))
         length, batch, source = q.shape[0], q.shape[1], k.shape[0]
-        w_q, w_k, w_v = self.in_proj_weight.chunk(3, axis=0)
+        if self.in_proj_weight is not None:
+            w_q, w_k, w_v = self.in_proj_weight.chunk(3, axis=0)
+        else:
+            w_q, w_k, w_v = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
         b_q = b_k = b_v = None
         if self.in_proj_bias is not None:
             b_q, b_k, b_v = self.in_proj_bias.chunk(3, axis=0)
