@@ -334,7 +334,7 @@ def test_set_grad_enabled_switches_at_once_or_inside_a_block():
         tg.set_grad_enabled(0)
 
 
-def test_inference_mode_is_no_grad_and_false_leaves_the_mode():
+def test_inference_mode_is_no_grad_and_false_records():
     w = Tensor([1.0], requires_grad=True)
     with tg.inference_mode():
         assert not (w * 2).requires_grad
@@ -350,4 +350,34 @@ def test_inference_mode_is_no_grad_and_false_leaves_the_mode():
     with tg.inference_mode(False):
         assert tg.is_grad_enabled()
     with tg.no_grad(), tg.inference_mode(False):
+        assert tg.is_grad_enabled()  # PyTorch's: inference_mode(False) turns grad mode on
+
+
+@pytest.mark.parametrize("make", [lambda: tg.set_grad_enabled(False), lambda: tg.inference_mode(),
+                                  lambda: tg.no_grad()])
+def test_every_mode_decorates_generator_functions(make):
+    seen = []
+
+    @make()
+    def steps():
+        seen.append(tg.is_grad_enabled())
+        yield 1
+        seen.append(tg.is_grad_enabled())
+        yield 2
+
+    assert list(steps()) == [1, 2]
+    assert seen == [False, False] and tg.is_grad_enabled()
+
+
+def test_inference_mode_false_records_again_even_inside_no_grad():
+    # PyTorch 2.13: is_grad_enabled() is True in inference_mode(False), inside no_grad too
+    with tg.no_grad():
+        with tg.inference_mode(False):
+            assert tg.is_grad_enabled() and not tg.is_inference_mode_enabled()
         assert not tg.is_grad_enabled()
+    with tg.inference_mode():
+        assert tg.is_inference_mode_enabled()
+        with tg.inference_mode(False):
+            assert tg.is_grad_enabled() and not tg.is_inference_mode_enabled()
+        assert tg.is_inference_mode_enabled()
+    assert not tg.is_inference_mode_enabled()

@@ -8,7 +8,8 @@ array([2., 4., 6.], dtype=float32)
 """
 from .tensor import Tensor  # first: it pulls in the ops, which need Function and Tensor
 from .function import Function, OpError, unbroadcast  # noqa: I001
-from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+                        no_grad, set_grad_enabled)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numgrad
 from .higher_order import grad
 from .derivatives import hessian, hvp, jacobian, jvp, vhp, vjp
@@ -87,7 +88,8 @@ from .metrics import accuracy  # noqa: E402
 __all__ = [
     # the engine
     "Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_grad",
-    "is_grad_enabled", "grad", "jit", "JitError", "set_grad_enabled", "inference_mode",
+    "is_grad_enabled", "is_inference_mode_enabled", "grad", "jit", "JitError",
+    "set_grad_enabled", "inference_mode",
     "jacobian", "hessian", "vjp", "jvp", "hvp", "vhp", "checkpoint", "checkpoint_sequential",
     # checking gradients, finding NaNs, watching gradients
     "numgrad", "gradcheck", "gradgradcheck", "GradcheckError", "AnomalyError",

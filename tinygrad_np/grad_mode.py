@@ -22,6 +22,7 @@ class _Config(threading.local):
 
     def __init__(self) -> None:
         self.grad_enabled = True
+        self.inference = False  # inside inference_mode(): what is_inference_mode_enabled says
         self.anomaly = False  # detect_anomaly(): read once per backward(), never per op
         # The one hook between the engine and `jit`: this thread's recorder while it records
         # (Function.apply hands it each op), else None.
@@ -66,8 +67,12 @@ class _GradMode:
                  tb: TracebackType | None) -> None:
         config.grad_enabled = self._saved.modes.pop()
 
+    def _same(self) -> _GradMode:
+        """A fresh block of this mode, for a decorated function's calls (each entered anew)."""
+        return type(self)()
+
     def __call__(self, func: F) -> F:
-        mode = type(self)
+        mode = self._same
         if inspect.isgeneratorfunction(func):
             @functools.wraps(func)
             def generator(*args: Any, **kwargs: Any) -> Any:
@@ -81,7 +86,8 @@ class _GradMode:
         return wrapper  # type: ignore[return-value]
 
 
-def _in_mode(mode: type[_GradMode], gen: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
+def _in_mode(mode: Callable[[], _GradMode],
+             gen: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
     """Run `gen` in grad mode `mode` while its own code runs, and in the caller's mode between
     yields (as PyTorch does): each resumption (next, send, throw, close) is one `with` block."""
     try:
@@ -158,20 +164,18 @@ class set_grad_enabled(_GradMode):  # noqa: N801 - PyTorch's name
         saved.append(self._previous if not saved else config.grad_enabled)
         config.grad_enabled = self.enabled
 
+    def _same(self) -> _GradMode:
+        return set_grad_enabled(self.enabled)
+
     def __call__(self, func: F) -> F:
         config.grad_enabled = self._previous  # as a decorator it switches only inside
-        mode = self.enabled
-
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return func(*args, **kwargs)
-        return wrapper  # type: ignore[return-value]
+        return super().__call__(func)
 
 
 class inference_mode(_GradMode):  # noqa: N801 - PyTorch's name
     """`no_grad` for inference (PyTorch's inference_mode; there is no separate tensor kind
-    here); `inference_mode(False)` leaves the mode as it is.
+    here); `inference_mode(False)` records again, as PyTorch's (grad mode on, even inside
+    `no_grad`).
 
     >>> from tinygrad_np import Tensor
     >>> with inference_mode():
@@ -191,15 +195,17 @@ class inference_mode(_GradMode):  # noqa: N801 - PyTorch's name
 
     def __enter__(self) -> None:
         saved = self._saved.__dict__.setdefault("modes", [])
-        saved.append(config.grad_enabled)
-        if self.mode:
-            config.grad_enabled = False
+        saved.append((config.grad_enabled, config.inference))
+        config.grad_enabled, config.inference = not self.mode, self.mode
 
-    def __call__(self, func: F) -> F:
-        keep = self.mode
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        config.grad_enabled, config.inference = self._saved.modes.pop()
 
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with inference_mode(keep):
-                return func(*args, **kwargs)
-        return wrapper  # type: ignore[return-value]
+    def _same(self) -> _GradMode:
+        return inference_mode(self.mode)
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside `inference_mode()` (and not inside an `inference_mode(False)` in it)."""
+    return config.inference
