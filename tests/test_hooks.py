@@ -289,3 +289,37 @@ def test_two_hooks_on_one_multi_element_tensor():
     w.register_hook(lambda g: calls.append(2))
     (w * 2.0).sum().backward()
     assert calls == [1, 2]
+
+
+def test_hooks_and_custom_backward_run_with_grad_mode_off_unless_create_graph():
+    # PyTorch's: backward() runs with grad mode off; with create_graph=True, on
+    import tinygrad_np as tg
+    from tinygrad_np import Function
+
+    seen = []
+
+    class Twice(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(("backward", tg.is_grad_enabled()))
+            return 2 * grad
+
+        @staticmethod
+        def backward_graph(ctx, grad, out):
+            seen.append(("backward_graph", tg.is_grad_enabled()))
+            return 2 * grad
+
+    w = Tensor(np.ones(2), requires_grad=True)
+    x = Tensor(np.ones(2), requires_grad=True)
+    y = Twice.apply(x)
+    y.register_hook(lambda g: seen.append(("hook", tg.is_grad_enabled(),
+                                           (Tensor(g) * w).requires_grad)))
+    y.sum().backward()
+    assert seen == [("hook", False, False), ("backward", False)] and tg.is_grad_enabled()
+    seen.clear()
+    Twice.apply(x).sum().backward(create_graph=True)
+    assert seen == [("backward_graph", True)]

@@ -36,7 +36,17 @@ _GRAD_LOCK = threading.Lock()
 
 def run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
     """Add d(root)/d(leaf), weighted by `grad`, into `.grad` of every leaf that requires grad
-    (and of intermediates that asked with `retain_grad()`)."""
+    (and of intermediates that asked with `retain_grad()`). Grad mode is off meanwhile, as in
+    PyTorch: what hooks and custom backward bodies compute on Tensors records no graph."""
+    enabled = config.grad_enabled
+    config.grad_enabled = False
+    try:
+        _walk(root, grad, retain_graph)
+    finally:
+        config.grad_enabled = enabled
+
+
+def _walk(root: Tensor, grad: Any, retain_graph: bool) -> None:
     if not root.requires_grad:
         raise RuntimeError("backward(): this tensor does not require grad and has no graph: "
                            "no input of the computation had requires_grad=True "
