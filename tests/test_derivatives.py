@@ -94,3 +94,20 @@ def test_create_graph_keeps_the_results_differentiable():
 def test_integer_inputs_are_refused():
     with pytest.raises(TypeError, match="jacobian: input 0 has dtype int64"):
         tg.jacobian(lambda t: t * 2, Tensor(np.arange(3)))
+
+
+@pytest.mark.parametrize("name", ["vjp", "jvp", "vhp", "hvp"])
+def test_with_create_graph_the_products_are_differentiable_in_v_too(name):
+    # PyTorch's: a v that requires grad is part of the product's graph. The products are
+    # linear in v, so d(sum(v^T J))/dv = J 1 (a jvp with ones), d(sum(J v))/dv = J^T 1 (a vjp
+    # with ones), and likewise for the Hessian's.
+    vector = lambda x: (x ** 3).sin() * x[::-1]  # noqa: E731 - a Jacobian that is not symmetric
+    scalar = lambda x: ((x ** 3).sin() * x[::-1]).sum()  # noqa: E731
+    fn = vector if name in ("vjp", "jvp") else scalar
+    other = {"vjp": tg.jvp, "jvp": tg.vjp, "vhp": tg.hvp, "hvp": tg.vhp}[name]
+    x = Tensor(np.array([0.5, -1.2, 2.0]), requires_grad=True)
+    v = Tensor(np.array([1.0, 2.0, -0.5]), requires_grad=True)
+    _, product = getattr(tg, name)(fn, x, v, create_graph=True)
+    _, grad_v = tg.grad(product.sum(), [x, v])
+    np.testing.assert_allclose(grad_v.data, other(fn, x, Tensor(np.ones(3)))[1].data,
+                               rtol=1e-12)

@@ -97,9 +97,11 @@ def _gradients(op: str, outs: tuple[Tensor, ...], ins: tuple[Tensor, ...], seeds
     return results
 
 
-def _seeds(op: str, outs: tuple[Tensor, ...], v: Any, what: str) -> list[Any]:
+def _seeds(op: str, outs: tuple[Tensor, ...], v: Any, what: str,
+           keep_graph: bool = False) -> list[Any]:
     """The cotangents (or tangents) `v`, one per output, checked against their shapes; None
-    only for a single one-element output (then 1)."""
+    only for a single one-element output (then 1). With `keep_graph` (create_graph), a `v`
+    that requires grad stays a Tensor, so the result is differentiable in it too."""
     if v is None:
         if len(outs) != 1 or outs[0].data.size != 1:
             raise ValueError(f"{op}: v may be None only when the {what} is a single tensor "
@@ -111,7 +113,9 @@ def _seeds(op: str, outs: tuple[Tensor, ...], v: Any, what: str) -> list[Any]:
     for index, (vi, o) in enumerate(zip(vs, outs)):
         if vi.shape != o.shape:
             raise ValueError(f"{op}: v {index} has shape {vi.shape}, the {what} {o.shape}")
-    return [vi.data.astype(o.data.dtype, copy=False) for vi, o in zip(vs, outs)]
+    return [(vi if vi.data.dtype == o.data.dtype else vi.astype(o.data.dtype))
+            if keep_graph and vi.requires_grad else vi.data.astype(o.data.dtype, copy=False)
+            for vi, o in zip(vs, outs)]
 
 
 def vjp(func: Function, inputs: Any, v: Any = None, create_graph: bool = False,
@@ -128,7 +132,7 @@ def vjp(func: Function, inputs: Any, v: Any = None, create_graph: bool = False,
     with enable_grad():
         ins = _leaves(given, create_graph)
         outs, many_out = _as_tuple(func(*ins), "output")
-        seeds = _seeds("vjp", outs, v, "output")
+        seeds = _seeds("vjp", outs, v, "output", create_graph)
         grads = _gradients("vjp", outs, ins, seeds, create_graph, strict)
     return (_restore([_finish(o, create_graph) for o in outs], many_out),
             _restore([_finish(g, create_graph) for g in grads], many_in))
@@ -146,7 +150,7 @@ def jvp(func: Function, inputs: Any, v: Any = None, create_graph: bool = False,
     """
     given, many_in = _as_tuple(inputs, "input")
     _float_inputs("jvp", given)
-    tangents = _seeds("jvp", given, v, "input")
+    tangents = _seeds("jvp", given, v, "input", create_graph)
     with enable_grad():
         ins = _leaves(given, True)
         outs, many_out = _as_tuple(func(*ins), "output")
@@ -273,7 +277,7 @@ def vhp(func: Function, inputs: Any, v: Any = None, create_graph: bool = False,
     through its gradient."""
     given, many_in = _as_tuple(inputs, "input")
     _float_inputs("vhp", given)
-    tangents = _seeds("vhp", given, v, "input")
+    tangents = _seeds("vhp", given, v, "input", create_graph)
     with enable_grad():
         ins = _leaves(given, create_graph)
         out = func(*ins)
