@@ -417,3 +417,76 @@ def test_python_ints_with_integer_tensors_keep_the_integer_dtype():
     assert (i * 0.5).dtype.kind == "f" and (i / 2).tolist() == [-2.5, 2.5, 3.5]
     x = Tensor(np.array([5.0, -5.0], np.float32))
     assert (x // 2).dtype == np.float32 and (x // 2).tolist() == [2.0, -3.0]
+
+
+def test_a_users_function_gets_objects_no_array_holds_as_they_are():
+    # PyTorch's: non-tensor arguments (a mode, None, a function) reach forward unchanged,
+    # and backward returns None for them
+    seen = []
+
+    class Scaled(Function):
+        @staticmethod
+        def forward(ctx, x, mode, extra, post):
+            seen.append((mode, extra, post))
+            return post(x * (2.0 if mode == "double" else 1.0))
+
+        @staticmethod
+        def backward(ctx, grad):
+            return -2.0 * grad, None, None, None
+
+    x = Tensor(np.array([1.0, 3.0]), requires_grad=True)
+    y = Scaled.apply(x, "double", None, np.negative)
+    assert y.tolist() == [-2.0, -6.0] and seen == [("double", None, np.negative)]
+    y.sum().backward()
+    assert x.grad.tolist() == [-2.0, -2.0]
+    with pytest.raises(TypeError, match="cannot wrap NoneType"):
+        x + None  # the built-in ops still refuse them
+
+
+def test_backward_may_return_extra_nones_and_gradients_that_sum_down():
+    class Biased(Function):
+        @staticmethod
+        def forward(ctx, x, b, scale=1.0):
+            return x + b * scale
+
+        @staticmethod
+        def backward(ctx, grad):
+            # b's gradient at the output's shape (PyTorch sums it down to b's), and a None
+            # for the keyword argument
+            return grad, grad, None
+
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    b = Tensor(np.zeros(3), requires_grad=True)
+    Biased.apply(x, b, scale=2.0).sum().backward()
+    assert b.grad.tolist() == [2.0, 2.0, 2.0] and x.grad.shape == (2, 3)
+
+    class TooMany(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad
+
+    with pytest.raises(RuntimeError, match="returned 2 gradients for 1 inputs"):
+        TooMany.apply(x).sum().backward()
+
+
+def test_mark_non_differentiable_and_pytorchs_other_ctx_calls():
+    class ArgMax(Function):
+        @staticmethod
+        def forward(ctx, x):
+            out = x.argmax(axis=-1)
+            ctx.mark_non_differentiable(out)
+            ctx.set_materialize_grads(False)
+            return out
+
+        @staticmethod
+        @tg.once_differentiable
+        def backward(ctx, grad):
+            raise AssertionError("never called for a non-differentiable output")
+
+    x = Tensor(np.array([[1.0, 3.0], [4.0, 2.0]]), requires_grad=True)
+    index = ArgMax.apply(x)
+    assert index.tolist() == [1, 0] and not index.requires_grad and index.grad_fn is None

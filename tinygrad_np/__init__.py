@@ -7,7 +7,7 @@
 array([2., 4., 6.], dtype=float32)
 """
 from .tensor import Tensor  # first: it pulls in the ops, which need Function and Tensor
-from .function import Function, OpError, unbroadcast  # noqa: I001
+from .function import Function, OpError, once_differentiable, unbroadcast  # noqa: I001
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                         no_grad, set_grad_enabled)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numgrad
@@ -87,7 +87,8 @@ from .metrics import accuracy  # noqa: E402
 
 __all__ = [
     # the engine
-    "Tensor", "Function", "OpError", "unbroadcast", "no_grad", "enable_grad",
+    "Tensor", "Function", "OpError", "once_differentiable", "unbroadcast", "no_grad",
+    "enable_grad",
     "is_grad_enabled", "is_inference_mode_enabled", "grad", "jit", "JitError",
     "set_grad_enabled", "inference_mode",
     "jacobian", "hessian", "vjp", "jvp", "hvp", "vhp", "checkpoint", "checkpoint_sequential",

@@ -106,8 +106,7 @@ def _walk(root: Tensor, grad: Any, retain_graph: bool) -> None:
             else:
                 input_grads = checked_backward(fn, grad, root)
             if len(input_grads) != len(parents):
-                raise RuntimeError(f"{type(fn).__name__}.backward returned {len(input_grads)} "
-                                   f"gradients for {len(parents)} inputs")
+                input_grads = _one_per_input(fn, input_grads, len(parents))
         if not retain_graph:
             fn.saved_tensors = None
         for parent, pgrad in zip(parents, input_grads):
@@ -227,17 +226,38 @@ def _count_consumers(root_fn: Any) -> dict[Any, int]:
     return consumers
 
 
+def _one_per_input(fn: Any, grads: tuple[Any, ...], inputs: int) -> tuple[Any, ...]:
+    """A backward's gradients, one per input: extra trailing Nones are dropped, as PyTorch
+    allows (a gradient for each keyword argument, say); anything else is an error."""
+    if len(grads) > inputs and all(g is None for g in grads[inputs:]):
+        return grads[:inputs]
+    raise RuntimeError(f"{type(fn).__name__}.backward returned {len(grads)} gradients for "
+                       f"{inputs} inputs")
+
+
 def _checked_gradient(fn: Any, parent: Tensor, grad: Any) -> Any:
     """`grad` as the gradient of `parent`: cast to its dtype (a float32 input gets a float32
-    gradient), or a clear error when it is not an array of the input's shape."""
+    gradient), summed down to its shape where the input broadcasts to it (as PyTorch's), or a
+    clear error when it is not an array of a shape the input's broadcasts to."""
     expected = parent.data
     shape = getattr(grad, "shape", None)
+    if shape is not None and shape != expected.shape and hasattr(grad, "dtype") and \
+            _broadcasts_to(expected.shape, shape):
+        from .function import unbroadcast  # the engine's one un-broadcasting helper
+        grad, shape = unbroadcast(grad, expected.shape), expected.shape
     if shape != expected.shape or not hasattr(grad, "dtype"):
         index = next(i for i, p in enumerate(fn.parents) if p is parent)
         got = f"shape {shape}" if shape is not None else f"a {type(grad).__name__}"
         raise RuntimeError(f"{type(fn).__name__}.backward returned {got} as the gradient of "
                            f"input {index}, which needs an array of shape {expected.shape}")
     return grad.astype(expected.dtype) if grad.dtype != expected.dtype else grad
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
 
 
 def _accumulate(tensor: Tensor, grad: Any, made_here: bool, handed_out: set[int]) -> None:

@@ -43,21 +43,30 @@ class Function:
     `backward` returns one gradient per input of `forward` (a tuple when there are several),
     each the shape of its input, or `None` for an input that needs none
     (`ctx.needs_input_grad[i]` is False). Keyword arguments of `apply` go to `forward` as they
-    are (axes, flags); positional ones are inputs and become tensors.
+    are (axes, flags); positional ones are inputs and become tensors (but in a user's
+    Function, objects no array holds, None, strings, functions, reach `forward` as they are).
     """
 
     # The node's graph bookkeeping; built-in ops add their own slots, user subclasses
     # (without __slots__) get a __dict__ for whatever they store on ctx. `_anomaly` is only
     # ever set in anomaly mode (where the op was called, fingerprints of what it saved).
-    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "output_ref", "_anomaly")
+    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "output_ref", "_anomaly",
+                 "_non_differentiable")
 
     parents: tuple[Tensor, ...]
     needs_input_grad: tuple[bool, ...]
     saved_tensors: tuple[Any, ...] | None
     output_ref: Any
 
+    # Whether positional arguments that no array can hold (None, strings, functions) reach
+    # `forward` as they are, as PyTorch's: yes for users' Functions; the built-in ops refuse
+    # them (`x + None` is an error, not a numpy traceback from inside Add).
+    _keeps_objects = True
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith(f"{__package__}."):
+            cls._keeps_objects = False
         # forward/backward may be written as @staticmethod (as in PyTorch) or as plain
         # methods; stored plain, `ctx.backward(grad)` calls either the same cheap way.
         for name in ("forward", "backward"):
@@ -68,6 +77,20 @@ class Function:
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep arrays for `backward` (read them back as `ctx.saved_tensors`)."""
         self.saved_tensors = arrays
+
+    # PyTorch's other ctx calls, for Functions written for it (a forward here returns one
+    # array, so these are about that one output)
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """In `forward`: the output carries no gradient (an index, a count), so the result
+        does not require grad and `backward` is never called for it."""
+        self._non_differentiable = True
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Accepted: `backward` here is only called with a gradient array, never None."""
+
+    def mark_dirty(self, *arrays: Any) -> None:
+        """Accepted: an input changed in place in `forward` is the forward's own business
+        (PyTorch bumps version counters; here `detect_anomaly()` sees such changes)."""
 
     def forward(ctx, *arrays: Any, **params: Any) -> Any:  # noqa: N805 - ctx, as in PyTorch
         raise NotImplementedError(f"{type(ctx).__name__} must define forward(ctx, *arrays)")
@@ -100,6 +123,8 @@ class Function:
             if len(inputs) == 2:
                 a, b = inputs
                 if a.__class__ is not Tensor or b.__class__ is not Tensor:
+                    if cls._keeps_objects:
+                        a, b = _kept_objects(inputs)
                     inputs = a, b = _as_pair(a, b)
                 ctx.needs_input_grad = needs = (a.requires_grad, b.requires_grad)
                 if params:
@@ -109,14 +134,15 @@ class Function:
             elif len(inputs) == 1:
                 a, = inputs
                 if a.__class__ is not Tensor:
-                    inputs = a, = _as_tensors(inputs)
+                    inputs = a, = _as_tensors(_kept_objects(inputs) if cls._keeps_objects
+                                              else inputs)
                 ctx.needs_input_grad = needs = (a.requires_grad,)
                 if params:
                     out = cls.forward(ctx, a.data, **params)
                 else:
                     out = cls.forward(ctx, a.data)
             else:
-                inputs = _as_tensors(inputs)
+                inputs = _as_tensors(_kept_objects(inputs) if cls._keeps_objects else inputs)
                 ctx.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
                 out = cls.forward(ctx, *[t.data for t in inputs], **params)
         except OpError:
@@ -134,7 +160,8 @@ class Function:
         result = _new_tensor(Tensor)
         result.data = out
         result.grad = result.name = None
-        if True in needs and config.grad_enabled:
+        if True in needs and config.grad_enabled and not (
+                cls._keeps_objects and getattr(ctx, "_non_differentiable", False)):
             ctx.parents = inputs
             ctx.output_ref = None
             result.requires_grad = True
@@ -153,6 +180,13 @@ _SHAPE_ERROR = re.compile(
     r"|axes don't match|repeated axis|duplicate value in 'axis'"
     r"|out of bounds for array of dimension|input array dimensions|same number of dimensions"
     r"|must have the same shape|equal division|axis to squeeze out")
+
+
+def once_differentiable(backward: Any) -> Any:
+    """PyTorch's decorator for a `backward` that is not itself differentiable: here every
+    `backward` works on arrays (double backward goes through `backward_graph`), so it is
+    `backward` as it is."""
+    return backward
 
 
 def _as_output(cls: type, out: Any) -> Any:
@@ -185,6 +219,22 @@ def _as_pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     elif b.__class__ is Tensor and a.__class__ in _NUMBERS and b.data.dtype.kind == "f":
         return _constant(a, b.data.dtype), b
     return _as_tensors((a, b))  # type: ignore[return-value]
+
+
+def _kept_objects(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A user's Function's arguments with the objects no array holds (None, strings, bytes,
+    functions) wrapped as constants whose `.data` is the object itself, so that `forward`
+    gets it as it is and `backward` returns None for it."""
+    return tuple([_object(t) if t is None or isinstance(t, (str, bytes)) or
+                  (callable(t) and not isinstance(t, Tensor)) else t for t in inputs])
+
+
+def _object(value: Any) -> Tensor:
+    kept = _new_tensor(Tensor)
+    kept.data = value
+    kept.grad = kept.grad_fn = kept.name = None
+    kept.requires_grad = False
+    return kept
 
 
 def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
