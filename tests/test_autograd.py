@@ -450,3 +450,33 @@ def test_a_relu_never_writes_into_a_gradient_someone_else_holds():
     u.register_hook(lambda g: seen.append(g))
     u.sum().backward()
     np.testing.assert_array_equal(seen[0], np.ones((30, 20)))
+
+
+def test_backward_with_inputs_fills_only_those():
+    # PyTorch 2.13: (h * h).sum().backward(inputs=[x]) with h = x * w gives x.grad
+    # 2 * w^2 * x = [18, 144] and leaves w.grad None
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    w = Tensor(np.array([3.0, 6.0]), requires_grad=True)
+    h = x * w
+    (h * h).sum().backward(inputs=[x], retain_graph=True)
+    assert x.grad.tolist() == [18.0, 144.0] and w.grad is None
+    (h * h).sum().backward(inputs=x)  # accumulates, as backward does
+    assert x.grad.tolist() == [36.0, 288.0]
+    y = x * w
+    (y * y).sum().backward(inputs=[y])  # an intermediate gets its .grad too
+    assert y.grad.tolist() == [6.0, 24.0] and w.grad is None
+
+
+def test_torch_autograd_names_are_in_tinygrad_np_autograd():
+    import tinygrad_np as tg
+    import tinygrad_np.autograd as autograd
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    assert autograd.grad((x * x).sum(), x)[0].tolist() == [2.0, 4.0]
+    autograd.backward([(x * x).sum(), (3 * x).sum()])
+    assert x.grad.tolist() == [5.0, 7.0]
+    assert autograd.functional.jacobian(lambda t: t ** 2, x).tolist() == [[2.0, 0.0],
+                                                                           [0.0, 4.0]]
+    assert autograd.Function is tg.Function and autograd.no_grad is tg.no_grad
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        autograd.nothing  # noqa: B018

@@ -1,4 +1,7 @@
-"""The reverse-mode graph walk behind `Tensor.backward()`.
+"""The reverse-mode graph walk behind `Tensor.backward()`; and, for code written against
+`torch.autograd`, its names as attributes of this module: `tinygrad_np.autograd.grad`,
+`.backward`, `.Function`, `.functional` (jacobian, hessian, vjp, jvp, hvp, vhp),
+`.gradcheck`, `.gradgradcheck`, the grad modes and anomaly mode.
 
 Iterative and O(nodes): one pass counts how many consumers each node has inside the graph,
 a second pass visits a node once all its consumers have handed it their gradient (Kahn's
@@ -277,3 +280,40 @@ def _accumulate(tensor: Tensor, grad: Any, made_here: bool, handed_out: set[int]
 def _as_array(value: Any) -> Any:
     """numpy math on 0-d arrays returns numpy scalars; a .grad is always an array."""
     return np.array(value) if isinstance(value, np.generic) else value
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Any = None) -> None:
+    """PyTorch's `torch.autograd.backward`: `t.backward(g)` for each tensor and its gradient
+    (one-element tensors may have None), the gradients of all added into `.grad`."""
+    roots = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    seeds = [grad_tensors] if grad_tensors is None or isinstance(grad_tensors, Tensor) \
+        else list(grad_tensors)
+    if len(seeds) == 1 and len(roots) > 1 and seeds[0] is None:
+        seeds = seeds * len(roots)
+    if len(seeds) != len(roots):
+        raise ValueError(f"backward: {len(roots)} tensors but {len(seeds)} gradients")
+    for index, (root, seed) in enumerate(zip(roots, seeds)):
+        # the saved arrays are needed until the last root's walk, as PyTorch's one walk
+        keep = retain_graph if retain_graph is not None else index < len(roots) - 1
+        root.backward(seed, retain_graph=keep, create_graph=create_graph, inputs=inputs)
+
+
+_TORCH_NAMES = {"grad": ("higher_order", "grad"), "Function": ("function", "Function"),
+                "functional": ("derivatives", None), "gradcheck": ("gradcheck", "gradcheck"),
+                "gradgradcheck": ("gradcheck", "gradgradcheck"),
+                "no_grad": ("grad_mode", "no_grad"), "enable_grad": ("grad_mode", "enable_grad"),
+                "set_grad_enabled": ("grad_mode", "set_grad_enabled"),
+                "inference_mode": ("grad_mode", "inference_mode"),
+                "detect_anomaly": ("anomaly", "detect_anomaly"),
+                "set_detect_anomaly": ("anomaly", "set_detect_anomaly")}
+
+
+def __getattr__(name: str) -> Any:
+    # imported on first use: those modules import this one (through Tensor)
+    where = _TORCH_NAMES.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    module = importlib.import_module(f"{__package__}.{where[0]}")
+    return module if where[1] is None else getattr(module, where[1])

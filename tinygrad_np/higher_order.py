@@ -339,3 +339,20 @@ def _grad_outputs(outs: list[Tensor], grad_outputs: Any, create_graph: bool) -> 
         seed = _seed(out.data, given)
         seeds.append(Tensor(seed) if create_graph else seed)
     return seeds
+
+
+def backward_into(root: Tensor, grad_output: Any, retain_graph: bool | None,
+                  create_graph: bool, inputs: Any) -> None:
+    """`root.backward(inputs=...)`: the gradients of `inputs` only (by `grad`), each added
+    into its `.grad` (a new array: never one the caller or another `.grad` holds)."""
+    targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not targets or not all(isinstance(t, Tensor) for t in targets):
+        raise TypeError("backward(inputs=...): expected a Tensor or a non-empty sequence of "
+                        "Tensors")
+    found = grad(root, targets, grad_outputs=grad_output, retain_graph=retain_graph,
+                 create_graph=create_graph, allow_unused=True)
+    for target, gradient in zip(targets, found):
+        if gradient is None:
+            continue
+        values = gradient.data
+        target.grad = values.copy() if target.grad is None else target.grad + values

@@ -155,8 +155,11 @@ class Tensor(TorchMethods, InPlaceMethods):
 
     # -- autograd -------------------------------------------------------------------------
     def backward(self, grad: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False, *, gradient: Any = None) -> None:
-        """Fill `.grad` of every tensor this one depends on that requires grad.
+                 create_graph: bool = False, inputs: Any = None, *,
+                 gradient: Any = None) -> None:
+        """Fill `.grad` of every tensor this one depends on that requires grad (with
+        `inputs`, a Tensor or a sequence of them, of those only, as PyTorch's: leaves or
+        intermediates).
 
         `grad` (or PyTorch's name, `gradient`) is d(something)/d(self); it may be left out
         for a one-element tensor (a loss).
@@ -170,6 +173,9 @@ class Tensor(TorchMethods, InPlaceMethods):
                 raise TypeError("backward() got both 'grad' and 'gradient' (PyTorch's name "
                                 "for it): pass one")
             grad = gradient
+        if inputs is not None:
+            _backward_into(self, grad, retain_graph, create_graph, inputs)
+            return
         if create_graph:  # higher-order walk (higher_order.py); the first-order one is below
             _backward_create_graph(self, grad, retain_graph)
             return
@@ -704,6 +710,7 @@ from . import composite as _composite, hooks as _hooks, selection as _selection 
 from . import tensor_ops as _ops  # noqa: E402
 from .autograd import run_backward  # noqa: E402
 from .higher_order import backward_create_graph as _backward_create_graph  # noqa: E402
+from .higher_order import backward_into as _backward_into  # noqa: E402
 from .ops.compare import (Equal, Greater, GreaterEqual, Less, LessEqual,  # noqa: E402
                           NotEqual, comparable as _comparable)
 from .ops.elementwise import (Abs, Add, Div, Exp, Log, Mul, Neg, Pow, Relu,  # noqa: E402
