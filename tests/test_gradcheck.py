@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinygrad_np import Function, GradcheckError, Tensor, gradcheck, numgrad
+from tinygrad_np import Function, GradcheckError, Tensor, gradcheck, gradgradcheck, numgrad
 from tinygrad_np.gradcheck import ELEMENTWISE_LIMIT
 
 
@@ -300,3 +300,27 @@ def test_gradcheck_does_not_change_its_inputs(rng):
         warnings.simplefilter("error")
         gradcheck(lambda t: (t.sigmoid() * t).sum(), t)
     assert t.data is x and x.tobytes() == before and t.grad is None
+
+
+def test_only_the_inputs_that_require_grad_are_checked_where_some_do():
+    # PyTorch's rule: y's wrong gradient does not matter when y does not require grad
+    class WrongForY(Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            ctx.save_for_backward(x, y)
+            return x * y
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, y = ctx.saved_tensors
+            return grad * y, grad * 0.0  # y's is wrong
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = Tensor(np.array([3.0, 4.0]))
+    assert gradcheck(lambda a, b: WrongForY.apply(a, b), x, y)
+    with pytest.raises(GradcheckError, match="input 1"):
+        gradcheck(lambda a, b: WrongForY.apply(a, b), Tensor(x.data), y)  # none do: all checked
+    assert gradcheck(lambda a, b: WrongForY.apply(a, b), [Tensor(x.data), y],
+                     raise_exception=False) is False
+    assert gradcheck(lambda a, b: WrongForY.apply(a, b), (x, y), fast_mode=True)
+    assert gradgradcheck(lambda a: (a ** 3).sum(), [x], raise_exception=False)

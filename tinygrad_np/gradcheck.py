@@ -65,26 +65,48 @@ def numgrad(f: Callable[..., Any], *arrays: Any, eps: float = 1e-6) -> Any:
 
 
 def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, seed: int = 0) -> bool:
+              rtol: float = 1e-3, seed: int = 0, raise_exception: bool = True,
+              fast_mode: bool = False) -> bool:
     """Check `backward()` of `f(*inputs)` against `numgrad`, in float64.
 
-    Every floating-point Tensor among `inputs` is copied to float64 and checked; other inputs
-    (integer labels, numbers) pass through. The inputs may also come as one tuple, as
-    PyTorch's `gradcheck(f, (x, w))` takes them. A non-scalar output is reduced with fixed random
-    weights. Inputs of more than 2,000 elements are checked along three random directions.
-    Returns True, or raises GradcheckError naming the input, the worst element's index, the
-    analytic and numeric values and the tolerance (|a - n| <= atol + rtol * |n|).
+    The floating-point Tensors among `inputs` are copied to float64 and checked (where some
+    require grad, only those, as PyTorch checks); other inputs (integer labels, numbers)
+    pass through. The inputs may also come as one tuple or list, as PyTorch's
+    `gradcheck(f, (x, w))` takes them. A non-scalar output is reduced with fixed random
+    weights. Inputs of more than 2,000 elements are checked along three random directions
+    (PyTorch's `fast_mode` is accepted; the check is the same). Returns True, or raises
+    GradcheckError naming the input, the worst element's index, the analytic and numeric
+    values and the tolerance (|a - n| <= atol + rtol * |n|); with `raise_exception=False`
+    returns False instead.
 
     >>> from tinygrad_np import Tensor
     >>> gradcheck(lambda x: (x * x).sum(), Tensor([1.0, 2.0], dtype=np.float64))
     True
     """
-    if len(inputs) == 1 and type(inputs[0]) is tuple:  # gradcheck(f, (x, w)), as PyTorch's
-        inputs = inputs[0]
+    if len(inputs) == 1 and type(inputs[0]) in (tuple, list):  # gradcheck(f, (x, w))
+        inputs = tuple(inputs[0])
+    try:
+        return _gradcheck(f, inputs, eps, atol, rtol, seed)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
+
+
+def _checked_positions(op: str, inputs: tuple[Any, ...]) -> list[int]:
+    """Which inputs to check: the floating-point Tensors, or, where some of them require
+    grad, those only (as PyTorch checks the inputs that require grad)."""
+    floats = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.dtype.kind == "f"]
+    if not floats:
+        raise ValueError(f"{op}: no floating-point Tensor among the inputs to check")
+    wanted = [i for i in floats if inputs[i].requires_grad]
+    return wanted or floats
+
+
+def _gradcheck(f: Callable[..., Any], inputs: tuple[Any, ...], eps: float, atol: float,
+               rtol: float, seed: int) -> bool:
     rng = np.random.default_rng(seed)
-    checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.dtype.kind == "f"]
-    if not checked:
-        raise ValueError("gradcheck: no floating-point Tensor among the inputs to check")
+    checked = _checked_positions("gradcheck", inputs)
     for i in checked:
         if inputs[i].dtype != np.float64:
             warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype}; checking a float64 copy",
@@ -173,7 +195,7 @@ def _check_along_directions(what: str, analytic_kind: str, f: Callable[[], float
 
 def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
                   eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-                  seed: int = 0) -> bool:
+                  seed: int = 0, raise_exception: bool = True, fast_mode: bool = False) -> bool:
     """Check second derivatives: the gradient of `grad(fn(*inputs), inputs, grad_outputs,
     create_graph=True)` against central differences of that first gradient, in float64.
 
@@ -183,19 +205,28 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
     the first gradient must be linear in it. The first gradients are reduced to a scalar with
     fixed random weights. Returns True, or raises GradcheckError naming the input (or
     grad_output), the worst element, the double-backward and the numeric value, and the
-    tolerance (|a - n| <= atol + rtol * |n|).
+    tolerance (|a - n| <= atol + rtol * |n|), or, with `raise_exception=False`, returns
+    False. Which inputs are checked, and `fast_mode`, as in `gradcheck`.
 
     >>> from tinygrad_np import Tensor
     >>> gradgradcheck(lambda x: (x * x * x).sum(), Tensor([1.0, 2.0], dtype=np.float64))
     True
     """
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    try:
+        return _gradgradcheck(fn, inputs, grad_outputs, eps, atol, rtol, seed)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
+
+
+def _gradgradcheck(fn: Callable[..., Any], inputs: tuple[Any, ...], grad_outputs: Any,
+                   eps: float, atol: float, rtol: float, seed: int) -> bool:
     from .higher_order import grad as _grad
 
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     rng = np.random.default_rng(seed)
-    checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.dtype.kind == "f"]
-    if not checked:
-        raise ValueError("gradgradcheck: no floating-point Tensor among the inputs to check")
+    checked = _checked_positions("gradgradcheck", inputs)
     for i in checked:
         if inputs[i].dtype != np.float64:
             warnings.warn(f"gradgradcheck: input {i} is {inputs[i].dtype}; checking a float64 "
