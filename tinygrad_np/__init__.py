@@ -80,7 +80,7 @@ from .array_functions import (addmm, argsort, argwhere, baddbmm, bmm, cross, cum
                               scatter, scatter_add, select, sliding_windows, swapaxes, take,
                               trace, unbind, unflatten, unique)
 
-from . import datasets, hooks, linalg, metrics, nn, optim, random, recycle, viz  # noqa: E402
+from . import datasets, hooks, linalg, metrics, nn, optim, random, recycle, utils, viz  # noqa: E402
 from .linalg import det  # noqa: E402
 from .linalg import inv as inverse  # noqa: E402
 from .metrics import accuracy  # noqa: E402
@@ -155,6 +155,6 @@ __all__ = [
     "bfloat16", "double", "float16", "float32", "float64", "half", "int8", "int16", "int32",
     "int64", "long", "short", "uint8",
     # subpackages
-    "nn", "optim", "datasets", "metrics", "viz", "random", "hooks", "recycle", "linalg",
+    "nn", "optim", "datasets", "metrics", "viz", "random", "hooks", "recycle", "linalg", "utils",
 ]
 __version__ = "0.1.0"

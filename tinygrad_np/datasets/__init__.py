@@ -10,6 +10,7 @@ bundled in the package (``load_mnist_sample``, no download), minibatch iteration
 
 from .download import ChecksumError, DownloadError, download_file
 from .idx import IDXError, read_idx
+from .items import ConcatDataset, Subset, TensorDataset, collate, random_split
 from .loader import DataLoader, batches
 from .mnist import (
     FASHION_MNIST_CLASSES,
@@ -25,6 +26,11 @@ from .sample import load_mnist_sample
 __all__ = [
     "FASHION_MNIST_CLASSES",
     "ChecksumError",
+    "ConcatDataset",
+    "Subset",
+    "TensorDataset",
+    "collate",
+    "random_split",
     "DataLoader",
     "Dataset",
     "DatasetError",
