@@ -396,3 +396,23 @@ def test_a_key_containing_nul_is_refused_before_writing(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"key 'w\\x00evil' contains a NUL"):
         save_state(path, {"w\x00evil": np.ones(1)})
     assert not path.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_pytorch_style_nested_checkpoint_names_what_saves_it(tmp_path: Path) -> None:
+    from tinygrad_np.optim import SGD, load_training_state, save_training_state
+    model = MLP(seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    path = tmp_path / "run.npz"
+    torch_style = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3}
+    with pytest.raises(TypeError, match=r"'model' is a nested dict; save_state takes one flat "
+                                        r"dict of name -> array\. To save a model with its "
+                                        r"optimizer .*tinygrad_np\.optim\.save_training_state"
+                                        r"\(path, model, optimizer, scheduler\)"):
+        save_state(path, torch_style)
+    with pytest.raises(TypeError, match=r"'groups' is a nested list.*state_to_arrays"):
+        save_state(path, {"groups": [{"lr": 0.1}]})
+    with pytest.raises(TypeError, match=r"'ragged' is not one array \(setting an array"):
+        save_state(path, {"ragged": [np.ones(2), np.ones(3)]})
+    assert not path.exists()  # refused before writing
+    save_training_state(path, model, optimizer)  # what the message points to, working
+    load_training_state(path, MLP(seed=1), SGD(MLP(seed=1).parameters(), lr=0.1, momentum=0.9))

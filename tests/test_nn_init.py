@@ -161,3 +161,75 @@ def test_eye_dirac_orthogonal_and_sparse_are_pytorchs():
         init.dirac_(np.empty((4, 2, 3)), groups=3)
     with pytest.raises(ValueError, match="eye_: expected a matrix"):
         init.eye_(np.empty(3))
+
+
+# -- the fans of weights kept (out, in), PyTorch's layout -------------------------------------
+def _frozen_copy_of_lstm_weight():
+    import copy
+
+    from tinygrad_np import nn
+    lstm = nn.LSTM(100, 50, rng=0).requires_grad_(False)  # freezing rewrites _nn_parameter
+    return copy.deepcopy(lstm).weight_ih_l0
+
+
+def _weights():
+    from tinygrad_np import nn
+    mha = nn.MultiheadAttention(8, 2, kdim=4, vdim=6, rng=0)
+    layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, rng=0)
+    encoder = nn.TransformerEncoder(layer, 2)  # deep copies of the layer
+    return {
+        # (fan_in, fan_out) from torch.nn.init._calculate_fan_in_and_fan_out on the same
+        # PyTorch 2.13 modules (nn.Linear's weight is (in, out) here, (out, in) there).
+        "plain (in, out)": (Tensor(np.zeros((100, 50)), requires_grad=True), (100, 50)),
+        "nn.Linear": (nn.Linear(100, 50, rng=0).weight, (100, 50)),
+        "LSTM weight_ih": (nn.LSTM(100, 50, rng=0).weight_ih_l0, (100, 200)),
+        "LSTM weight_hh": (nn.LSTM(100, 50, rng=0).weight_hh_l0, (50, 200)),
+        "GRU weight_ih_reverse": (nn.GRU(10, 6, bidirectional=True, rng=0).weight_ih_l0_reverse,
+                                  (10, 18)),
+        "RNNCell weight_ih": (nn.RNNCell(10, 6, rng=0).weight_ih, (10, 6)),
+        "MHA in_proj_weight": (nn.MultiheadAttention(8, 2, rng=0).in_proj_weight, (8, 24)),
+        "MHA k_proj_weight": (mha.k_proj_weight, (4, 8)),
+        "MHA v_proj_weight": (mha.v_proj_weight, (6, 8)),
+        "linear1": (layer.linear1.weight, (8, 16)),
+        "linear2": (layer.linear2.weight, (16, 8)),
+        "cloned linear1": (encoder.layers[1].linear1.weight, (8, 16)),
+        "frozen LSTM, deep-copied": (_frozen_copy_of_lstm_weight(), (100, 200)),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_weights()))
+def test_fans_follow_each_weights_layout_as_pytorchs(kind) -> None:
+    from tinygrad_np import manual_seed
+    manual_seed(0)  # even 32 draws fill 3/4 of their range (odds 0.75**32 = 1e-4 against)
+    weight, expected = _weights()[kind]
+    assert init._calculate_fan_in_and_fan_out(weight) == expected
+    fan_in, fan_out = expected
+    # kaiming_uniform_: U(-b, b), b = gain * sqrt(3 / fan), PyTorch's formula
+    init.kaiming_uniform_(weight, mode="fan_out", nonlinearity="relu")
+    bound = np.sqrt(2.0) * np.sqrt(3.0 / fan_out)
+    assert 0.75 * bound < np.abs(weight.data).max() <= bound * (1 + 1e-6)
+    init.kaiming_uniform_(weight, a=np.sqrt(5))  # PyTorch's Linear default: b = 1/sqrt(fan_in)
+    assert 0.75 / np.sqrt(fan_in) < np.abs(weight.data).max() <= (1 + 1e-6) / np.sqrt(fan_in)
+
+
+def test_kaiming_normal_of_an_lstm_weight_has_pytorchs_std() -> None:
+    from tinygrad_np import manual_seed, nn
+    manual_seed(0)
+    weight = nn.LSTM(100, 50, rng=0).weight_ih_l0  # (200, 100): fan_in 100, as PyTorch's
+    init.kaiming_normal_(weight)
+    # PyTorch 2.13: std ~0.1411 for gain sqrt(2) / sqrt(100) = 0.1414 (20,000 draws: SE 0.5%)
+    np.testing.assert_allclose(weight.data.std(), np.sqrt(2) / 10, rtol=0.02)
+    init.kaiming_normal_(weight, mode="fan_out")
+    np.testing.assert_allclose(weight.data.std(), np.sqrt(2 / 200), rtol=0.02)
+
+
+def test_mark_out_in_is_kept_by_parameter_and_refuses_non_matrices() -> None:
+    from tinygrad_np.nn import Parameter
+    weight = init.mark_out_in(Tensor(np.zeros((3, 5)), requires_grad=True))
+    assert init.is_out_in(weight) and init.fans((3, 5), out_in=True) == (5, 3)
+    assert init.is_out_in(Parameter(weight))  # the same array, the same layout
+    assert not init.is_out_in(Tensor(np.zeros((3, 5)))) and not init.is_out_in(np.zeros((3, 5)))
+    with pytest.raises(TypeError, match="expected a 2-D Tensor"):
+        init.mark_out_in(Tensor(np.zeros((2, 3, 4))))
+    with pytest.raises(TypeError, match="expected a 2-D Tensor"):
+        init.mark_out_in(np.zeros((3, 5)))

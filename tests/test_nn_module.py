@@ -650,3 +650,225 @@ def test_the_library_modules_take_device_cpu_and_refuse_others():
 
     with pytest.raises(TypeError, match="device"):
         Own(2, device="cpu")
+
+
+# -- tied weights and modules used twice: every name, as PyTorch's state dicts ---------------
+class TiedPair(Module):
+    def __init__(self) -> None:
+        self.a = Linear(3, 2, rng=0)
+        self.b = Linear(3, 2, rng=1)
+        self.b.weight = self.a.weight
+
+
+def test_state_dict_lists_a_tied_tensor_under_every_name_as_pytorch() -> None:
+    tied = TiedPair()
+    state = tied.state_dict()
+    # torch 2.13, the same model (b.weight = a.weight): these keys, in this order
+    assert list(state) == ["a.weight", "a.bias", "b.weight", "b.bias"]
+    assert state["a.weight"] is state["b.weight"]  # one copy, as torch's one storage
+    assert not np.shares_memory(state["a.weight"], tied.a.weight.data)
+    assert tied.parameters() == [tied.a.weight, tied.a.bias, tied.b.bias]  # each once
+    assert [n for n, _ in tied.named_parameters()] == ["a.weight", "a.bias", "b.bias"]
+    assert [n for n, _ in tied.named_parameters(remove_duplicate=False)] == [
+        "a.weight", "a.bias", "b.weight", "b.bias"]
+    assert tied.b.weight.name == "a.weight"  # named by its first path
+
+    layer = Linear(2, 2, rng=0)
+    twice = Sequential(layer, nn.ReLU(), layer)
+    # torch: ['0.weight', '0.bias', '2.weight', '2.bias'] (Sequential's names add "layers.")
+    assert list(twice.state_dict()) == ["layers.0.weight", "layers.0.bias",
+                                        "layers.2.weight", "layers.2.bias"]
+    assert [n for n, _ in twice.named_modules()] == ["", "layers.0", "layers.1"]
+    assert [n for n, _ in twice.named_modules(remove_duplicate=False)] == [
+        "", "layers.0", "layers.1", "layers.2"]
+    assert [n for n, _ in twice.named_parameters(remove_duplicate=False)] == [
+        "layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
+    assert twice.get_submodule("layers.2") is layer  # as torch's get_submodule("2")
+    assert twice.get_parameter("layers.2.weight") is layer.weight
+
+    norm = nn.BatchNorm1d(2)
+    shared = Sequential(norm, norm)
+    buffers = ["running_mean", "running_var", "num_batches_tracked"]
+    assert [n for n, _ in shared.named_buffers()] == [f"layers.0.{b}" for b in buffers]
+    assert [n for n, _ in shared.named_buffers(remove_duplicate=False)] == [
+        f"layers.{i}.{b}" for i in (0, 1) for b in buffers]
+    assert list(shared.state_dict()) == [f"layers.{i}.{b}" for i in (0, 1)
+                                         for b in ["weight", "bias", *buffers]]
+
+
+def test_a_reference_back_up_the_tree_is_never_walked_even_without_deduplication() -> None:
+    class Loop(Module):
+        def __init__(self) -> None:
+            self.inner = Linear(2, 2, rng=0)
+            self.inner.parent = self  # walked, it would never end
+
+    loop = Loop()
+    assert [n for n, _ in loop.named_modules(remove_duplicate=False)] == ["", "inner"]
+    assert [n for n, _ in loop.named_parameters(remove_duplicate=False)] == [
+        "inner.weight", "inner.bias"]
+    assert list(loop.state_dict()) == ["inner.weight", "inner.bias"]
+
+
+def test_a_tied_models_state_dict_loads_strictly_with_one_or_every_name(tmp_path) -> None:
+    source, target = TiedPair(), TiedPair()
+    source.a.weight.data[...] = 7.0
+    # A PyTorch state dict of a tied model lists the shared tensor under each name.
+    assert target.load_state_dict(source.state_dict()) == LoadResult([], [])
+    np.testing.assert_array_equal(target.b.weight.data, np.full((3, 2), 7.0))
+    # A checkpoint written before every name was listed holds it once: no key is missing.
+    old = {k: v for k, v in source.state_dict().items() if k != "b.weight"}
+    source.a.weight.data[...] = 5.0
+    old_b = {k: v for k, v in source.state_dict().items() if k != "a.weight"}
+    assert target.load_state_dict(old) == LoadResult([], [])
+    np.testing.assert_array_equal(target.a.weight.data, np.full((3, 2), 7.0))
+    assert target.load_state_dict(old_b, strict=True) == LoadResult([], [])
+    np.testing.assert_array_equal(target.a.weight.data, np.full((3, 2), 5.0))
+    # The file round trip writes every name, as state_dict() has them.
+    source.save(tmp_path / "tied.npz")
+    assert list(np.load(tmp_path / "tied.npz")) == ["a.weight", "a.bias", "b.weight", "b.bias"]
+    fresh = TiedPair()
+    assert fresh.load(tmp_path / "tied.npz") == LoadResult([], [])
+    np.testing.assert_array_equal(fresh.b.weight.data, np.full((3, 2), 5.0))
+
+
+def test_a_tied_tensors_names_holding_different_values_are_refused() -> None:
+    tied = TiedPair()
+    before = tied.a.weight.data.copy()
+    state = tied.state_dict()
+    state["b.weight"] = state["b.weight"] + 1.0  # torch would silently keep this last one
+    with pytest.raises(StateDictError, match="'a.weight' and 'b.weight' name one tied "
+                                             "parameter in the model but hold different"):
+        tied.load_state_dict(state, strict=False)
+    np.testing.assert_array_equal(tied.a.weight.data, before)  # nothing written
+    state["b.weight"] = state["a.weight"].astype(np.float64)  # equal values in another dtype
+    assert tied.load_state_dict(state) == LoadResult([], [])
+
+
+# -- assigning a non-parameter where a parameter is -------------------------------------------
+def test_assigning_a_plain_tensor_over_a_parameter_is_a_type_error() -> None:
+    layer = Linear(3, 2, rng=0)
+    weight = layer.weight
+    with pytest.raises(TypeError, match=r"Linear: cannot assign a float32 Tensor as parameter "
+                                        r"'weight' \(nn.Parameter or None expected\).*"
+                                        r"nn.Parameter\(value\).*\.weight\.data = array"):
+        layer.weight = Tensor(np.zeros((3, 2), dtype=np.float32))
+    with pytest.raises(TypeError, match=r"assign a numpy array \(float64\) as parameter 'bias'"):
+        layer.bias = np.zeros(2)
+    with pytest.raises(TypeError, match="a Tensor computed by Mul as parameter 'weight'"):
+        layer.weight = weight * 2.0
+    assert layer.weight is weight and list(layer.state_dict()) == ["weight", "bias"]
+    layer.weight = weight  # the same tensor again
+    layer.weight.requires_grad_(False)  # frozen: still a parameter, may be reassigned
+    layer.weight = Parameter(np.ones((3, 2), dtype=np.float32))
+    layer.weight = Tensor(np.ones((3, 2), dtype=np.float32), requires_grad=True)
+    assert list(layer.state_dict()) == ["weight", "bias"]
+    layer.bias = None
+    assert list(layer.state_dict()) == ["weight"]
+    layer.bias = Tensor(np.zeros(2, dtype=np.float32))  # None was there: a constant now
+    del layer.weight
+    layer.weight = Tensor(np.zeros((3, 2), dtype=np.float32))  # deleted first: a constant
+    assert layer.parameters() == [] and layer.state_dict() == {}
+
+
+# -- next() on what parameters() returns ------------------------------------------------------
+def test_parameters_and_buffers_are_lists_that_next_also_walks() -> None:
+    net = TwoLayers()
+    params = net.parameters()
+    assert next(params) is net.fc1.weight and next(params) is net.fc1.bias
+    assert next(net.parameters()) is net.fc1.weight  # a fresh one starts again
+    assert len(params) == 5 and params[-1] is net.raw and isinstance(params, list)
+    assert [p is q for p, q in zip(params, net.parameters(), strict=True)] == [True] * 5
+    assert params + [net.const] == [*net.parameters(), net.const]
+    assert [p.shape for p in params][:2] == [(3, 4), (4,)]  # a for loop sees every item
+    assert [next(params).shape for _ in range(3)] == [(4, 2), (2,), (2,)]
+    with pytest.raises(StopIteration):
+        next(params)
+    assert next(net.named_parameters()) == ("fc1.weight", net.fc1.weight)
+    norm = nn.BatchNorm1d(2)
+    assert next(norm.buffers()) is norm.running_mean
+    assert next(norm.named_buffers())[0] == "running_mean"
+    assert Module().parameters() == [] and next(Module().buffers(), None) is None
+
+
+# -- repr: extra_repr with children, and a child under two names, as PyTorch's -----------------
+def test_repr_puts_extra_repr_first_and_shows_every_name_as_pytorch() -> None:
+    class Scaled(Module):
+        def __init__(self) -> None:
+            self.fc = Linear(2, 2, rng=0)
+            self.other = self.fc  # printed under both names
+
+        def extra_repr(self) -> str:
+            return "scale=2"
+
+    class TwoLines(Module):
+        def extra_repr(self) -> str:
+            return "a=1\nb=2"
+
+    class Outer(Module):
+        def __init__(self) -> None:
+            self.m = TwoLines()
+            self.m.parent = self  # a reference back up the tree: not printed again
+
+        def extra_repr(self) -> str:
+            return "a=1\nb=2"
+
+    # the strings torch 2.13 prints for the same modules
+    linear = "Linear(in_features=2, out_features=2, bias=True)"
+    assert repr(Scaled()) == f"Scaled(\n  scale=2\n  (fc): {linear}\n  (other): {linear}\n)"
+    assert repr(TwoLines()) == "TwoLines(\n  a=1\n  b=2\n)"
+    assert repr(Outer()) == "Outer(\n  a=1\n  b=2\n  (m): TwoLines(\n    a=1\n    b=2\n  )\n)"
+    assert repr(Module()) == "Module()" and repr(Linear(2, 2, rng=0)) == linear
+
+
+# -- containers as PyTorch's -------------------------------------------------------------------
+def test_module_dict_update_takes_a_module_dict_a_mapping_or_pairs() -> None:
+    heads = ModuleDict({"a": Linear(2, 1, rng=0)})
+    other = ModuleDict({"b": Linear(2, 1, rng=1)})
+    heads.update(other)
+    heads.update([("c", Flatten())])
+    heads.update({"a": Flatten()})  # replaces
+    assert list(heads) == ["a", "b", "c"] and heads["b"] is other["b"]
+    assert isinstance(heads["a"], Flatten)
+    assert list(ModuleDict(other)) == ["b"]
+    params = nn.ParameterDict({"x": np.ones(1)})
+    params.update(nn.ParameterDict({"y": np.zeros(2)}))
+    assert list(params) == ["x", "y"]
+    # PyTorch's errors: TypeError for a non-pair, ValueError for a pair of the wrong length
+    with pytest.raises(TypeError, match="ModuleDict.update: element 0 is of type int, not a "):
+        heads.update([1])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="element 1 has length 3; a .key, value. pair has 2"):
+        heads.update([("d", Flatten()), ("e", Flatten(), 3)])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="expected a mapping or an iterable of .key, value. "
+                                        "pairs, got int"):
+        heads.update(5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not a Module"):
+        heads.update([("d", Flatten()), ("f", relu)])
+    assert list(heads) == ["a", "b", "c"]  # a refused update changes nothing
+
+
+def test_module_list_pop_add_and_iadd_as_pytorch() -> None:
+    first, second, third = Linear(1, 1, rng=0), Flatten(), Linear(1, 2, rng=1)
+    layers = ModuleList([first, second])
+    joined = layers + [third]
+    assert isinstance(joined, ModuleList) and list(joined) == [first, second, third]
+    assert list(layers) == [first, second]  # + makes a new list of the same modules
+    assert [n for n, _ in joined.named_parameters()] == ["0.weight", "0.bias",
+                                                          "2.weight", "2.bias"]
+    same = layers
+    layers += ModuleList([third])
+    assert layers is same and list(layers) == [first, second, third]
+    assert layers.pop() is third and layers.pop(0) is first and list(layers) == [second]
+    popped = ModuleList([first, second, third]).pop(slice(0, 2))
+    assert isinstance(popped, ModuleList) and list(popped) == [first, second]
+    with pytest.raises(TypeError, match="expected an iterable of Modules, got a single Flatten"):
+        layers += second  # type: ignore[assignment]
+    with pytest.raises(TypeError, match="got a single int"):
+        layers + 3  # type: ignore[operator]
+
+
+def test_parameter_list_slices_are_parameter_lists_of_the_same_tensors() -> None:
+    scales = nn.ParameterList([np.ones(1), np.ones(2), np.ones(3)])
+    part = scales[1:]
+    assert isinstance(part, nn.ParameterList) and len(part) == 2
+    assert part[0] is scales[1] and scales[::-1][0] is scales[2]
+    assert [n for n, _ in part.named_parameters()] == ["0", "1"]

@@ -323,6 +323,9 @@ def test_embedding_takes_pytorchs_max_norm_scale_grad_by_freq_and_from_pretraine
     assert not pretrained.weight.requires_grad and pretrained.weight.data is table
     assert pretrained(np.array([2])).tolist() == [[6.0, 8.0]]
     assert nn.Embedding.from_pretrained(Tensor(table), freeze=False).weight.requires_grad
+    assert list(pretrained.state_dict()) == ["weight"]  # frozen, still a parameter
+    # PyTorch's fans of an Embedding weight (rows, dim): fan_in dim, fan_out rows
+    assert nn.init._calculate_fan_in_and_fan_out(nn.Embedding(1000, 64).weight) == (64, 1000)
     with pytest.raises(ValueError, match="_weight of shape"):
         nn.Embedding(3, 2, _weight=table)
     with pytest.raises(ValueError, match="device 'cuda'"):

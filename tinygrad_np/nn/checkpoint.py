@@ -45,7 +45,9 @@ def save_state(path: PathLike, state: Mapping[str, Any]) -> None:
     the file is either the complete new checkpoint or, if anything fails, left as it was.
 
     The file is written exactly at `path` (no ".npz" is added). Object arrays are refused,
-    since reading them back would need pickle.
+    since reading them back would need pickle, and so are nested dicts (a PyTorch-style
+    {"model": ..., "optimizer": ..., "epoch": ...}: the error names
+    `optim.save_training_state` and `optim.state_to_arrays`, which save those).
 
     >>> save_state("mlp.npz", {"W1": W1, "b1": b1})  # doctest: +SKIP
     """
@@ -76,7 +78,21 @@ def _checked_arrays(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
         if "\0" in key:
             # zip names end at a NUL for many readers: the key would not load back as saved
             raise ValueError(f"save_state: key {key!r} contains a NUL character")
-        array = value.data if isinstance(value, Tensor) else np.asarray(value)
+        if isinstance(value, Mapping) or (isinstance(value, (list, tuple)) and any(
+                isinstance(item, Mapping) for item in value)):
+            # PyTorch's torch.save({"model": ..., "optimizer": ..., "epoch": ...}) habit
+            raise TypeError(
+                f"save_state: {key!r} is a nested {type(value).__name__}; save_state takes "
+                f"one flat dict of name -> array. To save a model with its optimizer (and "
+                f"scheduler), use tinygrad_np.optim.save_training_state(path, model, "
+                f"optimizer, scheduler) and load_training_state; for another nested state "
+                f"(dicts, lists, numbers, arrays), save_state(path, "
+                f"tinygrad_np.optim.state_to_arrays(state)) and read it back with "
+                f"state_from_arrays(load_state(path))")
+        try:
+            array = value.data if isinstance(value, Tensor) else np.asarray(value)
+        except ValueError as err:  # a ragged list: numpy cannot make one array of it
+            raise TypeError(f"save_state: {key!r} is not one array ({err})") from None
         if array.dtype.hasobject:
             raise TypeError(f"save_state: {key!r} is an object array ({array.dtype}); only "
                             f"numeric arrays can be saved (objects would need pickle to load)")

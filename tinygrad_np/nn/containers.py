@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, overload
 
 from ..tensor import Tensor
-from .module import Module, Parameter, _adopt
+from .module import Module, Parameter, _adopt, _mark_parameter
 
 __all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList"]
 
@@ -42,6 +42,8 @@ class ModuleList(Module):
     )
     >>> [name for name, _ in layers.named_parameters()][-1]
     '1.bias'
+    >>> len(layers + [Linear(1, 1, rng=2)]), type(layers.pop()).__name__, len(layers)
+    (3, 'Linear', 1)
     """
 
     def __init__(self, modules: Iterable[Module] = ()) -> None:
@@ -65,7 +67,8 @@ class ModuleList(Module):
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         """`append` each of `modules`; returns self."""
-        if isinstance(modules, Module) and not isinstance(modules, (ModuleList, ModuleDict)):
+        if (isinstance(modules, Module) and not isinstance(modules, (ModuleList, ModuleDict))) \
+                or not hasattr(modules, "__iter__"):
             raise TypeError("ModuleList: expected an iterable of Modules, got a single "
                             f"{type(modules).__name__}")
         for module in modules:
@@ -75,6 +78,27 @@ class ModuleList(Module):
     def insert(self, index: int, module: Module) -> None:
         """Insert `module` before `index` (the later modules' names shift by one)."""
         self._modules.insert(index, _checked("ModuleList", "the inserted item", module))
+
+    @overload
+    def pop(self, index: int = -1) -> Module: ...
+
+    @overload
+    def pop(self, index: slice) -> ModuleList: ...
+
+    def pop(self, index: int | slice = -1) -> Module | ModuleList:
+        """Remove and return the module at `index` (the last by default; a slice gives a
+        ModuleList), as PyTorch's; the later modules' names shift down."""
+        popped = self[index]
+        del self[index]
+        return popped
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        """A new ModuleList of this one's modules then `other`'s (the same modules, not
+        copies), as PyTorch's."""
+        return ModuleList(self._modules).extend(other)
+
+    def __iadd__(self, other: Iterable[Module]) -> ModuleList:
+        return self.extend(other)
 
     @overload
     def __getitem__(self, index: int) -> Module: ...
@@ -121,10 +145,7 @@ class _KeyedContainer(Module):
                                   f"in yours")
 
     def __setitem__(self, key: str, value: Any) -> None:
-        if not isinstance(key, str) or not key or "." in key:
-            raise KeyError(f"{type(self).__name__}: keys must be non-empty strings without "
-                           f"'.', got {key!r}")
-        held = self._held(key, value)
+        held = self._checked_entry(key, value)
         _adopt(key, held)
         self._entries[key] = held
 
@@ -156,10 +177,42 @@ class _KeyedContainer(Module):
         return self._entries.pop(key)
 
     def update(self, values: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
-        """Add or replace entries from a mapping or from (key, value) pairs."""
-        pairs = values.items() if isinstance(values, Mapping) else values
-        for key, value in pairs:
-            self[key] = value
+        """Add or replace entries from a mapping, a ModuleDict / ParameterDict, or
+        (key, value) pairs, as PyTorch's. Nothing changes if one entry is refused.
+
+        >>> from tinygrad_np.nn import Linear
+        >>> heads = ModuleDict({"a": Linear(2, 1, rng=0)})
+        >>> heads.update(ModuleDict({"b": Linear(2, 1, rng=1)}))
+        >>> list(heads)
+        ['a', 'b']
+        """
+        owner = type(self).__name__
+        if isinstance(values, (Mapping, _KeyedContainer)):
+            pairs = list(values.items())
+        elif isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"{owner}.update: expected a mapping or an iterable of "
+                            f"(key, value) pairs, got {type(values).__name__}")
+        else:
+            pairs = []
+            for index, pair in enumerate(values):
+                if isinstance(pair, (str, bytes)) or not hasattr(pair, "__iter__"):
+                    raise TypeError(f"{owner}.update: element {index} is of type "
+                                    f"{type(pair).__name__}, not a (key, value) pair")
+                pair = tuple(pair)
+                if len(pair) != 2:
+                    raise ValueError(f"{owner}.update: element {index} has length "
+                                     f"{len(pair)}; a (key, value) pair has 2")
+                pairs.append(pair)
+        held = {key: self._checked_entry(key, value) for key, value in pairs}
+        for key, value in held.items():
+            _adopt(key, value)
+            self._entries[key] = value
+
+    def _checked_entry(self, key: Any, value: Any) -> Any:
+        if not isinstance(key, str) or not key or "." in key:
+            raise KeyError(f"{type(self).__name__}: keys must be non-empty strings without "
+                           f"'.', got {key!r}")
+        return self._held(key, value)
 
 
 class ModuleDict(_KeyedContainer):
@@ -187,7 +240,7 @@ def _parameter(owner: str, where: str, value: Any) -> Tensor:
         if value.data.dtype.kind != "f":
             raise TypeError(f"{owner}: {where}: parameters must be floating-point, got "
                             f"{value.data.dtype}")
-        value._nn_parameter = True
+        _mark_parameter(value)
         return value
     return Parameter(value)
 
@@ -235,7 +288,17 @@ class ParameterList(Module):
             self.append(value)
         return self
 
-    def __getitem__(self, index: int) -> Tensor:
+    @overload
+    def __getitem__(self, index: int) -> Tensor: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> ParameterList: ...
+
+    def __getitem__(self, index: int | slice) -> Tensor | ParameterList:
+        """A parameter, or for a slice a new ParameterList holding the same tensors (as
+        PyTorch's)."""
+        if isinstance(index, slice):
+            return ParameterList(self._parameters[index])
         return self._parameters[index]
 
     def __setitem__(self, index: int, value: Any) -> None:

@@ -1,7 +1,10 @@
 """Weight initialisers: plain functions `f(shape, rng, dtype) -> ndarray`.
 
 Weights are laid out (fan_in, fan_out) = (in_features, out_features), so a layer computes
-`x @ W + b`, as in the tutorials.
+`x @ W + b`, as in the tutorials. The layers that keep PyTorch's (out_features, in_features)
+layout (the recurrent layers, MultiheadAttention's projections, OutInLinear) mark their
+weights with `mark_out_in`, so `kaiming_*` and `_calculate_fan_in_and_fan_out` read their
+fans as PyTorch does.
 
 >>> import numpy as np
 >>> from tinygrad_np.nn import init
@@ -11,6 +14,7 @@ Weights are laid out (fan_in, fan_out) = (in_features, out_features), so a layer
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +22,7 @@ import numpy as np
 
 from ..memory import aligned
 from ..random import get_generator
+from ..tensor import Tensor
 
 RngLike = np.random.Generator | int | None
 Initializer = Callable[..., np.ndarray]
@@ -36,6 +41,8 @@ __all__ = [
     "he_uniform",
     "kaiming_normal_",
     "kaiming_uniform_",
+    "is_out_in",
+    "mark_out_in",
     "normal_",
     "ones_",
     "orthogonal_",
@@ -200,27 +207,83 @@ def _fill(tensor: Any, name: str, values: Callable[[tuple[int, ...]], Any]) -> A
     return tensor
 
 
-def fans(shape: tuple[int, ...]) -> tuple[int, int]:
-    """(fan_in, fan_out) of a weight: a 2-D one is laid out (in, out) here (`x @ W`), so
-    fan_in is its first axis; a conv weight (out, in // groups, *kernel) has fan_in
-    in // groups * kernel and fan_out out * kernel, as PyTorch computes them.
+# A 2-D weight is (in, out) here unless the layer that made it says otherwise. The mark is
+# the value OUT_IN in the tensor's `_nn_parameter` slot (truthy, so the tensor stays a
+# parameter, and copied by copy.deepcopy, as the Transformer's layer clones are), and the
+# tensor's identity in _OUT_IN_TENSORS (Tensor.requires_grad_(False) rewrites that slot to
+# True when it freezes a weight). The table holds weak references keyed by id(): a Tensor's
+# `==` is elementwise, so a WeakSet/WeakKeyDictionary, which compares keys, cannot hold it.
+OUT_IN = "out_in"
+_OUT_IN_TENSORS: dict[int, weakref.ref[Tensor]] = {}
 
-    >>> fans((784, 100)), fans((16, 6, 5, 5))
-    ((784, 100), (150, 400))
+
+def mark_out_in(tensor: Tensor) -> Tensor:
+    """Mark a 2-D weight as laid out (out_features, in_features), PyTorch's way (`x @ W.T`),
+    so its fan_in is its second axis; returns it. The layers that keep that layout mark
+    their weights themselves; mark your own if you write `x @ W.T`.
+
+    >>> w = mark_out_in(Tensor(np.zeros((50, 100)), requires_grad=True))
+    >>> is_out_in(w), _calculate_fan_in_and_fan_out(w)
+    (True, (100, 50))
+    """
+    if not isinstance(tensor, Tensor) or tensor.ndim != 2:
+        raise TypeError(f"mark_out_in: expected a 2-D Tensor, got "
+                        f"{getattr(tensor, 'shape', type(tensor).__name__)}")
+    tensor._nn_parameter = OUT_IN  # type: ignore[assignment]  # Tensor declares it a bool
+    key = id(tensor)
+
+    def forget(_: weakref.ref[Tensor]) -> None:  # runs as the tensor dies, before id reuse
+        _OUT_IN_TENSORS.pop(key, None)
+
+    _OUT_IN_TENSORS[key] = weakref.ref(tensor, forget)
+    return tensor
+
+
+def is_out_in(tensor: Any) -> bool:
+    """True for a weight marked by `mark_out_in` ((out, in), PyTorch's layout); False for
+    every other Tensor and every ndarray (a 2-D one is (in, out), as `nn.Linear`'s)."""
+    if not isinstance(tensor, Tensor):
+        return False
+    ref = _OUT_IN_TENSORS.get(id(tensor))
+    return (ref is not None and ref() is tensor) or getattr(tensor, "_nn_parameter",
+                                                            None) == OUT_IN
+
+
+def fans(shape: tuple[int, ...], out_in: bool = False) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight: a 2-D one is laid out (in, out) here (`x @ W`), so
+    fan_in is its first axis, or its second with `out_in=True` (PyTorch's (out, in)); a conv
+    weight (out, in // groups, *kernel) has fan_in in // groups * kernel and fan_out
+    out * kernel, as PyTorch computes them.
+
+    >>> fans((784, 100)), fans((100, 784), out_in=True), fans((16, 6, 5, 5))
+    ((784, 100), (784, 100), (150, 400))
     """
     if len(shape) < 2:
         raise ValueError(f"fan in and fan out cannot be computed for a weight of shape "
                          f"{tuple(shape)} (fewer than 2 axes)")
     if len(shape) == 2:
-        return int(shape[0]), int(shape[1])
+        return (int(shape[1]), int(shape[0])) if out_in else (int(shape[0]), int(shape[1]))
     field = int(np.prod(shape[2:]))
     return int(shape[1]) * field, int(shape[0]) * field
 
 
-def _fan(shape: tuple[int, ...], mode: str) -> int:
+def _calculate_fan_in_and_fan_out(tensor: Any) -> tuple[int, int]:
+    """PyTorch's helper of the same name (recipes call it to start a bias): (fan_in,
+    fan_out) of a Tensor or ndarray, reading a 2-D Tensor's layout (`is_out_in`).
+
+    >>> from tinygrad_np.nn import LSTM, Linear
+    >>> _calculate_fan_in_and_fan_out(Linear(100, 50).weight)  # (in, out): x @ W
+    (100, 50)
+    >>> _calculate_fan_in_and_fan_out(LSTM(100, 50).weight_ih_l0)  # (4 * 50, 100), PyTorch's
+    (100, 200)
+    """
+    return fans(_array(tensor, "_calculate_fan_in_and_fan_out").shape, is_out_in(tensor))
+
+
+def _fan(tensor: Any, mode: str, name: str) -> int:
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
-    fan_in, fan_out = fans(shape)
+    fan_in, fan_out = fans(_array(tensor, name).shape, is_out_in(tensor))
     return fan_in if mode == "fan_in" else fan_out
 
 
@@ -284,14 +347,14 @@ def xavier_uniform_(tensor: Any, gain: float = 1.0) -> Any:
     >>> bool(np.abs(xavier_uniform_(np.zeros((30, 20)))).max() <= np.sqrt(6 / 50))
     True
     """
-    fan_in, fan_out = fans(_array(tensor, "xavier_uniform_").shape)
+    fan_in, fan_out = fans(_array(tensor, "xavier_uniform_").shape, is_out_in(tensor))
     bound = gain * np.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound)
 
 
 def xavier_normal_(tensor: Any, gain: float = 1.0) -> Any:
     """Glorot normal: N(0, std), std = gain * sqrt(2 / (fan_in + fan_out))."""
-    fan_in, fan_out = fans(_array(tensor, "xavier_normal_").shape)
+    fan_in, fan_out = fans(_array(tensor, "xavier_normal_").shape, is_out_in(tensor))
     return normal_(tensor, 0.0, gain * np.sqrt(2.0 / (fan_in + fan_out)))
 
 
@@ -305,7 +368,7 @@ def kaiming_uniform_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
     >>> bool(np.abs(w).max() <= 1 / np.sqrt(150))
     True
     """
-    fan = _fan(_array(tensor, "kaiming_uniform_").shape, mode)
+    fan = _fan(tensor, mode, "kaiming_uniform_")
     bound = calculate_gain(nonlinearity, a) * np.sqrt(3.0 / fan)
     return uniform_(tensor, -bound, bound)
 
@@ -320,7 +383,7 @@ def kaiming_normal_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
     >>> bool(abs(std - np.sqrt(2 / (64 * 9))) < 0.01)
     True
     """
-    fan = _fan(_array(tensor, "kaiming_normal_").shape, mode)
+    fan = _fan(tensor, mode, "kaiming_normal_")
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / np.sqrt(fan))
 
 

@@ -116,6 +116,44 @@ class Sequential(Module):
             return Sequential(*self.layers[index])
         return self.layers[index]
 
+    def insert(self, index: int, layer: Callable[[Any], Any]) -> Sequential:
+        """Insert `layer` before `index` (the later layers' names shift up); returns self,
+        as PyTorch's (an index beyond either end is an IndexError)."""
+        if not -len(self.layers) <= index <= len(self.layers):
+            raise IndexError(f"Sequential.insert: index {index} out of range for "
+                             f"{len(self.layers)} layers")
+        _check_layer(layer, index)
+        self.layers.insert(index, layer)
+        return self
+
+    def pop(self, index: int | slice = -1) -> Any:
+        """Remove and return the layer at `index` (the last by default; a slice gives a
+        Sequential), as PyTorch's."""
+        popped = self[index]
+        del self[index]
+        return popped
+
+    def __setitem__(self, index: int, layer: Callable[[Any], Any]) -> None:
+        _check_layer(layer, index)
+        _adopt(f"layers.{index % len(self.layers)}", layer)
+        self.layers[index] = layer
+
+    def __delitem__(self, index: int | slice) -> None:
+        del self.layers[index]  # the later layers' names shift down, as PyTorch's
+
+    def __add__(self, other: Sequential) -> Sequential:
+        """A new Sequential of this one's layers then `other`'s (the same layers)."""
+        if not isinstance(other, Sequential):
+            raise ValueError(f"Sequential: + takes another Sequential, got "
+                             f"{type(other).__name__} (as PyTorch's)")
+        return Sequential(*self.layers, *other.layers)
+
+    def __iadd__(self, other: Sequential) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError(f"Sequential: += takes another Sequential, got "
+                             f"{type(other).__name__} (as PyTorch's)")
+        return self.extend(other.layers)
+
     def __len__(self) -> int:
         return len(self.layers)
 

@@ -10,7 +10,12 @@ constant: not a parameter, not saved. State that is not trained but belongs in c
 
 Parameters, buffers and sub-modules are found in attributes, in sub-Modules, in lists/tuples
 of them and in `ModuleList` / `ModuleDict`, in attribute insertion order (so the order, and
-every checkpoint, is the same from run to run). Plain dicts are not searched.
+every checkpoint, is the same from run to run). Plain dicts are not searched. Assigning
+something that is not a parameter to an attribute holding one is a TypeError (it would
+silently leave the checkpoints), as in PyTorch.
+
+A tensor reachable by two names (tied weights, a module used twice) is one of
+`parameters()` once, and in `state_dict()` under each name, as in PyTorch.
 
 >>> import numpy as np
 >>> from tinygrad_np import Tensor
@@ -32,19 +37,45 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
 
 from ..hooks import RemovableHandle, new_hook_dict
 from ..tensor import Tensor
 from .checkpoint import DEFAULT_MAX_BYTES, load_state, save_state
+from .init import is_out_in, mark_out_in
 
 if TYPE_CHECKING:  # typing.Self is Python 3.11+; annotations are never evaluated at run time
     from typing_extensions import Self
 
-__all__ = ["LoadResult", "Module", "Parameter", "StateDictError", "is_parameter"]
+__all__ = ["ItemList", "LoadResult", "Module", "Parameter", "StateDictError", "is_parameter"]
+
+T = TypeVar("T")
+
+
+class ItemList(list[T], Generic[T]):
+    """What `parameters()`, `named_parameters()`, `buffers()` and `named_buffers()` return:
+    a list (indexing, `len`, `+`, `==` with a list, any number of `for` loops) that is also
+    an iterator, so PyTorch's `next(model.parameters())` works: each `next()` gives the next
+    item, in order, then StopIteration. A `for` loop always sees every item.
+
+    >>> items = ItemList(["a", "b"])
+    >>> next(items), next(items), items == ["a", "b"], len(items)
+    ('a', 'b', True, 2)
+    """
+
+    __slots__ = ("_next",)
+
+    def __next__(self) -> T:
+        index = getattr(self, "_next", 0)
+        if index >= len(self):
+            raise StopIteration
+        self._next = index + 1
+        return self[index]
+
 
 def Parameter(data: Any, requires_grad: bool = True,  # noqa: N802 - PyTorch's name
               name: str | None = None) -> Tensor:
@@ -60,6 +91,8 @@ def Parameter(data: Any, requires_grad: bool = True,  # noqa: N802 - PyTorch's n
     if tensor.data.dtype.kind != "f":
         raise TypeError(f"Parameter: parameters must be floating-point, got {tensor.data.dtype}")
     tensor._nn_parameter = True
+    if is_out_in(data):  # the same array, so the same (out, in) layout
+        mark_out_in(tensor)
     return tensor.requires_grad_(requires_grad)
 
 
@@ -147,6 +180,18 @@ class Module:
         if buffers is not None and name in buffers:
             value = _as_buffer(self, name, value)
         else:
+            old = self.__dict__.get(name)
+            if value is not None and old is not None and value is not old \
+                    and is_parameter(old) and not is_parameter(value):
+                # It would silently leave parameters() and every checkpoint (PyTorch's
+                # TypeError too).
+                owner = type(self).__name__
+                raise TypeError(
+                    f"{owner}: cannot assign {_describe(value)} as parameter {name!r} "
+                    f"(nn.Parameter or None expected): it would no longer be saved or "
+                    f"trained. Use `.{name} = nn.Parameter(value)` to replace the "
+                    f"parameter, `.{name}.data = array` to change its values in place, or "
+                    f"`del` it first to store something else under that name")
             _adopt(name, value, self)
         object.__setattr__(self, name, value)
 
@@ -165,64 +210,83 @@ class Module:
             else:
                 yield attr, value
 
-    def _walk(self, prefix: str, seen_modules: set[int],
+    def _walk(self, prefix: str, ancestors: set[int], walked: set[int] | None,
               recurse: bool = True) -> Iterator[tuple[str, str, Any]]:
         """Depth first, in insertion order: (dotted name, kind, value) for each parameter
-        ("param") and buffer ("buffer", or "transient" if not persistent). A module reached
-        twice, or one that refers back up the tree, is walked once; without `recurse`, only
-        this module's own."""
+        ("param") and buffer ("buffer", or "transient" if not persistent). A module in
+        `walked` is not walked again (each is added as it is walked); with `walked` None, a
+        module reachable by two paths is walked under each (PyTorch's
+        remove_duplicate=False). A module in `ancestors` (one that refers back up the tree)
+        never is. Without `recurse`, only this module's own."""
         buffers = self.__dict__.get("_buffers", {})
         for name, value in self._named_items():
             if name in buffers:
                 if value is not None:
                     yield prefix + name, "buffer" if buffers[name] else "transient", value
             elif isinstance(value, Module):
-                if recurse and id(value) not in seen_modules:
-                    seen_modules.add(id(value))
-                    yield from value._walk(f"{prefix}{name}.", seen_modules)
+                key = id(value)
+                if recurse and key not in ancestors and (walked is None or key not in walked):
+                    if walked is not None:
+                        walked.add(key)
+                    ancestors.add(key)
+                    yield from value._walk(f"{prefix}{name}.", ancestors, walked)
+                    ancestors.discard(key)
             elif is_parameter(value):
                 yield prefix + name, "param", value
 
     def _state_entries(self) -> list[tuple[str, str, Any]]:
         """(name, kind, array) for what checkpoints hold: parameters and persistent buffers,
-        each tensor once."""
-        entries: list[tuple[str, str, Any]] = []
-        seen: set[int] = set()
-        for name, kind, value in self._walk("", {id(self)}):
-            if kind != "transient" and id(value) not in seen:
-                seen.add(id(value))
-                entries.append((name, kind, value.data if isinstance(value, Tensor) else value))
-        return entries
+        under every name each is reachable by (a tied tensor under each, as PyTorch's)."""
+        return [(name, kind, value.data if isinstance(value, Tensor) else value)
+                for name, kind, value in self._walk("", {id(self)}, None)
+                if kind != "transient"]
 
     # -- finding parameters -----------------------------------------------------------------
     def named_parameters(self, prefix: str = "", recurse: bool = True,
-                         remove_duplicate: bool = True) -> list[tuple[str, Tensor]]:
+                         remove_duplicate: bool = True) -> ItemList[tuple[str, Tensor]]:
         """(dotted name, tensor) pairs: "fc1.weight", "layers.0.bias", ... (each name after
-        `prefix`; without `recurse`, this module's own only).
+        `prefix`; without `recurse`, this module's own only), as an `ItemList`.
 
         A tensor or module reachable twice (tied weights) is listed once, under its first
-        name (every time with remove_duplicate=False); a module that refers back to a parent
-        is not walked again. Each tensor's `.name` becomes its dotted path unless the user
-        gave it a name of their own (a name that is not the end of the path, such as "W1").
+        name; with remove_duplicate=False, under every name it is reachable by. A module
+        that refers back to a parent is not walked again. Each tensor's `.name` becomes its
+        (first) dotted path unless the user gave it a name of their own (a name that is not
+        the end of the path, such as "W1").
+
+        >>> from tinygrad_np.nn import Linear
+        >>> class Tied(Module):
+        ...     def __init__(self):
+        ...         self.a, self.b = Linear(2, 2, rng=0), Linear(2, 2, rng=1)
+        ...         self.b.weight = self.a.weight
+        >>> [name for name, _ in Tied().named_parameters()]
+        ['a.weight', 'a.bias', 'b.bias']
+        >>> [name for name, _ in Tied().named_parameters(remove_duplicate=False)]
+        ['a.weight', 'a.bias', 'b.weight', 'b.bias']
         """
-        found: list[tuple[str, Tensor]] = []
+        found: ItemList[tuple[str, Tensor]] = ItemList()
         seen: set[int] = set()
-        for name, kind, value in self._walk("", {id(self)}, recurse):
-            if kind == "param" and (id(value) not in seen or not remove_duplicate):
-                if id(value) not in seen:
-                    _auto_name(value, name)
+        for name, kind, value in self._walk("", {id(self)},
+                                            set() if remove_duplicate else None, recurse):
+            if kind != "param":
+                continue
+            if id(value) not in seen:
                 seen.add(id(value))
-                found.append((prefix + ("." if prefix else "") + name, value))
+                _auto_name(value, name)
+            elif remove_duplicate:
+                continue
+            found.append((prefix + ("." if prefix else "") + name, value))
         return found
 
-    def parameters(self, recurse: bool = True) -> list[Tensor]:
-        """The parameter tensors, in the order of `named_parameters()`, frozen ones too
-        (an optimizer skips those: they never get a gradient).
+    def parameters(self, recurse: bool = True) -> ItemList[Tensor]:
+        """The parameter tensors, in the order of `named_parameters()`, each once, frozen
+        ones too (an optimizer skips those: they never get a gradient). A list that
+        `next()` also walks (`ItemList`), so PyTorch's `next(model.parameters())` works.
 
-        >>> from tinygrad_np.optim import SGD
-        >>> opt = SGD(Linear(3, 2, rng=0).parameters(), lr=0.1)  # doctest: +SKIP
+        >>> from tinygrad_np.nn import Linear
+        >>> next(Linear(3, 2, rng=0).parameters()).shape
+        (3, 2)
         """
-        return [p for _, p in self.named_parameters(recurse=recurse)]
+        return ItemList(p for _, p in self.named_parameters(recurse=recurse))
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient (`grad = None`), before the next backward; with
@@ -237,7 +301,10 @@ class Module:
         """Freeze (`False`) or unfreeze every parameter; returns self. Frozen parameters are
         still parameters: `state_dict()` and `save()` keep them."""
         for p in self.parameters():
+            out_in = is_out_in(p)
             p.requires_grad_(requires_grad)
+            if out_in:  # freezing rewrites the Tensor slot the (out, in) mark is kept in
+                mark_out_in(p)
         return self
 
     def register_parameter(self, name: str, param: Tensor | None) -> None:
@@ -249,7 +316,7 @@ class Module:
                 raise TypeError(f"{type(self).__name__}.register_parameter: {name!r} must be "
                                 f"a floating-point leaf Tensor or None, got "
                                 f"{_describe(param)}")
-            param._nn_parameter = True
+            _mark_parameter(param)
         setattr(self, name, param)
 
     def add_module(self, name: str, module: Module | None) -> None:
@@ -273,8 +340,8 @@ class Module:
         ...     def __init__(self):
         ...         self.register_buffer("count", np.zeros(()))
         >>> counter = Counter()
-        >>> list(counter.state_dict()), counter.parameters()
-        (['count'], [])
+        >>> list(counter.state_dict()), counter.parameters() == []
+        (['count'], True)
         """
         owner = type(self).__name__
         if not isinstance(name, str) or not name or "." in name:
@@ -287,19 +354,22 @@ class Module:
         setattr(self, name, array)
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
-                      remove_duplicate: bool = True) -> list[tuple[str, Any]]:
-        """(dotted name, array) for every buffer (persistent or not), in the walk's order."""
-        found: list[tuple[str, Any]] = []
+                      remove_duplicate: bool = True) -> ItemList[tuple[str, Any]]:
+        """(dotted name, array) for every buffer (persistent or not), in the walk's order,
+        each once (under every name it is reachable by with remove_duplicate=False), as an
+        `ItemList`."""
+        found: ItemList[tuple[str, Any]] = ItemList()
         seen: set[int] = set()
-        for name, kind, value in self._walk("", {id(self)}, recurse):
+        for name, kind, value in self._walk("", {id(self)},
+                                            set() if remove_duplicate else None, recurse):
             if kind != "param" and (id(value) not in seen or not remove_duplicate):
                 seen.add(id(value))
                 found.append((prefix + ("." if prefix else "") + name, value))
         return found
 
-    def buffers(self, recurse: bool = True) -> list[Any]:
-        """The buffers' arrays, in the order of `named_buffers()`."""
-        return [b for _, b in self.named_buffers(recurse=recurse)]
+    def buffers(self, recurse: bool = True) -> ItemList[Any]:
+        """The buffers' arrays, in the order of `named_buffers()` (an `ItemList`)."""
+        return ItemList(b for _, b in self.named_buffers(recurse=recurse))
 
     def get_buffer(self, target: str) -> Any:
         """The buffer at dotted name `target` ("layers.1.running_mean")."""
@@ -323,10 +393,19 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+    def named_modules(self, prefix: str = "", remove_duplicate: bool = True
+                      ) -> Iterator[tuple[str, Module]]:
         """(dotted name, module) for this module ("") and every module below it, parents
-        before children, each module once."""
-        yield from _named_modules(self, prefix, set())
+        before children, each module once (under every name it is reachable by with
+        remove_duplicate=False; a reference back up the tree is never followed).
+
+        >>> from tinygrad_np.nn import Linear, Sequential
+        >>> layer = Linear(2, 2, rng=0)
+        >>> [name for name, _ in Sequential(layer, layer).named_modules(remove_duplicate=False)]
+        ['', 'layers.0', 'layers.1']
+        """
+        yield from _named_modules(self, prefix, {id(self)},
+                                  {id(self)} if remove_duplicate else None)
 
     def modules(self) -> Iterator[Module]:
         """This module and every module below it, each once."""
@@ -366,7 +445,7 @@ class Module:
     def get_submodule(self, target: str) -> Module:
         """The module at dotted name `target` ("" is self), as `named_modules()` names it:
         "fc1", "layers.0", "blocks.1.norm"."""
-        found = dict(self.named_modules()).get(target)
+        found = dict(self.named_modules(remove_duplicate=False)).get(target)
         if found is None:
             raise AttributeError(f"{type(self).__name__} has no submodule {target!r}")
         return found
@@ -444,8 +523,22 @@ class Module:
     # -- state dicts and files -----------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
         """Name -> a copy of each parameter's (frozen ones too) and each persistent buffer's
-        array (later training does not change it)."""
-        return {name: np.array(array, copy=True) for name, _, array in self._state_entries()}
+        array (later training does not change it). A tied tensor is under each of its names,
+        one copy shared by them, as PyTorch's state dicts share one storage.
+
+        >>> from tinygrad_np.nn import Linear, Sequential
+        >>> layer = Linear(2, 2, rng=0)
+        >>> state = Sequential(layer, layer).state_dict()
+        >>> list(state), state["layers.0.weight"] is state["layers.1.weight"]
+        (['layers.0.weight', 'layers.0.bias', 'layers.1.weight', 'layers.1.bias'], True)
+        """
+        copies: dict[int, np.ndarray] = {}
+        state: dict[str, np.ndarray] = {}
+        for name, _, array in self._state_entries():
+            if id(array) not in copies:
+                copies[id(array)] = np.array(array, copy=True)
+            state[name] = copies[id(array)]
+        return state
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> LoadResult:
         """Copy `state`'s arrays into the parameters and buffers, in place (an optimizer
@@ -453,12 +546,19 @@ class Module:
 
         Everything is checked before anything is written, so on error the model is
         unchanged. `strict=False` skips missing and unexpected keys (shapes still must match).
+        A tied tensor's names must hold equal values (PyTorch keeps the last one silently);
+        a state that has it under one of its names only (as checkpoints written before
+        `state_dict()` listed every name) loads it, its other names not missing.
 
         >>> model.load_state_dict(other.state_dict())  # doctest: +SKIP
         LoadResult(missing_keys=[], unexpected_keys=[])
         """
         own = {name: (kind, array) for name, kind, array in self._state_entries()}
-        missing = [key for key in own if key not in state]
+        names_of: dict[int, list[str]] = {}  # each array -> every name it has, in order
+        for name, (_, array) in own.items():
+            names_of.setdefault(id(array), []).append(name)
+        missing = [key for key, (_, array) in own.items()
+                   if not any(name in state for name in names_of[id(array)])]
         unexpected = [key for key in state if key not in own]
         problems: list[str] = []
         if strict:
@@ -467,21 +567,31 @@ class Module:
             problems += [f"unexpected key {key!r} (array of shape {np.shape(state[key])})"
                          for key in unexpected]
         writes = []
-        for key, (kind, target) in own.items():
-            if key not in state:
+        for names in names_of.values():  # one write per array, whatever its names
+            kind, target = own[names[0]]
+            given: list[tuple[str, np.ndarray]] = []
+            for key in (name for name in names if name in state):
+                value = state[key]
+                value = value.data if isinstance(value, Tensor) else np.asarray(value)
+                if value.shape != target.shape:
+                    problems.append(f"shape mismatch for {key!r}: state has {value.shape}, "
+                                    f"model has {target.shape}")
+                elif not np.can_cast(value.dtype, target.dtype, casting="same_kind"):
+                    problems.append(f"cannot cast {key!r} from {value.dtype} to the "
+                                    f"{_KIND[kind]}'s {target.dtype}")
+                elif not target.flags.writeable:
+                    problems.append(f"{_KIND[kind]} {key!r} wraps a read-only array")
+                else:
+                    given.append((key, value))
+            if not given:
                 continue
-            value = state[key]
-            value = value.data if isinstance(value, Tensor) else np.asarray(value)
-            if value.shape != target.shape:
-                problems.append(f"shape mismatch for {key!r}: state has {value.shape}, "
-                                f"model has {target.shape}")
-            elif not np.can_cast(value.dtype, target.dtype, casting="same_kind"):
-                problems.append(f"cannot cast {key!r} from {value.dtype} to the "
-                                f"{_KIND[kind]}'s {target.dtype}")
-            elif not target.flags.writeable:
-                problems.append(f"{_KIND[kind]} {key!r} wraps a read-only array")
-            else:
-                writes.append((target, value))
+            first, chosen = given[0]
+            for key, value in given[1:]:
+                if value is not chosen and not np.array_equal(
+                        value, chosen, equal_nan=value.dtype.kind == chosen.dtype.kind == "f"):
+                    problems.append(f"{first!r} and {key!r} name one tied {_KIND[kind]} in "
+                                    f"the model but hold different values in the state")
+            writes.append((target, chosen))
         if problems:
             hint = " (strict=False ignores missing/unexpected keys)" if strict and (
                 missing or unexpected) else ""
@@ -493,7 +603,7 @@ class Module:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the parameters (frozen ones too) and persistent buffers to an `.npz`
-        checkpoint, atomically (see `save_state`).
+        checkpoint, atomically (see `save_state`), under the names of `state_dict()`.
 
         >>> model.save("mlp.npz")  # doctest: +SKIP
         """
@@ -521,13 +631,42 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"({name}): {_layer_repr(module)}" for name, module in self.named_children()]
+        """PyTorch's layout: the `extra_repr` lines, then one line per child (a child held
+        under two names is shown under both); a one-line extra_repr alone stays inline.
+
+        >>> from tinygrad_np.nn import Linear
+        >>> class Scaled(Module):
+        ...     def __init__(self):
+        ...         self.fc = Linear(2, 2, rng=0)
+        ...     def extra_repr(self):
+        ...         return "scale=2"
+        >>> print(Scaled())
+        Scaled(
+          scale=2
+          (fc): Linear(in_features=2, out_features=2, bias=True)
+        )
+        """
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        printing: set[int] = _PRINTING.__dict__.setdefault("ids", set())
+        printing.add(id(self))
+        try:
+            # A reference back up the tree is not printed again (it would never end).
+            child_lines = [f"({name}): {_layer_repr(value)}" for name, value in
+                           self._named_items()
+                           if isinstance(value, Module) and id(value) not in printing]
+        finally:
+            printing.discard(id(self))
+        lines = extra_lines + child_lines
+        if len(extra_lines) == 1 and not child_lines:
+            return f"{type(self).__name__}({extra_lines[0]})"
         if not lines:
-            return f"{type(self).__name__}({self.extra_repr()})"
+            return f"{type(self).__name__}()"
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 _KIND = {"param": "parameter", "buffer": "buffer"}
+_PRINTING = threading.local()  # .ids: the modules whose repr this thread is building
 
 
 class _ModuleHooks:
@@ -570,13 +709,21 @@ def _module_hooks(module: Module) -> _ModuleHooks:
     return hooks  # type: ignore[no-any-return]
 
 
-def _named_modules(module: Module, prefix: str,
-                   seen: set[int]) -> Iterator[tuple[str, Module]]:
-    seen.add(id(module))
+def _named_modules(module: Module, prefix: str, ancestors: set[int],
+                   walked: set[int] | None) -> Iterator[tuple[str, Module]]:
+    """`named_modules`: as `Module._walk`, `walked` None visits a module under every name."""
     yield prefix, module
-    for name, child in module.named_children():
-        if id(child) not in seen:
-            yield from _named_modules(child, f"{prefix}.{name}" if prefix else name, seen)
+    for name, child in module._named_items():
+        key = id(child)
+        if not isinstance(child, Module) or key in ancestors or (walked is not None
+                                                                and key in walked):
+            continue
+        if walked is not None:
+            walked.add(key)
+        ancestors.add(key)
+        yield from _named_modules(child, f"{prefix}.{name}" if prefix else name, ancestors,
+                                  walked)
+        ancestors.discard(key)
 
 
 def _apply_post_order(module: Module, fn: Callable[[Module], Any], seen: set[int]) -> None:
@@ -611,7 +758,7 @@ def _adopt(name: str, value: Any, owner: Module | None = None) -> None:
     (not through a reference back up the tree: `self.child.parent = self` names nothing)."""
     if isinstance(value, Tensor):
         if value.requires_grad and value.grad_fn is None:
-            value._nn_parameter = True
+            _mark_parameter(value)
             _auto_name(value, name)
     elif isinstance(value, Module):
         if owner is not None and any(m is owner for m in value.modules()):
@@ -624,10 +771,18 @@ def _adopt(name: str, value: Any, owner: Module | None = None) -> None:
                 _adopt(f"{name}.{index}", item, owner)
 
 
+def _mark_parameter(tensor: Tensor) -> None:
+    """Mark `tensor` a parameter, keeping a mark it has (`init.mark_out_in`'s is truthy)."""
+    if not getattr(tensor, "_nn_parameter", False):
+        tensor._nn_parameter = True
+
+
 def _describe(value: Any) -> str:
     if isinstance(value, Tensor):
         return (f"a Tensor computed by {type(value.grad_fn).__name__}" if value.grad_fn
                 is not None else f"a {value.data.dtype} Tensor")
+    if isinstance(value, np.ndarray):
+        return f"a numpy array ({value.dtype})"
     return f"a {type(value).__name__}"
 
 

@@ -4,7 +4,8 @@ num_heads, scaled dot-product attention with PyTorch's masks (`key_padding_mask`
 `attn_mask` mark what may *not* be attended; float masks are added), dropout on the
 attention weights in training, and `out_proj`. Parameter names and layouts are PyTorch's
 (`in_proj_weight`, `in_proj_bias`, `out_proj.weight` as (out, in), `out_proj.bias`), so its
-state dicts load as they are.
+state dicts load as they are. The (out, in) weights carry `init.mark_out_in`'s mark, so
+`init.kaiming_*` reads PyTorch's fans from them.
 
 >>> import numpy as np
 >>> mha = MultiheadAttention(8, 2, rng=0)
@@ -25,7 +26,7 @@ from ..functional import softmax
 from ..memory import aligned
 from ..tensor import Tensor
 from ..tensor_ops import _tensor, dropout, where
-from .init import RngLike, as_rng
+from .init import RngLike, as_rng, mark_out_in
 from .module import Module, Parameter
 
 __all__ = ["MultiheadAttention", "OutInLinear"]
@@ -35,14 +36,15 @@ class OutInLinear(Module):
     """A linear layer laid out as PyTorch's: x @ weight.T + bias with weight (out, in), for
     the layers whose PyTorch state dicts should load as they are (out_proj, a transformer's
     linear1 / linear2). Starts as PyTorch's Linear: weight and bias uniform in
-    +-1 / sqrt(in_features)."""
+    +-1 / sqrt(in_features). The weight is marked (out, in) (`init.mark_out_in`), so the
+    `init.kaiming_*` fans are PyTorch's."""
 
     def __init__(self, in_features: int, out_features: int, bias: bool,
                  rng: np.random.Generator, dtype: Any, zero_bias: bool = False) -> None:
         bound = 1.0 / math.sqrt(in_features)  # kaiming-uniform(a=sqrt(5)), PyTorch's
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(aligned(rng.uniform(
-            -bound, bound, (out_features, in_features)).astype(dtype)))
+        self.weight = mark_out_in(Parameter(aligned(rng.uniform(
+            -bound, bound, (out_features, in_features)).astype(dtype))))
         self.bias = None
         if bias:
             start = np.zeros(out_features) if zero_bias else rng.uniform(-bound, bound,
@@ -87,9 +89,10 @@ class MultiheadAttention(Module):
         self.vdim = self.embed_dim if vdim is None else int(vdim)
         generator = as_rng(rng)
 
-        def xavier(rows: int, cols: int) -> Tensor:  # PyTorch's xavier_uniform_
+        def xavier(rows: int, cols: int) -> Tensor:  # PyTorch's xavier_uniform_, (out, in)
             bound = math.sqrt(6.0 / (rows + cols))
-            return Parameter(aligned(generator.uniform(-bound, bound, (rows, cols)).astype(dtype)))
+            return mark_out_in(Parameter(aligned(
+                generator.uniform(-bound, bound, (rows, cols)).astype(dtype))))
 
         if self.kdim == self.embed_dim and self.vdim == self.embed_dim:
             self.in_proj_weight: Tensor | None = xavier(3 * self.embed_dim, self.embed_dim)

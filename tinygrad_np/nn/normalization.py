@@ -29,8 +29,8 @@ from ..ops.normalization import Embedding as EmbeddingOp
 from ..tensor import Tensor
 from ..tensor_ops import (batch_norm, counted_batch_norm, dropout, dropout1d, dropout2d,
                           dropout3d, group_norm, layer_norm, tracked_group_norm, _tensor)
-from .init import RngLike, as_rng
-from .module import Module
+from .init import RngLike, as_rng, mark_out_in
+from .module import Module, Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Dropout", "Dropout1d", "Dropout2d",
            "Embedding", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
@@ -440,7 +440,8 @@ class Embedding(Module):
             if data.shape != (self.num_embeddings, self.embedding_dim):
                 raise ValueError(f"Embedding: _weight of shape {data.shape} does not match "
                                  f"({self.num_embeddings}, {self.embedding_dim})")
-        self.weight = Tensor(data, requires_grad=not _freeze, name="weight")
+        # a parameter even frozen (from_pretrained), fan_in its second axis, as PyTorch's
+        self.weight = mark_out_in(Parameter(data, requires_grad=not _freeze, name="weight"))
 
     @classmethod
     def from_pretrained(cls, embeddings: Any, freeze: bool = True,

@@ -4,7 +4,8 @@ the engine's ops (a loop over time steps; each step's input projection is comput
 whole sequence in one matmul first). Parameters carry PyTorch's names and layouts
 (`weight_ih_l0` is (gates * hidden_size, input_size), gates in PyTorch's order: i, f, g, o for
 the LSTM, r, z, n for the GRU), so a PyTorch state dict loads as it is, and start uniform in
-(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as PyTorch's.
+(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as PyTorch's. The weights are marked (out, in)
+(`init.mark_out_in`), so `init.kaiming_normal_(lstm.weight_ih_l0)` uses PyTorch's fan_in.
 
 >>> import numpy as np
 >>> lstm = LSTM(3, 4, num_layers=2, batch_first=True, rng=0)
@@ -26,7 +27,7 @@ from ..memory import aligned
 from ..tensor import Tensor
 from ..composite import linear
 from ..tensor_ops import _tensor, cat, dropout, stack
-from .init import RngLike, as_rng
+from .init import RngLike, as_rng, mark_out_in
 from .module import Module, Parameter
 
 __all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell"]
@@ -70,8 +71,10 @@ def _add_gate_parameters(module: Module, suffix: str, mode: str, width: int, hid
     if bias:
         shapes += [("bias_ih", (gates,)), ("bias_hh", (gates,))]
     for name, shape in shapes:
-        setattr(module, name + suffix,
-                Parameter(aligned(rng.uniform(-bound, bound, shape).astype(dtype))))
+        tensor = Parameter(aligned(rng.uniform(-bound, bound, shape).astype(dtype)))
+        if len(shape) == 2:
+            mark_out_in(tensor)  # (gates * hidden, in): kaiming_* reads PyTorch's fans
+        setattr(module, name + suffix, tensor)
 
 
 class _Recurrent(Module):
