@@ -292,3 +292,23 @@ def test_bilinear_channel_shuffle_and_softmax2d_are_pytorchs():
         nn.Softmax2d()(np.zeros((2, 3)))
     with pytest.raises(tg.OpError, match=r"channel_shuffle: input \(1, 6, 2\) needs"):
         tg.channel_shuffle(x, 4)
+
+
+def test_sequential_edits_as_pytorchs():
+    from tinygrad_np import nn as tnn
+    first, second, third = tnn.Linear(2, 2, rng=0), tnn.ReLU(), tnn.Linear(2, 3, rng=1)
+    seq = tnn.Sequential(first, third)
+    assert seq.insert(1, second) is seq and list(seq) == [first, second, third]
+    assert seq.pop() is third and len(seq) == 2
+    seq[1] = tnn.Tanh()
+    assert isinstance(seq[1], tnn.Tanh)
+    del seq[0]
+    assert len(seq) == 1 and list(seq.state_dict()) == []
+    joined = tnn.Sequential(first) + tnn.Sequential(third)
+    assert [type(m).__name__ for m in joined] == ["Linear", "Linear"]
+    joined += tnn.Sequential(second)
+    assert len(joined) == 3 and joined[2] is second
+    with pytest.raises(IndexError, match="Sequential.insert: index 9"):
+        joined.insert(9, second)
+    with pytest.raises(ValueError, match="takes another Sequential"):
+        joined + second
