@@ -151,3 +151,16 @@ def test_pixel_shuffle_is_pytorchs_and_unshuffle_inverts_it():
         tg.pixel_shuffle(np.ones((1, 3, 2, 2)), 2)
     with pytest.raises(OpError, match=r"pixel_unshuffle: input \(1, 3, 3, 2\) needs"):
         tg.pixel_unshuffle(np.ones((1, 3, 3, 2)), 2)
+
+
+def test_pixel_shuffle_takes_pytorchs_input_keyword_and_says_what_a_2d_input_lacks():
+    import tinygrad_np.nn.functional as F
+    x = Tensor(np.arange(16.0).reshape(1, 4, 2, 2))
+    np.testing.assert_array_equal(F.pixel_shuffle(input=x, upscale_factor=2).data,
+                                  F.pixel_shuffle(x, 2).data)
+    back = F.pixel_unshuffle(input=F.pixel_shuffle(x, 2), downscale_factor=2)
+    np.testing.assert_array_equal(back.data, x.data)
+    with pytest.raises(OpError, match=r"pixel_shuffle: input \(4, 2\) needs at least 3 axes"):
+        F.pixel_shuffle(Tensor(np.zeros((4, 2))), 2)
+    with pytest.raises(OpError, match=r"pixel_unshuffle: input \(4, 2\) needs at least 3 axes"):
+        F.pixel_unshuffle(Tensor(np.zeros((4, 2))), 2)

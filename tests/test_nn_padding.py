@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from tinygrad_np import OpError, Tensor, nn
+from tinygrad_np.nn import padding as layers  # the 3-D ones are not in nn's namespace yet
 
 MODES = {"Zero": "constant", "Constant": "constant", "Reflection": "reflect",
          "Replication": "edge", "Circular": "wrap"}
@@ -12,14 +13,15 @@ MODES = {"Zero": "constant", "Constant": "constant", "Reflection": "reflect",
 
 @pytest.mark.parametrize("kind", list(MODES))
 @pytest.mark.parametrize("dims, padding, shape", [
-    (1, 2, (2, 3, 5)), (1, (1, 3), (3, 6)), (2, 1, (2, 1, 4, 5)), (2, (1, 2, 3, 0), (3, 4, 5))])
+    (1, 2, (2, 3, 5)), (1, (1, 3), (3, 6)), (2, 1, (2, 1, 4, 5)), (2, (1, 2, 3, 0), (3, 4, 5)),
+    (3, 1, (2, 1, 3, 4, 5)), (3, (1, 2, 0, 3, 2, 1), (2, 4, 5, 3))])
 def test_each_layer_is_numpys_pad_of_its_last_axes_and_routes_the_gradient_back(
         kind, dims, padding, shape, rng):
     """PyTorch's padding order: (left, right) of the last axis, then (top, bottom). The
     gradient of each input element is the sum over the places it was copied to."""
     x = Tensor(rng.standard_normal(shape), requires_grad=True)
     args = (padding, 2.5) if kind == "Constant" else (padding,)
-    layer = getattr(nn, f"{kind}Pad{dims}d")(*args)
+    layer = getattr(layers, f"{kind}Pad{dims}d")(*args)
     sides = (padding,) * (2 * dims) if isinstance(padding, int) else padding
     width = [(0, 0)] * (len(shape) - dims) + [sides[i:i + 2] for i in range(0, 2 * dims, 2)][::-1]
     extra = {"constant_values": 2.5} if kind == "Constant" else {}
@@ -47,6 +49,14 @@ def test_reprs_are_pytorchs():
     assert repr(nn.ReplicationPad1d((1, 2))) == "ReplicationPad1d((1, 2))"
     assert repr(nn.CircularPad2d(1)) == "CircularPad2d((1, 1, 1, 1))"
     assert repr(nn.ZeroPad1d(2)) == "ZeroPad1d((2, 2))"
+    # torch 2.13's 3-D ones
+    assert repr(layers.ZeroPad3d(1)) == "ZeroPad3d((1, 1, 1, 1, 1, 1))"
+    assert repr(layers.ConstantPad3d(1, 2.0)) == \
+        "ConstantPad3d(padding=(1, 1, 1, 1, 1, 1), value=2.0)"
+    assert repr(layers.ReflectionPad3d((1, 2, 0, 1, 2, 1))) == \
+        "ReflectionPad3d((1, 2, 0, 1, 2, 1))"
+    assert repr(layers.ReplicationPad3d(2)) == "ReplicationPad3d((2, 2, 2, 2, 2, 2))"
+    assert repr(layers.CircularPad3d(1)) == "CircularPad3d((1, 1, 1, 1, 1, 1))"
 
 
 def test_bad_settings_and_inputs():

@@ -3,6 +3,8 @@ adaptive_avg_pool2d. The op table checks each against a naive loop (tests/op_tab
 gradchecks it; here: shapes, PyTorch's numbers, ties, dtypes and bad input."""
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 from op_table import max_pool2d_ref, specs, table_tests
@@ -479,11 +481,13 @@ def test_adaptive_max_pool_takes_pytorchs_windows_and_the_first_maximum():
     np.testing.assert_array_equal(out.data[0, 0], [[9.0, 9.0]])
     out.sum().backward()  # both windows' first maximum in row-major order is (0, 2)
     np.testing.assert_array_equal(x.grad[0, 0], [[0, 0, 2, 0, 0], [0, 0, 0, 0, 0]])
+    # the window holding NaN sends its gradient to the NaN (its last), as PyTorch 2.13's
+    # (F.adaptive_max_pool1d(x, 2): indices [0, 3], x.grad [1, 0, 0, 1, 0])
     seq = Tensor(np.array([[[3.0, 1.0, 3.0, np.nan, 2.0]]]), requires_grad=True)
-    pooled = tg.adaptive_max_pool1d(seq, 2)  # the window holding NaN passes no gradient
+    pooled = tg.adaptive_max_pool1d(seq, 2)
     np.testing.assert_array_equal(pooled.data[0, 0], [3.0, np.nan])
     pooled.sum().backward()
-    np.testing.assert_array_equal(seq.grad[0, 0], [1, 0, 0, 0, 0])
+    np.testing.assert_array_equal(seq.grad[0, 0], [1, 0, 0, 1, 0])
     with pytest.raises(OpError, match=r"adaptive_max_pool2d: input must be 4-D"):
         tg.adaptive_max_pool2d(np.ones((3, 4)), 2)
     with pytest.raises(OpError, match=r"adaptive_max_pool2d: input \(1, 1, 0, 3\) has an empty"):
@@ -586,18 +590,22 @@ def test_a_frozen_weight_or_bias_still_gets_exactly_its_own_gradient(
 
 
 def _max_pool_backward_ref(x, grad, kernel, stride, padding):
-    """Each window's gradient to its first maximum in row-major order, added up where windows
-    overlap; a window holding NaN passes nothing."""
+    """PyTorch's CPU kernel, window by window: the window's first element inside the input
+    starts it, a later one takes over when larger or NaN, and the window's gradient goes
+    there (so ties to the first maximum in row-major order, NaN to the last NaN, a window
+    of -inf and padding to its first element inside); added up where windows overlap."""
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
-    target = np.zeros(xp.shape)
+    target = np.zeros(x.shape)
     for n, c, y, xx in np.ndindex(grad.shape):
-        window = xp[n, c, y * sh:y * sh + kh, xx * sw:xx * sw + kw]
-        if np.isnan(window).any():
-            continue
-        i, j = np.unravel_index(np.argmax(window), window.shape)  # argmax: the first
-        target[n, c, y * sh + i, xx * sw + j] += grad[n, c, y, xx]
-    return target[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
+        best, at = -np.inf, None
+        for i, j in np.ndindex(kh, kw):
+            r, q = y * sh - ph + i, xx * sw - pw + j
+            if 0 <= r < x.shape[2] and 0 <= q < x.shape[3]:
+                value = x[n, c, r, q]
+                if at is None or value > best or np.isnan(value):
+                    best, at = value, (r, q)
+        target[n, c, at[0], at[1]] += grad[n, c, y, xx]
+    return target
 
 
 @pytest.mark.parametrize("kernel, stride, padding", [
@@ -605,13 +613,18 @@ def _max_pool_backward_ref(x, grad, kernel, stride, padding):
     ((1, 2), (1, 2), (0, 1)), ((3, 1), (3, 1), (0, 0)), ((1, 1), (2, 1), (0, 0))])
 def test_max_pool_with_many_ties_and_nan_matches_a_naive_loop_over_several_chunks(
         kernel, stride, padding, rng, monkeypatch):
-    """Small integers (so most windows tie), a NaN and an -inf, in float32 and float64, with a
-    chunk budget small enough that the backward runs over several batch chunks."""
+    """Small integers (so most windows tie), an -inf corner (with padding: windows of -inf
+    and padding only), with and without a NaN (the backward's two ways), in float32 and
+    float64, with a chunk budget small enough that the backward runs over several batch
+    chunks."""
     from tinygrad_np.ops import pool
     monkeypatch.setattr(pool, "CHUNK_BYTES", 2000)
-    for dtype in (np.float32, np.float64):
+    for dtype, nan in ((np.float32, True), (np.float64, True), (np.float32, False),
+                       (np.float64, False)):
         x = rng.integers(-2, 3, (5, 3, 7, 8)).astype(dtype)
-        x[1, 2, 3, 4], x[4, 0, 0, 0] = np.nan, -np.inf
+        x[4, 0, :2, :2] = -np.inf
+        if nan:
+            x[1, 2, 3, 4] = x[1, 2, 3, 5] = np.nan
         t = Tensor(x, requires_grad=True)
         out = tg.max_pool2d(t, kernel, stride, padding)
         np.testing.assert_array_equal(out.data, max_pool2d_ref(x, kernel, stride, padding))
@@ -619,7 +632,8 @@ def test_max_pool_with_many_ties_and_nan_matches_a_naive_loop_over_several_chunk
         g = rng.standard_normal(out.shape).astype(dtype)
         out.backward(g)
         np.testing.assert_allclose(t.grad, _max_pool_backward_ref(x, g, kernel, stride,
-                                                                  padding), rtol=1e-6)
+                                                                  padding), rtol=1e-6,
+                                   atol=1e-6 if dtype == np.float32 else 0)  # sums' order
 
 
 @pytest.mark.parametrize("one_matmul_pixels", [0, 10 ** 9], ids=["per-image", "one-matmul"])
@@ -757,3 +771,198 @@ def test_layers_and_unpooling_take_one_unbatched_input():
         (3, 14, 14)
     with pytest.raises(OpError, match=r"conv2d: input must be 4-D \(N, C, H, W\)"):
         tg.conv2d(np.zeros((6, 6)), np.zeros((1, 1, 3, 3)))
+
+
+# -- where a max pool's gradient goes: PyTorch's index, also for -inf windows and NaN ----------
+# torch 2.13, float64, x.grad after max_poolNd(x, ...).sum().backward() (and the indices):
+#   max_pool1d([[[-inf, 5]]], 2, 1, 1): out [-inf, 5, 5], indices [0, 1, 1], grad [1, 2]
+#   max_pool2d(x, 2, 1, 1), x = [[-inf, -inf], [-inf, 0]]: indices [0, 0, 1, 0, 3, 3, 2, 3, 3],
+#   grad [3, 1, 1, 4]
+#   max_pool1d([[[nan, 1, 2, nan, .5]]], 2, 1): indices [0, 2, 3, 3], grad [1, 0, 1, 2, 0]
+#   max_pool2d(x, 2, 1), x = [[nan, 1, nan], [2, nan, .5], [1, 2, 3]]: every window's last
+#   NaN is x[1, 1] (index 4), grad 4 there
+MINUS_INF_AND_NAN = [
+    (lambda t: tg.max_pool1d(t, 2, 1, 1, return_indices=True), [[[-np.inf, 5.0]]],
+     [0, 1, 1], [1, 2]),
+    (lambda t: tg.max_pool2d(t, 2, 1, 1, return_indices=True),
+     [[[[-np.inf, -np.inf], [-np.inf, 0.0]]]], [0, 0, 1, 0, 3, 3, 2, 3, 3], [3, 1, 1, 4]),
+    (lambda t: tg.max_pool1d(t, 2, 1, return_indices=True), [[[np.nan, 1.0, 2.0, np.nan, 0.5]]],
+     [0, 2, 3, 3], [1, 0, 1, 2, 0]),
+    (lambda t: tg.max_pool2d(t, 2, 1, return_indices=True),
+     [[[[np.nan, 1.0, np.nan], [2.0, np.nan, 0.5], [1.0, 2.0, 3.0]]]], [4, 4, 4, 4],
+     [0, 0, 0, 0, 4, 0, 0, 0, 0]),
+]
+
+
+@pytest.mark.parametrize("pool, x, indices, grad", MINUS_INF_AND_NAN)
+@pytest.mark.parametrize("create_graph", [False, True], ids=["backward", "backward_graph"])
+def test_max_pool_gradient_follows_pytorchs_index_for_minus_inf_and_nan_windows(
+        pool, x, indices, grad, create_graph):
+    """A window of -inf that starts in the padding sends its gradient to its first element
+    inside the input, a window holding NaN to its last NaN: where the index points."""
+    for dtype in (np.float64, np.float32):
+        t = Tensor(np.array(x, dtype=dtype), requires_grad=True)
+        out, index = pool(t)
+        assert index.data.ravel().tolist() == indices
+        if create_graph:
+            got, = tg.grad(out.sum(), t, create_graph=True)
+            got = got.data
+        else:
+            out.sum().backward()
+            got = t.grad
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got.ravel(), grad)
+
+
+def test_max_pool_gradient_is_pytorchs_where_padding_windows_of_minus_inf_overlap(rng):
+    """Random -inf, NaN and ties with padding, strides, dilation and ceil_mode: each
+    window's gradient lands on its returned index (PyTorch's rule, from the indices that
+    match torch's), summed where windows share it; the double backward agrees."""
+    x = rng.integers(-1, 2, (2, 3, 6, 7)).astype(np.float64)
+    x[rng.random(x.shape) < 0.3] = -np.inf
+    for nan in (False, True):
+        if nan:
+            x[0, 1, 2, 3] = x[1, 0, 0, 0] = np.nan
+        for kernel, stride, padding, dilation, ceil in [
+                (3, 2, 1, 1, False), ((2, 3), 1, (1, 1), (2, 1), True), (2, 2, 1, 1, True)]:
+            t = Tensor(x, requires_grad=True)
+            out, index = tg.max_pool2d(t, kernel, stride, padding, dilation, ceil, True)
+            g = rng.standard_normal(out.shape)
+            out.backward(g)
+            expected = np.zeros((2 * 3, 6 * 7))
+            for image in range(6):
+                np.add.at(expected[image], index.data.reshape(6, -1)[image],
+                          g.reshape(6, -1)[image])
+            np.testing.assert_allclose(t.grad, expected.reshape(x.shape), rtol=1e-13)
+            t2 = Tensor(x, requires_grad=True)
+            d, = tg.grad(tg.max_pool2d(t2, kernel, stride, padding, dilation, ceil), t2, g,
+                         create_graph=True)
+            np.testing.assert_allclose(d.data, expected.reshape(x.shape), rtol=1e-13)
+
+
+# -- bad input names the function called and the shapes it was given ---------------------------
+@pytest.mark.parametrize("call, message", [
+    (lambda: tg.conv_transpose1d(np.ones((1, 2, 5)), np.ones((3, 1, 3))),
+     r"^conv_transpose1d: input \(1, 2, 5\) has 2 channels; weight \(3, 1, 3\) expects 3"),
+    (lambda: tg.conv_transpose1d(np.ones((1, 2, 5)), np.ones((2, 1, 3)), output_padding=2),
+     r"^conv_transpose1d: output_padding \(2,\) must be smaller than the stride \(1,\)"),
+    (lambda: tg.conv_transpose1d(np.ones((1, 2, 5)), np.ones((2, 1, 3)), np.ones(3)),
+     r"^conv_transpose1d: bias must have shape \(1,\)"),
+    (lambda: tg.conv_transpose1d(np.ones((3, 2)), np.ones((2, 1, 3))),
+     r"^conv_transpose1d: input \(3, 2\) has 3 channels; weight \(2, 1, 3\) expects 2"),
+    (lambda: tg.conv2d(np.ones((3, 5, 5)), np.ones((2, 2, 3, 3))),
+     r"^conv2d: input \(3, 5, 5\) has 3 channels, but weight \(2, 2, 3, 3\) expects 2"),
+    (lambda: tg.conv2d(np.ones((3, 2, 2)), np.ones((2, 3, 3, 3))),
+     r"^conv2d: kernel \(3, 3\) .* input \(3, 2, 2\) with padding \(0, 0\) is 2 x 2 per channel"),
+    (lambda: tg.conv1d(np.ones((3, 5)), np.ones((2, 2, 3))),
+     r"^conv1d: input \(3, 5\) has 3 channels, but weight \(2, 2, 3\)"),
+    (lambda: tg.conv_transpose2d(np.ones((3, 2, 2)), np.ones((2, 1, 3, 3))),
+     r"^conv_transpose2d: input \(3, 2, 2\) has 3 channels"),
+    (lambda: tg.max_pool2d(np.ones((3, 2, 2)), 3),
+     r"^max_pool2d: kernel \(3, 3\) .* input \(3, 2, 2\) with padding \(0, 0\) is 2 x 2"),
+    (lambda: tg.avg_pool1d(np.ones((3, 2)), 3),
+     r"^avg_pool1d: kernel \(3,\) .* input \(3, 2\) with padding \(0,\) is 2 per channel"),
+    (lambda: tg.lp_pool2d(np.ones((1, 1, 3, 3)), 2, 5),
+     r"^lp_pool2d: kernel \(5, 5\) .* input \(1, 1, 3, 3\)"),
+    (lambda: tg.lp_pool2d(np.ones((1, 3, 3)), 2, 2, 0), r"^lp_pool2d: stride must be ints >= 1"),
+    (lambda: tg.lp_pool1d(np.ones((1, 1, 3)), 2, 5), r"^lp_pool1d: kernel \(5,\) .* \(1, 1, 3\)"),
+    (lambda: tg.lp_pool1d(np.ones((2, 3)), 2, 2, ceil_mode=1),
+     r"^lp_pool1d: ceil_mode must be True or False"),
+    (lambda: tg.max_unpool1d(np.ones((1, 1, 2)), np.array([[[0, 7]]]), 2),
+     r"^max_unpool1d: found an invalid max index 7 \(the output rows are 4 long\)"),
+    (lambda: tg.max_unpool1d(np.ones((1, 1, 2)), np.array([[[0, 1, 2]]]), 2),
+     r"^max_unpool1d: indices \(1, 1, 3\) must have the input's shape \(1, 1, 2\)"),
+    (lambda: tg.max_unpool1d(np.ones((1, 1, 2)), np.array([[[0.0, 1.0]]]), 2),
+     r"^max_unpool1d: indices must be integers"),
+    (lambda: tg.max_unpool2d(np.ones((1, 1, 2)), np.array([[[0, 9]]]), 2),
+     r"^max_unpool2d: found an invalid max index 9 \(the output images are 2x4\)$"),
+    (lambda: tg.max_unpool2d(np.ones((1, 2, 2)), np.array([[[0, 1]]]), 2),
+     r"^max_unpool2d: indices \(1, 1, 2\) must have the input's shape \(1, 2, 2\)$"),
+    (lambda: tg.adaptive_avg_pool1d(np.ones((1, 1, 0)), 2),
+     r"^adaptive_avg_pool1d: input \(1, 1, 0\) has an empty spatial axis"),
+    (lambda: tg.adaptive_avg_pool2d(np.ones((1, 1, 0, 4)), (1, 2)),
+     r"^adaptive_avg_pool2d: input \(1, 1, 0, 4\) has an empty spatial axis"),
+    (lambda: tg.adaptive_avg_pool2d(np.ones((1, 1, 0, 3)), 2),
+     r"^adaptive_avg_pool2d: input \(1, 1, 0, 3\) has an empty spatial axis"),
+    (lambda: tg.adaptive_max_pool1d(np.ones((1, 1, 0)), 2),
+     r"^adaptive_max_pool1d: input \(1, 1, 0\) has an empty spatial axis"),
+    (lambda: tg.adaptive_max_pool2d(np.ones((3, 0, 2)), 2),
+     r"^adaptive_max_pool2d: input \(3, 0, 2\) has an empty spatial axis"),
+])
+def test_bad_input_names_the_function_called_and_the_users_shapes(call, message):
+    """Not the op a function is made of (conv_transpose2d for conv_transpose1d, avg_pool for
+    lp_pool, max_unpool2d for max_unpool1d), nor the batch of one an unbatched input runs
+    as; no IndexError or NaN for an empty adaptive window."""
+    with pytest.raises(OpError, match=message):
+        call()
+
+
+def test_an_unbatched_error_whose_weight_looks_batched_keeps_both_shapes():
+    """x (1, 3, 3) runs as (1, 1, 3, 3), the weight's own shape: which is which cannot be
+    told from the message, so it says what the input was instead of rewriting it."""
+    with pytest.raises(OpError, match=r"groups=2 .* \(for the unbatched input \(1, 3, 3\), "
+                                      r"taken as a batch of one\)$"):
+        tg.conv2d(np.ones((1, 3, 3)), np.ones((1, 1, 3, 3)), groups=2)
+
+
+# -- PyTorch's input= keyword, and one-element tuples for every axis ----------------------------
+X1, X2 = np.arange(12.0).reshape(1, 2, 6) % 5, np.arange(72.0).reshape(1, 2, 6, 6) % 7
+W1, W2 = np.arange(18.0).reshape(3, 2, 3) % 4 - 1, np.arange(54.0).reshape(3, 2, 3, 3) % 5 - 2
+
+
+@pytest.mark.parametrize("name, args, kwargs", [
+    ("conv1d", (X1, W1), {"padding": 1}), ("conv2d", (X2, W2), {"stride": 2}),
+    ("conv_transpose1d", (X1, W1.transpose(1, 0, 2)), {}),
+    ("conv_transpose2d", (X2, W2.transpose(1, 0, 2, 3)), {"stride": 2}),
+    ("max_pool1d", (X1, 2), {}), ("max_pool2d", (X2, 3), {"return_indices": True}),
+    ("avg_pool1d", (X1, 2), {}), ("avg_pool2d", (X2, 2), {"padding": 1}),
+    ("lp_pool1d", (X1, 2, 2), {}), ("lp_pool2d", (X2, 3, 2), {}),
+    ("adaptive_avg_pool1d", (X1, 4), {}), ("adaptive_avg_pool2d", (X2, 4), {}),
+    ("adaptive_max_pool1d", (X1, 4), {}), ("adaptive_max_pool2d", (X2, 4), {}),
+    ("max_unpool1d", (X1[:, :, :3], np.array([[[0, 3, 5], [1, 2, 4]]]), 2), {}),
+    ("max_unpool2d", (X2[:, :, :1, :1], np.array([[[[3]], [[0]]]]), 2), {}),
+    ("unfold", (X2, 2), {"stride": 2}), ("fold", (np.ones((1, 8, 9)), 4, 2), {}),
+    ("interpolate", (X2,), {"scale_factor": 2, "mode": "bilinear"}),
+    ("interpolate", (X2[0],), {"size": 3, "mode": "linear"}),
+    ("grid_sample", (X2, np.zeros((1, 2, 2, 2))), {"align_corners": True}),
+])
+def test_every_conv_pool_and_resampling_function_takes_pytorchs_input_keyword(name, args,
+                                                                               kwargs):
+    fn = getattr(tg, name)
+    x, *rest = args
+    names = list(inspect.signature(fn).parameters)[1:]  # the parameters after the input
+    expected, got = fn(*args, **kwargs), fn(input=x, **dict(zip(names, rest)), **kwargs)
+    expected, got = (expected, got) if isinstance(expected, tuple) else ((expected,), (got,))
+    for a, b in zip(expected, got):
+        np.testing.assert_array_equal(a.data, b.data)
+    with pytest.raises(TypeError, match="multiple values for argument 'input'"):
+        fn(x, input=x, **dict(zip(names, rest)))
+    with pytest.raises(TypeError, match="missing its first argument"):
+        fn(**dict(zip(names, rest)))
+
+
+# torch 2.13: F.conv2d(x, w, padding=(1,)) etc. expand a one-element tuple to every axis
+# (output shapes (1, 3, 6, 6), (1, 3, 3, 3), (1, 3, 11, 11) and (1, 2, 7, 7)); its pools
+# too, but not its adaptive pools, unfold or fold
+@pytest.mark.parametrize("call, same_as", [
+    (lambda: tg.conv2d(X2, W2, padding=(1,)), lambda: tg.conv2d(X2, W2, padding=1)),
+    (lambda: tg.conv2d(X2, W2, stride=(2,), dilation=[1]), lambda: tg.conv2d(X2, W2, stride=2)),
+    (lambda: tg.conv_transpose2d(X2, W2.transpose(1, 0, 2, 3), stride=(2,), padding=(1,),
+                                 output_padding=(1,)),
+     lambda: tg.conv_transpose2d(X2, W2.transpose(1, 0, 2, 3), stride=2, padding=1,
+                                 output_padding=1)),
+    (lambda: tg.max_pool2d(X2, (2,), stride=(1,), padding=(1,)),
+     lambda: tg.max_pool2d(X2, 2, 1, 1)),
+    (lambda: tg.avg_pool2d(X2, (3,), padding=[1]), lambda: tg.avg_pool2d(X2, 3, padding=1)),
+    (lambda: nn.Conv2d(2, 3, 3, padding=(1,), stride=(2,), rng=0)(X2),
+     lambda: nn.Conv2d(2, 3, 3, padding=1, stride=2, rng=0)(X2)),
+])
+def test_a_one_element_tuple_stands_for_every_axis_as_in_pytorch(call, same_as):
+    np.testing.assert_array_equal(call().data, same_as().data)
+
+
+def test_adaptive_pools_and_unfold_refuse_one_element_tuples_as_pytorch():
+    with pytest.raises(OpError, match="output_size must be an int or a pair"):
+        tg.adaptive_avg_pool2d(X2, (2,))
+    with pytest.raises(OpError, match="kernel_size must be an int or a pair"):
+        tg.unfold(X2, (2,))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import tinygrad_np as tg
 from tinygrad_np import Tensor, nn
@@ -62,3 +63,40 @@ def test_gradcheck_and_the_layers():
                                                     "stride=1, ceil_mode=False)")
     np.testing.assert_array_equal(nn.LPPool2d(2, 2)(x).data, tg.lp_pool2d(x, 2, 2).data)
     assert nn.LPPool1d(2, 3, stride=1)(np.ones((1, 2, 5))).shape == (1, 2, 3)
+
+
+# torch 2.13, float64: F.lp_pool1d(x, p, 3, 2), x = [1, -3, 2, .5, -.25, 4], backward of
+# (out * [1, 2]).sum(); F.lp_pool2d(x, p, 2, 1), x = [[1, -3, 2], [.5, -.25, 4],
+# [-1.5, 2.5, .75]], backward of (out * [[1, 2], [3, 4]]).sum(). p = inf is the largest |x|
+# of each window, p = -inf the smallest (a max pool of |x| or of -|x|), not 1.0
+LP_INFINITE = [
+    (1, np.inf, [3.0, 2.0], [0, -1, 2, 0, 0, 0]),
+    (1, -np.inf, [1.0, 0.25], [1, 0, 0, 0, -2, 0]),
+    (2, np.inf, [3.0, 4.0, 2.5, 4.0], [0, -1, 0, 0, 0, 6, 0, 3, 0]),
+    (2, -np.inf, [0.25, 0.25, 0.25, 0.25], [0, 0, 0, 0, -10, 0, 0, 0, 0]),
+]
+
+
+@pytest.mark.parametrize("dims, p, out, grad", LP_INFINITE)
+def test_infinite_norm_type_is_the_largest_or_smallest_magnitude_as_pytorch(dims, p, out, grad):
+    if dims == 1:
+        x = Tensor(np.array([[[1.0, -3.0, 2.0, 0.5, -0.25, 4.0]]]), requires_grad=True)
+        pooled = tg.lp_pool1d(x, p, 3, 2)
+    else:
+        x = Tensor(np.array([[[[1.0, -3.0, 2.0], [0.5, -0.25, 4.0], [-1.5, 2.5, 0.75]]]]),
+                   requires_grad=True)
+        pooled = tg.lp_pool2d(x, p, 2, 1)
+    np.testing.assert_array_equal(pooled.data.ravel(), out)
+    (pooled * Tensor(np.arange(1.0, len(out) + 1).reshape(pooled.shape))).sum().backward()
+    np.testing.assert_array_equal(x.grad.ravel(), grad)
+    assert tg.lp_pool2d(Tensor(np.ones((1, 3, 3), np.float32)), p, 2).dtype == np.float32
+    layer = (nn.LPPool1d if dims == 1 else nn.LPPool2d)(p, 2)
+    np.testing.assert_array_equal(layer(x).data, (tg.lp_pool1d if dims == 1 else tg.lp_pool2d)(
+        x, p, 2).data)
+
+
+def test_infinite_norm_types_gradcheck_where_the_extremes_are_unique():
+    x = Tensor(np.random.default_rng(3).permutation(50).reshape(2, 1, 5, 5) / 7 - 3.5 + 1e-3,
+               requires_grad=True)
+    assert tg.gradcheck(lambda t: tg.lp_pool2d(t, np.inf, 2, 1, ceil_mode=True), (x,))
+    assert tg.gradcheck(lambda t: tg.lp_pool1d(t[:, :, 0], -np.inf, 3, 2), (x,))

@@ -173,3 +173,141 @@ def test_the_graph_names_the_mode_even_where_an_axis_keeps_its_size():
     assert tg.interpolate(x, size=(8, 5), mode="bilinear").grad_fn.viz_detail() == \
         "bilinear to 8x5"
     assert tg.interpolate(x, scale_factor=2).grad_fn.viz_detail() == "nearest to 8x10"
+
+
+# -- 5-D input: trilinear and nearest; mode "area"; the deprecated upsample functions ----------
+# torch 2.13, float64, x = arange(12.).reshape(1, 1, 2, 3, 2) ** 1.5:
+#   F.interpolate(x, size=(3, 4, 3), mode="trilinear", align_corners=ac), and x.grad after
+#   (out * arange(36.).reshape(out.shape)).sum().backward()
+TRILINEAR = {
+    False: ([0.0, 0.49999999999999994, 1.0, 1.7677669529663689, 2.695181108579007,
+             3.622595264191645, 4.767766952966369, 6.103994837485059, 7.440222722003751, 8.0,
+             9.590169943749473, 11.180339887498949, 7.348469228349534, 8.554299408537798,
+             9.760129588726064, 10.710627248979733, 12.215986738423915, 13.721346227868095,
+             15.38422190116437, 17.191185946137125, 18.998149991109887, 19.811388300841895,
+             21.821497295773028, 23.831606290704173, 14.696938456699069, 16.6085988170756,
+             18.520259177452132, 19.6534875449931, 21.736792368268826, 23.820097191544548,
+             26.000676849362375, 28.278377054789196, 30.556077260216025, 31.622776601683793,
+             34.05282464779659, 36.4828726939094],
+            [15.9375, 20.0625, 24.84375, 28.59375, 38.71875, 42.84374999999999, 65.4375,
+             69.5625, 69.84375, 73.59374999999999, 88.21875, 92.34374999999997]),
+    True: ([0.0, 0.5, 1.0, 1.8856180831641267, 2.841526515817607, 3.797434948471088,
+            4.552284749830793, 5.8715831637340985, 7.190881577637404, 8.0, 9.590169943749475,
+            11.180339887498949, 7.3484692283495345, 8.554299408537801, 9.760129588726066,
+            10.934771117021748, 12.46009922708299, 13.985427337144234, 15.089077474519202,
+            16.88249852282807, 18.675919571136934, 19.811388300841898, 21.821497295773035,
+            23.831606290704173, 14.696938456699069, 16.608598817075602, 18.520259177452132,
+            19.98392415087937, 22.078671938348375, 24.17341972581738, 25.62587019920761,
+            27.893413881922037, 30.160957564636465, 31.622776601683793, 34.0528246477966,
+            36.4828726939094],
+           [15.250000000000002, 19.25, 26.500000000000004, 30.500000000000004, 37.75, 41.75,
+            63.25, 67.25, 74.5, 78.5, 85.75, 89.75]),
+}
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_trilinear_matches_pytorchs_numbers(align_corners):
+    x = Tensor(np.arange(12.0).reshape(1, 1, 2, 3, 2) ** 1.5, requires_grad=True)
+    out = tg.interpolate(x, size=(3, 4, 3), mode="trilinear", align_corners=align_corners)
+    expected, grad = TRILINEAR[align_corners]
+    np.testing.assert_allclose(out.data.ravel(), expected, rtol=1e-13, atol=1e-14)
+    (out * Tensor(np.arange(36.0).reshape(out.shape))).sum().backward()
+    np.testing.assert_allclose(x.grad.ravel(), grad, rtol=1e-13)
+    # torch: scale_factor=(1.5, 0.7, 2.5) gives (1, 1, 3, 2, 5), its scale 1 / factor
+    by_factor = tg.interpolate(x, scale_factor=(1.5, 0.7, 2.5), mode="trilinear")
+    assert by_factor.shape == (1, 1, 3, 2, 5)
+    np.testing.assert_allclose(by_factor.data.ravel()[:6], [
+        0.6060915267313265, 0.735399925973336, 1.2526335229413739, 1.769867119909412,
+        1.899175519151421, 6.153009687409353], rtol=1e-13)
+    assert tg.gradcheck(lambda t: tg.interpolate(t, size=(3, 2, 5), mode="trilinear"),
+                        (Tensor(x.data, requires_grad=True),))
+
+
+# torch 2.13, x = arange(24.).reshape(1, 1, 2, 3, 4): the indices each output takes along
+# (depth, rows, columns), read off F.interpolate(x, **kwargs); its 3-D nearest kernel, as
+# its 1-D one, takes no integer shortcut for twice the size (only the 2-D one does)
+@pytest.mark.parametrize("kwargs, depth, rows, cols", [
+    ({"size": (3, 5, 8)}, [0, 0, 1], [0, 0, 1, 1, 2], [0, 0, 1, 1, 2, 2, 3, 3]),
+    ({"size": (3, 5, 8), "mode": "nearest-exact"}, [0, 1, 1], [0, 0, 1, 2, 2],
+     [0, 0, 1, 1, 2, 2, 3, 3]),
+    ({"scale_factor": (1.5, 2.3, 0.6)}, [0, 0, 1], [0, 0, 0, 1, 1, 2], [0, 1]),
+])
+def test_nearest_on_volumes_matches_pytorchs_numbers(kwargs, depth, rows, cols):
+    x = np.arange(24.0).reshape(1, 1, 2, 3, 4)
+    out = tg.interpolate(Tensor(x), **kwargs)
+    np.testing.assert_array_equal(out.data, x[:, :, depth][:, :, :, rows][..., cols])
+
+
+# torch 2.13, float64, x = arange(n).reshape(shape) ** 1.25: F.interpolate(x, mode="area",
+# ...), and x.grad after (out * arange(out.numel()).reshape(out.shape)).sum().backward()
+@pytest.mark.parametrize("shape, kwargs, expected, grad", [
+    ((1, 1, 7), {"size": 3}, [1.1261380766684808, 3.9944968394517666, 7.508035212012736],
+     [0.0, 0.0, 1 / 3, 1 / 3, 1.0, 2 / 3, 2 / 3]),
+    ((1, 1, 5, 7), {"size": (2, 3)},
+     [14.7119783363109, 18.77583864168677, 23.179441721536687, 48.16519947021636,
+      53.60596470467496, 59.166879620882874], None),
+    ((1, 1, 5, 7), {"scale_factor": 0.45},  # floor(5 * .45), floor(7 * .45): the same
+     [14.7119783363109, 18.77583864168677, 23.179441721536687, 48.16519947021636,
+      53.60596470467496, 59.166879620882874], None),
+    ((1, 1, 3, 4, 5), {"size": (2, 3, 2)},
+     [28.55719762422511, 33.06674764532675, 40.33583262463561, 45.42383687388738,
+      53.351910657318086, 58.810801875560394, 81.81065239598581, 87.81586734731037,
+      96.993468050717, 103.21902158785933, 112.7090921243156, 119.13235861239455],
+     [0.0, 0.0, 1 / 12, 1 / 12, 1 / 12, 1 / 6, 1 / 6, 0.5, 1 / 3, 1 / 3]),
+])
+def test_area_is_pytorchs_adaptive_average(shape, kwargs, expected, grad):
+    x = Tensor(np.arange(float(np.prod(shape))).reshape(shape) ** 1.25, requires_grad=True)
+    out = tg.interpolate(x, mode="area", **kwargs)
+    np.testing.assert_allclose(out.data.ravel(), expected, rtol=1e-13)
+    if grad is not None:
+        (out * Tensor(np.arange(float(out.data.size)).reshape(out.shape))).sum().backward()
+        np.testing.assert_allclose(x.grad.ravel()[:len(grad)], grad, rtol=1e-13, atol=1e-15)
+    assert tg.interpolate(x, mode="area", recompute_scale_factor=True, **kwargs).shape == \
+        out.shape
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: tg.interpolate(np.ones((1, 1, 4)), size=2, mode="trilinear"),
+     r"interpolate: mode 'trilinear' needs a 5-D \(N, C, D, H, W\) input, got shape \(1, 1, 4\)"),
+    (lambda: tg.interpolate(np.ones((1, 1, 4, 4, 4, 4)), size=2),
+     r"interpolate: mode 'nearest' needs a 3-D \(N, C, L\), 4-D \(N, C, H, W\) or 5-D"),
+    (lambda: tg.interpolate(np.ones((1, 1, 4, 4, 4)), size=2, mode="area", align_corners=True),
+     r"interpolate: align_corners is only for the linear modes, not 'area'"),
+    (lambda: tg.interpolate(np.ones((1, 1, 4, 4)), size=2, mode="area", antialias=True),
+     r"interpolate: antialias=True is for the bilinear and bicubic modes"),
+    (lambda: tg.interpolate(np.ones((4, 4)), size=2, mode="area"),
+     r"interpolate: mode 'area' needs a 3-D \(N, C, L\), 4-D \(N, C, H, W\) or 5-D"),
+    (lambda: tg.interpolate(np.ones((1, 1, 4)), scale_factor=0.2, mode="area"),
+     r"interpolate: input \(1, 1, 4\) to size \(0,\): every size must be an int >= 1"),
+    (lambda: tg.interpolate(np.ones((1, 1, 2, 4, 4)), size=(2, 2), mode="trilinear"),
+     r"interpolate: size must be a number or 3 numbers for input \(1, 1, 2, 4, 4\)"),
+])
+def test_bad_5d_and_area_input(call, message):
+    with pytest.raises(OpError, match=message):
+        call()
+
+
+def test_the_deprecated_upsample_functions_are_interpolate_with_pytorchs_warning():
+    import tinygrad_np.nn.functional as F
+
+    x = Tensor(np.arange(6.0).reshape(1, 1, 2, 3))
+    with pytest.warns(UserWarning, match=r"nn.functional.upsample` is deprecated"):
+        out = F.upsample(x, scale_factor=2, mode="bilinear")
+    np.testing.assert_array_equal(out.data, tg.interpolate(x, scale_factor=2,
+                                                           mode="bilinear").data)
+    with pytest.warns(UserWarning, match="upsample_nearest` is deprecated"):
+        out = F.upsample_nearest(input=x, size=(4, 5))
+    np.testing.assert_array_equal(out.data, tg.interpolate(x, size=(4, 5)).data)
+    with pytest.warns(UserWarning, match="upsample_bilinear` is deprecated"):
+        out = F.upsample_bilinear(x, scale_factor=2)  # align_corners=True, as PyTorch's
+    np.testing.assert_array_equal(out.data, tg.interpolate(x, scale_factor=2, mode="bilinear",
+                                                           align_corners=True).data)
+
+
+def test_the_upsample_layer_takes_the_new_modes():
+    x = np.arange(16.0).reshape(1, 1, 2, 2, 4)
+    np.testing.assert_array_equal(nn.Upsample(scale_factor=2, mode="trilinear")(x).data,
+                                  tg.interpolate(Tensor(x), scale_factor=2,
+                                                 mode="trilinear").data)
+    np.testing.assert_array_equal(nn.Upsample(size=(1, 1, 2), mode="area")(x).data.ravel(),
+                                  [x[..., :2].mean(), x[..., 2:].mean()])

@@ -53,8 +53,8 @@ from .nn.margin_losses import (cosine_embedding_loss, hinge_embedding_loss, marg
                                triplet_margin_with_distance_loss)
 from .norms import instance_norm, local_response_norm, rms_norm
 from .noise import alpha_dropout, feature_alpha_dropout, gumbel_softmax, rrelu
-from .volumetric import (adaptive_avg_pool3d, avg_pool3d, conv3d, conv_transpose3d,
-                         max_pool3d)
+from .volumetric import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d,
+                         conv_transpose3d, lp_pool3d, max_pool3d)
 from .math_functions import (acos, acosh, addcdiv, addcmul, all, allclose, any, asin, asinh,
                              atan, atan2, atanh, ceil, cosh, count_nonzero, cumprod, equal,
                              exp2, floor, fmod, frac, hypot, isclose, isfinite,
@@ -139,6 +139,7 @@ __all__ = [
     "round", "rsqrt", "sign", "sinh", "tan", "trunc", "xlogy", "cumprod", "logcumsumexp",
     "cummax", "cummin",
     "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
+    "adaptive_max_pool3d", "lp_pool3d",
     "addmm", "argsort", "baddbmm", "bmm", "cross", "diag", "diagonal", "diff", "fliplr",
     "flipud", "index_select", "inner", "kron", "masked_fill", "masked_select", "median", "mm",
     "movedim", "mv", "narrow", "nonzero", "outer", "quantile", "repeat_interleave", "roll",

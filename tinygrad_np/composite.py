@@ -17,7 +17,7 @@ import numpy as np
 from .function import OpError
 from .tensor import Tensor
 from .tensor_ops import _tensor, where
-from .torch_keywords import torch_keywords
+from .torch_keywords import takes_input, torch_keywords
 
 __all__ = ["bilinear", "channel_shuffle", "cosine_similarity", "linear", "normalize",
            "pixel_shuffle", "pixel_unshuffle", "tile", "tril", "triu"]
@@ -143,6 +143,7 @@ def _factor(value: Any, op: str, name: str) -> int:
     return int(value)
 
 
+@takes_input
 def pixel_shuffle(x: Any, upscale_factor: int) -> Tensor:
     """PyTorch's F.pixel_shuffle: (*, C * r * r, H, W) to (*, C, H * r, W * r), each group of
     r * r channels laid out as an r x r block of pixels (a reshape, a transpose, a reshape).
@@ -153,7 +154,10 @@ def pixel_shuffle(x: Any, upscale_factor: int) -> Tensor:
     """
     x = _tensor(x)
     r = _factor(upscale_factor, "pixel_shuffle", "upscale_factor")
-    if x.ndim < 3 or x.shape[-3] % (r * r):
+    if x.ndim < 3:
+        raise OpError(f"pixel_shuffle: input {x.shape} needs at least 3 axes, "
+                      f"(*, C * r * r, H, W)")
+    if x.shape[-3] % (r * r):
         raise OpError(f"pixel_shuffle: input {x.shape} needs (*, C * r * r, H, W) with its "
                       f"channels divisible by upscale_factor ** 2 = {r * r}")
     *lead, c, h, w = x.shape
@@ -163,6 +167,7 @@ def pixel_shuffle(x: Any, upscale_factor: int) -> Tensor:
     return blocks.transpose(order).reshape((*lead, c // (r * r), h * r, w * r))
 
 
+@takes_input
 def pixel_unshuffle(x: Any, downscale_factor: int) -> Tensor:
     """PyTorch's F.pixel_unshuffle, the inverse of `pixel_shuffle`: (*, C, H * r, W * r) to
     (*, C * r * r, H, W).
@@ -173,7 +178,9 @@ def pixel_unshuffle(x: Any, downscale_factor: int) -> Tensor:
     """
     x = _tensor(x)
     r = _factor(downscale_factor, "pixel_unshuffle", "downscale_factor")
-    if x.ndim < 3 or x.shape[-2] % r or x.shape[-1] % r:
+    if x.ndim < 3:
+        raise OpError(f"pixel_unshuffle: input {x.shape} needs at least 3 axes, (*, C, H, W)")
+    if x.shape[-2] % r or x.shape[-1] % r:
         raise OpError(f"pixel_unshuffle: input {x.shape} needs (*, C, H, W) with H and W "
                       f"divisible by downscale_factor = {r}")
     *lead, c, h, w = x.shape

@@ -5,6 +5,7 @@ Each accepts Tensors, arrays or numbers and is the same op as the Tensor method.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -12,7 +13,8 @@ import numpy as np
 
 from .function import OpError
 from .ops.combine import Pad
-from .ops.conv import Conv1d, Conv2d, ConvTranspose2d, _single, pair, same_sides
+from .ops.conv import (Conv1d, Conv2d, ConvTranspose2d, _single, check_transpose, pair,
+                       same_sides, transpose_sizes)
 from .ops.elementwise import Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 from .ops.fold import Fold, Unfold
 from .ops.linalg import Einsum, MatMul
@@ -20,13 +22,13 @@ from .ops.lp_pool import LpRoot
 from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy
 from .ops.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                        AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
-from .ops.pool import _pool1d_args, _size1d
-from .ops.resample import Interpolate
+from .ops.pool import _pool1d_args, _size1d, pool_args
+from .ops.resample import Interpolate, resample_sizes
 from .ops.unpool import (MaxUnpool2d, adaptive_max_pool_indices, max_pool_indices,
                          unpool_args, unpool_size)
 from .tensor import Tensor
 from .tensor_ops import _tensor
-from .torch_keywords import torch_keywords
+from .torch_keywords import ABSENT, takes_input, the_input, torch_keywords
 
 
 def relu(x: Any, inplace: bool = False) -> Tensor:
@@ -127,22 +129,46 @@ def _unbatched_too(dims: int, indices: bool = False) -> Callable[[F], F]:
     """Let a conv or pool function also take one unbatched input of dims + 1 axes, (C, H, W)
     or (C, L), as PyTorch's do: it runs on a batch of one, and what it returns (the indices
     with return_indices too) comes back without the batch axis. With `indices`, the second
-    argument (max_unpool's indices) is unbatched along with the input."""
+    argument (max_unpool's indices) is unbatched along with the input. The input may come
+    as `input=` too (`takes_input`)."""
     def wrap(fn: F) -> F:
         @functools.wraps(fn)
-        def run(x: Any, *args: Any, **kwargs: Any) -> Any:
+        def run(x: Any = ABSENT, *args: Any, **kwargs: Any) -> Any:
+            if kwargs or x is ABSENT:
+                x = the_input(fn.__name__, x, kwargs)
             if np.ndim(x.data if isinstance(x, Tensor) else x) != dims + 1:
                 return fn(x, *args, **kwargs)
             x = _tensor(x)
+            shapes = {x.shape}  # the user's shapes, seen with a batch axis of one
             x = x.reshape((1, *x.shape))
             if indices and args:
+                shapes.add(np.shape(_data(args[0])))
                 args = (_tensor(args[0]).reshape((1, *np.shape(_data(args[0])))), *args[1:])
-            out = fn(x, *args, **kwargs)
+            try:
+                out = fn(x, *args, **kwargs)
+            except OpError as error:
+                others = (*args[1:], *kwargs.values()) if indices else (*args, *kwargs.values())
+                raise _unbatched_error(error, shapes, others) from None
             if isinstance(out, tuple):
                 return tuple([part.reshape(part.shape[1:]) for part in out])
             return out.reshape(out.shape[1:])
         return cast(F, run)
     return wrap
+
+
+def _unbatched_error(error: OpError, shapes: set[tuple[int, ...]],
+                     others: tuple[Any, ...]) -> OpError:
+    """The error of a batch of one made of an unbatched input, with the user's own shapes
+    in it: each shape seen as (1, *shape) written as it was given. Where another argument
+    (a weight) has such a shape too, which it is cannot be told: a note instead."""
+    message = str(error)
+    seen = {str((1, *shape)): str(shape) for shape in shapes}
+    if any(str(getattr(other, "shape", None)) in seen for other in others):
+        shown = " and ".join(sorted(seen.values()))
+        return OpError(f"{message} (for the unbatched input {shown}, taken as a batch of one)")
+    for batched, own in seen.items():
+        message = message.replace(batched, own)
+    return OpError(message)
 
 
 @_unbatched_too(2)
@@ -193,8 +219,10 @@ def _same_padding(x: Any, weight: Any, stride: Any, padding: Any, dilation: Any,
     if not (isinstance(padding, str) and padding == "same") or \
             getattr(x, "ndim", None) != dims + 2 or len(getattr(weight, "shape", ())) != dims + 2:
         return x, padding
-    steps = stride if isinstance(stride, (tuple, list)) else (stride,) * dims
-    spread = dilation if isinstance(dilation, (tuple, list)) else (dilation,) * dims
+    steps = tuple(stride) if isinstance(stride, (tuple, list)) else (stride,) * dims
+    spread = tuple(dilation) if isinstance(dilation, (tuple, list)) else (dilation,) * dims
+    steps, spread = (steps * dims if len(steps) == 1 else steps,  # (1,): every axis
+                     spread * dims if len(spread) == 1 else spread)
     if len(steps) != dims or len(spread) != dims or any(s != 1 for s in steps) or \
             not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in spread):
         return x, padding
@@ -245,6 +273,9 @@ def conv_transpose1d(x: Any, weight: Any, bias: Any = None, stride: Any = 1,
     s, p, o, d = (_single(v, name, op, low) for v, name, low in (
         (stride, "stride", 1), (padding, "padding", 0), (output_padding, "output_padding", 0),
         (dilation, "dilation", 1)))
+    # checked here, on the user's shapes: conv_transpose2d would speak of (N, C, 1, L)
+    check_transpose(op, x, weight, None if bias is None else _tensor(bias), groups, 1)
+    transpose_sizes(op, x, weight, (s,), (p,), (d,), (o,))
     out = conv_transpose2d(x[:, :, None], weight[:, :, None], bias, (1, s), (0, p), (0, o),
                            groups, (1, d))
     return out[:, :, 0]
@@ -291,16 +322,36 @@ def _data(x: Any) -> Any:
 def lp_pool2d(x: Any, norm_type: float, kernel_size: Any, stride: Any = None,
               ceil_mode: bool = False) -> Tensor:
     """PyTorch's F.lp_pool2d: each window's (sum of x ** p) ** (1 / p), p = norm_type (p = 1:
-    the sum; large p: near the maximum), as area * avg_pool2d(x ** p), then the root.
+    the sum; large p: near the maximum), as area * avg_pool2d(x ** p), then the root;
+    p = inf or -inf: the largest or smallest |x| of each window, as PyTorch 2.13's.
 
     >>> import numpy as np
     >>> from tinygrad_np import Tensor, lp_pool2d
     >>> lp_pool2d(Tensor(np.full((1, 1, 2, 2), 3.0)), 2, 2).tolist()
     [[[[6.0]]]]
     """
-    kh, kw = pair(kernel_size, "kernel_size", "lp_pool2d", 1)
-    mean = avg_pool2d(_tensor(x) ** norm_type, kernel_size, stride, 0, ceil_mode)
+    op = "lp_pool2d"
+    kh, kw = pair(kernel_size, "kernel_size", op, 1)
+    x = _tensor(x)
+    pool_args(op, x, kernel_size, stride, 0, 1, ceil_mode)  # errors in lp_pool2d's words
+    if _infinite(norm_type):
+        return _extreme(max_pool2d, x, norm_type, kernel_size, stride, ceil_mode)
+    mean = avg_pool2d(x ** norm_type, kernel_size, stride, 0, ceil_mode)
     return LpRoot.apply(mean, area=kh * kw, norm_type=float(norm_type))
+
+
+def _infinite(norm_type: Any) -> bool:
+    return isinstance(norm_type, (int, float, np.integer, np.floating)) and \
+        bool(np.isinf(norm_type))
+
+
+def _extreme(max_pool: Callable[..., Any], x: Tensor, norm_type: float, kernel_size: Any,
+             stride: Any, ceil_mode: bool) -> Tensor:
+    """lp_pool with p = inf or -inf, as PyTorch 2.13's: the largest or the smallest |x| of
+    each window (a max pool, of -|x| for the smallest), not the limit of the power mean."""
+    if norm_type > 0:
+        return max_pool(x.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    return -max_pool(-x.abs(), kernel_size, stride, 0, 1, ceil_mode)
 
 
 @_unbatched_too(1)
@@ -312,8 +363,13 @@ def lp_pool1d(x: Any, norm_type: float, kernel_size: Any, stride: Any = None,
     >>> lp_pool1d(Tensor([[[3.0, 4.0]]]), 2, 2).tolist()
     [[[5.0]]]
     """
-    k = _single(kernel_size, "kernel_size", "lp_pool1d", 1)
-    mean = avg_pool1d(_tensor(x) ** norm_type, k, stride, 0, ceil_mode)
+    op = "lp_pool1d"
+    k = _single(kernel_size, "kernel_size", op, 1)
+    x = _tensor(x)
+    _pool1d_args(op, x, k, stride, 0, 1, ceil_mode)  # errors in lp_pool1d's words
+    if _infinite(norm_type):
+        return _extreme(max_pool1d, x, norm_type, k, stride, ceil_mode)
+    mean = avg_pool1d(x ** norm_type, k, stride, 0, ceil_mode)
     return LpRoot.apply(mean, area=k, norm_type=float(norm_type))
 
 
@@ -359,8 +415,10 @@ def max_unpool1d(x: Any, indices: Any, kernel_size: Any, stride: Any = None,
     step = kernel if step is None else step
     size = unpool_size(op, data.shape, (kernel,), (step,), (pad_,), output_size)
     index = _tensor(indices)
-    out = MaxUnpool2d.apply(_tensor(x)[:, :, None], index[:, :, None] if index.ndim == 3
-                            else index, out_hw=(1,) + size)
+    if index.shape != data.shape:  # here: MaxUnpool2d would speak of (N, C, 1, L)
+        raise OpError(f"{op}: indices {index.shape} must have the input's shape {data.shape}")
+    out = MaxUnpool2d.apply(_tensor(x)[:, :, None], index[:, :, None], out_hw=(1,) + size,
+                            op=op)
     return out[:, :, 0]
 
 
@@ -482,6 +540,7 @@ def adaptive_max_pool1d(x: Any, output_size: Any, return_indices: bool = False) 
     return out, Tensor(adaptive_max_pool_indices(data[:, :, None], (1, size))[:, :, 0])
 
 
+@takes_input
 def unfold(x: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
            stride: Any = 1) -> Tensor:
     """PyTorch's F.unfold (im2col): every kh x kw block of x (N, C, H, W), or (C, H, W), as a
@@ -501,6 +560,7 @@ def unfold(x: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
                         stride=stride)
 
 
+@takes_input
 def fold(x: Any, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
          stride: Any = 1) -> Tensor:
     """PyTorch's F.fold (col2im), the adjoint of `unfold`: columns (N, C * kh * kw, L), or
@@ -519,16 +579,18 @@ def fold(x: Any, output_size: Any, kernel_size: Any, dilation: Any = 1, padding:
                       dilation=dilation, padding=padding, stride=stride)
 
 
+@takes_input
 def interpolate(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
-    """Resample x (N, C, L) or (N, C, H, W) to `size`, or by `scale_factor` (each output size
-    then floor(size * factor)), as PyTorch's F.interpolate: mode "nearest" (PyTorch's, the
-    floor of the scaled index), "nearest-exact", "linear" (3-D input), "bilinear" or
-    "bicubic" (4-D), with `align_corners` as PyTorch's; `antialias=True` (bilinear and
-    bicubic) filters as PyTorch's (PIL's) when shrinking. With recompute_scale_factor=True
-    the scale comes from the sizes, not the factor. Differentiable; the gradient folds each
-    output back onto the inputs it took.
+    """Resample x (N, C, L), (N, C, H, W) or (N, C, D, H, W) to `size`, or by `scale_factor`
+    (each output size then floor(size * factor)), as PyTorch's F.interpolate: mode
+    "nearest" (PyTorch's, the floor of the scaled index), "nearest-exact", "linear" (3-D
+    input), "bilinear" or "bicubic" (4-D), "trilinear" (5-D), with `align_corners` as
+    PyTorch's, or "area" (adaptive average pooling to the output size); `antialias=True`
+    (bilinear and bicubic) filters as PyTorch's (PIL's) when shrinking. With
+    recompute_scale_factor=True the scale comes from the sizes, not the factor.
+    Differentiable; the gradient folds each output back onto the inputs it took.
 
     >>> import numpy as np
     >>> from tinygrad_np import Tensor, interpolate
@@ -537,7 +599,56 @@ def interpolate(x: Any, size: Any = None, scale_factor: Any = None, mode: str = 
     >>> interpolate(Tensor([[[0.0, 4.0]]]), size=4, mode="linear").data
     array([[[0., 1., 3., 4.]]], dtype=float32)
     """
+    if isinstance(mode, str) and mode == "area":
+        return _area(_tensor(x), size, scale_factor, align_corners, antialias)
     return Interpolate.apply(x, size=size, scale_factor=scale_factor, mode=mode,
                              align_corners=align_corners,
                              recompute_scale_factor=recompute_scale_factor,
                              antialias=antialias)
+
+
+def _area(x: Tensor, size: Any, scale_factor: Any, align_corners: Any, antialias: Any) -> Tensor:
+    """interpolate's mode "area", as PyTorch's: adaptive average pooling to the output size
+    (floor(size * factor) for a scale_factor; recompute_scale_factor changes nothing)."""
+    op = "interpolate"
+    if align_corners is not None:
+        raise OpError(f"{op}: align_corners is only for the linear modes, not 'area'")
+    if antialias:
+        raise OpError(f"{op}: antialias=True is for the bilinear and bicubic modes on a 4-D "
+                      f"(N, C, H, W) input, got mode 'area' and shape {x.shape}")
+    if x.ndim not in (3, 4, 5):
+        raise OpError(f"{op}: mode 'area' needs a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D "
+                      f"(N, C, D, H, W) input, got shape {x.shape}")
+    sizes, _ = resample_sizes(op, x.shape, size, scale_factor, x.ndim - 2)
+    if x.ndim == 3:
+        return adaptive_avg_pool1d(x, sizes[0])
+    if x.ndim == 4:
+        return adaptive_avg_pool2d(x, sizes)
+    from .volumetric import adaptive_avg_pool3d  # (volumetric imports this module)
+
+    return adaptive_avg_pool3d(x, sizes)
+
+
+def upsample(input: Any, size: Any = None, scale_factor: Any = None,  # noqa: A002
+             mode: str = "nearest", align_corners: bool | None = None) -> Tensor:
+    """PyTorch's deprecated F.upsample: `interpolate`, with PyTorch's warning."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Any, size: Any = None,  # noqa: A002 - PyTorch's names
+                     scale_factor: Any = None) -> Tensor:
+    """PyTorch's deprecated F.upsample_nearest: `interpolate(..., mode="nearest")`."""
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Any, size: Any = None,  # noqa: A002 - PyTorch's names
+                      scale_factor: Any = None) -> Tensor:
+    """PyTorch's deprecated F.upsample_bilinear: `interpolate(..., mode="bilinear",
+    align_corners=True)`, as PyTorch's."""
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .function import OpError
+from .torch_keywords import takes_input
 from .ops.resample import cubic_taps
 from .tensor import Tensor
 from .tensor_ops import _tensor
@@ -122,6 +123,7 @@ def _taken(image: Tensor, rows: Any, cols: Any) -> Tensor:
     return picked.transpose((0, 3, 1, 2)) * Tensor(inside[:, None].astype(image.dtype))
 
 
+@takes_input
 def grid_sample(x: Any, grid: Any, mode: str = "bilinear", padding_mode: str = "zeros",
                 align_corners: bool = False) -> Tensor:
     """x (N, C, H, W) sampled at the grid's points (N, Ho, Wo, 2), as PyTorch's
@@ -144,6 +146,9 @@ def grid_sample(x: Any, grid: Any, mode: str = "bilinear", padding_mode: str = "
     if x.ndim != 4 or grid.ndim != 4 or grid.shape[3] != 2 or grid.shape[0] != x.shape[0]:
         raise OpError(f"{op}: input must be (N, C, H, W) and grid (N, Ho, Wo, 2) with the same "
                       f"N, got input {x.shape} and grid {grid.shape}")
+    if 0 in x.shape[2:]:  # there is no pixel to take, not even at a border
+        raise OpError(f"{op}: input {x.shape} has an empty image; its height and width must "
+                      f"be at least 1")
     if mode == "nearest":
         px, py = (_position(grid[..., axis], size, padding_mode, align_corners)
                   for axis, size in ((0, x.shape[3]), (1, x.shape[2])))

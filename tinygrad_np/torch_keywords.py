@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -113,3 +113,29 @@ def variance_arguments(op: str, axis: Any, keepdims: bool, ddof: int | None, dim
     elif ddof is None:
         ddof = 1 if in_torch_words else 0
     return axis, keepdims, ddof
+
+
+ABSENT: Any = object()  # no input given positionally
+
+
+def the_input(name: str, x: Any, kwargs: dict[str, Any]) -> Any:
+    """The input given first, or as PyTorch's keyword `input=` (taken out of kwargs)."""
+    if "input" not in kwargs:
+        if x is ABSENT:
+            raise TypeError(f"{name}() missing its first argument, the input")
+        return x
+    if x is not ABSENT:
+        raise TypeError(f"{name}() got multiple values for argument 'input'")
+    return kwargs.pop("input")
+
+
+def takes_input(fn: F) -> F:
+    """`fn`, whose first parameter is its input, also taking that as PyTorch's keyword
+    `input=` (`F.interpolate(input=x, size=4)`), as every conv, pool and resampling
+    function here does (functional.py's `_unbatched_too` does the same for those it wraps)."""
+    @functools.wraps(fn)
+    def run(x: Any = ABSENT, *args: Any, **kwargs: Any) -> Any:
+        if kwargs or x is ABSENT:
+            x = the_input(fn.__name__, x, kwargs)
+        return fn(x, *args, **kwargs)
+    return cast(F, run)

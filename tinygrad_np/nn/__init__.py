@@ -26,14 +26,16 @@ from .margin_losses import (CosineEmbeddingLoss, CosineSimilarity, HingeEmbeddin
                             MultiMarginLoss, PairwiseDistance, PoissonNLLLoss, SoftMarginLoss,
                             TripletMarginLoss, TripletMarginWithDistanceLoss)
 from .multihead_attention import MultiheadAttention
-from .volumetric import AdaptiveAvgPool3d, AvgPool3d, Conv3d, ConvTranspose3d, MaxPool3d
+from .volumetric import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d, ConvTranspose3d,
+                         LPPool3d, MaxPool3d)
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                           TransformerEncoder, TransformerEncoderLayer)
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .module import LoadResult, Module, Parameter, StateDictError, is_parameter
-from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
-                      ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
-                      ZeroPad1d, ZeroPad2d)
+from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d,
+                      ConstantPad2d, ConstantPad3d, ReflectionPad1d, ReflectionPad2d,
+                      ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
+                      ZeroPad1d, ZeroPad2d, ZeroPad3d)
 from .normalization import (AlphaDropout, BatchNorm1d, BatchNorm2d, BatchNorm3d, Dropout,
                             Dropout1d, Dropout2d, Dropout3d, Embedding, FeatureAlphaDropout,
                             GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm,
@@ -83,6 +85,8 @@ __all__ += ["AlphaDropout", "Dropout3d", "FeatureAlphaDropout", "RReLU"]
 __all__ += ["clip_grad_value_", "clip_grads_with_norm_", "get_total_norm", "pad_sequence",
             "parameters_to_vector", "utils", "vector_to_parameters"]
 __all__ += ["AdaptiveAvgPool3d", "AvgPool3d", "Conv3d", "ConvTranspose3d", "MaxPool3d"]
+__all__ += ["AdaptiveMaxPool3d", "LPPool3d", "CircularPad3d", "ConstantPad3d", "ReflectionPad3d",
+            "ReplicationPad3d", "ZeroPad3d"]
 # last: it gathers functions from the whole package, this one included
 from . import functional  # noqa: E402
 __all__ += ["functional"]

@@ -39,9 +39,12 @@ __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "Adapt
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-def _tuple(value: Any, n: int, what: str, layer: str) -> tuple[int, ...]:
-    """An int (repeated n times) or a sequence of n ints, as a tuple."""
+def _tuple(value: Any, n: int, what: str, layer: str, one: bool = False) -> tuple[int, ...]:
+    """An int (repeated n times) or a sequence of n ints, as a tuple; with `one`, a sequence
+    of one int too, repeated (PyTorch's conv layers take `padding=(1,)` for every axis)."""
     values = (value,) * n if isinstance(value, (int, np.integer)) else tuple(value)
+    if one and len(values) == 1:
+        values = values * n
     if len(values) != n or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                                    for v in values):
         raise ValueError(f"{layer}: {what} must be an int or {n} ints, got {value!r}")
@@ -71,11 +74,11 @@ class _ConvNd(Module):
         self.kernel_size = _tuple(kernel_size, dims, "kernel_size", layer)
         if min(self.kernel_size) < 1:
             raise ValueError(f"{layer}: kernel_size must be positive, got {kernel_size!r}")
-        self.stride = _tuple(stride, dims, "stride", layer)
+        self.stride = _tuple(stride, dims, "stride", layer, one=True)
         # "same" / "valid" for a convolution; a transposed one takes numbers only
         self.padding = padding if isinstance(padding, str) and not transposed else _tuple(
-            padding, dims, "padding", layer)
-        self.dilation = _tuple(dilation, dims, "dilation", layer)
+            padding, dims, "padding", layer, one=True)
+        self.dilation = _tuple(dilation, dims, "dilation", layer, one=True)
         if isinstance(self.padding, str):  # refused here, as PyTorch does, not at the first call
             if self.padding not in ("same", "valid"):
                 raise ValueError(f"{layer}: padding must be an int, {dims} ints, 'valid' or "
@@ -187,7 +190,8 @@ class ConvTranspose2d(_ConvNd):
                  dtype: Any = np.float32) -> None:
         super().__init__("ConvTranspose2d", in_channels, out_channels, kernel_size, 2, stride,
                          padding, dilation, groups, bias, True, rng, dtype, padding_mode)
-        self.output_padding = _tuple(output_padding, 2, "output_padding", "ConvTranspose2d")
+        self.output_padding = _tuple(output_padding, 2, "output_padding", "ConvTranspose2d",
+                                     one=True)
 
     def forward(self, x: Any, output_size: Any = None) -> Tensor:
         extra = self._output_padding(x, output_size)

@@ -46,8 +46,8 @@ from ..tensor_ops import (batch_norm, dropout, dropout1d, dropout2d, dropout3d, 
                           gelu, group_norm, hardsigmoid, hardswish, hardtanh, layer_norm,
                           leaky_relu, logsigmoid, mish, prelu, relu6, silu, softplus)
 from ..tensor_ops import pad as _numpy_pad
-from ..volumetric import (adaptive_avg_pool3d, avg_pool3d, conv3d, conv_transpose3d,
-                          max_pool3d)
+from ..volumetric import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d,
+                          conv_transpose3d, lp_pool3d, max_pool3d)
 from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
                                 cosine_embedding_loss, cross_entropy, gaussian_nll_loss,
                                 hinge_embedding_loss, huber_loss, kl_div, l1_loss,
@@ -56,6 +56,10 @@ from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_
                                 poisson_nll_loss, smooth_l1_loss, soft_margin_loss,
                                 triplet_margin_loss)
 from .margin_losses import pairwise_distance, pdist, triplet_margin_with_distance_loss
+
+# PyTorch's deprecated names for interpolate: attributes here, not in __all__ (every name
+# there is also the package's own function)
+from ..functional import upsample, upsample_bilinear, upsample_nearest  # noqa: F401
 
 
 def pad(input: Any, pad: Any, mode: str = "constant",  # noqa: A002 - PyTorch's names
@@ -79,7 +83,8 @@ def pad(input: Any, pad: Any, mode: str = "constant",  # noqa: A002 - PyTorch's 
 
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
-    "adaptive_max_pool2d", "affine_grid", "alpha_dropout", "avg_pool1d", "avg_pool2d",
+    "adaptive_max_pool2d", "adaptive_max_pool3d", "affine_grid", "alpha_dropout", "avg_pool1d",
+    "avg_pool2d",
     "avg_pool3d", "batch_norm", "bilinear", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "celu", "channel_shuffle", "conv1d", "conv2d", "conv3d",
     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "cosine_embedding_loss",
@@ -88,7 +93,8 @@ __all__ = [
     "grid_sample", "group_norm", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish",
     "hardtanh", "hinge_embedding_loss", "huber_loss", "instance_norm", "interpolate", "kl_div",
     "l1_loss", "layer_norm", "leaky_relu", "linear", "local_response_norm", "log_softmax",
-    "logsigmoid", "lp_pool1d", "lp_pool2d", "margin_ranking_loss", "max_pool1d", "max_pool2d",
+    "logsigmoid", "lp_pool1d", "lp_pool2d", "lp_pool3d", "margin_ranking_loss", "max_pool1d",
+    "max_pool2d",
     "max_pool3d", "max_unpool1d", "max_unpool2d", "mish", "mse_loss", "multi_margin_loss",
     "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll_loss", "normalize",
     "one_hot", "pad", "pairwise_distance", "pdist", "pixel_shuffle", "pixel_unshuffle",

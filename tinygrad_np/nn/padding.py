@@ -1,6 +1,7 @@
-"""Padding layers, as PyTorch's: `ZeroPad1d/2d`, `ConstantPad1d/2d`, `ReflectionPad1d/2d`,
-`ReplicationPad1d/2d`, `CircularPad1d/2d`. Each is the differentiable `pad` of its last one
-or two axes; the padding is PyTorch's (left, right[, top, bottom]), the last axis first.
+"""Padding layers, as PyTorch's: `ZeroPad1d/2d/3d`, `ConstantPad1d/2d/3d`,
+`ReflectionPad1d/2d/3d`, `ReplicationPad1d/2d/3d`, `CircularPad1d/2d/3d`. Each is the
+differentiable `pad` of its last one, two or three axes; the padding is PyTorch's (left,
+right[, top, bottom[, front, back]]), the last axis first.
 
 >>> import numpy as np
 >>> ReflectionPad1d(2)(np.arange(4.0).reshape(1, 1, 4)).tolist()
@@ -17,9 +18,10 @@ from ..tensor import Tensor
 from ..tensor_ops import pad
 from .module import Module
 
-__all__ = ["CircularPad1d", "CircularPad2d", "ConstantPad1d", "ConstantPad2d",
-           "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
-           "ZeroPad1d", "ZeroPad2d"]
+__all__ = ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d",
+           "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d",
+           "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
+           "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]
 
 
 class _PadNd(Module):
@@ -121,3 +123,38 @@ class CircularPad2d(_PadNd):
     """`torch.nn.CircularPad2d`."""
 
     dims, mode = 2, "circular"
+
+
+class ZeroPad3d(_PadNd):
+    """`torch.nn.ZeroPad3d`: zeros around the last three axes, padding (left, right, top,
+    bottom, front, back).
+
+    >>> ZeroPad3d((0, 0, 0, 0, 1, 0))(np.ones((1, 1, 1, 1))).tolist()
+    [[[[0.0]], [[1.0]]]]
+    """
+
+    dims = 3
+
+
+class ConstantPad3d(_ConstantPadNd):
+    """`torch.nn.ConstantPad3d(padding, value)`."""
+
+    dims = 3
+
+
+class ReflectionPad3d(_PadNd):
+    """`torch.nn.ReflectionPad3d`."""
+
+    dims, mode = 3, "reflect"
+
+
+class ReplicationPad3d(_PadNd):
+    """`torch.nn.ReplicationPad3d`."""
+
+    dims, mode = 3, "replicate"
+
+
+class CircularPad3d(_PadNd):
+    """`torch.nn.CircularPad3d`."""
+
+    dims, mode = 3, "circular"

@@ -31,12 +31,16 @@ Pair = tuple[int, int]
 
 
 # -- arguments ----------------------------------------------------------------------------------
-def pair(value: Any, name: str, op: str, minimum: int) -> Pair:
-    """An int or a pair of ints as a pair, each at least `minimum`; an OpError otherwise."""
+def pair(value: Any, name: str, op: str, minimum: int, one: bool = False) -> Pair:
+    """An int or a pair of ints as a pair, each at least `minimum`; an OpError otherwise.
+    With `one`, a single int in a tuple or list too, for both axes (PyTorch's convs and
+    pools take `padding=(1,)` so; its adaptive pools, unfold and fold do not)."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         values: tuple[Any, ...] = (value, value)
     elif isinstance(value, (tuple, list)) and len(value) == 2:
         values = tuple(value)
+    elif one and isinstance(value, (tuple, list)) and len(value) == 1:
+        values = (value[0], value[0])
     else:
         raise OpError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     for v in values:
@@ -50,7 +54,7 @@ def conv_padding(padding: Any, kernel: tuple[int, ...], stride: tuple[int, ...],
     """A conv's padding: an int or a pair, or PyTorch's "valid" (none) and "same" (the output
     as large as the input: stride 1, and the same padding on both sides)."""
     if not isinstance(padding, str):
-        return pair(padding, "padding", op, 0)
+        return pair(padding, "padding", op, 0, one=True)
     if padding == "valid":
         return (0,) * len(kernel)
     if padding != "same":
@@ -83,14 +87,18 @@ def check_ndim(op: str, what: str, array: Any, ndim: int, layout: str) -> None:
 
 
 def check_fits(op: str, x_shape: tuple[int, ...], kernel: tuple[int, ...],
-               padding: tuple[int, ...], dilation: tuple[int, ...]) -> None:
-    """The (dilated) kernel must fit inside the padded input."""
-    for axis, (size, k, p, d) in enumerate(zip(x_shape[2:], kernel, padding, dilation)):
+               padding: tuple[int, ...], dilation: tuple[int, ...],
+               axes: tuple[int, ...] | None = None) -> None:
+    """The (dilated) kernel must fit inside the padded input, along each spatial axis (or
+    those `axes` of them). The sizes are said per channel, as PyTorch says them, not by
+    axis number: an unbatched input has its axes one lower."""
+    sizes = [size + 2 * p for size, p in zip(x_shape[2:], padding)]
+    for axis, (size, k, d) in enumerate(zip(sizes, kernel, dilation)):
         span = d * (k - 1) + 1
-        if span > size + 2 * p:
+        if span > size and (axes is None or axis in axes):
             raise OpError(f"{op}: kernel {kernel} (dilation {dilation}, spanning {span}) is "
-                          f"larger than the padded input: input {x_shape}, padding {padding} "
-                          f"gives {size + 2 * p} along axis {axis + 2}")
+                          f"larger than the padded input: input {x_shape} with padding "
+                          f"{padding} is {' x '.join(str(v) for v in sizes)} per channel")
 
 
 # -- the strided passes -------------------------------------------------------------------------
@@ -223,11 +231,17 @@ def batch_chunks(n: int, bytes_per_image: int, budget: int | None = None) -> lis
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
+_LAYOUTS = {1: ("(N, C, L)", "k)"), 2: ("(N, C, H, W)", "kh, kw)"),
+            3: ("(N, C, D, H, W)", "kd, kh, kw)")}  # input, and the weight's kernel axes
+
+
 def check_conv(op: str, x: Any, weight: Any, bias: Any, groups: Any, dims: int) -> int:
-    layout = "(N, C, H, W)" if dims == 2 else "(N, C, L)"
+    """A conv's checked groups, for its input, weight and bias shapes (1, 2 or 3 spatial
+    axes)."""
+    layout, kernel_axes = _LAYOUTS[dims]
     check_ndim(op, "input", x, dims + 2, layout)
     check_ndim(op, "weight", weight, dims + 2, "(out_channels, in_channels // groups, "
-               + ("kh, kw)" if dims == 2 else "k)"))
+               + kernel_axes)
     if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
         raise OpError(f"{op}: groups must be an int >= 1, got {groups!r}")
     check_weight_size(op, weight, "out_channels, in_channels // groups")
@@ -265,7 +279,8 @@ def conv_geometry(op: str, x: Any, weight: Any, bias: Any, stride: Any, padding:
 def _conv_geometry(op: str, x: Any, weight: Any, bias: Any, stride: Any, padding: Any,
                    dilation: Any, groups: Any) -> tuple[int, Pair, Pair, Pair, Pair]:
     g = check_conv(op, x, weight, bias, groups, 2)
-    stride, dilation = pair(stride, "stride", op, 1), pair(dilation, "dilation", op, 1)
+    stride = pair(stride, "stride", op, 1, one=True)
+    dilation = pair(dilation, "dilation", op, 1, one=True)
     kernel = weight.shape[2:]
     padding = conv_padding(padding, kernel, stride, dilation, op)
     check_fits(op, x.shape, kernel, padding, dilation)
@@ -749,6 +764,48 @@ def _single(value: Any, name: str, op: str, minimum: int) -> int:
 
 
 # -- conv_transpose2d: col2im forward, im2col backward ------------------------------------------
+def check_transpose(op: str, x: Any, weight: Any, bias: Any, groups: Any, dims: int) -> int:
+    """A transposed conv's checked groups, for its input, weight (in_channels, out_channels
+    // groups, *kernel) and bias shapes (1, 2 or 3 spatial axes)."""
+    layout, kernel_axes = _LAYOUTS[dims]
+    check_ndim(op, "input", x, dims + 2, layout)
+    check_ndim(op, "weight", weight, dims + 2, "(in_channels, out_channels // groups, "
+               + kernel_axes)
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise OpError(f"{op}: groups must be an int >= 1, got {groups!r}")
+    check_weight_size(op, weight, "in_channels, out_channels // groups")
+    c, ci, g = x.shape[1], weight.shape[0], int(groups)
+    if c != ci:
+        raise OpError(f"{op}: input {x.shape} has {c} channels; weight {weight.shape} "
+                      f"expects {ci} (in_channels first)")
+    if c % g:
+        raise OpError(f"{op}: groups={g} must divide the input channels ({c}); input "
+                      f"{x.shape}, weight {weight.shape}")
+    o = weight.shape[1] * g
+    if bias is not None and bias.shape != (o,):
+        raise OpError(f"{op}: bias must have shape ({o},), one per output channel, got "
+                      f"{bias.shape}")
+    return g
+
+
+def transpose_sizes(op: str, x: Any, weight: Any, stride: tuple[int, ...],
+                    padding: tuple[int, ...], dilation: tuple[int, ...],
+                    extra: tuple[int, ...]) -> tuple[int, ...]:
+    """A transposed conv's output size per spatial axis, (size - 1) * stride - 2 * padding
+    + dilation * (k - 1) + output_padding + 1, each checked to be at least 1, and
+    output_padding smaller than the stride or the dilation (PyTorch's rule)."""
+    for e, s, d in zip(extra, stride, dilation):
+        if e >= max(s, d):
+            raise OpError(f"{op}: output_padding {extra} must be smaller than the stride "
+                          f"{stride} or the dilation {dilation}")
+    sizes = tuple([(size - 1) * s - 2 * p + d * (k - 1) + e + 1 for size, s, p, d, k, e in
+                   zip(x.shape[2:], stride, padding, dilation, weight.shape[2:], extra)])
+    if min(sizes) < 1:
+        raise OpError(f"{op}: input {x.shape}, weight {weight.shape}, padding {padding} "
+                      f"give an empty output {sizes}")
+    return sizes
+
+
 class ConvTranspose2d(Function):
     """The adjoint of conv2d (PyTorch's conv_transpose2d), with weight (in_channels,
     out_channels // groups, kh, kw): every input pixel adds its weighted kernel into the
@@ -760,36 +817,15 @@ class ConvTranspose2d(Function):
     def forward(ctx, x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                 dilation=1):
         op = "conv_transpose2d"
-        check_ndim(op, "input", x, 4, "(N, C, H, W)")
-        check_ndim(op, "weight", weight, 4, "(in_channels, out_channels // groups, kh, kw)")
-        if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
-            raise OpError(f"{op}: groups must be an int >= 1, got {groups!r}")
-        check_weight_size(op, weight, "in_channels, out_channels // groups")
+        g = check_transpose(op, x, weight, bias, groups, 2)
         n, c, h, w = x.shape
-        ci, og, kh, kw = weight.shape
-        g = int(groups)
-        if c != ci:
-            raise OpError(f"{op}: input {x.shape} has {c} channels; weight {weight.shape} "
-                          f"expects {ci} (in_channels first)")
-        if c % g:
-            raise OpError(f"{op}: groups={g} must divide the input channels ({c}); input "
-                          f"{x.shape}, weight {weight.shape}")
+        _, og, kh, kw = weight.shape
         o = og * g
-        if bias is not None and bias.shape != (o,):
-            raise OpError(f"{op}: bias must have shape ({o},), one per output channel, got "
-                          f"{bias.shape}")
-        stride, padding = pair(stride, "stride", op, 1), pair(padding, "padding", op, 0)
-        dilation = pair(dilation, "dilation", op, 1)
-        extra = pair(output_padding, "output_padding", op, 0)
-        for e, s, d in zip(extra, stride, dilation):
-            if e >= max(s, d):
-                raise OpError(f"{op}: output_padding {extra} must be smaller than the stride "
-                              f"{stride} or the dilation {dilation}")
-        ho, wo = ((size - 1) * s - 2 * p + d * (k - 1) + e + 1 for size, s, p, d, k, e in
-                  zip((h, w), stride, padding, dilation, (kh, kw), extra))
-        if ho < 1 or wo < 1:
-            raise OpError(f"{op}: input {x.shape}, weight {weight.shape}, padding {padding} "
-                          f"give an empty output ({ho}, {wo})")
+        stride = pair(stride, "stride", op, 1, one=True)
+        padding = pair(padding, "padding", op, 0, one=True)
+        dilation = pair(dilation, "dilation", op, 1, one=True)
+        extra = pair(output_padding, "output_padding", op, 0, one=True)
+        ho, wo = transpose_sizes(op, x, weight, stride, padding, dilation, extra)
         cg = c // g
         # each input pixel times the weight: what it adds at every kernel offset, per channel
         x3 = x.reshape(n, g, cg, h * w)

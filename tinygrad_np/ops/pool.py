@@ -38,11 +38,11 @@ _POOLS: dict[tuple[Any, ...], tuple[Pair, Pair, Pair, Pair, Pair, Pair]] = {}
 def _pool_args(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
                ceil_mode: Any) -> tuple[Pair, Pair, Pair, Pair, Pair, Pair]:
     check_ndim(op, "input", x, 4, "(N, C, H, W)")
-    kernel = pair(kernel_size, "kernel_size", op, 1)
+    kernel = pair(kernel_size, "kernel_size", op, 1, one=True)  # (2,) as 2, as PyTorch's
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) \
-        else pair(stride, "stride", op, 1)
-    padding = pair(padding, "padding", op, 0)
-    dilation = pair(dilation, "dilation", op, 1)
+        else pair(stride, "stride", op, 1, one=True)
+    padding = pair(padding, "padding", op, 0, one=True)
+    dilation = pair(dilation, "dilation", op, 1, one=True)
     if not isinstance(ceil_mode, (bool, np.bool_)):
         raise OpError(f"{op}: ceil_mode must be True or False, got {ceil_mode!r}")
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:  # PyTorch's rule
@@ -85,8 +85,9 @@ class MaxPool2d(Function):
 
     Ties: the whole gradient of a window goes to its first largest element in row-major
     order within the window (top row first, then left to right), as PyTorch's CPU kernel
-    picks it. A NaN in a window makes the output NaN (as in PyTorch) and that window then
-    passes no gradient back.
+    picks it. A NaN in a window makes the output NaN (as in PyTorch) and the gradient goes
+    to the window's last NaN; a window of only -inf sends it to its first element inside the
+    input, never to the padding: wherever PyTorch's index (`return_indices`) points.
     """
 
     __slots__ = ("kernel", "stride", "padding", "dilation", "x_shape", "out_hw")
@@ -103,6 +104,8 @@ class MaxPool2d(Function):
 
     def backward(ctx, grad):
         xp, out = ctx.saved_tensors
+        if _unusual(out, ctx.padding):
+            return _route_by_index(ctx, xp, grad)
         # windows side by side (stride >= span) meet disjoint slices: assign, don't add;
         # when they also tile the whole input, every element is assigned and none need zeroing
         spans = [d * (k - 1) + 1 for k, d in zip(ctx.kernel, ctx.dilation)]
@@ -122,6 +125,12 @@ class MaxPool2d(Function):
         # Which element of each window is its maximum is constant where the derivative
         # exists: the gradient is routed there by a (differentiable) scatter-add.
         xp, top = ctx.saved_tensors
+        if _unusual(top, ctx.padding):
+            n, c, h, w = ctx.x_shape
+            index = _pytorch_index(ctx, xp)
+            return scatter_add(grad, (np.arange(n)[:, None, None, None],
+                                      np.arange(c)[None, :, None, None], index // w, index % w),
+                               ctx.x_shape)
         n, c, ho, wo = top.shape
         row, col = np.zeros(top.shape, dtype=np.intp), np.zeros(top.shape, dtype=np.intp)
         found = np.zeros(top.shape, dtype=bool)
@@ -133,12 +142,97 @@ class MaxPool2d(Function):
         row += (np.arange(ho) * ctx.stride[0])[:, None]
         col += np.arange(wo) * ctx.stride[1]
         index = (np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], row, col)
-        if not found.all():  # a window holding NaN passes no gradient
-            grad = grad * found
         return crop(scatter_add(grad, index, xp.shape), ctx.padding, ctx.x_shape[2:])
 
     def viz_detail(ctx) -> str:
         return _detail(ctx.kernel, ctx.stride, ctx.padding, ctx.dilation)
+
+
+def _unusual(out: Any, padding: Pair) -> bool:
+    """Whether some window's gradient goes elsewhere than to its first maximum in the padded
+    window: one holding NaN (PyTorch's goes to its last NaN) or, with padding, one of only
+    -inf (to its first element inside the input). One maximum of the output, and with
+    padding one minimum: nothing more where neither is there."""
+    if out.dtype.kind != "f" or not out.size:
+        return False
+    if np.isnan(out.max()):  # numpy's max propagates NaN
+        return True
+    return bool(padding[0] or padding[1]) and bool(out.min() == -np.inf)
+
+
+def _pytorch_index(ctx: Any, xp: Any) -> Any:
+    """(N, C, Ho, Wo): row * W + column of the element each window's gradient goes to, as
+    PyTorch's max_pool2d returns it (`first_maxima`), from the padded input saved."""
+    x = crop(xp, ctx.padding, ctx.x_shape[2:])
+    return first_maxima(x, *window_axes(x.shape, ctx.kernel, ctx.stride, ctx.padding,
+                                        ctx.dilation, ctx.out_hw))
+
+
+def _route_by_index(ctx: Any, xp: Any, grad: Any) -> Any:
+    """MaxPool2d's backward for the windows `_unusual` finds: each window's gradient added
+    at PyTorch's index (overlapping windows may share one)."""
+    n, c, h, w = ctx.x_shape
+    flat = _pytorch_index(ctx, xp) + np.arange(n * c).reshape(n, c, 1, 1) * (h * w)
+    target = np.zeros_like(grad, shape=(n * c * h * w,))
+    np.add.at(target, flat.reshape(-1), grad.reshape(-1))
+    return target.reshape(ctx.x_shape)
+
+
+def window_axes(x_shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair,
+                dilation: Pair, out_hw: Pair) -> list[Any]:
+    """For `first_maxima`: each window's rows (Ho, kh) and which of them are inside the
+    input (not padding), then the same for its columns (Wo, kw)."""
+    axes = []
+    for size, k, s, p, d, out in zip(x_shape[2:], kernel, stride, padding, dilation, out_hw):
+        at = np.arange(out)[:, None] * s + np.arange(k)[None, :] * d - p  # (out, k)
+        axes += [at, (at >= 0) & (at < size)]
+    return axes
+
+
+def adaptive_axes(x_shape: tuple[int, ...], size: Pair) -> list[Any]:
+    """`window_axes` for PyTorch's adaptive windows (a shorter one's missing elements not
+    inside)."""
+    axes = []
+    for length, out in zip(x_shape[2:], size):
+        starts, lengths = _adaptive_windows(length, out)
+        steps = np.arange(int(lengths.max()))[None, :]
+        axes += [starts[:, None] + steps, steps < lengths[:, None]]
+    return axes
+
+
+def first_maxima(x: Any, rows: Any, row_ok: Any, cols: Any, col_ok: Any) -> Any:
+    """(N, C, Ho, Wo) int64: for each window, row * W + col of its first largest element in
+    row-major order (its last NaN if it holds one), as PyTorch's CPU kernels pick it (an
+    element larger or NaN replaces the one so far). `rows` (Ho, kh) and `cols` (Wo, kw) are
+    the windows' rows and columns in the input, `row_ok` / `col_ok` which of them exist
+    (padding, or past a shorter adaptive window, does not): a window of only -inf gets its
+    first element that exists."""
+    w = x.shape[3]
+    ho, wo = rows.shape[0], cols.shape[0]
+    rows, cols = np.clip(rows, 0, x.shape[2] - 1), np.clip(cols, 0, w - 1)
+    best: Any = None
+    index: Any = None
+    found: Any = None  # windows with an element inside the input so far
+    for i in range(rows.shape[1]):  # a loop over kernel offsets, as the pools'
+        for j in range(cols.shape[1]):
+            r, q = rows[:, i][:, None], cols[:, j][None, :]  # (Ho, 1), (1, Wo)
+            value = x[:, :, r, q]  # (N, C, Ho, Wo)
+            ok = np.broadcast_to(row_ok[:, i][:, None] & col_ok[:, j][None, :], value.shape)
+            position = np.broadcast_to(r * w + q, (ho, wo))
+            if best is None:  # made from the values, so that a jit records them
+                best = value.copy()
+                found = np.zeros_like(value, dtype=bool)
+                found |= ok
+                index = np.empty_like(value, dtype=np.int64)
+                index[...] = position
+                continue
+            take = ok & (~found | (value > best))
+            if value.dtype.kind == "f":
+                take |= ok & np.isnan(value)
+            np.copyto(best, value, where=take)
+            np.copyto(index, position, where=take)
+            found |= ok
+    return index
 
 
 def _lowest(dtype: Any) -> Any:
@@ -173,14 +267,12 @@ def _route_to_maxima(xp: Any, out: Any, grad: Any, target: Any,
                      windows: list[tuple[int, int, slice, slice]], apart: bool) -> None:
     """Add each window's gradient into `target` at the window's first maximum (row-major),
     one pass per kernel offset; `apart`: the windows are disjoint, so assign instead.
-    Without a NaN, a window no earlier offset served has its maximum at the last offset:
-    that offset's comparison (a strided pass over the input) is skipped."""
+    There is no NaN (`_unusual` saw to it), so a window no earlier offset served has its
+    maximum at the last offset: that offset's comparison (a strided pass over the input)
+    is skipped."""
     last = len(windows) - 1
-    # a NaN among the maxima makes their maximum NaN (numpy's max propagates it, and unlike a
-    # sum of inf and -inf raises no floating-point warning); a 1x1 window has no earlier
-    # offset and nothing to skip, an empty chunk no maximum to take
-    skip_last = last > 0 and out.size > 0 and (out.dtype.kind != "f"
-                                               or not np.isnan(out.max()))
+    # a 1x1 window has no earlier offset and nothing to skip, an empty chunk nothing to do
+    skip_last = last > 0 and out.size > 0
     taken: Any = None  # windows whose maximum already got the gradient
     for k, (_, _, rows, cols) in enumerate(windows):
         if k == last and skip_last:
@@ -317,6 +409,7 @@ def _adaptive_size(op: str, x: Any, output_size: Any) -> Pair:
     """An adaptive pool's checked output size (an int or a pair, None keeping that input
     size) for its (N, C, H, W) input."""
     check_ndim(op, "input", x, 4, "(N, C, H, W)")
+    _not_empty(op, x)
     if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
         output_size = tuple([x.shape[2 + a] if s is None else s
                              for a, s in enumerate(output_size)])
@@ -397,9 +490,18 @@ def _size1d(op: str, x: Any, output_size: Any) -> int:
     """An adaptive 1-D pool's checked output size for its (N, C, L) input: an int (or a
     1-tuple), None keeping the input's."""
     check_ndim(op, "input", x, 3, "(N, C, L)")
+    _not_empty(op, x)
     if output_size is None or output_size == (None,):
         return int(x.shape[2])
     return _single(output_size, "output_size", op, 1)
+
+
+def _not_empty(op: str, x: Any) -> None:
+    """An adaptive pool's every window needs an element: no spatial axis may be empty (the
+    batch may, as PyTorch's)."""
+    if 0 in x.shape[2:]:
+        raise OpError(f"{op}: input {x.shape} has an empty spatial axis; every window needs "
+                      f"an element")
 
 
 def _adaptive_windows(size: int, out: int) -> tuple[Any, Any]:
@@ -426,7 +528,7 @@ class AdaptiveMaxPool2d(Function):
     """The largest value of each of PyTorch's adaptive windows (floor(i * H / oh) to
     ceil((i + 1) * H / oh), and so for columns; they may differ in size and overlap). Ties
     and NaN as `MaxPool2d`: the gradient goes to the window's first largest element in
-    row-major order, and a window holding NaN passes none."""
+    row-major order, or to its last NaN."""
 
     __slots__ = ("rows", "cols", "x_shape")
 
@@ -434,9 +536,6 @@ class AdaptiveMaxPool2d(Function):
         op = "adaptive_max_pool2d"
         oh, ow = _adaptive_size(op, x, output_size)
         h, w = x.shape[2:]
-        if 0 in (h, w):
-            raise OpError(f"{op}: input {x.shape} has an empty image; every window needs an "
-                          f"element")
         lowest = _lowest(x.dtype)
         (row_starts, row_lengths), (col_starts, col_lengths) = (_adaptive_windows(h, oh),
                                                                 _adaptive_windows(w, ow))
@@ -450,8 +549,12 @@ class AdaptiveMaxPool2d(Function):
         row_pick = by_rows.argmax(axis=3)  # (N, C, oh, ow)
         rows = row_starts[:, None] + row_pick
         cols = col_starts + np.take_along_axis(col_pick, rows, axis=2)
+        if out.dtype.kind == "f" and out.size and np.isnan(out.max()):
+            # argmax picks a window's first NaN, PyTorch its last: its index, as
+            # adaptive_max_pool2d(return_indices=True) gives it
+            index = first_maxima(x, *adaptive_axes(x.shape, (oh, ow)))
+            rows, cols = index // w, index % w
         ctx.rows, ctx.cols, ctx.x_shape = rows, cols, x.shape
-        ctx.save_for_backward(out)
         return out
 
     def _index(ctx) -> tuple[Any, ...]:
@@ -459,21 +562,13 @@ class AdaptiveMaxPool2d(Function):
         return (np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None],
                 ctx.rows, ctx.cols)
 
-    def _passing(ctx, grad: Any) -> Any:
-        assert ctx.saved_tensors is not None  # the walk checked it before calling backward
-        out, = ctx.saved_tensors
-        if out.dtype.kind == "f" and np.isnan(out.max() if out.size else 0.0):
-            grad = grad * ~np.isnan(out)  # a window holding NaN passes no gradient
-        return grad
-
     def backward(ctx, grad):
-        grad = ctx._passing(grad)
         target = np.zeros_like(grad, shape=ctx.x_shape)
         np.add.at(target, ctx._index(), grad)  # adaptive windows may overlap: add
         return target
 
     def backward_graph(ctx, grad, out):
-        return scatter_add(ctx._passing(grad), ctx._index(), ctx.x_shape)
+        return scatter_add(grad, ctx._index(), ctx.x_shape)
 
     def viz_detail(ctx) -> str:
         return f"output {ctx.rows.shape[2]}x{ctx.rows.shape[3]}"
@@ -505,9 +600,10 @@ def _pool1d_args(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any,
     if pad_ > kernel // 2:
         raise OpError(f"{op}: padding {pad_} must be at most half the kernel size {kernel} "
                       f"(input {x.shape})")
+    if not isinstance(ceil_mode, (bool, np.bool_)):
+        raise OpError(f"{op}: ceil_mode must be True or False, got {ceil_mode!r}")
     span = spread * (kernel - 1) + 1
-    ceil = isinstance(ceil_mode, (bool, np.bool_)) and bool(ceil_mode)  # else refused later
-    if _window_count(x.shape[2], span, step, pad_, ceil) < 1:
+    if _window_count(x.shape[2], span, step, pad_, bool(ceil_mode)) < 1:
         check_fits(op, x.shape, (kernel,), (pad_,), (spread,))
     return kernel, step, pad_, spread
 

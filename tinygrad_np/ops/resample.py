@@ -1,7 +1,7 @@
-"""Resampling (N, C, L) and (N, C, H, W) arrays: `interpolate` (PyTorch's F.interpolate),
-nearest, linear and bicubic, one spatial axis at a time. Forward is a gather (for linear a
-weighted sum of two, for bicubic of four); backward folds each output back onto the inputs
-it took.
+"""Resampling (N, C, L), (N, C, H, W) and (N, C, D, H, W) arrays: `interpolate` (PyTorch's
+F.interpolate), nearest, linear and bicubic, one spatial axis at a time. Forward is a gather
+(for linear a weighted sum of two, for bicubic of four); backward folds each output back onto
+the inputs it took.
 """
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ import numpy as np
 from ..function import Function, OpError
 from .adjoint import scatter_add
 
-# mode: the spatial dims it needs (0: either)
-_MODES = {"nearest": 0, "nearest-exact": 0, "linear": 1, "bilinear": 2, "bicubic": 2}
+# mode: the spatial dims it needs (0: any of 1, 2, 3); "area" is adaptive pooling, in
+# functional.interpolate
+_MODES = {"nearest": 0, "nearest-exact": 0, "linear": 1, "bilinear": 2, "bicubic": 2,
+          "trilinear": 3}
+_LAYOUTS = {1: "3-D (N, C, L)", 2: "4-D (N, C, H, W)", 3: "5-D (N, C, D, H, W)"}
 
 
 def cubic_near(x: Any, a: float) -> Any:
@@ -44,8 +47,9 @@ def _axis_plan(mode: str, size: int, out: int, factor: Any, align_corners: bool,
     dst = np.arange(out).astype(real)
     if mode == "nearest" or mode == "nearest-exact":
         # PyTorch's 2-D nearest kernel takes two sizes by integer shortcuts, whatever the
-        # scale_factor: the same size (a copy) and twice the size (index >> 1); its 1-D
-        # kernel does not (only its 1-D backward does, so there the two disagree)
+        # scale_factor: the same size (a copy) and twice the size (index >> 1); its 1-D and
+        # 3-D kernels do not (only their backwards do, so there the two disagree: ours is
+        # the forward's gradient)
         if mode == "nearest" and dims == 2 and out == size:
             return [np.arange(out)], None
         if mode == "nearest" and dims == 2 and out == 2 * size:
@@ -116,14 +120,43 @@ def _fold(grad: Any, axis: int, index: Any, size: int) -> Any:
     return out
 
 
+def resample_sizes(op: str, shape: tuple[int, ...], size: Any, scale_factor: Any,
+                   dims: int) -> tuple[tuple[int, ...], tuple[Any, ...]]:
+    """interpolate's checked output sizes, and the scale factor of each axis (None where
+    `size` gives them): exactly one of size and scale_factor, a number or `dims` of them;
+    a factor gives floor(size * factor), as PyTorch's."""
+    if (size is None) == (scale_factor is None):
+        raise OpError(f"{op}: give exactly one of size and scale_factor (input {shape})")
+    spatial = shape[2:]
+    given = size if size is not None else scale_factor
+    values = tuple(given) if isinstance(given, (tuple, list)) else (given,) * dims
+    if len(values) != dims:
+        raise OpError(f"{op}: {'size' if size is not None else 'scale_factor'} must be a "
+                      f"number or {dims} numbers for input {shape}, got {given!r}")
+    if size is not None:
+        sizes, factors = values, (None,) * dims
+    else:
+        if not all(isinstance(f, (int, float, np.integer, np.floating)) and
+                   not isinstance(f, bool) and f > 0 for f in values):
+            raise OpError(f"{op}: scale_factor must be positive numbers, got "
+                          f"{scale_factor!r}")
+        sizes = tuple([int(np.floor(n * float(f))) for n, f in zip(spatial, values)])
+        factors = values
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1
+               for n in sizes) or 0 in spatial:
+        raise OpError(f"{op}: input {shape} to size {sizes}: every size must be an "
+                      f"int >= 1, and the input not empty")
+    return tuple([int(n) for n in sizes]), factors
+
+
 class Interpolate(Function):
-    """Resampling of (N, C, L) or (N, C, H, W) to `size` or by `scale_factor`, as PyTorch's
-    F.interpolate: "nearest" (PyTorch's: floor of the scaled index), "nearest-exact",
-    "linear" / "bilinear", and "bicubic" (cubic convolution with a = -0.75, taps beyond the
-    border clamped to it; align_corners as PyTorch's). Each spatial axis in turn, the last
-    first, as PyTorch's kernels weigh them; the backward folds each axis back. With
-    `recompute_scale_factor`, a scale_factor gives the output sizes, and the sizes the
-    scale, as PyTorch's."""
+    """Resampling of (N, C, L), (N, C, H, W) or (N, C, D, H, W) to `size` or by
+    `scale_factor`, as PyTorch's F.interpolate: "nearest" (PyTorch's: floor of the scaled
+    index), "nearest-exact", "linear" / "bilinear" / "trilinear", and "bicubic" (cubic
+    convolution with a = -0.75, taps beyond the border clamped to it; align_corners as
+    PyTorch's). Each spatial axis in turn, the last first, as PyTorch's kernels weigh them;
+    the backward folds each axis back. With `recompute_scale_factor`, a scale_factor gives
+    the output sizes, and the sizes the scale, as PyTorch's."""
 
     __slots__ = ("plans", "mode")
 
@@ -136,40 +169,17 @@ class Interpolate(Function):
                           f"4-D (N, C, H, W) input, got mode {mode!r} and shape {x.shape}")
         if mode not in _MODES:
             raise OpError(f"{op}: mode must be 'nearest', 'nearest-exact', 'linear', "
-                          f"'bilinear' or 'bicubic', got {mode!r}")
-        if dims not in (1, 2) or (_MODES[mode] and _MODES[mode] != dims):
-            wanted = {"linear": "3-D (N, C, L)", "bilinear": "4-D (N, C, H, W)",
-                      "bicubic": "4-D (N, C, H, W)"}.get(
-                mode, "3-D (N, C, L) or 4-D (N, C, H, W)")
+                          f"'bilinear', 'bicubic', 'trilinear' or 'area', got {mode!r}")
+        if dims not in _LAYOUTS or (_MODES[mode] and _MODES[mode] != dims):
+            wanted = _LAYOUTS[_MODES[mode]] if _MODES[mode] else \
+                "3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W)"
             raise OpError(f"{op}: mode {mode!r} needs a {wanted} input, got shape {x.shape}")
         if align_corners is not None and not _MODES[mode]:
             raise OpError(f"{op}: align_corners is only for the linear modes, not {mode!r}")
-        if (size is None) == (scale_factor is None):
-            raise OpError(f"{op}: give exactly one of size and scale_factor (input {x.shape})")
         spatial = x.shape[2:]
-        if size is not None:
-            sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,) * dims
+        sizes, factors = resample_sizes(op, x.shape, size, scale_factor, dims)
+        if size is None and recompute_scale_factor:
             factors = (None,) * dims
-            what = "size"
-        else:
-            factors = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) \
-                else (scale_factor,) * dims
-            what = "scale_factor"
-        if len(sizes if size is not None else factors) != dims:
-            raise OpError(f"{op}: {what} must be a number or {dims} numbers for input "
-                          f"{x.shape}, got {size if size is not None else scale_factor!r}")
-        if size is None:
-            if not all(isinstance(f, (int, float, np.integer, np.floating)) and
-                       not isinstance(f, bool) and f > 0 for f in factors):
-                raise OpError(f"{op}: scale_factor must be positive numbers, got "
-                              f"{scale_factor!r}")
-            sizes = tuple([int(np.floor(n * float(f))) for n, f in zip(spatial, factors)])
-            if recompute_scale_factor:
-                factors = (None,) * dims
-        if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1
-                   for n in sizes) or 0 in spatial:
-            raise OpError(f"{op}: input {x.shape} to size {sizes}: every size must be an "
-                          f"int >= 1, and the input not empty")
         # per axis: (axis, input length, index taken, next index and its weight for linear),
         # the weight in the result's dtype, shaped to meet the axes after `axis`
         ctx.plans, ctx.mode = [], mode

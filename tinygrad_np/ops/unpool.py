@@ -15,66 +15,21 @@ import numpy as np
 
 from ..function import Function, OpError
 from .conv import Pair, check_ndim, pair
-from .pool import _adaptive_size, _adaptive_windows, pool_args
-
-
-def _first_maxima(x: Any, rows: Any, row_ok: Any, cols: Any, col_ok: Any) -> Any:
-    """(N, C, Ho, Wo) int64: for each window, row * W + col of its first largest element in
-    row-major order (its last NaN if it holds one). `rows` (Ho, kh) and `cols` (Wo, kw) are
-    the windows' rows and columns in the input, `row_ok` / `col_ok` which of them exist
-    (padding, or past a shorter adaptive window, does not)."""
-    w = x.shape[3]
-    ho, wo = rows.shape[0], cols.shape[0]
-    rows, cols = np.clip(rows, 0, x.shape[2] - 1), np.clip(cols, 0, w - 1)
-    best: Any = None
-    index: Any = None
-    found: Any = None  # windows with an element inside the input so far
-    for i in range(rows.shape[1]):  # a loop over kernel offsets, as the pools'
-        for j in range(cols.shape[1]):
-            r, q = rows[:, i][:, None], cols[:, j][None, :]  # (Ho, 1), (1, Wo)
-            value = x[:, :, r, q]  # (N, C, Ho, Wo)
-            ok = np.broadcast_to(row_ok[:, i][:, None] & col_ok[:, j][None, :], value.shape)
-            position = np.broadcast_to(r * w + q, (ho, wo))
-            if best is None:  # made from the values, so that a jit records them
-                best = value.copy()
-                found = np.zeros_like(value, dtype=bool)
-                found |= ok
-                index = np.empty_like(value, dtype=np.int64)
-                index[...] = position
-                continue
-            take = ok & (~found | (value > best))
-            if value.dtype.kind == "f":
-                take |= ok & np.isnan(value)
-            np.copyto(best, value, where=take)
-            np.copyto(index, position, where=take)
-            found |= ok
-    return index
+from .pool import _adaptive_size, adaptive_axes, first_maxima, pool_args, window_axes
 
 
 def max_pool_indices(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                      dilation: Any = 1, ceil_mode: bool = False) -> Any:
     """The indices `max_pool2d(x, ...)` takes its maxima from, (N, C, Ho, Wo) int64."""
-    kernel, stride, padding, dilation, (ho, wo), _ = pool_args(
+    kernel, stride, padding, dilation, out_hw, _ = pool_args(
         "max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
-    axes = []
-    for size, k, s, p, d, out in zip(x.shape[2:], kernel, stride, padding, dilation, (ho, wo)):
-        at = np.arange(out)[:, None] * s + np.arange(k)[None, :] * d - p  # (out, k)
-        axes += [at, (at >= 0) & (at < size)]
-    return _first_maxima(x, *axes)
+    return first_maxima(x, *window_axes(x.shape, kernel, stride, padding, dilation, out_hw))
 
 
 def adaptive_max_pool_indices(x: Any, output_size: Any) -> Any:
     """The indices `adaptive_max_pool2d(x, output_size)` takes its maxima from."""
     size = _adaptive_size("adaptive_max_pool2d", x, output_size)
-    if 0 in x.shape[2:]:
-        raise OpError(f"adaptive_max_pool2d: input {x.shape} has an empty image; every window "
-                      f"needs an element")
-    axes = []
-    for length, out in zip(x.shape[2:], size):
-        starts, lengths = _adaptive_windows(length, out)
-        offsets = np.arange(int(lengths.max()))[None, :]
-        axes += [starts[:, None] + offsets, offsets < lengths[:, None]]
-    return _first_maxima(x, *axes)
+    return first_maxima(x, *adaptive_axes(x.shape, size))
 
 
 def unpool_size(op: str, x_shape: tuple[int, ...], kernel: tuple[int, ...],
@@ -114,22 +69,23 @@ class MaxUnpool2d(Function):
 
     __slots__ = ("index", "x_shape")
 
-    def forward(ctx, x, indices, out_hw):
-        op = "max_unpool2d"
+    def forward(ctx, x, indices, out_hw, op="max_unpool2d"):  # op: the name errors give
         check_ndim(op, "input", x, 4, "(N, C, H, W)")
         if indices.shape != x.shape:
             raise OpError(f"{op}: indices {indices.shape} must have the input's shape "
                           f"{x.shape}")
         if indices.dtype.kind not in "iu":
-            raise OpError(f"{op}: indices must be integers (as max_pool2d's return_indices "
+            raise OpError(f"{op}: indices must be integers (as a max pool's return_indices "
                           f"gives them), got {indices.dtype}")
         n, c = x.shape[:2]
         plane = out_hw[0] * out_hw[1]
         flat = indices.reshape(n, c, x.shape[2] * x.shape[3])  # (not -1: an empty batch)
         if flat.size and (flat.min() < 0 or flat.max() >= plane):
             bad = flat.min() if flat.min() < 0 else flat.max()
-            raise OpError(f"{op}: found an invalid max index {int(bad)} (the output images "
-                          f"are {out_hw[0]}x{out_hw[1]})")
+            # (max_unpool1d runs this on rows (N, C, 1, L): it speaks of their length)
+            size = f"rows are {out_hw[1]} long" if op == "max_unpool1d" else \
+                f"images are {out_hw[0]}x{out_hw[1]}"
+            raise OpError(f"{op}: found an invalid max index {int(bad)} (the output {size})")
         # one flat index into the whole output: image (n, c) starts at (n * C + c) * H * W
         where = (flat + (np.arange(n * c).reshape(n, c, 1) * plane)).reshape(-1)
         out = np.zeros_like(x, shape=(n, c) + tuple(out_hw))
