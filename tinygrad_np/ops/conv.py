@@ -235,16 +235,21 @@ _LAYOUTS = {1: ("(N, C, L)", "k)"), 2: ("(N, C, H, W)", "kh, kw)"),
             3: ("(N, C, D, H, W)", "kd, kh, kw)")}  # input, and the weight's kernel axes
 
 
+def _check_layouts(op: str, x: Any, weight: Any, groups: Any, dims: int, channels: str) -> None:
+    """The input's and weight's numbers of axes, the weight's sizes (its first two axes
+    named by `channels`) and `groups`, for a conv or a transposed conv of `dims` axes."""
+    layout, kernel_axes = _LAYOUTS[dims]
+    check_ndim(op, "input", x, dims + 2, layout)
+    check_ndim(op, "weight", weight, dims + 2, f"({channels}, " + kernel_axes)
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise OpError(f"{op}: groups must be an int >= 1, got {groups!r}")
+    check_weight_size(op, weight, channels)
+
+
 def check_conv(op: str, x: Any, weight: Any, bias: Any, groups: Any, dims: int) -> int:
     """A conv's checked groups, for its input, weight and bias shapes (1, 2 or 3 spatial
     axes)."""
-    layout, kernel_axes = _LAYOUTS[dims]
-    check_ndim(op, "input", x, dims + 2, layout)
-    check_ndim(op, "weight", weight, dims + 2, "(out_channels, in_channels // groups, "
-               + kernel_axes)
-    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
-        raise OpError(f"{op}: groups must be an int >= 1, got {groups!r}")
-    check_weight_size(op, weight, "out_channels, in_channels // groups")
+    _check_layouts(op, x, weight, groups, dims, "out_channels, in_channels // groups")
     c, o, cg = x.shape[1], weight.shape[0], weight.shape[1]
     if c % groups or o % groups:
         raise OpError(f"{op}: groups={groups} must divide both the input channels ({c}) and "
@@ -767,13 +772,7 @@ def _single(value: Any, name: str, op: str, minimum: int) -> int:
 def check_transpose(op: str, x: Any, weight: Any, bias: Any, groups: Any, dims: int) -> int:
     """A transposed conv's checked groups, for its input, weight (in_channels, out_channels
     // groups, *kernel) and bias shapes (1, 2 or 3 spatial axes)."""
-    layout, kernel_axes = _LAYOUTS[dims]
-    check_ndim(op, "input", x, dims + 2, layout)
-    check_ndim(op, "weight", weight, dims + 2, "(in_channels, out_channels // groups, "
-               + kernel_axes)
-    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
-        raise OpError(f"{op}: groups must be an int >= 1, got {groups!r}")
-    check_weight_size(op, weight, "in_channels, out_channels // groups")
+    _check_layouts(op, x, weight, groups, dims, "in_channels, out_channels // groups")
     c, ci, g = x.shape[1], weight.shape[0], int(groups)
     if c != ci:
         raise OpError(f"{op}: input {x.shape} has {c} channels; weight {weight.shape} "
