@@ -81,6 +81,7 @@ from .array_functions import (addmm, argsort, argwhere, baddbmm, bmm, cross, cum
                               trace, unbind, unflatten, unique)
 
 from . import datasets, hooks, linalg, metrics, nn, optim, random, recycle, utils, viz  # noqa: E402
+from .serialization import load, save  # noqa: E402
 from .linalg import det  # noqa: E402
 from .linalg import inv as inverse  # noqa: E402
 from .metrics import accuracy  # noqa: E402
@@ -157,5 +158,6 @@ __all__ = [
     "int64", "long", "short", "uint8",
     # subpackages
     "nn", "optim", "datasets", "metrics", "viz", "random", "hooks", "recycle", "linalg", "utils",
+    "save", "load",
 ]
 __version__ = "0.1.0"
