@@ -136,3 +136,18 @@ def test_device_cpu_is_accepted_and_other_devices_refused():
     assert tg.randn(2, device="cpu:0").shape == (2,)
     with pytest.raises(ValueError, match="zeros: device 'cuda': tinygrad_np runs on numpy"):
         tg.zeros(2, device="cuda")
+
+
+def test_tg_tensor_is_pytorchs_constructor_and_still_the_module():
+    import tinygrad_np.tensor as module
+
+    assert tg.tensor([1, 2]).dtype == np.int64 and tg.tensor([1.5, 2.0]).dtype == np.float32
+    assert tg.tensor(True).dtype == np.bool_ and tg.tensor(np.zeros(2)).dtype == np.float64
+    assert tg.tensor([1, 2], dtype=np.float64).dtype == np.float64
+    source = np.zeros(2)
+    copied = tg.tensor(source, requires_grad=True)
+    source[0] = 5.0
+    assert copied.tolist() == [0.0, 0.0] and copied.requires_grad  # a copy, as PyTorch's
+    assert module.Tensor is tg.Tensor and tg.tensor.Tensor is tg.Tensor
+    with pytest.raises(ValueError, match="device 'cuda'"):
+        tg.tensor([1.0], device="cuda")

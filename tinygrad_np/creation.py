@@ -24,7 +24,7 @@ from .tensor import Tensor
 
 __all__ = ["arange", "as_tensor", "bernoulli", "empty", "empty_like", "eye", "from_numpy", "full",
            "full_like", "linspace", "logspace", "multinomial", "ones", "ones_like", "rand",
-           "rand_like", "randint", "randn", "randn_like", "zeros", "zeros_like"]
+           "rand_like", "randint", "randn", "randn_like", "tensor", "zeros", "zeros_like"]
 
 
 def _shape(args: tuple[Any, ...], op: str) -> tuple[int, ...]:
@@ -337,3 +337,22 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         return data if dtype is None or data.data.dtype == np.dtype(dtype) \
             else data.astype(dtype)
     return Tensor(data, dtype=dtype)
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """PyTorch's `torch.tensor(data)`: a new Tensor holding a copy of `data`, its dtype
+    PyTorch's: Python floats float32, ints int64, bools bool; an array keeps its own (a
+    Tensor's too). (`Tensor(data)` makes every number float32 and wraps arrays without a
+    copy.) `tinygrad_np.tensor(...)` calls it: the module `tinygrad_np.tensor` (where
+    `Tensor` lives) is callable, so the module stays what it is for imports.
+
+    >>> tensor([1, 2]).dtype, tensor([1.5]).dtype, tensor(np.zeros(2)).dtype
+    (dtype('int64'), dtype('float32'), dtype('float64'))
+    """
+    on_cpu(device, "tensor")
+    values = data.data if isinstance(data, Tensor) else data
+    array = np.array(values, dtype=dtype)  # a copy, always
+    from_python = not isinstance(values, np.ndarray | np.generic)
+    if dtype is None and array.dtype == np.float64 and from_python:
+        array = array.astype(np.float32)  # Python floats: PyTorch's default dtype
+    return Tensor(array, requires_grad=requires_grad)

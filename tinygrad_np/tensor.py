@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+import sys
+import types
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
@@ -720,3 +722,18 @@ from .ops.nn import L2, LogSoftmax, Softmax, SoftmaxCrossEntropy  # noqa: E402
 from .ops.reduce import Max, Mean, Min, Sum  # noqa: E402
 from .ops.adjoint import Cast  # noqa: E402
 from .ops.shape import GetItem, Reshape, Transpose  # noqa: E402
+
+
+class _CallableModule(types.ModuleType):
+    """This module, also callable as PyTorch's `torch.tensor(data, dtype=None, device=None,
+    requires_grad=False)` (`tinygrad_np.creation.tensor`): `tinygrad_np.tensor` names both
+    this module (imports, `tinygrad_np.tensor.Tensor`) and the constructor PyTorch users
+    reach for first."""
+
+    def __call__(self, data: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        from .creation import tensor  # creation imports this module
+        return tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+sys.modules[__name__].__class__ = _CallableModule
