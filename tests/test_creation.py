@@ -121,6 +121,7 @@ def test_pytorchs_other_constructors():
     assert tg.randint(2, 5, size=(1000,)).tolist() == first.tolist()
     assert set(first.tolist()) == {2, 3, 4} and first.dtype == np.int64
     assert tg.randint(3, (2, 2)).data.max() < 3
+    assert tg.randint(10, size=(4,)).shape == (4,)  # PyTorch's randint(high, size=...)
     assert tg.rand_like(x).dtype == np.float64
     assert tg.randn_like(x, dtype=np.float32).shape == (2, 3)
     a = np.zeros(2)

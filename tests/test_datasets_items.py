@@ -74,3 +74,15 @@ def test_data_loader_takes_a_data_set_with_pytorchs_defaults():
     assert list(summed) == [30]
     with pytest.raises(TypeError, match="a data set with __getitem__ and __len__"):
         DataLoader(3)
+
+
+def test_pytorch_style_items_and_batches_are_tensors():
+    data = TensorDataset(X.astype(np.float32), Y)
+    row, label = data[2]
+    assert isinstance(row, tg.Tensor) and row.dtype == np.float32 and int(label) == 2
+    for xb, yb in DataLoader(data, batch_size=4):
+        xb, yb = xb.to("cpu"), yb.to(tg.device("cpu"))
+        assert isinstance(xb, tg.Tensor) and xb.size(0) == yb.size(0)
+        assert xb.view(-1, 1, 2).shape == (xb.size(0), 1, 2)
+    rows, labels = default_collate([(np.zeros(3), 0), (np.ones(3), 1)])
+    assert isinstance(rows, tg.Tensor) and isinstance(labels, tg.Tensor)

@@ -490,3 +490,29 @@ def test_mark_non_differentiable_and_pytorchs_other_ctx_calls():
     x = Tensor(np.array([[1.0, 3.0], [4.0, 2.0]]), requires_grad=True)
     index = ArgMax.apply(x)
     assert index.tolist() == [1, 0] and not index.requires_grad and index.grad_fn is None
+
+
+def test_a_float_tensor_with_an_integer_one_keeps_its_float_dtype_as_pytorchs():
+    x = tg.ones(3)  # float32
+    i = tg.arange(3)  # int64
+    for result in (x + i, i * x, x - i, i / x, x ** tg.tensor([1, 2, 3]), tg.maximum(x, i)):
+        assert result.dtype == np.float32  # numpy's rule would give float64
+    assert (x > i).dtype == np.bool_ and (i + i).dtype == np.int64
+    assert (x + Tensor(np.ones(3))).dtype == np.float64  # two floats: the wider, as PyTorch
+    w = Tensor(np.ones(3, np.float32), requires_grad=True)
+    (w * i).sum().backward()
+    assert w.grad.dtype == np.float32 and w.grad.tolist() == [0.0, 1.0, 2.0]
+
+
+def test_grad_fn_next_functions_and_name_as_pytorchs():
+    from tinygrad_np.function import AccumulateGrad
+
+    w = Tensor(np.ones(2), requires_grad=True)
+    c = Tensor(np.ones(2))
+    loss = (w * c).sum() * 2
+    assert loss.grad_fn.name() == "Mul"
+    (summed, _), (constant, _) = loss.grad_fn.next_functions
+    assert summed.name() == "Sum" and constant is None
+    (product, _), = summed.next_functions
+    (leaf, _), (other, _) = product.next_functions
+    assert isinstance(leaf, AccumulateGrad) and leaf.variable is w and other is None

@@ -356,3 +356,26 @@ def test_the_cpu_is_the_only_device():
     assert t.device == "cpu" and not t.is_cuda and t.cpu() is t
     with pytest.raises(RuntimeError, match="no GPU"):
         t.cuda()
+
+
+def test_a_one_element_integer_tensor_is_an_index():
+    import tinygrad_np as tg
+    classes = ["cat", "dog", "fish"]
+    predicted = tg.tensor([2, 0])
+    assert classes[predicted[0]] == "fish" and ("a", "b")[predicted[1]] == "a"
+    with pytest.raises(TypeError, match="only integer tensors of one element"):
+        classes[tg.tensor(1.0)]  # noqa: B018
+    with pytest.raises(TypeError):
+        classes[tg.tensor([0, 1])]  # noqa: B018
+
+
+def test_devices_as_pytorchs_first_lines_ask_for_them():
+    import tinygrad_np as tg
+    device = tg.device("cuda" if tg.cuda.is_available() else "cpu")
+    assert device == "cpu" and device.type == "cpu" and repr(device) == "device(type='cpu')"
+    assert not tg.backends.mps.is_available() and not tg.accelerator.is_available()
+    t = tg.zeros(2, device=device).to(device)
+    assert t.device == "cpu" and t.device.type == "cpu"
+    assert tg.nn.Linear(2, 2).to(device).weight.shape == (2, 2)
+    with pytest.raises(ValueError, match="device 'cuda:0': tinygrad_np runs on numpy"):
+        tg.device("cuda:0")

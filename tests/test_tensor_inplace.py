@@ -267,3 +267,13 @@ def test_item_assignment_follows_the_in_place_rules():
     with pytest.raises(ValueError, match=r"'t\[index\] = value': cannot change this float64 "
                                          r"tensor of shape \(3,\) in place"):
         plain[:] = np.ones(4)
+
+
+def test_scatter_takes_pytorchs_value_and_a_0d_index_into_a_vector():
+    # the quickstart's one-hot target: zeros(10).scatter_(0, tensor(label), value=1)
+    assert tg.zeros(10).scatter_(0, tg.tensor(3), value=1).tolist() == [0.0] * 3 + [1.0] + \
+        [0.0] * 6
+    grid = tg.zeros(2, 3).scatter_(1, tg.tensor([[2], [0]]), value=5.0)
+    assert grid.tolist() == [[0.0, 0.0, 5.0], [5.0, 0.0, 0.0]]
+    with pytest.raises(TypeError, match="either src or value"):
+        tg.zeros(3).scatter_(0, tg.tensor([0]))

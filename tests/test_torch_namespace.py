@@ -18,7 +18,8 @@ def leaf(shape):
 
 def test_functions_are_their_methods():
     x = Tensor(M)
-    pairs = [(tg.sum(x, dim=1), x.sum(dim=1)), (tg.max(x), x.max()), (tg.min(x, 0), x.min(0)),
+    pairs = [(tg.sum(x, dim=1), x.sum(dim=1)), (tg.max(x), x.max()),
+             (tg.min(x, 0).values, x.min(0)),
              (tg.abs(x), abs(x)), (tg.pow(x, 2), x ** 2), (tg.neg(x), -x),
              (tg.add(x, 1.0, alpha=2.0), x + 2.0), (tg.sub(x, x), x - x), (tg.mul(x, 3.0), x * 3),
              (tg.div(x, 2.0), x / 2), (tg.reshape(x, (3, 2)), x.reshape(3, 2)),
@@ -29,6 +30,10 @@ def test_functions_are_their_methods():
         np.testing.assert_array_equal(got.data, expected.data)
     values, indices = tg.max(x, dim=1)
     assert values.tolist() == [1.0, 3.0] and indices.tolist() == [0, 0]
+    # torch.max(outputs, 1): PyTorch's reading of a positional dim, as CIFAR's tutorial uses it
+    _, predicted = tg.max(x, 1)
+    assert predicted.tolist() == [0, 0] and tg.min(x, 1, keepdim=True).indices.shape == (2, 1)
+    assert tg.max(x, Tensor(np.zeros((2, 3)))).tolist() == [[1.0, 0.0, 0.5], [3.0, 0.0, 2.0]]
     assert tg.pow(2.0, Tensor(np.array([3.0]))).tolist() == [8.0]
     assert tg.numel(x) == 6
 

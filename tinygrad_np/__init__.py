@@ -82,6 +82,7 @@ from .array_functions import (addmm, argsort, argwhere, baddbmm, bmm, cross, cum
 
 from . import datasets, hooks, linalg, metrics, nn, optim, random, recycle, utils, viz  # noqa: E402
 from .serialization import load, save  # noqa: E402
+from .devices import accelerator, backends, cuda, device  # noqa: E402
 from .linalg import det  # noqa: E402
 from .linalg import inv as inverse  # noqa: E402
 from .metrics import accuracy  # noqa: E402
@@ -158,6 +159,6 @@ __all__ = [
     "int64", "long", "short", "uint8",
     # subpackages
     "nn", "optim", "datasets", "metrics", "viz", "random", "hooks", "recycle", "linalg", "utils",
-    "save", "load",
+    "save", "load", "device", "cuda", "backends", "accelerator",
 ]
 __version__ = "0.1.0"

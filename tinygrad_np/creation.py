@@ -291,6 +291,8 @@ def randint(low: int, high: Any = None, size: Any = None, *, dtype: Any = np.int
     """
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
     if size is None or high is None:
         raise TypeError("randint: give (high, size) or (low, high, size), as PyTorch's")
     if not high > low:

@@ -58,6 +58,10 @@ class Function:
     saved_tensors: tuple[Any, ...] | None
     output_ref: Any
 
+    # Arithmetic and comparisons set this: a float tensor with an integer one keeps its float
+    # dtype, as PyTorch promotes (ops taking index tensors, max_unpool's, must not).
+    promotes = False
+
     # Whether positional arguments that no array can hold (None, strings, functions) reach
     # `forward` as they are, as PyTorch's: yes for users' Functions; the built-in ops refuse
     # them (`x + None` is an error, not a numpy traceback from inside Add).
@@ -80,6 +84,18 @@ class Function:
 
     # PyTorch's other ctx calls, for Functions written for it (a forward here returns one
     # array, so these are about that one output)
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """PyTorch's view of the graph from this node: per input, (the node that made it, 0),
+        an `AccumulateGrad` for a leaf that requires grad, (None, 0) for a constant."""
+        return tuple([(p.grad_fn, 0) if p.grad_fn is not None else
+                      (AccumulateGrad(p) if p.requires_grad else None, 0)
+                      for p in getattr(self, "parents", ())])
+
+    def name(self) -> str:
+        """The op's name, as PyTorch's `grad_fn.name()`."""
+        return type(self).__name__
+
     def mark_non_differentiable(self, *outputs: Any) -> None:
         """In `forward`: the output carries no gradient (an index, a count), so the result
         does not require grad and `backward` is never called for it."""
@@ -126,6 +142,8 @@ class Function:
                     if cls._keeps_objects:
                         a, b = _kept_objects(inputs)
                     inputs = a, b = _as_pair(a, b)
+                elif a.data.dtype is not b.data.dtype and cls.promotes:
+                    inputs = a, b = _promoted(a, b)
                 ctx.needs_input_grad = needs = (a.requires_grad, b.requires_grad)
                 if params:
                     out = cls.forward(ctx, a.data, b.data, **params)
@@ -182,6 +200,22 @@ _SHAPE_ERROR = re.compile(
     r"|must have the same shape|equal division|axis to squeeze out")
 
 
+class AccumulateGrad:
+    """What `next_functions` shows for a leaf: the place its gradient is added into
+    (`.variable`, the leaf), as PyTorch's."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad of a tensor of shape {self.variable.shape}>"
+
+
 def once_differentiable(backward: Any) -> Any:
     """PyTorch's decorator for a `backward` that is not itself differentiable: here every
     `backward` works on arrays (double backward goes through `backward_graph`), so it is
@@ -219,6 +253,18 @@ def _as_pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     elif b.__class__ is Tensor and a.__class__ in _NUMBERS and b.data.dtype.kind == "f":
         return _constant(a, b.data.dtype), b
     return _as_tensors((a, b))  # type: ignore[return-value]
+
+
+def _promoted(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """Two tensors of different dtypes, as PyTorch promotes them: a float tensor with an
+    integer or bool one keeps its float dtype (float32 + int64 is float32, where numpy's
+    rule would give float64); any other pair numpy promotes as PyTorch does."""
+    kind_a, kind_b = a.data.dtype.kind, b.data.dtype.kind
+    if kind_a == "f" and kind_b in "biu":  # an integer tensor never requires grad
+        return a, _object(b.data.astype(a.data.dtype))
+    if kind_b == "f" and kind_a in "biu":
+        return _object(a.data.astype(b.data.dtype)), b
+    return a, b
 
 
 def _kept_objects(inputs: tuple[Any, ...]) -> tuple[Any, ...]:

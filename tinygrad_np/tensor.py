@@ -368,6 +368,13 @@ class Tensor(TorchMethods, InPlaceMethods):
     def __int__(self) -> int:
         return int(self._one_value("int()"))
 
+    def __index__(self) -> int:
+        """A one-element integer tensor as an index, as PyTorch's: `classes[pred[i]]`."""
+        if self.data.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors of one element can be used as an index; "
+                            f"this one is {self.data.dtype} of shape {self.data.shape}")
+        return int(self._one_value("an index"))
+
     def __format__(self, spec: str) -> str:
         """`f"{loss:.3f}"` formats a one-element tensor's value; `f"{t}"` is `str(t)`."""
         if not spec:

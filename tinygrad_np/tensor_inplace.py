@@ -215,8 +215,18 @@ class InPlaceMethods:
 
     # PyTorch's in-place scatters and index writes: the out-of-place function's checks and
     # result, written into this tensor under the rules above
-    def scatter_(self: Any, dim: int, index: Any, src: Any) -> Tensor:
-        return _written_from(self, "scatter_", src, "scatter", dim, index, src)
+    def scatter_(self: Any, dim: int, index: Any, src: Any = None, *,
+                 value: Any = None) -> Tensor:
+        """`src` (or PyTorch's `value=`, a number) written where `index` points along `dim`;
+        a 0-d index into a vector is one place, as PyTorch takes it (a one-hot target:
+        `zeros(10).scatter_(0, tensor(label), value=1)`)."""
+        if (src is None) == (value is None):
+            raise TypeError("scatter_(): give either src or value=")
+        source = src if value is None else value
+        where = _operand(index)
+        if getattr(where, "ndim", None) == 0 and self.data.ndim == 1:
+            where = where.reshape(1)
+        return _written_from(self, "scatter_", source, "scatter", dim, where, source)
 
     def scatter_add_(self: Any, dim: int, index: Any, src: Any) -> Tensor:
         return _written_from(self, "scatter_add_", src, "scatter_add", dim, index, src)

@@ -39,6 +39,7 @@ _activations = _sibling("activations")
 _creation = _sibling("creation")
 _linalg = _sibling("linalg")
 _bitwise = _sibling("bitwise")
+_devices = _sibling("devices")
 
 
 def _floor_divide(a: Any, b: Any) -> Tensor:
@@ -563,9 +564,10 @@ class TorchMethods:
         return self.dim()
 
     @property
-    def device(self: Any) -> str:
-        """Where the data is: "cpu" (numpy arrays)."""
-        return "cpu"
+    def device(self: Any) -> Any:
+        """Where the data is: `device("cpu")` (numpy arrays), which is also the string
+        "cpu"."""
+        return _devices().device("cpu")
 
     def cpu(self: Any) -> Tensor:
         return self

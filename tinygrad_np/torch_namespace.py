@@ -8,11 +8,12 @@ is `x.sum(1)`), and a few that combine several tensors (`meshgrid`, `broadcast_t
 >>> tg.sum(x, dim=1).tolist(), tg.abs(x).max().item(), tg.flatten(x).shape
 ([-1.0, -1.0], 4.0, (4,))
 
-Each takes what its method takes, in the same order (so `tg.max(x, 1)` is `x.max(1)`, numpy's
-reading of a positional axis, and `tg.max(x, dim=1)` PyTorch's (values, indices)); see the
-methods for what each does. Built from the ops, so gradients, double backward and `jit`
-come with them. The ones named as Python builtins (`sum`, `max`, `min`, `abs`, `pow`) are
-attributes of the package but left out of `from tinygrad_np import *`.
+Each takes what its method takes, in the same order, but `tg.max(x, 1)` / `tg.min(x, 1)`,
+which are PyTorch's (values, indices) as in `torch.max(outputs, 1)` (the method `x.max(1)`
+keeps numpy's reading: values only); see the methods for what each does. Built from the
+ops, so gradients, double backward and `jit` come with them. The ones named as Python
+builtins (`sum`, `max`, `min`, `abs`, `pow`) are attributes of the package but left out of
+`from tinygrad_np import *`.
 """
 from __future__ import annotations
 
@@ -40,12 +41,22 @@ def sum(x: Any, *args: Any, **kwargs: Any) -> Tensor:  # noqa: A001 - torch.sum
     return _tensor(x).sum(*args, **kwargs)
 
 
-def max(x: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A001 - torch.max
-    return _tensor(x).max(*args, **kwargs)
+def max(x: Any, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:  # noqa: A001
+    """PyTorch's `torch.max`: the largest value; `max(x, dim)` (values, indices) along `dim`
+    (PyTorch's reading of the number, where the method `x.max(1)` reads numpy's);
+    `max(x, other)` with a Tensor the elementwise maximum."""
+    return _extreme(_tensor(x).max, dim, keepdim, kwargs)
 
 
-def min(x: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A001 - torch.min
-    return _tensor(x).min(*args, **kwargs)
+def min(x: Any, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:  # noqa: A001
+    """PyTorch's `torch.min`, as `max`."""
+    return _extreme(_tensor(x).min, dim, keepdim, kwargs)
+
+
+def _extreme(method: Any, dim: Any, keepdim: bool, kwargs: dict[str, Any]) -> Any:
+    if dim is None or isinstance(dim, Tensor):
+        return method(dim, **kwargs) if dim is not None else method(**kwargs)
+    return method(dim=dim, keepdim=keepdim, **kwargs)
 
 
 def abs(x: Any) -> Tensor:  # noqa: A001 - torch.abs

@@ -9,6 +9,9 @@ stacks the items' fields).
 >>> row, label = data[1]
 >>> len(data), row.tolist(), int(label)
 (5, [2.0, 3.0], 1)
+
+Items and batches are Tensors, as PyTorch's (`xb.to(device)`, `yb.size(0)`, `xb.view(...)`
+work on them); they share the arrays' memory where an array does.
 >>> train, test = random_split(data, [3, 2], seed=0)
 >>> len(train), len(test)
 (3, 2)
@@ -39,6 +42,11 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
+def _as_tensor(values: Any) -> Any:
+    from ..tensor import Tensor  # the data sets load without the engine until used
+    return Tensor(np.asarray(values))
+
+
 def _values(x: Any) -> Any:
     """A Tensor's array; arrays and lists as arrays."""
     data = getattr(x, "data", None)
@@ -48,22 +56,24 @@ def _values(x: Any) -> Any:
 
 
 class TensorDataset(Dataset):
-    """Rows of arrays (or Tensors) of the same length, item i the tuple of their rows i."""
+    """Rows of arrays (or Tensors) of the same length, item i the tuple of their rows i, as
+    Tensors (`.tensors` holds the whole ones, `.arrays` their arrays)."""
 
     def __init__(self, *tensors: Any) -> None:
         if not tensors:
             raise ValueError("TensorDataset: give at least one array")
-        self.tensors = tuple(_values(t) for t in tensors)
-        lengths = {len(t) if t.ndim else -1 for t in self.tensors}
+        self.arrays = tuple(_values(t) for t in tensors)
+        lengths = {len(t) if t.ndim else -1 for t in self.arrays}
         if len(lengths) != 1 or -1 in lengths:
             raise ValueError(f"TensorDataset: every array needs the same first axis, got "
-                             f"shapes {[t.shape for t in self.tensors]}")
+                             f"shapes {[t.shape for t in self.arrays]}")
+        self.tensors = tuple(_as_tensor(t) for t in self.arrays)
 
     def __getitem__(self, index: Any) -> tuple[Any, ...]:
-        return tuple(t[index] for t in self.tensors)
+        return tuple(_as_tensor(t[index]) for t in self.arrays)
 
     def __len__(self) -> int:
-        return len(self.tensors[0])
+        return len(self.arrays[0])
 
 
 class Subset(Dataset):
@@ -130,7 +140,8 @@ def random_split(dataset: Any, lengths: Sequence[float], seed: int | None = None
 
 def collate(items: Sequence[Any]) -> Any:
     """A batch from a list of items, as PyTorch's default collate: tuples field by field,
-    dicts key by key, arrays, Tensors and numbers stacked into one array each."""
+    dicts key by key, arrays, Tensors and numbers stacked into one Tensor each (strings
+    into a list)."""
     first = items[0]
     if isinstance(first, tuple | list):
         fields = [collate([item[i] for item in items]) for i in range(len(first))]
@@ -139,4 +150,4 @@ def collate(items: Sequence[Any]) -> Any:
         return {key: collate([item[key] for item in items]) for key in first}
     if isinstance(first, str | bytes):
         return list(items)
-    return np.stack([_values(item) for item in items])
+    return _as_tensor(np.stack([_values(item) for item in items]))

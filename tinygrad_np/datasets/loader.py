@@ -32,7 +32,8 @@ class DataLoader:
     PyTorch's form, ``DataLoader(dataset, batch_size=1, shuffle=False)``, takes a map-style
     data set instead (anything with ``__getitem__`` and ``__len__``: a ``TensorDataset``, your
     own ``Dataset``, or a bare array, batched row by row) and PyTorch's defaults; each batch
-    is ``collate_fn`` (default: ``collate``, which stacks the items' fields) of its items.
+    is ``collate_fn`` (default: ``collate``, which stacks the items' fields into Tensors, as
+    PyTorch's) of its items.
     ``num_workers`` and ``pin_memory`` are accepted (batches are made in this process).
 
     >>> from tinygrad_np.datasets import TensorDataset
@@ -120,12 +121,15 @@ class DataLoader:
             yield self.images[idx], self.labels[idx]
 
     def _items(self, order: np.ndarray | None) -> Iterator[Any]:
+        from ..tensor import Tensor  # PyTorch's form yields Tensors, as PyTorch's does
+
         data = self.dataset
         rows = data if isinstance(data, np.ndarray) else \
-            data.tensors if isinstance(data, TensorDataset) else None
+            data.arrays if isinstance(data, TensorDataset) else None
         for idx in self._indices(order):
             if rows is not None and self.collate_fn is collate:  # arrays: one gather each
-                yield rows[idx] if isinstance(rows, np.ndarray) else tuple(t[idx] for t in rows)
+                yield Tensor(rows[idx]) if isinstance(rows, np.ndarray) else \
+                    tuple(Tensor(t[idx]) for t in rows)
             else:
                 yield self.collate_fn([data[int(i)] for i in idx])
 

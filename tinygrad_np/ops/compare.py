@@ -30,6 +30,7 @@ class GraphConstant(Function):
     """An op whose result is a constant of the graph (a comparison, an argmax: a step
     function's derivative is 0 wherever it exists), so it never records a node, even when an
     input requires grad."""
+    promotes = True
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:

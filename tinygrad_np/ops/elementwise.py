@@ -12,6 +12,7 @@ _BOOL = np.dtype(bool)
 
 
 class Add(Function):
+    promotes = True
     __slots__ = ("a_shape", "b_shape")
 
     def forward(ctx, a, b):
@@ -30,6 +31,7 @@ class Add(Function):
 
 
 class Sub(Function):
+    promotes = True
     __slots__ = ("a_shape", "b_shape")
 
     def forward(ctx, a, b):
@@ -46,6 +48,7 @@ class Sub(Function):
 
 
 class Mul(Function):
+    promotes = True
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a * b
@@ -64,6 +67,7 @@ class Mul(Function):
 
 
 class Div(Function):
+    promotes = True
     def forward(ctx, a, b):
         out = a / b
         ctx.save_for_backward(a, b, out)
@@ -97,6 +101,7 @@ class Neg(Function):
 
 class Pow(Function):
     """`base ** exponent`; either may be a tensor (d/d exponent = out * log(base))."""
+    promotes = True
 
     def forward(ctx, base, exponent):
         out = base ** exponent

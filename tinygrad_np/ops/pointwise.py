@@ -84,6 +84,7 @@ class Maximum(Function):
     """Elementwise max of two operands. As in PyTorch, each side gets the gradient unless
     the other beats it: where they tie each gets half, and where one is NaN (the result)
     both get all of it, since no comparison with a NaN holds."""
+    promotes = True
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -104,6 +105,7 @@ class Maximum(Function):
 class Minimum(Function):
     """Elementwise min of two operands; ties share the gradient equally, and where one is
     NaN both get all of it (PyTorch's rule, as Maximum's)."""
+    promotes = True
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
