@@ -71,6 +71,10 @@ class Function:
         super().__init_subclass__(**kwargs)
         if cls.__module__.startswith(f"{__package__}."):
             cls._keeps_objects = False
+        elif "apply" not in cls.__dict__:
+            # a user's Function may mark its output non-differentiable: checked here, after
+            # the shared apply, so the built-in ops' hot path never looks
+            cls.apply = classmethod(_apply_then_unmark)  # type: ignore[method-assign,assignment]
         # forward/backward may be written as @staticmethod (as in PyTorch) or as plain
         # methods; stored plain, `ctx.backward(grad)` calls either the same cheap way.
         for name in ("forward", "backward"):
@@ -178,8 +182,7 @@ class Function:
         result = _new_tensor(Tensor)
         result.data = out
         result.grad = result.name = None
-        if True in needs and config.grad_enabled and not (
-                cls._keeps_objects and getattr(ctx, "_non_differentiable", False)):
+        if True in needs and config.grad_enabled:
             ctx.parents = inputs
             ctx.output_ref = None
             result.requires_grad = True
@@ -214,6 +217,17 @@ class AccumulateGrad:
 
     def __repr__(self) -> str:
         return f"<AccumulateGrad of a tensor of shape {self.variable.shape}>"
+
+
+def _apply_then_unmark(cls: Any, *inputs: Any, **params: Any) -> Tensor:
+    """A user's Function's `apply`: the shared one, then the output cut from the graph if
+    `forward` called `ctx.mark_non_differentiable`."""
+    result = Function.apply.__func__(cls, *inputs, **params)  # type: ignore[attr-defined]
+    node = result.grad_fn
+    if node is not None and getattr(node, "_non_differentiable", False):
+        result.requires_grad = False
+        result.grad_fn = None
+    return result
 
 
 def once_differentiable(backward: Any) -> Any:
