@@ -213,6 +213,11 @@ def multinomial(p: Any, num_samples: int, replacement: bool = False) -> Tensor:
     return Tensor(out[0] if weights.ndim == 1 else out)
 
 
+def _like(x: Any) -> Any:
+    """The array whose shape (and dtype) a `*_like` constructor copies."""
+    return x.data if isinstance(x, Tensor) else x if hasattr(x, "dtype") else Tensor(x).data
+
+
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False,
                device: Any = None) -> Tensor:
     """Zeros with the shape (and, unless given, the dtype) of `x`.
@@ -220,8 +225,7 @@ def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False,
     >>> zeros_like(Tensor([[1.0, 2.0]])).tolist()
     [[0.0, 0.0]]
     """
-    data = x.data if isinstance(x, Tensor) else x if hasattr(x, "dtype") else Tensor(x).data
-    return _made(np.zeros_like(data, dtype=dtype), requires_grad, device, "zeros_like")
+    return _made(np.zeros_like(_like(x), dtype=dtype), requires_grad, device, "zeros_like")
 
 
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False,
@@ -231,12 +235,7 @@ def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False,
     >>> ones_like(Tensor([1.0, 2.0]), dtype="float64").dtype
     dtype('float64')
     """
-    data = x.data if isinstance(x, Tensor) else x if hasattr(x, "dtype") else Tensor(x).data
-    return _made(np.ones_like(data, dtype=dtype), requires_grad, device, "ones_like")
-
-
-def _like(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x if hasattr(x, "dtype") else Tensor(x).data
+    return _made(np.ones_like(_like(x), dtype=dtype), requires_grad, device, "ones_like")
 
 
 def full_like(x: Any, value: Any, dtype: Any = None, requires_grad: bool = False,

@@ -290,6 +290,8 @@ def _kept_objects(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _object(value: Any) -> Tensor:
+    """A constant input holding `value` (an array, or an object no array holds) as `.data`,
+    made without Tensor's argument handling."""
     kept = _new_tensor(Tensor)
     kept.data = value
     kept.grad = kept.grad_fn = kept.name = None
@@ -322,15 +324,14 @@ def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
 
 def _constant(value: Any, like: Any) -> Tensor:
     """A non-tensor input as a constant tensor; numbers and lists take the dtype `like`."""
-    constant = _new_tensor(Tensor)
-    if value.__class__ in _NUMBERS:  # `x * 0.5`: the common case, kept cheap
+    if value.__class__ in _NUMBERS:  # `x * 0.5`: the common case, kept cheap (no call)
+        constant = _new_tensor(Tensor)
         constant.data = np.array(value, dtype=like)
-    else:
-        constant.data = Tensor(value, dtype=like if isinstance(value, (int, float, list, tuple))
-                               else None).data
-    constant.grad = constant.grad_fn = constant.name = None
-    constant.requires_grad = False
-    return constant
+        constant.grad = constant.grad_fn = constant.name = None
+        constant.requires_grad = False
+        return constant
+    return _object(Tensor(value, dtype=like if isinstance(value, (int, float, list, tuple))
+                          else None).data)
 
 
 _ONES: dict[tuple[int, Any], Any] = {}  # (length, dtype) -> a read-only row of ones
