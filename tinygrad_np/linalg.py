@@ -19,6 +19,7 @@ from typing import Any
 from .function import OpError
 from .ops.inverse import Det, Inverse, Solve
 from .tensor import Tensor
+from .tensor_ops import _tensor
 
 __all__ = ["det", "inv", "matrix_norm", "norm", "solve", "vector_norm"]
 
@@ -38,10 +39,6 @@ def solve(a: Any, b: Any) -> Tensor:
     (..., n, k) (matrices), PyTorch's rule; the batch axes broadcast. As `inv(a) @ b`, but
     without forming the inverse."""
     return Solve.apply(a, b)
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def _axes(dim: Any) -> Any:

@@ -25,16 +25,14 @@ import numpy as np
 
 from .function import OpError
 from .tensor import Tensor
+from .tensor_ops import _tensor, cat
+from .tensor_ops import where as _where_of_three
 
 __all__ = ["add", "broadcast_tensors", "cdist", "clone", "concat", "div", "divide", "flatten",
            "hstack", "meshgrid", "mul", "multiply", "neg", "negative", "numel", "permute",
            "reshape", "std_mean", "sub", "subtract", "t", "tensordot", "transpose", "var_mean",
            "vstack", "where"]
 BUILTIN_NAMES = ["abs", "max", "min", "pow", "sum"]  # exported as attributes only
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def sum(x: Any, *args: Any, **kwargs: Any) -> Tensor:  # noqa: A001 - torch.sum
@@ -133,7 +131,6 @@ def numel(x: Any) -> int:
 
 
 def concat(tensors: Any, dim: int = 0) -> Tensor:
-    from .tensor_ops import cat
     return cat(tensors, axis=dim)
 
 
@@ -141,25 +138,22 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:  # noqa:
     """`where(cond, a, b)`: a where cond is true, b elsewhere (gradients to both); with the
     condition alone, PyTorch's `torch.where(cond)`: a tuple of index tensors, one per axis,
     of the true elements (as `nonzero(as_tuple=True)`)."""
-    from .tensor_ops import where as where_of_three
     if input is None and other is None:
         cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
         return tuple(Tensor(i.astype(np.int64)) for i in np.nonzero(cond))
     if input is None or other is None:
         raise TypeError("where: give the condition alone, or the condition and both values")
-    return where_of_three(condition, input, other)
+    return _where_of_three(condition, input, other)
 
 
 def hstack(tensors: Any) -> Tensor:
     """Joined along the second axis (the first for 1-D tensors), as numpy's and PyTorch's."""
-    from .tensor_ops import cat
     parts = [_tensor(x) for x in tensors]
     return cat(parts, axis=0 if parts and parts[0].ndim == 1 else 1)
 
 
 def vstack(tensors: Any) -> Tensor:
     """Rows stacked: 1-D tensors become rows of a matrix, others are joined on axis 0."""
-    from .tensor_ops import cat
     parts = [_tensor(x) for x in tensors]
     return cat([x.reshape(1, -1) if x.ndim == 1 else x for x in parts], axis=0)
 
