@@ -85,8 +85,14 @@ def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: floa
     """
     if len(inputs) == 1 and type(inputs[0]) in (tuple, list):  # gradcheck(f, (x, w))
         inputs = tuple(inputs[0])
+    return _verdict(lambda: _gradcheck(f, inputs, eps, atol, rtol, seed), raise_exception)
+
+
+def _verdict(check: Callable[[], bool], raise_exception: bool) -> bool:
+    """`check()`'s True, or, where it finds a wrong gradient, its GradcheckError raised, or
+    False with `raise_exception=False` (PyTorch's choice)."""
     try:
-        return _gradcheck(f, inputs, eps, atol, rtol, seed)
+        return check()
     except GradcheckError:
         if raise_exception:
             raise
@@ -213,12 +219,8 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
     True
     """
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    try:
-        return _gradgradcheck(fn, inputs, grad_outputs, eps, atol, rtol, seed)
-    except GradcheckError:
-        if raise_exception:
-            raise
-        return False
+    return _verdict(lambda: _gradgradcheck(fn, inputs, grad_outputs, eps, atol, rtol, seed),
+                    raise_exception)
 
 
 def _gradgradcheck(fn: Callable[..., Any], inputs: tuple[Any, ...], grad_outputs: Any,
