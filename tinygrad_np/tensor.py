@@ -192,8 +192,9 @@ class Tensor(TorchMethods, InPlaceMethods):
             # backward() goes through every node of the graph; use detach() to cut one off.
             raise RuntimeError("requires_grad_(False) is only for leaf tensors; this one was "
                                "computed by an op: use t.detach() for a copy cut from the graph")
-        if self.requires_grad and not requires_grad:
-            self._nn_parameter = True  # frozen, not demoted: modules still save it
+        if self.requires_grad and not requires_grad and \
+                not getattr(self, "_nn_parameter", False):
+            self._nn_parameter = True  # frozen, not demoted (a mark it has stays: init's)
         self.requires_grad = requires_grad
         return self
 

@@ -14,7 +14,6 @@ fans as PyTorch does.
 """
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -208,13 +207,10 @@ def _fill(tensor: Any, name: str, values: Callable[[tuple[int, ...]], Any]) -> A
 
 
 # A 2-D weight is (in, out) here unless the layer that made it says otherwise. The mark is
-# the value OUT_IN in the tensor's `_nn_parameter` slot (truthy, so the tensor stays a
-# parameter, and copied by copy.deepcopy, as the Transformer's layer clones are), and the
-# tensor's identity in _OUT_IN_TENSORS (Tensor.requires_grad_(False) rewrites that slot to
-# True when it freezes a weight). The table holds weak references keyed by id(): a Tensor's
-# `==` is elementwise, so a WeakSet/WeakKeyDictionary, which compares keys, cannot hold it.
+# the value OUT_IN in the tensor's `_nn_parameter` slot: truthy, so the tensor stays a
+# parameter (freezing keeps it), and copied by copy.deepcopy, as the Transformer's layer
+# clones are.
 OUT_IN = "out_in"
-_OUT_IN_TENSORS: dict[int, weakref.ref[Tensor]] = {}
 
 
 def mark_out_in(tensor: Tensor) -> Tensor:
@@ -230,23 +226,13 @@ def mark_out_in(tensor: Tensor) -> Tensor:
         raise TypeError(f"mark_out_in: expected a 2-D Tensor, got "
                         f"{getattr(tensor, 'shape', type(tensor).__name__)}")
     tensor._nn_parameter = OUT_IN  # type: ignore[assignment]  # Tensor declares it a bool
-    key = id(tensor)
-
-    def forget(_: weakref.ref[Tensor]) -> None:  # runs as the tensor dies, before id reuse
-        _OUT_IN_TENSORS.pop(key, None)
-
-    _OUT_IN_TENSORS[key] = weakref.ref(tensor, forget)
     return tensor
 
 
 def is_out_in(tensor: Any) -> bool:
     """True for a weight marked by `mark_out_in` ((out, in), PyTorch's layout); False for
     every other Tensor and every ndarray (a 2-D one is (in, out), as `nn.Linear`'s)."""
-    if not isinstance(tensor, Tensor):
-        return False
-    ref = _OUT_IN_TENSORS.get(id(tensor))
-    return (ref is not None and ref() is tensor) or getattr(tensor, "_nn_parameter",
-                                                            None) == OUT_IN
+    return isinstance(tensor, Tensor) and getattr(tensor, "_nn_parameter", None) == OUT_IN
 
 
 def fans(shape: tuple[int, ...], out_in: bool = False) -> tuple[int, int]:

@@ -301,10 +301,7 @@ class Module:
         """Freeze (`False`) or unfreeze every parameter; returns self. Frozen parameters are
         still parameters: `state_dict()` and `save()` keep them."""
         for p in self.parameters():
-            out_in = is_out_in(p)
             p.requires_grad_(requires_grad)
-            if out_in:  # freezing rewrites the Tensor slot the (out, in) mark is kept in
-                mark_out_in(p)
         return self
 
     def register_parameter(self, name: str, param: Tensor | None) -> None:
