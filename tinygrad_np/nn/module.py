@@ -224,13 +224,9 @@ class Module:
                 if value is not None:
                     yield prefix + name, "buffer" if buffers[name] else "transient", value
             elif isinstance(value, Module):
-                key = id(value)
-                if recurse and key not in ancestors and (walked is None or key not in walked):
-                    if walked is not None:
-                        walked.add(key)
-                    ancestors.add(key)
+                if recurse and _enters(value, ancestors, walked):
                     yield from value._walk(f"{prefix}{name}.", ancestors, walked)
-                    ancestors.discard(key)
+                    ancestors.discard(id(value))
             elif is_parameter(value):
                 yield prefix + name, "param", value
 
@@ -711,16 +707,23 @@ def _named_modules(module: Module, prefix: str, ancestors: set[int],
     """`named_modules`: as `Module._walk`, `walked` None visits a module under every name."""
     yield prefix, module
     for name, child in module._named_items():
-        key = id(child)
-        if not isinstance(child, Module) or key in ancestors or (walked is not None
-                                                                and key in walked):
-            continue
-        if walked is not None:
-            walked.add(key)
-        ancestors.add(key)
-        yield from _named_modules(child, f"{prefix}.{name}" if prefix else name, ancestors,
-                                  walked)
-        ancestors.discard(key)
+        if isinstance(child, Module) and _enters(child, ancestors, walked):
+            yield from _named_modules(child, f"{prefix}.{name}" if prefix else name,
+                                      ancestors, walked)
+            ancestors.discard(id(child))
+
+
+def _enters(child: Module, ancestors: set[int], walked: set[int] | None) -> bool:
+    """Whether a walk of the module tree goes into `child`: never one up the tree (in
+    `ancestors`), once only where `walked` counts the modules walked (None: under every
+    name); entering adds it to both, the caller takes it out of `ancestors` after."""
+    key = id(child)
+    if key in ancestors or (walked is not None and key in walked):
+        return False
+    if walked is not None:
+        walked.add(key)
+    ancestors.add(key)
+    return True
 
 
 def _apply_post_order(module: Module, fn: Callable[[Module], Any], seen: set[int]) -> None:
