@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .items import TensorDataset, collate
+from .items import TensorDataset, _as_tensor, collate
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -121,15 +121,13 @@ class DataLoader:
             yield self.images[idx], self.labels[idx]
 
     def _items(self, order: np.ndarray | None) -> Iterator[Any]:
-        from ..tensor import Tensor  # PyTorch's form yields Tensors, as PyTorch's does
-
         data = self.dataset
         rows = data if isinstance(data, np.ndarray) else \
             data.arrays if isinstance(data, TensorDataset) else None
         for idx in self._indices(order):
             if rows is not None and self.collate_fn is collate:  # arrays: one gather each
-                yield Tensor(rows[idx]) if isinstance(rows, np.ndarray) else \
-                    tuple(Tensor(t[idx]) for t in rows)
+                yield _as_tensor(rows[idx]) if isinstance(rows, np.ndarray) else \
+                    tuple(_as_tensor(t[idx]) for t in rows)
             else:
                 yield self.collate_fn([data[int(i)] for i in idx])
 
