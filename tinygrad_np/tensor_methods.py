@@ -241,17 +241,7 @@ class TorchMethods:
     def __invert__(self: Any) -> Tensor:
         return _bitwise().bitwise_not(self)
 
-    def bitwise_and(self: Any, other: Any) -> Tensor:
-        return _bitwise().bitwise_and(self, other)
-
-    def bitwise_or(self: Any, other: Any) -> Tensor:
-        return _bitwise().bitwise_or(self, other)
-
-    def bitwise_xor(self: Any, other: Any) -> Tensor:
-        return _bitwise().bitwise_xor(self, other)
-
-    def bitwise_not(self: Any) -> Tensor:
-        return _bitwise().bitwise_not(self)
+    bitwise_and, bitwise_or, bitwise_xor, bitwise_not = __and__, __or__, __xor__, __invert__
 
     def logical_and(self: Any, other: Any) -> Tensor:
         return _math().logical_and(self, other)
