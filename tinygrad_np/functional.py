@@ -103,7 +103,7 @@ def log_softmax(x: Any, axis: int | None = -1, _stacklevel: int = 3,
 def _cast(x: Any, dtype: Any) -> Any:
     if dtype is None:
         return x
-    return (x if isinstance(x, Tensor) else Tensor(x)).astype(dtype)
+    return _tensor(x).astype(dtype)
 
 
 def softmax_cross_entropy(logits: Any, labels: Any) -> Tensor:
